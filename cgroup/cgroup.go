@@ -1,0 +1,99 @@
+// Package cgroup places processes in cgroups and writes OCI linux.resources
+// into them. One Manager interface serves both hierarchies: the v2 driver
+// (unified, one directory per container) and the v1 driver (one directory per
+// controller, as on hybrid hosts). The driver is chosen from the host's mounts.
+//
+// The package knows nothing about containers: it is given a cgroupsPath, a
+// default name and resources, and remembers which directories it created so
+// that Destroy removes those and nothing else (a pre-made cgroup is joined,
+// never removed).
+package cgroup
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Manager is what the runtime needs of a container's cgroup. Keep it as small
+// as its callers need.
+type Manager interface {
+	// Apply creates the cgroup (or joins the pre-made one) and, when pid > 0,
+	// moves pid into it. Directories it creates are recorded in State.
+	Apply(pid int) error
+	// Set writes resources. On create it runs before the init process does
+	// any work; on update it replaces the previous values.
+	Set(r *specs.LinuxResources) error
+	// Freeze freezes (true) or thaws (false) every process in the cgroup.
+	Freeze(frozen bool) error
+	// Frozen reports whether the cgroup is frozen.
+	Frozen() (bool, error)
+	// Pids lists every process in the cgroup (and its children).
+	Pids() ([]int, error)
+	// Kill sends sig to every process in the cgroup (cgroup.kill for
+	// SIGKILL on v2 where the kernel has it).
+	Kill(sig unix.Signal) error
+	// Stats reads the current usage.
+	Stats() (*Stats, error)
+	// Destroy removes the directories this manager created, children
+	// first, retrying briefly while the kernel still reports them busy.
+	Destroy() error
+	// Path is the container's cgroup directory for a controller on v1
+	// ("memory", "cpu", ...), or its only directory on v2 (controller "").
+	Path(controller string) string
+	// State is what must be kept on disk to reopen this manager in a later
+	// process (gorunc delete after gorunc create).
+	State() State
+}
+
+// State is the serialisable part of a Manager.
+type State struct {
+	// Version is 1 or 2.
+	Version int `json:"version"`
+	// Paths maps a controller to its directory (v1); v2 uses the key "".
+	Paths map[string]string `json:"paths"`
+	// Created lists the directories this manager made, parents before
+	// children, so Destroy removes them in reverse.
+	Created []string `json:"created,omitempty"`
+}
+
+// Config says where the cgroup goes.
+type Config struct {
+	// Path is linux.cgroupsPath: absolute from the hierarchy root, relative
+	// under the caller's own cgroup (v1) or its parent (v2, as runc), or
+	// empty for Name under the caller's own cgroup.
+	Path string
+	// Name is the default leaf when Path is empty (the container id).
+	Name string
+	// Root overrides the cgroup mount point, for tests on a fake cgroupfs.
+	Root string
+}
+
+// Stats is the usage the runtime reports (events --stats, ps).
+type Stats struct {
+	CPU    CPUStats    `json:"cpu"`
+	Memory MemoryStats `json:"memory"`
+	Pids   PidsStats   `json:"pids"`
+}
+
+type CPUStats struct {
+	UsageUsec     uint64 `json:"usage_usec"`
+	UserUsec      uint64 `json:"user_usec"`
+	SystemUsec    uint64 `json:"system_usec"`
+	NrPeriods     uint64 `json:"nr_periods"`
+	NrThrottled   uint64 `json:"nr_throttled"`
+	ThrottledUsec uint64 `json:"throttled_usec"`
+}
+
+type MemoryStats struct {
+	Usage    uint64            `json:"usage"`
+	MaxUsage uint64            `json:"max_usage,omitempty"`
+	Limit    uint64            `json:"limit"`
+	OOMKill  uint64            `json:"oom_kill"`
+	OOM      uint64            `json:"oom"`
+	Stat     map[string]uint64 `json:"stat,omitempty"`
+}
+
+type PidsStats struct {
+	Current uint64 `json:"current"`
+	Limit   uint64 `json:"limit"`
+}

@@ -1,0 +1,40 @@
+// Package rootfs builds a container's filesystem view inside a new mount
+// namespace: the OCI mounts in order, /dev and its devices, pivot_root (or
+// MS_MOVE + chroot), masked and read-only paths. Every mount destination is
+// resolved inside the rootfs without following symlinks out of it.
+//
+// It runs in the container's init, already inside the new mount namespace,
+// and knows nothing about cgroups or containers.
+package rootfs
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Config is what init knows of the filesystem when it sets it up.
+type Config struct {
+	// Rootfs is the absolute host path of root.path.
+	Rootfs string
+	// Readonly is root.readonly: / is remounted read-only last.
+	Readonly bool
+	// Propagation is linux.rootfsPropagation ("" means rslave for /, then
+	// private for the rootfs bind, as runc).
+	Propagation string
+	// Mounts are the OCI mounts, in config order.
+	Mounts []specs.Mount
+	// Devices are linux.devices, created after the default devices.
+	Devices []specs.LinuxDevice
+	// MaskedPaths and ReadonlyPaths are linux.maskedPaths/readonlyPaths,
+	// applied after pivot_root.
+	MaskedPaths   []string
+	ReadonlyPaths []string
+	// NoPivot uses MS_MOVE + chroot instead of pivot_root (--no-pivot).
+	NoPivot bool
+	// BindDevices creates devices by bind-mounting the host's nodes instead
+	// of mknod (user namespaces, where mknod is not allowed).
+	BindDevices bool
+	// NewCgroupNS is true when the container has its own cgroup namespace,
+	// so a "cgroup" mount can be a fresh cgroup2 (or v1) mount rather than
+	// binds of the host's hierarchy.
+	NewCgroupNS bool
+}
