@@ -54,6 +54,9 @@ type State struct {
 	// Created lists the directories this manager made, parents before
 	// children, so Destroy removes them in reverse.
 	Created []string `json:"created,omitempty"`
+	// Root is the v2 hierarchy's mount point, kept so that a reloaded
+	// manager can still enable controllers in the ancestors (v2 only).
+	Root string `json:"root,omitempty"`
 }
 
 // Config says where the cgroup goes.
@@ -65,7 +68,13 @@ type Config struct {
 	// Name is the default leaf when Path is empty (the container id).
 	Name string
 	// Root overrides the cgroup mount point, for tests on a fake cgroupfs.
+	// With Root set the caller's own cgroup is taken to be the fake's root
+	// ("/"), and /proc/self/cgroup is not read. On v1 Root holds one
+	// directory per controller (Root/memory, Root/cpu, ...).
 	Root string
+	// Version forces the driver (1 or 2) when Root is set; 0 detects it
+	// from the fake (Root/cgroup.controllers exists: v2, else v1).
+	Version int
 }
 
 // Stats is the usage the runtime reports (events --stats, ps).

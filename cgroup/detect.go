@@ -1,0 +1,155 @@
+package cgroup
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/moby/sys/mountinfo"
+)
+
+// DefaultRoot is where cgroupfs is mounted on every distribution we target.
+const DefaultRoot = "/sys/fs/cgroup"
+
+// v1Mount is one cgroup v1 hierarchy: where it is mounted and which
+// directory of the hierarchy the mount shows (not "/" inside some
+// containers).
+type v1Mount struct {
+	Mountpoint string
+	Root       string
+}
+
+// hostLayout is what the host's mount table says about cgroups.
+type hostLayout struct {
+	Version int
+	// V2Root is the cgroup2 mount at /sys/fs/cgroup (Version 2 only).
+	V2Root string
+	// V1 maps a controller ("memory", "cpu", ...) to its hierarchy.
+	V1 map[string]v1Mount
+}
+
+// HostVersion reports the cgroup version of this host: 2 when
+// /sys/fs/cgroup is a cgroup2 mount (unified), 1 otherwise (legacy or
+// hybrid, where controllers are in v1 hierarchies).
+func HostVersion() (int, error) {
+	l, err := readHostLayout()
+	if err != nil {
+		return 0, err
+	}
+	return l.Version, nil
+}
+
+func readHostLayout() (*hostLayout, error) {
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	if err != nil {
+		return nil, fmt.Errorf("read mountinfo: %w", err)
+	}
+	return parseLayout(mounts)
+}
+
+// parseLayout decides the driver from cgroup mounts (pure, for tests).
+func parseLayout(mounts []*mountinfo.Info) (*hostLayout, error) {
+	l := &hostLayout{V1: map[string]v1Mount{}}
+	for _, m := range mounts {
+		switch m.FSType {
+		case "cgroup2":
+			if m.Mountpoint == DefaultRoot {
+				l.Version = 2
+				l.V2Root = m.Mountpoint
+			}
+		case "cgroup":
+			for _, opt := range strings.Split(m.VFSOptions, ",") {
+				if _, ok := l.V1[opt]; ok || !knownV1Controller(opt) {
+					continue
+				}
+				l.V1[opt] = v1Mount{Mountpoint: m.Mountpoint, Root: m.Root}
+			}
+		}
+	}
+	if l.Version == 2 {
+		return l, nil
+	}
+	if len(l.V1) == 0 {
+		return nil, fmt.Errorf("no cgroup hierarchy is mounted (neither cgroup2 at %s nor any cgroup v1 controller)", DefaultRoot)
+	}
+	l.Version = 1
+	return l, nil
+}
+
+// v1Controllers are the v1 hierarchies the v1 driver places a container in.
+// name=systemd and the hybrid "unified" mount are left alone (as runc's fs
+// driver does for unified; systemd's hierarchy is systemd's).
+var v1Controllers = []string{"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "hugetlb", "net_cls", "net_prio", "perf_event", "rdma"}
+
+func knownV1Controller(s string) bool {
+	for _, c := range v1Controllers {
+		if c == s {
+			return true
+		}
+	}
+	return false
+}
+
+// fakeLayout describes a fake cgroupfs under root: v2 when
+// root/cgroup.controllers exists (or version says so), else v1 with one
+// directory per controller that exists under root.
+func fakeLayout(root string, version int) (*hostLayout, error) {
+	if version == 0 {
+		version = 1
+		if _, err := os.Stat(filepath.Join(root, "cgroup.controllers")); err == nil {
+			version = 2
+		}
+	}
+	l := &hostLayout{Version: version, V1: map[string]v1Mount{}}
+	switch version {
+	case 2:
+		l.V2Root = root
+	case 1:
+		for _, c := range v1Controllers {
+			if fi, err := os.Stat(filepath.Join(root, c)); err == nil && fi.IsDir() {
+				l.V1[c] = v1Mount{Mountpoint: filepath.Join(root, c), Root: "/"}
+			}
+		}
+	default:
+		return nil, fmt.Errorf("cgroup version %d: want 1 or 2", version)
+	}
+	return l, nil
+}
+
+// ownCgroups returns this process's cgroup per v1 controller and under the
+// key "" its v2 cgroup.
+func ownCgroups() (map[string]string, error) {
+	f, err := os.Open("/proc/self/cgroup")
+	if err != nil {
+		return nil, fmt.Errorf("open /proc/self/cgroup: %w", err)
+	}
+	defer f.Close()
+	return parseProcCgroup(f)
+}
+
+// parseProcCgroup parses /proc/<pid>/cgroup lines "ID:controllers:path"
+// (Documentation/admin-guide/cgroup-v1/cgroups.rst, section 2.1).
+func parseProcCgroup(r io.Reader) (map[string]string, error) {
+	own := map[string]string{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("parse /proc/self/cgroup line %q: want ID:controllers:path", sc.Text())
+		}
+		if parts[0] == "0" && parts[1] == "" {
+			own[""] = parts[2]
+			continue
+		}
+		for _, c := range strings.Split(parts[1], ",") {
+			own[c] = parts[2]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read /proc/self/cgroup: %w", err)
+	}
+	return own, nil
+}

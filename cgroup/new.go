@@ -1,0 +1,107 @@
+package cgroup
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// New chooses the driver from the host's mounts (or from Config.Root and
+// Config.Version for a fake cgroupfs) and resolves Config.Path. It creates
+// nothing: Apply does.
+func New(cfg Config) (Manager, error) {
+	if err := ValidatePath(cfg.Path); err != nil {
+		return nil, err
+	}
+	var (
+		layout *hostLayout
+		own    map[string]string
+		err    error
+	)
+	if cfg.Root != "" {
+		if layout, err = fakeLayout(cfg.Root, cfg.Version); err != nil {
+			return nil, err
+		}
+		own = map[string]string{} // a fake's own cgroup is its root
+	} else {
+		if layout, err = readHostLayout(); err != nil {
+			return nil, err
+		}
+		if own, err = ownCgroups(); err != nil {
+			return nil, err
+		}
+	}
+	return newManager(cfg, layout, own, ops{})
+}
+
+// newManager is New with the host's facts passed in.
+func newManager(cfg Config, layout *hostLayout, own map[string]string, o ops) (Manager, error) {
+	if layout.Version == 2 {
+		p, err := ResolvePath(cfg.Path, cfg.Name, ownOr(own, ""), 2)
+		if err != nil {
+			return nil, err
+		}
+		return newV2(layout.V2Root, p, o), nil
+	}
+	paths := map[string]string{}
+	for ctrl, mnt := range layout.V1 {
+		p, err := ResolvePath(cfg.Path, cfg.Name, ownOr(own, ctrl), 1)
+		if err != nil {
+			return nil, err
+		}
+		dir, err := v1Dir(mnt, p)
+		if err != nil {
+			return nil, fmt.Errorf("cgroup %s for controller %s: %w", p, ctrl, err)
+		}
+		paths[ctrl] = dir
+	}
+	return newV1(layout.V1, paths, o), nil
+}
+
+func ownOr(own map[string]string, ctrl string) string {
+	if p, ok := own[ctrl]; ok {
+		return p
+	}
+	return "/"
+}
+
+// v1Dir places a hierarchy path under its mount point. When the mount
+// shows a subdirectory of the hierarchy (mountinfo root field, as inside
+// some containers), paths outside it cannot be reached.
+func v1Dir(mnt v1Mount, p string) (string, error) {
+	rel, err := filepath.Rel(filepath.Clean("/"+mnt.Root), p)
+	if err != nil || rel == ".." || (len(rel) > 2 && rel[:3] == "../") {
+		return "", fmt.Errorf("not visible through the mount at %s, which shows %s", mnt.Mountpoint, mnt.Root)
+	}
+	return filepath.Join(mnt.Mountpoint, rel), nil
+}
+
+// Load reopens a manager from a State saved by an earlier process.
+func Load(st State) (Manager, error) { return load(st, ops{}) }
+
+func load(st State, o ops) (Manager, error) {
+	switch st.Version {
+	case 2:
+		dir, ok := st.Paths[""]
+		if !ok || st.Root == "" {
+			return nil, fmt.Errorf("load cgroup state: version 2 state needs paths[\"\"] and root")
+		}
+		m := &v2Manager{root: st.Root, dir: dir, created: append([]string(nil), st.Created...), ops: o}
+		return m, nil
+	case 1:
+		if len(st.Paths) == 0 {
+			return nil, fmt.Errorf("load cgroup state: version 1 state has no paths")
+		}
+		paths := map[string]string{}
+		mounts := map[string]v1Mount{}
+		for ctrl, dir := range st.Paths {
+			paths[ctrl] = dir
+			// The directories exist already (a reloaded manager joins, it
+			// does not create), so each is its own stop for mkdir -p.
+			mounts[ctrl] = v1Mount{Mountpoint: dir, Root: "/"}
+		}
+		m := newV1(mounts, paths, o)
+		m.created = append([]string(nil), st.Created...)
+		return m, nil
+	}
+	return nil, fmt.Errorf("load cgroup state: version %d: want 1 or 2", st.Version)
+}

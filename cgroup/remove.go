@@ -1,0 +1,66 @@
+package cgroup
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// rmdir of a cgroup fails with EBUSY while it is populated; a killed
+// process keeps it populated until its parent reaps it, so retry for a
+// bounded time (50 x 10ms) before naming what is still inside.
+const (
+	rmdirRetries = 50
+	rmdirDelay   = 10 * time.Millisecond
+)
+
+// removeCgroup removes dir and the cgroups below it, children first.
+// A directory that is already gone is not an error: Destroy is idempotent.
+func removeCgroup(o ops, dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove cgroup %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			if err := removeCgroup(o, filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	var busy error
+	for range rmdirRetries {
+		err := o.doRmdir(dir)
+		if err == nil || errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if !errors.Is(err, unix.EBUSY) {
+			return fmt.Errorf("rmdir %s: %w", dir, err)
+		}
+		busy = err
+		time.Sleep(rmdirDelay)
+	}
+	pids, perr := readPidsRecursive(dir)
+	if perr != nil {
+		return fmt.Errorf("rmdir %s: %w (and listing its processes failed: %v)", dir, busy, perr)
+	}
+	return fmt.Errorf("rmdir %s: %w after %v: processes still inside: %v; kill them first (gorunc kill --all <id> KILL) and retry the delete",
+		dir, busy, rmdirRetries*rmdirDelay, pids)
+}
+
+// removeCreated removes, children first, the directories a manager made.
+func removeCreated(o ops, created []string) error {
+	for i := len(created) - 1; i >= 0; i-- {
+		if err := removeCgroup(o, created[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

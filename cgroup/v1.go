@@ -1,0 +1,131 @@
+package cgroup
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// v1Manager drives one directory per controller hierarchy
+// (Documentation/admin-guide/cgroup-v1/cgroups.rst), as on legacy and
+// hybrid hosts. Co-mounted controllers (cpu,cpuacct) share a directory.
+type v1Manager struct {
+	mounts  map[string]v1Mount // controller -> hierarchy mount
+	paths   map[string]string  // controller -> the container's directory
+	created []string
+	ops     ops
+}
+
+func newV1(mounts map[string]v1Mount, paths map[string]string, o ops) *v1Manager {
+	return &v1Manager{mounts: mounts, paths: paths, ops: o}
+}
+
+func (m *v1Manager) controllers() []string {
+	out := make([]string, 0, len(m.paths))
+	for c := range m.paths {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Apply creates the directory in every mounted controller hierarchy
+// (mkdir -p, recording only what it made) and moves pid into each.
+func (m *v1Manager) Apply(pid int) error {
+	seen := map[string]bool{}
+	for _, ctrl := range m.controllers() {
+		dir := m.paths[ctrl]
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		made, err := m.ops.mkdirAll(m.mounts[ctrl].Mountpoint, dir)
+		m.created = append(m.created, made...)
+		if err != nil {
+			return fmt.Errorf("create cgroup for controller %s: %w", ctrl, err)
+		}
+		if ctrl == "cpuset" {
+			if err := initCpuset(made); err != nil {
+				return err
+			}
+		}
+		if pid > 0 {
+			if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
+				return fmt.Errorf("move pid %d into the %s cgroup: %w", pid, ctrl, err)
+			}
+		}
+	}
+	return nil
+}
+
+// need returns a controller's directory, or an error naming the OCI field
+// when the host does not mount that controller.
+func (m *v1Manager) need(ctrl, field string) (string, error) {
+	dir, ok := m.paths[ctrl]
+	if !ok {
+		return "", fmt.Errorf("%s: set, but the %s controller is not mounted on this host (cgroup v1)", field, ctrl)
+	}
+	return dir, nil
+}
+
+// Set writes resources to each controller's directory.
+func (m *v1Manager) Set(r *specs.LinuxResources) error {
+	if r == nil {
+		return nil
+	}
+	if err := Validate(r, 1); err != nil {
+		return err
+	}
+	setters := []func(*specs.LinuxResources) error{
+		m.setMemory, m.setCPU, m.setCpuset, m.setPids, m.setBlkio, m.setHugetlb, m.setNetwork, m.setRdma, m.setDevices,
+	}
+	for _, set := range setters {
+		if err := set(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// procsDir is the directory whose cgroup.procs lists the container's
+// processes: freezer first (it is what Kill freezes), then any other.
+func (m *v1Manager) procsDir() (string, error) {
+	for _, c := range []string{"freezer", "pids", "memory", "cpu", "devices"} {
+		if d, ok := m.paths[c]; ok {
+			return d, nil
+		}
+	}
+	for _, c := range m.controllers() {
+		return m.paths[c], nil
+	}
+	return "", fmt.Errorf("no cgroup v1 controller is mounted")
+}
+
+func (m *v1Manager) Pids() ([]int, error) {
+	dir, err := m.procsDir()
+	if err != nil {
+		return nil, err
+	}
+	return readPidsRecursive(dir)
+}
+
+func (m *v1Manager) Destroy() error {
+	if err := removeCreated(m.ops, m.created); err != nil {
+		return fmt.Errorf("destroy cgroup: %w", err)
+	}
+	m.created = nil
+	return nil
+}
+
+// Path returns the directory for a v1 controller, "" when not mounted.
+func (m *v1Manager) Path(controller string) string { return m.paths[controller] }
+
+func (m *v1Manager) State() State {
+	paths := make(map[string]string, len(m.paths))
+	for c, d := range m.paths {
+		paths[c] = d
+	}
+	return State{Version: 1, Paths: paths, Created: append([]string(nil), m.created...)}
+}

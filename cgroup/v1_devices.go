@@ -1,0 +1,54 @@
+package cgroup
+
+import (
+	"fmt"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// setDevices writes "a" to devices.deny, then each rule in config order to
+// devices.allow or devices.deny. Nothing is prepended or reordered: the
+// rules are the container's, and the conformance suite compares
+// devices.list with them (Documentation/admin-guide/cgroup-v1/devices.rst).
+func (m *v1Manager) setDevices(r *specs.LinuxResources) error {
+	if len(r.Devices) == 0 {
+		return nil
+	}
+	dir, err := m.need("devices", "linux.resources.devices")
+	if err != nil {
+		return err
+	}
+	if err := writeFile(dir, "devices.deny", "a"); err != nil {
+		return err
+	}
+	for _, d := range r.Devices {
+		file := "devices.deny"
+		if d.Allow {
+			file = "devices.allow"
+		}
+		if err := writeFile(dir, file, deviceRuleString(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deviceRuleString formats a rule as "TYPE MAJOR:MINOR ACCESS"; an unset
+// type is "a", an unset (or negative) number "*", unset access "rwm".
+func deviceRuleString(d specs.LinuxDeviceCgroup) string {
+	typ := d.Type
+	if typ == "" {
+		typ = "a"
+	}
+	num := func(p *int64) string {
+		if p == nil || *p < 0 {
+			return "*"
+		}
+		return fmt.Sprint(*p)
+	}
+	access := d.Access
+	if access == "" {
+		access = "rwm"
+	}
+	return fmt.Sprintf("%s %s:%s %s", typ, num(d.Major), num(d.Minor), access)
+}
