@@ -1,0 +1,36 @@
+package main
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+
+	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/nsexec"
+	"github.com/gorunc/gorunc/rootfs"
+	"github.com/gorunc/gorunc/runtime"
+)
+
+// cmdFeatures prints runtime-spec features.md JSON, built from the same
+// tables the code uses so it cannot drift from what gorunc does.
+func cmdFeatures(g *globals, args []string) (int, error) {
+	if _, err := newFlags("features").Parse(args, 0); err != nil {
+		return 1, err
+	}
+	no := false
+	v := cgroup.HostVersion()
+	v1, v2 := v == 1, v == 2
+	f := features.Features{
+		OCIVersionMin: "1.0.0",
+		OCIVersionMax: specs.Version,
+		Hooks:         runtime.HookNames(),
+		MountOptions:  rootfs.MountOptions(),
+		Linux: &features.Linux{
+			Namespaces:   nsexec.Types(),
+			Capabilities: runtime.CapabilityNames(),
+			Cgroup:       &features.Cgroup{V1: &v1, V2: &v2, Systemd: &no, SystemdUser: &no},
+			Apparmor:     &features.Apparmor{Enabled: &no},
+			Selinux:      &features.Selinux{Enabled: &no},
+		},
+	}
+	return 0, printJSON(f, "    ")
+}

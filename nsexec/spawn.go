@@ -1,0 +1,135 @@
+package nsexec
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Config is what Spawn needs to start init.
+type Config struct {
+	// Cmd is the prepared command (path, args, env, stdio, ExtraFiles).
+	Cmd *exec.Cmd
+	// Namespaces is linux.namespaces: entries without a path are created,
+	// entries with one are joined.
+	Namespaces []specs.LinuxNamespace
+	// UIDMappings and GIDMappings are written for a new user namespace.
+	UIDMappings, GIDMappings []specs.LinuxIDMapping
+	// CgroupFD, when >= 0, is a cgroup v2 directory the child is born in
+	// (clone3 CLONE_INTO_CGROUP), so every page init touches is accounted.
+	CgroupFD int
+}
+
+// Two namespace types are unshared by init itself rather than given to
+// clone. A cgroup namespace's root is the cgroup the process is in when the
+// namespace is made, so it must come after init has been moved into the
+// container's cgroup (which needs init's pid on cgroup v1, where there is no
+// CLONE_INTO_CGROUP). A time namespace cannot be given to clone(2) at all
+// (CLONE_NEWTIME is 0x80, inside the exit-signal byte), and its offsets must
+// be written before any process enters it: init unshares it, writes
+// /proc/self/timens_offsets and enters it with the final execve.
+func deferred(flag uintptr, cgroupFD int) bool {
+	return flag == unix.CLONE_NEWTIME || (flag == unix.CLONE_NEWCGROUP && cgroupFD < 0)
+}
+
+// Spawn starts cfg.Cmd in the configured namespaces. It returns the flags
+// init must unshare itself (see deferred).
+func Spawn(cfg Config) (unshare uintptr, err error) {
+	var clone uintptr
+	var join []*os.File
+	defer func() {
+		for _, f := range join {
+			f.Close()
+		}
+	}()
+	for i, ns := range cfg.Namespaces {
+		k := kinds[ns.Type]
+		if ns.Path == "" {
+			if deferred(k.flag, cfg.CgroupFD) {
+				unshare |= k.flag
+			} else {
+				clone |= k.flag
+			}
+			continue
+		}
+		if ns.Type == specs.MountNamespace || ns.Type == specs.UserNamespace {
+			// See the package comment: setns into these needs a
+			// single-threaded caller.
+			return 0, fmt.Errorf("linux.namespaces[%d]: joining an existing %s namespace by path is not supported yet", i, ns.Type)
+		}
+		f, err := openNS(ns, k.flag)
+		if err != nil {
+			return 0, fmt.Errorf("linux.namespaces[%d]: %w", i, err)
+		}
+		join = append(join, f)
+	}
+
+	attr := cfg.Cmd.SysProcAttr
+	if attr == nil {
+		attr = &syscall.SysProcAttr{}
+		cfg.Cmd.SysProcAttr = attr
+	}
+	attr.Cloneflags = clone
+	if clone&unix.CLONE_NEWUSER != 0 {
+		attr.UidMappings = idMap(cfg.UIDMappings)
+		attr.GidMappings = idMap(cfg.GIDMappings)
+		// The container's root must be able to call setgroups(2).
+		attr.GidMappingsEnableSetgroups = true
+	}
+	if cfg.CgroupFD >= 0 {
+		attr.UseCgroupFD = true
+		attr.CgroupFD = cfg.CgroupFD
+	}
+	if len(join) == 0 {
+		return unshare, cfg.Cmd.Start()
+	}
+	return unshare, startJoined(cfg.Cmd, join)
+}
+
+// startJoined forks from a thread that has joined the given namespaces, and
+// lets Go discard that thread afterwards.
+func startJoined(cmd *exec.Cmd, join []*os.File) error {
+	errc := make(chan error, 1)
+	go func() {
+		// Deliberately never unlocked: a goroutine that exits locked
+		// takes its thread with it, so the joined namespaces never leak
+		// into the rest of the runtime.
+		runtime.LockOSThread()
+		for _, f := range join {
+			if err := unix.Setns(int(f.Fd()), 0); err != nil {
+				errc <- fmt.Errorf("setns %s: %w", f.Name(), err)
+				return
+			}
+		}
+		errc <- cmd.Start()
+	}()
+	return <-errc
+}
+
+// openNS opens a namespace path and checks it is a namespace of the given
+// type, so a wrong path gets a clear error instead of a confusing setns one.
+func openNS(ns specs.LinuxNamespace, flag uintptr) (*os.File, error) {
+	f, err := os.Open(ns.Path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s namespace: %w", ns.Type, err)
+	}
+	t, err := unix.IoctlRetInt(int(f.Fd()), unix.NS_GET_NSTYPE)
+	if err != nil || uintptr(t) != flag {
+		f.Close()
+		return nil, fmt.Errorf("path %s is not a %s namespace", ns.Path, ns.Type)
+	}
+	return f, nil
+}
+
+func idMap(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
+	out := make([]syscall.SysProcIDMap, len(m))
+	for i, e := range m {
+		out[i] = syscall.SysProcIDMap{ContainerID: int(e.ContainerID), HostID: int(e.HostID), Size: int(e.Size)}
+	}
+	return out
+}

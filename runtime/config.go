@@ -1,0 +1,258 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gorunc/gorunc/nsexec"
+)
+
+// LoadSpec reads and validates bundle/config.json. Every error names the
+// file or field and the reason, and nothing has been created yet.
+func LoadSpec(bundle string) (*specs.Spec, error) {
+	path := filepath.Join(bundle, "config.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))
+	}
+	var spec specs.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, describeJSONError(data, err))
+	}
+	if err := validateSpec(&spec, bundle); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &spec, nil
+}
+
+// describeJSONError turns encoding/json's byte offset into a line and
+// column, which is what a person editing config.json needs.
+func describeJSONError(data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := position(data, syn.Offset)
+		return fmt.Errorf("line %d, column %d: %s", line, col, syn.Error())
+	case errors.As(err, &typ):
+		line, col := position(data, typ.Offset)
+		return fmt.Errorf("line %d, column %d: field %s: cannot use a JSON %s as %s", line, col, typ.Field, typ.Value, typ.Type)
+	}
+	return err
+}
+
+func position(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	before := data[:offset]
+	line = bytes.Count(before, []byte{'\n'}) + 1
+	col = int(offset) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+func validateSpec(s *specs.Spec, bundle string) error {
+	if err := validateVersion(s.Version); err != nil {
+		return err
+	}
+	if s.Root == nil || s.Root.Path == "" {
+		return errors.New("root.path is required")
+	}
+	rootfs := RootfsPath(s, bundle)
+	if fi, err := os.Stat(rootfs); err != nil {
+		return fmt.Errorf("root.path %s: %w", rootfs, errors.Unwrap(err))
+	} else if !fi.IsDir() {
+		return fmt.Errorf("root.path %s: not a directory", rootfs)
+	}
+	if s.Process != nil {
+		if err := validateProcess(s.Process); err != nil {
+			return err
+		}
+	}
+	if s.Linux == nil {
+		return errors.New("linux section is required on Linux")
+	}
+	if err := nsexec.Validate(s.Linux.Namespaces); err != nil {
+		return err
+	}
+	if err := validateIDMappings(s.Linux); err != nil {
+		return err
+	}
+	if err := validateSysctl(s.Linux); err != nil {
+		return err
+	}
+	if err := validateHooks(s.Hooks); err != nil {
+		return err
+	}
+	if strings.Contains("/"+s.Linux.CgroupsPath+"/", "/../") {
+		return fmt.Errorf("linux.cgroupsPath %q: must not contain \"..\"", s.Linux.CgroupsPath)
+	}
+	return nil
+}
+
+// validateVersion accepts any 1.x ociVersion: minor versions only add
+// fields, which encoding/json ignores or fills.
+func validateVersion(v string) error {
+	if v == "" {
+		return errors.New("ociVersion is required")
+	}
+	major, _, _ := strings.Cut(v, ".")
+	if major != "1" {
+		return fmt.Errorf("ociVersion %q is not supported (gorunc supports 1.x)", v)
+	}
+	return nil
+}
+
+// RootfsPath is root.path resolved against the bundle.
+func RootfsPath(s *specs.Spec, bundle string) string {
+	if filepath.IsAbs(s.Root.Path) {
+		return filepath.Clean(s.Root.Path)
+	}
+	return filepath.Join(bundle, s.Root.Path)
+}
+
+func validateProcess(p *specs.Process) error {
+	if len(p.Args) == 0 {
+		return errors.New("process.args must not be empty")
+	}
+	if p.Cwd == "" || !filepath.IsAbs(p.Cwd) {
+		return fmt.Errorf("process.cwd %q must be an absolute path", p.Cwd)
+	}
+	for i, rl := range p.Rlimits {
+		if _, ok := rlimitTypes[rl.Type]; !ok {
+			return fmt.Errorf("process.rlimits[%d]: unknown type %q", i, rl.Type)
+		}
+		if rl.Soft > rl.Hard {
+			return fmt.Errorf("process.rlimits[%d] %s: soft limit %d is above hard limit %d", i, rl.Type, rl.Soft, rl.Hard)
+		}
+	}
+	if p.Capabilities != nil {
+		if err := validateCaps(p.Capabilities); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateHooks(h *specs.Hooks) error {
+	if h == nil {
+		return nil
+	}
+	lists := []struct {
+		name  string
+		hooks []specs.Hook
+	}{
+		{"prestart", h.Prestart}, {"createRuntime", h.CreateRuntime},
+		{"createContainer", h.CreateContainer}, {"startContainer", h.StartContainer},
+		{"poststart", h.Poststart}, {"poststop", h.Poststop},
+	}
+	for _, l := range lists {
+		for i, hook := range l.hooks {
+			if !filepath.IsAbs(hook.Path) {
+				return fmt.Errorf("hooks.%s[%d].path %q must be absolute", l.name, i, hook.Path)
+			}
+			if hook.Timeout != nil && *hook.Timeout <= 0 {
+				return fmt.Errorf("hooks.%s[%d].timeout %d must be positive", l.name, i, *hook.Timeout)
+			}
+		}
+	}
+	return nil
+}
+
+// validateIDMappings: mappings only make sense with a new user namespace;
+// ranges must not overlap on either side, and the container's root must be
+// mapped or nothing in the container could own its files.
+func validateIDMappings(l *specs.Linux) error {
+	userns := false
+	for _, ns := range l.Namespaces {
+		if ns.Type == specs.UserNamespace && ns.Path == "" {
+			userns = true
+		}
+	}
+	if !userns {
+		if len(l.UIDMappings) > 0 || len(l.GIDMappings) > 0 {
+			return errors.New("linux.uidMappings/gidMappings are set but no new user namespace is requested")
+		}
+		return nil
+	}
+	for _, m := range []struct {
+		name string
+		ms   []specs.LinuxIDMapping
+	}{{"uidMappings", l.UIDMappings}, {"gidMappings", l.GIDMappings}} {
+		if len(m.ms) == 0 {
+			return fmt.Errorf("linux.%s: required with a new user namespace", m.name)
+		}
+		rootMapped := false
+		for i, a := range m.ms {
+			if a.Size == 0 {
+				return fmt.Errorf("linux.%s[%d]: size is 0", m.name, i)
+			}
+			if a.ContainerID == 0 {
+				rootMapped = true
+			}
+			for j := i + 1; j < len(m.ms); j++ {
+				b := m.ms[j]
+				if overlap(a.ContainerID, a.Size, b.ContainerID, b.Size) || overlap(a.HostID, a.Size, b.HostID, b.Size) {
+					return fmt.Errorf("linux.%s[%d] and [%d] overlap", m.name, i, j)
+				}
+			}
+		}
+		if !rootMapped {
+			return fmt.Errorf("linux.%s: the container's root (id 0) is not mapped", m.name)
+		}
+	}
+	return nil
+}
+
+func overlap(a, an, b, bn uint32) bool {
+	return uint64(a) < uint64(b)+uint64(bn) && uint64(b) < uint64(a)+uint64(an)
+}
+
+// validateSysctl accepts only keys that are namespaced (and so cannot
+// change the host), as runc's validator does: IPC keys with an ipc
+// namespace, net.* with a network namespace, the UTS names with uts.
+func validateSysctl(l *specs.Linux) error {
+	ipcKeys := map[string]bool{
+		"kernel.msgmax": true, "kernel.msgmnb": true, "kernel.msgmni": true, "kernel.sem": true,
+		"kernel.shmall": true, "kernel.shmmax": true, "kernel.shmmni": true, "kernel.shm_rmid_forced": true,
+	}
+	newNS := func(t specs.LinuxNamespaceType) bool {
+		for _, ns := range l.Namespaces {
+			if ns.Type == t {
+				return true
+			}
+		}
+		return false
+	}
+	for key := range l.Sysctl {
+		switch {
+		case ipcKeys[key] || strings.HasPrefix(key, "fs.mqueue."):
+			if !newNS(specs.IPCNamespace) {
+				return fmt.Errorf("linux.sysctl %q: needs an ipc namespace", key)
+			}
+		case strings.HasPrefix(key, "net."):
+			if !newNS(specs.NetworkNamespace) {
+				return fmt.Errorf("linux.sysctl %q: needs a network namespace", key)
+			}
+		case key == "kernel.hostname" || key == "kernel.domainname":
+			if !newNS(specs.UTSNamespace) {
+				return fmt.Errorf("linux.sysctl %q: needs a uts namespace", key)
+			}
+		default:
+			return fmt.Errorf("linux.sysctl %q: not a namespaced key, refusing to change the host", key)
+		}
+	}
+	return nil
+}
+
+// HookNames lists the hook kinds gorunc accepts, for `features`.
+func HookNames() []string {
+	return []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}
+}

@@ -1,0 +1,177 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gorunc/gorunc/cgroup"
+)
+
+// Container is one container's state as read from the store.
+type Container struct {
+	store Store
+	rec   *record
+	lock  *lock // held for mutating operations; nil for read-only views
+}
+
+// Get reads a container without locking it (state, list, ps).
+func (s Store) Get(id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	rec, err := s.read(id)
+	if err != nil {
+		return nil, err
+	}
+	return &Container{store: s, rec: rec}, nil
+}
+
+// open locks a container for a mutating operation. Release with close.
+func (s Store) open(id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	l, err := s.acquire(id)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.read(id)
+	if err != nil {
+		l.release()
+		return nil, err
+	}
+	return &Container{store: s, rec: rec, lock: l}, nil
+}
+
+func (c *Container) close() {
+	if c.lock != nil {
+		c.lock.release()
+		c.lock = nil
+	}
+}
+
+func (c *Container) ID() string { return c.rec.ID }
+func (c *Container) Pid() int   { return c.rec.InitPid }
+func (c *Container) dir() string {
+	return c.store.dir(c.rec.ID)
+}
+
+// Status is derived from the world, never stored: is init alive (and the
+// same process we started, not a reused pid), does the exec fifo still
+// exist, is the cgroup frozen.
+func (c *Container) Status() Status {
+	if c.rec.InitPid == 0 {
+		if c.lock == nil && c.store.busy(c.rec.ID) {
+			return Creating
+		}
+		// Nobody is creating it: the creator died half way.
+		return Stopped
+	}
+	if !processAlive(c.rec.InitPid, c.rec.InitStart) {
+		return Stopped
+	}
+	if _, err := os.Lstat(filepath.Join(c.dir(), fifoFile)); err == nil {
+		return Created
+	}
+	if m, err := c.cgroup(); err == nil {
+		if frozen, err := m.Frozen(); err == nil && frozen {
+			return Paused
+		}
+	}
+	return Running
+}
+
+func (c *Container) cgroup() (cgroup.Manager, error) {
+	if c.rec.Cgroup.Version == 0 {
+		return nil, errors.New("container has no cgroup")
+	}
+	return cgroup.Load(c.rec.Cgroup)
+}
+
+// State is the OCI state (runtime.md "State") plus runc's extra fields,
+// which clients such as podman read.
+type State struct {
+	specs.State
+	Rootfs  string    `json:"rootfs"`
+	Created time.Time `json:"created"`
+	Owner   string    `json:"owner"`
+}
+
+func (c *Container) State() State {
+	st := c.Status()
+	s := State{
+		State: specs.State{
+			Version: specs.Version,
+			ID:      c.rec.ID,
+			Status:  specs.ContainerState(st),
+			Bundle:  c.rec.Bundle,
+		},
+		Rootfs:  c.rec.Rootfs,
+		Created: c.rec.Created,
+		Owner:   c.rec.Owner,
+	}
+	if st != Stopped {
+		s.Pid = c.rec.InitPid
+	}
+	if c.rec.Spec != nil {
+		s.Annotations = c.rec.Spec.Annotations
+	}
+	return s
+}
+
+// processAlive: the pid exists, is not a zombie, and started when ours did.
+func processAlive(pid int, start uint64) bool {
+	st, err := procStat(pid)
+	if err != nil {
+		return false
+	}
+	if st.state == 'Z' || st.state == 'X' {
+		return false
+	}
+	return start == 0 || st.start == start
+}
+
+type procStatus struct {
+	state byte
+	start uint64
+}
+
+// procStat parses /proc/PID/stat. The command name (field 2) may contain
+// spaces and parentheses, so fields are counted after the last ')'.
+func procStat(pid int) (procStatus, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStatus{}, err
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return procStatus{}, fmt.Errorf("parse /proc/%d/stat", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	// f[0] is field 3 (state); starttime is field 22, f[19].
+	if len(f) < 20 {
+		return procStatus{}, fmt.Errorf("parse /proc/%d/stat", pid)
+	}
+	start, err := strconv.ParseUint(f[19], 10, 64)
+	if err != nil {
+		return procStatus{}, fmt.Errorf("parse /proc/%d/stat: %w", pid, err)
+	}
+	return procStatus{state: f[0][0], start: start}, nil
+}
+
+// Processes lists the host pids of every process in the container's cgroup.
+func (c *Container) Processes() ([]int, error) {
+	m, err := c.cgroup()
+	if err != nil {
+		return nil, err
+	}
+	return m.Pids()
+}

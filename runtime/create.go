@@ -1,0 +1,318 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/nsexec"
+	"github.com/gorunc/gorunc/rootfs"
+)
+
+// CreateOptions are create's flags.
+type CreateOptions struct {
+	ID            string
+	Bundle        string
+	PidFile       string
+	ConsoleSocket string
+	NoPivot       bool
+	NoNewKeyring  bool
+	PreserveFDs   int
+	// Foreground is set by `run` without -d: the caller stays the parent
+	// of init and waits for it.
+	Foreground bool
+}
+
+// cleanup undoes a half-finished create in reverse order, unless released.
+type cleanup struct{ undo []func() }
+
+func (c *cleanup) add(f func()) { c.undo = append(c.undo, f) }
+func (c *cleanup) release()     { c.undo = nil }
+func (c *cleanup) run() {
+	for i := len(c.undo) - 1; i >= 0; i-- {
+		c.undo[i]()
+	}
+}
+
+// Create sets up a container whose init then blocks on the exec fifo until
+// Start. On any failure everything done so far is undone: no process,
+// cgroup, mount or state directory is left behind. It returns init's
+// process for a foreground caller to wait on.
+func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
+	if err := ValidateID(o.ID); err != nil {
+		return nil, nil, err
+	}
+	bundle, err := filepath.Abs(o.Bundle)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bundle %s: %w", o.Bundle, err)
+	}
+	spec, err := LoadSpec(bundle)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := validateCreate(spec, bundle, o); err != nil {
+		return nil, nil, err
+	}
+	rootfsPath, err := filepath.EvalSymlinks(RootfsPath(spec, bundle))
+	if err != nil {
+		return nil, nil, fmt.Errorf("root.path: %w", err)
+	}
+	absMountSources(spec, bundle)
+	var undo cleanup
+	defer undo.run()
+
+	l, err := s.create(o.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	undo.add(func() { os.RemoveAll(s.dir(o.ID)); l.release() })
+	c := &Container{store: s, lock: l, rec: &record{
+		ID:      o.ID,
+		Bundle:  bundle,
+		Rootfs:  rootfsPath,
+		Created: time.Now().UTC(),
+		Owner:   owner(),
+		Spec:    spec,
+	}}
+	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: o.ID})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.Apply(0); err != nil {
+		m.Destroy()
+		return nil, nil, err
+	}
+	undo.add(func() { m.Destroy() })
+	// Recorded before init exists, so `delete --force` after a crash
+	// knows which cgroup directories to remove.
+	c.rec.Cgroup = m.State()
+	if err := s.write(c.rec); err != nil {
+		return nil, nil, err
+	}
+	if spec.Linux.Resources != nil {
+		if err := m.Set(spec.Linux.Resources); err != nil {
+			return nil, nil, err
+		}
+	}
+	proc, err := c.spawn(m, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	undo.add(func() { proc.Kill(); proc.Wait() })
+	if o.PidFile != "" {
+		// containerd considers create complete once the pid file
+		// exists, so it is written last.
+		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
+			return nil, nil, fmt.Errorf("--pid-file: %w", err)
+		}
+	}
+	undo.release()
+	// Released even for a foreground run, which waits without it, so
+	// that kill and state from elsewhere still work.
+	c.close()
+	return c, proc, nil
+}
+
+func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
+	if spec.Process != nil && spec.Process.Terminal && o.ConsoleSocket == "" && !o.Foreground {
+		return errors.New("process.terminal is true but --console-socket is not set (a detached container needs one to receive its pty)")
+	}
+	if spec.Process != nil && spec.Process.Terminal {
+		return errors.New("process.terminal: terminals are not supported yet; set it to false")
+	}
+	for fd := 3; fd < 3+o.PreserveFDs; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return fmt.Errorf("--preserve-fds %d: fd %d is not open", o.PreserveFDs, fd)
+		}
+	}
+	if err := rootfs.Validate(rootfsConfig(spec, RootfsPath(spec, bundle), o.NoPivot)); err != nil {
+		return err
+	}
+	if spec.Linux.Resources != nil {
+		if err := cgroup.Validate(spec.Linux.Resources, cgroup.HostVersion()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spawn starts init and waits until it reports ready (blocked on the exec
+// fifo) or fails.
+func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error) {
+	spec := c.rec.Spec
+	fifoPath := filepath.Join(c.dir(), fifoFile)
+	// 0622: init may already run as the container's user when it opens
+	// the fifo for writing.
+	if err := unix.Mkfifo(fifoPath, 0o622); err != nil {
+		return nil, fmt.Errorf("create exec fifo: %w", err)
+	}
+	os.Chmod(fifoPath, 0o622) // undo the umask
+	fifo, err := os.OpenFile(fifoPath, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open exec fifo: %w", err)
+	}
+	defer fifo.Close()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("create sync socket: %w", err)
+	}
+	parent, child := os.NewFile(uintptr(fds[0]), "sync-parent"), os.NewFile(uintptr(fds[1]), "sync-child")
+	defer parent.Close()
+	defer child.Close()
+
+	var extra []*os.File
+	for fd := 3; fd < 3+o.PreserveFDs; fd++ {
+		extra = append(extra, os.NewFile(uintptr(fd), "preserved"))
+	}
+	syncFD := 3 + len(extra)
+	extra = append(extra, child, fifo)
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Dir:        c.rec.Bundle,
+		Args:       []string{"gorunc", "init"},
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		ExtraFiles: extra,
+		// One P keeps init's thread count low: a pids.max set before
+		// the container starts counts init's threads too.
+		Env: []string{syncEnv + "=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"},
+	}
+	cgroupFD := -1
+	if dir := m.Path(""); dir != "" && m.State().Version == 2 {
+		f, err := os.Open(dir)
+		if err != nil {
+			return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
+		}
+		defer f.Close()
+		cgroupFD = int(f.Fd())
+	}
+	unshare, err := nsexec.Spawn(nsexec.Config{
+		Cmd:         cmd,
+		Namespaces:  spec.Linux.Namespaces,
+		UIDMappings: spec.Linux.UIDMappings,
+		GIDMappings: spec.Linux.GIDMappings,
+		CgroupFD:    cgroupFD,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start container init: %w", err)
+	}
+	proc := cmd.Process
+	ok := false
+	defer func() {
+		if !ok {
+			proc.Kill()
+			cmd.Wait()
+		}
+	}()
+	child.Close()
+	if cgroupFD < 0 {
+		// No CLONE_INTO_CGROUP: join before init reads its config, so
+		// it does no work outside the cgroup.
+		if err := m.Apply(proc.Pid); err != nil {
+			return nil, err
+		}
+	}
+	st, err := procStat(proc.Pid)
+	if err != nil {
+		return nil, fmt.Errorf("container init exited before it was configured: %w", err)
+	}
+	c.rec.InitPid, c.rec.InitStart = proc.Pid, st.start
+	c.rec.Cgroup = m.State()
+	if err := c.store.write(c.rec); err != nil {
+		return nil, err
+	}
+	ch := newChannel(parent)
+	err = ch.send(message{Type: msgConfig, Config: &initConfig{
+		ID:           c.rec.ID,
+		Spec:         spec,
+		Rootfs:       c.rec.Rootfs,
+		NoPivot:      o.NoPivot,
+		NoNewKeyring: o.NoNewKeyring,
+		Unshare:      unshare,
+		PreserveFDs:  o.PreserveFDs,
+		FifoFD:       syncFD + 1,
+		CgroupV2:     m.State().Version == 2,
+	}})
+	if err == nil {
+		_, err = ch.recv(msgReady)
+	}
+	if err != nil {
+		if errors.Is(err, errPeerGone) || errors.Is(err, syscall.EPIPE) {
+			return nil, initDied(cmd, m)
+		}
+		return nil, err
+	}
+	ok = true
+	return proc, nil
+}
+
+// initDied waits for an init that vanished without a word and says why.
+func initDied(cmd *exec.Cmd, m cgroup.Manager) error {
+	cmd.Process.Kill()
+	cmd.Wait()
+	if st, err := m.Stats(); err == nil && st.Memory.OOMKill > 0 {
+		return errors.New("container init was OOM-killed (memory limit too low?)")
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() != syscall.SIGKILL {
+		return fmt.Errorf("container init was killed by signal %d (%s)", ws.Signal(), ws.Signal())
+	}
+	return fmt.Errorf("container init exited unexpectedly (%s)", cmd.ProcessState)
+}
+
+// absMountSources resolves relative bind-mount sources against the bundle
+// (runtime-spec config.md "Mounts": relative source paths are relative to
+// the bundle), since init runs elsewhere.
+func absMountSources(spec *specs.Spec, bundle string) {
+	for i, m := range spec.Mounts {
+		if m.Source == "" || filepath.IsAbs(m.Source) || !isBind(m) {
+			continue
+		}
+		spec.Mounts[i].Source = filepath.Join(bundle, m.Source)
+	}
+}
+
+func isBind(m specs.Mount) bool {
+	if m.Type == "bind" {
+		return true
+	}
+	for _, o := range m.Options {
+		if o == "bind" || o == "rbind" {
+			return true
+		}
+	}
+	return false
+}
+
+func owner() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return strconv.Itoa(os.Getuid())
+}
+
+// rootfsConfig is the rootfs package's view of the spec.
+func rootfsConfig(spec *specs.Spec, rootfsPath string, noPivot bool) *rootfs.Config {
+	return &rootfs.Config{
+		Rootfs:        rootfsPath,
+		Readonly:      spec.Root.Readonly,
+		Propagation:   spec.Linux.RootfsPropagation,
+		Mounts:        spec.Mounts,
+		Devices:       spec.Linux.Devices,
+		MaskedPaths:   spec.Linux.MaskedPaths,
+		ReadonlyPaths: spec.Linux.ReadonlyPaths,
+		NoPivot:       noPivot,
+		BindDevices:   nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace),
+		NewCgroupNS:   nsexec.Has(spec.Linux.Namespaces, specs.CgroupNamespace),
+	}
+}

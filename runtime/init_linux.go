@@ -1,0 +1,254 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/syndtr/gocapability/capability"
+	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/nsexec"
+	"github.com/gorunc/gorunc/rootfs"
+)
+
+// syncEnv names the environment variable that carries init's sync fd.
+const syncEnv = "_GORUNC_SYNC"
+
+// Init is `gorunc init`: the container's first process, already in its
+// new namespaces. It never returns. The caller must have locked the main
+// goroutine to the main thread in an init() function: credentials,
+// capabilities, no_new_privs and the namespaces unshared here are
+// per-thread, and the thread that execve()s is the one whose state the
+// container process inherits.
+func Init() {
+	fd, err := strconv.Atoi(os.Getenv(syncEnv))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gorunc init: must be started by gorunc create")
+		os.Exit(1)
+	}
+	os.Unsetenv(syncEnv)
+	sock := os.NewFile(uintptr(fd), "sync")
+	ch := newChannel(sock)
+	m, err := ch.recv(msgConfig)
+	if err != nil {
+		// The parent is gone: nothing to report to.
+		os.Exit(1)
+	}
+	err = initContainer(ch, sock, m.Config)
+	// initContainer only returns on failure.
+	ch.send(message{Type: msgError, Error: err.Error()})
+	os.Exit(1)
+}
+
+func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
+	spec := cfg.Spec
+	if err := closeExtraFDs(3 + cfg.PreserveFDs); err != nil {
+		return err
+	}
+	if cfg.Unshare != 0 {
+		if err := unix.Unshare(int(cfg.Unshare)); err != nil {
+			return fmt.Errorf("unshare cgroup/time namespace: %w", err)
+		}
+		if cfg.Unshare&unix.CLONE_NEWTIME != 0 {
+			if err := writeTimeOffsets(spec.Linux.TimeOffsets); err != nil {
+				return err
+			}
+		}
+	}
+	// A session of its own, as runc: the container must not share the
+	// caller's job control.
+	if _, err := unix.Setsid(); err != nil {
+		return fmt.Errorf("setsid: %w", err)
+	}
+	if err := setupRootfs(cfg); err != nil {
+		return err
+	}
+	if nsexec.Has(spec.Linux.Namespaces, specs.UTSNamespace) {
+		if spec.Hostname != "" {
+			if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+				return fmt.Errorf("set hostname %q: %w", spec.Hostname, err)
+			}
+		}
+		if spec.Domainname != "" {
+			if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+				return fmt.Errorf("set domainname %q: %w", spec.Domainname, err)
+			}
+		}
+	}
+	if !cfg.NoNewKeyring {
+		// A fresh session keyring, so the container cannot read the
+		// keys of the session that started it.
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + cfg.ID); err != nil && !errors.Is(err, unix.ENOSYS) {
+			return fmt.Errorf("join session keyring: %w", err)
+		}
+	}
+	p := spec.Process
+	if p != nil {
+		if err := setRlimits(p.Rlimits); err != nil {
+			return err
+		}
+		if p.OOMScoreAdj != nil {
+			if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
+				return fmt.Errorf("set process.oomScoreAdj %d: %w", *p.OOMScoreAdj, err)
+			}
+		}
+	}
+	var argv0 string
+	if p != nil {
+		if err := setupProcess(p, cfg); err != nil {
+			return err
+		}
+		path, err := lookPath(p.Args[0], p.Env)
+		if err != nil {
+			return err
+		}
+		argv0 = path
+	}
+	if err := ch.send(message{Type: msgReady}); err != nil {
+		return err
+	}
+	sock.Close()
+
+	// From here on the parent is gone; errors go to the container's stderr.
+	fifo, err := unix.Open("/proc/self/fd/"+strconv.Itoa(cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		fatalf("open exec fifo: %v", err)
+	}
+	if _, err := unix.Write(fifo, []byte{0}); err != nil {
+		fatalf("write exec fifo: %v", err)
+	}
+	unix.Close(fifo)
+	unix.Close(cfg.FifoFD)
+	if p == nil {
+		fatalf("config.json has no process to start")
+	}
+	err = unix.Exec(argv0, p.Args, p.Env)
+	fatalf("exec %s: %v", argv0, err)
+	return nil
+}
+
+func fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "gorunc init: "+format+"\n", args...)
+	os.Exit(127)
+}
+
+func setupRootfs(cfg *initConfig) error {
+	spec := cfg.Spec
+	if !nsexec.Has(spec.Linux.Namespaces, specs.MountNamespace) {
+		// Without a mount namespace nothing may be mounted (it would be
+		// the host's): only change root, as runc does.
+		if err := unix.Chroot(cfg.Rootfs); err != nil {
+			return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
+		}
+		return unix.Chdir("/")
+	}
+	rc := rootfsConfig(spec, cfg.Rootfs, cfg.NoPivot)
+	if err := rootfs.Prepare(rc); err != nil {
+		return err
+	}
+	if err := rootfs.PivotRoot(rc); err != nil {
+		return err
+	}
+	// sysctl before Finalize: readonlyPaths usually holds /proc/sys.
+	for key, value := range spec.Linux.Sysctl {
+		path := filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/"))
+		if err := os.WriteFile(path, []byte(value), 0); err != nil {
+			return fmt.Errorf("linux.sysctl %s=%s: %w", key, value, err)
+		}
+	}
+	return rootfs.Finalize(rc)
+}
+
+// setupProcess gives the calling thread the process's identity: bounding
+// set (needs CAP_SETPCAP, so first), then user with keepcaps so the
+// permitted set survives setuid, then the configured sets, then
+// no_new_privs, then the working directory (checked as the new user).
+func setupProcess(p *specs.Process, cfg *initConfig) error {
+	var caps capability.Capabilities
+	if p.Capabilities != nil {
+		var err error
+		if caps, err = capsFor(p.Capabilities); err != nil {
+			return err
+		}
+		if err := caps.Apply(capability.BOUNDS); err != nil {
+			return fmt.Errorf("apply capability bounding set: %w", err)
+		}
+		if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("set keepcaps: %w", err)
+		}
+	}
+	if err := applyUser(p.User, setgroupsAllowed()); err != nil {
+		return fmt.Errorf("process.user: %w", err)
+	}
+	if caps != nil {
+		if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+			return fmt.Errorf("clear keepcaps: %w", err)
+		}
+		if err := caps.Apply(capability.CAPS | capability.AMBS); err != nil {
+			return fmt.Errorf("apply capabilities: %w", err)
+		}
+	}
+	if p.User.Umask != nil {
+		unix.Umask(int(*p.User.Umask))
+	}
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return fmt.Errorf("set no_new_privs: %w", err)
+		}
+	}
+	if err := unix.Chdir(p.Cwd); err != nil {
+		return fmt.Errorf("process.cwd %s: %w", p.Cwd, err)
+	}
+	// CVE-2024-21626: a cwd reached through a leaked host fd is outside
+	// the root, and getcwd(2) then says "(unreachable)".
+	if wd, err := os.Getwd(); err != nil || !strings.HasPrefix(wd, "/") {
+		return fmt.Errorf("process.cwd %s: resolves outside the container's root", p.Cwd)
+	}
+	return nil
+}
+
+// setgroupsAllowed is false in a user namespace whose setgroups file says
+// "deny" (user_namespaces(7)).
+func setgroupsAllowed() bool {
+	data, err := os.ReadFile("/proc/self/setgroups")
+	return err != nil || strings.TrimSpace(string(data)) != "deny"
+}
+
+// closeExtraFDs marks every fd from first upwards close-on-exec: init's own
+// sync socket and fifo fd were inherited without it, and no runtime fd
+// (state dir, cgroup dir, log file) may reach the container process:
+// CVE-2024-21626 was such a leak. It runs before pivot_root, while /proc is
+// still the host's and certainly mounted.
+func closeExtraFDs(first int) error {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return fmt.Errorf("list open fds: %w", err)
+	}
+	for _, e := range entries {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd < first {
+			continue
+		}
+		unix.CloseOnExec(fd)
+	}
+	return nil
+}
+
+func writeTimeOffsets(offs map[string]specs.LinuxTimeOffset) error {
+	var b strings.Builder
+	for clock, o := range offs {
+		fmt.Fprintf(&b, "%s %d %d\n", clock, o.Secs, o.Nanosecs)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := os.WriteFile("/proc/self/timens_offsets", []byte(b.String()), 0); err != nil {
+		return fmt.Errorf("linux.timeOffsets: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package runtime
+
+import "fmt"
+
+// Status is a container's place in the OCI lifecycle (runtime-spec
+// runtime.md "State": creating, created, running, stopped; "paused" is the
+// runc extension every client knows).
+type Status string
+
+const (
+	// Creating: create is running; the init process is not yet waiting.
+	Creating Status = "creating"
+	// Created: init has set up the container and blocks on the exec fifo;
+	// "the user-specified program has not yet been executed".
+	Created Status = "created"
+	// Running: the user process has been executed and has not exited.
+	Running Status = "running"
+	// Paused: every process of the container is frozen in its cgroup.
+	Paused Status = "paused"
+	// Stopped: "the container process has exited", or never started.
+	Stopped Status = "stopped"
+)
+
+// The predicates below are the only place that decides which operation is
+// allowed in which status, so an invalid transition cannot be reached by
+// forgetting a check in one command.
+
+// CanStart: runtime.md "start": "This operation MUST generate an error if
+// it is not provided the container ID. Attempting to start a container that
+// is not created MUST have no effect on the container and MUST generate an
+// error."
+func (s Status) CanStart() bool { return s == Created }
+
+// CanKill: runtime.md "kill": "Attempting to send a signal to a container
+// that is neither created nor running MUST have no effect on the container
+// and MUST generate an error." Paused containers can be signalled (runc).
+func (s Status) CanKill() bool { return s == Created || s == Running || s == Paused }
+
+// CanDelete: runtime.md "delete": "Attempting to delete a container that is
+// not stopped MUST have no effect on the container and MUST generate an
+// error." --force overrides this.
+func (s Status) CanDelete() bool { return s == Stopped }
+
+// CanPause and CanResume follow runc.
+func (s Status) CanPause() bool  { return s == Running || s == Created }
+func (s Status) CanResume() bool { return s == Paused }
+
+// CanExec: a new process can join only a container whose init is live and
+// not frozen.
+func (s Status) CanExec() bool { return s == Created || s == Running }
+
+// require returns the error every command prints for a disallowed status.
+func require(op, id string, s Status, ok bool) error {
+	if ok {
+		return nil
+	}
+	return fmt.Errorf("cannot %s container %s: container is %s", op, id, s)
+}

@@ -1,0 +1,202 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/cgroup"
+)
+
+// DefaultRoot is where state lives when --root is not given; podman and
+// conmon pass no global flags at all, so it must be a sane default.
+const DefaultRoot = "/run/gorunc"
+
+const (
+	stateFile = "state.json"
+	fifoFile  = "exec.fifo"
+)
+
+// ErrNotExist is returned for an id that has no state directory.
+var ErrNotExist = errors.New("container does not exist")
+
+// record is what state.json holds. Status is not stored: it is derived
+// from the world each time (see Container.Status), so a crash can never
+// leave a lie on disk.
+type record struct {
+	ID      string    `json:"id"`
+	Bundle  string    `json:"bundle"`
+	Rootfs  string    `json:"rootfs"`
+	Created time.Time `json:"created"`
+	Owner   string    `json:"owner"`
+	// InitPid is 0 while create is still running.
+	InitPid int `json:"init_pid"`
+	// InitStart is init's start time in clock ticks since boot
+	// (/proc/PID/stat field 22): a pid alone may have been reused.
+	InitStart uint64       `json:"init_start"`
+	Cgroup    cgroup.State `json:"cgroup"`
+	Spec      *specs.Spec  `json:"spec"`
+}
+
+// Store is the --root directory: one directory per container.
+type Store struct{ Root string }
+
+func (s Store) dir(id string) string { return filepath.Join(s.Root, id) }
+
+// lock is an exclusive flock on a container's directory, held for the
+// whole of an operation so that concurrent commands on one id serialise.
+type lock struct{ f *os.File }
+
+// acquire locks an existing container directory. The directory may be
+// removed by a delete that held the lock before us, so after locking we
+// check it is still the one at the path.
+func (s Store) acquire(id string) (*lock, error) {
+	for {
+		f, err := os.Open(s.dir(id))
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+			}
+			return nil, fmt.Errorf("open state of %s: %w", id, err)
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", id, err)
+		}
+		if same(f, s.dir(id)) {
+			return &lock{f}, nil
+		}
+		f.Close()
+	}
+}
+
+// create makes and locks a new container directory; mkdir is the atomic
+// test for a duplicate id.
+func (s Store) create(id string) (*lock, error) {
+	if err := os.MkdirAll(s.Root, 0o700); err != nil {
+		return nil, fmt.Errorf("create state root: %w", err)
+	}
+	if err := os.Mkdir(s.dir(id), 0o711); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("container with id %s already exists", id)
+		}
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	f, err := os.Open(s.dir(id))
+	if err == nil {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+	}
+	if err != nil {
+		os.RemoveAll(s.dir(id))
+		return nil, fmt.Errorf("lock new container %s: %w", id, err)
+	}
+	return &lock{f}, nil
+}
+
+func (l *lock) release() { l.f.Close() }
+
+// busy reports whether some process holds the container's lock now.
+func (s Store) busy(id string) bool {
+	f, err := os.Open(s.dir(id))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err != nil {
+		return true
+	}
+	return false
+}
+
+func same(f *os.File, path string) bool {
+	var a, b unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &a) != nil || unix.Stat(path, &b) != nil {
+		return false
+	}
+	return a.Dev == b.Dev && a.Ino == b.Ino
+}
+
+func (s Store) read(id string) (*record, error) {
+	data, err := os.ReadFile(filepath.Join(s.dir(id), stateFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			if _, serr := os.Stat(s.dir(id)); serr == nil {
+				// The directory exists but create has not
+				// written anything yet (or died before it).
+				return &record{ID: id}, nil
+			}
+			return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+		}
+		return nil, fmt.Errorf("read state of %s: %w", id, err)
+	}
+	var r record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
+	}
+	return &r, nil
+}
+
+// write replaces state.json atomically: a reader sees the old or the new
+// file, never half of one, and a full disk fails the write, not the file.
+func (s Store) write(r *record) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	return writeFileAtomic(filepath.Join(s.dir(r.ID), stateFile), data, 0o600)
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	done = true
+	return nil
+}
+
+// List returns the ids in the store, in directory order.
+func (s Store) List() ([]string, error) {
+	entries, err := os.ReadDir(s.Root)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list %s: %w", s.Root, err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.IsDir() && ValidateID(e.Name()) == nil {
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids, nil
+}

@@ -1,0 +1,107 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// The parent (gorunc create) and the child (gorunc init) talk over a
+// socketpair passed to init as an inherited fd (named by $_GORUNC_SYNC).
+// Each message is one JSON object; either side that fails sends "error"
+// instead of its next message and stops.
+//
+//	gorunc create (parent)                     gorunc init (child)
+//	----------------------                     -------------------
+//	mkdir state dir, flock it
+//	cgroup: create dirs, write resources
+//	clone(CLONE_NEW*) /proc/self/exe init ---> Go starts, blocks reading
+//	  (born in the cgroup on v2: CLONE_INTO_CGROUP)
+//	cgroup: add init's pid (v1)
+//	write state.json (pid, cgroup paths)
+//	           -------- config -------------->  unshare cgroup/time ns
+//	                                            rootfs: mounts, devices,
+//	                                            pivot_root, sysctl, masks
+//	                                            hostname, rlimits, keyring
+//	                                            caps, user, cwd, lookup
+//	           <------- ready ----------------
+//	write pid file (last), exit 0               open exec.fifo for writing:
+//	                                            blocks until `gorunc start`
+//	gorunc start: open exec.fifo, read 1 byte   write 1 byte, execve(args)
+//	              remove exec.fifo
+//
+// EOF from the other side before "ready" means it died: the parent reports
+// why (OOM kill, signal, exit code) and undoes the create.
+
+type msgType string
+
+const (
+	msgConfig msgType = "config"
+	msgReady  msgType = "ready"
+	msgError  msgType = "error"
+)
+
+type message struct {
+	Type    msgType     `json:"type"`
+	Error   string      `json:"error,omitempty"`
+	Config  *initConfig `json:"config,omitempty"`
+	Warning []string    `json:"warnings,omitempty"`
+}
+
+// initConfig is everything init needs; it owns no other channel to the
+// runtime.
+type initConfig struct {
+	ID           string      `json:"id"`
+	Spec         *specs.Spec `json:"spec"`
+	Rootfs       string      `json:"rootfs"`
+	NoPivot      bool        `json:"no_pivot,omitempty"`
+	NoNewKeyring bool        `json:"no_new_keyring,omitempty"`
+	// Unshare are namespace flags init unshares itself (nsexec).
+	Unshare uintptr `json:"unshare,omitempty"`
+	// PreserveFDs is --preserve-fds: fds 3..3+N-1 reach the process.
+	PreserveFDs int `json:"preserve_fds,omitempty"`
+	// FifoFD is an O_PATH fd of exec.fifo.
+	FifoFD int `json:"fifo_fd"`
+	// CgroupV2 says which cgroup mount the container gets.
+	CgroupV2 bool `json:"cgroup_v2,omitempty"`
+}
+
+type channel struct {
+	enc *json.Encoder
+	dec *json.Decoder
+}
+
+func newChannel(rw io.ReadWriter) *channel {
+	return &channel{enc: json.NewEncoder(rw), dec: json.NewDecoder(rw)}
+}
+
+func (c *channel) send(m message) error {
+	if err := c.enc.Encode(m); err != nil {
+		return fmt.Errorf("send %s: %w", m.Type, err)
+	}
+	return nil
+}
+
+// errPeerGone is returned when the other side closed the channel.
+var errPeerGone = errors.New("peer closed the sync channel")
+
+// recv reads the next message and turns an "error" message into an error.
+func (c *channel) recv(want msgType) (*message, error) {
+	var m message
+	if err := c.dec.Decode(&m); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, errPeerGone
+		}
+		return nil, fmt.Errorf("read %s: %w", want, err)
+	}
+	if m.Type == msgError {
+		return nil, errors.New(m.Error)
+	}
+	if m.Type != want {
+		return nil, fmt.Errorf("protocol error: got %q, want %q", m.Type, want)
+	}
+	return &m, nil
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what gorunc's demo and tests need, from Debian's packages, on a
+# fresh machine. Idempotent: packages already present are not touched.
+# Usage: scripts/install-deps.sh [demo|test]
+set -euo pipefail
+want=(busybox-static)
+if [ "${1:-test}" = test ]; then
+	# runc and crun: compared against in tests and `make bench`;
+	# qemu/cpio: the cgroup v2 VM tier.
+	want+=(runc crun qemu-system-x86 cpio procps)
+fi
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
