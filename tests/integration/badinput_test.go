@@ -1,0 +1,163 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Each bad input: exit 1, exactly one line "gorunc: ..." naming the field
+// and the reason, and nothing created (the env cleanup asserts an empty
+// state root; noCgroup asserts no cgroup directory for the id).
+func TestBadConfig(t *testing.T) {
+	i64 := func(v int64) *int64 { return &v }
+	u64 := func(v uint64) *uint64 { return &v }
+	cases := []struct {
+		name   string
+		mutate func(s *specs.Spec)
+		raw    string // config.json text instead of the spec
+		want   string
+	}{
+		{name: "malformed json", raw: "{\n  \"ociVersion\": \"1.0.0\",\n  \"root\": {\"path\": }\n}", want: "line 3, column"},
+		{name: "wrong json type", raw: `{"ociVersion": "1.0.0", "process": {"args": "sh"}}`, want: "process.args"},
+		{name: "unknown major version", mutate: func(s *specs.Spec) { s.Version = "2.0.0" }, want: `ociVersion "2.0.0" is not supported`},
+		{name: "missing root.path", mutate: func(s *specs.Spec) { s.Root = nil }, want: "root.path is required"},
+		{name: "rootfs not a directory", mutate: func(s *specs.Spec) { s.Root.Path = "/etc/hostname" }, want: "not a directory"},
+		{name: "rootfs missing", mutate: func(s *specs.Spec) { s.Root.Path = "/nonexistent-rootfs" }, want: "root.path /nonexistent-rootfs"},
+		{name: "relative mount destination", mutate: func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "tmp", Type: "tmpfs", Source: "tmpfs"})
+		}, want: "not absolute"},
+		{name: "duplicate namespace", mutate: func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.PIDNamespace})
+		}, want: `namespace type "pid" listed twice`},
+		{name: "unknown namespace", mutate: func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "foo"})
+		}, want: `unknown namespace type "foo"`},
+		{name: "cpu shares 1", mutate: func(s *specs.Spec) {
+			s.Linux.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: u64(1)}}
+		}, want: "cpu.shares"},
+		{name: "cpu period 0", mutate: func(s *specs.Spec) {
+			s.Linux.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(50000), Period: u64(0)}}
+		}, want: "cpu.period"},
+		{name: "memory limit 0", mutate: func(s *specs.Spec) {
+			s.Linux.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(0)}}
+		}, want: "memory.limit"},
+		{name: "unified file outside the cgroup", mutate: func(s *specs.Spec) {
+			s.Linux.Resources = &specs.LinuxResources{Unified: map[string]string{"../memory.max": "1"}}
+		}, want: "../memory.max"},
+		{name: "cgroupsPath with ..", mutate: func(s *specs.Spec) { s.Linux.CgroupsPath = "a/../../b" }, want: "linux.cgroupsPath"},
+		{name: "hook with relative path", mutate: func(s *specs.Spec) {
+			s.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "bin/true"}}}
+		}, want: "hooks.poststop[0].path"},
+		{name: "unknown capability", mutate: func(s *specs.Spec) {
+			s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_FOO"}}
+		}, want: `unknown capability "CAP_FOO"`},
+		{name: "unknown rlimit", mutate: func(s *specs.Spec) {
+			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_FOO", Soft: 1, Hard: 1}}
+		}, want: `unknown type "RLIMIT_FOO"`},
+		{name: "relative cwd", mutate: func(s *specs.Spec) { s.Process.Cwd = "tmp" }, want: "process.cwd"},
+		{name: "uid mappings without user namespace", mutate: func(s *specs.Spec) {
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}
+		}, want: "no new user namespace"},
+		{name: "overlapping uid mappings", mutate: func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 10}, {ContainerID: 5, HostID: 200000, Size: 10}}
+			s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 10}}
+		}, want: "overlap"},
+		{name: "unmapped root", mutate: func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 1, HostID: 100000, Size: 10}}
+			s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 10}}
+		}, want: "root (id 0) is not mapped"},
+		{name: "host sysctl", mutate: func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"vm.swappiness": "10"} }, want: "not a namespaced key"},
+		{name: "missing executable", mutate: func(s *specs.Spec) { s.Process.Args = []string{"no-such-binary"} }, want: "executable file not found"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "true")
+			if c.mutate != nil {
+				c.mutate(e.spec)
+			}
+			e.writeSpec()
+			if c.raw != "" {
+				os.WriteFile(filepath.Join(e.bundle, "config.json"), []byte(c.raw), 0o644)
+			}
+			for _, cmd := range []string{"create", "run"} {
+				r := e.run(cmd, "--bundle", e.bundle, "bad")
+				assertOneLineError(t, r, c.want)
+				noCgroup(t, "bad")
+			}
+		})
+	}
+}
+
+func TestBadCLI(t *testing.T) {
+	long := strings.Repeat("a", 1024)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"id with ..", []string{"create", "../x"}, "invalid container id"},
+		{"id with slash", []string{"create", "a/b"}, "invalid container id"},
+		{"empty id", []string{"create", ""}, "container id is empty"},
+		{"id 1 KiB long", []string{"create", long}, "longer than"},
+		{"unknown signal", []string{"kill", "nope", "SIGFOO"}, `unknown signal "SIGFOO"`},
+		{"preserve fds beyond open", []string{"create", "--preserve-fds", "50", "pf"}, "fd 3 is not open"},
+		{"state of missing", []string{"state", "missing"}, "does not exist"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"unknown flag", []string{"create", "--frob", "x"}, "unknown flag --frob"},
+		{"systemd cgroup", []string{"--systemd-cgroup", "list"}, "systemd cgroup driver is not supported"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.writeSpec()
+			args := c.args
+			if args[0] == "create" {
+				args = append([]string{"create", "--bundle", e.bundle}, args[1:]...)
+			}
+			assertOneLineError(t, e.run(args...), c.want)
+		})
+	}
+}
+
+func assertOneLineError(t *testing.T, r result, want string) {
+	t.Helper()
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1 (stderr %q)", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "gorunc: ") {
+		t.Errorf("stderr is not one 'gorunc: ' line: %q", r.stderr)
+	}
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr %q does not mention %q", r.stderr, want)
+	}
+}
+
+// noCgroup asserts that no cgroup directory named id exists under this
+// process's own cgroup in any v1 hierarchy (where a default or relative
+// cgroupsPath would put it).
+func noCgroup(t *testing.T, id string) {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 || parts[1] == "" {
+			continue
+		}
+		for _, ctrl := range strings.Split(parts[1], ",") {
+			dir := filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(ctrl, "name="), parts[2], id)
+			if _, err := os.Stat(dir); err == nil {
+				t.Errorf("cgroup %s left behind", dir)
+			}
+		}
+	}
+}

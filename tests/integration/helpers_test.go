@@ -1,0 +1,232 @@
+// Package integration drives the built gorunc binary as root on this host:
+// every command, every error case, and afterwards a check that no
+// container process, cgroup or state directory is left behind.
+//
+// GORUNC names the binary and ROOTFS a busybox rootfs (make integration
+// sets both). Tests are skipped, with the reason, when not root.
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+type env struct {
+	t      *testing.T
+	bin    string
+	root   string // --root
+	bundle string
+	spec   *specs.Spec
+}
+
+// newEnv makes a private state root and a bundle whose config runs args.
+func newEnv(t *testing.T, args ...string) *env {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates namespaces, mounts and cgroups")
+	}
+	bin, rootfs := os.Getenv("GORUNC"), os.Getenv("ROOTFS")
+	if bin == "" || rootfs == "" {
+		t.Skip("GORUNC and ROOTFS must name the binary and a busybox rootfs (run `make integration`)")
+	}
+	e := &env{t: t, bin: bin, root: t.TempDir(), bundle: t.TempDir()}
+	e.spec = baseSpec(rootfs, args...)
+	t.Cleanup(e.cleanup)
+	return e
+}
+
+// baseSpec is a small runc-like config: the usual namespaces, mounts and
+// masks, no terminal, a relative cgroupsPath (under this test's own cgroup,
+// as the host safety rules require).
+func baseSpec(rootfs string, args ...string) *specs.Spec {
+	if len(args) == 0 {
+		args = []string{"true"}
+	}
+	return &specs.Spec{
+		Version: "1.0.2",
+		Process: &specs.Process{
+			Args: args,
+			Env:  []string{"PATH=/bin:/sbin:/usr/bin", "HOME=/root"},
+			Cwd:  "/",
+		},
+		Root:     &specs.Root{Path: rootfs},
+		Hostname: "testhost",
+		Mounts: []specs.Mount{
+			{Destination: "/proc", Type: "proc", Source: "proc"},
+			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+			{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
+			{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+		},
+		Linux: &specs.Linux{
+			Namespaces: []specs.LinuxNamespace{
+				{Type: specs.PIDNamespace}, {Type: specs.NetworkNamespace}, {Type: specs.IPCNamespace},
+				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace},
+			},
+			MaskedPaths:   []string{"/proc/kcore", "/proc/keys"},
+			ReadonlyPaths: []string{"/proc/sys", "/proc/sysrq-trigger"},
+		},
+	}
+}
+
+// writeSpec writes e.spec as the bundle's config.json.
+func (e *env) writeSpec() {
+	e.t.Helper()
+	data, err := json.MarshalIndent(e.spec, "", " ")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.bundle, "config.json"), data, 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs gorunc with --root and the given arguments, stdin closed.
+func (e *env) run(args ...string) result {
+	e.t.Helper()
+	return e.runIn(nil, args...)
+}
+
+func (e *env) runIn(stdin *os.File, args ...string) result {
+	e.t.Helper()
+	cmd := exec.Command(e.bin, append([]string{"--root", e.root}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	default:
+		e.t.Fatalf("gorunc %v: %v", args, err)
+	}
+	return r
+}
+
+// must runs gorunc and fails the test unless it exits 0.
+func (e *env) must(args ...string) string {
+	e.t.Helper()
+	r := e.run(args...)
+	if r.code != 0 {
+		e.t.Fatalf("gorunc %s: exit %d: %s", strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+type state struct {
+	ID     string `json:"id"`
+	Pid    int    `json:"pid"`
+	Status string `json:"status"`
+	Bundle string `json:"bundle"`
+}
+
+func (e *env) state(id string) state {
+	e.t.Helper()
+	var s state
+	if err := json.Unmarshal([]byte(e.must("state", id)), &s); err != nil {
+		e.t.Fatalf("state %s: %v", id, err)
+	}
+	return s
+}
+
+// cgroupDirs reads the cgroup directories gorunc recorded for id, so the
+// cleanup check can assert they are gone.
+func (e *env) cgroupDirs(id string) []string {
+	data, err := os.ReadFile(filepath.Join(e.root, id, "state.json"))
+	if err != nil {
+		return nil
+	}
+	var rec struct {
+		Cgroup struct {
+			Created []string `json:"created"`
+		} `json:"cgroup"`
+	}
+	json.Unmarshal(data, &rec)
+	return rec.Cgroup.Created
+}
+
+// cleanup force-deletes whatever the test left and then asserts that
+// nothing remains: no state directory, no process, no cgroup.
+func (e *env) cleanup() {
+	entries, _ := os.ReadDir(e.root)
+	var pids []int
+	var cgroups []string
+	for _, ent := range entries {
+		id := ent.Name()
+		if s, err := e.tryState(id); err == nil && s.Pid > 0 {
+			pids = append(pids, s.Pid)
+		}
+		cgroups = append(cgroups, e.cgroupDirs(id)...)
+		if r := e.run("delete", "--force", id); r.code != 0 {
+			e.t.Errorf("cleanup: delete --force %s: %s", id, r.stderr)
+		}
+	}
+	if left, _ := os.ReadDir(e.root); len(left) > 0 {
+		e.t.Errorf("state left in %s: %v", e.root, left)
+	}
+	for _, pid := range pids {
+		if alive(pid) {
+			e.t.Errorf("container process %d still alive after delete", pid)
+		}
+	}
+	for _, cg := range cgroups {
+		if _, err := os.Stat(cg); err == nil {
+			e.t.Errorf("cgroup %s left behind", cg)
+		}
+	}
+}
+
+func (e *env) tryState(id string) (state, error) {
+	r := e.run("state", id)
+	var s state
+	if r.code != 0 {
+		return s, errors.New(r.stderr)
+	}
+	return s, json.Unmarshal([]byte(r.stdout), &s)
+}
+
+// alive: the pid exists and is not a zombie.
+func alive(pid int) bool {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(data, ')')
+	return i > 0 && i+2 < len(data) && data[i+2] != 'Z'
+}
+
+
+// waitStatus polls until id reaches want or the deadline passes.
+func (e *env) waitStatus(id, want string) state {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s := e.state(id)
+		if s.Status == want || time.Now().After(deadline) {
+			if s.Status != want {
+				e.t.Fatalf("%s: status %s, want %s", id, s.Status, want)
+			}
+			return s
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
