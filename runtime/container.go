@@ -104,6 +104,15 @@ type State struct {
 	Owner   string    `json:"owner"`
 }
 
+// ociState is the state given to hooks, with the status of that moment.
+func (c *Container) ociState(st specs.ContainerState) specs.State {
+	s := specs.State{Version: specs.Version, ID: c.rec.ID, Status: st, Pid: c.rec.InitPid, Bundle: c.rec.Bundle}
+	if c.rec.Spec != nil {
+		s.Annotations = c.rec.Spec.Annotations
+	}
+	return s
+}
+
 func (c *Container) State() State {
 	st := c.Status()
 	s := State{

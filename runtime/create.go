@@ -138,8 +138,15 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 	if err := rootfs.Validate(rootfsConfig(spec, RootfsPath(spec, bundle), o.NoPivot)); err != nil {
 		return err
 	}
+	if err := cgroup.ValidatePath(spec.Linux.CgroupsPath); err != nil {
+		return err
+	}
 	if spec.Linux.Resources != nil {
-		if err := cgroup.Validate(spec.Linux.Resources, cgroup.HostVersion()); err != nil {
+		v, err := cgroup.HostVersion()
+		if err != nil {
+			return err
+		}
+		if err := cgroup.Validate(spec.Linux.Resources, v); err != nil {
 			return err
 		}
 	}
@@ -243,7 +250,11 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		PreserveFDs:  o.PreserveFDs,
 		FifoFD:       syncFD + 1,
 		CgroupV2:     m.State().Version == 2,
+		State:        c.ociState(specs.StateCreating),
 	}})
+	if err == nil {
+		err = c.parentHooks(ch)
+	}
 	if err == nil {
 		_, err = ch.recv(msgReady)
 	}
@@ -255,6 +266,29 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	ok = true
 	return proc, nil
+}
+
+// parentHooks answers init's "hooks" message, sent only when the config
+// has prestart or createRuntime hooks.
+func (c *Container) parentHooks(ch *channel) error {
+	h := c.rec.Spec.Hooks
+	if h == nil || (len(h.Prestart) == 0 && len(h.CreateRuntime) == 0) {
+		return nil
+	}
+	if _, err := ch.recv(msgHooks); err != nil {
+		return err
+	}
+	st := c.ociState(specs.StateCreating)
+	// prestart is deprecated, and runs just before createRuntime.
+	if err := runHooks("prestart", h.Prestart, st); err != nil {
+		ch.send(message{Type: msgError, Error: err.Error()})
+		return err
+	}
+	if err := runHooks("createRuntime", h.CreateRuntime, st); err != nil {
+		ch.send(message{Type: msgError, Error: err.Error()})
+		return err
+	}
+	return ch.send(message{Type: msgHooksDone})
 }
 
 // initDied waits for an init that vanished without a word and says why.

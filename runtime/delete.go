@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,6 +41,9 @@ func (s Store) Delete(id string, force bool) error {
 		if err := m.Destroy(); err != nil {
 			return fmt.Errorf("delete %s: %w", id, err)
 		}
+	}
+	if h := c.rec.Spec; h != nil && h.Hooks != nil && len(h.Hooks.Poststop) > 0 {
+		s.warn(runHooksAll("poststop", h.Hooks.Poststop, c.ociState(specs.StateStopped))...)
 	}
 	if err := os.RemoveAll(c.dir()); err != nil {
 		return fmt.Errorf("delete %s: remove state: %w", id, err)

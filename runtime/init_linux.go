@@ -65,7 +65,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if _, err := unix.Setsid(); err != nil {
 		return fmt.Errorf("setsid: %w", err)
 	}
-	if err := setupRootfs(cfg); err != nil {
+	if err := setupRootfs(ch, cfg); err != nil {
 		return err
 	}
 	if nsexec.Has(spec.Linux.Namespaces, specs.UTSNamespace) {
@@ -124,6 +124,13 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	}
 	unix.Close(fifo)
 	unix.Close(cfg.FifoFD)
+	if spec.Hooks != nil && len(spec.Hooks.StartContainer) > 0 {
+		st := cfg.State
+		st.Status = specs.StateCreated
+		if err := runHooks("startContainer", spec.Hooks.StartContainer, st); err != nil {
+			fatalf("%v", err)
+		}
+	}
 	if p == nil {
 		fatalf("config.json has no process to start")
 	}
@@ -137,9 +144,12 @@ func fatalf(format string, args ...any) {
 	os.Exit(127)
 }
 
-func setupRootfs(cfg *initConfig) error {
+func setupRootfs(ch *channel, cfg *initConfig) error {
 	spec := cfg.Spec
 	if !nsexec.Has(spec.Linux.Namespaces, specs.MountNamespace) {
+		if err := createHooks(ch, cfg); err != nil {
+			return err
+		}
 		// Without a mount namespace nothing may be mounted (it would be
 		// the host's): only change root, as runc does.
 		if err := unix.Chroot(cfg.Rootfs); err != nil {
@@ -149,6 +159,9 @@ func setupRootfs(cfg *initConfig) error {
 	}
 	rc := rootfsConfig(spec, cfg.Rootfs, cfg.NoPivot)
 	if err := rootfs.Prepare(rc); err != nil {
+		return err
+	}
+	if err := createHooks(ch, cfg); err != nil {
 		return err
 	}
 	if err := rootfs.PivotRoot(rc); err != nil {
@@ -168,6 +181,26 @@ func setupRootfs(cfg *initConfig) error {
 // set (needs CAP_SETPCAP, so first), then user with keepcaps so the
 // permitted set survives setuid, then the configured sets, then
 // no_new_privs, then the working directory (checked as the new user).
+// createHooks has the parent run prestart and createRuntime hooks (in the
+// runtime's namespaces, once the container's exist), then runs the
+// createContainer hooks here, in the container's namespaces before
+// pivot_root (runtime-spec config.md "Hooks").
+func createHooks(ch *channel, cfg *initConfig) error {
+	h := cfg.Spec.Hooks
+	if h == nil {
+		return nil
+	}
+	if len(h.Prestart) > 0 || len(h.CreateRuntime) > 0 {
+		if err := ch.send(message{Type: msgHooks}); err != nil {
+			return err
+		}
+		if _, err := ch.recv(msgHooksDone); err != nil {
+			return err
+		}
+	}
+	return runHooks("createContainer", h.CreateContainer, cfg.State)
+}
+
 func setupProcess(p *specs.Process, cfg *initConfig) error {
 	var caps capability.Capabilities
 	if p.Capabilities != nil {

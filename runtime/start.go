@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -36,6 +37,13 @@ func (s Store) Start(id string) error {
 	}
 	if c.rec.Spec.Process == nil {
 		return errors.New("container has no process to start: config.json has no process section")
+	}
+	if h := c.rec.Spec.Hooks; h != nil && len(h.Poststart) > 0 {
+		// A failing poststart hook is logged, not fatal: the process
+		// already runs (runtime.md "Lifecycle" step 10).
+		if err := runHooks("poststart", h.Poststart, c.ociState(specs.StateRunning)); err != nil {
+			s.warn(err.Error())
+		}
 	}
 	return nil
 }

@@ -45,7 +45,21 @@ type record struct {
 }
 
 // Store is the --root directory: one directory per container.
-type Store struct{ Root string }
+type Store struct {
+	Root string
+	// Warn receives failures that the spec says must not fail the
+	// operation (poststart and poststop hooks). May be nil.
+	Warn func(msg string)
+}
+
+func (s Store) warn(msgs ...string) {
+	if s.Warn == nil {
+		return
+	}
+	for _, m := range msgs {
+		s.Warn(m)
+	}
+}
 
 func (s Store) dir(id string) string { return filepath.Join(s.Root, id) }
 

@@ -23,15 +23,19 @@ import (
 //	cgroup: add init's pid (v1)
 //	write state.json (pid, cgroup paths)
 //	           -------- config -------------->  unshare cgroup/time ns
-//	                                            rootfs: mounts, devices,
+//	                                            rootfs: mounts, devices
+//	           <------- hooks ----------------  (only with such hooks)
+//	run prestart, createRuntime hooks
+//	           -------- hooks-done ----------->  createContainer hooks
 //	                                            pivot_root, sysctl, masks
 //	                                            hostname, rlimits, keyring
 //	                                            caps, user, cwd, lookup
 //	           <------- ready ----------------
 //	write pid file (last), exit 0               open exec.fifo for writing:
 //	                                            blocks until `gorunc start`
-//	gorunc start: open exec.fifo, read 1 byte   write 1 byte, execve(args)
-//	              remove exec.fifo
+//	gorunc start: open exec.fifo, read 1 byte   write 1 byte,
+//	              remove exec.fifo              startContainer hooks,
+//	              poststart hooks               execve(args)
 //
 // EOF from the other side before "ready" means it died: the parent reports
 // why (OOM kill, signal, exit code) and undoes the create.
@@ -39,9 +43,11 @@ import (
 type msgType string
 
 const (
-	msgConfig msgType = "config"
-	msgReady  msgType = "ready"
-	msgError  msgType = "error"
+	msgConfig    msgType = "config"
+	msgHooks     msgType = "hooks"
+	msgHooksDone msgType = "hooks-done"
+	msgReady     msgType = "ready"
+	msgError     msgType = "error"
 )
 
 type message struct {
@@ -67,6 +73,9 @@ type initConfig struct {
 	FifoFD int `json:"fifo_fd"`
 	// CgroupV2 says which cgroup mount the container gets.
 	CgroupV2 bool `json:"cgroup_v2,omitempty"`
+	// State is the container's state ("creating", host pid) for the
+	// hooks init runs itself.
+	State specs.State `json:"state"`
 }
 
 type channel struct {

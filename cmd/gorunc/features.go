@@ -17,7 +17,10 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 		return 1, err
 	}
 	no := false
-	v := cgroup.HostVersion()
+	v, err := cgroup.HostVersion()
+	if err != nil {
+		return 1, err
+	}
 	v1, v2 := v == 1, v == 2
 	f := features.Features{
 		OCIVersionMin: "1.0.0",

@@ -40,7 +40,12 @@ type globals struct {
 	log       *logger
 }
 
-func (g *globals) store() runtime.Store { return runtime.Store{Root: g.root} }
+func (g *globals) store() runtime.Store {
+	return runtime.Store{Root: g.root, Warn: func(msg string) {
+		g.log.Warnf("%s", msg)
+		fmt.Fprintf(os.Stderr, "gorunc: warning: %s\n", msg)
+	}}
+}
 
 type command struct {
 	summary string
