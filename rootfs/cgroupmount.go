@@ -1,0 +1,180 @@
+package rootfs
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/moby/sys/mountinfo"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+const hostCgroupRoot = "/sys/fs/cgroup"
+
+// mountCgroup handles a mount of type "cgroup" (runtime-spec config.md
+// leaves its meaning to the runtime; this follows runc): a cgroup2 mount on
+// a unified host, otherwise a tmpfs with one mount per v1 hierarchy.
+func (r *root) mountCgroup(m specs.Mount, o mountOptions, newCgroupNS bool) error {
+	var st unix.Statfs_t
+	if err := unix.Statfs(hostCgroupRoot, &st); err != nil {
+		return fmt.Errorf("statfs %s: %w", hostCgroupRoot, err)
+	}
+	if st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return r.mountFS(specs.Mount{Destination: m.Destination, Type: "cgroup2", Source: "cgroup2"}, o)
+	}
+	return r.mountCgroupV1(m, o, newCgroupNS)
+}
+
+// hierarchy is one host cgroup hierarchy mounted under /sys/fs/cgroup.
+type hierarchy struct {
+	name        string // directory name under /sys/fs/cgroup ("cpu", "systemd", "unified")
+	fstype      string // "cgroup" or "cgroup2"
+	controllers string // the /proc/self/cgroup list ("cpu", "name=systemd"), "" for cgroup2
+	source      string // host directory of this process's cgroup in it
+}
+
+// mountCgroupV1 builds what runc builds on a v1 or hybrid host: a tmpfs at
+// the destination and under it each hierarchy, as a bind of this process's
+// own cgroup directory (no cgroup namespace: the container must not see its
+// siblings), or as a fresh mount when it has a cgroup namespace.
+func (r *root) mountCgroupV1(m specs.Mount, o mountOptions, newCgroupNS bool) error {
+	hs, err := hostHierarchies()
+	if err != nil {
+		return err
+	}
+	tmpfs := mountOptions{flags: o.flags &^ (unix.MS_RDONLY | unix.MS_BIND | unix.MS_REC), data: []string{"mode=755"}}
+	if err := r.mountFS(specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs"}, tmpfs); err != nil {
+		return err
+	}
+	for _, h := range hs {
+		dest := filepath.Join(m.Destination, h.name)
+		if newCgroupNS {
+			sub := mountOptions{flags: o.flags &^ (unix.MS_BIND | unix.MS_REC)}
+			if h.controllers != "" {
+				sub.data = []string{h.controllers}
+			}
+			err = r.mountFS(specs.Mount{Destination: dest, Type: h.fstype, Source: h.fstype}, sub)
+		} else {
+			bind := mountOptions{flags: o.flags | unix.MS_BIND, cleared: o.cleared}
+			err = r.mountBind(specs.Mount{Destination: dest, Source: h.source}, bind)
+		}
+		if err != nil {
+			return fmt.Errorf("cgroup hierarchy %s: %w", h.name, err)
+		}
+		if err := r.comountLinks(m.Destination, h.name); err != nil {
+			return err
+		}
+	}
+	if o.flags&unix.MS_RDONLY != 0 {
+		if err := r.remount(m.Destination, o.flags&^unix.MS_REC|unix.MS_BIND|unix.MS_REMOUNT); err != nil {
+			return err
+		}
+	}
+	return r.propagate(m.Destination, o.propagation)
+}
+
+// comountLinks adds "cpu" and "cpuacct" symlinks for a hierarchy named
+// "cpu,cpuacct", where tools look for them (runc does the same).
+func (r *root) comountLinks(dest, name string) error {
+	if !strings.Contains(name, ",") {
+		return nil
+	}
+	dir, err := r.open(dest)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	for _, c := range strings.Split(name, ",") {
+		if err := unix.Symlinkat(name, int(dir.Fd()), c); err != nil && err != unix.EEXIST {
+			return fmt.Errorf("symlink %s/%s: %w", dest, c, err)
+		}
+	}
+	return nil
+}
+
+// hostHierarchies pairs the cgroup mounts under /sys/fs/cgroup with this
+// process's cgroup in each (cgroups(7), /proc/[pid]/cgroup).
+func hostHierarchies() ([]hierarchy, error) {
+	own, err := ownCgroups()
+	if err != nil {
+		return nil, err
+	}
+	mounts, err := mountinfo.GetMounts(func(i *mountinfo.Info) (skip, stop bool) {
+		ok := (i.FSType == "cgroup" || i.FSType == "cgroup2") && filepath.Dir(i.Mountpoint) == hostCgroupRoot
+		return !ok, false
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read mountinfo: %w", err)
+	}
+	var hs []hierarchy
+	seen := map[string]bool{}
+	for _, mi := range mounts {
+		name := filepath.Base(mi.Mountpoint)
+		if seen[name] {
+			continue
+		}
+		controllers, path, ok := matchCgroup(own, mi)
+		if !ok {
+			continue
+		}
+		seen[name] = true
+		rel, err := filepath.Rel(mi.Root, path)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			// Our cgroup is outside what this mount shows.
+			continue
+		}
+		hs = append(hs, hierarchy{name: name, fstype: mi.FSType, controllers: controllers, source: filepath.Join(mi.Mountpoint, rel)})
+	}
+	return hs, nil
+}
+
+// matchCgroup finds the /proc/self/cgroup line of a hierarchy mount: its
+// controllers are all among the mount's super options.
+func matchCgroup(own map[string]string, mi *mountinfo.Info) (controllers, path string, ok bool) {
+	if mi.FSType == "cgroup2" {
+		p, ok := own[""]
+		return "", p, ok
+	}
+	opts := map[string]bool{}
+	for _, o := range strings.Split(mi.VFSOptions, ",") {
+		opts[o] = true
+	}
+	for c, p := range own {
+		if c == "" {
+			continue
+		}
+		all := true
+		for _, one := range strings.Split(c, ",") {
+			all = all && opts[one]
+		}
+		if all {
+			return c, p, true
+		}
+	}
+	return "", "", false
+}
+
+// ownCgroups maps the controller list of each /proc/self/cgroup line
+// ("" for the cgroup2 line) to this process's path in that hierarchy.
+func ownCgroups() (map[string]string, error) {
+	f, err := os.Open("/proc/self/cgroup")
+	if err != nil {
+		return nil, fmt.Errorf("read own cgroups: %w", err)
+	}
+	defer f.Close()
+	own := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) == 3 {
+			own[parts[1]] = parts[2]
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read own cgroups: %w", err)
+	}
+	return own, nil
+}

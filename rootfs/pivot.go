@@ -1,0 +1,83 @@
+package rootfs
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// PivotRoot makes the prepared rootfs the process's / and leaves no path to
+// the old root, then applies linux.rootfsPropagation to the new /.
+func PivotRoot(cfg *Config) error {
+	rootfs, err := realRootfs(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.NoPivot {
+		err = moveRoot(rootfs)
+	} else {
+		err = pivotRoot(rootfs)
+	}
+	if err != nil {
+		return err
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir /: %w", err)
+	}
+	if p, ok := propagationOptions[cfg.Propagation]; ok {
+		if err := unix.Mount("", "/", "", p, ""); err != nil {
+			return fmt.Errorf("set propagation %s of /: %w", cfg.Propagation, err)
+		}
+	}
+	return nil
+}
+
+// pivotRoot uses pivot_root(".", "."), which needs no directory for the old
+// root inside the new one (pivot_root(2) NOTES; runc does the same): the
+// old root ends up mounted on top of the new one and is detached from there.
+func pivotRoot(rootfs string) error {
+	oldRoot, err := unix.Open("/", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open old root: %w", err)
+	}
+	defer unix.Close(oldRoot)
+	newRoot, err := unix.Open(rootfs, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open new root %s: %w", rootfs, err)
+	}
+	defer unix.Close(newRoot)
+	if err := unix.Fchdir(newRoot); err != nil {
+		return fmt.Errorf("chdir to new root: %w", err)
+	}
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root %s: %w", rootfs, err)
+	}
+	if err := unix.Fchdir(oldRoot); err != nil {
+		return fmt.Errorf("chdir to old root: %w", err)
+	}
+	// Unmounting a shared old root would propagate the unmount to the
+	// host's copies of its mounts: make it a slave first.
+	if err := unix.Mount("", ".", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make old root rslave: %w", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detach old root: %w", err)
+	}
+	return nil
+}
+
+// moveRoot is --no-pivot: MS_MOVE the rootfs over / and chroot into it, for
+// filesystems pivot_root(2) refuses (initramfs). The old root's mounts stay
+// in the namespace, under the new /.
+func moveRoot(rootfs string) error {
+	if err := unix.Chdir(rootfs); err != nil {
+		return fmt.Errorf("chdir %s: %w", rootfs, err)
+	}
+	if err := unix.Mount(rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
+		return fmt.Errorf("move %s to /: %w", rootfs, err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot %s: %w", rootfs, err)
+	}
+	return nil
+}
