@@ -18,19 +18,27 @@ func (m *v1Manager) setDevices(r *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFile(dir, "devices.deny", "a"); err != nil {
-		return err
-	}
-	for _, d := range r.Devices {
-		file := "devices.deny"
-		if d.Allow {
-			file = "devices.allow"
-		}
-		if err := writeFile(dir, file, deviceRuleString(d)); err != nil {
+	for _, w := range v1DeviceWrites(r.Devices) {
+		if err := writeFile(dir, w.file, w.data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+type fileWrite struct{ file, data string }
+
+// v1DeviceWrites is the exact sequence of writes for a rule list.
+func v1DeviceWrites(rules []specs.LinuxDeviceCgroup) []fileWrite {
+	writes := []fileWrite{{"devices.deny", "a"}}
+	for _, d := range rules {
+		file := "devices.deny"
+		if d.Allow {
+			file = "devices.allow"
+		}
+		writes = append(writes, fileWrite{file, deviceRuleString(d)})
+	}
+	return writes
 }
 
 // deviceRuleString formats a rule as "TYPE MAJOR:MINOR ACCESS"; an unset
