@@ -35,6 +35,11 @@ func removeCgroup(o ops, dir string) error {
 			}
 		}
 	}
+	return rmdirRetry(o, dir)
+}
+
+// rmdirRetry removes one empty cgroup, retrying while it is busy.
+func rmdirRetry(o ops, dir string) error {
 	var busy error
 	for range rmdirRetries {
 		err := o.doRmdir(dir)
@@ -50,6 +55,9 @@ func removeCgroup(o ops, dir string) error {
 	pids, perr := readPidsRecursive(dir)
 	if perr != nil {
 		return fmt.Errorf("rmdir %s: %w (and listing its processes failed: %v)", dir, busy, perr)
+	}
+	if len(pids) == 0 {
+		return fmt.Errorf("rmdir %s: %w after %v: no process is listed, so it has child cgroups (delete them first) or zombies not yet reaped", dir, busy, rmdirRetries*rmdirDelay)
 	}
 	return fmt.Errorf("rmdir %s: %w after %v: processes still inside: %v; kill them first (gorunc kill --all <id> KILL) and retry the delete",
 		dir, busy, rmdirRetries*rmdirDelay, pids)
