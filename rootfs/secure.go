@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 )
@@ -41,11 +42,32 @@ func (r *root) open(dest string) (*os.File, error) {
 // mkdirAll returns an O_PATH handle on dest, creating it and its parents as
 // directories (0755) where missing.
 func (r *root) mkdirAll(dest string) (*os.File, error) {
-	f, err := pathrs.MkdirAllHandle(r.dir, dest, 0o755)
+	resolved, err := r.resolve(dest)
+	if err != nil {
+		return nil, err
+	}
+	f, err := pathrs.MkdirAllHandle(r.dir, resolved, 0o755)
 	if err != nil {
 		return nil, fmt.Errorf("mkdir %s in rootfs: %w", dest, err)
 	}
 	return f, nil
+}
+
+// resolve follows the symlinks of dest as if the rootfs were /, so that a
+// dangling symlink's target is what gets created (MkdirAllHandle refuses to
+// create through one). It returns a path relative to the rootfs; being a
+// lexical answer, it is only used with the handle-based calls, which scope
+// every lookup to the rootfs again.
+func (r *root) resolve(dest string) (string, error) {
+	full, err := securejoin.SecureJoin(r.path, dest)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s in rootfs: %w", dest, err)
+	}
+	rel, err := filepath.Rel(r.path, full)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s in rootfs: %w", dest, err)
+	}
+	return "/" + rel, nil
 }
 
 // createFile returns an O_PATH handle on dest, creating it as an empty file
@@ -58,7 +80,11 @@ func (r *root) createFile(dest string) (*os.File, error) {
 	if !errors.Is(err, unix.ENOENT) {
 		return nil, fmt.Errorf("open %s in rootfs: %w", dest, err)
 	}
-	parent, base := filepath.Split(filepath.Clean(dest))
+	resolved, err := r.resolve(dest)
+	if err != nil {
+		return nil, err
+	}
+	parent, base := filepath.Split(resolved)
 	if base == "" || base == "/" {
 		return nil, fmt.Errorf("create %s in rootfs: not a file name", dest)
 	}
@@ -74,7 +100,7 @@ func (r *root) createFile(dest string) (*os.File, error) {
 	if err == nil {
 		unix.Close(fd)
 	}
-	return r.open(dest)
+	return r.open(resolved)
 }
 
 // procFd is the magic link through which mount(2) reaches the handle's
