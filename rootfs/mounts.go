@@ -22,7 +22,13 @@ func (r *root) mountEntry(i int, m specs.Mount, newCgroupNS bool) error {
 			o.flags |= unix.MS_REC
 		}
 	}
-	var err error
+	resolved, err := r.resolve(m.Destination)
+	if err != nil {
+		return fmt.Errorf("mounts[%d]: %w", i, err)
+	}
+	if err := r.checkMount(m, o, resolved); err != nil {
+		return fmt.Errorf("mounts[%d] (%s on %s): %w", i, m.Type, m.Destination, err)
+	}
 	switch {
 	case o.isBind():
 		err = r.mountBind(m, o)

@@ -60,6 +60,7 @@ func TestRootFullSetup(t *testing.T) {
 			specs.Mount{Destination: "/data-ro", Type: "bind", Source: filepath.Join(host, "ro"), Options: []string{"rbind", "ro"}},
 			specs.Mount{Destination: "/etc/hostfile", Type: "bind", Source: filepath.Join(host, "file"), Options: []string{"bind"}},
 			specs.Mount{Destination: "/escape", Type: "bind", Source: filepath.Join(host, "escape"), Options: []string{"bind"}},
+			specs.Mount{Destination: "/proc/uptime", Type: "bind", Source: filepath.Join(host, "file"), Options: []string{"bind", "ro"}},
 			specs.Mount{Destination: "/flags", Type: "none", Source: filepath.Join(host, "flags"), Options: []string{"bind", "ro", "nosuid", "nodev", "noexec", "rprivate"}},
 		),
 		Devices: []specs.LinuxDevice{
@@ -94,6 +95,7 @@ func TestRootFullSetup(t *testing.T) {
 		{"readonly root", `! touch /newfile && awk '$5 == "/" { split($6, o, ","); if (o[1] != "ro") exit 1 }' /proc/self/mountinfo`},
 		{"ro bind", `[ "$(cat /data-ro/hello)" = hello ] && ! touch /data-ro/x`},
 		{"file bind", `[ "$(cat /etc/hostfile)" = filecontent ]`},
+		{"lxcfs-style /proc file bind", `[ "$(cat /proc/uptime)" = filecontent ]`},
 		{"symlink destination stays inside", `[ "$(cat ` + outside + `/marker)" = bindsrc ]`},
 		{"bind flags", `grep -q ' /flags ro,nosuid,nodev,noexec' /proc/self/mountinfo`},
 		{"old root gone", `! test -e /usr && ! test -e ` + rootfs},
@@ -190,6 +192,18 @@ func TestRootSetupErrors(t *testing.T) {
 			c.Mounts = []specs.Mount{{Destination: "/x", Type: "nosuchfs", Source: "none"}}
 		}, `mounts[0] (nosuchfs on /x): mount none on /x: no such device`},
 		{"bad propagation", func(c *Config, _ string) { c.Propagation = "sideways" }, `linux.rootfsPropagation "sideways"`},
+		{"proc on a symlink", func(c *Config, _ string) {
+			if err := os.Symlink("/tmp", filepath.Join(c.Rootfs, "proc")); err != nil {
+				t.Fatal(err)
+			}
+			c.Mounts = defaultMounts()[:1]
+		}, `mounts[0] (proc on /proc): proc must be mounted on an ordinary directory: /proc is not a directory`},
+		{"tmpfs inside /proc", func(c *Config, _ string) {
+			c.Mounts = append(defaultMounts()[:1], specs.Mount{Destination: "/proc/sys", Type: "tmpfs", Source: "tmpfs"})
+		}, `mounts[1] (tmpfs on /proc/sys): /proc/sys cannot be mounted because it is inside /proc`},
+		{"bind non-proc on /proc", func(c *Config, host string) {
+			c.Mounts = []specs.Mount{{Destination: "/proc", Type: "bind", Source: host}}
+		}, `cannot be mounted on /proc: it is not procfs`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,84 @@
+package rootfs
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// procMountsAllowed are the only paths under /proc a mount may cover: the
+// files lxcfs emulates (runc's checkProcMount). Covering anything else
+// there could hide a masked path or fake /proc/self/attr for LSMs
+// (CVE-2019-16884, CVE-2019-19921).
+var procMountsAllowed = []string{
+	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
+	"/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+}
+
+// checkMount refuses mounts that would subvert /proc or mount proc/sysfs
+// through a symlink. resolved is the destination with symlinks followed
+// inside the rootfs.
+func (r *root) checkMount(m specs.Mount, o mountOptions, resolved string) error {
+	if (m.Type == "proc" || m.Type == "sysfs") && !o.isBind() {
+		if err := r.requireDirOrMissing(m.Destination); err != nil {
+			return fmt.Errorf("%s must be mounted on an ordinary directory: %w", m.Type, err)
+		}
+	}
+	rel, err := filepath.Rel("/proc", resolved)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil
+	}
+	if rel == "." {
+		if m.Type == "proc" && !o.isBind() {
+			return nil
+		}
+		if o.isBind() {
+			var st unix.Statfs_t
+			if err := unix.Statfs(m.Source, &st); err != nil {
+				return fmt.Errorf("statfs %s: %w", m.Source, err)
+			}
+			if st.Type == unix.PROC_SUPER_MAGIC {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s cannot be mounted on /proc: it is not procfs", m.Source)
+	}
+	if slices.Contains(procMountsAllowed, resolved) {
+		return nil
+	}
+	return fmt.Errorf("%s cannot be mounted because it is inside /proc", resolved)
+}
+
+// requireDirOrMissing fails when dest's last component exists and is not a
+// directory (a symlink in particular).
+func (r *root) requireDirOrMissing(dest string) error {
+	dir, base := filepath.Split(filepath.Clean(dest))
+	if base == "" {
+		return nil
+	}
+	parent, err := r.open(dir)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer parent.Close()
+	var st unix.Stat_t
+	err = unix.Fstatat(int(parent.Fd()), base, &st, unix.AT_SYMLINK_NOFOLLOW)
+	if errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", dest, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("%s is not a directory (mode %#o)", dest, st.Mode)
+	}
+	return nil
+}
