@@ -1,7 +1,12 @@
 package rootfs
 
 import (
+	"errors"
 	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/moby/sys/mountinfo"
 
 	"golang.org/x/sys/unix"
 )
@@ -67,9 +72,17 @@ func pivotRoot(rootfs string) error {
 }
 
 // moveRoot is --no-pivot: MS_MOVE the rootfs over / and chroot into it, for
-// filesystems pivot_root(2) refuses (initramfs). The old root's mounts stay
-// in the namespace, under the new /.
+// filesystems pivot_root(2) refuses (initramfs). The old root itself stays
+// under the new /, so every other host mount is detached first, as runc's
+// msMoveRoot does: a process that escapes the chroot finds nothing mounted.
 func moveRoot(rootfs string) error {
+	// Detaching a shared mount would unmount the host's copies too.
+	if err := unix.Mount("", "/", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make / rslave: %w", err)
+	}
+	if err := detachOtherMounts(rootfs); err != nil {
+		return err
+	}
 	if err := unix.Chdir(rootfs); err != nil {
 		return fmt.Errorf("chdir %s: %w", rootfs, err)
 	}
@@ -80,4 +93,38 @@ func moveRoot(rootfs string) error {
 		return fmt.Errorf("chroot %s: %w", rootfs, err)
 	}
 	return nil
+}
+
+// detachOtherMounts lazily unmounts every mount that is neither the rootfs,
+// below it, nor one of its ancestors; one that cannot be unmounted (locked
+// by a user namespace) is covered by an empty read-only tmpfs.
+func detachOtherMounts(rootfs string) error {
+	mounts, err := mountinfo.GetMounts(func(m *mountinfo.Info) (skip, stop bool) {
+		mp := m.Mountpoint
+		keep := mp == "/" || mp == rootfs || strings.HasPrefix(mp, rootfs+"/") || strings.HasPrefix(rootfs, mp+"/")
+		return keep, false
+	})
+	if err != nil {
+		return fmt.Errorf("read mountinfo: %w", err)
+	}
+	// Deepest first, so a parent is never unmounted before its children
+	// have been dealt with.
+	sort.Slice(mounts, func(i, j int) bool { return len(mounts[i].Mountpoint) > len(mounts[j].Mountpoint) })
+	for _, m := range mounts {
+		err := unix.Unmount(m.Mountpoint, unix.MNT_DETACH)
+		if err == nil || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) && !isMountpoint(m.Mountpoint) {
+			continue
+		}
+		if err := unix.Mount("tmpfs", m.Mountpoint, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+			return fmt.Errorf("hide host mount %s: %w", m.Mountpoint, err)
+		}
+	}
+	return nil
+}
+
+// isMountpoint reports whether something is still mounted at path (an
+// earlier detach of a stacked or parent mount may have removed it).
+func isMountpoint(path string) bool {
+	mounted, err := mountinfo.Mounted(path)
+	return err != nil || mounted
 }
