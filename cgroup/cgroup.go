@@ -63,7 +63,7 @@ type State struct {
 type Config struct {
 	// Path is linux.cgroupsPath: absolute from the hierarchy root, relative
 	// under the caller's own cgroup (v1) or its parent (v2, as runc), or
-	// empty for Name under the caller's own cgroup.
+	// empty for Name placed like a relative path. See ResolvePath.
 	Path string
 	// Name is the default leaf when Path is empty (the container id).
 	Name string

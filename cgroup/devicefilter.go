@@ -54,6 +54,11 @@ func deviceFilter(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
 		}
 		block[0] = block[0].WithSymbol(label(i))
 		insns = append(insns, block...)
+		if len(block) == 2 {
+			// An unconditional rule decides every request that gets here:
+			// the verifier rejects the unreachable code after it.
+			return insns, nil
+		}
 	}
 	insns = append(insns,
 		asm.Mov.Imm32(asm.R0, 0).WithSymbol(label(-1)),

@@ -105,6 +105,7 @@ func TestDeviceFilter(t *testing.T) {
 		{"negative numbers are wildcards", []specs.LinuxDeviceCgroup{{Allow: true, Type: "b", Major: i64(-1), Minor: i64(-1), Access: "r"}}, []req{
 			{b, r, 8, 1, 1}, {b, w, 8, 1, 0}, {c, r, 8, 1, 0},
 		}},
+		{"rules before an unconditional rule are dead", []specs.LinuxDeviceCgroup{null, denyAll, null}, []req{{c, r, 1, 3, 1}, {c, r, 1, 5, 0}}},
 		{"allow needs one rule to cover the request", []specs.LinuxDeviceCgroup{
 			{Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "r"},
 			{Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "w"},
@@ -116,6 +117,7 @@ func TestDeviceFilter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			checkReachable(t, insns)
 			for _, q := range tt.reqs {
 				if got := runFilter(t, insns, q.typ, q.acc, q.maj, q.min); got != q.want {
 					t.Errorf("type %d access %d %d:%d = %d, want %d", q.typ, q.acc, q.maj, q.min, got, q.want)
@@ -130,5 +132,37 @@ func TestDeviceFilterBadRule(t *testing.T) {
 	want := fmt.Sprintf("linux.resources.devices[0]: type %q: want a, b or c", "p")
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %q", err, want)
+	}
+}
+
+// checkReachable fails when an instruction cannot be reached: the kernel's
+// verifier rejects such a program ("unreachable insn").
+func checkReachable(t *testing.T, insns asm.Instructions) {
+	t.Helper()
+	labels := map[string]int{}
+	for i, ins := range insns {
+		if s := ins.Symbol(); s != "" {
+			labels[s] = i
+		}
+	}
+	seen := make([]bool, len(insns))
+	var walk func(int)
+	walk = func(pc int) {
+		for ; pc < len(insns) && !seen[pc]; pc++ {
+			seen[pc] = true
+			op := insns[pc].OpCode
+			if op.Class().IsJump() {
+				if op.JumpOp() == asm.Exit {
+					return
+				}
+				walk(labels[insns[pc].Reference()])
+			}
+		}
+	}
+	walk(0)
+	for i, ok := range seen {
+		if !ok {
+			t.Fatalf("instruction %d (%v) is unreachable in\n%v", i, insns[i], insns)
+		}
 	}
 }

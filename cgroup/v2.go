@@ -57,6 +57,9 @@ func (m *v2Manager) explainAttach(pid int, err error) error {
 // Set writes resources: controllers are enabled in the ancestors first,
 // then each controller's files, then linux.resources.unified verbatim (so
 // that it overrides the mapped values), then the device program.
+// linux.resources.network has no v2 files (net_cls and net_prio are v1
+// only) and is ignored, as runc's fs2 driver does; kernel memory limits
+// are gone from v2 and ignored too.
 func (m *v2Manager) Set(r *specs.LinuxResources) error {
 	if r == nil {
 		return nil
