@@ -64,7 +64,7 @@ func TestHostV1Lifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &specs.LinuxResources{
-		Memory:  &specs.LinuxMemory{Limit: i64(64 << 20), Reservation: i64(32 << 20)},
+		Memory:  &specs.LinuxMemory{Limit: i64(64 << 20), Reservation: i64(32 << 20), Swap: i64(128 << 20)},
 		CPU:     &specs.LinuxCPU{Shares: u64(512), Quota: i64(50000), Period: u64(100000), Cpus: "0"},
 		Pids:    &specs.LinuxPids{Limit: i64(10)},
 		Devices: []specs.LinuxDeviceCgroup{{Allow: true, Type: "c", Major: i64(1), Minor: i64(3), Access: "rwm"}},
@@ -75,6 +75,7 @@ func TestHostV1Lifecycle(t *testing.T) {
 	checks := []struct{ ctrl, file, want string }{
 		{"memory", "memory.limit_in_bytes", "67108864"},
 		{"memory", "memory.soft_limit_in_bytes", "33554432"},
+		{"memory", "memory.memsw.limit_in_bytes", "134217728"},
 		{"cpu", "cpu.shares", "512"},
 		{"cpu", "cpu.cfs_quota_us", "50000"},
 		{"cpu", "cpu.cfs_period_us", "100000"},

@@ -23,7 +23,11 @@ func (m *v1Manager) setBlkio(r *specs.LinuxResources) error {
 	if !fileExists(dir, weightFile) && fileExists(dir, "blkio.bfq.weight") {
 		weightFile = "blkio.bfq.weight"
 	}
+	hasWeight := fileExists(dir, weightFile)
 	if b.Weight != nil && *b.Weight != 0 {
+		if !hasWeight {
+			return fmt.Errorf("linux.resources.blockIO.weight: %d cannot be set: %s has neither blkio.weight nor blkio.bfq.weight (no CFQ or BFQ I/O scheduler on this kernel)", *b.Weight, dir)
+		}
 		if err := writeFile(dir, weightFile, strconv.Itoa(int(*b.Weight))); err != nil {
 			return err
 		}

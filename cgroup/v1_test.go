@@ -215,3 +215,18 @@ func TestV1DestroyBusyNamesPids(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestV1BlkioWeightWithoutScheduler(t *testing.T) {
+	m, _ := newFakeV1(t, "/c", "blkio")
+	if err := m.Apply(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(m.Path("blkio"), "blkio.weight")); err != nil {
+		t.Fatal(err)
+	}
+	err := m.Set(&specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(300)}})
+	want := "linux.resources.blockIO.weight: 300 cannot be set: " + m.Path("blkio") + " has neither blkio.weight nor blkio.bfq.weight (no CFQ or BFQ I/O scheduler on this kernel)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+}
