@@ -95,10 +95,12 @@ func runInContainer(t *testing.T, cfg Config, script string) childResult {
 	cmd.Env = append(os.Environ(), childEnv+"="+specPath)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS,
-		Pdeathsig:  syscall.SIGKILL,
+	flags := uintptr(syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWUTS)
+	if cfg.NewCgroupNS {
+		// A cgroup namespace only changes the view; no cgroup is created.
+		flags |= syscall.CLONE_NEWCGROUP
 	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
 	err = cmd.Run()
 	res := childResult{stdout: stdout.String(), stderr: stderr.String()}
 	var ee *exec.ExitError

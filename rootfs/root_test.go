@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // defaultMounts are runc's `runc spec` mounts.
@@ -218,4 +219,23 @@ func TestRootSetupErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRootCgroupMountWithCgroupNS(t *testing.T) {
+	requireRoot(t)
+	var st unix.Statfs_t
+	if err := unix.Statfs(hostCgroupRoot, &st); err != nil || st.Type == unix.CGROUP2_SUPER_MAGIC {
+		t.Skip("needs a v1 or hybrid cgroup host")
+	}
+	cfg := Config{Rootfs: buildRootfs(t), NewCgroupNS: true, Mounts: defaultMounts()}
+	fstype := func(mp, want string) string {
+		return `awk '$5 == "` + mp + `" { for (i = 7; $i != "-"; i++) ; if ($(i+1) != "` + want + `") exit 1; split($6, o, ","); if (o[1] != "ro") exit 1; n++ } END { exit n != 1 }' /proc/self/mountinfo`
+	}
+	checks := [][2]string{
+		{"tmpfs ro", fstype("/sys/fs/cgroup", "tmpfs")},
+		{"memory is a cgroup mount", fstype("/sys/fs/cgroup/memory", "cgroup") + ` && test -e /sys/fs/cgroup/memory/memory.limit_in_bytes`},
+		{"systemd named hierarchy", fstype("/sys/fs/cgroup/systemd", "cgroup")},
+		{"unified is cgroup2", fstype("/sys/fs/cgroup/unified", "cgroup2")},
+	}
+	requireChecks(t, runInContainer(t, cfg, checkScript(checks)), checks)
 }
