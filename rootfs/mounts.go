@@ -62,6 +62,9 @@ func (r *root) mountFS(m specs.Mount, o mountOptions) error {
 	if err := unix.Mount(m.Source, procFd(dst), m.Type, o.flags, o.dataString()); err != nil {
 		return fmt.Errorf("mount %s on %s: %w", m.Source, m.Destination, err)
 	}
+	if err := r.setRecursive(m.Destination, o); err != nil {
+		return err
+	}
 	return r.propagate(m.Destination, o.propagation)
 }
 
@@ -91,6 +94,9 @@ func (r *root) mountBind(m specs.Mount, o mountOptions) error {
 		if err := r.remountBind(m.Destination, m.Source, o); err != nil {
 			return err
 		}
+	}
+	if err := r.setRecursive(m.Destination, o); err != nil {
+		return err
 	}
 	return r.propagate(m.Destination, o.propagation)
 }

@@ -77,6 +77,8 @@ type mountOptions struct {
 	// propagation is applied, in order, after the mount exists: mount(2)
 	// rejects propagation flags mixed with others.
 	propagation []uintptr
+	// attr holds the recursive (r-prefixed) options for mount_setattr(2).
+	attr unix.MountAttr
 	// data are the options the filesystem parses itself (mode=, size=,
 	// newinstance, ...), and any option unknown here, as runc does.
 	data []string
@@ -107,16 +109,22 @@ func parseMountOptions(opts []string) mountOptions {
 			o.propagation = append(o.propagation, p)
 			continue
 		}
+		if o.addRecursive(opt) {
+			continue
+		}
 		o.data = append(o.data, opt)
 	}
 	return o
 }
 
-// MountOptions lists every mount option understood as a flag or a
-// propagation type, sorted, for the `features` command.
+// MountOptions lists every mount option understood as a flag, a recursive
+// attribute or a propagation type, sorted, for the `features` command.
 func MountOptions() []string {
-	names := make([]string, 0, len(flagOptions)+len(propagationOptions))
+	names := make([]string, 0, len(flagOptions)+len(propagationOptions)+len(recursiveOptions))
 	for n := range flagOptions {
+		names = append(names, n)
+	}
+	for n := range recursiveOptions {
 		names = append(names, n)
 	}
 	for n := range propagationOptions {

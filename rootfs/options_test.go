@@ -61,12 +61,13 @@ func TestMountOptionsListsEveryTableEntry(t *testing.T) {
 	if !sort.StringsAreSorted(got) {
 		t.Errorf("MountOptions() not sorted: %v", got)
 	}
-	if len(got) != len(flagOptions)+len(propagationOptions) {
-		t.Errorf("MountOptions() has %d names, tables have %d", len(got), len(flagOptions)+len(propagationOptions))
+	if n := len(flagOptions) + len(propagationOptions) + len(recursiveOptions); len(got) != n {
+		t.Errorf("MountOptions() has %d names, tables have %d", len(got), n)
 	}
 	want := []string{"ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "relatime", "norelatime",
 		"strictatime", "nostrictatime", "noatime", "sync", "dirsync", "remount", "mand", "nomand", "bind", "rbind",
-		"shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable"}
+		"shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable",
+		"rro", "rnosuid", "rnoexec", "rnodev", "rnosymfollow", "ratime"}
 	have := map[string]bool{}
 	for _, n := range got {
 		have[n] = true
@@ -93,6 +94,29 @@ func TestPrepareRootFlags(t *testing.T) {
 	for _, tt := range tests {
 		if got := prepareRootFlags(tt.prop); got != tt.want {
 			t.Errorf("prepareRootFlags(%q) = %#x, want %#x", tt.prop, got, tt.want)
+		}
+	}
+}
+
+func TestParseRecursiveOptions(t *testing.T) {
+	tests := []struct {
+		opts     []string
+		set, clr uint64
+	}{
+		{[]string{"rro", "rnosuid"}, unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID, 0},
+		{[]string{"rro", "rrw"}, 0, unix.MOUNT_ATTR_RDONLY},
+		{[]string{"rnoatime"}, unix.MOUNT_ATTR_NOATIME, unix.MOUNT_ATTR__ATIME},
+		{[]string{"rnoatime", "rstrictatime"}, unix.MOUNT_ATTR_STRICTATIME, unix.MOUNT_ATTR__ATIME},
+		{[]string{"rrelatime"}, 0, unix.MOUNT_ATTR__ATIME},
+		{[]string{"rnosymfollow", "rdev"}, unix.MOUNT_ATTR_NOSYMFOLLOW, unix.MOUNT_ATTR_NODEV},
+	}
+	for _, tt := range tests {
+		o := parseMountOptions(tt.opts)
+		if o.attr.Attr_set != tt.set || o.attr.Attr_clr != tt.clr {
+			t.Errorf("%v: set %#x clr %#x, want %#x %#x", tt.opts, o.attr.Attr_set, o.attr.Attr_clr, tt.set, tt.clr)
+		}
+		if o.flags != 0 || len(o.data) != 0 {
+			t.Errorf("%v: leaked into flags %#x / data %v", tt.opts, o.flags, o.data)
 		}
 	}
 }

@@ -40,9 +40,13 @@ func TestRootFullSetup(t *testing.T) {
 	writeFile(t, filepath.Join(host, "ro/hello"), "hello")
 	writeFile(t, filepath.Join(host, "file"), "filecontent")
 	writeFile(t, filepath.Join(host, "escape/marker"), "bindsrc")
-	if err := os.MkdirAll(filepath.Join(host, "flags"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{"flags"} {
+		if err := os.MkdirAll(filepath.Join(host, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// /rec binds the host's cgroup tree (a tmpfs with submounts) to check
+	// that rro reaches the submounts; it is a copy in the child's namespace.
 	// /escape in the image points at a host directory: the bind must land
 	// on rootfs/<outside>, never on <outside> itself (CVE-2021-30465).
 	outside := filepath.Join(host, "outside")
@@ -62,6 +66,7 @@ func TestRootFullSetup(t *testing.T) {
 			specs.Mount{Destination: "/etc/hostfile", Type: "bind", Source: filepath.Join(host, "file"), Options: []string{"bind"}},
 			specs.Mount{Destination: "/escape", Type: "bind", Source: filepath.Join(host, "escape"), Options: []string{"bind"}},
 			specs.Mount{Destination: "/proc/uptime", Type: "bind", Source: filepath.Join(host, "file"), Options: []string{"bind", "ro"}},
+			specs.Mount{Destination: "/rec", Type: "bind", Source: hostCgroupRoot, Options: []string{"rbind", "rro", "rnosuid"}},
 			specs.Mount{Destination: "/flags", Type: "none", Source: filepath.Join(host, "flags"), Options: []string{"bind", "ro", "nosuid", "nodev", "noexec", "rprivate"}},
 		),
 		Devices: []specs.LinuxDevice{
@@ -98,6 +103,7 @@ func TestRootFullSetup(t *testing.T) {
 		{"file bind", `[ "$(cat /etc/hostfile)" = filecontent ]`},
 		{"lxcfs-style /proc file bind", `[ "$(cat /proc/uptime)" = filecontent ]`},
 		{"symlink destination stays inside", `[ "$(cat ` + outside + `/marker)" = bindsrc ]`},
+		{"recursive rro", `grep -q ' /rec ro,nosuid' /proc/self/mountinfo && grep -q ' /rec/memory ro,nosuid' /proc/self/mountinfo`},
 		{"bind flags", `grep -q ' /flags ro,nosuid,nodev,noexec' /proc/self/mountinfo`},
 		{"old root gone", `! test -e /usr && ! test -e ` + rootfs},
 	}
