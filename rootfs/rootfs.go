@@ -4,7 +4,9 @@
 // resolved inside the rootfs without following symlinks out of it.
 //
 // It runs in the container's init, already inside the new mount namespace,
-// and knows nothing about cgroups or containers.
+// as root and before capabilities are dropped, and knows nothing about
+// cgroups or containers. Call order: Validate (optional, Prepare calls it),
+// Prepare, PivotRoot, then Finalize.
 package rootfs
 
 import (
@@ -17,8 +19,10 @@ type Config struct {
 	Rootfs string
 	// Readonly is root.readonly: / is remounted read-only last.
 	Readonly bool
-	// Propagation is linux.rootfsPropagation ("" means rslave for /, then
-	// private for the rootfs bind, as runc).
+	// Propagation is linux.rootfsPropagation. "" means rslave for /. The
+	// rootfs bind is made private only if it came out shared (pivot_root
+	// refuses a shared new root); the value is applied to the new / again
+	// after the pivot.
 	Propagation string
 	// Mounts are the OCI mounts, in config order.
 	Mounts []specs.Mount
