@@ -48,13 +48,13 @@ func (f *flagSet) Parse(args []string, maxArgs int) ([]string, error) {
 	var pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if maxArgs >= 0 && len(pos) >= maxArgs {
-			return append(pos, args[i:]...), nil
-		}
 		if a == "--" {
 			return append(pos, args[i+1:]...), nil
 		}
 		if len(a) < 2 || a[0] != '-' {
+			if maxArgs >= 0 && len(pos) >= maxArgs {
+				return append(pos, args[i:]...), nil
+			}
 			pos = append(pos, a)
 			continue
 		}

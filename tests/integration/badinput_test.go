@@ -47,7 +47,7 @@ func TestBadConfig(t *testing.T) {
 		}, want: "memory.limit"},
 		{name: "unified file outside the cgroup", mutate: func(s *specs.Spec) {
 			s.Linux.Resources = &specs.LinuxResources{Unified: map[string]string{"../memory.max": "1"}}
-		}, want: "../memory.max"},
+		}, want: "linux.resources.unified"},
 		{name: "cgroupsPath with ..", mutate: func(s *specs.Spec) { s.Linux.CgroupsPath = "a/../../b" }, want: "linux.cgroupsPath"},
 		{name: "hook with relative path", mutate: func(s *specs.Spec) {
 			s.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "bin/true"}}}
@@ -88,7 +88,7 @@ func TestBadConfig(t *testing.T) {
 			for _, cmd := range []string{"create", "run"} {
 				r := e.run(cmd, "--bundle", e.bundle, "bad")
 				assertOneLineError(t, r, c.want)
-				noCgroup(t, "bad")
+				noCgroup(t, strings.Split(e.spec.Linux.CgroupsPath, "/")[0])
 			}
 		})
 	}
@@ -106,7 +106,7 @@ func TestBadCLI(t *testing.T) {
 		{"empty id", []string{"create", ""}, "container id is empty"},
 		{"id 1 KiB long", []string{"create", long}, "longer than"},
 		{"unknown signal", []string{"kill", "nope", "SIGFOO"}, `unknown signal "SIGFOO"`},
-		{"preserve fds beyond open", []string{"create", "--preserve-fds", "50", "pf"}, "fd 3 is not open"},
+		{"preserve fds beyond open", []string{"create", "--preserve-fds", "50", "pf"}, "is not open"},
 		{"state of missing", []string{"state", "missing"}, "does not exist"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 		{"unknown flag", []string{"create", "--frob", "x"}, "unknown flag --frob"},
@@ -139,10 +139,10 @@ func assertOneLineError(t *testing.T, r result, want string) {
 	}
 }
 
-// noCgroup asserts that no cgroup directory named id exists under this
-// process's own cgroup in any v1 hierarchy (where a default or relative
-// cgroupsPath would put it).
-func noCgroup(t *testing.T, id string) {
+// noCgroup asserts that no cgroup directory named name exists under this
+// process's own cgroup in any v1 hierarchy (where a relative cgroupsPath
+// puts it).
+func noCgroup(t *testing.T, name string) {
 	t.Helper()
 	data, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
@@ -154,7 +154,7 @@ func noCgroup(t *testing.T, id string) {
 			continue
 		}
 		for _, ctrl := range strings.Split(parts[1], ",") {
-			dir := filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(ctrl, "name="), parts[2], id)
+			dir := filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(ctrl, "name="), parts[2], name)
 			if _, err := os.Stat(dir); err == nil {
 				t.Errorf("cgroup %s left behind", dir)
 			}

@@ -10,16 +10,20 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
+
+var seq atomic.Int64
 
 type env struct {
 	t      *testing.T
@@ -41,6 +45,10 @@ func newEnv(t *testing.T, args ...string) *env {
 	}
 	e := &env{t: t, bin: bin, root: t.TempDir(), bundle: t.TempDir()}
 	e.spec = baseSpec(rootfs, args...)
+	// A cgroup of its own per test, relative (so under this process's own
+	// cgroup, as the host safety rules require), and unique so that runs
+	// and tests never share one.
+	e.spec.Linux.CgroupsPath = fmt.Sprintf("gorunc-it-%d-%d/c", os.Getpid(), seq.Add(1))
 	t.Cleanup(e.cleanup)
 	return e
 }
@@ -104,13 +112,17 @@ func (e *env) run(args ...string) result {
 func (e *env) runIn(stdin *os.File, args ...string) result {
 	e.t.Helper()
 	cmd := exec.Command(e.bin, append([]string{"--root", e.root}, args...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	// Files, not pipes: a detached container keeps the stdio it was
+	// given, and exec.Cmd would wait for a pipe's EOF until it exits.
+	out, errf := e.tempFile(), e.tempFile()
+	defer out.Close()
+	defer errf.Close()
+	cmd.Stdout, cmd.Stderr = out, errf
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
 	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
+	r := result{stdout: readAll(out), stderr: readAll(errf)}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
@@ -130,6 +142,20 @@ func (e *env) must(args ...string) string {
 		e.t.Fatalf("gorunc %s: exit %d: %s", strings.Join(args, " "), r.code, r.stderr)
 	}
 	return r.stdout
+}
+
+func (e *env) tempFile() *os.File {
+	e.t.Helper()
+	f, err := os.CreateTemp(e.t.TempDir(), "stdio")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return f
+}
+
+func readAll(f *os.File) string {
+	data, _ := os.ReadFile(f.Name())
+	return string(data)
 }
 
 type state struct {
