@@ -240,7 +240,6 @@ func alive(pid int) bool {
 	return i > 0 && i+2 < len(data) && data[i+2] != 'Z'
 }
 
-
 // waitStatus polls until id reaches want or the deadline passes.
 func (e *env) waitStatus(id, want string) state {
 	e.t.Helper()
