@@ -19,3 +19,9 @@ func statOwner(t *testing.T, path string) string {
 	st := fi.Sys().(*syscall.Stat_t)
 	return fmt.Sprintf("%d:%d %o", st.Uid, st.Gid, fi.Mode().Perm())
 }
+
+// newEnvBin is the gorunc binary under test (GORUNC).
+func newEnvBin(t *testing.T) string {
+	t.Helper()
+	return os.Getenv("GORUNC")
+}
