@@ -180,7 +180,7 @@ func TestArchitectures(t *testing.T) {
 			{arch: x64, name: "getpid", want: retErrno(unix.EACCES)},
 			{arch: x86, name: "getpid", want: retErrno(unix.EACCES)},
 			{arch: x86, raw: 20, want: retErrno(unix.EACCES)}, // i386 getpid is 20
-			{arch: x86, raw: 39, want: retAllow},               // 39 is mkdir there
+			{arch: x86, raw: 39, want: retAllow},              // 39 is mkdir there
 			{arch: x32, name: "getpid", want: retErrno(unix.EACCES)},
 			{arch: x32, raw: x32SyscallBit | 514, want: retErrno(unix.ENOTTY)}, // x32 ioctl
 			{arch: x32, raw: x32SyscallBit | 16, want: retAllow},               // x86_64's ioctl number is not x32's

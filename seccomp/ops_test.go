@@ -91,7 +91,7 @@ func TestMaskedEqual(t *testing.T) {
 	tests := []struct {
 		mask, datum, arg uint64
 	}{
-		{0x7e020000, 0, 0x00011200},             // Docker's clone rule: no namespace flag
+		{0x7e020000, 0, 0x00011200},              // Docker's clone rule: no namespace flag
 		{0x7e020000, 0, 0x10000000 | 0x00011200}, // CLONE_NEWUSER set
 		{0xff000000000000ff, 0x0100000000000002, 0x01abcdef12345602},
 		{0xff000000000000ff, 0x0100000000000002, 0x02abcdef12345602}, // high byte differs
