@@ -12,10 +12,13 @@ all: build
 
 build: bin/gorunc bin/cgroup-tool
 
-# Static, no cgo: no dynamic loader at start, which `gorunc init` pays for
-# every container.
-bin/gorunc: $(GOFILES)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $@ ./cmd/gorunc
+# Static: no dynamic loader at start, which `gorunc init` pays for every
+# container. cgo only for nsexec/nsenter.c, the constructor `gorunc exec`
+# needs to join mount and user namespaces before the Go runtime starts;
+# netgo/osusergo keep glibc's NSS (dlopen) out. Measured cost of cgo itself
+# (perf stat -r 1000 `gorunc --version`): 1.16 -> 1.30 ms, +0.1 ms task-clock.
+bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c)
+	CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags "$(LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
 
 bin/cgroup-tool: $(GOFILES)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $@ ./cmd/cgroup-tool

@@ -1,0 +1,7 @@
+//go:build !cgo || !linux
+
+package nsexec
+
+// NsenterAvailable is false in a binary built without cgo: it has no
+// constructor, and `gorunc exec` cannot join mount or user namespaces.
+const NsenterAvailable = false

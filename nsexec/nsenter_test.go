@@ -1,0 +1,190 @@
+//go:build cgo && linux
+
+package nsexec
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+var nsNames = []string{"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"}
+
+// TestMain doubles as the helper the constructor hands over to: with
+// nsenterHelperEnv set, it prints its namespace links and exits.
+func TestMain(m *testing.M) {
+	if os.Getenv("GORUNC_NSENTER_HELPER") != "" {
+		if os.Getenv(NsenterEnvName) != "" {
+			fmt.Println("env not cleared")
+		}
+		for _, n := range nsNames {
+			l, _ := os.Readlink("/proc/self/ns/" + n)
+			fmt.Println(n, l)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func nsLinks(t *testing.T, pid int, names ...string) map[string]string {
+	m := map[string]string{}
+	for _, n := range names {
+		l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[n] = l
+	}
+	return m
+}
+
+// startTarget starts `sleep` in new namespaces (never touching the host's:
+// the new mount namespace is a private copy and nothing is mounted).
+func startTarget(t *testing.T, flags uintptr, uidMap bool) int {
+	cmd := exec.Command("sleep", "100")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags}
+	if uidMap {
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 100000, Size: 65536}}
+		cmd.SysProcAttr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 100000, Size: 65536}}
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start target: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd.Process.Pid
+}
+
+// enter runs this test binary as the helper with the constructor's env
+// and returns what the helper printed, after reaping both processes.
+func enter(t *testing.T, pid int, types []specs.LinuxNamespaceType) (map[string]string, error) {
+	// The helper's child is re-parented to us when its parent exits.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	env, err := NsenterEnv(3, pid, types)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command("/proc/self/exe")
+	cmd.Env = []string{env, "GORUNC_NSENTER_HELPER=1"}
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	child, rerr := ReadNsenterPid(r)
+	if err := cmd.Wait(); err != nil && rerr == nil {
+		rerr = fmt.Errorf("helper parent: %v", err)
+	}
+	if rerr != nil {
+		return nil, rerr
+	}
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(child, &ws, 0, nil); err != nil {
+		t.Fatalf("wait helper child %d: %v", child, err)
+	}
+	data, _ := os.ReadFile(out.Name())
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		k, v, _ := strings.Cut(line, " ")
+		got[k] = v
+	}
+	if ws.ExitStatus() != 0 || got["env"] != "" {
+		t.Fatalf("helper child: %v, output %q", ws, data)
+	}
+	return got, nil
+}
+
+func TestNsenterRootJoinsEveryNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates namespaces")
+	}
+	all := []specs.LinuxNamespaceType{specs.UserNamespace, specs.MountNamespace, specs.PIDNamespace, specs.NetworkNamespace,
+		specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace, specs.TimeNamespace}
+	cases := []struct {
+		name   string
+		flags  uintptr
+		uidMap bool
+	}{
+		{"without user namespace", unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWCGROUP, false},
+		{"with user namespace", unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pid := startTarget(t, c.flags, c.uidMap)
+			got, err := enter(t, pid, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// pid and time: the helper is the child born after setns.
+			want := nsLinks(t, pid, nsNames...)
+			for _, n := range nsNames {
+				if got[n] != want[n] {
+					t.Errorf("%s: helper in %s, target in %s", n, got[n], want[n])
+				}
+			}
+			self := nsLinks(t, os.Getpid(), "mnt", "net")
+			if got["mnt"] == self["mnt"] || got["net"] == self["net"] {
+				t.Errorf("helper stayed in the test's namespaces: %v", got)
+			}
+		})
+	}
+}
+
+func TestNsenterRootReportsErrors(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	pid := startTarget(t, 0, false)
+	cmd := exec.Command("true")
+	cmd.Start()
+	gone := cmd.Process.Pid
+	cmd.Wait()
+	_, err := enter(t, gone, []specs.LinuxNamespaceType{specs.NetworkNamespace})
+	want := fmt.Sprintf("join namespaces: open /proc/%d/ns/net: No such file or directory", gone)
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+	// Only namespaces we are not in are joined: same namespaces succeed.
+	if _, err := enter(t, pid, []specs.LinuxNamespaceType{specs.UserNamespace, specs.MountNamespace}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNsenterEnv(t *testing.T) {
+	env, err := NsenterEnv(3, 42, []specs.LinuxNamespaceType{specs.UserNamespace, specs.MountNamespace})
+	if err != nil || env != "_GORUNC_NSENTER=3:42:user,mnt" {
+		t.Fatalf("%q %v", env, err)
+	}
+	if _, err := NsenterEnv(3, 42, []specs.LinuxNamespaceType{"bogus"}); err == nil {
+		t.Fatal("unknown type accepted")
+	}
+	for in, want := range map[string]string{
+		"12\n":                    "",
+		"error: setns mnt: Bad\n": "join namespaces: setns mnt: Bad",
+		"":                        "join namespaces: the helper exited without reporting",
+		"x\n":                     `join namespaces: bad report "x"`,
+	} {
+		pid, err := ReadNsenterPid(strings.NewReader(in))
+		if want == "" && (err != nil || pid != 12) || want != "" && (err == nil || err.Error() != want) {
+			t.Errorf("%q: %d %v, want %q", in, pid, err, want)
+		}
+	}
+}
