@@ -31,6 +31,9 @@ type CreateOptions struct {
 	// Foreground is set by `run` without -d: the caller stays the parent
 	// of init and waits for it.
 	Foreground bool
+	// console, set by a foreground `run` with a terminal, is its end of
+	// a socketpair that replaces --console-socket.
+	console *os.File
 }
 
 // cleanup undoes a half-finished create in reverse order, unless released.
@@ -66,6 +69,14 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	rootfsPath, err := filepath.EvalSymlinks(RootfsPath(spec, bundle))
 	if err != nil {
 		return nil, nil, fmt.Errorf("root.path: %w", err)
+	}
+	if o.console == nil && o.ConsoleSocket != "" {
+		// Connected before anything exists, so a bad socket leaves
+		// nothing behind; init gets the connection (runc does the same).
+		if o.console, err = DialConsoleSocket(o.ConsoleSocket); err != nil {
+			return nil, nil, err
+		}
+		defer o.console.Close()
 	}
 	absMountSources(spec, bundle)
 	var undo cleanup
@@ -127,8 +138,8 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 	if spec.Process != nil && spec.Process.Terminal && o.ConsoleSocket == "" && !o.Foreground {
 		return errors.New("process.terminal is true but --console-socket is not set (a detached container needs one to receive its pty)")
 	}
-	if spec.Process != nil && spec.Process.Terminal {
-		return errors.New("process.terminal: terminals are not supported yet; set it to false")
+	if o.ConsoleSocket != "" && (spec.Process == nil || !spec.Process.Terminal) {
+		return fmt.Errorf("--console-socket %s is set but process.terminal is false", o.ConsoleSocket)
 	}
 	for fd := 3; fd < 3+o.PreserveFDs; fd++ {
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
@@ -183,6 +194,11 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	syncFD := 3 + len(extra)
 	extra = append(extra, child, fifo)
+	consoleFD := 0
+	if o.console != nil {
+		consoleFD = syncFD + 2
+		extra = append(extra, o.console)
+	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Dir:        c.rec.Bundle,
@@ -249,6 +265,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		Unshare:      unshare,
 		PreserveFDs:  o.PreserveFDs,
 		FifoFD:       syncFD + 1,
+		ConsoleFD:    consoleFD,
 		CgroupV2:     m.State().Version == 2,
 		State:        c.ociState(specs.StateCreating),
 	}})

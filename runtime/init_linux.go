@@ -139,6 +139,15 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	return nil
 }
 
+// initConsole sets up the terminal when process.terminal is true.
+func initConsole(cfg *initConfig, mount bool) error {
+	p := cfg.Spec.Process
+	if p == nil || !p.Terminal || cfg.ConsoleFD == 0 {
+		return nil
+	}
+	return setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), p, mount)
+}
+
 func fatalf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "gorunc init: "+format+"\n", args...)
 	os.Exit(127)
@@ -155,7 +164,10 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 		if err := unix.Chroot(cfg.Rootfs); err != nil {
 			return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
 		}
-		return unix.Chdir("/")
+		if err := unix.Chdir("/"); err != nil {
+			return err
+		}
+		return initConsole(cfg, false)
 	}
 	rc := rootfsConfig(spec, cfg.Rootfs, cfg.NoPivot)
 	if err := rootfs.Prepare(rc); err != nil {
@@ -165,6 +177,11 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 		return err
 	}
 	if err := rootfs.PivotRoot(rc); err != nil {
+		return err
+	}
+	// The pty comes from the container's devpts, so after pivot_root;
+	// /dev/console is bound before Finalize's read-only remounts.
+	if err := initConsole(cfg, true); err != nil {
 		return err
 	}
 	// sysctl before Finalize: readonlyPaths usually holds /proc/sys.

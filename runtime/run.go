@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,21 +30,57 @@ func (s Store) Run(o RunOptions) (int, error) {
 		signal.Notify(sigs)
 		defer signal.Stop(sigs)
 	}
+	var ours *os.File
+	if o.Foreground && o.ConsoleSocket == "" && wantsTerminal(o.Bundle) {
+		// No --console-socket: gorunc itself receives the pty master
+		// over a socketpair and proxies its own stdio to it.
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return 0, fmt.Errorf("create console socket: %w", err)
+		}
+		ours = os.NewFile(uintptr(fds[0]), "console-parent")
+		defer ours.Close()
+		o.console = os.NewFile(uintptr(fds[1]), "console-child")
+		defer o.console.Close()
+	}
 	_, proc, err := s.Create(o.CreateOptions)
 	if err != nil {
 		return 0, err
+	}
+	var proxy *Proxy
+	if ours != nil {
+		// init sent the master before it reported ready.
+		master, err := RecvConsole(ours)
+		if err == nil {
+			proxy, err = ProxyConsole(master)
+		}
+		if err != nil {
+			s.Delete(o.ID, true)
+			proc.Wait()
+			return 0, err
+		}
 	}
 	if err := s.Start(o.ID); err != nil {
 		s.Delete(o.ID, true)
 		if o.Foreground {
 			proc.Wait()
 		}
+		if proxy != nil {
+			proxy.Close()
+		}
 		return 0, err
 	}
 	if o.Detach {
 		return 0, nil
 	}
-	code := waitForwarding(proc, sigs)
+	var winch func()
+	if proxy != nil {
+		winch = proxy.Resize
+	}
+	code := waitForwarding(proc, sigs, winch)
+	if proxy != nil {
+		proxy.Close()
+	}
 	if !o.Keep {
 		if err := s.Delete(o.ID, true); err != nil {
 			return code, err
@@ -52,7 +89,17 @@ func (s Store) Run(o RunOptions) (int, error) {
 	return code, nil
 }
 
-func waitForwarding(proc *os.Process, sigs chan os.Signal) int {
+// wantsTerminal says whether the bundle's config asks for a terminal; a
+// config that does not load is Create's to report.
+func wantsTerminal(bundle string) bool {
+	spec, err := LoadSpec(bundle)
+	return err == nil && spec.Process != nil && spec.Process.Terminal
+}
+
+// waitForwarding waits for init, forwarding signals to it; winch, when set,
+// handles SIGWINCH instead (resizing the pty makes the kernel signal the
+// container's foreground process group itself).
+func waitForwarding(proc *os.Process, sigs chan os.Signal, winch func()) int {
 	done := make(chan *os.ProcessState, 1)
 	go func() {
 		st, _ := proc.Wait()
@@ -65,6 +112,10 @@ func waitForwarding(proc *os.Process, sigs chan os.Signal) int {
 			// SIGCHLD is ours; SIGURG is the Go runtime's preemption
 			// signal, not the user's.
 			if s == unix.SIGCHLD || s == unix.SIGURG {
+				continue
+			}
+			if s == unix.SIGWINCH && winch != nil {
+				winch()
 				continue
 			}
 			proc.Signal(s)

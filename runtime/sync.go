@@ -71,6 +71,10 @@ type initConfig struct {
 	PreserveFDs int `json:"preserve_fds,omitempty"`
 	// FifoFD is an O_PATH fd of exec.fifo.
 	FifoFD int `json:"fifo_fd"`
+	// ConsoleFD, when not 0, is a unix socket connected to the console
+	// socket (or to a foreground `run`): init sends the pty master over
+	// it (terminal.go).
+	ConsoleFD int `json:"console_fd,omitempty"`
 	// CgroupV2 says which cgroup mount the container gets.
 	CgroupV2 bool `json:"cgroup_v2,omitempty"`
 	// State is the container's state ("creating", host pid) for the
