@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOFILES := $(shell find . -name '*.go' -not -path './build/*') go.mod go.sum
 BUILD   := build
 
-.PHONY: all build demo test unit integration vm deps clean
+.PHONY: all build demo test unit integration vm deps clean bench
 
 all: build
 
@@ -52,6 +52,13 @@ integration: build $(BUILD)/rootfs/bin/busybox
 
 vm:
 	@echo "vm: tier not wired yet"
+
+# gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in
+# the gitignored bench-results/. `make bench N=10` for a quicker run.
+N ?= 50
+bench: build $(BUILD)/rootfs/bin/busybox
+	tests/bench/deps.sh
+	$(GO) run ./tests/bench -n $(N) -gorunc bin/gorunc -rootfs $(BUILD)/rootfs -out bench-results
 
 clean:
 	rm -rf bin $(BUILD)

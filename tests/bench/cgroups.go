@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// cgroupDir is one hierarchy the bench process belongs to: where it is
+// mounted and the bench process's own cgroup inside it.
+type cgroupDir struct {
+	mount string // e.g. /sys/fs/cgroup/memory
+	own   string // e.g. /process_api/eed3... (from /proc/self/cgroup)
+}
+
+func (d cgroupDir) path() string { return filepath.Join(d.mount, d.own) }
+
+// ownCgroups reads /proc/self/cgroup. On a v1 or hybrid host it returns one
+// entry per v1 hierarchy (the unified one is unmounted inside the bench's
+// mount namespace); on a pure v2 host the single unified entry.
+func ownCgroups() ([]cgroupDir, error) {
+	f, err := os.Open("/proc/self/cgroup")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var v1 []cgroupDir
+	var v2 *cgroupDir
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		if parts[0] == "0" {
+			v2 = &cgroupDir{mount: "/sys/fs/cgroup", own: parts[2]}
+			continue
+		}
+		name := strings.TrimPrefix(parts[1], "name=")
+		m := filepath.Join("/sys/fs/cgroup", name)
+		if _, err := os.Stat(m); err != nil {
+			continue
+		}
+		v1 = append(v1, cgroupDir{mount: m, own: parts[2]})
+	}
+	if len(v1) > 0 {
+		return v1, nil
+	}
+	if v2 != nil {
+		return []cgroupDir{*v2}, nil
+	}
+	return nil, fmt.Errorf("no cgroup hierarchy found in /proc/self/cgroup")
+}
+
+// absPrefix returns the deepest of the bench's own cgroup paths when every
+// other one is an ancestor of it. crun 1.8 resolves a relative cgroupsPath
+// from the hierarchy root, not from its own cgroup, so crun is given
+// "<absPrefix>/<name>": that stays inside the bench's own cgroup in every
+// hierarchy, as the safety rules require.
+func absPrefix(dirs []cgroupDir) (string, error) {
+	deepest := "/"
+	for _, d := range dirs {
+		if len(d.own) > len(deepest) {
+			deepest = d.own
+		}
+	}
+	for _, d := range dirs {
+		if d.own != "/" && d.own != deepest && !strings.HasPrefix(deepest, d.own+"/") {
+			return "", fmt.Errorf("own cgroups %q and %q are not nested; no absolute path fits both", d.own, deepest)
+		}
+	}
+	return deepest, nil
+}
+
+// missingAncestors lists the directories that an absolute cgroupsPath
+// under prefix would make crun create (mkdir -p) in each hierarchy, so
+// the bench removes them again at the end.
+func missingAncestors(dirs []cgroupDir, prefix string) []string {
+	var out []string
+	for _, d := range dirs {
+		rel := strings.TrimPrefix(prefix, d.own)
+		if d.own == "/" {
+			rel = prefix
+		}
+		p := d.path()
+		for _, c := range strings.Split(strings.Trim(rel, "/"), "/") {
+			if c == "" {
+				continue
+			}
+			p = filepath.Join(p, c)
+			if _, err := os.Stat(p); err != nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// findCgroups lists every cgroup directory whose name starts with
+// namePrefix, searched below the bench's own cgroup in each hierarchy
+// (depth-limited: the bench's names sit at most a few levels deep).
+func findCgroups(dirs []cgroupDir, namePrefix string) []string {
+	var out []string
+	for _, d := range dirs {
+		root := d.path()
+		base := strings.Count(root, "/")
+		filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+			if err != nil || !e.IsDir() {
+				return nil
+			}
+			if strings.Count(p, "/")-base > 4 {
+				return filepath.SkipDir
+			}
+			if strings.HasPrefix(e.Name(), namePrefix) {
+				out = append(out, p)
+				return filepath.SkipDir
+			}
+			return nil
+		})
+	}
+	return out
+}
+
+// removeCgroups rmdirs the given cgroup directories, children first. A
+// cgroup with live processes cannot be removed; the error says so.
+func removeCgroups(paths []string) []error {
+	var all []string
+	for _, p := range paths {
+		filepath.WalkDir(p, func(q string, e os.DirEntry, err error) error {
+			if err == nil && e.IsDir() {
+				all = append(all, q)
+			}
+			return nil
+		})
+	}
+	sort.Slice(all, func(i, j int) bool { return len(all[i]) > len(all[j]) })
+	var errs []error
+	for _, p := range all {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			errs = append(errs, fmt.Errorf("rmdir %s: %w", p, err))
+		}
+	}
+	return errs
+}

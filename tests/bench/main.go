@@ -1,0 +1,409 @@
+// Command bench measures gorunc against runc and crun side by side in one
+// run (`make bench`; see docs/performance.md). It is not pass/fail: targets
+// are reported, never asserted.
+//
+// The harness re-executes itself under `unshare -m --propagation private`
+// and unmounts /sys/fs/cgroup/unified inside that private mount namespace
+// only: crun 1.8 refuses this host's cgroup v1 hybrid layout, and all
+// runtimes run in the same namespace for fairness. Containers' cgroups use
+// a cgroupsPath below the bench's own cgroup; every container, cgroup and
+// state directory the bench made is removed at the end, even on failure.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	n, warmup, concN, concPar, concReps int
+	gorunc, rootfs, out, repo           string
+	inner                               bool
+	outerNS                             string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.n, "n", 50, "measured runs per runtime and scenario")
+	flag.IntVar(&o.warmup, "warmup", 3, "warm-up runs per runtime (not measured)")
+	flag.IntVar(&o.concN, "conc", 50, "containers in the concurrent scenario")
+	flag.IntVar(&o.concPar, "par", 4, "concurrent CLI invocations in the concurrent scenario")
+	flag.IntVar(&o.concReps, "conc-reps", 3, "repetitions of the concurrent scenario per runtime")
+	flag.StringVar(&o.gorunc, "gorunc", "bin/gorunc", "gorunc binary")
+	flag.StringVar(&o.rootfs, "rootfs", "build/rootfs", "busybox rootfs")
+	flag.StringVar(&o.out, "out", "bench-results", "output directory (CSV, PNG, table)")
+	flag.StringVar(&o.repo, "repo", ".", "gorunc source tree, for git describe")
+	flag.BoolVar(&o.inner, "inner", false, "internal: already inside the private mount namespace")
+	flag.StringVar(&o.outerNS, "outer-mntns", "", "internal: the mount namespace the bench was started in")
+	flag.Parse()
+	for _, p := range []*string{&o.gorunc, &o.rootfs, &o.out, &o.repo} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			fatal(err)
+		}
+		*p = abs
+	}
+	if !o.inner {
+		os.Exit(reexec(o))
+	}
+	if err := innerMain(o); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+	os.Exit(1)
+}
+
+// reexec runs this program again inside a new private mount namespace.
+// The outer process ignores SIGINT/SIGTERM so the inner one can clean up.
+func reexec(o options) int {
+	if os.Geteuid() != 0 {
+		fatal(fmt.Errorf("needs root (creates containers)"))
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fatal(err)
+	}
+	outerNS, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil {
+		fatal(err)
+	}
+	args := []string{"-m", "--propagation", "private", self, "-inner", "-outer-mntns", outerNS,
+		"-n", fmt.Sprint(o.n), "-warmup", fmt.Sprint(o.warmup),
+		"-conc", fmt.Sprint(o.concN), "-par", fmt.Sprint(o.concPar), "-conc-reps", fmt.Sprint(o.concReps),
+		"-gorunc", o.gorunc, "-rootfs", o.rootfs, "-out", o.out, "-repo", o.repo}
+	cmd := exec.Command("unshare", args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		fatal(err)
+	}
+	return 0
+}
+
+// privateMountNS makes sure we are not in the initial mount namespace
+// before unmounting anything, then hides the cgroup2 mount of the hybrid
+// layout so crun sees plain v1.
+func privateMountNS(outerNS string) (string, error) {
+	self, err := os.Readlink("/proc/self/ns/mnt")
+	if err != nil || outerNS == "" || self == outerNS {
+		return "", fmt.Errorf("refusing to unmount: not in a private mount namespace (self %s, outer %s)", self, outerNS)
+	}
+	var st syscall.Statfs_t
+	const cgroup2Magic = 0x63677270
+	if err := syscall.Statfs("/sys/fs/cgroup/unified", &st); err == nil && st.Type == cgroup2Magic {
+		if err := syscall.Unmount("/sys/fs/cgroup/unified", syscall.MNT_DETACH); err != nil {
+			return "", fmt.Errorf("umount /sys/fs/cgroup/unified (private namespace): %w", err)
+		}
+		return "cgroup v1 hybrid host: all runtimes run in one private mount namespace with /sys/fs/cgroup/unified unmounted (crun refuses the hybrid layout)", nil
+	}
+	return "all runtimes run in one private mount namespace (unchanged cgroup mounts)", nil
+}
+
+func innerMain(o options) error {
+	note, err := privateMountNS(o.outerNS)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("gorunc bench: gorunc %s, N=%d (after %d warm-up), alternating runtimes run by run\n", gitDescribe(o.repo), o.n, o.warmup)
+	fmt.Println("note:", note)
+
+	cgs, err := ownCgroups()
+	if err != nil {
+		return err
+	}
+	tag := fmt.Sprintf("gorunc-bench-%d", os.Getpid())
+	scratch, err := os.MkdirTemp("", tag+"-")
+	if err != nil {
+		return err
+	}
+	b := &bench{dir: scratch, rootfs: o.rootfs, errPath: filepath.Join(scratch, "cmd.err")}
+
+	prefix, perr := absPrefix(cgs)
+	var rts []*runtimeUnderTest
+	for _, spec := range []struct{ name, bin string }{{"gorunc", o.gorunc}, {"runc", "runc"}, {"crun", "crun"}} {
+		bin, err := exec.LookPath(spec.bin)
+		if err != nil {
+			fmt.Printf("skip %s: %v\n", spec.name, err)
+			continue
+		}
+		bin, _ = filepath.Abs(bin)
+		r := &runtimeUnderTest{name: spec.name, bin: bin,
+			root: filepath.Join("/run", tag, spec.name), log: filepath.Join(scratch, spec.name+".log")}
+		r.cgroup = func(n string) string { return n } // relative: below the runtime's own cgroup
+		if spec.name == "crun" {
+			if perr != nil {
+				fmt.Printf("skip crun: %v\n", perr)
+				continue
+			}
+			p := prefix
+			r.cgroup = func(n string) string { return filepath.Join(p, n) }
+		}
+		rts = append(rts, r)
+	}
+	// crun mkdir -p's the absolute path's ancestors: remember which did not
+	// exist, to remove them at the end.
+	createdAncestors := missingAncestors(cgs, prefix)
+
+	var once sync.Once
+	cleanup := func() {
+		once.Do(func() {
+			for _, r := range rts {
+				for _, id := range r.ids {
+					if _, err := os.Stat(filepath.Join(r.root, id)); err == nil {
+						b.delete(r, id, true)
+					}
+				}
+				for _, pid := range r.pids {
+					if alive(pid) {
+						syscall.Kill(pid, syscall.SIGKILL)
+					}
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+			for _, err := range removeCgroups(findCgroups(cgs, tag)) {
+				fmt.Fprintln(os.Stderr, "cleanup:", err)
+			}
+			for i := len(createdAncestors) - 1; i >= 0; i-- {
+				os.Remove(createdAncestors[i])
+			}
+			os.RemoveAll(filepath.Join("/run", tag))
+			os.RemoveAll(scratch)
+		})
+	}
+	defer cleanup()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		fmt.Fprintf(os.Stderr, "bench: %v: cleaning up\n", s)
+		cleanup()
+		os.Exit(130)
+	}()
+
+	m := newMeasurements()
+	if err := measure(o, b, rts, tag, m); err != nil {
+		return err
+	}
+	cleanup()
+	// Leaks after cleanup would be the bench's own fault; check anyway.
+	if left := findCgroups(cgs, tag); len(left) > 0 {
+		fmt.Printf("WARNING: cgroups left after cleanup: %v\n", left)
+	}
+	return report(o, m, rts)
+}
+
+// measure runs every scenario, alternating the runtimes run by run.
+func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measurements) error {
+	bundles := map[string]string{}
+	for _, r := range rts {
+		for _, kind := range []string{"run", "life"} {
+			dir := filepath.Join(b.dir, "bundle-"+kind+"-"+r.name)
+			if err := writeBundle(dir, b.rootfs, r.cgroup(tag+"-"+r.name+"-"+kind), []string{"/bin/true"}); err != nil {
+				return err
+			}
+			bundles[r.name+kind] = dir
+		}
+	}
+	for _, r := range rts {
+		if st, err := os.Stat(r.bin); err == nil {
+			m.add("binary size (KiB)", r.name, float64(st.Size())/1024)
+		}
+	}
+	floor := []string{"unshare", "--pid", "--fork", "--net", "--ipc", "--uts", "--mount", "chroot", b.rootfs, "/bin/true"}
+
+	total := o.warmup + o.n
+	fmt.Printf("scenarios 1-4: %d rounds x (%d runtimes + floor) x (run, create/start/delete)\n", total, len(rts))
+	for i := 0; i < total; i++ {
+		rec := i >= o.warmup
+		res, err := b.exec(floor...)
+		if err != nil {
+			return fmt.Errorf("floor: %w", err)
+		}
+		if rec {
+			m.add("run /bin/true (ms)", "floor", ms(res.wall))
+		}
+		for _, r := range rts {
+			id := fmt.Sprintf("%s-%s-r%d", tag, r.name, i)
+			res, err := b.run(r, bundles[r.name+"run"], id)
+			if err != nil {
+				return fmt.Errorf("%s run: %w", r.name, err)
+			}
+			if rec {
+				m.add("run /bin/true (ms)", r.name, ms(res.wall))
+				m.add("run CLI peak RSS (KiB)", r.name, float64(res.maxRSS))
+			}
+		}
+		for _, r := range rts {
+			if err := lifecycle(b, r, bundles[r.name+"life"], fmt.Sprintf("%s-%s-l%d", tag, r.name, i), rec, m); err != nil {
+				return err
+			}
+		}
+		if (i+1)%10 == 0 {
+			fmt.Printf("  round %d/%d\n", i+1, total)
+		}
+	}
+
+	fmt.Printf("scenario 5: %d containers, %d at a time, %d repetitions per runtime\n", o.concN, o.concPar, o.concReps)
+	for _, r := range rts {
+		for j := 0; j < o.concN; j++ {
+			dir := filepath.Join(b.dir, fmt.Sprintf("bundle-conc-%s-%d", r.name, j))
+			if err := writeBundle(dir, b.rootfs, r.cgroup(fmt.Sprintf("%s-%s-c%d", tag, r.name, j)), []string{"/bin/sleep", "3600"}); err != nil {
+				return err
+			}
+		}
+	}
+	for rep := 0; rep < o.concReps; rep++ {
+		for _, r := range rts {
+			if err := concurrent(o, b, r, tag, rep, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// lifecycle is scenario 2-4: create, start, wait for stopped, delete as
+// separate processes with the flags containerd's shim passes.
+func lifecycle(b *bench, r *runtimeUnderTest, bundle, id string, rec bool, m *measurements) error {
+	c, pid, err := b.create(r, bundle, id)
+	if err != nil {
+		return err
+	}
+	// init is now blocked on the exec fifo (crun: its forked child).
+	hwm, threads, herr := procStatus(pid)
+	s, err := b.start(r, id)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if err := waitExit(pid, 10*time.Second); err != nil {
+		return fmt.Errorf("%s %s: %w", r.name, id, err)
+	}
+	w := time.Since(t0)
+	d, err := b.delete(r, id, false)
+	if err != nil {
+		return err
+	}
+	if !rec {
+		return nil
+	}
+	m.add("create+start+wait+delete (ms)", r.name, ms(c.wall+s.wall+w+d.wall))
+	m.add("create (ms)", r.name, ms(c.wall))
+	m.add("start (ms)", r.name, ms(s.wall))
+	m.add("delete (ms)", r.name, ms(d.wall))
+	m.add("create CLI peak RSS (KiB)", r.name, float64(c.maxRSS))
+	if herr == nil {
+		m.add("init VmHWM before start (KiB)", r.name, float64(hwm))
+		m.add("init threads before start", r.name, float64(threads))
+	}
+	return nil
+}
+
+// concurrent is scenario 5: concN containers created and started, par at a
+// time, then all deleted (--force: they run sleep), then a leak check.
+func concurrent(o options, b0 *bench, r *runtimeUnderTest, tag string, rep int, m *measurements) error {
+	ids := make([]string, o.concN)
+	for j := range ids {
+		ids[j] = fmt.Sprintf("%s-%s-c%d-%d", tag, r.name, j, rep)
+	}
+	pids := make([]int, o.concN)
+	parallel := func(f func(b *bench, j int) error) error {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var first error
+		next := make(chan int)
+		for w := 0; w < o.concPar; w++ {
+			wb := &bench{dir: b0.dir, rootfs: b0.rootfs, errPath: fmt.Sprintf("%s.%d", b0.errPath, w)}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range next {
+					if err := f(wb, j); err != nil {
+						mu.Lock()
+						if first == nil {
+							first = err
+						}
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		for j := range ids {
+			next <- j
+		}
+		close(next)
+		wg.Wait()
+		return first
+	}
+	var mu sync.Mutex
+	t0 := time.Now()
+	err := parallel(func(b *bench, j int) error {
+		bundle := filepath.Join(b.dir, fmt.Sprintf("bundle-conc-%s-%d", r.name, j))
+		rr := &runtimeUnderTest{name: r.name, bin: r.bin, root: r.root, log: r.log}
+		_, pid, err := b.create(rr, bundle, ids[j])
+		mu.Lock()
+		r.ids = append(r.ids, ids[j])
+		r.pids = append(r.pids, rr.pids...)
+		pids[j] = pid
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+		_, err = b.start(rr, ids[j])
+		return err
+	})
+	up := time.Since(t0)
+	if err != nil {
+		return fmt.Errorf("%s concurrent create/start: %w", r.name, err)
+	}
+	t1 := time.Now()
+	err = parallel(func(b *bench, j int) error {
+		_, err := b.delete(r, ids[j], true)
+		return err
+	})
+	down := time.Since(t1)
+	if err != nil {
+		return fmt.Errorf("%s concurrent delete: %w", r.name, err)
+	}
+	m.add(fmt.Sprintf("%d x create+start, %d at a time (ms)", o.concN, o.concPar), r.name, ms(up))
+	m.add(fmt.Sprintf("%d x delete --force (ms)", o.concN), r.name, ms(down))
+	m.add(fmt.Sprintf("%d containers up and down (ms)", o.concN), r.name, ms(up+down))
+
+	// Leak check: state dirs, processes, cgroups.
+	var leaks []string
+	if ents, err := os.ReadDir(r.root); err == nil {
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), tag) {
+				leaks = append(leaks, "state "+filepath.Join(r.root, e.Name()))
+			}
+		}
+	}
+	time.Sleep(20 * time.Millisecond)
+	for _, pid := range pids {
+		if pid > 0 && alive(pid) {
+			leaks = append(leaks, fmt.Sprintf("process %d", pid))
+		}
+	}
+	cgs, _ := ownCgroups()
+	for _, p := range findCgroups(cgs, fmt.Sprintf("%s-%s-c", tag, r.name)) {
+		leaks = append(leaks, "cgroup "+p)
+	}
+	m.leaks[r.name] = append(m.leaks[r.name], leaks...)
+	return nil
+}
