@@ -55,7 +55,7 @@ vm:
 
 # gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in
 # the gitignored bench-results/. `make bench N=10` for a quicker run.
-N ?= 50
+bench: N ?= 50
 bench: build $(BUILD)/rootfs/bin/busybox
 	tests/bench/deps.sh
 	$(GO) run ./tests/bench -n $(N) -gorunc bin/gorunc -rootfs $(BUILD)/rootfs -out bench-results

@@ -28,6 +28,7 @@ type options struct {
 	gorunc, rootfs, out, repo           string
 	inner                               bool
 	outerNS                             string
+	describe                            string // git describe of the tree, taken once at start
 }
 
 func main() {
@@ -118,7 +119,8 @@ func innerMain(o options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("gorunc bench: gorunc %s, N=%d (after %d warm-up), alternating runtimes run by run\n", gitDescribe(o.repo), o.n, o.warmup)
+	o.describe = gitDescribe(o.repo)
+	fmt.Printf("gorunc bench: gorunc %s, N=%d (after %d warm-up), alternating runtimes run by run\n", o.describe, o.n, o.warmup)
 	fmt.Println("note:", note)
 
 	cgs, err := ownCgroups()

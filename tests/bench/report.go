@@ -89,7 +89,7 @@ func ratio(m map[string][]float64, a, b string) float64 {
 
 func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 	var tb strings.Builder
-	fmt.Fprintf(&tb, "gorunc %s; %s; N=%d\n", gitDescribe(o.repo), time.Now().UTC().Format(time.RFC3339), o.n)
+	fmt.Fprintf(&tb, "gorunc tree %s; %s; N=%d\n", o.describe, time.Now().UTC().Format(time.RFC3339), o.n)
 	for _, r := range rts {
 		fmt.Fprintf(&tb, "  %-6s %s %s\n", r.name, r.bin, version(r.bin))
 	}
