@@ -141,6 +141,10 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 	if o.ConsoleSocket != "" && (spec.Process == nil || !spec.Process.Terminal) {
 		return fmt.Errorf("--console-socket %s is set but process.terminal is false", o.ConsoleSocket)
 	}
+	if o.ConsoleSocket != "" && o.Foreground {
+		// As runc: a foreground run proxies the terminal itself.
+		return fmt.Errorf("--console-socket %s: only for a detached container (create or run -d)", o.ConsoleSocket)
+	}
 	for fd := 3; fd < 3+o.PreserveFDs; fd++ {
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
 			return fmt.Errorf("--preserve-fds %d: fd %d is not open", o.PreserveFDs, fd)

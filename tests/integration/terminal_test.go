@@ -266,6 +266,19 @@ func TestTerminalBadConsoleSocket(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "--console-socket is not set") {
 		t.Errorf("run -d without a console socket: exit %d, %q", r.code, r.stderr)
 	}
+	// As runc: the socket is for detached containers, a foreground run
+	// proxies the terminal itself; and it needs process.terminal.
+	cs := newConsoleSocket(t)
+	r = e.run("run", "--bundle", e.bundle, "--console-socket", cs.path, "tty4")
+	if r.code == 0 || !strings.Contains(r.stderr, "only for a detached container") {
+		t.Errorf("foreground run with --console-socket: exit %d, %q", r.code, r.stderr)
+	}
+	e.spec.Process.Terminal = false
+	e.writeSpec()
+	r = e.run("create", "--bundle", e.bundle, "--console-socket", cs.path, "tty4")
+	if r.code == 0 || !strings.Contains(r.stderr, "process.terminal is false") {
+		t.Errorf("create with --console-socket and no terminal: exit %d, %q", r.code, r.stderr)
+	}
 	if left, _ := os.ReadDir(e.root); len(left) > 0 {
 		t.Errorf("state left behind: %v", left)
 	}
