@@ -301,3 +301,32 @@ func TestTerminalNoLeakedFDs(t *testing.T) {
 	}
 	e.must("delete", "tty5")
 }
+
+// TestTerminalUserNamespace: the pty comes from the container's own devpts
+// also when the container has a user namespace; the slave belongs to the
+// process's user as the container sees it.
+func TestTerminalUserNamespace(t *testing.T) {
+	e := newEnv(t)
+	terminalSpec(e, "sh", "-c", "stat -c %u /dev/pts/0; tty; echo done-$((1+1)); sleep 1")
+	e.spec.Process.User = specs.User{UID: 1000, GID: 1000}
+	e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	e.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 200000, Size: 65536}}
+	e.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 200000, Size: 65536}}
+	// Probe without a terminal first: user namespaces are another part's.
+	e.spec.Process.Terminal = false
+	e.writeSpec()
+	if r := e.run("run", "--bundle", e.bundle, "probe"); r.code != 0 {
+		t.Skipf("a user-namespace container does not run here yet: %s", strings.TrimSpace(r.stderr))
+	}
+	e.spec.Process.Terminal = true
+	e.writeSpec()
+	cs := newConsoleSocket(t)
+	e.must("run", "-d", "--bundle", e.bundle, "--console-socket", cs.path, "tty6")
+	tm := newTerm(t, cs.recv(t))
+	out := tm.expect("done-2")
+	if !strings.Contains(out, "1000\r\n/dev/pts/0\r\n") {
+		t.Errorf("output %q: want the slave owned by 1000 and tty /dev/pts/0", out)
+	}
+	e.waitStatus("tty6", "stopped")
+	e.must("delete", "tty6")
+}
