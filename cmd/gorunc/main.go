@@ -22,7 +22,7 @@ func init() {
 	// capabilities and namespaces are per-thread, so the main goroutine
 	// must stay on the main thread, the one that finally execve()s.
 	// Locking in init() is the only way to pin it to the main thread.
-	if len(os.Args) > 1 && os.Args[1] == "init" {
+	if len(os.Args) > 1 && (os.Args[1] == "init" || os.Args[1] == "exec-init") {
 		goruntime.LockOSThread()
 	}
 }
@@ -58,6 +58,7 @@ func commands() map[string]command {
 		"create":   {"create a container", cmdCreate},
 		"start":    {"start a created container", cmdStart},
 		"run":      {"create and start a container", cmdRun},
+		"exec":     {"run a new process inside a container", cmdExec},
 		"state":    {"print the state of a container", cmdState},
 		"list":     {"list containers", cmdList},
 		"kill":     {"send a signal to a container's init (or all its processes)", cmdKill},
@@ -72,6 +73,9 @@ func commands() map[string]command {
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "init" {
 		runtime.Init() // never returns
+	}
+	if len(os.Args) > 1 && os.Args[1] == "exec-init" {
+		runtime.ExecInit() // never returns
 	}
 	os.Exit(run(os.Args[1:]))
 }

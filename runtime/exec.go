@@ -1,0 +1,381 @@
+package runtime
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/nsexec"
+)
+
+// ExecOptions are exec's flags. With ProcessFile set the process comes
+// from that file (a runtime-spec process object, as containerd writes it)
+// and the per-field flags are ignored, as runc does; otherwise it is the
+// container's process with Args replaced and the flags applied.
+type ExecOptions struct {
+	ID             string
+	ProcessFile    string
+	Args           []string
+	Env            []string
+	Cwd            string
+	User           string
+	AdditionalGids []string
+	Caps           []string
+	NoNewPrivs     bool
+	Tty            bool
+	Detach         bool
+	PidFile        string
+	ConsoleSocket  string
+	PreserveFDs    int
+}
+
+// Exec starts a process in every namespace and the cgroup of a created or
+// running container:
+//
+//	gorunc exec (this process)              exec-init P1 / P2 (nsexec/nsenter.c)
+//	lock container, require created|running
+//	PR_SET_CHILD_SUBREAPER
+//	start /proc/self/exe exec-init    --->  P1: setns into init's namespaces,
+//	  with _GORUNC_NSENTER=FD:initpid:types      fork P2, report its pid, exit
+//	read P2's pid, wait P1            <---  P2: Go starts inside, blocks on sync
+//	join P2 to the container's cgroup
+//	           -------- config ------------> rlimits, caps, user, no_new_privs,
+//	                                         cwd, lookup of args[0]
+//	           <------- ready --------------
+//	-d: write pid file (last), exit 0        execve(args)
+//	else: wait P2 forwarding signals, exit with its code (128+N on signal N)
+func (s Store) Exec(o ExecOptions) (int, error) {
+	if !nsexec.NsenterAvailable {
+		return 1, errors.New("exec: this gorunc was built without cgo, so it cannot join the container's namespaces (build it with `make build`)")
+	}
+	if o.Tty {
+		return 1, errors.New("exec: --tty: terminals for exec are not supported yet")
+	}
+	if o.ConsoleSocket != "" {
+		return 1, errors.New("exec: --console-socket needs --tty")
+	}
+	for fd := 3; fd < 3+o.PreserveFDs; fd++ {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return 1, fmt.Errorf("exec: --preserve-fds %d: fd %d is not open", o.PreserveFDs, fd)
+		}
+	}
+	c, err := s.open(o.ID)
+	if err != nil {
+		return 1, err
+	}
+	defer c.close()
+	if st := c.Status(); !st.CanExec() {
+		return 1, require("exec in", o.ID, st, false)
+	}
+	spec, err := execSpec(c.rec.Spec, o)
+	if err != nil {
+		return 1, err
+	}
+	var sigs chan os.Signal
+	if !o.Detach {
+		// Before the process exists, so no signal meant for it is lost.
+		sigs = make(chan os.Signal, 64)
+		signal.Notify(sigs)
+		defer signal.Stop(sigs)
+	}
+	proc, err := c.spawnExec(spec, o.PreserveFDs)
+	if err != nil {
+		return 1, err
+	}
+	if o.Detach {
+		if o.PidFile != "" {
+			// containerd considers exec started once the pid file
+			// exists, so it is written last.
+			if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
+				proc.Kill()
+				proc.Wait()
+				return 1, fmt.Errorf("--pid-file: %w", err)
+			}
+		}
+		return 0, nil
+	}
+	if o.PidFile != "" {
+		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
+			proc.Kill()
+			proc.Wait()
+			return 1, fmt.Errorf("--pid-file: %w", err)
+		}
+	}
+	// Waiting needs no lock: delete, kill and state must still work.
+	c.close()
+	return waitForwarding(proc, sigs, nil), nil
+}
+
+// execSpec is the container's spec with the process to exec in place of
+// its own (a deep copy: the record is not changed).
+func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
+	data, err := json.Marshal(orig)
+	if err != nil {
+		return nil, fmt.Errorf("copy spec: %w", err)
+	}
+	var spec specs.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return nil, fmt.Errorf("copy spec: %w", err)
+	}
+	if o.ProcessFile != "" {
+		data, err := os.ReadFile(o.ProcessFile)
+		if err != nil {
+			return nil, fmt.Errorf("exec: --process: %w", err)
+		}
+		var p specs.Process
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, fmt.Errorf("exec: --process %s: %w", o.ProcessFile, err)
+		}
+		spec.Process = &p
+	} else {
+		if spec.Process == nil {
+			spec.Process = &specs.Process{}
+		}
+		if err := applyExecFlags(spec.Process, o); err != nil {
+			return nil, err
+		}
+	}
+	p := spec.Process
+	if len(p.Args) == 0 {
+		return nil, errors.New("exec: no command given (usage: gorunc exec ID COMMAND [ARG...] or --process FILE)")
+	}
+	if p.Terminal {
+		return nil, errors.New("exec: process.terminal: terminals for exec are not supported yet")
+	}
+	if p.Cwd == "" {
+		p.Cwd = "/"
+	}
+	if !strings.HasPrefix(p.Cwd, "/") {
+		return nil, fmt.Errorf("exec: cwd %q is not absolute", p.Cwd)
+	}
+	if p.Capabilities != nil {
+		if err := validateCaps(p.Capabilities); err != nil {
+			return nil, fmt.Errorf("exec: %w", err)
+		}
+	}
+	for _, rl := range p.Rlimits {
+		if _, ok := rlimitTypes[rl.Type]; !ok {
+			return nil, fmt.Errorf("exec: process.rlimits: unknown type %q", rl.Type)
+		}
+	}
+	return &spec, nil
+}
+
+func applyExecFlags(p *specs.Process, o ExecOptions) error {
+	p.Args = o.Args
+	p.Terminal = o.Tty
+	for _, kv := range o.Env {
+		p.Env = setEnv(p.Env, kv)
+	}
+	if o.Cwd != "" {
+		p.Cwd = o.Cwd
+	}
+	if o.User != "" {
+		u, g, hasGID := strings.Cut(o.User, ":")
+		uid, err := strconv.ParseUint(u, 10, 32)
+		if err != nil {
+			return fmt.Errorf("exec: --user %q: want UID[:GID] as numbers", o.User)
+		}
+		p.User.UID = uint32(uid)
+		if hasGID {
+			gid, err := strconv.ParseUint(g, 10, 32)
+			if err != nil {
+				return fmt.Errorf("exec: --user %q: want UID[:GID] as numbers", o.User)
+			}
+			p.User.GID = uint32(gid)
+		}
+	}
+	for _, s := range o.AdditionalGids {
+		gid, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return fmt.Errorf("exec: --additional-gids %q: not a number", s)
+		}
+		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(gid))
+	}
+	if len(o.Caps) > 0 {
+		if p.Capabilities == nil {
+			p.Capabilities = &specs.LinuxCapabilities{}
+		}
+		c := p.Capabilities
+		// As runc 1.1: an added capability goes into every set.
+		c.Bounding = append(c.Bounding, o.Caps...)
+		c.Effective = append(c.Effective, o.Caps...)
+		c.Permitted = append(c.Permitted, o.Caps...)
+		c.Inheritable = append(c.Inheritable, o.Caps...)
+		c.Ambient = append(c.Ambient, o.Caps...)
+	}
+	if o.NoNewPrivs {
+		p.NoNewPrivileges = true
+	}
+	return nil
+}
+
+// setEnv replaces KEY=... in env or appends kv: with duplicates getenv(3)
+// would return the container's value, not the one asked for.
+func setEnv(env []string, kv string) []string {
+	key, _, _ := strings.Cut(kv, "=")
+	for i, e := range env {
+		if k, _, _ := strings.Cut(e, "="); k == key {
+			env[i] = kv
+			return env
+		}
+	}
+	return append(env, kv)
+}
+
+// spawnExec starts exec-init inside the container and returns the process
+// that will execve() the user's command, once it is ready.
+func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int) (*os.Process, error) {
+	// P2 is the child of P1, which exits: as a subreaper we inherit P2
+	// and can wait for its exit code.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return nil, fmt.Errorf("exec: become subreaper: %w", err)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("exec: create sync socket: %w", err)
+	}
+	parent, child := os.NewFile(uintptr(fds[0]), "sync-parent"), os.NewFile(uintptr(fds[1]), "sync-child")
+	defer parent.Close()
+	defer child.Close()
+	report, reportW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("exec: create pipe: %w", err)
+	}
+	defer report.Close()
+	defer reportW.Close()
+
+	var extra []*os.File
+	for fd := 3; fd < 3+preserveFDs; fd++ {
+		extra = append(extra, os.NewFile(uintptr(fd), "preserved"))
+	}
+	syncFD := 3 + len(extra)
+	extra = append(extra, child, reportW)
+	var types []specs.LinuxNamespaceType
+	for _, ns := range spec.Linux.Namespaces {
+		types = append(types, ns.Type)
+	}
+	nsenv, err := nsexec.NsenterEnv(syncFD+1, c.rec.InitPid, types)
+	if err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{"gorunc", "exec-init"},
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		ExtraFiles: extra,
+		Env:        []string{nsenv, syncEnv + "=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"},
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("exec: start exec-init: %w", err)
+	}
+	child.Close()
+	reportW.Close()
+	pid, rerr := nsexec.ReadNsenterPid(report)
+	werr := cmd.Wait()
+	if rerr != nil {
+		// A dying init (pid 1 of its pid namespace waits for the
+		// others to die) has lost its namespaces but is not yet a
+		// zombie: say so rather than print a failed open.
+		if _, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", c.rec.InitPid)); !processAlive(c.rec.InitPid, c.rec.InitStart) || errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("cannot exec in container %s: container is stopped", c.rec.ID)
+		}
+		return nil, fmt.Errorf("exec: %w", rerr)
+	}
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		return nil, fmt.Errorf("exec: find process %d: %w", pid, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			proc.Kill()
+			proc.Wait()
+		}
+	}()
+	if werr != nil {
+		return nil, fmt.Errorf("exec: exec-init: %w", werr)
+	}
+	// Init may have exited (and its pid been reused) since the status
+	// check: then the namespaces joined were not the container's.
+	if !processAlive(c.rec.InitPid, c.rec.InitStart) {
+		return nil, fmt.Errorf("cannot exec in container %s: container init exited", c.rec.ID)
+	}
+	m, err := c.cgroup()
+	if err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	// Before exec-init reads its config, so it does no work outside.
+	if err := m.Apply(pid); err != nil {
+		return nil, fmt.Errorf("exec: join cgroup: %w", err)
+	}
+	ch := newChannel(parent)
+	err = ch.send(message{Type: msgConfig, Config: &initConfig{ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs}})
+	if err == nil {
+		_, err = ch.recv(msgReady)
+	}
+	if err != nil {
+		if errors.Is(err, errPeerGone) || errors.Is(err, syscall.EPIPE) {
+			return nil, errors.New("exec: the process exited before it was set up")
+		}
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	ok = true
+	return proc, nil
+}
+
+// ExecInit is `gorunc exec-init` once nsenter.c has put it in the
+// container's namespaces: it applies the process config and execve()s.
+// Like Init, it needs the main goroutine locked to the main thread.
+func ExecInit() {
+	fd, err := strconv.Atoi(os.Getenv(syncEnv))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gorunc exec-init: must be started by gorunc exec")
+		os.Exit(1)
+	}
+	os.Unsetenv(syncEnv)
+	sock := os.NewFile(uintptr(fd), "sync")
+	ch := newChannel(sock)
+	m, err := ch.recv(msgConfig)
+	if err != nil {
+		os.Exit(1)
+	}
+	err = execInit(ch, sock, m.Config)
+	ch.send(message{Type: msgError, Error: err.Error()})
+	os.Exit(1)
+}
+
+func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
+	if err := closeExtraFDs(3 + cfg.PreserveFDs); err != nil {
+		return err
+	}
+	p := cfg.Spec.Process
+	if err := setRlimits(p.Rlimits); err != nil {
+		return err
+	}
+	if err := setupProcess(p, cfg); err != nil {
+		return err
+	}
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return err
+	}
+	if err := ch.send(message{Type: msgReady}); err != nil {
+		return err
+	}
+	sock.Close()
+	err = unix.Exec(path, p.Args, p.Env)
+	fatalf("exec %s: %v", path, err)
+	return nil
+}

@@ -1,0 +1,195 @@
+package integration
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// startSleeper runs a detached `sleep 100` container named id. A bind
+// mount of a fresh directory at /run/marker exists only in the container's
+// mount namespace.
+func startSleeper(t *testing.T, id string) *env {
+	t.Helper()
+	e := newEnv(t, "sleep", "100")
+	marker := t.TempDir()
+	if err := os.WriteFile(filepath.Join(marker, "file"), []byte("only-in-container"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.spec.Mounts = append(e.spec.Mounts, specs.Mount{Destination: "/run", Type: "bind", Source: marker, Options: []string{"rbind", "ro"}})
+	e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+	e.writeSpec()
+	e.must("run", "-d", "--bundle", e.bundle, id)
+	e.waitStatus(id, "running")
+	return e
+}
+
+func procCgroup(t *testing.T, pid int) string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + itoa(pid) + "/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestExecSeesContainer(t *testing.T) {
+	e := startSleeper(t, "ex")
+	out := e.must("exec", "ex", "sh", "-c",
+		`hostname; tr '\0' ' ' </proc/1/cmdline; echo; cat /run/file; echo; echo pid=$$; cat /proc/self/cgroup; echo ---; cat /proc/1/cgroup`)
+	parts := strings.SplitN(out, "---\n", 2)
+	lines := strings.Split(parts[0], "\n")
+	if len(parts) != 2 || len(lines) < 4 {
+		t.Fatalf("output %q", out)
+	}
+	if lines[0] != "testhost" {
+		t.Errorf("hostname %q, want the container's testhost", lines[0])
+	}
+	if lines[1] != "sleep 100 " {
+		t.Errorf("pid 1 is %q, want the container's init (sleep 100)", lines[1])
+	}
+	if lines[2] != "only-in-container" {
+		t.Errorf("/run/file %q: not in the container's mount namespace", lines[2])
+	}
+	if lines[3] == "pid=" || len(lines[3]) > len("pid=999") {
+		t.Errorf("%s: not a pid of the container's pid namespace", lines[3])
+	}
+	self := strings.Join(lines[4:], "\n")
+	if self != parts[1] {
+		t.Errorf("cgroup of the exec'd process\n%s\ndiffers from init's\n%s", self, parts[1])
+	}
+
+	// The host's view too: the same cgroup directories as init.
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	e.must("exec", "-d", "--pid-file", pidFile, "ex", "sleep", "100")
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := atoi(t, string(data))
+	if !alive(pid) {
+		t.Fatalf("detached exec'd process %d is not running", pid)
+	}
+	init := e.state("ex").Pid
+	if got, want := procCgroup(t, pid), procCgroup(t, init); got != want {
+		t.Errorf("host view: exec'd process in\n%s\ninit in\n%s", got, want)
+	}
+	for _, ns := range []string{"mnt", "pid", "net", "ipc", "uts", "cgroup"} {
+		a, _ := os.Readlink("/proc/" + itoa(pid) + "/ns/" + ns)
+		b, _ := os.Readlink("/proc/" + itoa(init) + "/ns/" + ns)
+		if a != b || a == "" {
+			t.Errorf("%s namespace: exec'd %q, init %q", ns, a, b)
+		}
+	}
+	e.must("delete", "--force", "ex")
+	waitGone(t, pid)
+}
+
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); alive(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("exec'd process %d still alive after delete --force", pid)
+		}
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	if err := json.Unmarshal([]byte(strings.TrimSpace(s)), &n); err != nil || n <= 0 {
+		t.Fatalf("not a pid: %q", s)
+	}
+	return n
+}
+
+func TestExecExitCode(t *testing.T) {
+	e := startSleeper(t, "code")
+	for _, c := range []struct {
+		script string
+		want   int
+	}{
+		{"exit 0", 0}, {"exit 3", 3}, {"kill -9 $$", 137}, {"kill -TERM $$", 143},
+	} {
+		if r := e.run("exec", "code", "sh", "-c", c.script); r.code != c.want {
+			t.Errorf("%s: exit %d, want %d (stderr %q)", c.script, r.code, c.want, r.stderr)
+		}
+	}
+}
+
+func TestExecFlagsAndProcessFile(t *testing.T) {
+	e := startSleeper(t, "pf")
+	script := `id -u; id -G; pwd; echo "$FOO"`
+	out := e.must("exec", "-e", "FOO=from-flag", "--cwd", "/tmp", "-u", "1000:1001", "--additional-gids", "5",
+		"--no-new-privs", "pf", "sh", "-c", script)
+	if want := "1000\n1001 5\n/tmp\nfrom-flag\n"; out != want {
+		t.Errorf("flags: output %q, want %q", out, want)
+	}
+	p := specs.Process{
+		Args: []string{"sh", "-c", script},
+		Env:  []string{"PATH=/bin", "FOO=from-file"},
+		Cwd:  "/etc",
+		User: specs.User{UID: 2000, GID: 2001},
+	}
+	data, _ := json.Marshal(p)
+	file := filepath.Join(t.TempDir(), "process.json")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = e.must("exec", "--process", file, "pf")
+	if want := "2000\n2001\n/etc\nfrom-file\n"; out != want {
+		t.Errorf("--process: output %q, want %q", out, want)
+	}
+}
+
+func TestExecNotRunning(t *testing.T) {
+	e := startSleeper(t, "np")
+	e.must("pause", "np")
+	assertOneLineError(t, e.run("exec", "np", "true"), "cannot exec in container np: container is paused")
+	e.must("resume", "np")
+	e.must("exec", "np", "true")
+	e.must("kill", "np", "KILL")
+	e.waitStatus("np", "stopped")
+	assertOneLineError(t, e.run("exec", "np", "true"), "cannot exec in container np: container is stopped")
+}
+
+func TestExecCreatedContainer(t *testing.T) {
+	e := newEnv(t, "sleep", "100")
+	e.writeSpec()
+	e.must("create", "--bundle", e.bundle, "cr")
+	if out := e.must("exec", "cr", "hostname"); out != "testhost\n" {
+		t.Errorf("exec in created container: %q", out)
+	}
+	if s := e.state("cr"); s.Status != "created" {
+		t.Errorf("exec changed the status to %s", s.Status)
+	}
+}
+
+func TestExecBadInput(t *testing.T) {
+	e := startSleeper(t, "bad")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-u", "abc", "bad", "id"}, `exec: --user "abc": want UID[:GID] as numbers`},
+		{[]string{"-u", "1:x", "bad", "id"}, `exec: --user "1:x": want UID[:GID] as numbers`},
+		{[]string{"--additional-gids", "g", "bad", "id"}, `exec: --additional-gids "g": not a number`},
+		{[]string{"--cap", "CAP_BOGUS", "bad", "id"}, `unknown capability "CAP_BOGUS"`},
+		{[]string{"bad"}, "exec: no command given"},
+		{[]string{}, "exec: usage"},
+		{[]string{"nosuch", "true"}, "container nosuch: container does not exist"},
+		{[]string{"bad", "/no/such/binary"}, `exec "/no/such/binary": no such file or directory`},
+		{[]string{"--cwd", "/no/such/dir", "bad", "true"}, "process.cwd /no/such/dir: no such file or directory"},
+		{[]string{"--process", "/no/such/file", "bad"}, "exec: --process: open /no/such/file: no such file or directory"},
+	} {
+		assertOneLineError(t, e.run(append([]string{"exec"}, c.args...)...), c.want)
+	}
+	if s := e.state("bad"); s.Status != "running" {
+		t.Errorf("after bad input the container is %s", s.Status)
+	}
+}
