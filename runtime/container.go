@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/seccomp"
 )
 
 // Container is one container's state as read from the store.
@@ -19,6 +20,8 @@ type Container struct {
 	store Store
 	rec   *record
 	lock  *lock // held for mutating operations; nil for read-only views
+	// filter is linux.seccomp compiled during create; not persisted.
+	filter *seccomp.Program
 }
 
 // Get reads a container without locking it (state, list, ps).

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	goruntime "runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
+	"github.com/gorunc/gorunc/seccomp"
 )
 
 // CreateOptions are create's flags.
@@ -66,6 +68,10 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err := validateCreate(spec, bundle, o); err != nil {
 		return nil, nil, err
 	}
+	filter, err := compileSeccomp(spec)
+	if err != nil {
+		return nil, nil, err
+	}
 	rootfsPath, err := filepath.EvalSymlinks(RootfsPath(spec, bundle))
 	if err != nil {
 		return nil, nil, fmt.Errorf("root.path: %w", err)
@@ -87,7 +93,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	undo.add(func() { os.RemoveAll(s.dir(o.ID)); l.release() })
-	c := &Container{store: s, lock: l, rec: &record{
+	c := &Container{store: s, lock: l, filter: filter, rec: &record{
 		ID:      o.ID,
 		Bundle:  bundle,
 		Rootfs:  rootfsPath,
@@ -272,6 +278,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		ConsoleFD:    consoleFD,
 		CgroupV2:     m.State().Version == 2,
 		State:        c.ociState(specs.StateCreating),
+		Seccomp:      c.filter,
 	}})
 	if err == nil {
 		err = c.parentHooks(ch)
@@ -287,6 +294,21 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	ok = true
 	return proc, nil
+}
+
+// compileSeccomp compiles linux.seccomp for this machine's architecture.
+func compileSeccomp(spec *specs.Spec) (*seccomp.Program, error) {
+	if spec.Linux.Seccomp == nil {
+		return nil, nil
+	}
+	prog, err := seccomp.Compile(spec.Linux.Seccomp, goruntime.GOARCH)
+	if err != nil {
+		return nil, err
+	}
+	if prog.Flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
+		return nil, errors.New("linux.seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported yet")
+	}
+	return prog, nil
 }
 
 // parentHooks answers init's "hooks" message, sent only when the config

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
+	"github.com/gorunc/gorunc/seccomp"
 )
 
 // syncEnv names the environment variable that carries init's sync fd.
@@ -100,6 +101,14 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	}
 	var argv0 string
 	if p != nil {
+		if cfg.Seccomp != nil && !p.NoNewPrivileges {
+			// Without no_new_privs, loading a filter needs
+			// CAP_SYS_ADMIN, which setupProcess may drop: load it
+			// first, as runc does.
+			if err := loadSeccomp(cfg.Seccomp); err != nil {
+				return err
+			}
+		}
 		if err := setupProcess(p, cfg); err != nil {
 			return err
 		}
@@ -134,6 +143,13 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if p == nil {
 		fatalf("config.json has no process to start")
 	}
+	if cfg.Seccomp != nil && p.NoNewPrivileges {
+		// As close to execve as possible, so the profile need not
+		// allow the runtime's own syscalls.
+		if err := loadSeccomp(cfg.Seccomp); err != nil {
+			fatalf("%v", err)
+		}
+	}
 	err = unix.Exec(argv0, p.Args, p.Env)
 	fatalf("exec %s: %v", argv0, err)
 	return nil
@@ -146,6 +162,21 @@ func initConsole(cfg *initConfig, mount bool) error {
 		return nil
 	}
 	return setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), p, mount)
+}
+
+// loadSeccomp installs the filter compiled by the parent on this (locked)
+// thread; execve passes it to the container process.
+func loadSeccomp(p *seccomp.Program) error {
+	fd, err := seccomp.Load(p)
+	if err != nil {
+		return fmt.Errorf("linux.seccomp: %w", err)
+	}
+	if fd >= 0 {
+		// validateCreate refuses NOTIFY without a supported listener,
+		// so a listener fd here has nowhere to go.
+		unix.Close(fd)
+	}
+	return nil
 }
 
 func fatalf(format string, args ...any) {

@@ -7,6 +7,8 @@ import (
 	"io"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gorunc/gorunc/seccomp"
 )
 
 // The parent (gorunc create) and the child (gorunc init) talk over a
@@ -80,6 +82,9 @@ type initConfig struct {
 	// State is the container's state ("creating", host pid) for the
 	// hooks init runs itself.
 	State specs.State `json:"state"`
+	// Seccomp is linux.seccomp compiled by the parent, so a bad profile
+	// fails create before anything exists.
+	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 }
 
 type channel struct {
