@@ -8,6 +8,7 @@ import (
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
 	"github.com/gorunc/gorunc/runtime"
+	"github.com/gorunc/gorunc/seccomp"
 )
 
 // cmdFeatures prints runtime-spec features.md JSON, built from the same
@@ -31,9 +32,23 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 			Namespaces:   nsexec.Types(),
 			Capabilities: runtime.CapabilityNames(),
 			Cgroup:       &features.Cgroup{V1: &v1, V2: &v2, Systemd: &no, SystemdUser: &no},
+			Seccomp:      seccompFeatures(),
 			Apparmor:     &features.Apparmor{Enabled: &no},
 			Selinux:      &features.Selinux{Enabled: &no},
 		},
 	}
 	return 0, printJSON(f, "    ")
+}
+
+func seccompFeatures() *features.Seccomp {
+	yes := true
+	actions, ops, arches := seccomp.Features()
+	return &features.Seccomp{
+		Enabled:        &yes,
+		Actions:        actions,
+		Operators:      ops,
+		Archs:          arches,
+		KnownFlags:     seccomp.KnownFlags(),
+		SupportedFlags: seccomp.KnownFlags(),
+	}
 }
