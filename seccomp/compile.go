@@ -65,7 +65,7 @@ func Compile(s *specs.LinuxSeccomp, nativeArch string) (*Program, error) {
 		return nil, fmt.Errorf("linux.seccomp.defaultAction: %w", err)
 	}
 	notify := false
-	perArch := make([][]*syscallRules, len(arches))
+	perArch := make([]archRules, len(arches))
 	known := map[string]bool{}
 	for i, sc := range s.Syscalls {
 		ret, err := retValue(sc.Action, sc.ErrnoRet)
@@ -81,7 +81,7 @@ func Compile(s *specs.LinuxSeccomp, nativeArch string) (*Program, error) {
 					continue
 				}
 				known[name] = true
-				perArch[ai] = addRules(perArch[ai], nr, rules)
+				perArch[ai].add(nr, rules)
 			}
 		}
 	}
@@ -159,19 +159,28 @@ func expandRules(args []specs.LinuxSeccompArg, ret uint32) []rule {
 	return []rule{{conds: conds, ret: ret}}
 }
 
-func addRules(list []*syscallRules, nr uint32, rules []rule) []*syscallRules {
-	for _, s := range list {
-		if s.nr == nr {
-			s.rules = append(s.rules, rules...)
-			return list
-		}
+// archRules collects one arch's syscalls in order of first appearance.
+type archRules struct {
+	list  []*syscallRules
+	index map[uint32]*syscallRules
+}
+
+func (a *archRules) add(nr uint32, rules []rule) {
+	if s, ok := a.index[nr]; ok {
+		s.rules = append(s.rules, rules...)
+		return
 	}
-	return append(list, &syscallRules{nr: nr, rules: append([]rule(nil), rules...)})
+	if a.index == nil {
+		a.index = map[uint32]*syscallRules{}
+	}
+	s := &syscallRules{nr: nr, rules: append([]rule(nil), rules...)}
+	a.index[nr] = s
+	a.list = append(a.list, s)
 }
 
 // generate emits the whole program. Arches sharing an AUDIT_ARCH value
 // (x86_64 and x32) share one block split on __X32_SYSCALL_BIT.
-func generate(arches []archInfo, perArch [][]*syscallRules, defRet uint32) ([]bpf.RawInstruction, error) {
+func generate(arches []archInfo, perArch []archRules, defRet uint32) ([]bpf.RawInstruction, error) {
 	type group struct {
 		audit uint32
 		label label
@@ -209,7 +218,7 @@ func generate(arches []archInfo, perArch [][]*syscallRules, defRet uint32) ([]bp
 		}
 		if x86 < 0 && x32 < 0 {
 			for _, i := range g.idx {
-				emitArch(as, arches[i], perArch[i], defRet)
+				emitArch(as, arches[i], perArch[i].list, defRet)
 			}
 			continue
 		}
@@ -226,11 +235,11 @@ func generate(arches []archInfo, perArch [][]*syscallRules, defRet uint32) ([]bp
 		}
 		as.cond(opJgeK, x32SyscallBit, x32Label, x86Label)
 		if x86 >= 0 {
-			emitArch(as, arches[x86], perArch[x86], defRet)
+			emitArch(as, arches[x86], perArch[x86].list, defRet)
 		}
 		if x32 >= 0 {
 			as.mark(x32Label)
-			emitArch(as, arches[x32], perArch[x32], defRet)
+			emitArch(as, arches[x32], perArch[x32].list, defRet)
 		}
 	}
 	as.mark(bad)

@@ -119,3 +119,26 @@ func TestLoadRejectsEmpty(t *testing.T) {
 		t.Fatal("nil program loaded")
 	}
 }
+
+func TestSupportedFlags(t *testing.T) {
+	skipWithoutSeccomp(t)
+	got, err := SupportedFlags()
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := KnownFlags()
+	for _, f := range got {
+		found := false
+		for _, k := range known {
+			found = found || k == f
+		}
+		if !found {
+			t.Errorf("supported flag %s is not a known flag", f)
+		}
+	}
+	// TSYNC and LOG predate every kernel gorunc supports (3.17, 4.14).
+	if len(got) < 2 {
+		t.Errorf("SupportedFlags() = %q, want at least TSYNC and LOG", got)
+	}
+	t.Logf("supported: %q", got)
+}
