@@ -57,12 +57,6 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if !nsexec.NsenterAvailable {
 		return 1, errors.New("exec: this gorunc was built without cgo, so it cannot join the container's namespaces (build it with `make build`)")
 	}
-	if o.Tty {
-		return 1, errors.New("exec: --tty: terminals for exec are not supported yet")
-	}
-	if o.ConsoleSocket != "" {
-		return 1, errors.New("exec: --console-socket needs --tty")
-	}
 	for fd := 3; fd < 3+o.PreserveFDs; fd++ {
 		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
 			return 1, fmt.Errorf("exec: --preserve-fds %d: fd %d is not open", o.PreserveFDs, fd)
@@ -80,6 +74,30 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	tty := spec.Process.Terminal
+	switch {
+	case o.ConsoleSocket != "" && !tty:
+		return 1, errors.New("exec: --console-socket needs --tty (or process.terminal)")
+	case tty && o.Detach && o.ConsoleSocket == "":
+		return 1, errors.New("exec: --tty with --detach needs --console-socket to receive the pty")
+	}
+	// The pty master goes to --console-socket, or, in the foreground
+	// without one, to us over a socketpair: we proxy our stdio to it.
+	var console, ours *os.File
+	if tty && o.ConsoleSocket != "" {
+		if console, err = DialConsoleSocket(o.ConsoleSocket); err != nil {
+			return 1, fmt.Errorf("exec: %w", err)
+		}
+		defer console.Close()
+	} else if tty {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return 1, fmt.Errorf("exec: create console socket: %w", err)
+		}
+		ours, console = os.NewFile(uintptr(fds[0]), "console-parent"), os.NewFile(uintptr(fds[1]), "console-child")
+		defer ours.Close()
+		defer console.Close()
+	}
 	var sigs chan os.Signal
 	if !o.Detach {
 		// Before the process exists, so no signal meant for it is lost.
@@ -87,9 +105,22 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		signal.Notify(sigs)
 		defer signal.Stop(sigs)
 	}
-	proc, err := c.spawnExec(spec, o.PreserveFDs)
+	proc, err := c.spawnExec(spec, o.PreserveFDs, console)
 	if err != nil {
 		return 1, err
+	}
+	var proxy *Proxy
+	if ours != nil {
+		// exec-init sent the master before it reported ready.
+		master, err := RecvConsole(ours)
+		if err == nil {
+			proxy, err = ProxyConsole(master)
+		}
+		if err != nil {
+			proc.Kill()
+			proc.Wait()
+			return 1, fmt.Errorf("exec: %w", err)
+		}
 	}
 	if o.Detach {
 		if o.PidFile != "" {
@@ -112,7 +143,12 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	}
 	// Waiting needs no lock: delete, kill and state must still work.
 	c.close()
-	return waitForwarding(proc, sigs, nil), nil
+	if proxy == nil {
+		return waitForwarding(proc, sigs, nil), nil
+	}
+	code := waitForwarding(proc, sigs, proxy.Resize)
+	proxy.Close()
+	return code, nil
 }
 
 // execSpec is the container's spec with the process to exec in place of
@@ -147,9 +183,6 @@ func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
 	p := spec.Process
 	if len(p.Args) == 0 {
 		return nil, errors.New("exec: no command given (usage: gorunc exec ID COMMAND [ARG...] or --process FILE)")
-	}
-	if p.Terminal {
-		return nil, errors.New("exec: process.terminal: terminals for exec are not supported yet")
 	}
 	if p.Cwd == "" {
 		p.Cwd = "/"
@@ -234,7 +267,7 @@ func setEnv(env []string, kv string) []string {
 
 // spawnExec starts exec-init inside the container and returns the process
 // that will execve() the user's command, once it is ready.
-func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int) (*os.Process, error) {
+func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.File) (*os.Process, error) {
 	// P2 is the child of P1, which exits: as a subreaper we inherit P2
 	// and can wait for its exit code.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -260,6 +293,11 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int) (*os.Process, e
 	}
 	syncFD := 3 + len(extra)
 	extra = append(extra, child, reportW)
+	consoleFD := 0
+	if console != nil {
+		consoleFD = 3 + len(extra)
+		extra = append(extra, console)
+	}
 	var types []specs.LinuxNamespaceType
 	for _, ns := range spec.Linux.Namespaces {
 		types = append(types, ns.Type)
@@ -321,7 +359,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int) (*os.Process, e
 		return nil, fmt.Errorf("exec: join cgroup: %w", err)
 	}
 	ch := newChannel(parent)
-	err = ch.send(message{Type: msgConfig, Config: &initConfig{ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs}})
+	err = ch.send(message{Type: msgConfig, Config: &initConfig{ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD}})
 	if err == nil {
 		_, err = ch.recv(msgReady)
 	}
@@ -361,6 +399,15 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 		return err
 	}
 	p := cfg.Spec.Process
+	if cfg.ConsoleFD != 0 {
+		// The pty becomes the controlling terminal of a new session.
+		if _, err := unix.Setsid(); err != nil {
+			return fmt.Errorf("setsid: %w", err)
+		}
+		if err := setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), p, false); err != nil {
+			return err
+		}
+	}
 	if err := setRlimits(p.Rlimits); err != nil {
 		return err
 	}

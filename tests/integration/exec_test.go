@@ -193,3 +193,26 @@ func TestExecBadInput(t *testing.T) {
 		t.Errorf("after bad input the container is %s", s.Status)
 	}
 }
+
+func TestExecTty(t *testing.T) {
+	e := startSleeper(t, "tty")
+	// Foreground: gorunc proxies its own stdio (here not a terminal).
+	r := e.run("exec", "-t", "tty", "sh", "-c", "tty; exit 4")
+	if r.code != 4 || !strings.Contains(r.stdout, "/dev/pts/") {
+		t.Errorf("exec -t: exit %d, stdout %q, stderr %q; want 4 and a /dev/pts tty", r.code, r.stdout, r.stderr)
+	}
+	// Detached with a console socket, as containerd's shim does it.
+	cs := newConsoleSocket(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	e.must("exec", "-d", "-t", "--console-socket", cs.path, "--pid-file", pidFile, "tty",
+		"sh", "-c", `tty; read x; echo "got-$x"`)
+	tm := newTerm(t, cs.recv(t))
+	tm.expect("/dev/pts/")
+	tm.send("hello\n")
+	tm.expect("got-hello")
+	data, _ := os.ReadFile(pidFile)
+	waitGone(t, atoi(t, string(data)))
+
+	assertOneLineError(t, e.run("exec", "-t", "-d", "tty", "true"), "exec: --tty with --detach needs --console-socket")
+	assertOneLineError(t, e.run("exec", "--console-socket", cs.path, "tty", "true"), "exec: --console-socket needs --tty")
+}
