@@ -14,10 +14,11 @@
 //	  [x86_64: jge __X32_SYSCALL_BIT -> x32 block, or KILL_PROCESS when x32
 //	   is not listed; without x86_64 in the filter, numbers below the bit
 //	   get KILL_PROCESS]
-//	  jeq nr(s1) -> rules of s1, else next syscall
+//	  jeq nr(s1) -> rules of s1, else next syscall     syscalls with args
 //	    rule: argument tests (ANDed); ret action; on failure next rule
 //	    ...;  ret first unconditional action, or default
-//	  ...
+//	  jeq nr(s2) -> shared "ret action"                 the others, in runs
+//	  ...; ja over; ret action1; ret action2 ...         of at most 128
 //	  ret defaultAction
 //
 // Arguments are compared as two 32-bit words (high word decides unless the
