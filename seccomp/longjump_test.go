@@ -142,3 +142,23 @@ func TestTooManyInstructions(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Every plain syscall with its own errno: the worst case for the shared
+// returns (one per syscall), across several runs of plainChunk.
+func TestPlainSyscallsDistinctReturns(t *testing.T) {
+	s := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}
+	var calls []call
+	for name, n := range sysAMD64 {
+		if n >= 300 {
+			continue
+		}
+		s.Syscalls = append(s.Syscalls, specs.LinuxSyscall{Names: []string{name}, Action: specs.ActErrno, ErrnoRet: uintp(uint(n + 1))})
+		calls = append(calls, call{arch: specs.ArchX86_64, name: name, want: unix.SECCOMP_RET_ERRNO | (n + 1)})
+	}
+	calls = append(calls, call{arch: specs.ArchX86_64, raw: 1000, want: retAllow})
+	p := mustCompile(t, s, "amd64")
+	if len(calls) < 2*plainChunk+1 {
+		t.Fatalf("only %d syscalls", len(calls))
+	}
+	checkCalls(t, p, calls)
+}
