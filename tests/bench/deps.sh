@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# What `make bench` needs beyond the test dependencies (runc, crun, procps
-# from scripts/install-deps.sh): gnuplot for the PNG, strace and util-linux
-# (unshare, for the floor) for docs/performance.md's profiling. Idempotent.
+# Installs what `make bench` needs from Debian's packages: the runtimes
+# compared against (runc, crun), gnuplot for the PNG, util-linux (unshare:
+# the private mount namespace and the floor), strace for the profile in
+# docs/performance.md, git for `git describe`. busybox-static comes with the
+# rootfs target (scripts/install-deps.sh demo). Idempotent.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-"$here/../../scripts/install-deps.sh" test
-want=(gnuplot-nox strace util-linux coreutils git)
+want=(runc crun gnuplot-nox strace util-linux coreutils procps git)
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

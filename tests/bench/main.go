@@ -205,7 +205,13 @@ func innerMain(o options) error {
 	if left := findCgroups(cgs, tag); len(left) > 0 {
 		fmt.Printf("WARNING: cgroups left after cleanup: %v\n", left)
 	}
-	return report(o, m, rts)
+	if err := report(o, m, rts); err != nil {
+		return err
+	}
+	if e, ok := m.failed["gorunc"]; ok {
+		return fmt.Errorf("gorunc failed during the bench: %s", e)
+	}
+	return nil
 }
 
 // measure runs every scenario, alternating the runtimes run by run.
@@ -238,20 +244,21 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 		if rec {
 			m.add("run /bin/true (ms)", "floor", ms(res.wall))
 		}
-		for _, r := range rts {
+		for _, r := range m.live(rts) {
 			id := fmt.Sprintf("%s-%s-r%d", tag, r.name, i)
 			res, err := b.run(r, bundles[r.name+"run"], id)
 			if err != nil {
-				return fmt.Errorf("%s run: %w", r.name, err)
+				m.fail(r.name, fmt.Errorf("run: %w", err))
+				continue
 			}
 			if rec {
 				m.add("run /bin/true (ms)", r.name, ms(res.wall))
 				m.add("run CLI peak RSS (KiB)", r.name, float64(res.maxRSS))
 			}
 		}
-		for _, r := range rts {
+		for _, r := range m.live(rts) {
 			if err := lifecycle(b, r, bundles[r.name+"life"], fmt.Sprintf("%s-%s-l%d", tag, r.name, i), rec, m); err != nil {
-				return err
+				m.fail(r.name, err)
 			}
 		}
 		if (i+1)%10 == 0 {
@@ -269,9 +276,9 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 		}
 	}
 	for rep := 0; rep < o.concReps; rep++ {
-		for _, r := range rts {
+		for _, r := range m.live(rts) {
 			if err := concurrent(o, b, r, tag, rep, m); err != nil {
-				return err
+				m.fail(r.name, err)
 			}
 		}
 	}
@@ -406,6 +413,6 @@ func concurrent(o options, b0 *bench, r *runtimeUnderTest, tag string, rep int, 
 	for _, p := range findCgroups(cgs, fmt.Sprintf("%s-%s-c", tag, r.name)) {
 		leaks = append(leaks, "cgroup "+p)
 	}
-	m.leaks[r.name] = append(m.leaks[r.name], leaks...)
+	m.leaks[r.name] = append(m.leaks[r.name], leaks...) // sets the key even when empty: "checked"
 	return nil
 }

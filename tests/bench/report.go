@@ -18,10 +18,31 @@ type measurements struct {
 	order   []string
 	samples map[string]map[string][]float64
 	leaks   map[string][]string
+	failed  map[string]string // runtime -> first error; it is not run again
 }
 
 func newMeasurements() *measurements {
-	return &measurements{samples: map[string]map[string][]float64{}, leaks: map[string][]string{}}
+	return &measurements{samples: map[string]map[string][]float64{}, leaks: map[string][]string{}, failed: map[string]string{}}
+}
+
+// fail records a runtime's first error and drops it from the remaining
+// runs, so one broken runtime does not hide the others' numbers.
+func (m *measurements) fail(rt string, err error) {
+	if _, ok := m.failed[rt]; ok {
+		return
+	}
+	m.failed[rt] = err.Error()
+	fmt.Printf("  %s FAILED, not run again: %v\n", rt, err)
+}
+
+func (m *measurements) live(rts []*runtimeUnderTest) []*runtimeUnderTest {
+	var out []*runtimeUnderTest
+	for _, r := range rts {
+		if _, ok := m.failed[r.name]; !ok {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (m *measurements) add(metric, rt string, v float64) {
@@ -117,11 +138,18 @@ func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 	}
 	tb.WriteString("\nleaks after the concurrent scenario (state dirs, processes, cgroups):\n")
 	for _, r := range rts {
-		l := m.leaks[r.name]
-		if len(l) == 0 {
+		l, checked := m.leaks[r.name]
+		if !checked {
+			fmt.Fprintf(&tb, "  %-6s not measured\n", r.name)
+		} else if len(l) == 0 {
 			fmt.Fprintf(&tb, "  %-6s none\n", r.name)
 		} else {
 			fmt.Fprintf(&tb, "  %-6s %d: %s\n", r.name, len(l), strings.Join(l, ", "))
+		}
+	}
+	for _, r := range rts {
+		if e, ok := m.failed[r.name]; ok {
+			fmt.Fprintf(&tb, "  %-6s FAILED (numbers above are partial): %s\n", r.name, e)
 		}
 	}
 	tb.WriteString("\ntargets (reported, not asserted):\n")
