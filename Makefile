@@ -50,8 +50,14 @@ unit:
 integration: build $(BUILD)/rootfs/bin/busybox
 	GORUNC=$(CURDIR)/bin/gorunc ROOTFS=$(CURDIR)/$(BUILD)/rootfs $(GO) test -count=1 -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
 
-vm:
-	@echo "vm: tier not wired yet"
+# The cgroup v2 tier: a qemu VM (TCG) with Debian's cloud kernel, booted
+# from an initramfs holding busybox, gorunc, cgroup-tool and the cgroup
+# package's test binary (tests/vm/README.md).
+vm: build
+	CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/cgroup.test ./cgroup
+	tests/vm/run.sh --timeout 600 --add bin/gorunc:/usr/bin/gorunc \
+	  --add bin/cgroup-tool:/usr/bin/cgroup-tool --add $(BUILD)/cgroup.test:/usr/bin/cgroup.test \
+	  --add tests/vm/payloads:/payloads -- /payloads/all.sh
 
 # gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in
 # the gitignored bench-results/. `make bench N=10` for a quicker run.

@@ -1,0 +1,135 @@
+#!/bin/sh
+# Runs inside the cgroup v2 VM (tests/vm/run.sh): the seed lesson's
+# exercises end to end with gorunc and cgroup-tool on a real cgroup v2.
+# Prints TAP lines and a final "N passed, N failed" line; exits non-zero on
+# any failure.
+set -u
+G=/usr/bin/gorunc
+CT=/usr/bin/cgroup-tool
+CG=/sys/fs/cgroup
+pass=0 fail=0 n=0
+ok()     { n=$((n+1)); pass=$((pass+1)); echo "ok $n - $1"; }
+not_ok() { n=$((n+1)); fail=$((fail+1)); echo "not ok $n - $1"; [ $# -gt 1 ] && echo "#   $2"; }
+check()  { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'"; fi; }
+
+# A busybox rootfs for every bundle.
+R=/tmp/rootfs
+mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp
+cp /bin/busybox $R/bin/busybox
+for a in sh sleep cat dd echo true ls head; do ln -sf busybox $R/bin/$a; done
+
+# bundle DIR ARGS_JSON LINUX_EXTRA_JSON: writes DIR/config.json.
+bundle() {
+	mkdir -p "$1"
+	cat > "$1/config.json" <<EOF
+{
+  "ociVersion": "1.2.0",
+  "process": {"args": $2, "env": ["PATH=/bin"], "cwd": "/", "user": {"uid": 0, "gid": 0}},
+  "root": {"path": "$R"},
+  "hostname": "vm",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro", "nosuid", "nodev", "noexec"]},
+    {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid", "nodev", "noexec"]}
+  ],
+  "linux": {
+    "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "uts"}, {"type": "ipc"}, {"type": "cgroup"}]$3
+  }
+}
+EOF
+}
+cgroup_of() { sed -n 's/^0:://p' /proc/$1/cgroup; }
+
+# 1. Runtime-managed limits: the seed's values, mapped exactly.
+bundle /b/managed '["sleep", "1000"]' ',
+    "cgroupsPath": "/managed/c1",
+    "resources": {
+      "memory": {"limit": 52428800, "reservation": 41943040},
+      "cpu": {"quota": 50000, "period": 100000, "shares": 1024},
+      "pids": {"limit": 20}
+    }'
+if $G run -d --bundle /b/managed managed; then
+	pid=$($G state managed | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+	cg=$(cgroup_of "$pid")
+	check "managed: container in /managed/c1" "$cg" "/managed/c1"
+	check "managed: memory.max" "$(cat $CG$cg/memory.max)" 52428800
+	check "managed: memory.low" "$(cat $CG$cg/memory.low)" 41943040
+	check "managed: cpu.max" "$(cat $CG$cg/cpu.max)" "50000 100000"
+	check "managed: cpu.weight (shares 1024)" "$(cat $CG$cg/cpu.weight)" 100
+	check "managed: pids.max" "$(cat $CG$cg/pids.max)" 20
+	$G pause managed && check "pause: cgroup.freeze" "$(cat $CG$cg/cgroup.freeze)" 1
+	$G state managed | grep -q '"status": "paused"' && ok "pause: state says paused" || not_ok "pause: state says paused"
+	$G resume managed && check "resume: cgroup.freeze" "$(cat $CG$cg/cgroup.freeze)" 0
+	$G kill --all managed KILL; sleep 0.2
+	$G delete managed
+	[ -d $CG/managed ] && not_ok "delete removes the cgroups gorunc created (parents too)" || ok "delete removes the cgroups gorunc created (parents too)"
+else
+	not_ok "managed: run -d"
+fi
+
+# 2. OOM: 60 MiB in a 50 MiB container.
+bundle /b/oom '["dd", "if=/dev/zero", "of=/dev/null", "bs=60M", "count=1"]' ',
+    "cgroupsPath": "/oom",
+    "resources": {"memory": {"limit": 52428800, "swap": 52428800}}'
+$G run --keep --bundle /b/oom oom; rc=$?
+check "oom: exit status 137" "$rc" 137
+kills=$(sed -n 's/^oom_kill //p' $CG/oom/memory.events)
+[ "${kills:-0}" -ge 1 ] && ok "oom: memory.events oom_kill >= 1" || not_ok "oom: memory.events oom_kill >= 1" "oom_kill=$kills"
+$G delete oom
+
+# 3. Pre-made cgroup (the seed's Exercise 3): joined as it is, never removed.
+$CT create my-containers && $CT create my-containers/container1
+echo "+memory +cpu +pids" > $CG/my-containers/cgroup.subtree_control
+$CT memory-max my-containers/container1 52428800
+$CT cpu-max my-containers/container1 "50000 100000"
+$CT pids-max my-containers/container1 20
+bundle /b/premade '["sleep", "1000"]' ',
+    "cgroupsPath": "/my-containers/container1"'
+if $G run -d --bundle /b/premade premade; then
+	pid=$($G state premade | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+	check "premade: /proc/PID/cgroup" "$(cgroup_of $pid)" "/my-containers/container1"
+	grep -qx "$pid" $CG/my-containers/container1/cgroup.procs && ok "premade: cgroup.procs lists the container" || not_ok "premade: cgroup.procs lists the container"
+	$G kill premade KILL; sleep 0.2; $G delete premade
+	[ -d $CG/my-containers/container1 ] && ok "premade: cgroup survives delete" || not_ok "premade: cgroup survives delete"
+	check "premade: limits untouched" "$(cat $CG/my-containers/container1/memory.max)" 52428800
+else
+	not_ok "premade: run -d"
+fi
+
+# 4. Pre-made + resources: the resources are applied.
+bundle /b/premade2 '["true"]' ',
+    "cgroupsPath": "/my-containers/container1",
+    "resources": {"memory": {"limit": 33554432}}'
+$G run --bundle /b/premade2 premade2
+check "premade+resources: memory.max applied" "$(cat $CG/my-containers/container1/memory.max)" 33554432
+$CT delete my-containers/container1; $CT delete my-containers
+
+# 5. pids.max 5 set BEFORE the container starts: init's own threads must not
+# trip it (runc's Go init fails 5 of 19 starts here).
+$CT create pids-test; echo "+pids" > $CG/pids-test/cgroup.subtree_control 2>/dev/null
+$CT pids-max pids-test 5
+bundle /b/pids '["true"]' ',
+    "cgroupsPath": "/pids-test"'
+good=0
+for i in $(seq 1 20); do $G run --bundle /b/pids pids$i && good=$((good+1)); done
+check "pids: 20 of 20 starts under pids.max=5" "$good" 20
+bundle /b/pids7 '["sh", "-c", "for i in 1 2 3 4 5 6 7; do sleep 100 & echo started $i; done"]' ',
+    "cgroupsPath": "/pids-test"'
+$G run --bundle /b/pids7 pids7 >/tmp/pids.out 2>&1
+started=$(grep -c '^started' /tmp/pids.out)
+# The shell is one of the 5 tasks: at most 4 sleeps start, then fork fails.
+[ "$started" -lt 7 ] && grep -q "fork" /tmp/pids.out && ok "pids: fork fails after the limit ($started of 7 started)" || not_ok "pids: fork fails after the limit" "$(cat /tmp/pids.out)"
+max=$(sed -n 's/^max //p' $CG/pids-test/pids.events)
+[ "${max:-0}" -gt 0 ] && ok "pids: pids.events max > 0" || not_ok "pids: pids.events max > 0"
+$CT delete pids-test
+
+# 6. Bad input leaves nothing in /sys/fs/cgroup.
+before=$(find $CG -type d | wc -l)
+bundle /b/bad '["true"]' ',
+    "cgroupsPath": "/bad/c1",
+    "resources": {"cpu": {"shares": 1}}'
+$G run --bundle /b/bad bad 2>/tmp/err && not_ok "bad shares rejected" || ok "bad shares rejected: $(cat /tmp/err)"
+check "bad input: no cgroup left" "$(find $CG -type d | wc -l)" "$before"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
