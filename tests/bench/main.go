@@ -253,7 +253,6 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 			}
 			if rec {
 				m.add("run /bin/true (ms)", r.name, ms(res.wall))
-				m.add("run CLI peak RSS (KiB)", r.name, float64(res.maxRSS))
 			}
 		}
 		for _, r := range m.live(rts) {
@@ -264,6 +263,10 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 		if (i+1)%10 == 0 {
 			fmt.Printf("  round %d/%d\n", i+1, total)
 		}
+	}
+
+	if err := measureRSS(o, b, m.live(rts), tag, bundles, m); err != nil {
+		return err
 	}
 
 	fmt.Printf("scenario 5: %d containers, %d at a time, %d repetitions per runtime\n", o.concN, o.concPar, o.concReps)
@@ -278,6 +281,48 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 	for rep := 0; rep < o.concReps; rep++ {
 		for _, r := range m.live(rts) {
 			if err := concurrent(o, b, r, tag, rep, m); err != nil {
+				m.fail(r.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// measureRSS is scenario 4's CLI half: peak RSS of `run` and of `create`
+// under GNU time, in separate untimed rounds (the wrapper would add its own
+// exec to the timings).
+func measureRSS(o options, b *bench, rts []*runtimeUnderTest, tag string, bundles map[string]string, m *measurements) error {
+	if _, err := os.Stat(timeBin); err != nil {
+		fmt.Printf("skip CLI peak RSS: %s missing (tests/bench/deps.sh installs it)\n", timeBin)
+		return nil
+	}
+	n := min(o.n, 10)
+	fmt.Printf("scenario 4: CLI peak RSS, %d rounds under %s\n", n, timeBin)
+	for i := 0; i < n; i++ {
+		kb, err := b.execRSS("/bin/true")
+		if err != nil {
+			return err
+		}
+		m.add("run CLI peak RSS (KiB)", "floor", float64(kb))
+		m.add("create CLI peak RSS (KiB)", "floor", float64(kb))
+		for _, r := range rts {
+			id := fmt.Sprintf("%s-%s-m%d", tag, r.name, i)
+			r.ids = append(r.ids, id)
+			kb, err := b.execRSS(append(r.global(), "run", "--bundle", bundles[r.name+"run"], id)...)
+			if err != nil {
+				m.fail(r.name, fmt.Errorf("run (rss): %w", err))
+				continue
+			}
+			m.add("run CLI peak RSS (KiB)", r.name, float64(kb))
+			id += "c"
+			r.ids = append(r.ids, id)
+			kb, err = b.execRSS(append(r.global(), "create", "--bundle", bundles[r.name+"life"], id)...)
+			if err != nil {
+				m.fail(r.name, fmt.Errorf("create (rss): %w", err))
+				continue
+			}
+			m.add("create CLI peak RSS (KiB)", r.name, float64(kb))
+			if _, err := b.delete(r, id, true); err != nil {
 				m.fail(r.name, err)
 			}
 		}
@@ -316,7 +361,6 @@ func lifecycle(b *bench, r *runtimeUnderTest, bundle, id string, rec bool, m *me
 	m.add("create (ms)", r.name, ms(c.wall))
 	m.add("start (ms)", r.name, ms(s.wall))
 	m.add("delete (ms)", r.name, ms(d.wall))
-	m.add("create CLI peak RSS (KiB)", r.name, float64(c.maxRSS))
 	if herr == nil {
 		m.add("init VmHWM before start (KiB)", r.name, float64(hwm))
 		m.add("init threads before start", r.name, float64(threads))

@@ -170,7 +170,8 @@ func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 	tb.WriteString("notes: floor = unshare --pid --fork --net --ipc --uts --mount + chroot ROOTFS /bin/true.\n" +
 		"  crun has no re-exec'd init: its \"init\" row is crun's forked child blocked on the exec fifo.\n" +
 		"  crun gets an absolute cgroupsPath equal to the others' relative one (crun 1.8 reads a relative path from the hierarchy root).\n" +
-		"  CLI peak RSS is wait4's ru_maxrss: the largest of the CLI and the children it reaped (runc run/gorunc run: includes init).\n")
+		"  CLI peak RSS: GNU time's %M (wait4 ru_maxrss: the CLI and the children it reaped, so `run` includes init);\n" +
+		"  its floor column is /bin/true under the same wrapper, the smallest value this method can report.\n")
 
 	fmt.Print("\n" + tb.String())
 

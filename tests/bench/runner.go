@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,8 +28,7 @@ type runtimeUnderTest struct {
 
 // result of one CLI invocation.
 type result struct {
-	wall   time.Duration
-	maxRSS int64 // KiB, wait4 rusage of the CLI (and the children it reaped)
+	wall time.Duration
 }
 
 // errFile receives the stderr of every command; it is a file, not a pipe,
@@ -53,16 +51,37 @@ func (b *bench) exec(args ...string) (result, error) {
 	t0 := time.Now()
 	err = cmd.Run()
 	r := result{wall: time.Since(t0)}
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.maxRSS = ru.Maxrss
-		}
-	}
 	if err != nil {
 		msg, _ := os.ReadFile(b.errPath)
 		return r, fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(lastLines(string(msg), 5)))
 	}
 	return r, nil
+}
+
+// timeBin is GNU time, the peak-RSS wrapper (see execRSS).
+const timeBin = "/usr/bin/time"
+
+// execRSS runs args under GNU time and returns the command's ru_maxrss
+// (KiB). Not measured from the harness itself: Go's os/exec starts
+// children with CLONE_VM|CLONE_VFORK, and at execve the kernel carries the
+// old mm's high-water RSS into the child's ru_maxrss, so every child
+// would report at least the harness's own RSS. GNU time is a small C
+// program: its own RSS (reported as the "floor" of the RSS rows) is the
+// lower bound of what this can measure.
+func (b *bench) execRSS(args ...string) (int64, error) {
+	out := filepath.Join(b.dir, "rss")
+	if _, err := b.exec(append([]string{timeBin, "-f", "%M", "-o", out}, args...)...); err != nil {
+		return 0, err
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return 0, err
+	}
+	l := strings.Fields(strings.TrimSpace(lastLines(string(data), 1)))
+	if len(l) != 1 {
+		return 0, fmt.Errorf("%s: unexpected output %q", timeBin, data)
+	}
+	return strconv.ParseInt(l[0], 10, 64)
 }
 
 func lastLines(s string, n int) string {
