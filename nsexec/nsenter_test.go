@@ -188,3 +188,37 @@ func TestNsenterEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestSealedSelf(t *testing.T) {
+	f, err := SealedSelf()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	self, _ := os.ReadFile("/proc/self/exe")
+	copyData, _ := os.ReadFile(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+	if len(self) == 0 || string(self) != string(copyData) {
+		t.Fatalf("copy differs: %d vs %d bytes", len(copyData), len(self))
+	}
+	w, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", f.Fd()), os.O_WRONLY, 0)
+	if err == nil {
+		_, err = w.Write([]byte("x"))
+		w.Close()
+	}
+	if err == nil {
+		t.Fatal("wrote to the sealed copy")
+	}
+	if err := unix.Ftruncate(int(f.Fd()), 0); err == nil {
+		t.Fatal("truncated the sealed copy")
+	}
+}
+
+func BenchmarkSealedSelf(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		f, err := SealedSelf()
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}

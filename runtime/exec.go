@@ -298,6 +298,16 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 		consoleFD = 3 + len(extra)
 		extra = append(extra, console)
 	}
+	// exec-init runs from a sealed copy of this binary, so nothing in the
+	// container can reach the host's file through /proc/PID/exe
+	// (CVE-2019-5736; see nsexec.SealedSelf for why and what it costs).
+	exe, err := nsexec.SealedSelf()
+	if err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	defer exe.Close()
+	exeFD := 3 + len(extra)
+	extra = append(extra, exe)
 	var types []specs.LinuxNamespaceType
 	for _, ns := range spec.Linux.Namespaces {
 		types = append(types, ns.Type)
@@ -307,7 +317,8 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 		return nil, fmt.Errorf("exec: %w", err)
 	}
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
+		// The child's fd exeFD after ExtraFiles are in place.
+		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
 		Args:       []string{"gorunc", "exec-init"},
 		Stdin:      os.Stdin,
 		Stdout:     os.Stdout,
