@@ -52,6 +52,11 @@ func position(data []byte, offset int64) (line, col int) {
 	if offset > int64(len(data)) {
 		offset = int64(len(data))
 	}
+	// encoding/json's Offset is just past the offending byte: report
+	// that byte's own (1-based) position.
+	if offset > 0 {
+		offset--
+	}
 	before := data[:offset]
 	line = bytes.Count(before, []byte{'\n'}) + 1
 	col = int(offset) - bytes.LastIndexByte(before, '\n')
