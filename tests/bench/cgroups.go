@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 )
 
 // cgroupDir is one hierarchy the bench process belongs to: where it is
@@ -122,6 +124,28 @@ func findCgroups(dirs []cgroupDir, namePrefix string) []string {
 		})
 	}
 	return out
+}
+
+// killCgroupProcs SIGKILLs every process left in the given cgroups (the
+// bench made them, so whatever is inside was started through the bench).
+func killCgroupProcs(paths []string) {
+	for _, p := range paths {
+		filepath.WalkDir(p, func(q string, e os.DirEntry, err error) error {
+			if err != nil || !e.IsDir() {
+				return nil
+			}
+			data, err := os.ReadFile(filepath.Join(q, "cgroup.procs"))
+			if err != nil {
+				return nil
+			}
+			for _, f := range strings.Fields(string(data)) {
+				if pid, err := strconv.Atoi(f); err == nil && pid > 1 {
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			return nil
+		})
+	}
 }
 
 // removeCgroups rmdirs the given cgroup directories, children first. A

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -132,7 +133,11 @@ func innerMain(o options) error {
 	if err != nil {
 		return err
 	}
-	b := &bench{dir: scratch, rootfs: o.rootfs, errPath: filepath.Join(scratch, "cmd.err")}
+	// A signal only sets stop: the command in flight finishes (so every
+	// container it made is known), then the main goroutine cleans up.
+	stop := new(atomic.Bool)
+	b := &bench{dir: scratch, rootfs: o.rootfs, errPath: filepath.Join(scratch, "cmd.err"), stop: stop}
+	cb := &bench{dir: scratch, rootfs: o.rootfs, errPath: filepath.Join(scratch, "cleanup.err")}
 
 	prefix, perr := absPrefix(cgs)
 	var rts []*runtimeUnderTest
@@ -166,7 +171,7 @@ func innerMain(o options) error {
 			for _, r := range rts {
 				for _, id := range r.ids {
 					if _, err := os.Stat(filepath.Join(r.root, id)); err == nil {
-						b.delete(r, id, true)
+						cb.delete(r, id, true)
 					}
 				}
 				for _, pid := range r.pids {
@@ -175,8 +180,21 @@ func innerMain(o options) error {
 					}
 				}
 			}
-			time.Sleep(50 * time.Millisecond)
-			for _, err := range removeCgroups(findCgroups(cgs, tag)) {
+			// Anything still in a cgroup the bench made was started by the
+			// bench (through a runtime): kill it, then remove the cgroups.
+			var errs []error
+			for try := 0; try < 40; try++ {
+				left := findCgroups(cgs, tag)
+				if len(left) == 0 {
+					break
+				}
+				killCgroupProcs(left)
+				time.Sleep(50 * time.Millisecond)
+				if errs = removeCgroups(left); len(errs) == 0 {
+					break
+				}
+			}
+			for _, err := range errs {
 				fmt.Fprintln(os.Stderr, "cleanup:", err)
 			}
 			for i := len(createdAncestors) - 1; i >= 0; i-- {
@@ -191,14 +209,16 @@ func innerMain(o options) error {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		s := <-sigs
-		fmt.Fprintf(os.Stderr, "bench: %v: cleaning up\n", s)
-		cleanup()
-		os.Exit(130)
+		fmt.Fprintf(os.Stderr, "bench: %v: stopping after the command in flight, then cleaning up\n", s)
+		stop.Store(true)
 	}()
 
 	m := newMeasurements()
 	if err := measure(o, b, rts, tag, m); err != nil {
 		return err
+	}
+	if stop.Load() {
+		return errInterrupted
 	}
 	cleanup()
 	// Leaks after cleanup would be the bench's own fault; check anyway.
@@ -236,6 +256,9 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 	total := o.warmup + o.n
 	fmt.Printf("scenarios 1-4: %d rounds x (%d runtimes + floor) x (run, create/start/delete)\n", total, len(rts))
 	for i := 0; i < total; i++ {
+		if b.stopped() {
+			return errInterrupted
+		}
 		rec := i >= o.warmup
 		res, err := b.exec(floor...)
 		if err != nil {
@@ -279,6 +302,9 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 		}
 	}
 	for rep := 0; rep < o.concReps; rep++ {
+		if b.stopped() {
+			return errInterrupted
+		}
 		for _, r := range m.live(rts) {
 			if err := concurrent(o, b, r, tag, rep, m); err != nil {
 				m.fail(r.name, err)
@@ -299,6 +325,9 @@ func measureRSS(o options, b *bench, rts []*runtimeUnderTest, tag string, bundle
 	n := min(o.n, 10)
 	fmt.Printf("scenario 4: CLI peak RSS, %d rounds under %s\n", n, timeBin)
 	for i := 0; i < n; i++ {
+		if b.stopped() {
+			return errInterrupted
+		}
 		kb, err := b.execRSS("/bin/true")
 		if err != nil {
 			return err
@@ -382,7 +411,7 @@ func concurrent(o options, b0 *bench, r *runtimeUnderTest, tag string, rep int, 
 		var first error
 		next := make(chan int)
 		for w := 0; w < o.concPar; w++ {
-			wb := &bench{dir: b0.dir, rootfs: b0.rootfs, errPath: fmt.Sprintf("%s.%d", b0.errPath, w)}
+			wb := &bench{dir: b0.dir, rootfs: b0.rootfs, errPath: fmt.Sprintf("%s.%d", b0.errPath, w), stop: b0.stop}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -28,7 +29,7 @@ func newMeasurements() *measurements {
 // fail records a runtime's first error and drops it from the remaining
 // runs, so one broken runtime does not hide the others' numbers.
 func (m *measurements) fail(rt string, err error) {
-	if _, ok := m.failed[rt]; ok {
+	if _, ok := m.failed[rt]; ok || errors.Is(err, errInterrupted) {
 		return
 	}
 	m.failed[rt] = err.Error()

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -37,9 +39,17 @@ type bench struct {
 	dir     string // scratch: bundles, logs, pid files
 	rootfs  string
 	errPath string
+	stop    *atomic.Bool // set on SIGINT/SIGTERM; nil for the cleanup's commands
 }
 
+var errInterrupted = errors.New("interrupted")
+
+func (b *bench) stopped() bool { return b.stop != nil && b.stop.Load() }
+
 func (b *bench) exec(args ...string) (result, error) {
+	if b.stopped() {
+		return result{}, errInterrupted
+	}
 	ef, err := os.OpenFile(b.errPath, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return result{}, err
