@@ -209,8 +209,19 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		consoleFD = syncFD + 2
 		extra = append(extra, o.console)
 	}
+	// init runs from a sealed copy of the binary, never from the host's
+	// file: a container process must not reach the host gorunc through
+	// /proc/PID/exe (CVE-2019-5736; cost and alternatives in
+	// nsexec.SealedSelf).
+	exe, err := nsexec.SealedSelf()
+	if err != nil {
+		return nil, fmt.Errorf("create: %w", err)
+	}
+	defer exe.Close()
+	exeFD := 3 + len(extra)
+	extra = append(extra, exe)
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
+		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
 		Dir:        c.rec.Bundle,
 		Args:       []string{"gorunc", "init"},
 		Stdin:      os.Stdin,

@@ -128,11 +128,9 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err != nil {
 		fatalf("open exec fifo: %v", err)
 	}
-	if _, err := unix.Write(fifo, []byte{0}); err != nil {
-		fatalf("write exec fifo: %v", err)
-	}
-	unix.Close(fifo)
-	unix.Close(cfg.FifoFD)
+	// `start` is under way once the open returns. startContainer hooks
+	// run before the byte that lets start go on to poststart, so the
+	// two never overlap (runtime.md "Lifecycle" steps 7-10).
 	if spec.Hooks != nil && len(spec.Hooks.StartContainer) > 0 {
 		st := cfg.State
 		st.Status = specs.StateCreated
@@ -140,6 +138,11 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			fatalf("%v", err)
 		}
 	}
+	if _, err := unix.Write(fifo, []byte{0}); err != nil {
+		fatalf("write exec fifo: %v", err)
+	}
+	unix.Close(fifo)
+	unix.Close(cfg.FifoFD)
 	if p == nil {
 		fatalf("config.json has no process to start")
 	}

@@ -209,3 +209,28 @@ func TestDevNullUntouched(t *testing.T) {
 		t.Errorf("host /dev/null is now %s; a runtime must never chown the caller's stdio", st)
 	}
 }
+
+// TestInitRunsFromSealedCopy: while a container is created, its init is
+// gorunc, and a container process could reach the host binary through
+// /proc/PID/exe (CVE-2019-5736) unless init runs from a sealed copy.
+func TestInitRunsFromSealedCopy(t *testing.T) {
+	e := newEnv(t, "true")
+	e.writeSpec()
+	e.must("create", "--bundle", e.bundle, "sealed")
+	pid := e.state("sealed").Pid
+	exe, err := os.Readlink(filepath.Join("/proc", itoa(pid), "exe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(exe, "/memfd:") {
+		t.Fatalf("init runs from %s, want a sealed memfd copy", exe)
+	}
+	f, err := os.OpenFile(filepath.Join("/proc", itoa(pid), "exe"), os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.Write([]byte("x"))
+		f.Close()
+	}
+	if err == nil {
+		t.Fatal("wrote through init's /proc/PID/exe")
+	}
+}
