@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOFILES := $(shell find . -name '*.go' -not -path './build/*') go.mod go.sum
 BUILD   := build
 
-.PHONY: all build demo test unit integration vm deps clean bench
+.PHONY: all build demo test unit integration vm deps clean bench conformance
 
 all: build
 
@@ -65,6 +65,12 @@ bench: N ?= 50
 bench: build $(BUILD)/rootfs/bin/busybox
 	tests/bench/deps.sh
 	$(GO) run ./tests/bench -n $(N) -gorunc bin/gorunc -rootfs $(BUILD)/rootfs -out bench-results
+
+# OCI runtime-tools v0.9.0 validation suite, gorunc and runc side by side;
+# fails when a test in tests/conformance/expected-pass.txt regresses
+# (docs/spec-conformance.md). TAP in build/conformance/<runtime>/.
+conformance: build
+	GORUNC=$(CURDIR)/bin/gorunc tests/conformance/run.sh
 
 clean:
 	rm -rf bin $(BUILD)
