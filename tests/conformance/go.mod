@@ -1,6 +1,10 @@
 // Wrapper module for the OCI runtime-tools validation suite (conformance tier).
 // runtime-tools v0.9.0 has no go.mod: its dependencies are pinned here to the
-// revisions in its Godeps/Godeps.json. A separate module from gorunc's.
+// revisions in its Godeps/Godeps.json where the Go proxy has them (tagged
+// versions closest to them otherwise). A separate module from gorunc's.
+// Do not `go mod tidy`: the validation programs are main packages that no file
+// here can import, so tidy would drop some of their dependencies (urfave/cli).
+// run.sh builds with -mod=readonly.
 module github.com/gorunc/gorunc/tests/conformance
 
 go 1.23.0

@@ -125,7 +125,7 @@ fi
 
 # The validation programs and runtimetest, straight from the module cache,
 # with the dependency versions pinned by this wrapper module.
-export GOFLAGS=-mod=mod CGO_ENABLED=0
+export GOFLAGS=-mod=readonly CGO_ENABLED=0
 cd "$HERE" || exit 2
 RTDIR=$(go list -m -f '{{.Dir}}' github.com/opencontainers/runtime-tools) || die "runtime-tools module"
 [[ -d $RTDIR ]] || go mod download github.com/opencontainers/runtime-tools || die "go mod download"
@@ -183,7 +183,7 @@ for rt in $RUNTIMES; do
 	gorunc) rts+=(gorunc) ;;
 	*) rts+=("$(command -v "$rt")") ;;
 	esac
-	rm -rf "${OUT:?}/${rt##*/}"
+	for t in $TESTS; do rm -f "${OUT:?}/${rt##*/}/$t".{tap,stderr,rc}; done
 done
 (
 	for d in "${cgdirs[@]}"; do echo $BASHPID >"$d/cgroup.procs" || exit 3; done
