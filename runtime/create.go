@@ -117,7 +117,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	if spec.Linux.Resources != nil {
-		if err := m.Set(spec.Linux.Resources); err != nil {
+		if err := m.Set(cgroupResources(spec)); err != nil {
 			return nil, nil, err
 		}
 	}

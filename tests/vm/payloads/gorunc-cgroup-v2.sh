@@ -16,7 +16,7 @@ check()  { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$
 R=/tmp/rootfs
 mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp
 cp /bin/busybox $R/bin/busybox
-for a in sh sleep cat dd echo true ls head; do ln -sf busybox $R/bin/$a; done
+for a in sh sleep cat dd echo true ls head rm mknod; do ln -sf busybox $R/bin/$a; done
 
 # bundle DIR ARGS_JSON LINUX_EXTRA_JSON: writes DIR/config.json.
 bundle() {
@@ -29,6 +29,7 @@ bundle() {
   "hostname": "vm",
   "mounts": [
     {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
     {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro", "nosuid", "nodev", "noexec"]},
     {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid", "nodev", "noexec"]}
   ],
@@ -122,6 +123,18 @@ started=$(grep -c '^started' /tmp/pids.out)
 max=$(sed -n 's/^max //p' $CG/pids-test/pids.events)
 [ "${max:-0}" -gt 0 ] && ok "pids: pids.events max > 0" || not_ok "pids: pids.events max > 0"
 $CT delete pids-test
+
+# 5b. Devices: the eBPF program denies what the rules deny (ttyS0, 4:64),
+# keeps the default devices, and allows everything when told to.
+for mode in deny allow; do
+	[ $mode = deny ] && rule='{"allow": false, "access": "rwm"}' || rule='{"allow": true, "access": "rwm"}'
+	bundle /b/dev-$mode '["sh", "-c", "rm -f /tmp/t; mknod /tmp/t c 4 64 && (echo devtest > /tmp/t && echo dev-open || echo dev-denied); test -c /dev/null && echo y > /dev/null && echo null-ok"]' ",
+    \"cgroupsPath\": \"/dev-$mode\",
+    \"resources\": {\"devices\": [$rule]}"
+	out=$($G run --bundle /b/dev-$mode dev-$mode 2>&1)
+	[ $mode = deny ] && want=dev-denied || want=dev-open
+	echo "$out" | grep -q $want && echo "$out" | grep -q null-ok && ok "devices ($mode all): $want, /dev/null usable" || not_ok "devices ($mode all)" "$out"
+done
 
 # 6. Bad input leaves nothing in /sys/fs/cgroup.
 before=$(find $CG -type d | wc -l)
