@@ -209,11 +209,11 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		consoleFD = syncFD + 2
 		extra = append(extra, o.console)
 	}
-	// init runs from a sealed copy of the binary, never from the host's
+	// init runs from a read-only detached bind of the binary, never from the host's
 	// file: a container process must not reach the host gorunc through
 	// /proc/PID/exe (CVE-2019-5736; cost and alternatives in
-	// nsexec.SealedSelf).
-	exe, err := nsexec.SealedSelf()
+	// nsexec.ProtectedSelf).
+	exe, err := nsexec.ProtectedSelf()
 	if err != nil {
 		return nil, fmt.Errorf("create: %w", err)
 	}

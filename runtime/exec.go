@@ -300,8 +300,8 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 	}
 	// exec-init runs from a sealed copy of this binary, so nothing in the
 	// container can reach the host's file through /proc/PID/exe
-	// (CVE-2019-5736; see nsexec.SealedSelf for why and what it costs).
-	exe, err := nsexec.SealedSelf()
+	// (CVE-2019-5736; see nsexec.ProtectedSelf for why and what it costs).
+	exe, err := nsexec.ProtectedSelf()
 	if err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}

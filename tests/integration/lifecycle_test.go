@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestRunExitCode(t *testing.T) {
@@ -210,27 +212,25 @@ func TestDevNullUntouched(t *testing.T) {
 	}
 }
 
-// TestInitRunsFromSealedCopy: while a container is created, its init is
-// gorunc, and a container process could reach the host binary through
-// /proc/PID/exe (CVE-2019-5736) unless init runs from a sealed copy.
-func TestInitRunsFromSealedCopy(t *testing.T) {
+// TestInitRunsFromReadOnlyBinary: while a container is created, its init
+// is gorunc, and a container process could reach the host binary through
+// /proc/PID/exe (CVE-2019-5736) unless init runs from a read-only view of
+// it (the full attack is in exec_cve_test.go).
+func TestInitRunsFromReadOnlyBinary(t *testing.T) {
 	e := newEnv(t, "true")
 	e.writeSpec()
-	e.must("create", "--bundle", e.bundle, "sealed")
-	pid := e.state("sealed").Pid
-	exe, err := os.Readlink(filepath.Join("/proc", itoa(pid), "exe"))
+	e.must("create", "--bundle", e.bundle, "ro")
+	pid := e.state("ro").Pid
+	f, err := os.Open(filepath.Join("/proc", itoa(pid), "exe"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(exe, "/memfd:") {
-		t.Fatalf("init runs from %s, want a sealed memfd copy", exe)
+	defer f.Close()
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
 	}
-	f, err := os.OpenFile(filepath.Join("/proc", itoa(pid), "exe"), os.O_WRONLY, 0)
-	if err == nil {
-		_, err = f.Write([]byte("x"))
-		f.Close()
-	}
-	if err == nil {
-		t.Fatal("wrote through init's /proc/PID/exe")
+	if st.Flags&unix.ST_RDONLY == 0 {
+		t.Fatal("init's executable is on a writable mount: the host binary is reachable for writing")
 	}
 }
