@@ -298,7 +298,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 		consoleFD = 3 + len(extra)
 		extra = append(extra, console)
 	}
-	// exec-init runs from a sealed copy of this binary, so nothing in the
+	// exec-init runs from a read-only detached bind of this binary, so nothing in the
 	// container can reach the host's file through /proc/PID/exe
 	// (CVE-2019-5736; see nsexec.ProtectedSelf for why and what it costs).
 	exe, err := nsexec.ProtectedSelf()
