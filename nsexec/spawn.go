@@ -80,6 +80,11 @@ func Spawn(cfg Config) (unshare uintptr, err error) {
 		attr.GidMappings = idMap(cfg.GIDMappings)
 		// The container's root must be able to call setgroups(2).
 		attr.GidMappingsEnableSetgroups = true
+		// Become the namespace's root at execve: the host uid init was
+		// started as is unmapped inside, and an unmapped uid's execve
+		// drops every capability (user_namespaces(7), "Effect of
+		// capabilities within a user namespace").
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
 	if cfg.CgroupFD >= 0 {
 		attr.UseCgroupFD = true

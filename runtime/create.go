@@ -222,7 +222,6 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	extra = append(extra, exe)
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
-		Dir:        c.rec.Bundle,
 		Args:       []string{"gorunc", "init"},
 		Stdin:      os.Stdin,
 		Stdout:     os.Stdout,

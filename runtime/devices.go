@@ -40,8 +40,18 @@ func cgroupResources(spec *specs.Spec) *specs.LinuxResources {
 	devs := append([]specs.LinuxDeviceCgroup{}, r.Devices...)
 	devs = append(devs, defaultDeviceRules()...)
 	for _, d := range spec.Linux.Devices {
+		typ := d.Type
+		switch typ {
+		case "p":
+			// A fifo is no device: the device cgroup has no rule
+			// type for it and needs none.
+			continue
+		case "u":
+			// "u" (unbuffered character device) is "c" to the kernel.
+			typ = "c"
+		}
 		major, minor := d.Major, d.Minor
-		devs = append(devs, specs.LinuxDeviceCgroup{Allow: true, Type: d.Type, Major: &major, Minor: &minor, Access: "rwm"})
+		devs = append(devs, specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: "rwm"})
 	}
 	r.Devices = devs
 	return &r

@@ -268,6 +268,12 @@ func setEnv(env []string, kv string) []string {
 // spawnExec starts exec-init inside the container and returns the process
 // that will execve() the user's command, once it is ready.
 func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.File) (*os.Process, error) {
+	// The container's seccomp profile applies to every process in it,
+	// as with runc (containerd's process.json does not repeat it).
+	filter, err := compileSeccomp(spec)
+	if err != nil {
+		return nil, err
+	}
 	// P2 is the child of P1, which exits: as a subreaper we inherit P2
 	// and can wait for its exit code.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -370,7 +376,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 		return nil, fmt.Errorf("exec: join cgroup: %w", err)
 	}
 	ch := newChannel(parent)
-	err = ch.send(message{Type: msgConfig, Config: &initConfig{ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD}})
+	err = ch.send(message{Type: msgConfig, Config: &initConfig{ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter}})
 	if err == nil {
 		_, err = ch.recv(msgReady)
 	}
@@ -422,7 +428,11 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err := setRlimits(p.Rlimits); err != nil {
 		return err
 	}
-	if err := setupProcess(p, cfg); err != nil {
+	caps, err := processCaps(p)
+	if err != nil {
+		return err
+	}
+	if err := startProcess(p, caps, cfg.Seccomp); err != nil {
 		return err
 	}
 	path, err := lookPath(p.Args[0], p.Env)
@@ -433,6 +443,11 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 		return err
 	}
 	sock.Close()
+	if cfg.Seccomp != nil && p.NoNewPrivileges {
+		if err := loadSeccomp(cfg.Seccomp); err != nil {
+			fatalf("%v", err)
+		}
+	}
 	err = unix.Exec(path, p.Args, p.Env)
 	fatalf("exec %s: %v", path, err)
 	return nil

@@ -39,11 +39,10 @@ func (s Store) Start(id string) error {
 		return errors.New("container has no process to start: config.json has no process section")
 	}
 	if h := c.rec.Spec.Hooks; h != nil && len(h.Poststart) > 0 {
-		// A failing poststart hook is logged, not fatal: the process
-		// already runs (runtime.md "Lifecycle" step 10).
-		if err := runHooks("poststart", h.Poststart, c.ociState(specs.StateRunning)); err != nil {
-			s.warn(err.Error())
-		}
+		// A failing poststart hook is logged, not fatal, and the next
+		// ones still run: the process already runs (runtime.md
+		// "Lifecycle" step 10).
+		s.warn(runHooksAll("poststart", h.Poststart, c.ociState(specs.StateRunning))...)
 	}
 	return nil
 }
