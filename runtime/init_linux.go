@@ -363,6 +363,7 @@ func writeTimeOffsets(offs map[string]specs.LinuxTimeOffset) error {
 	}
 	return nil
 }
+
 // createHooks has the parent run prestart and createRuntime hooks (in the
 // runtime's namespaces, once the container's exist), then runs the
 // createContainer hooks here, in the container's namespaces before
