@@ -40,8 +40,8 @@ deps:
 	scripts/install-deps.sh test
 
 # Every tier: unit (fake cgroupfs, parsers), host integration (root, v1
-# hybrid cgroups here), and the cgroup v2 VM.
-test: deps build $(BUILD)/rootfs/bin/busybox unit integration vm
+# hybrid cgroups here), the cgroup v2 VM, and the OCI runtime-tools suite.
+test: deps build $(BUILD)/rootfs/bin/busybox unit integration vm conformance
 
 unit:
 	$(GO) vet ./...
