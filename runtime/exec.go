@@ -111,18 +111,12 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	var proxy *Proxy
-	if ours != nil {
-		// exec-init sent the master before it reported ready.
-		master, err := RecvConsole(ours)
-		if err == nil {
-			proxy, err = ProxyConsole(master)
-		}
-		if err != nil {
-			proc.Kill()
-			proc.Wait()
-			return 1, fmt.Errorf("exec: %w", err)
-		}
+	// exec-init sent the master before it reported ready.
+	proxy, err := proxyReceived(ours)
+	if err != nil {
+		proc.Kill()
+		proc.Wait()
+		return 1, fmt.Errorf("exec: %w", err)
 	}
 	if o.Detach {
 		if o.PidFile != "" {
@@ -396,21 +390,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 // container's namespaces: it applies the process config and execve()s.
 // Like Init, it needs the main goroutine locked to the main thread.
 func ExecInit() {
-	fd, err := strconv.Atoi(os.Getenv(syncEnv))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gorunc exec-init: must be started by gorunc exec")
-		os.Exit(1)
-	}
-	os.Unsetenv(syncEnv)
-	sock := os.NewFile(uintptr(fd), "sync")
-	ch := newChannel(sock)
-	m, err := ch.recv(msgConfig)
-	if err != nil {
-		os.Exit(1)
-	}
-	err = execInit(ch, sock, m.Config)
-	ch.send(message{Type: msgError, Error: err.Error()})
-	os.Exit(1)
+	childMain("gorunc exec-init", "gorunc exec", execInit)
 }
 
 func execInit(ch *channel, sock *os.File, cfg *initConfig) error {

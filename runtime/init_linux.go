@@ -27,9 +27,16 @@ const syncEnv = "_GORUNC_SYNC"
 // per-thread, and the thread that execve()s is the one whose state the
 // container process inherits.
 func Init() {
+	childMain("gorunc init", "gorunc create", initContainer)
+}
+
+// childMain is the shared start of `gorunc init` and `gorunc exec-init`:
+// find the sync socket, read the config, run body, which returns only on
+// failure, and report that failure to the parent.
+func childMain(name, parent string, body func(*channel, *os.File, *initConfig) error) {
 	fd, err := strconv.Atoi(os.Getenv(syncEnv))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "gorunc init: must be started by gorunc create")
+		fmt.Fprintf(os.Stderr, "%s: must be started by %s\n", name, parent)
 		os.Exit(1)
 	}
 	os.Unsetenv(syncEnv)
@@ -40,8 +47,7 @@ func Init() {
 		// The parent is gone: nothing to report to.
 		os.Exit(1)
 	}
-	err = initContainer(ch, sock, m.Config)
-	// initContainer only returns on failure.
+	err = body(ch, sock, m.Config)
 	ch.send(message{Type: msgError, Error: err.Error()})
 	os.Exit(1)
 }

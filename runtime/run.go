@@ -49,18 +49,12 @@ func (s Store) Run(o RunOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var proxy *Proxy
-	if ours != nil {
-		// init sent the master before it reported ready.
-		master, err := RecvConsole(ours)
-		if err == nil {
-			proxy, err = ProxyConsole(master)
-		}
-		if err != nil {
-			s.Delete(o.ID, true)
-			proc.Wait()
-			return 0, err
-		}
+	// init sent the master before it reported ready.
+	proxy, err := proxyReceived(ours)
+	if err != nil {
+		s.Delete(o.ID, true)
+		proc.Wait()
+		return 0, err
 	}
 	if err := s.Start(o.ID); err != nil {
 		s.Delete(o.ID, true)

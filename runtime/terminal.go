@@ -150,6 +150,20 @@ type Proxy struct {
 	outDone chan struct{}
 }
 
+// proxyReceived receives the pty master on ours (nil: no terminal, no
+// proxy) and proxies the caller's stdio to it: the foreground half of
+// `run` and `exec` without --console-socket.
+func proxyReceived(ours *os.File) (*Proxy, error) {
+	if ours == nil {
+		return nil, nil
+	}
+	master, err := RecvConsole(ours)
+	if err != nil {
+		return nil, err
+	}
+	return ProxyConsole(master)
+}
+
 // ProxyConsole starts proxying master. It takes ownership of master.
 func ProxyConsole(master *os.File) (*Proxy, error) {
 	m, err := console.ConsoleFromFile(master)
