@@ -1,0 +1,163 @@
+package integration
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestVersion(t *testing.T) {
+	e := newEnv(t)
+	for _, flag := range []string{"--version", "-v"} {
+		out := e.must(flag)
+		lines := strings.Split(out, "\n")
+		if !strings.HasPrefix(lines[0], "gorunc version ") || !strings.HasPrefix(lines[1], "spec: 1.") {
+			t.Errorf("%s: %q, want runc's shape", flag, out)
+		}
+	}
+}
+
+// TestJSONLogOnError: containerd's shim reads the last error-level line of
+// the JSON log as the reason a command failed.
+func TestJSONLogOnError(t *testing.T) {
+	e := newEnv(t)
+	logPath := filepath.Join(t.TempDir(), "log.json")
+	r := e.run("--log", logPath, "--log-format", "json", "start", "missing")
+	if r.code != 1 {
+		t.Fatalf("exit %d", r.code)
+	}
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var entry map[string]string
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &entry); err != nil {
+		t.Fatalf("last log line is not JSON: %q", lines[len(lines)-1])
+	}
+	if entry["level"] != "error" || !strings.Contains(entry["msg"], "does not exist") || entry["time"] == "" {
+		t.Errorf("log entry %v, want level=error, the message and a time", entry)
+	}
+}
+
+func TestSpec(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	e.must("spec", "--bundle", dir)
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg["ociVersion"] == nil || cfg["process"] == nil || cfg["linux"] == nil {
+		t.Errorf("spec wrote %s", data)
+	}
+	assertOneLineError(t, e.run("spec", "--bundle", dir), "already exists")
+	rootless := t.TempDir()
+	e.must("spec", "--rootless", "--bundle", rootless)
+	if data, _ := os.ReadFile(filepath.Join(rootless, "config.json")); !strings.Contains(string(data), "uidMappings") {
+		t.Errorf("spec --rootless has no uid mappings")
+	}
+}
+
+func TestNoPivot(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "cat /proc/self/mountinfo | wc -l; ls /")
+	e.writeSpec()
+	r := e.run("run", "--no-pivot", "--bundle", e.bundle, "np")
+	if r.code != 0 || !strings.Contains(r.stdout, "bin") {
+		t.Fatalf("run --no-pivot: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestPreserveFDs: fd 3 of the caller reaches the process as fd 3, and
+// nothing else of the caller's or the runtime's does.
+func TestPreserveFDs(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "cat <&3; ls /proc/self/fd | tr '\\n' ' '")
+	e.writeSpec()
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw.WriteString("through-fd-3\n")
+	pw.Close()
+	defer pr.Close()
+	cmd := exec.Command(e.bin, "--root", e.root, "run", "--preserve-fds", "1", "--bundle", e.bundle, "pf")
+	cmd.ExtraFiles = []*os.File{pr}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(string(out), "through-fd-3") {
+		t.Errorf("fd 3 did not reach the process: %q", out)
+	}
+	// 0 1 2, the preserved 3, and ls's own directory fd.
+	fds := strings.Fields(strings.SplitN(string(out), "\n", 2)[1])
+	if len(fds) != 5 {
+		t.Errorf("open fds in the container: %v, want 0 1 2 3 and ls's own", fds)
+	}
+}
+
+// TestRunForwardsSignals: a signal to the foreground gorunc reaches the
+// container's process, whose exit status gorunc then reports.
+func TestRunForwardsSignals(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; while true; do sleep 0.1; done")
+	e.writeSpec()
+	out, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(e.bin, "--root", e.root, "run", "--bundle", e.bundle, "sig")
+	cmd.Stdout = out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(readAll(out), "ready") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 42 || !strings.Contains(readAll(out), "got-term") {
+		t.Errorf("exit %d, output %q; want 42 after got-term", code, readAll(out))
+	}
+}
+
+func TestKillAll(t *testing.T) {
+	// No pid namespace: killing init alone would leave the children.
+	e := newEnv(t, "sh", "-c", "sleep 100 & sleep 100 & wait")
+	e.spec.Linux.Namespaces = e.spec.Linux.Namespaces[1:]
+	e.writeSpec()
+	e.must("run", "-d", "--bundle", e.bundle, "ka")
+	var pids []int
+	deadline := time.Now().Add(5 * time.Second)
+	for len(pids) < 3 && time.Now().Before(deadline) {
+		json.Unmarshal([]byte(e.must("ps", "--format", "json", "ka")), &pids)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(pids) != 3 {
+		t.Fatalf("ps: %v, want init and two sleeps", pids)
+	}
+	e.must("kill", "--all", "ka", "KILL")
+	e.waitStatus("ka", "stopped")
+	deadline = time.Now().Add(5 * time.Second)
+	for _, p := range pids {
+		for alive(p) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if alive(p) {
+			t.Errorf("pid %d survived kill --all", p)
+		}
+	}
+}
