@@ -74,6 +74,15 @@ func TestBadConfig(t *testing.T) {
 		}, want: "root (id 0) is not mapped"},
 		{name: "host sysctl", mutate: func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"vm.swappiness": "10"} }, want: "not a namespaced key"},
 		{name: "missing executable", mutate: func(s *specs.Spec) { s.Process.Args = []string{"no-such-binary"} }, want: "executable file not found"},
+		// Failures only the kernel can find, after the cgroup, namespaces
+		// and mounts exist: everything made so far must be undone.
+		{name: "cpuset beyond the host (kernel refuses)", mutate: func(s *specs.Spec) {
+			s.Linux.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "99"}}
+		}, want: "cpuset.cpus"},
+		{name: "unknown namespaced sysctl (fails in init)", mutate: func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"net.no.such.key": "1"} }, want: "net.no.such.key"},
+		{name: "mount of an unknown filesystem type (fails in init)", mutate: func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/mnt", Type: "nosuchfs", Source: "none"})
+		}, want: "/mnt"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
