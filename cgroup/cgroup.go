@@ -82,6 +82,26 @@ type Stats struct {
 	CPU    CPUStats    `json:"cpu"`
 	Memory MemoryStats `json:"memory"`
 	Pids   PidsStats   `json:"pids"`
+	// IOServiceBytes and IOServiced are per device and operation (v1
+	// blkio.*io_service_bytes/io_serviced, v2 io.stat rbytes/wbytes and
+	// rios/wios as "Read"/"Write").
+	IOServiceBytes []IOEntry `json:"io_service_bytes,omitempty"`
+	IOServiced     []IOEntry `json:"io_serviced,omitempty"`
+	// Hugetlb is keyed by page size as the kernel names it ("2MB").
+	Hugetlb map[string]HugetlbStats `json:"hugetlb,omitempty"`
+}
+
+type IOEntry struct {
+	Major uint64 `json:"major"`
+	Minor uint64 `json:"minor"`
+	Op    string `json:"op"`
+	Value uint64 `json:"value"`
+}
+
+type HugetlbStats struct {
+	Usage    uint64 `json:"usage"`
+	MaxUsage uint64 `json:"max_usage,omitempty"`
+	Failcnt  uint64 `json:"failcnt"`
 }
 
 type CPUStats struct {
@@ -91,15 +111,26 @@ type CPUStats struct {
 	NrPeriods     uint64 `json:"nr_periods"`
 	NrThrottled   uint64 `json:"nr_throttled"`
 	ThrottledUsec uint64 `json:"throttled_usec"`
+	// PercpuNs is cpuacct.usage_percpu (v1 only; v2 has no per-cpu usage).
+	PercpuNs []uint64 `json:"percpu_ns,omitempty"`
 }
 
 type MemoryStats struct {
-	Usage    uint64            `json:"usage"`
-	MaxUsage uint64            `json:"max_usage,omitempty"`
-	Limit    uint64            `json:"limit"`
-	OOMKill  uint64            `json:"oom_kill"`
-	OOM      uint64            `json:"oom"`
-	Stat     map[string]uint64 `json:"stat,omitempty"`
+	Usage    uint64 `json:"usage"`
+	MaxUsage uint64 `json:"max_usage,omitempty"`
+	Limit    uint64 `json:"limit"`
+	OOMKill  uint64 `json:"oom_kill"`
+	OOM      uint64 `json:"oom"`
+	// Failcnt counts hits of the limit (v1 memory.failcnt, v2
+	// memory.events "max").
+	Failcnt uint64 `json:"failcnt"`
+	// Swap* are v1 memory.memsw.* (memory+swap) or v2 memory.swap.*
+	// (swap only); zero when the kernel has no swap accounting.
+	SwapUsage    uint64            `json:"swap_usage,omitempty"`
+	SwapMaxUsage uint64            `json:"swap_max_usage,omitempty"`
+	SwapLimit    uint64            `json:"swap_limit,omitempty"`
+	SwapFailcnt  uint64            `json:"swap_failcnt,omitempty"`
+	Stat         map[string]uint64 `json:"stat,omitempty"`
 }
 
 type PidsStats struct {

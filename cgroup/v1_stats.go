@@ -3,6 +3,7 @@ package cgroup
 import (
 	"errors"
 	"os"
+	"strings"
 )
 
 // Stats reads memory.*, cpuacct.*, cpu.stat and pids.*. A controller that
@@ -17,6 +18,8 @@ func (m *v1Manager) Stats() (*Stats, error) {
 		{"cpuacct", statV1Cpuacct},
 		{"cpu", statV1CPU},
 		{"pids", statV2Pids}, // same files in v1
+		{"blkio", statV1Blkio},
+		{"hugetlb", statV1Hugetlb},
 	}
 	for _, r := range readers {
 		dir, ok := m.paths[r.ctrl]
@@ -49,6 +52,30 @@ func statV1Memory(dir string, st *Stats) error {
 		return err
 	}
 	st.Memory.OOMKill = oc["oom_kill"]
+	if st.Memory.Failcnt, err = readUint(dir, "memory.failcnt"); err != nil {
+		return err
+	}
+	return statV1Swap(dir, st)
+}
+
+// statV1Swap reads memory.memsw.*, which exist only with swap accounting
+// (CONFIG_MEMCG_SWAP and swapaccount=1).
+func statV1Swap(dir string, st *Stats) error {
+	if !fileExists(dir, "memory.memsw.usage_in_bytes") {
+		return nil
+	}
+	for file, dst := range map[string]*uint64{
+		"memory.memsw.usage_in_bytes":     &st.Memory.SwapUsage,
+		"memory.memsw.max_usage_in_bytes": &st.Memory.SwapMaxUsage,
+		"memory.memsw.limit_in_bytes":     &st.Memory.SwapLimit,
+		"memory.memsw.failcnt":            &st.Memory.SwapFailcnt,
+	} {
+		v, err := readUint(dir, file)
+		if err != nil {
+			return err
+		}
+		*dst = v
+	}
 	return nil
 }
 
@@ -69,6 +96,20 @@ func statV1Cpuacct(dir string, st *Stats) error {
 			return err
 		}
 		*dst = v / 1000
+	}
+	if !fileExists(dir, "cpuacct.usage_percpu") {
+		return nil
+	}
+	percpu, err := readFile(dir, "cpuacct.usage_percpu")
+	if err != nil {
+		return err
+	}
+	for _, f := range strings.Fields(percpu) {
+		v, err := parseUint(f, dir+"/cpuacct.usage_percpu")
+		if err != nil {
+			return err
+		}
+		st.CPU.PercpuNs = append(st.CPU.PercpuNs, v)
 	}
 	return nil
 }

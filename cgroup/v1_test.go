@@ -187,8 +187,10 @@ func TestV1FreezeAndStats(t *testing.T) {
 	writeFiles(t, m.Path("memory"), map[string]string{
 		"memory.usage_in_bytes": "4096", "memory.max_usage_in_bytes": "8192", "memory.limit_in_bytes": "1048576",
 		"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n", "memory.stat": "cache 1\nrss 2\n",
+		"memory.failcnt": "5",
 	})
-	writeFiles(t, m.Path("cpuacct"), map[string]string{"cpuacct.usage": "5000000", "cpuacct.usage_user": "3000000", "cpuacct.usage_sys": "2000000"})
+	writeFiles(t, m.Path("blkio"), map[string]string{"blkio.throttle.io_service_bytes": "8:0 Read 512\n8:0 Write 1024\nTotal 1536\n"})
+	writeFiles(t, m.Path("cpuacct"), map[string]string{"cpuacct.usage": "5000000", "cpuacct.usage_user": "3000000", "cpuacct.usage_sys": "2000000", "cpuacct.usage_percpu": "3000000 2000000 \n"})
 	writeFiles(t, m.Path("cpu"), map[string]string{"cpu.stat": "nr_periods 4\nnr_throttled 1\nthrottled_time 7000\n"})
 	writeFiles(t, m.Path("pids"), map[string]string{"pids.current": "2", "pids.max": "max"})
 	st, err := m.Stats()
@@ -198,8 +200,14 @@ func TestV1FreezeAndStats(t *testing.T) {
 	if st.Memory.Usage != 4096 || st.Memory.MaxUsage != 8192 || st.Memory.Limit != 1048576 || st.Memory.OOMKill != 2 || st.Memory.Stat["rss"] != 2 {
 		t.Errorf("memory = %+v", st.Memory)
 	}
-	if st.CPU != (CPUStats{UsageUsec: 5000, UserUsec: 3000, SystemUsec: 2000, NrPeriods: 4, NrThrottled: 1, ThrottledUsec: 7}) {
+	if !reflect.DeepEqual(st.CPU, CPUStats{UsageUsec: 5000, UserUsec: 3000, SystemUsec: 2000, NrPeriods: 4, NrThrottled: 1, ThrottledUsec: 7, PercpuNs: []uint64{3000000, 2000000}}) {
 		t.Errorf("cpu = %+v", st.CPU)
+	}
+	if st.Memory.Failcnt != 5 {
+		t.Errorf("memory.failcnt = %d, want 5", st.Memory.Failcnt)
+	}
+	if want := []IOEntry{{8, 0, "Read", 512}, {8, 0, "Write", 1024}}; !reflect.DeepEqual(st.IOServiceBytes, want) {
+		t.Errorf("io service bytes = %+v, want %+v", st.IOServiceBytes, want)
 	}
 	if st.Pids != (PidsStats{Current: 2, Limit: ^uint64(0)}) {
 		t.Errorf("pids = %+v", st.Pids)

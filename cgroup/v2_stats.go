@@ -10,7 +10,7 @@ import (
 // failing the whole read (cpu.stat always exists: usage is core).
 func (m *v2Manager) Stats() (*Stats, error) {
 	st := &Stats{}
-	readers := []func(string, *Stats) error{statV2CPU, statV2Memory, statV2Pids}
+	readers := []func(string, *Stats) error{statV2CPU, statV2Memory, statV2Pids, statV2IO, statV2Hugetlb}
 	for _, read := range readers {
 		if err := read(m.dir, st); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, err
@@ -55,7 +55,16 @@ func statV2Memory(dir string, st *Stats) error {
 	if err != nil {
 		return err
 	}
-	st.Memory.OOM, st.Memory.OOMKill = ev["oom"], ev["oom_kill"]
+	st.Memory.OOM, st.Memory.OOMKill, st.Memory.Failcnt = ev["oom"], ev["oom_kill"], ev["max"]
+	if !fileExists(dir, "memory.swap.current") {
+		return nil
+	}
+	if st.Memory.SwapUsage, err = readUint(dir, "memory.swap.current"); err != nil {
+		return err
+	}
+	if st.Memory.SwapLimit, err = readUint(dir, "memory.swap.max"); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -243,6 +244,7 @@ func TestV2Stats(t *testing.T) {
 		"memory.events": "low 0\nhigh 0\nmax 3\noom 2\noom_kill 1\n",
 		"cpu.stat":      "usage_usec 500\nuser_usec 300\nsystem_usec 200\nnr_periods 7\nnr_throttled 2\nthrottled_usec 9\n",
 		"pids.current":  "3", "pids.max": "20",
+		"io.stat": "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n",
 	})
 	st, err := m.Stats()
 	if err != nil {
@@ -251,8 +253,17 @@ func TestV2Stats(t *testing.T) {
 	if st.Memory.Usage != 1000 || st.Memory.Limit != ^uint64(0) || st.Memory.OOM != 2 || st.Memory.OOMKill != 1 || st.Memory.Stat["file"] != 20 {
 		t.Errorf("memory = %+v", st.Memory)
 	}
-	if st.CPU != (CPUStats{500, 300, 200, 7, 2, 9}) {
+	if !reflect.DeepEqual(st.CPU, CPUStats{UsageUsec: 500, UserUsec: 300, SystemUsec: 200, NrPeriods: 7, NrThrottled: 2, ThrottledUsec: 9}) {
 		t.Errorf("cpu = %+v", st.CPU)
+	}
+	if st.Memory.Failcnt != 3 {
+		t.Errorf("memory failcnt (memory.events max) = %d, want 3", st.Memory.Failcnt)
+	}
+	if want := []IOEntry{{8, 0, "Read", 4096}, {8, 0, "Write", 8192}}; !reflect.DeepEqual(st.IOServiceBytes, want) {
+		t.Errorf("io service bytes = %+v, want %+v", st.IOServiceBytes, want)
+	}
+	if want := []IOEntry{{8, 0, "Read", 1}, {8, 0, "Write", 2}}; !reflect.DeepEqual(st.IOServiced, want) {
+		t.Errorf("io serviced = %+v, want %+v", st.IOServiced, want)
 	}
 	if st.Pids != (PidsStats{3, 20}) {
 		t.Errorf("pids = %+v", st.Pids)
