@@ -67,6 +67,8 @@ func commands() map[string]command {
 		"resume":   {"thaw a paused container", cmdResume},
 		"ps":       {"list the processes of a container", cmdPs},
 		"features": {"print the features this runtime supports, as JSON", cmdFeatures},
+		"update":   {"update a container's resource constraints", cmdUpdate},
+		"events":   {"print a container's stats and OOM events, as JSON", cmdEvents},
 	}
 }
 

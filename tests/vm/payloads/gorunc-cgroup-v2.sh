@@ -136,6 +136,35 @@ for mode in deny allow; do
 	echo "$out" | grep -q $want && echo "$out" | grep -q null-ok && ok "devices ($mode all): $want, /dev/null usable" || not_ok "devices ($mode all)" "$out"
 done
 
+# 5c. update changes the limits of a running container live (flags and
+# --resources - on stdin, the second keeping the first's values), and
+# events --stats reports non-zero usage in runc's JSON shape.
+bundle /b/upd '["sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 1000"]' ',
+    "cgroupsPath": "/upd/c1",
+    "resources": {"memory": {"limit": 52428800}, "cpu": {"quota": 50000, "period": 100000}, "pids": {"limit": 20}}'
+if $G run -d --bundle /b/upd upd; then
+	$G update --memory 64m --cpu-quota 25000 upd && ok "update: flags accepted" || not_ok "update: flags accepted"
+	check "update: memory.max changed live" "$(cat $CG/upd/c1/memory.max)" 67108864
+	check "update: cpu.max changed live" "$(cat $CG/upd/c1/cpu.max)" "25000 100000"
+	echo '{"pids": {"limit": 9}}' | $G update --resources - upd
+	check "update --resources -: pids.max" "$(cat $CG/upd/c1/pids.max)" 9
+	check "update: memory.max kept by a later update" "$(cat $CG/upd/c1/memory.max)" 67108864
+	ev=$($G events --stats upd)
+	echo "$ev" | grep -q '^{"type":"stats","id":"upd","data":{' && ok "events --stats: one stats event" || not_ok "events --stats: one stats event" "$ev"
+	mem=$(echo "$ev" | grep -o '"usage":{"limit":[0-9]*,"usage":[0-9]*' | head -1 | sed 's/.*://')
+	cpu=$(echo "$ev" | grep -o '"total":[0-9]*' | head -1 | sed 's/.*://')
+	pids=$(echo "$ev" | grep -o '"pids":{"current":[0-9]*' | sed 's/.*://')
+	[ "${mem:-0}" -gt 0 ] && ok "events --stats: memory usage $mem > 0" || not_ok "events --stats: memory usage > 0" "$ev"
+	[ "${cpu:-0}" -gt 0 ] && ok "events --stats: cpu total $cpu > 0" || not_ok "events --stats: cpu total > 0" "$ev"
+	[ "${pids:-0}" -ge 1 ] && ok "events --stats: pids current $pids >= 1" || not_ok "events --stats: pids current >= 1" "$ev"
+	$G kill upd KILL; sleep 0.2
+	$G update --memory 32m upd 2>/tmp/err && not_ok "update of a stopped container refused" || ok "update of a stopped container refused: $(cat /tmp/err)"
+	$G delete upd
+	[ -d $CG/upd ] && not_ok "update: delete removes the cgroup" || ok "update: delete removes the cgroup"
+else
+	not_ok "update: run -d"
+fi
+
 # 6. Bad input leaves nothing in /sys/fs/cgroup.
 before=$(find $CG -type d | wc -l)
 bundle /b/bad '["true"]' ',
