@@ -177,6 +177,11 @@ func TestUpdateCheckBeforeUpdate(t *testing.T) {
 	if got := *e.storedResources("cb").Memory.Limit; got != 64<<20 {
 		t.Errorf("state.json memory.limit = %d after a refused update", got)
 	}
+	// Without the check the kernel decides: v1 reclaims what it can and,
+	// as tmpfs pages cannot go anywhere without swap, answers EBUSY.
+	in := stdinOf(t, `{"memory": {"limit": 1048576, "checkBeforeUpdate": false}}`)
+	wantOneLineError(t, e.runIn(in, "update", "--resources", "-", "cb"), "linux.resources.memory.limit: the kernel refused 1048576 (memory.limit_in_bytes)", "device or resource busy")
+	e.checkCgroup("cb", []cgWant{{"memory", "memory.limit_in_bytes", strconv.Itoa(64 << 20)}})
 	// Above the usage it is accepted.
 	e.must("update", "--memory", "32m", "cb")
 	e.checkCgroup("cb", []cgWant{{"memory", "memory.limit_in_bytes", strconv.Itoa(32 << 20)}})
