@@ -165,6 +165,37 @@ else
 	not_ok "update: run -d"
 fi
 
+# 5d. unified: memory.high written verbatim; kill --all reaches every
+# process of a container without a pid namespace (cgroup.kill).
+mkdir -p /b/unified
+cat > /b/unified/config.json <<EOF
+{
+  "ociVersion": "1.2.0",
+  "process": {"args": ["sh", "-c", "sleep 1000 & sleep 1000 & wait"], "env": ["PATH=/bin"], "cwd": "/", "user": {"uid": 0, "gid": 0}},
+  "root": {"path": "$R"},
+  "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+  "linux": {
+    "namespaces": [{"type": "mount"}],
+    "cgroupsPath": "/unified-test",
+    "resources": {"memory": {"limit": 67108864}, "unified": {"memory.high": "33554432"}}
+  }
+}
+EOF
+if $G run -d --bundle /b/unified unified; then
+	check "unified: memory.high written" "$(cat $CG/unified-test/memory.high)" 33554432
+	check "unified: the mapped memory.max too" "$(cat $CG/unified-test/memory.max)" 67108864
+	sleep 0.3
+	procs=$(wc -l < $CG/unified-test/cgroup.procs)
+	[ "$procs" -ge 3 ] && ok "kill --all: $procs processes before" || not_ok "kill --all: processes before" "$procs"
+	$G kill --all unified KILL
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -s $CG/unified-test/cgroup.procs ] || break; sleep 0.1; done
+	check "kill --all: cgroup empty" "$(wc -l < $CG/unified-test/cgroup.procs)" 0
+	$G delete unified
+	[ -d $CG/unified-test ] && not_ok "unified: cgroup removed" || ok "unified: cgroup removed"
+else
+	not_ok "unified: run -d"
+fi
+
 # 6. Bad input leaves nothing in /sys/fs/cgroup.
 before=$(find $CG -type d | wc -l)
 bundle /b/bad '["true"]' ',
