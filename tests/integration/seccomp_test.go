@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -66,4 +68,34 @@ func TestSeccompBadProfile(t *testing.T) {
 	e.spec.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_FOO"}
 	e.writeSpec()
 	assertOneLineError(t, e.run("run", "--bundle", e.bundle, "bad"), "SCMP_ACT_FOO")
+}
+
+// TestSeccompDockerDefault: Docker's default profile (as Docker hands it to
+// a runtime for a default container, seccomp/testdata) loads, a busybox
+// shell works under it, and what it leaves out (unshare without
+// CAP_SYS_ADMIN) is refused.
+func TestSeccompDockerDefault(t *testing.T) {
+	data, err := os.ReadFile("../../seccomp/testdata/docker-default-amd64.oci.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var profile specs.LinuxSeccomp
+	if err := json.Unmarshal(data, &profile); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, "sh", "-c", "grep Seccomp: /proc/self/status; echo hi | cat; ls / >/dev/null && echo ls-ok; "+
+		"ps >/dev/null && echo ps-ok; mkdir /tmp/d && echo mkdir-ok; unshare -u true 2>&1 || echo unshare-refused")
+	e.spec.Mounts = append(e.spec.Mounts, specs.Mount{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs"})
+	e.spec.Process.NoNewPrivileges = true
+	e.spec.Linux.Seccomp = &profile
+	e.writeSpec()
+	r := e.run("run", "--bundle", e.bundle, "docker")
+	if r.code != 0 {
+		t.Fatalf("run: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"Seccomp:\t2", "hi", "ls-ok", "ps-ok", "mkdir-ok", "unshare-refused"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output %q lacks %q", r.stdout, want)
+		}
+	}
 }
