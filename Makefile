@@ -65,6 +65,8 @@ bench: N ?= 50
 bench: build $(BUILD)/rootfs/bin/busybox
 	tests/bench/deps.sh
 	$(GO) run ./tests/bench -n $(N) -gorunc bin/gorunc -rootfs $(BUILD)/rootfs -out bench-results
+	@echo "seccomp: compile time of Docker's default profile (amd64, x86, x32):"
+	@$(GO) test -run '^$$' -bench CompileDockerDefault -benchtime 300x ./seccomp | grep ^Benchmark
 
 # OCI runtime-tools v0.9.0 validation suite, gorunc and runc side by side;
 # fails when a test in tests/conformance/expected-pass.txt regresses
