@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOFILES := $(shell find . -name '*.go' -not -path './build/*') go.mod go.sum
 BUILD   := build
 
-.PHONY: all build demo test unit integration vm deps clean bench conformance
+.PHONY: all build demo test unit integration vm deps clean bench conformance e2e-podman
 
 all: build
 
@@ -73,6 +73,12 @@ bench: build $(BUILD)/rootfs/bin/busybox
 # (docs/spec-conformance.md). TAP in build/conformance/<runtime>/.
 conformance: build
 	GORUNC=$(CURDIR)/bin/gorunc tests/conformance/run.sh
+
+# podman 4.3 + conmon (Debian) drive bin/gorunc as root: private storage,
+# containers.conf, mount namespace and a cgroup parent inside the caller's
+# own cgroup; TAP on stdout (tests/e2e/podman/run.sh).
+e2e-podman: deps build
+	GORUNC=$(CURDIR)/bin/gorunc tests/e2e/podman/run.sh
 
 clean:
 	rm -rf bin $(BUILD)
