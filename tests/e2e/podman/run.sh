@@ -131,6 +131,10 @@ cd "$T" || exit 1
 [ -d /var/lib/containers ] || { mkdir /var/lib/containers && made_varlib=1; }
 mount -t tmpfs -o mode=0700 gorunc-e2e-podman /var/lib/containers || exit 1
 mounted_varlib=1
+# conmon makes its console sockets in /tmp (it ignores TMPDIR) and leaves
+# them there when the runtime's create fails: a private /tmp keeps them in
+# this namespace.
+mount -t tmpfs -o mode=1777 gorunc-e2e-podman-tmp /tmp || exit 1
 
 # --- private podman ---------------------------------------------------------
 mkdir -p "$T"/{bin,root,runroot,tmp,netconf,cni,rootfs}
@@ -342,6 +346,26 @@ out=$(P top d1 2>&1)
 case "$out" in *"sleep 1000"*) ok "top" ;; *) notok "top" "$out" ;; esac
 out=$(P top d1 pid comm 2>&1)
 case "$out" in *sleep*) ok "top pid comm" ;; *) notok "top pid comm" "$out" ;; esac
+out=$(P run --rm "${C[@]}" --pid host "$IMG" sh -c 'echo $$' 2>&1)
+case "$out" in 1|*[!0-9]*|"") notok "run --pid host: no pid namespace" "$out" ;; *) ok "run --pid host: no pid namespace (sh is pid $out)" ;; esac
+out=$(P run --rm "${C[@]}" --security-opt no-new-privileges "$IMG" sh -c 'grep NoNewPrivs /proc/self/status' 2>&1)
+check "run --security-opt no-new-privileges" "$(echo $out)" "NoNewPrivs: 1"
+out=$(P run --rm "${C[@]}" --sysctl net.ipv4.ip_forward=1 "$IMG" cat /proc/sys/net/ipv4/ip_forward 2>&1)
+check "run --sysctl" "$out" "1"
+out=$(P run --rm "${C[@]}" --device /dev/null:/dev/xnull "$IMG" sh -c 'echo x >/dev/xnull && echo written' 2>&1)
+check "run --device" "$out" "written"
+# Resources podman turns into linux.resources, read back on the host.
+P run -d --name r1 "${C[@]}" --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0 --memory-reservation 16m "$IMG" sleep 1000 >/dev/null 2>&1; record_id r1
+cc=$(ctr_cgroup r1 cpu)
+check "--cpus 0.5: cpu.cfs_quota_us/period" "$(cat "$cc/cpu.cfs_quota_us" "$cc/cpu.cfs_period_us" 2>&1 | tr '\n' ' ')" "50000 100000 " "$cc"
+check "--cpu-shares 512: cpu.shares" "$(cat "$cc/cpu.shares" 2>&1)" "512"
+check "--cpuset-cpus 0: cpuset.cpus" "$(cat "$(ctr_cgroup r1 cpuset)/cpuset.cpus" 2>&1)" "0"
+check "--memory-reservation 16m: memory.soft_limit_in_bytes" "$(cat "$(ctr_cgroup r1 memory)/memory.soft_limit_in_bytes" 2>&1)" "16777216"
+P rm -f -t 0 r1 >/dev/null 2>&1
+# Four at once: state, locks and cgroups of parallel containers.
+for i in 1 2 3 4; do P run --rm "${C[@]}" "$IMG" sh -c "exit $((10 + i))" >/dev/null 2>&1 & pids[$i]=$!; done
+got=; for i in 1 2 3 4; do wait "${pids[$i]}"; got+="$? "; done
+check "4 parallel runs: each its own exit code" "$got" "11 12 13 14 "
 
 # --- logs, stats, signals ----------------------------------------------------
 P run -d --name l1 "${C[@]}" "$IMG" sh -c 'echo to-log; trap "echo got-hup" HUP; trap "exit 9" USR1; while :; do sleep 0.1; done' >/dev/null 2>&1; record_id l1
