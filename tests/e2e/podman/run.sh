@@ -329,6 +329,11 @@ out=$(script -qec "$T/bin/podman-private exec -t d1 tty" /dev/null 2>&1 | trim)
 case "$out" in /dev/pts/*) ok "exec -t: a tty ($out)" ;; *) notok "exec -t: a tty" "got: $out" ;; esac
 out=$(script -qec "$T/bin/podman-private run --rm -t ${C[*]} $IMG sh -c 'tty; test -t 0 && test -t 1 && test -t 2 && echo all-tty'" /dev/null 2>&1 | trim)
 case "$out" in "/dev/pts/0"*all-tty) ok "run -t: stdio on a tty ($(echo $out))" ;; *) notok "run -t: stdio on a tty" "got: $out" ;; esac
+# stdin through the pty: script(1) copies ours (a pipe) to the pty master.
+out=$( (sleep 1; echo typed-line) | script -qec "$T/bin/podman-private run --rm -it ${C[*]} $IMG sh -c 'read x; echo got-\$x'" /dev/null 2>&1 | trim)
+case "$out" in *got-typed-line*) ok "run -it: stdin through the tty" ;; *) notok "run -it: stdin through the tty" "got: $out" ;; esac
+out=$( (sleep 1; echo typed-exec) | script -qec "$T/bin/podman-private exec -it d1 sh -c 'read x; echo got-\$x'" /dev/null 2>&1 | trim)
+case "$out" in *got-typed-exec*) ok "exec -it: stdin through the tty" ;; *) notok "exec -it: stdin through the tty" "got: $out" ;; esac
 out=$(script -qec "$T/bin/podman-private run --rm -t ${C[*]} $IMG sh -c 'exit 4'" /dev/null 2>&1); rc=$?
 check "run -t: exit code 4" "exit $rc" "exit 4" "$out"
 
