@@ -8,9 +8,9 @@ if [ "${1:-test}" = test ]; then
 	# runc and crun: compared against in tests and `make bench`;
 	# qemu/cpio: the cgroup v2 VM tier.
 	want+=(runc crun qemu-system-x86 cpio procps)
-	# podman/conmon: the podman tier (tests/e2e/podman); script (util-linux)
-	# gives it a pty for -t.
-	want+=(podman conmon util-linux)
+	# podman/conmon: the podman tier (tests/e2e/podman); script (bsdutils)
+	# gives it a pty for -t, unshare (util-linux) a private mount namespace.
+	want+=(podman conmon bsdutils util-linux)
 fi
 missing=()
 for p in "${want[@]}"; do
