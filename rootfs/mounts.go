@@ -57,10 +57,39 @@ func (r *root) mountFS(m specs.Mount, o mountOptions) error {
 		return err
 	}
 	defer dst.Close()
+	covered := -1
+	if o.copyUp && m.Type == "tmpfs" {
+		// Opened before the mount: it keeps reaching the directory
+		// the tmpfs is about to cover.
+		if covered, err = unix.Open(procFd(dst), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+			return fmt.Errorf("tmpcopyup: open %s: %w", m.Destination, err)
+		}
+	}
 	// Propagation flags cannot be mixed with others in one mount(2) call;
 	// they are applied afterwards.
 	if err := unix.Mount(m.Source, procFd(dst), m.Type, o.flags, o.dataString()); err != nil {
+		if covered >= 0 {
+			unix.Close(covered)
+		}
 		return fmt.Errorf("mount %s on %s: %w", m.Source, m.Destination, err)
+	}
+	if covered >= 0 {
+		top, err := r.open(m.Destination)
+		if err != nil {
+			unix.Close(covered)
+			return err
+		}
+		defer top.Close()
+		// r.open gives an O_PATH handle; copying needs a real one.
+		fresh, err := unix.Open(procFd(top), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			unix.Close(covered)
+			return fmt.Errorf("tmpcopyup: open new %s: %w", m.Destination, err)
+		}
+		defer unix.Close(fresh)
+		if err := copyUp(covered, fresh); err != nil {
+			return fmt.Errorf("%s: %w", m.Destination, err)
+		}
 	}
 	if err := r.setRecursive(m.Destination, o); err != nil {
 		return err

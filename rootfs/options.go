@@ -67,6 +67,12 @@ var propagationOptions = map[string]uintptr{
 	"runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
 }
 
+// tmpcopyup is runc's extension option (not mount(8)'s): see copyUp.
+const tmpcopyup = "tmpcopyup"
+
+// extensionOptions are options gorunc handles itself rather than the kernel.
+var extensionOptions = []string{tmpcopyup}
+
 // mountOptions is one mount's options split the way mount(2) wants them.
 type mountOptions struct {
 	// flags are the mount(2) flags to set.
@@ -82,6 +88,9 @@ type mountOptions struct {
 	// data are the options the filesystem parses itself (mode=, size=,
 	// newinstance, ...), and any option unknown here, as runc does.
 	data []string
+	// copyUp is runc's "tmpcopyup": a tmpfs starts with a copy of what
+	// the directory it covers held (podman sets it on its tmpfs mounts).
+	copyUp bool
 }
 
 func (o mountOptions) isBind() bool { return o.flags&unix.MS_BIND != 0 }
@@ -112,6 +121,10 @@ func parseMountOptions(opts []string) mountOptions {
 		if o.addRecursive(opt) {
 			continue
 		}
+		if opt == tmpcopyup {
+			o.copyUp = true
+			continue
+		}
 		o.data = append(o.data, opt)
 	}
 	return o
@@ -130,6 +143,7 @@ func MountOptions() []string {
 	for n := range propagationOptions {
 		names = append(names, n)
 	}
+	names = append(names, extensionOptions...)
 	sort.Strings(names)
 	return names
 }

@@ -56,12 +56,19 @@ func TestParseMountOptions(t *testing.T) {
 	}
 }
 
+func TestTmpcopyupIsNotMountData(t *testing.T) {
+	o := parseMountOptions([]string{"nosuid", "tmpcopyup", "mode=755"})
+	if !o.copyUp || o.dataString() != "mode=755" {
+		t.Errorf("copyUp %v, data %q; want true and only mode=755 for the kernel", o.copyUp, o.dataString())
+	}
+}
+
 func TestMountOptionsListsEveryTableEntry(t *testing.T) {
 	got := MountOptions()
 	if !sort.StringsAreSorted(got) {
 		t.Errorf("MountOptions() not sorted: %v", got)
 	}
-	if n := len(flagOptions) + len(propagationOptions) + len(recursiveOptions); len(got) != n {
+	if n := len(flagOptions) + len(propagationOptions) + len(recursiveOptions) + len(extensionOptions); len(got) != n {
 		t.Errorf("MountOptions() has %d names, tables have %d", len(got), n)
 	}
 	want := []string{"ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "relatime", "norelatime",
