@@ -12,3 +12,5 @@ require (
 	golang.org/x/net v0.62.0
 	golang.org/x/sys v0.50.0
 )
+
+require cyphar.com/go-pathrs v0.2.5 // indirect
