@@ -15,6 +15,11 @@
 //	goroutine exits still locked             -- Go discards the thread, so
 //	                                            no other goroutine ever runs
 //	                                            in the joined namespaces
+//
+// When a mount or user namespace is given by path, init is started through
+// the nsenter constructor instead (nsenter.c, join.go): it joins every path
+// in setns order from the still single-threaded process, unshares the new
+// types (so they belong to the joined user namespace) and forks init.
 package nsexec
 
 import (

@@ -8,20 +8,33 @@
 // before Go's runtime·rt0_go: the process still has exactly one thread.
 //
 // It does nothing (one getenv) unless _GORUNC_NSENTER is set, to
-// "FD:PID:TYPE,TYPE,..." where TYPE is a /proc/PID/ns name. The runtime
-// (runtime/exec.go) sets it for `gorunc exec-init`:
+// "FD:PID:LIST[:NEW]":
+//   LIST  comma-separated namespaces to join, each "TYPE" (open
+//         /proc/PID/ns/TYPE; `gorunc exec`, runtime/exec.go) or "TYPE=N"
+//         (an inherited fd N the runtime opened from linux.namespaces[].path
+//         and checked with NS_GET_NSTYPE; `gorunc create`, nsexec/join.go,
+//         which passes PID 0). TYPE is a /proc/PID/ns name.
+//   NEW   comma-separated TYPEs to unshare after every setns, so the new
+//         namespaces are owned by the joined user namespace (create only;
+//         never "user": a new user namespace needs its id maps written by
+//         the parent, which nsexec/join.go rules out).
 //
-//   gorunc exec (Go, subreaper)   P1 = exec-init, constructor     P2 = child of P1
-//   ---------------------------   ---------------------------     ----------------
+//   gorunc exec|create (Go)       P1 = exec-init|init, constructor P2 = child of P1
+//   -----------------------       ---------------------------     ----------------
+//   PR_SET_CHILD_SUBREAPER
 //   start /proc/self/exe     ---> getenv: absent -> return (no-op)
-//     exec-init                   open /proc/PID/ns/<each type>   (all before the
-//                                 skip those we already are in     first setns: the
-//                                 setns user   (first: caps in     target's /proc
-//                                   the target's user namespace)   may be unreachable
-//                                 setns cgroup ipc uts net pid     afterwards)
+//                                 open /proc/PID/ns/<type> or     (all before the
+//                                   take fd N for each type        first setns: the
+//                                 skip those we already are in     target's /proc
+//                                 setns user   (first: caps in     may be unreachable
+//                                   the target's user namespace)   afterwards)
+//                                   then become its uid/gid 0
+//                                   when mapped
+//                                 setns cgroup ipc uts net pid
 //                                       time
 //                                 setns mnt    (last: changes
 //                                   root and cwd)
+//                                 unshare(NEW)
 //                                 fork()  ----------------------> born in the pid and
 //                                                                 time namespaces
 //                                 write "PID\n" to FD             close FD, return:
@@ -40,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -69,20 +83,21 @@ static void nsenter_fail(const char *what, const char *arg, int err)
 	_exit(1);
 }
 
-// listed reports whether name is one of the comma-separated tokens of list.
-static int listed(const char *list, const char *name)
+// find returns the token of the comma-separated list that is name or
+// starts with "name=", or NULL.
+static const char *find(const char *list, const char *name)
 {
 	size_t len = strlen(name);
 	for (const char *p = list; *p;) {
-		const char *end = strchr(p, ',');
+		const char *end = strpbrk(p, ",:");
 		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (n == len && strncmp(p, name, n) == 0)
-			return 1;
-		if (!end)
+		if (n >= len && strncmp(p, name, len) == 0 && (n == len || p[len] == '='))
+			return p;
+		if (!end || *end == ':')
 			break;
 		p = end + 1;
 	}
-	return 0;
+	return NULL;
 }
 
 // same_ns reports whether fd is the namespace we are already in: setns into
@@ -109,18 +124,30 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 		nsenter_fail("parse _GORUNC_NSENTER", env, EINVAL);
 	report_fd = (int)fd;
 	long pid = strtol(end + 1, &end, 10);
-	if (*end != ':' || pid <= 0)
+	if (*end != ':' || pid < 0)
 		nsenter_fail("parse _GORUNC_NSENTER", env, EINVAL);
 	const char *list = end + 1;
+	const char *unshare_list = strchr(list, ':');
 
 	int fds[NS_COUNT];
 	for (size_t i = 0; i < NS_COUNT; i++) {
 		fds[i] = -1;
-		if (!listed(list, ns_order[i].name))
+		const char *tok = find(list, ns_order[i].name);
+		if (tok == NULL)
 			continue;
 		char path[64];
-		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", pid, ns_order[i].name);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		tok += strlen(ns_order[i].name);
+		if (*tok == '=') {
+			// Already opened (and its type checked) by the runtime.
+			fds[i] = (int)strtol(tok + 1, &end, 10);
+			if (end == tok + 1 || fds[i] < 0)
+				nsenter_fail("parse _GORUNC_NSENTER", env, EINVAL);
+			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+			snprintf(path, sizeof(path), "fd %d", fds[i]);
+		} else {
+			snprintf(path, sizeof(path), "/proc/%ld/ns/%s", pid, ns_order[i].name);
+			fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		}
 		if (fds[i] < 0)
 			nsenter_fail("open", path, errno);
 		if (same_ns(fds[i], ns_order[i].name)) {
@@ -134,6 +161,21 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 		if (setns(fds[i], ns_order[i].flag) < 0)
 			nsenter_fail("setns", ns_order[i].name, errno);
 		close(fds[i]);
+		// A joined user namespace may not map our uid (host root):
+		// files we create would then fail with EOVERFLOW. Become its
+		// root where it has one; setns gave us CAP_SETUID in it. Where
+		// 0 is unmapped (EINVAL) the process's own user is applied later.
+		if (ns_order[i].flag == CLONE_NEWUSER && setresgid(0, 0, 0) == 0 &&
+		    setresuid(0, 0, 0) < 0 && errno != EINVAL)
+			nsenter_fail("setresuid", "0", errno);
+	}
+	if (unshare_list != NULL) {
+		int flags = 0;
+		for (size_t i = 0; i < NS_COUNT; i++)
+			if (find(unshare_list + 1, ns_order[i].name) != NULL)
+				flags |= ns_order[i].flag;
+		if (flags != 0 && unshare(flags) < 0)
+			nsenter_fail("unshare", unshare_list + 1, errno);
 	}
 
 	// setns into a pid or time namespace only moves our future children.

@@ -238,3 +238,51 @@ func BenchmarkProtectedSelf(b *testing.B) {
 		f.Close()
 	}
 }
+
+// TestSpawnJoinsByPathThenUnshares: Spawn with mount and user namespaces
+// given by path goes through the constructor (fds, "TYPE=N" form): the
+// helper ends up in the target's user and mount namespaces and in new
+// network and pid namespaces made after the join.
+func TestSpawnJoinsByPathThenUnshares(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates namespaces")
+	}
+	pid := startTarget(t, unix.CLONE_NEWUSER|unix.CLONE_NEWNS, true)
+	out, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command("/proc/self/exe")
+	cmd.Env = []string{"GORUNC_NSENTER_HELPER=1"}
+	cmd.Stdout, cmd.Stderr = out, out
+	proc, unshare, err := Spawn(Config{Cmd: cmd, CgroupFD: -1, Namespaces: []specs.LinuxNamespace{
+		{Type: specs.NetworkNamespace},
+		{Type: specs.MountNamespace, Path: fmt.Sprintf("/proc/%d/ns/mnt", pid)},
+		{Type: specs.PIDNamespace},
+		{Type: specs.UserNamespace, Path: fmt.Sprintf("/proc/%d/ns/user", pid)},
+	}})
+	if err != nil || unshare != 0 {
+		t.Fatalf("Spawn: %v (unshare %#x)", err, unshare)
+	}
+	if ps, err := proc.Wait(); err != nil || !ps.Success() {
+		t.Fatalf("helper: %v %v", ps, err)
+	}
+	data, _ := os.ReadFile(out.Name())
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		k, v, _ := strings.Cut(line, " ")
+		got[k] = v
+	}
+	target, self := nsLinks(t, pid, nsNames...), nsLinks(t, os.Getpid(), nsNames...)
+	for _, n := range []string{"user", "mnt"} {
+		if got[n] != target[n] {
+			t.Errorf("%s: helper in %s, want the target's %s", n, got[n], target[n])
+		}
+	}
+	for _, n := range []string{"net", "pid"} {
+		if got[n] == "" || got[n] == self[n] || got[n] == target[n] {
+			t.Errorf("%s: helper in %s, want a new one (test %s, target %s)", n, got[n], self[n], target[n])
+		}
+	}
+}

@@ -37,14 +37,15 @@ func deferred(flag uintptr, cgroupFD int) bool {
 	return flag == unix.CLONE_NEWTIME || (flag == unix.CLONE_NEWCGROUP && cgroupFD < 0)
 }
 
-// Spawn starts cfg.Cmd in the configured namespaces. It returns the flags
-// init must unshare itself (see deferred).
-func Spawn(cfg Config) (unshare uintptr, err error) {
+// Spawn starts cfg.Cmd in the configured namespaces. It returns init's
+// process and the flags init must unshare itself (see deferred).
+func Spawn(cfg Config) (proc *os.Process, unshare uintptr, err error) {
 	var clone uintptr
-	var join []*os.File
+	var cloneNames []string
+	var join []joined
 	defer func() {
-		for _, f := range join {
-			f.Close()
+		for _, j := range join {
+			j.f.Close()
 		}
 	}()
 	for i, ns := range cfg.Namespaces {
@@ -54,19 +55,26 @@ func Spawn(cfg Config) (unshare uintptr, err error) {
 				unshare |= k.flag
 			} else {
 				clone |= k.flag
+				cloneNames = append(cloneNames, k.procNS)
 			}
 			continue
 		}
-		if ns.Type == specs.MountNamespace || ns.Type == specs.UserNamespace {
-			// See the package comment: setns into these needs a
-			// single-threaded caller.
-			return 0, fmt.Errorf("linux.namespaces[%d]: joining an existing %s namespace by path is not supported yet", i, ns.Type)
-		}
 		f, err := openNS(ns, k.flag)
 		if err != nil {
-			return 0, fmt.Errorf("linux.namespaces[%d]: %w", i, err)
+			return nil, 0, fmt.Errorf("linux.namespaces[%d]: %w", i, err)
 		}
-		join = append(join, f)
+		join = append(join, joined{ns, f})
+	}
+	if err := ValidateJoin(cfg.Namespaces, cfg.UIDMappings, cfg.GIDMappings); err != nil {
+		return nil, 0, err
+	}
+	if needsConstructor(join) {
+		// ValidateJoin leaves no new user namespace here, so no id maps.
+		if cfg.CgroupFD >= 0 {
+			cfg.Cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cfg.CgroupFD}
+		}
+		proc, err := startConstructor(cfg.Cmd, join, cloneNames)
+		return proc, unshare, err
 	}
 
 	attr := cfg.Cmd.SysProcAttr
@@ -91,23 +99,28 @@ func Spawn(cfg Config) (unshare uintptr, err error) {
 		attr.CgroupFD = cfg.CgroupFD
 	}
 	if len(join) == 0 {
-		return unshare, cfg.Cmd.Start()
+		err = cfg.Cmd.Start()
+	} else {
+		err = startJoined(cfg.Cmd, join)
 	}
-	return unshare, startJoined(cfg.Cmd, join)
+	if err != nil {
+		return nil, 0, err
+	}
+	return cfg.Cmd.Process, unshare, nil
 }
 
 // startJoined forks from a thread that has joined the given namespaces, and
 // lets Go discard that thread afterwards.
-func startJoined(cmd *exec.Cmd, join []*os.File) error {
+func startJoined(cmd *exec.Cmd, join []joined) error {
 	errc := make(chan error, 1)
 	go func() {
 		// Deliberately never unlocked: a goroutine that exits locked
 		// takes its thread with it, so the joined namespaces never leak
 		// into the rest of the runtime.
 		runtime.LockOSThread()
-		for _, f := range join {
-			if err := unix.Setns(int(f.Fd()), 0); err != nil {
-				errc <- fmt.Errorf("setns %s: %w", f.Name(), err)
+		for _, j := range join {
+			if err := unix.Setns(int(j.f.Fd()), 0); err != nil {
+				errc <- fmt.Errorf("setns %s: %w", j.ns.Path, err)
 				return
 			}
 		}

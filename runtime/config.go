@@ -87,6 +87,9 @@ func validateSpec(s *specs.Spec, bundle string) error {
 	if err := nsexec.Validate(s.Linux.Namespaces); err != nil {
 		return err
 	}
+	if err := nsexec.ValidateJoin(s.Linux.Namespaces, s.Linux.UIDMappings, s.Linux.GIDMappings); err != nil {
+		return err
+	}
 	if err := validateIDMappings(s.Linux); err != nil {
 		return err
 	}

@@ -240,7 +240,9 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		defer f.Close()
 		cgroupFD = int(f.Fd())
 	}
-	unshare, err := nsexec.Spawn(nsexec.Config{
+	// proc is cmd.Process, or its child when init was started through
+	// the nsenter constructor (nsexec/join.go): wait on proc, not cmd.
+	proc, unshare, err := nsexec.Spawn(nsexec.Config{
 		Cmd:         cmd,
 		Namespaces:  spec.Linux.Namespaces,
 		UIDMappings: spec.Linux.UIDMappings,
@@ -250,12 +252,11 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if err != nil {
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
-	proc := cmd.Process
 	ok := false
 	defer func() {
 		if !ok {
 			proc.Kill()
-			cmd.Wait()
+			proc.Wait()
 		}
 	}()
 	child.Close()
@@ -298,7 +299,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	if err != nil {
 		if errors.Is(err, errPeerGone) || errors.Is(err, syscall.EPIPE) {
-			return nil, initDied(cmd, m)
+			return nil, initDied(proc, m)
 		}
 		return nil, err
 	}
@@ -345,16 +346,19 @@ func (c *Container) parentHooks(ch *channel) error {
 }
 
 // initDied waits for an init that vanished without a word and says why.
-func initDied(cmd *exec.Cmd, m cgroup.Manager) error {
-	cmd.Process.Kill()
-	cmd.Wait()
+func initDied(proc *os.Process, m cgroup.Manager) error {
+	proc.Kill()
+	ps, err := proc.Wait()
+	if err != nil {
+		return fmt.Errorf("container init exited unexpectedly: %w", err)
+	}
 	if st, err := m.Stats(); err == nil && st.Memory.OOMKill > 0 {
 		return errors.New("container init was OOM-killed (memory limit too low?)")
 	}
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() != syscall.SIGKILL {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() != syscall.SIGKILL {
 		return fmt.Errorf("container init was killed by signal %d (%s)", ws.Signal(), ws.Signal())
 	}
-	return fmt.Errorf("container init exited unexpectedly (%s)", cmd.ProcessState)
+	return fmt.Errorf("container init exited unexpectedly (%s)", ps)
 }
 
 // absMountSources resolves relative bind-mount sources against the bundle

@@ -107,7 +107,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			return err
 		}
 		if p.OOMScoreAdj != nil {
-			if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
+			if err := writeProc(cfg, "self/oom_score_adj", strconv.Itoa(*p.OOMScoreAdj)); err != nil {
 				return fmt.Errorf("set process.oomScoreAdj %d: %w", *p.OOMScoreAdj, err)
 			}
 		}
@@ -129,7 +129,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	sock.Close()
 
 	// From here on the parent is gone; errors go to the container's stderr.
-	fifo, err := unix.Open("/proc/self/fd/"+strconv.Itoa(cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	fifo, err := procOpen(cfg, "self/fd/"+strconv.Itoa(cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC)
 	if err != nil {
 		fatalf("open exec fifo: %v", err)
 	}
@@ -198,8 +198,21 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 		if err := createHooks(ch, cfg); err != nil {
 			return err
 		}
-		// Without a mount namespace nothing may be mounted (it would be
-		// the host's): only change root, as runc does.
+		// Without a mount namespace nothing is mounted: every mount
+		// would land in the runtime's namespace (the host's, under
+		// containerd or podman) and outlive the container, since
+		// nothing unmounts them at delete. runc performs the mounts
+		// there anyway, after making the whole tree rslave, so the host
+		// keeps them; gorunc leaves the host alone and only changes
+		// root. The rootfs then has no /proc of its own: the runtime's
+		// is kept open for the few /proc files init needs (procOpen),
+		// O_CLOEXEC so that it never reaches the container's process (a
+		// leaked host directory fd was CVE-2024-21626).
+		proc, err := os.OpenFile("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open /proc: %w", err)
+		}
+		cfg.procDir = proc
 		if err := unix.Chroot(cfg.Rootfs); err != nil {
 			return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
 		}
@@ -388,4 +401,25 @@ func createHooks(ch *channel, cfg *initConfig) error {
 		}
 	}
 	return runHooks("createContainer", h.CreateContainer, cfg.State)
+}
+
+// procOpen opens a file of init's /proc: the runtime's one kept open by
+// setupRootfs when there is no mount namespace, else the container's.
+func procOpen(cfg *initConfig, name string, flags int) (int, error) {
+	if cfg.procDir == nil {
+		return unix.Open("/proc/"+name, flags, 0)
+	}
+	// openat from a directory outside the new root is not limited by
+	// chroot(2), which only changes how absolute paths and ".." resolve.
+	return unix.Openat(int(cfg.procDir.Fd()), name, flags, 0)
+}
+
+func writeProc(cfg *initConfig, name, value string) error {
+	fd, err := procOpen(cfg, name, unix.O_WRONLY|unix.O_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	_, err = unix.Write(fd, []byte(value))
+	return err
 }

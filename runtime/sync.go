@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
@@ -85,6 +86,9 @@ type initConfig struct {
 	// Seccomp is linux.seccomp compiled by the parent, so a bad profile
 	// fails create before anything exists.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
+	// procDir is the runtime's /proc, kept open by init when the
+	// container has no mount namespace (setupRootfs): never sent.
+	procDir *os.File
 }
 
 type channel struct {

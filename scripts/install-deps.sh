@@ -11,6 +11,8 @@ if [ "${1:-test}" = test ]; then
 	# podman/conmon: the podman tier (tests/e2e/podman); script (bsdutils)
 	# gives it a pty for -t, unshare (util-linux) a private mount namespace.
 	want+=(podman conmon bsdutils util-linux)
+	# iproute2: tests/integration/nspath_test.go adds a link in a netns.
+	want+=(iproute2)
 fi
 missing=()
 for p in "${want[@]}"; do
