@@ -110,6 +110,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	undo.add(func() { m.Destroy() })
+	faultPoint("after-cgroup")
 	// Recorded before init exists, so `delete --force` after a crash
 	// knows which cgroup directories to remove.
 	c.rec.Cgroup = m.State()
@@ -126,6 +127,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	undo.add(func() { proc.Kill(); proc.Wait() })
+	faultPoint("before-pidfile")
 	if o.PidFile != "" {
 		// containerd considers create complete once the pid file
 		// exists, so it is written last.
@@ -260,6 +262,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		}
 	}()
 	child.Close()
+	faultPoint("after-spawn")
 	if cgroupFD < 0 {
 		// No CLONE_INTO_CGROUP: join before init reads its config, so
 		// it does no work outside the cgroup.
