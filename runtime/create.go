@@ -301,7 +301,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		_, err = ch.recv(msgReady)
 	}
 	if err != nil {
-		if errors.Is(err, errPeerGone) || errors.Is(err, syscall.EPIPE) {
+		if errors.Is(err, errPeerGone) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
 			return nil, initDied(proc, m)
 		}
 		return nil, err
