@@ -112,6 +112,19 @@ static int same_ns(int fd, const char *name)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+// become_root makes us uid/gid 0 of the user namespace just joined. Our
+// host uid is usually unmapped there, and files created with an unmapped
+// fsuid fail with EOVERFLOW; setns(2) gave us CAP_SETUID/CAP_SETGID in it.
+// Where 0 itself is unmapped (EINVAL) we stay as we are: the process's own
+// user is applied later, by init.
+static void become_root(void)
+{
+	if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+		nsenter_fail("setresgid", "0", errno);
+	if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+		nsenter_fail("setresuid", "0", errno);
+}
+
 __attribute__((constructor)) static void gorunc_nsenter(void)
 {
 	const char *env = getenv("_GORUNC_NSENTER");
@@ -140,7 +153,7 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 		if (*tok == '=') {
 			// Already opened (and its type checked) by the runtime.
 			fds[i] = (int)strtol(tok + 1, &end, 10);
-			if (end == tok + 1 || fds[i] < 0)
+			if (end == tok + 1 || fds[i] < 0 || (*end != ',' && *end != ':' && *end != '\0'))
 				nsenter_fail("parse _GORUNC_NSENTER", env, EINVAL);
 			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
 			snprintf(path, sizeof(path), "fd %d", fds[i]);
@@ -161,13 +174,8 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 		if (setns(fds[i], ns_order[i].flag) < 0)
 			nsenter_fail("setns", ns_order[i].name, errno);
 		close(fds[i]);
-		// A joined user namespace may not map our uid (host root):
-		// files we create would then fail with EOVERFLOW. Become its
-		// root where it has one; setns gave us CAP_SETUID in it. Where
-		// 0 is unmapped (EINVAL) the process's own user is applied later.
-		if (ns_order[i].flag == CLONE_NEWUSER && setresgid(0, 0, 0) == 0 &&
-		    setresuid(0, 0, 0) < 0 && errno != EINVAL)
-			nsenter_fail("setresuid", "0", errno);
+		if (ns_order[i].flag == CLONE_NEWUSER)
+			become_root();
 	}
 	if (unshare_list != NULL) {
 		int flags = 0;
