@@ -297,6 +297,9 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if err == nil {
 		err = c.parentHooks(ch)
 	}
+	if err == nil && notifies(c.filter) {
+		err = c.forwardListener(ch, parent)
+	}
 	if err == nil {
 		_, err = ch.recv(msgReady)
 	}
@@ -318,9 +321,6 @@ func compileSeccomp(spec *specs.Spec) (*seccomp.Program, error) {
 	prog, err := seccomp.Compile(spec.Linux.Seccomp, goruntime.GOARCH)
 	if err != nil {
 		return nil, err
-	}
-	if prog.Flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
-		return nil, errors.New("linux.seccomp: SCMP_ACT_NOTIFY (listenerPath) is not supported yet")
 	}
 	return prog, nil
 }

@@ -270,6 +270,9 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 	if err != nil {
 		return nil, err
 	}
+	if notifies(filter) {
+		return nil, errors.New("exec: the container's seccomp profile uses SCMP_ACT_NOTIFY, which exec does not support yet")
+	}
 	// P2 is the child of P1, which exits: as a subreaper we inherit P2
 	// and can wait for its exit code.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -414,8 +417,13 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err != nil {
 		return err
 	}
-	if err := startProcess(p, caps, cfg.Seccomp); err != nil {
+	listener, err := startProcess(p, caps, cfg.Seccomp)
+	if err != nil {
 		return err
+	}
+	if listener >= 0 {
+		// spawnExec refuses notifying profiles: nothing to hand it to.
+		unix.Close(listener)
 	}
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
@@ -426,7 +434,7 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	}
 	sock.Close()
 	if cfg.Seccomp != nil && p.NoNewPrivileges {
-		if err := loadSeccomp(cfg.Seccomp); err != nil {
+		if _, err := loadSeccomp(cfg.Seccomp); err != nil {
 			fatalf("%v", err)
 		}
 	}

@@ -114,8 +114,21 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	}
 	var argv0 string
 	if p != nil {
-		if err := startProcess(p, caps, cfg.Seccomp); err != nil {
+		listener, err := startProcess(p, caps, cfg.Seccomp)
+		if err != nil {
 			return err
+		}
+		if notifies(cfg.Seccomp) && p.NoNewPrivileges {
+			// The agent needs the listener before the container runs,
+			// so a notifying filter cannot wait for the last moment.
+			if listener, err = loadSeccomp(cfg.Seccomp); err != nil {
+				return err
+			}
+		}
+		if listener >= 0 {
+			if err := sendListener(ch, sock, listener); err != nil {
+				return err
+			}
 		}
 		path, err := lookPath(p.Args[0], p.Env)
 		if err != nil {
@@ -151,10 +164,10 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if p == nil {
 		fatalf("config.json has no process to start")
 	}
-	if cfg.Seccomp != nil && p.NoNewPrivileges {
+	if cfg.Seccomp != nil && p.NoNewPrivileges && !notifies(cfg.Seccomp) {
 		// As close to execve as possible, so the profile need not
 		// allow the runtime's own syscalls.
-		if err := loadSeccomp(cfg.Seccomp); err != nil {
+		if _, err := loadSeccomp(cfg.Seccomp); err != nil {
 			fatalf("%v", err)
 		}
 	}
@@ -173,18 +186,14 @@ func initConsole(cfg *initConfig, mount bool) error {
 }
 
 // loadSeccomp installs the filter compiled by the parent on this (locked)
-// thread; execve passes it to the container process.
-func loadSeccomp(p *seccomp.Program) error {
+// thread; execve passes it to the container process. It returns the
+// listener fd of a notifying filter, else -1.
+func loadSeccomp(p *seccomp.Program) (int, error) {
 	fd, err := seccomp.Load(p)
 	if err != nil {
-		return fmt.Errorf("linux.seccomp: %w", err)
+		return -1, fmt.Errorf("linux.seccomp: %w", err)
 	}
-	if fd >= 0 {
-		// validateCreate refuses NOTIFY without a supported listener,
-		// so a listener fd here has nowhere to go.
-		unix.Close(fd)
-	}
-	return nil
+	return fd, nil
 }
 
 func fatalf(format string, args ...any) {
@@ -327,19 +336,27 @@ func setupProcess(p *specs.Process, caps capability.Capabilities, cwdDone, filte
 // thread into process p: rlimits are done; seccomp without no_new_privs
 // goes before the user switch (it needs CAP_SYS_ADMIN), and the working
 // directory before that (getcwd may be filtered).
-func startProcess(p *specs.Process, caps capability.Capabilities, filter *seccomp.Program) error {
-	cwdDone, filtered := false, false
+//
+// It returns the listener fd of a notifying filter it loaded, else -1.
+func startProcess(p *specs.Process, caps capability.Capabilities, filter *seccomp.Program) (int, error) {
+	cwdDone, filtered, listener := false, false, -1
 	if filter != nil && !p.NoNewPrivileges {
 		var err error
 		if cwdDone, err = enterCwd(p.Cwd, true); err != nil {
-			return err
+			return -1, err
 		}
-		if err := loadSeccomp(filter); err != nil {
-			return err
+		if listener, err = loadSeccomp(filter); err != nil {
+			return -1, err
 		}
 		filtered = true
 	}
-	return setupProcess(p, caps, cwdDone, filtered)
+	if err := setupProcess(p, caps, cwdDone, filtered); err != nil {
+		if listener >= 0 {
+			unix.Close(listener)
+		}
+		return -1, err
+	}
+	return listener, nil
 }
 
 // setgroupsAllowed is false in a user namespace whose setgroups file says

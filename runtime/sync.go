@@ -33,6 +33,10 @@ import (
 //	                                            pivot_root, sysctl, masks
 //	                                            hostname, rlimits, keyring
 //	                                            caps, user, cwd, lookup
+//	           <------- seccomp --------------  (SCMP_ACT_NOTIFY only: the
+//	           -------- seccomp-ack ---------->   listener fd, then sent on
+//	           <------- fd (SCM_RIGHTS) ------    to listenerPath; see
+//	                                              seccomp_notify.go)
 //	           <------- ready ----------------
 //	write pid file (last), exit 0               open exec.fifo for writing:
 //	                                            blocks until `gorunc start`
@@ -46,11 +50,13 @@ import (
 type msgType string
 
 const (
-	msgConfig    msgType = "config"
-	msgHooks     msgType = "hooks"
-	msgHooksDone msgType = "hooks-done"
-	msgReady     msgType = "ready"
-	msgError     msgType = "error"
+	msgConfig     msgType = "config"
+	msgHooks      msgType = "hooks"
+	msgHooksDone  msgType = "hooks-done"
+	msgReady      msgType = "ready"
+	msgSeccomp    msgType = "seccomp"
+	msgSeccompAck msgType = "seccomp-ack"
+	msgError      msgType = "error"
 )
 
 type message struct {

@@ -42,15 +42,7 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 
 func seccompFeatures() *features.Seccomp {
 	yes := true
-	all, ops, arches := seccomp.Features()
-	// The compiler knows SCMP_ACT_NOTIFY, but create refuses it until
-	// listenerPath is implemented: do not advertise it.
-	var actions []string
-	for _, a := range all {
-		if a != "SCMP_ACT_NOTIFY" {
-			actions = append(actions, a)
-		}
-	}
+	actions, ops, arches := seccomp.Features()
 	return &features.Seccomp{
 		Enabled:        &yes,
 		Actions:        actions,
