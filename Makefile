@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOFILES := $(shell find . -name '*.go' -not -path './build/*') go.mod go.sum
 BUILD   := build
 
-.PHONY: all build demo test unit integration vm deps clean bench conformance e2e-podman stress stress-ci
+.PHONY: all build demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd stress stress-ci
 
 all: build
 
@@ -79,6 +79,13 @@ conformance: build
 # own cgroup; TAP on stdout (tests/e2e/podman/run.sh).
 e2e-podman: deps build
 	GORUNC=$(CURDIR)/bin/gorunc tests/e2e/podman/run.sh
+
+# containerd 1.6 (Debian) and its runc v2 shim drive bin/gorunc through ctr:
+# a private containerd in a private mount namespace, a locally built busybox
+# OCI image, relative cgroupsPath under the caller's own cgroup; TAP on
+# stdout (tests/e2e/containerd/run.sh). ~7 s here.
+e2e-containerd: deps build
+	GORUNC=$(CURDIR)/bin/gorunc timeout -k 10 600 tests/e2e/containerd/run.sh
 
 # Load (tests/stress): N create/start/exec/kill/delete lifecycles, 8 at a
 # time, terminal and not, with and without limits, then zero leaked

@@ -11,6 +11,9 @@ if [ "${1:-test}" = test ]; then
 	# podman/conmon: the podman tier (tests/e2e/podman); script (bsdutils)
 	# gives it a pty for -t, unshare (util-linux) a private mount namespace.
 	want+=(podman conmon bsdutils util-linux)
+	# containerd (with ctr and containerd-shim-runc-v2): the containerd tier
+	# (tests/e2e/containerd).
+	want+=(containerd)
 	# iproute2: tests/integration/nspath_test.go adds a link in a netns.
 	want+=(iproute2)
 fi
