@@ -241,8 +241,8 @@ expect "run -t: a pty as stdin/stdout" "/dev/pts/0 both-tty" "$(echo $out)"
 # --- env, cwd, user, read-only rootfs, bind mounts --------------------------
 out=$(crun fg-env --env FOO=bar --cwd /tmp -- sh -c 'echo $FOO; pwd' 2>&1)
 expect "run --env FOO=bar --cwd /tmp" "bar /tmp" "$(echo $out)"
-out=$(crun fg-user --image="$IMG_USER" -- sh -c 'id -u; id -g; whoami' 2>&1)
-expect "run as the image's user 1000:1000 (ctr 1.6 run has no --user)" "1000 1000 user" "$(echo $out)"
+out=$(crun fg-user --image="$IMG_USER" -- sh -c 'id -u; id -g; whoami' 2>&1); rc=$?
+expect "run as the image's user 1000:1000 (ctr 1.6 run has no --user)" "1000 1000 user rc=0" "$(echo $out) rc=$rc"
 out=$(crun fg-ro --read-only -- sh -c 'touch /x 2>/dev/null && echo root-writable; touch /run/x && echo run-writable' 2>&1)
 expect "run --read-only: rootfs read-only, /run tmpfs writable" "run-writable" "$(echo $out)"
 echo from-host >"$W/bind/file"
@@ -287,6 +287,7 @@ expect "exec after resume" "after-resume" "$out"
 out=$(c task metrics --format json d1 2>&1); rc=$?
 if [ $rc = 0 ] && echo "$out" | grep -q '"memory"' && echo "$out" | grep -q '"pids"'; then
 	ok "task metrics: memory and pids stats"
+	echo "# metrics: $(echo "$out" | tr -d ' \n' | grep -oE '"(pids|cpu|memory)":\{[^{}]{0,80}' | head -3 | tr '\n' ' ')"
 else
 	notok "task metrics: memory and pids stats" "rc=$rc" "$(echo "$out" | head -c 600)"
 fi
