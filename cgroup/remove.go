@@ -64,10 +64,22 @@ func rmdirRetry(o ops, dir string) error {
 }
 
 // removeCreated removes, children first, the directories a manager made.
-func removeCreated(o ops, created []string) error {
+// The container's own cgroups (leaves) go with everything below them (they
+// are the container's alone); an ancestor it made is removed only if it is
+// empty by then: another container may have been created under the same
+// new parent, and its cgroup must neither be removed nor fail this delete.
+func removeCreated(o ops, created []string, leaves map[string]bool) error {
 	for i := len(created) - 1; i >= 0; i-- {
-		if err := removeCgroup(o, created[i]); err != nil {
-			return err
+		dir := created[i]
+		if leaves[dir] {
+			if err := removeCgroup(o, dir); err != nil {
+				return err
+			}
+			continue
+		}
+		err := o.doRmdir(dir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.ENOTEMPTY) {
+			return fmt.Errorf("rmdir %s: %w", dir, err)
 		}
 	}
 	return nil

@@ -112,7 +112,11 @@ func (m *v1Manager) Pids() ([]int, error) {
 }
 
 func (m *v1Manager) Destroy() error {
-	if err := removeCreated(m.ops, m.created); err != nil {
+	leaves := map[string]bool{}
+	for _, p := range m.paths {
+		leaves[p] = true
+	}
+	if err := removeCreated(m.ops, m.created, leaves); err != nil {
 		return fmt.Errorf("destroy cgroup: %w", err)
 	}
 	m.created = nil

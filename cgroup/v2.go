@@ -106,7 +106,7 @@ func (m *v2Manager) explainWrite(err error) error {
 func (m *v2Manager) Pids() ([]int, error) { return readPidsRecursive(m.dir) }
 
 func (m *v2Manager) Destroy() error {
-	if err := removeCreated(m.ops, m.created); err != nil {
+	if err := removeCreated(m.ops, m.created, map[string]bool{m.dir: true}); err != nil {
 		return fmt.Errorf("destroy cgroup: %w", err)
 	}
 	m.created = nil
