@@ -238,6 +238,12 @@ expect "run: stdin piped (read + cat)" "piped-through rc=0" "$out rc=$rc"
 out=$(in_tty "ctr --address $SOCK -n $NS run ${RUNOPTS[*]} --runc-binary $RUNC_BIN --cgroup $CGREL/fg-tty --rm -t $IMG fg-tty sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty'")
 expect "run -t: a pty as stdin/stdout" "/dev/pts/0 both-tty" "$(echo $out)"
 
+# gorunc's error reaches ctr through the last error line of the shim's log.json
+out=$(crun fg-noexec -- /no/such/binary 2>&1); rc=$?
+if [ $rc != 0 ] && echo "$out" | grep -q 'no such file or directory'; then ok "run of a missing binary: ctr shows the runtime's error (rc=$rc)"; echo "# ctr: $(echo "$out" | tail -n 1 | cut -c1-300)"
+else notok "run of a missing binary: ctr shows the runtime's error" "rc=$rc" "$out"; fi
+c container rm fg-noexec >/dev/null 2>&1
+
 # --- env, cwd, user, read-only rootfs, bind mounts --------------------------
 out=$(crun fg-env --env FOO=bar --cwd /tmp -- sh -c 'echo $FOO; pwd' 2>&1)
 expect "run --env FOO=bar --cwd /tmp" "bar /tmp" "$(echo $out)"
@@ -267,6 +273,9 @@ out=$(in_tty "ctr --address $SOCK -n $NS task exec --fifo-dir $W/fifo -t --exec-
 expect "exec -t: a pty" "/dev/pts/0 is-tty" "$(echo $out)"
 out=$(xc --exec-id e5 --user 1000:1000 --cwd /tmp d1 sh -c 'id -u; id -g; pwd' 2>&1)
 expect "exec --user 1000:1000 --cwd /tmp" "1000 1000 /tmp" "$(echo $out)"
+out=$(xc --exec-id e8 d1 /no/such/binary 2>&1); rc=$?
+if [ $rc != 0 ] && echo "$out" | grep -q 'no such file or directory'; then ok "exec of a missing binary: ctr shows the runtime's error (rc=$rc)"; echo "# ctr: $(echo "$out" | tail -n 1 | cut -c1-300)"
+else notok "exec of a missing binary: ctr shows the runtime's error" "rc=$rc" "$out"; fi
 pid=$(pid_of d1)
 out=$(c task ps d1 2>&1)
 if echo "$out" | awk 'NR > 1 {print $1}' | grep -qx "$pid"; then ok "task ps lists the init pid $pid"; else notok "task ps lists the init pid $pid" "$out"; fi
