@@ -54,6 +54,12 @@ type State struct {
 	// Created lists the directories this manager made, parents before
 	// children, so Destroy removes them in reverse.
 	Created []string `json:"created,omitempty"`
+	// Planned lists, before Apply, the directories Apply is going to
+	// create (those missing then). The runtime records it before any
+	// mkdir, so a crash between the mkdir and the next state write leaks
+	// nothing: Load treats them as created, and the ones never made are
+	// simply absent at Destroy.
+	Planned []string `json:"planned,omitempty"`
 	// Root is the v2 hierarchy's mount point, kept so that a reloaded
 	// manager can still enable controllers in the ancestors (v2 only).
 	Root string `json:"root,omitempty"`

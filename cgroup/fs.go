@@ -35,6 +35,28 @@ func (o ops) doRmdir(dir string) error {
 	return unix.Rmdir(dir)
 }
 
+// missing lists dir and those of its parents below stop that do not exist
+// yet, parents first: what mkdirAll(stop, dir) would make now.
+func missing(stop, dir string) []string {
+	rel, err := filepath.Rel(stop, dir)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil
+	}
+	var out []string
+	cur := stop
+	for _, part := range strings.Split(rel, "/") {
+		cur = filepath.Join(cur, part)
+		if len(out) > 0 {
+			out = append(out, cur)
+			continue
+		}
+		if _, err := os.Stat(cur); errors.Is(err, os.ErrNotExist) {
+			out = append(out, cur)
+		}
+	}
+	return out
+}
+
 // mkdirAll creates dir and its missing parents below stop (which must
 // exist), returning the directories it made, parents first.
 func (o ops) mkdirAll(stop, dir string) ([]string, error) {

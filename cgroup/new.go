@@ -85,7 +85,7 @@ func load(st State, o ops) (Manager, error) {
 		if !ok || st.Root == "" {
 			return nil, fmt.Errorf("load cgroup state: version 2 state needs paths[\"\"] and root")
 		}
-		m := &v2Manager{root: st.Root, dir: dir, created: append([]string(nil), st.Created...), ops: o}
+		m := &v2Manager{root: st.Root, dir: dir, created: createdOrPlanned(st), applied: true, ops: o}
 		return m, nil
 	case 1:
 		if len(st.Paths) == 0 {
@@ -100,8 +100,26 @@ func load(st State, o ops) (Manager, error) {
 			mounts[ctrl] = v1Mount{Mountpoint: dir, Root: "/"}
 		}
 		m := newV1(mounts, paths, o)
-		m.created = append([]string(nil), st.Created...)
+		m.created = createdOrPlanned(st)
+		m.applied = true
 		return m, nil
 	}
 	return nil, fmt.Errorf("load cgroup state: version %d: want 1 or 2", st.Version)
+}
+
+// createdOrPlanned is what a reloaded manager may remove: what it made,
+// and what it had planned to make when the state was last written (a
+// crash may have come between the mkdir and the write).
+func createdOrPlanned(st State) []string {
+	out := append([]string(nil), st.Created...)
+	seen := map[string]bool{}
+	for _, d := range out {
+		seen[d] = true
+	}
+	for _, d := range st.Planned {
+		if !seen[d] {
+			out = append(out, d)
+		}
+	}
+	return out
 }

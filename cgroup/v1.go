@@ -15,6 +15,8 @@ type v1Manager struct {
 	mounts  map[string]v1Mount // controller -> hierarchy mount
 	paths   map[string]string  // controller -> the container's directory
 	created []string
+	// applied: Apply ran, so State reports Created, not Planned.
+	applied bool
 	ops     ops
 }
 
@@ -34,6 +36,7 @@ func (m *v1Manager) controllers() []string {
 // Apply creates the directory in every mounted controller hierarchy
 // (mkdir -p, recording only what it made) and moves pid into each.
 func (m *v1Manager) Apply(pid int) error {
+	m.applied = true
 	seen := map[string]bool{}
 	for _, ctrl := range m.controllers() {
 		dir := m.paths[ctrl]
@@ -131,5 +134,17 @@ func (m *v1Manager) State() State {
 	for c, d := range m.paths {
 		paths[c] = d
 	}
-	return State{Version: 1, Paths: paths, Created: append([]string(nil), m.created...)}
+	st := State{Version: 1, Paths: paths, Created: append([]string(nil), m.created...)}
+	if !m.applied {
+		seen := map[string]bool{}
+		for _, ctrl := range m.controllers() {
+			for _, d := range missing(m.mounts[ctrl].Mountpoint, m.paths[ctrl]) {
+				if !seen[d] {
+					seen[d] = true
+					st.Planned = append(st.Planned, d)
+				}
+			}
+		}
+	}
+	return st
 }

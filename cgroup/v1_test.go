@@ -238,3 +238,47 @@ func TestV1BlkioWeightWithoutScheduler(t *testing.T) {
 		t.Fatalf("err = %v\nwant %s", err, want)
 	}
 }
+
+// TestV1PlannedBeforeApply: before Apply, State lists what Apply will make
+// (and not the pre-made part), so a runtime that records it and then
+// crashes after the mkdir can still remove exactly those directories.
+func TestV1PlannedBeforeApply(t *testing.T) {
+	root, layout, o := fakeV1(t, "memory", "cpu")
+	if err := o.mkdir(filepath.Join(root, "memory/premade")); err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := newManager(Config{Path: "/premade/c"}, layout, nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := mgr.State()
+	want := []string{
+		filepath.Join(root, "cpu/premade"), filepath.Join(root, "cpu/premade/c"),
+		filepath.Join(root, "memory/premade/c"),
+	}
+	if !reflect.DeepEqual(planned.Planned, want) || len(planned.Created) != 0 {
+		t.Fatalf("before Apply: Planned %v Created %v\nwant Planned %v", planned.Planned, planned.Created, want)
+	}
+	if err := mgr.Apply(0); err != nil {
+		t.Fatal(err)
+	}
+	if st := mgr.State(); len(st.Planned) != 0 {
+		t.Errorf("after Apply, Planned %v", st.Planned)
+	}
+	// The crash: only the planned state reached the disk.
+	m2, err := load(planned, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m2.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range want {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("%s survived Destroy of a reloaded planned state", d)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "memory/premade")); err != nil {
+		t.Errorf("the pre-made cgroup was removed: %v", err)
+	}
+}

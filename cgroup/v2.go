@@ -17,6 +17,8 @@ type v2Manager struct {
 	root    string // the cgroup2 mount point
 	dir     string // the container's cgroup, under root
 	created []string
+	// applied: Apply ran, so State reports Created, not Planned.
+	applied bool
 	ops     ops
 }
 
@@ -29,6 +31,7 @@ func newV2(root, cgPath string, o ops) *v2Manager {
 // recorded, so that Destroy leaves a pre-made cgroup alone) and moves pid
 // into it.
 func (m *v2Manager) Apply(pid int) error {
+	m.applied = true
 	made, err := m.ops.mkdirAll(m.root, m.dir)
 	m.created = append(m.created, made...)
 	if err != nil {
@@ -116,10 +119,14 @@ func (m *v2Manager) Destroy() error {
 func (m *v2Manager) Path(string) string { return m.dir }
 
 func (m *v2Manager) State() State {
-	return State{
+	st := State{
 		Version: 2,
 		Paths:   map[string]string{"": m.dir},
 		Created: append([]string(nil), m.created...),
 		Root:    m.root,
 	}
+	if !m.applied {
+		st.Planned = missing(m.root, m.dir)
+	}
+	return st
 }

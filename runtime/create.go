@@ -105,18 +105,19 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// Recorded before the first mkdir (State lists the directories Apply
+	// will make as Planned), so `delete --force` after a crash at any
+	// later point knows which cgroup directories are gorunc's to remove.
+	c.rec.Cgroup = m.State()
+	if err := s.write(c.rec); err != nil {
+		return nil, nil, err
+	}
 	if err := m.Apply(0); err != nil {
 		m.Destroy()
 		return nil, nil, err
 	}
 	undo.add(func() { m.Destroy() })
 	faultPoint("after-cgroup")
-	// Recorded before init exists, so `delete --force` after a crash
-	// knows which cgroup directories to remove.
-	c.rec.Cgroup = m.State()
-	if err := s.write(c.rec); err != nil {
-		return nil, nil, err
-	}
 	if spec.Linux.Resources != nil {
 		if err := m.Set(cgroupResources(spec)); err != nil {
 			return nil, nil, err
