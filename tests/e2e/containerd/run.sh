@@ -376,8 +376,16 @@ st_dirs=$(find "$W/runc-root" -mindepth 2 -maxdepth 2 2>/dev/null | tr '\n' ' ')
 sleep 0.5
 shims=$(our_shims | tr '\n' ' ')
 [ -n "$shims" ] && left+="shims: $shims "
+# gorunc processes of ours: their argv names $W (shim calls) or they sit in our
+# cgroups (container processes); other users of the same binary are not ours.
 for p in /proc/[0-9]*; do
-	[ "$(readlink "$p/exe" 2>/dev/null)" = "$GORUNC" ] && left+="gorunc pid ${p#/proc/} "
+	[ "$(readlink "$p/exe" 2>/dev/null)" = "$GORUNC" ] || continue
+	args=$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)
+	if [[ $args == *"$W"* ]] || grep -qF "/$CGREL/" "$p/cgroup" 2>/dev/null; then
+		left+="gorunc pid ${p#/proc/} ($args) "
+	else
+		echo "# not ours: gorunc pid ${p#/proc/} ($args)"
+	fi
 done
 for d in $(cg_dirs); do
 	[ -d "$d" ] && sub=$(find "$d" -mindepth 1 -type d | tr '\n' ' ') && [ -n "$sub" ] && left+="cgroups: $sub "
