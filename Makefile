@@ -41,7 +41,7 @@ deps:
 
 # Every tier: unit (fake cgroupfs, parsers), host integration (root, v1
 # hybrid cgroups here), the cgroup v2 VM, and the OCI runtime-tools suite.
-test: deps build $(BUILD)/rootfs/bin/busybox unit integration stress-ci vm conformance e2e-podman
+test: deps build $(BUILD)/rootfs/bin/busybox unit integration stress-ci vm conformance e2e-podman e2e-containerd
 
 unit:
 	$(GO) vet ./...
