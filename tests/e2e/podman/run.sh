@@ -131,6 +131,11 @@ cd "$T" || exit 1
 [ -d /var/lib/containers ] || { mkdir /var/lib/containers && made_varlib=1; }
 mount -t tmpfs -o mode=0700 gorunc-e2e-podman /var/lib/containers || exit 1
 mounted_varlib=1
+# The private /tmp below hides whatever lives under the host's /tmp, the
+# checkout included when it was cloned there (CI may): take copies of what
+# the tier needs from it first.
+cp "$GORUNC" "$T/gorunc.bin" && GORUNC=$T/gorunc.bin || exit 1
+cp "$repo/scripts/mkbundle.sh" "$T/mkbundle.sh" || exit 1
 # conmon makes its console sockets in /tmp (it ignores TMPDIR) and leaves
 # them there when the runtime's create fails: a private /tmp keeps them in
 # this namespace.
@@ -245,7 +250,7 @@ echo "# podman: $(podman --version), conmon: $(conmon --version | head -1)"
 echo "# work dir: $T, cgroup parent: $CGPARENT"
 
 # --- image ------------------------------------------------------------------
-"$repo/scripts/mkbundle.sh" "$T/rootfs"
+"$T/mkbundle.sh" "$T/rootfs"
 echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$T/rootfs/etc/passwd"
 if ! out=$(tar -C "$T/rootfs" -c . | P import -q - "$IMG" 2>&1); then
 	echo "Bail out! podman import: $out"
