@@ -154,10 +154,8 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 		// As runc: a foreground run proxies the terminal itself.
 		return fmt.Errorf("--console-socket %s: only for a detached container (create or run -d)", o.ConsoleSocket)
 	}
-	for fd := 3; fd < 3+o.PreserveFDs; fd++ {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			return fmt.Errorf("--preserve-fds %d: fd %d is not open", o.PreserveFDs, fd)
-		}
+	if err := checkPreserved(o.PreserveFDs); err != nil {
+		return err
 	}
 	if err := rootfs.Validate(rootfsConfig(spec, RootfsPath(spec, bundle), o.NoPivot)); err != nil {
 		return err
@@ -193,18 +191,14 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		return nil, fmt.Errorf("open exec fifo: %w", err)
 	}
 	defer fifo.Close()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	parent, child, err := syncPair()
 	if err != nil {
-		return nil, fmt.Errorf("create sync socket: %w", err)
+		return nil, err
 	}
-	parent, child := os.NewFile(uintptr(fds[0]), "sync-parent"), os.NewFile(uintptr(fds[1]), "sync-child")
 	defer parent.Close()
 	defer child.Close()
 
-	var extra []*os.File
-	for fd := 3; fd < 3+o.PreserveFDs; fd++ {
-		extra = append(extra, os.NewFile(uintptr(fd), "preserved"))
-	}
+	extra := preserved(o.PreserveFDs)
 	syncFD := 3 + len(extra)
 	extra = append(extra, child, fifo)
 	consoleFD := 0

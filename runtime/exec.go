@@ -57,10 +57,8 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if !nsexec.NsenterAvailable {
 		return 1, errors.New("exec: this gorunc was built without cgo, so it cannot join the container's namespaces (build it with `make build`)")
 	}
-	for fd := 3; fd < 3+o.PreserveFDs; fd++ {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			return 1, fmt.Errorf("exec: --preserve-fds %d: fd %d is not open", o.PreserveFDs, fd)
-		}
+	if err := checkPreserved(o.PreserveFDs); err != nil {
+		return 1, fmt.Errorf("exec: %w", err)
 	}
 	c, err := s.open(o.ID)
 	if err != nil {
@@ -278,11 +276,10 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return nil, fmt.Errorf("exec: become subreaper: %w", err)
 	}
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	parent, child, err := syncPair()
 	if err != nil {
-		return nil, fmt.Errorf("exec: create sync socket: %w", err)
+		return nil, fmt.Errorf("exec: %w", err)
 	}
-	parent, child := os.NewFile(uintptr(fds[0]), "sync-parent"), os.NewFile(uintptr(fds[1]), "sync-child")
 	defer parent.Close()
 	defer child.Close()
 	report, reportW, err := os.Pipe()
@@ -292,10 +289,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 	defer report.Close()
 	defer reportW.Close()
 
-	var extra []*os.File
-	for fd := 3; fd < 3+preserveFDs; fd++ {
-		extra = append(extra, os.NewFile(uintptr(fd), "preserved"))
-	}
+	extra := preserved(preserveFDs)
 	syncFD := 3 + len(extra)
 	extra = append(extra, child, reportW)
 	consoleFD := 0
