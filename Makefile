@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOFILES := $(shell find . -name '*.go' -not -path './build/*') go.mod go.sum
 BUILD   := build
 
-.PHONY: all build demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd stress stress-ci
+.PHONY: all build demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd stress stress-ci bench-vm
 
 all: build
 
@@ -67,6 +67,18 @@ bench: build $(BUILD)/rootfs/bin/busybox
 	$(GO) run ./tests/bench -n $(N) -gorunc bin/gorunc -rootfs $(BUILD)/rootfs -out bench-results
 	@echo "seccomp: compile time of Docker's default profile (amd64, x86, x32):"
 	@$(GO) test -run '^$$' -bench CompileDockerDefault -benchtime 300x ./seccomp | grep ^Benchmark
+
+# The same harness in the cgroup v2 VM (tests/vm): static build, gorunc,
+# runc and crun (run.sh copies their libraries), the rootfs; N=10 rounds, no
+# RSS rows (no GNU time there), no PNG. QEMU TCG distorts absolute times:
+# read the ratios. The table is printed on the console.
+bench-vm: N ?= 10
+bench-vm: build $(BUILD)/rootfs/bin/busybox
+	tests/bench/deps.sh
+	CGO_ENABLED=0 $(GO) build -o $(BUILD)/bench ./tests/bench
+	tests/vm/run.sh --timeout 900 --add $(BUILD)/bench:/usr/bin/bench --add bin/gorunc:/usr/bin/gorunc \
+	  --add /usr/sbin/runc:/usr/sbin/runc --add /usr/bin/crun:/usr/bin/crun --add $(BUILD)/rootfs:/bench/rootfs \
+	  --add tests/vm/payloads/bench.sh:/payloads/bench.sh -- /payloads/bench.sh $(N) $(VERSION) $(BENCH_VM_FLAGS)
 
 # OCI runtime-tools v0.9.0 validation suite, gorunc and runc side by side;
 # fails when a test in tests/conformance/expected-pass.txt regresses

@@ -30,6 +30,8 @@ type options struct {
 	inner                               bool
 	outerNS                             string
 	describe                            string // git describe of the tree, taken once at start
+	commit                              string // -commit: names the tree when git is absent (the VM)
+	noRSS, noPlot, noFloor              bool
 }
 
 func main() {
@@ -43,6 +45,10 @@ func main() {
 	flag.StringVar(&o.rootfs, "rootfs", "build/rootfs", "busybox rootfs")
 	flag.StringVar(&o.out, "out", "bench-results", "output directory (CSV, PNG, table)")
 	flag.StringVar(&o.repo, "repo", ".", "gorunc source tree, for git describe")
+	flag.StringVar(&o.commit, "commit", "", "gorunc commit to print instead of running git describe (make bench-vm: the VM has no git)")
+	flag.BoolVar(&o.noRSS, "no-rss", false, "skip the CLI peak RSS rows (they need GNU time; skipped anyway when it is missing)")
+	flag.BoolVar(&o.noPlot, "no-plot", false, "do not draw the PNG (needs gnuplot)")
+	flag.BoolVar(&o.noFloor, "no-floor", false, "skip the unshare+chroot floor")
 	flag.BoolVar(&o.inner, "inner", false, "internal: already inside the private mount namespace")
 	flag.StringVar(&o.outerNS, "outer-mntns", "", "internal: the mount namespace the bench was started in")
 	flag.Parse()
@@ -83,7 +89,9 @@ func reexec(o options) int {
 	args := []string{"-m", "--propagation", "private", self, "-inner", "-outer-mntns", outerNS,
 		"-n", fmt.Sprint(o.n), "-warmup", fmt.Sprint(o.warmup),
 		"-conc", fmt.Sprint(o.concN), "-par", fmt.Sprint(o.concPar), "-conc-reps", fmt.Sprint(o.concReps),
-		"-gorunc", o.gorunc, "-rootfs", o.rootfs, "-out", o.out, "-repo", o.repo}
+		"-gorunc", o.gorunc, "-rootfs", o.rootfs, "-out", o.out, "-repo", o.repo,
+		"-commit", o.commit, fmt.Sprintf("-no-rss=%v", o.noRSS), fmt.Sprintf("-no-plot=%v", o.noPlot),
+		fmt.Sprintf("-no-floor=%v", o.noFloor)}
 	cmd := exec.Command("unshare", args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
@@ -106,6 +114,10 @@ func privateMountNS(outerNS string) (string, error) {
 	}
 	var st syscall.Statfs_t
 	const cgroup2Magic = 0x63677270
+	// Pure cgroup v2 (the VM of `make bench-vm`): nothing to hide.
+	if err := syscall.Statfs("/sys/fs/cgroup", &st); err == nil && st.Type == cgroup2Magic {
+		return "cgroup v2 host (unified at /sys/fs/cgroup): all runtimes run in one private mount namespace, cgroup mounts unchanged", nil
+	}
 	if err := syscall.Statfs("/sys/fs/cgroup/unified", &st); err == nil && st.Type == cgroup2Magic {
 		if err := syscall.Unmount("/sys/fs/cgroup/unified", syscall.MNT_DETACH); err != nil {
 			return "", fmt.Errorf("umount /sys/fs/cgroup/unified (private namespace): %w", err)
@@ -120,7 +132,10 @@ func innerMain(o options) error {
 	if err != nil {
 		return err
 	}
-	o.describe = gitDescribe(o.repo)
+	o.describe = o.commit
+	if o.describe == "" {
+		o.describe = gitDescribe(o.repo)
+	}
 	fmt.Printf("gorunc bench: gorunc %s, N=%d (after %d warm-up), alternating runtimes run by run\n", o.describe, o.n, o.warmup)
 	fmt.Println("note:", note)
 
@@ -251,7 +266,11 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 			m.add("binary size (KiB)", r.name, float64(st.Size())/1024)
 		}
 	}
-	floor := []string{"unshare", "--pid", "--fork", "--net", "--ipc", "--uts", "--mount", "chroot", b.rootfs, "/bin/true"}
+	// Short options: util-linux's unshare and busybox's (the VM) both take them.
+	floor := []string{"unshare", "-p", "-f", "-n", "-i", "-u", "-m", "chroot", b.rootfs, "/bin/true"}
+	if o.noFloor {
+		floor = nil
+	}
 
 	total := o.warmup + o.n
 	fmt.Printf("scenarios 1-4: %d rounds x (%d runtimes + floor) x (run, create/start/delete)\n", total, len(rts))
@@ -260,12 +279,14 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 			return errInterrupted
 		}
 		rec := i >= o.warmup
-		res, err := b.exec(floor...)
-		if err != nil {
-			return fmt.Errorf("floor: %w", err)
-		}
-		if rec {
-			m.add("run /bin/true (ms)", "floor", ms(res.wall))
+		if floor != nil {
+			res, err := b.exec(floor...)
+			if err != nil {
+				return fmt.Errorf("floor: %w", err)
+			}
+			if rec {
+				m.add("run /bin/true (ms)", "floor", ms(res.wall))
+			}
 		}
 		for _, r := range m.live(rts) {
 			id := fmt.Sprintf("%s-%s-r%d", tag, r.name, i)
@@ -318,6 +339,10 @@ func measure(o options, b *bench, rts []*runtimeUnderTest, tag string, m *measur
 // under GNU time, in separate untimed rounds (the wrapper would add its own
 // exec to the timings).
 func measureRSS(o options, b *bench, rts []*runtimeUnderTest, tag string, bundles map[string]string, m *measurements) error {
+	if o.noRSS {
+		fmt.Println("skip CLI peak RSS: -no-rss")
+		return nil
+	}
 	if _, err := os.Stat(timeBin); err != nil {
 		fmt.Printf("skip CLI peak RSS: %s missing (tests/bench/deps.sh installs it)\n", timeBin)
 		return nil

@@ -168,7 +168,11 @@ func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 	target("run /bin/true median <= 1.0x crun", "run /bin/true (ms)", "crun", 1.0)
 	target("run CLI peak RSS <= 0.5x runc", "run CLI peak RSS (KiB)", "runc", 0.5)
 	target("init VmHWM <= 0.5x runc init", "init VmHWM before start (KiB)", "runc", 0.5)
-	tb.WriteString("notes: floor = unshare --pid --fork --net --ipc --uts --mount + chroot ROOTFS /bin/true.\n" +
+	floorNote := "notes: floor = unshare --pid --fork --net --ipc --uts --mount + chroot ROOTFS /bin/true (busybox's applets in the VM).\n"
+	if o.noFloor {
+		floorNote = "notes: no floor (-no-floor).\n"
+	}
+	tb.WriteString(floorNote +
 		"  crun has no re-exec'd init: its \"init\" row is crun's forked child blocked on the exec fifo.\n" +
 		"  crun gets an absolute cgroupsPath equal to the others' relative one (crun 1.8 reads a relative path from the hierarchy root).\n" +
 		"  CLI peak RSS: GNU time's %M (wait4 ru_maxrss: the CLI and the children it reaped, so `run` includes init);\n" +
@@ -191,7 +195,9 @@ func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 		return err
 	}
 	fmt.Printf("wrote %s.txt, %s.csv, %s-samples.csv\n", base, base, base)
-	if err := plot(base, m); err != nil {
+	if o.noPlot {
+		fmt.Println("no PNG: -no-plot")
+	} else if err := plot(base, m); err != nil {
 		fmt.Printf("no PNG: %v\n", err)
 	} else {
 		fmt.Printf("wrote %s.png\n", base)

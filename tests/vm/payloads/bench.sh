@@ -1,0 +1,12 @@
+#!/bin/sh
+# `make bench-vm`: the bench harness (tests/bench, built static) inside the
+# cgroup v2 VM, gorunc vs runc vs crun. Usage: bench.sh N COMMIT [harness flags].
+# No GNU time (no RSS rows), no gnuplot, no git in the VM; the floor uses
+# busybox's unshare and chroot. TCG distorts absolute times: read the ratios.
+n=${1:-10}
+commit=${2:-unknown}
+shift 2 2>/dev/null || shift $#
+cd /tmp
+echo "# bench in the cgroup v2 VM (QEMU TCG: absolute times are distorted, read the ratios)"
+/usr/bin/bench -n "$n" -commit "$commit" -no-rss -no-plot \
+	-gorunc /usr/bin/gorunc -rootfs /bench/rootfs -out /tmp/bench-results "$@"
