@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what gorunc's demo and tests need, from Debian's packages, on a
 # fresh machine. Idempotent: packages already present are not touched.
-# Usage: scripts/install-deps.sh [demo|test]
+# Usage: scripts/install-deps.sh [demo|test|bench]
 set -euo pipefail
 want=(busybox-static)
 if [ "${1:-test}" = test ]; then
@@ -16,6 +16,12 @@ if [ "${1:-test}" = test ]; then
 	want+=(containerd)
 	# iproute2: tests/integration/nspath_test.go adds a link in a netns.
 	want+=(iproute2)
+fi
+if [ "${1:-test}" = bench ]; then
+	# make bench: the runtimes compared against, gnuplot for the PNG,
+	# util-linux (unshare: private mount namespace and the floor), GNU time
+	# for the CLI peak RSS, strace for docs/performance.md, git describe.
+	want+=(runc crun gnuplot-nox strace time util-linux coreutils procps git)
 fi
 missing=()
 for p in "${want[@]}"; do
