@@ -9,13 +9,11 @@ import (
 )
 
 // Finalize runs after PivotRoot: masked paths, read-only paths, then a
-// read-only / for root.readonly. Paths are plain paths now: / is the
-// container's, so no lookup can leave it.
+// read-only / for root.readonly. / is the container's now, so no lookup
+// can leave it; masks still go from handle to handle (fdmount.go).
 func Finalize(cfg *Config) error {
-	for _, p := range cfg.MaskedPaths {
-		if err := maskPath(p); err != nil {
-			return err
-		}
+	if err := maskPaths(cfg.MaskedPaths); err != nil {
+		return err
 	}
 	for _, p := range cfg.ReadonlyPaths {
 		if err := readonlyPath(p); err != nil {
@@ -30,24 +28,51 @@ func Finalize(cfg *Config) error {
 	return nil
 }
 
-// maskPath hides a file behind /dev/null or a directory behind an empty
-// read-only tmpfs (runtime-spec config-linux.md#masked-paths). A missing
-// path has nothing to hide.
-func maskPath(p string) error {
-	fi, err := os.Stat(p)
+// maskPaths hides each file behind /dev/null and each directory behind an
+// empty read-only tmpfs (runtime-spec config-linux.md#masked-paths). A
+// missing path has nothing to hide. The /dev/null used is checked to be
+// the null device first, and each path is opened once, without following
+// a last symlink, and mounted on through that handle (CVE-2025-31133);
+// errors in runc's words.
+func maskPaths(paths []string) error {
+	if len(paths) == 0 {
+		return nil
+	}
+	devNull, err := openDevNull()
+	if err != nil {
+		return fmt.Errorf("can't mask paths: %w", err)
+	}
+	defer devNull.Close()
+	for _, p := range paths {
+		if err := maskPath(p, devNull); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func maskPath(p string, devNull *os.File) error {
+	dst, err := os.OpenFile(p, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("masked path %s: %w", p, err)
+		return fmt.Errorf("can't mask path %q: %w", p, err)
 	}
-	if fi.IsDir() {
-		err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
-	} else {
-		err = unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
+	defer dst.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(dst.Fd()), &st); err != nil {
+		return fmt.Errorf("can't mask path %q: %w", p, err)
 	}
-	if err != nil {
-		return fmt.Errorf("mask %s: %w", p, err)
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		err = mountTmpfsFd(dst, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC)
+		if err != nil {
+			return fmt.Errorf("can't mask dir %q: %w", p, err)
+		}
+		return nil
+	}
+	if err := BindFd(devNull, dst); err != nil {
+		return fmt.Errorf("can't mask path %q: %w", p, err)
 	}
 	return nil
 }

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/mountinfo"
-
 	"golang.org/x/sys/unix"
 )
 
@@ -32,6 +32,40 @@ func PivotRoot(cfg *Config) error {
 	if p, ok := propagationOptions[cfg.Propagation]; ok {
 		if err := unix.Mount("", "/", "", p, ""); err != nil {
 			return fmt.Errorf("set propagation %s of /: %w", cfg.Propagation, err)
+		}
+	}
+	if needsDevSetup(cfg.Mounts) {
+		if err := reopenDevNull(); err != nil {
+			return fmt.Errorf("can't reopen /dev/null: %w", err)
+		}
+	}
+	return nil
+}
+
+// reopenDevNull points the stdio fds that are a /dev/null at the
+// container's own, as runc does, after checking that it is one: a /dev set
+// up in the rootfs keeps the image's dev/null if there is one.
+func reopenDevNull() error {
+	f, err := openDevNull()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	null, err := pathrs.Reopen(f, unix.O_RDWR)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	for fd := 0; fd < 3; fd++ {
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return fmt.Errorf("fstat fd %d: %w", fd, err)
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != unix.Mkdev(1, 3) {
+			continue
+		}
+		if err := unix.Dup3(int(null.Fd()), fd, 0); err != nil {
+			return fmt.Errorf("dup /dev/null onto fd %d: %w", fd, err)
 		}
 	}
 	return nil

@@ -3,11 +3,13 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/syndtr/gocapability/capability"
 	"golang.org/x/sys/unix"
@@ -246,11 +248,8 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 		return err
 	}
 	// sysctl before Finalize: readonlyPaths usually holds /proc/sys.
-	for key, value := range spec.Linux.Sysctl {
-		path := filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/"))
-		if err := os.WriteFile(path, []byte(value), 0); err != nil {
-			return fmt.Errorf("linux.sysctl %s=%s: %w", key, value, err)
-		}
+	if err := writeSysctls(spec.Linux.Sysctl); err != nil {
+		return err
 	}
 	return rootfs.Finalize(rc)
 }
@@ -360,9 +359,16 @@ func startProcess(p *specs.Process, caps capability.Capabilities, filter *seccom
 }
 
 // setgroupsAllowed is false in a user namespace whose setgroups file says
-// "deny" (user_namespaces(7)).
+// "deny" (user_namespaces(7)). Read through procfs.OpenProcRoot, not the
+// container's /proc: a faked file there would make init skip setgroups and
+// keep the runtime's supplementary groups.
 func setgroupsAllowed() bool {
-	data, err := os.ReadFile("/proc/self/setgroups")
+	f, err := openProcSelf("setgroups", unix.O_RDONLY)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
 	return err != nil || strings.TrimSpace(string(data)) != "deny"
 }
 
@@ -394,7 +400,12 @@ func writeTimeOffsets(offs map[string]specs.LinuxTimeOffset) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	if err := os.WriteFile("/proc/self/timens_offsets", []byte(b.String()), 0); err != nil {
+	f, err := openProcSelf("timens_offsets", unix.O_WRONLY)
+	if err == nil {
+		_, err = f.WriteString(b.String())
+		f.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("linux.timeOffsets: %w", err)
 	}
 	return nil
@@ -420,15 +431,70 @@ func createHooks(ch *channel, cfg *initConfig) error {
 	return runHooks("createContainer", h.CreateContainer, cfg.State)
 }
 
-// procOpen opens a file of init's /proc: the runtime's one kept open by
-// setupRootfs when there is no mount namespace, else the container's.
+// Init's own /proc files (oom_score_adj, setgroups, timens_offsets, the
+// exec fifo's fd) and the sysctls are never reached through the
+// container's /proc by name: a mount in the container (one racing the
+// mount checks through a shared volume, or a /proc that is a bind of
+// another procfs with something mounted on its files) could send the write
+// to a host file such as /proc/sys/kernel/core_pattern (CVE-2025-52881).
+// pathrs-lite's procfs handles are a procfs instance of init's own (fsopen,
+// else a clone of /proc without what is mounted on it), and their lookups
+// neither cross mounts nor leave procfs: runc 1.5 does the same.
+
+// procOpen opens name, relative to /proc ("self/..."), for init: through
+// the runtime's /proc kept open by setupRootfs when there is no mount
+// namespace, else through a procfs handle.
 func procOpen(cfg *initConfig, name string, flags int) (int, error) {
-	if cfg.procDir == nil {
-		return unix.Open("/proc/"+name, flags, 0)
+	if cfg.procDir != nil {
+		// openat from a directory outside the new root is not
+		// limited by chroot(2), which only changes how absolute paths
+		// and ".." resolve.
+		return unix.Openat(int(cfg.procDir.Fd()), name, flags, 0)
 	}
-	// openat from a directory outside the new root is not limited by
-	// chroot(2), which only changes how absolute paths and ".." resolve.
-	return unix.Openat(int(cfg.procDir.Fd()), name, flags, 0)
+	var f *os.File
+	var err error
+	if n, ok := strings.CutPrefix(name, "self/fd/"); ok {
+		f, err = reopenFd(n, flags)
+	} else {
+		f, err = openProcSelf(strings.TrimPrefix(name, "self/"), flags)
+	}
+	if err != nil {
+		return -1, err
+	}
+	defer f.Close()
+	return unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+}
+
+// openProcSelf opens /proc/self/name with flags through a procfs handle.
+func openProcSelf(name string, flags int) (*os.File, error) {
+	proc, err := procfs.OpenProcRoot()
+	if err != nil {
+		return nil, fmt.Errorf("open procfs: %w", err)
+	}
+	defer proc.Close()
+	h, err := proc.OpenSelf(name)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	return pathrs.Reopen(h, flags|unix.O_CLOEXEC)
+}
+
+// reopenFd opens init's fd n (a decimal string) again with flags, as
+// open(/proc/self/fd/n) would, through a procfs handle.
+func reopenFd(n string, flags int) (*os.File, error) {
+	fd, err := strconv.Atoi(n)
+	if err != nil {
+		return nil, fmt.Errorf("fd %q: %w", n, err)
+	}
+	// A copy, so that closing the *os.File never closes fd itself.
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("dup fd %d: %w", fd, err)
+	}
+	f := os.NewFile(uintptr(dup), "fd "+n)
+	defer f.Close()
+	return pathrs.Reopen(f, flags)
 }
 
 func writeProc(cfg *initConfig, name, value string) error {
@@ -438,5 +504,40 @@ func writeProc(cfg *initConfig, name, value string) error {
 	}
 	defer unix.Close(fd)
 	_, err = unix.Write(fd, []byte(value))
+	return err
+}
+
+// writeSysctls writes linux.sysctl through one procfs handle without the
+// subset=pid restriction (/proc/sys is not a pid directory), as runc's
+// WriteSysctls does.
+func writeSysctls(sysctl map[string]string) error {
+	if len(sysctl) == 0 {
+		return nil
+	}
+	proc, err := procfs.OpenUnsafeProcRoot()
+	if err != nil {
+		return fmt.Errorf("linux.sysctl: open procfs: %w", err)
+	}
+	defer proc.Close()
+	for key, value := range sysctl {
+		if err := writeSysctl(proc, key, value); err != nil {
+			return fmt.Errorf("linux.sysctl %s=%s: %w", key, value, err)
+		}
+	}
+	return nil
+}
+
+func writeSysctl(proc *procfs.Handle, key, value string) error {
+	h, err := proc.OpenRoot("sys/" + strings.ReplaceAll(key, ".", "/"))
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	f, err := pathrs.Reopen(h, unix.O_WRONLY|unix.O_TRUNC|unix.O_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = f.WriteString(value)
 	return err
 }

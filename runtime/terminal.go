@@ -8,8 +8,11 @@ import (
 	"time"
 
 	"github.com/containerd/console"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/rootfs"
 )
 
 // Terminals (process.terminal: true), as runc does them:
@@ -18,8 +21,9 @@ import (
 //	connect(--console-socket)  or, for a
 //	foreground run, socketpair()
 //	pass the connection as an extra fd ------> after pivot_root: open the
-//	                                           container's /dev/ptmx (its own
-//	                                           devpts), unlock, bind the slave
+//	                                           container's /dev/pts/ptmx (its
+//	                                           own devpts; checked), unlock,
+//	                                           slave by TIOCGPTPEER, bind it
 //	                                           over /dev/console, TIOCSWINSZ,
 //	the socket's listener (containerd's <----- sendmsg("/dev/ptmx", SCM_RIGHTS
 //	shim, conmon, or `gorunc run` itself)        master), close the socket
@@ -83,58 +87,161 @@ func RecvConsole(sock *os.File) (*os.File, error) {
 // a session leader without a terminal (setsid). sock is closed.
 func setupConsole(sock *os.File, p *specs.Process, mount bool) error {
 	defer sock.Close()
-	pty, slavePath, err := console.NewPty()
+	pty, slave, err := allocPty()
 	if err != nil {
-		return fmt.Errorf("process.terminal: open the container's /dev/ptmx (is /dev/pts a devpts newinstance mount?): %w", err)
+		return fmt.Errorf("process.terminal: %w", err)
 	}
 	// The listener owns the master once sent; ours goes at exec anyway.
 	defer pty.Close()
+	defer slave.Close()
 	if cs := p.ConsoleSize; cs != nil && cs.Height != 0 && cs.Width != 0 {
 		if err := pty.Resize(console.WinSize{Height: uint16(cs.Height), Width: uint16(cs.Width)}); err != nil {
 			return fmt.Errorf("process.consoleSize: %w", err)
 		}
 	}
 	if mount {
-		if err := mountConsole(slavePath); err != nil {
+		if err := mountConsole(slave); err != nil {
 			return err
 		}
 	}
 	if err := SendConsole(sock, pty); err != nil {
 		return err
 	}
-	slave, err := unix.Open(slavePath, unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open pty slave %s: %w", slavePath, err)
-	}
-	defer unix.Close(slave)
 	// The slave is the container's own devpts node: give it to the
 	// process's user (group stays devpts' gid=), so that a non-root
 	// process can use its terminal, as runc's fixStdioPermissions does.
-	if err := unix.Fchown(slave, int(p.User.UID), -1); err != nil {
-		return fmt.Errorf("chown pty slave %s: %w", slavePath, err)
+	if err := unix.Fchown(int(slave.Fd()), int(p.User.UID), -1); err != nil {
+		return fmt.Errorf("chown pty slave %s: %w", slave.Name(), err)
 	}
 	for fd := 0; fd < 3; fd++ {
-		if err := unix.Dup3(slave, fd, 0); err != nil {
+		if err := unix.Dup3(int(slave.Fd()), fd, 0); err != nil {
 			return fmt.Errorf("dup pty slave onto fd %d: %w", fd, err)
 		}
 	}
 	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
-		return fmt.Errorf("make %s the controlling terminal: %w", slavePath, err)
+		return fmt.Errorf("make %s the controlling terminal: %w", slave.Name(), err)
+	}
+	return nil
+}
+
+// allocPty opens a pty pair in the container's devpts without trusting a
+// name in the container's /dev, which the image or the container can make
+// a symlink (CVE-2025-52565, runc's safeAllocPty): /dev/pts/ptmx is opened
+// without following a symlink and checked to be a devpts ptmx before it is
+// opened for real, and the slave comes from the master (TIOCGPTPEER), not
+// from /dev/pts/N, which could lead to a host file that init would then
+// chown and bind over /dev/console.
+func allocPty() (console.Console, *os.File, error) {
+	fd, err := unix.Open("/dev/pts/ptmx", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the container's /dev/pts/ptmx (is /dev/pts a devpts newinstance mount?): %w", err)
+	}
+	// Named as runc names the master it sends over the console socket.
+	handle := os.NewFile(uintptr(fd), "/dev/ptmx")
+	defer handle.Close()
+	// devpts' ptmx is char 5:2 with inode number 2 (fs/devpts/inode.c).
+	if err := checkDevpts(handle, unix.Mkdev(5, 2), 2); err != nil {
+		return nil, nil, fmt.Errorf("verify ptmx handle: %w", err)
+	}
+	f, err := pathrs.Reopen(handle, unix.O_RDWR|unix.O_NOCTTY)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reopen ptmx to get new pty pair: %w", err)
+	}
+	pty, slavePath, err := console.NewPtyFromFile(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("new pty: %w", err)
+	}
+	slave, err := ptyPeer(pty, slavePath)
+	if err != nil {
+		pty.Close()
+		return nil, nil, fmt.Errorf("failed to get peer end of newly-allocated console: %w", err)
+	}
+	return pty, slave, nil
+}
+
+// ptyPeer opens the slave of pty. TIOCGPTPEER (Linux 4.13) needs no path;
+// before it, slavePath is opened without following a symlink and checked
+// to be that pty's devpts node (char 136:N).
+func ptyPeer(pty console.Console, slavePath string) (*os.File, error) {
+	const flags = unix.O_RDWR | unix.O_NOCTTY | unix.O_CLOEXEC
+	fd, _, errno := unix.Syscall(unix.SYS_IOCTL, pty.Fd(), unix.TIOCGPTPEER, flags)
+	if errno == 0 {
+		return os.NewFile(fd, slavePath), nil
+	}
+	if errno != unix.EINVAL && errno != unix.ENOTTY {
+		return nil, fmt.Errorf("TIOCGPTPEER: %w", errno)
+	}
+	n, err := unix.IoctlGetUint32(int(pty.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		return nil, fmt.Errorf("get peer number of pty: %w", err)
+	}
+	hfd, err := unix.Open(slavePath, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", slavePath, err)
+	}
+	handle := os.NewFile(uintptr(hfd), slavePath)
+	defer handle.Close()
+	if err := checkDevpts(handle, unix.Mkdev(136, n), 0); err != nil {
+		return nil, fmt.Errorf("verify pty peer handle: %w", err)
+	}
+	return pathrs.Reopen(handle, flags)
+}
+
+// checkDevpts fails unless f is the char device rdev on a devpts mount
+// (and has inode number ino, when not 0).
+func checkDevpts(f *os.File, rdev, ino uint64) error {
+	var st unix.Stat_t
+	var fs unix.Statfs_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return fmt.Errorf("fstat %s: %w", f.Name(), err)
+	}
+	if err := unix.Fstatfs(int(f.Fd()), &fs); err != nil {
+		return fmt.Errorf("fstatfs %s: %w", f.Name(), err)
+	}
+	switch {
+	case fs.Type != unix.DEVPTS_SUPER_MAGIC:
+		return fmt.Errorf("%s is not on a real devpts mount: super magic is %#x", f.Name(), fs.Type)
+	case ino != 0 && st.Ino != ino:
+		return fmt.Errorf("%s has wrong inode number: %d", f.Name(), st.Ino)
+	case st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != rdev:
+		return fmt.Errorf("%s is not the char device %d:%d: ftype %#o %d:%d", f.Name(),
+			unix.Major(rdev), unix.Minor(rdev), st.Mode&unix.S_IFMT, unix.Major(st.Rdev), unix.Minor(st.Rdev))
 	}
 	return nil
 }
 
 // mountConsole binds the pty slave over /dev/console, creating an empty
 // file there first as runc does (runtime-spec config.md "process.terminal":
-// the runtime creates /dev/console).
-func mountConsole(slavePath string) error {
-	f, err := os.OpenFile("/dev/console", os.O_CREATE|os.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return fmt.Errorf("create /dev/console: %w", err)
+// the runtime creates /dev/console). The target is opened without
+// following a symlink and the bind goes to that handle, so a /dev/console
+// made or swapped into a symlink cannot send the pty over a file elsewhere
+// (CVE-2025-52565); an existing node is reached through O_PATH, never
+// opened.
+func mountConsole(slave *os.File) error {
+	fd, err := unix.Open("/dev/console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		var created int
+		created, err = unix.Open("/dev/console", unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_WRONLY|unix.O_CLOEXEC, 0o666)
+		if err == nil {
+			unix.Close(created)
+			fd, err = unix.Open("/dev/console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		}
 	}
-	f.Close()
-	if err := unix.Mount(slavePath, "/dev/console", "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("bind %s over /dev/console: %w", slavePath, err)
+	if err != nil {
+		return fmt.Errorf("create /dev/console mount target: %w", err)
+	}
+	target := os.NewFile(uintptr(fd), "/dev/console")
+	defer target.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("create /dev/console mount target: fstat: %w", err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		return fmt.Errorf("create /dev/console mount target: open /dev/console: %w", unix.ELOOP)
+	}
+	if err := rootfs.BindFd(slave, target); err != nil {
+		return fmt.Errorf("bind %s over /dev/console: %w", slave.Name(), err)
 	}
 	return nil
 }
