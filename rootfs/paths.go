@@ -31,9 +31,11 @@ func Finalize(cfg *Config) error {
 // maskPaths hides each file behind /dev/null and each directory behind an
 // empty read-only tmpfs (runtime-spec config-linux.md#masked-paths). A
 // missing path has nothing to hide. The /dev/null used is checked to be
-// the null device first, and each path is opened once, without following
-// a last symlink, and mounted on through that handle (CVE-2025-31133);
-// errors in runc's words.
+// the null device first, and each path is opened once and mounted on
+// through that handle, so nothing swapped in after the check is mounted
+// on (CVE-2025-31133); errors in runc's words. A masked path that is a
+// symlink masks its target, as in runc 1.5: / is the container's by now,
+// so the target is the container's, and hiding it is what the mask is for.
 func maskPaths(paths []string) error {
 	if len(paths) == 0 {
 		return nil
@@ -52,7 +54,7 @@ func maskPaths(paths []string) error {
 }
 
 func maskPath(p string, devNull *os.File) error {
-	dst, err := os.OpenFile(p, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	dst, err := os.OpenFile(p, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}

@@ -140,7 +140,7 @@ func allocPty() (console.Console, *os.File, error) {
 	handle := os.NewFile(uintptr(fd), "/dev/ptmx")
 	defer handle.Close()
 	// devpts' ptmx is char 5:2 with inode number 2 (fs/devpts/inode.c).
-	if err := checkDevpts(handle, unix.Mkdev(5, 2), 2); err != nil {
+	if err := checkDevpts(handle, "ptmx handle", unix.Mkdev(5, 2), 2); err != nil {
 		return nil, nil, fmt.Errorf("verify ptmx handle: %w", err)
 	}
 	f, err := pathrs.Reopen(handle, unix.O_RDWR|unix.O_NOCTTY)
@@ -182,15 +182,15 @@ func ptyPeer(pty console.Console, slavePath string) (*os.File, error) {
 	}
 	handle := os.NewFile(uintptr(hfd), slavePath)
 	defer handle.Close()
-	if err := checkDevpts(handle, unix.Mkdev(136, n), 0); err != nil {
+	if err := checkDevpts(handle, "pty peer handle", unix.Mkdev(136, n), 0); err != nil {
 		return nil, fmt.Errorf("verify pty peer handle: %w", err)
 	}
 	return pathrs.Reopen(handle, flags)
 }
 
-// checkDevpts fails unless f is the char device rdev on a devpts mount
-// (and has inode number ino, when not 0).
-func checkDevpts(f *os.File, rdev, ino uint64) error {
+// checkDevpts fails unless f (called what, in runc's words) is the char
+// device rdev on a devpts mount, with inode number ino when not 0.
+func checkDevpts(f *os.File, what string, rdev, ino uint64) error {
 	var st unix.Stat_t
 	var fs unix.Statfs_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
@@ -201,11 +201,11 @@ func checkDevpts(f *os.File, rdev, ino uint64) error {
 	}
 	switch {
 	case fs.Type != unix.DEVPTS_SUPER_MAGIC:
-		return fmt.Errorf("%s is not on a real devpts mount: super magic is %#x", f.Name(), fs.Type)
+		return fmt.Errorf("%s is not on a real devpts mount: super magic is %#x", what, fs.Type)
 	case ino != 0 && st.Ino != ino:
-		return fmt.Errorf("%s has wrong inode number: %d", f.Name(), st.Ino)
+		return fmt.Errorf("%s has wrong inode number: %d", what, st.Ino)
 	case st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != rdev:
-		return fmt.Errorf("%s is not the char device %d:%d: ftype %#o %d:%d", f.Name(),
+		return fmt.Errorf("%s is not the char device %d:%d: ftype %#o %d:%d", what,
 			unix.Major(rdev), unix.Minor(rdev), st.Mode&unix.S_IFMT, unix.Major(st.Rdev), unix.Minor(st.Rdev))
 	}
 	return nil

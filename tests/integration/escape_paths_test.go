@@ -1,0 +1,292 @@
+package integration
+
+// Escapes through names the container controls: /dev/null as the source
+// of masked paths (CVE-2025-31133), /dev/pts and /dev/console for the
+// terminal (CVE-2025-52565), and init's writes to /proc (CVE-2025-52881).
+// Each is harmless when the code under test is broken: the host file a
+// broken runtime would reach is a file of the test's own, or a process of
+// the test's own.
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// withoutDevTmpfs drops the /dev tmpfs (and the devpts on it): /dev is
+// then the rootfs's own directory, with whatever the image put there,
+// which is how these attacks bring their own dev/null or dev/pts.
+func withoutDevTmpfs(e *env) {
+	var kept []specs.Mount
+	for _, m := range e.spec.Mounts {
+		if m.Destination != "/dev" && !strings.HasPrefix(m.Destination, "/dev/") {
+			kept = append(kept, m)
+		}
+	}
+	e.spec.Mounts = kept
+}
+
+// bindHostFile makes a file of the test's with content and binds it at
+// /hostfile in the container: the stand-in for a host file an escape
+// would reach (core_pattern in the real attacks).
+func bindHostFile(t *testing.T, e *env, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hostfile")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.spec.Root.Path, "hostfile"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.spec.Mounts = append(e.spec.Mounts, specs.Mount{Destination: "/hostfile", Type: "bind", Source: path, Options: []string{"bind"}})
+	return path
+}
+
+func assertFile(t *testing.T, path, want string) {
+	t.Helper()
+	if data, err := os.ReadFile(path); err != nil || string(data) != want {
+		t.Errorf("%s now holds %q (err %v), want %q: written through the container", path, data, err, want)
+	}
+}
+
+// assertNotMounted fails when path is mounted in this (the host's) mount
+// namespace: the container's mounts must die with it.
+func assertNotMounted(t *testing.T, path string) {
+	t.Helper()
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	if strings.Contains(string(data), path) {
+		t.Errorf("%s is mounted on the host", path)
+	}
+}
+
+// TestEscapeMaskDevNullSymlink (CVE-2025-31133): masked files are binds of
+// /dev/null; a rootfs whose dev/null is a symlink (to core_pattern in the
+// attack; here to a file of the test's) and no /dev tmpfs turned every
+// masked file into a writable bind of the link's target: before the fix
+// the container's `echo PWNED > /etc/masked` wrote the host file. A
+// dev/null that is a regular file or another device is refused the same
+// way. runc 1.5.1 on the same bundle: "runc run failed: unable to start
+// container process: error during container init: error reopening
+// /dev/null inside container: can't reopen /dev/null: container's
+// /dev/null is invalid".
+func TestEscapeMaskDevNullSymlink(t *testing.T) {
+	cases := []struct {
+		name string
+		make func(devNull string) error
+	}{
+		{"symlink", func(p string) error { return os.Symlink("/hostfile", p) }},
+		{"regular file", func(p string) error { return os.WriteFile(p, nil, 0o666) }},
+		{"zero device", func(p string) error { return unix.Mknod(p, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 5))) }},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "sh", "-c", "echo PWNED > /etc/masked")
+			root := ownRootfs(t, e)
+			withoutDevTmpfs(e)
+			host := bindHostFile(t, e, "untouched\n")
+			if err := os.WriteFile(filepath.Join(root, "etc/masked"), []byte("secret\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.make(filepath.Join(root, "dev/null")); err != nil {
+				t.Fatal(err)
+			}
+			e.spec.Linux.MaskedPaths = append(e.spec.Linux.MaskedPaths, "/etc/masked")
+			e.writeSpec()
+			r := e.run("run", "--bundle", e.bundle, "devnull"+itoa(i))
+			assertOneLineError(t, r, "container's /dev/null is invalid")
+			assertFile(t, host, "untouched\n")
+			assertFile(t, filepath.Join(root, "etc/masked"), "secret\n")
+			assertNotMounted(t, host)
+		})
+	}
+}
+
+// TestEscapeConsoleSymlink (CVE-2025-52565): with process.terminal, init
+// opened the pty slave as /dev/pts/N and bound it over /dev/console by
+// name. A rootfs without a /dev tmpfs whose dev/pts holds ptmx -> a real
+// devpts elsewhere and N -> a host file had init bind the host file over
+// /dev/console and chown it to process.user: before the fix the host file
+// ended up owned by uid 4242 ("make /dev/pts/0 the controlling terminal:
+// inappropriate ioctl for device" came only afterwards). A /dev/console
+// that is a symlink was refused already (O_NOFOLLOW), and still is. runc
+// 1.5.1 on the same bundles: "verify ptmx handle: ptmx handle is not on a
+// real devpts mount: super magic is 0xef53" and "create /dev/console mount
+// target: open /dev/console: too many levels of symbolic links".
+func TestEscapeConsoleSymlink(t *testing.T) {
+	devpts := specs.Mount{Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}}
+	cases := []struct {
+		name   string
+		devpts string // where devpts is mounted
+		links  map[string]string
+		want   string
+	}{
+		{"pts slave", "/dev/realpts", map[string]string{
+			"dev/pts/ptmx": "../realpts/ptmx", "dev/pts/0": "/hostfile", "dev/pts/1": "/hostfile", "dev/pts/2": "/hostfile",
+		}, "verify ptmx handle: ptmx handle is not on a real devpts mount"},
+		{"console", "/dev/pts", map[string]string{"dev/console": "/hostfile"},
+			"create /dev/console mount target: open /dev/console: too many levels of symbolic links"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			terminalSpec(e, "true")
+			e.spec.Process.User.UID = 4242
+			root := ownRootfs(t, e)
+			withoutDevTmpfs(e)
+			m := devpts
+			m.Destination = c.devpts
+			e.spec.Mounts = append(e.spec.Mounts, m)
+			host := bindHostFile(t, e, "untouched\n")
+			for name, target := range c.links {
+				os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)
+				if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.writeSpec()
+			cs := newConsoleSocket(t)
+			r := e.run("create", "--console-socket", cs.path, "--bundle", e.bundle, "consym"+itoa(i))
+			assertOneLineError(t, r, c.want)
+			assertFile(t, host, "untouched\n")
+			if owner := statOwner(t, host); !strings.HasPrefix(owner, "0:0 ") {
+				t.Errorf("host file chowned to %s by init", owner)
+			}
+			assertNotMounted(t, host)
+		})
+	}
+}
+
+// inPrivateMountNS gives the calling goroutine's thread a mount namespace
+// of its own with private propagation, so that the mounts a test sets up
+// for gorunc (started from this goroutine, so forked from this thread)
+// never reach the host's. The thread stays locked: Go ends it with the
+// test instead of reusing it.
+func inPrivateMountNS(t *testing.T) {
+	t.Helper()
+	goruntime.LockOSThread()
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		t.Fatalf("unshare mount namespace: %v", err)
+	}
+	if err := unix.Mount("", "/", "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
+		t.Fatalf("make / private in the test's mount namespace: %v", err)
+	}
+}
+
+// fakeProc mounts a procfs of the test's (host pid namespace) in the
+// test's private mount namespace and makes the container's /proc an rbind
+// of it: what is mounted on its files then shows through in the
+// container's /proc, as a mount racing gorunc's checks through a shared
+// volume would. The mount checks let it pass (it is procfs).
+func fakeProc(t *testing.T, e *env) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "proc")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("proc", dir, "proc", 0, ""); err != nil {
+		t.Fatalf("mount proc on %s: %v", dir, err)
+	}
+	// Before TempDir's removal, which would descend into it.
+	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+	for i, m := range e.spec.Mounts {
+		if m.Destination == "/proc" {
+			e.spec.Mounts[i] = specs.Mount{Destination: "/proc", Type: "bind", Source: dir, Options: []string{"rbind"}}
+		}
+	}
+	return dir
+}
+
+// bindFd bind-mounts src on dst without following a symlink at either
+// end (a symlink can be mounted on a symlink through their O_PATH fds).
+func bindFd(t *testing.T, src, dst string) {
+	t.Helper()
+	s, err := unix.Open(src, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(s)
+	d, err := unix.Open(dst, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(d)
+	if err := unix.Mount(fmt.Sprintf("/proc/self/fd/%d", s), fmt.Sprintf("/proc/self/fd/%d", d), "", unix.MS_BIND, ""); err != nil {
+		t.Fatalf("bind %s on %s: %v", src, dst, err)
+	}
+}
+
+// TestEscapeProcfsSysctlRedirect (CVE-2025-52881): init wrote linux.sysctl
+// by name through the container's /proc, so a file mounted on
+// /proc/sys/kernel/domainname there received the value: before the fix the
+// test's file (standing in for the host's core_pattern) held "escape.test"
+// afterwards. The sysctl must reach the container's own UTS namespace
+// instead. runc 1.5.1 on the same bundle does the same: exit 0, the
+// container's domainname set, the file untouched. (A plain bind mount on
+// /proc/sys/... in config.json is refused by both, by the /proc mount
+// check: "cannot be mounted because it is inside /proc".)
+func TestEscapeProcfsSysctlRedirect(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "mkdir -p /tmp/p && mount -t proc proc /tmp/p && cat /tmp/p/sys/kernel/domainname")
+	inPrivateMountNS(t)
+	proc := fakeProc(t, e)
+	host := filepath.Join(t.TempDir(), "core_pattern")
+	if err := os.WriteFile(host, []byte("untouched\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bindFd(t, host, filepath.Join(proc, "sys/kernel/domainname"))
+	e.spec.Linux.Sysctl = map[string]string{"kernel.domainname": "escape.test"}
+	e.writeSpec()
+	r := e.run("run", "--bundle", e.bundle, "sysctlredir")
+	assertFile(t, host, "untouched\n")
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "escape.test" {
+		t.Errorf("run: exit %d, container's domainname %q (want escape.test): %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestEscapeProcfsOomScoreAdjRedirect (CVE-2025-52881): init wrote
+// process.oomScoreAdj to /proc/self/oom_score_adj by name; with "self" in
+// the container's /proc mounted over by a symlink to another pid, the
+// write went to that process: before the fix the test's own sleep process
+// got oom_score_adj 7 (and the exec fifo, reopened through /proc/self/fd,
+// was not found). The value must reach init itself. runc 1.5.1 on the same
+// bundle: exit 0, the other process untouched.
+func TestEscapeProcfsOomScoreAdjRedirect(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "mkdir -p /tmp/p && mount -t proc proc /tmp/p && cat /tmp/p/self/oom_score_adj")
+	victim := exec.Command("sleep", "60")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		victim.Process.Kill()
+		victim.Wait()
+	}()
+	victimAdj := fmt.Sprintf("/proc/%d/oom_score_adj", victim.Process.Pid)
+	before, err := os.ReadFile(victimAdj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inPrivateMountNS(t)
+	proc := fakeProc(t, e)
+	link := filepath.Join(t.TempDir(), "self")
+	if err := os.Symlink(itoa(victim.Process.Pid), link); err != nil {
+		t.Fatal(err)
+	}
+	bindFd(t, link, filepath.Join(proc, "self"))
+	adj := 7
+	e.spec.Process.OOMScoreAdj = &adj
+	e.writeSpec()
+	// From this goroutine: gorunc must start in its mount namespace.
+	r := e.run("run", "--bundle", e.bundle, "oomredir")
+	if after, _ := os.ReadFile(victimAdj); string(after) != string(before) {
+		t.Errorf("oom_score_adj of the test's process %d changed from %q to %q by init", victim.Process.Pid, before, after)
+	}
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "7" {
+		t.Errorf("run: exit %d, container's oom_score_adj %q (want 7): %s", r.code, r.stdout, r.stderr)
+	}
+}
