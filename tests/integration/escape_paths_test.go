@@ -8,11 +8,8 @@ package integration
 // the test's own.
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	goruntime "runtime"
 	"strings"
 	"testing"
 
@@ -163,83 +160,39 @@ func TestEscapeConsoleSymlink(t *testing.T) {
 	}
 }
 
-// inPrivateMountNS gives the calling goroutine's thread a mount namespace
-// of its own with private propagation, so that the mounts a test sets up
-// for gorunc (started from this goroutine, so forked from this thread)
-// never reach the host's. The thread stays locked: Go ends it with the
-// test instead of reusing it.
-func inPrivateMountNS(t *testing.T) {
+// overmountProcHook adds a createContainer hook that bind-mounts a file of
+// the test's (the stand-in for a host file such as core_pattern) over
+// procFile in the container's /proc. The hook runs in the container's
+// mount namespace before pivot_root (runtime-spec config.md "Hooks"), so
+// the mount is the container's alone: it is what a mount racing the /proc
+// mount checks (through a volume shared with another container) leaves
+// behind, without the race. It returns the file.
+func overmountProcHook(t *testing.T, e *env, procFile string) string {
 	t.Helper()
-	goruntime.LockOSThread()
-	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
-		t.Fatalf("unshare mount namespace: %v", err)
-	}
-	if err := unix.Mount("", "/", "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
-		t.Fatalf("make / private in the test's mount namespace: %v", err)
-	}
-}
-
-// fakeProc mounts a procfs of the test's (host pid namespace) in the
-// test's private mount namespace and makes the container's /proc an rbind
-// of it: what is mounted on its files then shows through in the
-// container's /proc, as a mount racing gorunc's checks through a shared
-// volume would. The mount checks let it pass (it is procfs).
-func fakeProc(t *testing.T, e *env) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "proc")
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	host := filepath.Join(t.TempDir(), "core_pattern")
+	if err := os.WriteFile(host, []byte("untouched\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := unix.Mount("proc", dir, "proc", 0, ""); err != nil {
-		t.Fatalf("mount proc on %s: %v", dir, err)
-	}
-	// Before TempDir's removal, which would descend into it.
-	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
-	for i, m := range e.spec.Mounts {
-		if m.Destination == "/proc" {
-			e.spec.Mounts[i] = specs.Mount{Destination: "/proc", Type: "bind", Source: dir, Options: []string{"rbind"}}
-		}
-	}
-	return dir
-}
-
-// bindFd bind-mounts src on dst without following a symlink at either
-// end (a symlink can be mounted on a symlink through their O_PATH fds).
-func bindFd(t *testing.T, src, dst string) {
-	t.Helper()
-	s, err := unix.Open(src, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(s)
-	d, err := unix.Open(dst, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(d)
-	if err := unix.Mount(fmt.Sprintf("/proc/self/fd/%d", s), fmt.Sprintf("/proc/self/fd/%d", d), "", unix.MS_BIND, ""); err != nil {
-		t.Fatalf("bind %s on %s: %v", src, dst, err)
-	}
+	target := filepath.Join(e.spec.Root.Path, "proc", procFile)
+	e.spec.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{
+		Path: "/bin/sh", Args: []string{"sh", "-c", `exec mount --bind "$0" "$1"`, host, target},
+	}}}
+	return host
 }
 
 // TestEscapeProcfsSysctlRedirect (CVE-2025-52881): init wrote linux.sysctl
 // by name through the container's /proc, so a file mounted on
 // /proc/sys/kernel/domainname there received the value: before the fix the
 // test's file (standing in for the host's core_pattern) held "escape.test"
-// afterwards. The sysctl must reach the container's own UTS namespace
-// instead. runc 1.5.1 on the same bundle does the same: exit 0, the
-// container's domainname set, the file untouched. (A plain bind mount on
-// /proc/sys/... in config.json is refused by both, by the /proc mount
-// check: "cannot be mounted because it is inside /proc".)
+// afterwards and the container's domainname stayed "(none)". The sysctl
+// must reach the container's own UTS namespace. runc 1.5.1 on the same
+// bundle does that: exit 0, the container's domainname set, the file
+// untouched. (A bind mount on /proc/sys/... in config.json is refused by
+// both, by the /proc mount check: "cannot be mounted because it is inside
+// /proc".)
 func TestEscapeProcfsSysctlRedirect(t *testing.T) {
 	e := newEnv(t, "sh", "-c", "mkdir -p /tmp/p && mount -t proc proc /tmp/p && cat /tmp/p/sys/kernel/domainname")
-	inPrivateMountNS(t)
-	proc := fakeProc(t, e)
-	host := filepath.Join(t.TempDir(), "core_pattern")
-	if err := os.WriteFile(host, []byte("untouched\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bindFd(t, host, filepath.Join(proc, "sys/kernel/domainname"))
+	host := overmountProcHook(t, e, "sys/kernel/domainname")
 	e.spec.Linux.Sysctl = map[string]string{"kernel.domainname": "escape.test"}
 	e.writeSpec()
 	r := e.run("run", "--bundle", e.bundle, "sysctlredir")
@@ -250,42 +203,22 @@ func TestEscapeProcfsSysctlRedirect(t *testing.T) {
 }
 
 // TestEscapeProcfsOomScoreAdjRedirect (CVE-2025-52881): init wrote
-// process.oomScoreAdj to /proc/self/oom_score_adj by name; with "self" in
-// the container's /proc mounted over by a symlink to another pid, the
-// write went to that process: before the fix the test's own sleep process
-// got oom_score_adj 7 (and the exec fifo, reopened through /proc/self/fd,
-// was not found). The value must reach init itself. runc 1.5.1 on the same
-// bundle: exit 0, the other process untouched.
+// process.oomScoreAdj to /proc/self/oom_score_adj by name; with a file
+// mounted there (init is pid 1, /proc/1/oom_score_adj) the value went to
+// the file: before the fix the test's file read "7ntouched" and init kept
+// 0. runc
+// 1.5.1 on the same bundle: exit 0, the process's oom_score_adj 7, the file
+// untouched.
 func TestEscapeProcfsOomScoreAdjRedirect(t *testing.T) {
-	e := newEnv(t, "sh", "-c", "mkdir -p /tmp/p && mount -t proc proc /tmp/p && cat /tmp/p/self/oom_score_adj")
-	victim := exec.Command("sleep", "60")
-	if err := victim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		victim.Process.Kill()
-		victim.Wait()
-	}()
-	victimAdj := fmt.Sprintf("/proc/%d/oom_score_adj", victim.Process.Pid)
-	before, err := os.ReadFile(victimAdj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inPrivateMountNS(t)
-	proc := fakeProc(t, e)
-	link := filepath.Join(t.TempDir(), "self")
-	if err := os.Symlink(itoa(victim.Process.Pid), link); err != nil {
-		t.Fatal(err)
-	}
-	bindFd(t, link, filepath.Join(proc, "self"))
+	// Init is pid 1 (the process execs into it); a procfs of its own
+	// shows its real value.
+	e := newEnv(t, "sh", "-c", "mkdir -p /tmp/p && mount -t proc proc /tmp/p && cat /tmp/p/1/oom_score_adj")
+	host := overmountProcHook(t, e, "1/oom_score_adj")
 	adj := 7
 	e.spec.Process.OOMScoreAdj = &adj
 	e.writeSpec()
-	// From this goroutine: gorunc must start in its mount namespace.
 	r := e.run("run", "--bundle", e.bundle, "oomredir")
-	if after, _ := os.ReadFile(victimAdj); string(after) != string(before) {
-		t.Errorf("oom_score_adj of the test's process %d changed from %q to %q by init", victim.Process.Pid, before, after)
-	}
+	assertFile(t, host, "untouched\n")
 	if r.code != 0 || strings.TrimSpace(r.stdout) != "7" {
 		t.Errorf("run: exit %d, container's oom_score_adj %q (want 7): %s", r.code, r.stdout, r.stderr)
 	}
