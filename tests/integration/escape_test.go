@@ -3,7 +3,9 @@ package integration
 // Escapes: regression tests for the container-runtime CVEs of the field.
 // CVE-2019-5736 (the host binary through /proc/self/exe) is in
 // exec_cve_test.go and lifecycle_test.go (TestInitRunsFromReadOnlyBinary),
-// the host /dev/null (runc 1.1.5's chown) in TestDevNullUntouched.
+// the host /dev/null (runc 1.1.5's chown) in TestDevNullUntouched, those
+// through /dev/null, /dev/console and /proc names (CVE-2025-31133,
+// CVE-2025-52565, CVE-2025-52881) in escape_paths_test.go.
 
 import (
 	"os"
