@@ -98,3 +98,108 @@ func TestCVE2022_29162InheritableCaps(t *testing.T) {
 		})
 	}
 }
+
+// procChecks prints, from inside the container, the filesystem type at
+// /proc, the size of the masked /proc/keys and the first mount option of
+// the read-only /proc/sys (through any symlink on the way).
+const procChecks = `stat -f -c %T /proc/
+wc -c </proc/keys
+p=$(readlink -f /proc/sys); awk -v p="$p" '$5 == p { split($6, o, ","); r = o[1] } END { print r }' /proc/self/mountinfo`
+
+// TestCVE2023_28642ProcSymlink (runc CVE-2019-19921, CVE-2023-27561,
+// CVE-2023-28642, the mount half of CVE-2019-16884; youki CVE-2025-54867):
+// an image whose /proc or /sys is a symlink, or a mount that reaches /proc
+// through a symlink, made runtimes mount procfs or sysfs somewhere the
+// image controls, or cover /proc (or a file in it) with something else, so
+// that the masks and the runtime's own writes to /proc (LSM labels,
+// sysctls) missed the real procfs. Every such config is refused, as runc
+// 1.5.1 refuses it (same wording); the harmless variants run, with procfs
+// at /proc and the masks applied.
+func TestCVE2023_28642ProcSymlink(t *testing.T) {
+	symlink := func(target, name string) func(t *testing.T, root, host string) {
+		return func(t *testing.T, root, host string) {
+			p := filepath.Join(root, name)
+			if err := os.RemoveAll(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(strings.ReplaceAll(target, "{host}", host), p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fakeDir := func(name string) func(t *testing.T, root, host string) {
+		return func(t *testing.T, root, host string) {
+			if err := os.MkdirAll(filepath.Join(root, name), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tmpfs := func(dst string) specs.Mount { return specs.Mount{Destination: dst, Type: "tmpfs", Source: "tmpfs"} }
+	cases := []struct {
+		name  string
+		setup []func(t *testing.T, root, host string)
+		// mounts replace baseSpec's when mount0 is set, are added otherwise.
+		mount0 *specs.Mount
+		extra  []specs.Mount
+		// refused: the one-line error wanted; "" means it must run.
+		refused string
+	}{
+		{name: "proc-is-symlink", setup: []func(*testing.T, string, string){fakeDir("fakeproc"), symlink("/fakeproc", "proc")},
+			refused: `mounts[0] (proc on /proc): filesystem "proc" must be mounted on ordinary directory`},
+		{name: "proc-is-symlink-to-host", setup: []func(*testing.T, string, string){symlink("../../../../../../../..{host}", "proc")},
+			refused: `filesystem "proc" must be mounted on ordinary directory`},
+		{name: "sys-is-symlink", setup: []func(*testing.T, string, string){fakeDir("fakesys"), symlink("/fakesys", "sys")},
+			refused: `mounts[3] (sysfs on /sys): filesystem "sysfs" must be mounted on ordinary directory`},
+		{name: "proc-on-symlink-to-proc", setup: []func(*testing.T, string, string){symlink("/proc", "myproc")},
+			extra:   []specs.Mount{{Destination: "/myproc", Type: "proc", Source: "proc"}},
+			refused: `mounts[4] (proc on /myproc): filesystem "proc" must be mounted on ordinary directory`},
+		// runc#2128, the CVE-2019-16884 proof of concept: a volume on
+		// /proc with a fake self/attr.
+		{name: "tmpfs-over-proc", extra: []specs.Mount{tmpfs("/proc")},
+			refused: `mounts[4] (tmpfs on /proc): /proc cannot be mounted because it is not of type proc`},
+		{name: "tmpfs-over-proc-through-symlink", setup: []func(*testing.T, string, string){symlink("/proc", "evil")},
+			extra:   []specs.Mount{tmpfs("/evil")},
+			refused: `/proc cannot be mounted because it is not of type proc`},
+		{name: "tmpfs-under-proc-through-symlink", setup: []func(*testing.T, string, string){symlink("/proc/self/attr", "evil")},
+			extra:   []specs.Mount{tmpfs("/evil/current")},
+			refused: `attr/current cannot be mounted because it is inside /proc`},
+		{name: "tmpfs-under-proc-sys-through-symlink", setup: []func(*testing.T, string, string){symlink("../proc/sys", "evil")},
+			extra:   []specs.Mount{tmpfs("/evil/kernel")},
+			refused: `mounts[4] (tmpfs on /evil/kernel): /proc/sys/kernel cannot be mounted because it is inside /proc`},
+		{name: "plain"},
+		{name: "proc-through-parent-symlink-to-root", setup: []func(*testing.T, string, string){symlink("/", "a")},
+			mount0: &specs.Mount{Destination: "/a/proc", Type: "proc", Source: "proc"}},
+		{name: "bind-of-procfs", mount0: &specs.Mount{Destination: "/proc", Type: "bind", Source: "/proc", Options: []string{"rbind"}}},
+		{name: "bind-of-procfs-on-symlink", setup: []func(*testing.T, string, string){fakeDir("fakeproc"), symlink("/fakeproc", "proc")},
+			mount0: &specs.Mount{Destination: "/proc", Type: "bind", Source: "/proc", Options: []string{"rbind"}}},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "sh", "-c", procChecks)
+			root := ownRootfs(t, e)
+			host := t.TempDir() // on the host: must stay empty
+			for _, s := range c.setup {
+				s(t, root, host)
+			}
+			if c.mount0 != nil {
+				e.spec.Mounts[0] = *c.mount0
+			}
+			e.spec.Mounts = append(e.spec.Mounts, c.extra...)
+			e.writeSpec()
+			r := e.run("run", "--bundle", e.bundle, "proc"+itoa(i))
+			if ents, _ := os.ReadDir(host); len(ents) > 0 {
+				t.Errorf("host directory %s written through the rootfs: %v", host, ents)
+			}
+			if c.refused != "" {
+				assertOneLineError(t, r, c.refused)
+				return
+			}
+			if r.code != 0 {
+				t.Fatalf("run: exit %d: %s", r.code, r.stderr)
+			}
+			if want := "proc\n0\nro\n"; r.stdout != want {
+				t.Errorf("inside: fs type of /proc, size of masked /proc/keys, /proc/sys option = %q, want %q", r.stdout, want)
+			}
+		})
+	}
+}
