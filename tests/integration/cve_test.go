@@ -203,3 +203,125 @@ func TestCVE2023_28642ProcSymlink(t *testing.T) {
 		})
 	}
 }
+
+// TestCVE2024_45310MountpointOnHost (runc CVE-2024-45310; crun
+// CVE-2019-18837): making a missing mount point (the directories, or the
+// empty file of a file bind) through a path that an image symlink sends to
+// the host created empty files and directories on the host. runc's case
+// needed a race; here the symlinks are in place from the start, pointing
+// at a host directory (absolute, by "..", and dangling into a host path
+// that does not exist yet), under a file bind, a directory bind and a
+// tmpfs, each some levels deep. Everything is made inside the rootfs, the
+// mounts land there, and the host directory stays empty.
+func TestCVE2024_45310MountpointOnHost(t *testing.T) {
+	e := newEnv(t, "cat", "/proc/self/mountinfo")
+	root := ownRootfs(t, e)
+	host := t.TempDir() // on the host: must stay empty
+	src := t.TempDir()  // bind sources, outside host
+	srcFile := filepath.Join(src, "file")
+	if err := os.WriteFile(srcFile, []byte("bound"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{
+		"evil-abs":      host,
+		"evil-up":       "../../../../../../../.." + host,
+		"evil-dangling": host + "/missing",
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mounts := []struct {
+		m  specs.Mount
+		at string // where it must land, inside the container
+	}{
+		{specs.Mount{Destination: "/evil-abs/a/b/file", Type: "bind", Source: srcFile, Options: []string{"bind"}}, host + "/a/b/file"},
+		{specs.Mount{Destination: "/evil-up/c/d", Type: "bind", Source: src, Options: []string{"rbind"}}, host + "/c/d"},
+		{specs.Mount{Destination: "/evil-dangling/e/f", Type: "tmpfs", Source: "tmpfs"}, host + "/missing/e/f"},
+	}
+	for _, m := range mounts {
+		e.spec.Mounts = append(e.spec.Mounts, m.m)
+	}
+	e.writeSpec()
+	r := e.run("run", "--bundle", e.bundle, "mkhost")
+	if ents, _ := os.ReadDir(host); len(ents) > 0 {
+		t.Errorf("host directory %s written through a symlink in the rootfs: %v", host, ents)
+	}
+	if r.code != 0 {
+		t.Fatalf("run: exit %d: %s", r.code, r.stderr)
+	}
+	mountpoints := map[string]bool{}
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if f := strings.Fields(l); len(f) > 4 {
+			mountpoints[f[4]] = true
+		}
+	}
+	for _, m := range mounts {
+		if !mountpoints[m.at] {
+			t.Errorf("mount %s: not at %s inside the container; mount points: %v", m.m.Destination, m.at, mountpoints)
+		}
+		if _, err := os.Lstat(filepath.Join(root, m.at)); err != nil {
+			t.Errorf("mount %s: %s not made in the rootfs: %v", m.m.Destination, m.at, err)
+		}
+	}
+}
+
+// TestCVE2026_41579DevSymlink (runc CVE-2026-41579, crun CVE-2026-47766):
+// an image whose /dev is a symlink to a host directory made runtimes
+// remove "ptmx" and create the /dev symlinks (fd, stdin, ...) and device
+// nodes there. With a tmpfs on /dev and with the image's own /dev, every
+// device and link is made inside the rootfs and the host directory stays
+// empty.
+func TestCVE2026_41579DevSymlink(t *testing.T) {
+	cases := []struct {
+		name   string
+		target string
+		devTmp bool
+	}{
+		{"abs-tmpfs", "{host}", true},
+		{"up-tmpfs", "../../../../../../../..{host}", true},
+		{"abs-image-dev", "{host}", false},
+		{"up-image-dev", "../../../../../../../..{host}", false},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "sh", "-c", "ls -l /dev/ | wc -l; echo x >/dev/null && readlink /dev/fd")
+			root := ownRootfs(t, e)
+			host := t.TempDir() // on the host: must stay empty
+			// A file named ptmx: runc removed it through the link.
+			ptmx := filepath.Join(host, "ptmx")
+			if err := os.WriteFile(ptmx, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			dev := filepath.Join(root, "dev")
+			if err := os.RemoveAll(dev); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(strings.ReplaceAll(c.target, "{host}", host), dev); err != nil {
+				t.Fatal(err)
+			}
+			if !c.devTmp {
+				var kept []specs.Mount
+				for _, m := range e.spec.Mounts {
+					if m.Destination != "/dev" {
+						kept = append(kept, m)
+					}
+				}
+				e.spec.Mounts = kept
+			}
+			e.writeSpec()
+			r := e.run("run", "--bundle", e.bundle, "devsym"+itoa(i))
+			ents, _ := os.ReadDir(host)
+			if len(ents) != 1 || ents[0].Name() != "ptmx" || !ents[0].Type().IsRegular() {
+				t.Errorf("host directory %s changed through the /dev symlink: %v", host, ents)
+			}
+			if r.code != 0 {
+				t.Fatalf("run: exit %d: %s", r.code, r.stderr)
+			}
+			if !strings.HasSuffix(r.stdout, "/proc/self/fd\n") {
+				t.Errorf("container /dev not set up: %q", r.stdout)
+			}
+		})
+	}
+}
