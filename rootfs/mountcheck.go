@@ -26,7 +26,8 @@ var procMountsAllowed = []string{
 func (r *root) checkMount(m specs.Mount, o mountOptions, resolved string) error {
 	if (m.Type == "proc" || m.Type == "sysfs") && !o.isBind() {
 		if err := r.requireDirOrMissing(m.Destination); err != nil {
-			return fmt.Errorf("%s must be mounted on an ordinary directory: %w", m.Type, err)
+			// runc's wording.
+			return fmt.Errorf("filesystem %q must be mounted on ordinary directory: %w", m.Type, err)
 		}
 	}
 	rel, err := filepath.Rel("/proc", resolved)
@@ -46,7 +47,7 @@ func (r *root) checkMount(m specs.Mount, o mountOptions, resolved string) error 
 				return nil
 			}
 		}
-		return fmt.Errorf("%s cannot be mounted on /proc: it is not procfs", m.Source)
+		return fmt.Errorf("%s cannot be mounted because it is not of type proc", resolved)
 	}
 	if slices.Contains(procMountsAllowed, resolved) {
 		return nil

@@ -204,13 +204,13 @@ func TestRootSetupErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Mounts = defaultMounts()[:1]
-		}, `mounts[0] (proc on /proc): proc must be mounted on an ordinary directory: /proc is not a directory`},
+		}, `mounts[0] (proc on /proc): filesystem "proc" must be mounted on ordinary directory: /proc is not a directory`},
 		{"tmpfs inside /proc", func(c *Config, _ string) {
 			c.Mounts = append(defaultMounts()[:1], specs.Mount{Destination: "/proc/sys", Type: "tmpfs", Source: "tmpfs"})
 		}, `mounts[1] (tmpfs on /proc/sys): /proc/sys cannot be mounted because it is inside /proc`},
 		{"bind non-proc on /proc", func(c *Config, host string) {
 			c.Mounts = []specs.Mount{{Destination: "/proc", Type: "bind", Source: host}}
-		}, `cannot be mounted on /proc: it is not procfs`},
+		}, `mounts[0] (bind on /proc): /proc cannot be mounted because it is not of type proc`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -233,12 +233,16 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 			p.Capabilities = &specs.LinuxCapabilities{}
 		}
 		c := p.Capabilities
-		// As runc 1.1: an added capability goes into every set.
+		// Never into the inheritable set (CVE-2022-29162: a program
+		// with file inheritable capabilities would gain them at
+		// execve). Ambient needs the inheritable bit, so, as runc >=
+		// 1.1.2, only when the config already has an inheritable set.
 		c.Bounding = append(c.Bounding, o.Caps...)
 		c.Effective = append(c.Effective, o.Caps...)
 		c.Permitted = append(c.Permitted, o.Caps...)
-		c.Inheritable = append(c.Inheritable, o.Caps...)
-		c.Ambient = append(c.Ambient, o.Caps...)
+		if c.Inheritable != nil {
+			c.Ambient = append(c.Ambient, o.Caps...)
+		}
 	}
 	if o.NoNewPrivs {
 		p.NoNewPrivileges = true
