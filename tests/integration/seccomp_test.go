@@ -166,6 +166,11 @@ func TestSeccompNotifyInitSyscalls(t *testing.T) {
 		flags []specs.LinuxSeccompFlag
 		// refused is the error both runtimes give for the profile.
 		refused string
+		// userns puts the container in a user namespace; uid is
+		// process.user.uid: the parent's pidfd_getfd must still reach
+		// an init that is no longer root, or not dumpable.
+		userns bool
+		uid    uint32
 	}{
 		{name: "sendmsg", names: []string{"sendmsg"}},
 		{name: "write", names: []string{"write"}, refused: "SCMP_ACT_NOTIFY cannot be used for the write syscall"},
@@ -185,6 +190,8 @@ func TestSeccompNotifyInitSyscalls(t *testing.T) {
 		{name: "all but write", names: []string{"sendmsg", "recvmsg", "close", "read", "futex", "execve", "mmap",
 			"munmap", "rt_sigprocmask", "rt_sigreturn", "nanosleep", "clock_nanosleep", "epoll_pwait", "sched_yield",
 			"openat", "fcntl", "getpid", "tgkill", "madvise"}},
+		{name: "read as uid 1000", names: []string{"sendmsg", "read", "close"}, uid: 1000},
+		{name: "read in a user namespace as uid 1000", names: []string{"sendmsg", "read", "close"}, userns: true, uid: 1000},
 	}
 	for _, bin := range notifyRuntimes(t) {
 		for _, c := range cases {
@@ -193,6 +200,11 @@ func TestSeccompNotifyInitSyscalls(t *testing.T) {
 					e, a := notifyEnv(t, bin, nnp, &specs.LinuxSeccomp{Flags: c.flags,
 						Syscalls: []specs.LinuxSyscall{{Names: c.names, Action: specs.ActNotify}}},
 						"sh", "-c", "sleep 0.1 && echo out; exit 3")
+					e.spec.Process.User.UID, e.spec.Process.User.GID = c.uid, c.uid
+					if c.userns {
+						userns(e, 200000)
+					}
+					e.writeSpec()
 					r, hung := e.runBounded(20*time.Second, "run", "--bundle", e.bundle, "n")
 					if hung {
 						t.Fatalf("run did not return within 20s (killed): stdout %q stderr %q", r.stdout, r.stderr)
@@ -226,6 +238,7 @@ func TestSeccompNotifyExec(t *testing.T) {
 					Syscalls: []specs.LinuxSyscall{{Names: []string{"sendmsg", "read", "close", "futex", "epoll_pwait",
 						"rt_sigprocmask", "nanosleep", "clock_nanosleep", "execve"}, Action: specs.ActNotify}}},
 					"sleep", "100")
+				e.writeSpec()
 				if r, hung := e.runBounded(20*time.Second, "run", "-d", "--bundle", e.bundle, "nx"); hung || r.code != 0 {
 					t.Fatalf("run -d: hung %v, exit %d, stderr %q", hung, r.code, r.stderr)
 				}
@@ -263,7 +276,8 @@ func notifyRuntimes(t *testing.T) []string {
 }
 
 // notifyEnv is a bundle running args under profile (default action allow)
-// with bin, and a CONTINUE agent at the profile's listenerPath.
+// with bin, and a CONTINUE agent at the profile's listenerPath; the caller
+// writes the spec.
 func notifyEnv(t *testing.T, bin string, nnp bool, profile *specs.LinuxSeccomp, args ...string) (*env, *agent) {
 	e := newEnv(t, args...)
 	e.bin = bin
@@ -272,7 +286,6 @@ func notifyEnv(t *testing.T, bin string, nnp bool, profile *specs.LinuxSeccomp, 
 	profile.DefaultAction = specs.ActAllow
 	profile.ListenerPath = a.path
 	e.spec.Linux.Seccomp = profile
-	e.writeSpec()
 	return e, a
 }
 
