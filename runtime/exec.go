@@ -50,6 +50,9 @@ type ExecOptions struct {
 //	join P2 to the container's cgroup
 //	           -------- config ------------> rlimits, caps, user, no_new_privs,
 //	                                         cwd, lookup of args[0]
+//	           <------- seccomp (fd number)   (SCMP_ACT_NOTIFY only, as for
+//	pidfd_getfd, send to listenerPath          create: seccomp_notify.go)
+//	           -------- seccomp-ack -------->
 //	           <------- ready --------------
 //	-d: write pid file (last), exit 0        execve(args)
 //	else: wait P2 forwarding signals, exit with its code (128+N on signal N)
