@@ -293,7 +293,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		err = c.parentHooks(ch)
 	}
 	if err == nil && notifies(c.filter) {
-		err = c.forwardListener(ch, parent)
+		err = forwardListener(ch, spec.Linux.Seccomp, proc.Pid, c.ociState(specs.StateCreating))
 	}
 	if err == nil {
 		_, err = ch.recv(msgReady)

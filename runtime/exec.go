@@ -50,6 +50,9 @@ type ExecOptions struct {
 //	join P2 to the container's cgroup
 //	           -------- config ------------> rlimits, caps, user, no_new_privs,
 //	                                         cwd, lookup of args[0]
+//	           <------- seccomp (fd number)   (SCMP_ACT_NOTIFY only, as for
+//	pidfd_getfd, send to listenerPath          create: seccomp_notify.go)
+//	           -------- seccomp-ack -------->
 //	           <------- ready --------------
 //	-d: write pid file (last), exit 0        execve(args)
 //	else: wait P2 forwarding signals, exit with its code (128+N on signal N)
@@ -272,9 +275,6 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 	if err != nil {
 		return nil, err
 	}
-	if notifies(filter) {
-		return nil, errors.New("exec: the container's seccomp profile uses SCMP_ACT_NOTIFY, which exec does not support yet")
-	}
 	// P2 is the child of P1, which exits: as a subreaper we inherit P2
 	// and can wait for its exit code.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -374,6 +374,11 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 	}
 	ch := newChannel(parent)
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter}})
+	if err == nil && notifies(filter) {
+		// As runc: the agent learns the exec'd process's pid, and the
+		// container's state as "running".
+		err = forwardListener(ch, spec.Linux.Seccomp, pid, c.ociState(specs.StateRunning))
+	}
 	if err == nil {
 		_, err = ch.recv(msgReady)
 	}
@@ -415,23 +420,26 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err != nil {
 		return err
 	}
-	listener, err := startProcess(p, caps, cfg.Seccomp)
-	if err != nil {
+	filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
+	if err := startProcess(p, caps, filter); err != nil {
 		return err
-	}
-	if listener >= 0 {
-		// spawnExec refuses notifying profiles: nothing to hand it to.
-		unix.Close(listener)
 	}
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
 		return err
 	}
+	if notifies(cfg.Seccomp) && p.NoNewPrivileges {
+		// Before "ready": the parent must still be there to take the
+		// listener.
+		if err := filter.load(); err != nil {
+			return err
+		}
+	}
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
 	}
 	sock.Close()
-	if cfg.Seccomp != nil && p.NoNewPrivileges {
+	if cfg.Seccomp != nil && p.NoNewPrivileges && !notifies(cfg.Seccomp) {
 		if _, err := loadSeccomp(cfg.Seccomp); err != nil {
 			fatalf("%v", err)
 		}

@@ -116,27 +116,23 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	}
 	var argv0 string
 	if p != nil {
-		listener, err := startProcess(p, caps, cfg.Seccomp)
-		if err != nil {
+		filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
+		if err := startProcess(p, caps, filter); err != nil {
 			return err
-		}
-		if notifies(cfg.Seccomp) && p.NoNewPrivileges {
-			// The agent needs the listener before the container runs,
-			// so a notifying filter cannot wait for the last moment.
-			if listener, err = loadSeccomp(cfg.Seccomp); err != nil {
-				return err
-			}
-		}
-		if listener >= 0 {
-			if err := sendListener(ch, sock, listener); err != nil {
-				return err
-			}
 		}
 		path, err := lookPath(p.Args[0], p.Env)
 		if err != nil {
 			return err
 		}
 		argv0 = path
+		if notifies(cfg.Seccomp) && p.NoNewPrivileges {
+			// The agent needs the listener before `create` returns,
+			// so a notifying filter cannot wait for execve: it goes
+			// in as late as that allows (runc does the same).
+			if err := filter.load(); err != nil {
+				return err
+			}
+		}
 	}
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
@@ -334,28 +330,21 @@ func setupProcess(p *specs.Process, caps capability.Capabilities, cwdDone, filte
 // startProcess is the part of init and exec-init that turns the calling
 // thread into process p: rlimits are done; seccomp without no_new_privs
 // goes before the user switch (it needs CAP_SYS_ADMIN), and the working
-// directory before that (getcwd may be filtered).
-//
-// It returns the listener fd of a notifying filter it loaded, else -1.
-func startProcess(p *specs.Process, caps capability.Capabilities, filter *seccomp.Program) (int, error) {
-	cwdDone, filtered, listener := false, false, -1
-	if filter != nil && !p.NoNewPrivileges {
+// directory before that (getcwd may be filtered). A notifying filter's
+// listener is handed to the parent right away (seccomp_notify.go).
+func startProcess(p *specs.Process, caps capability.Capabilities, filter filterLoader) error {
+	cwdDone, filtered := false, false
+	if filter.prog != nil && !p.NoNewPrivileges {
 		var err error
 		if cwdDone, err = enterCwd(p.Cwd, true); err != nil {
-			return -1, err
+			return err
 		}
-		if listener, err = loadSeccomp(filter); err != nil {
-			return -1, err
+		if err := filter.load(); err != nil {
+			return err
 		}
 		filtered = true
 	}
-	if err := setupProcess(p, caps, cwdDone, filtered); err != nil {
-		if listener >= 0 {
-			unix.Close(listener)
-		}
-		return -1, err
-	}
-	return listener, nil
+	return setupProcess(p, caps, cwdDone, filtered)
 }
 
 // setgroupsAllowed is false in a user namespace whose setgroups file says

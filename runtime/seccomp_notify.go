@@ -2,10 +2,12 @@ package runtime
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os"
+	"runtime"
+	"strconv"
+	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -16,65 +18,112 @@ import (
 // SCMP_ACT_NOTIFY (runtime-spec config-linux.md "Seccomp", listenerPath):
 // loading the filter yields a listener fd, which "the runtime MUST send ...
 // over the socket at listenerPath using SCM_RIGHTS", with the container
-// process state as the message. init loads the filter (it must be loaded
-// by the process it filters) and hands the fd to the parent, which is
-// still in the runtime's mount namespace where listenerPath resolves:
+// process state as the message. The filter must be loaded by the process it
+// filters (init or exec-init), and listenerPath resolves only in the
+// runtime's mount namespace, so the parent sends it on:
 //
-//	init                                  gorunc create
-//	load filter -> listener fd
-//	--------- seccomp ------------------>
-//	<-------- seccomp-ack ---------------   (the JSON stream is now idle)
-//	sendmsg("S", SCM_RIGHTS fd) -------->   recvmsg
-//	                                        connect(listenerPath),
-//	                                        sendmsg(state, SCM_RIGHTS fd)
-//	then "ready" as usual
+//	init / exec-init                        gorunc create / exec
+//	block signals
+//	seccomp(NEW_LISTENER) -> fd N
+//	write {"type":"seccomp","fd":N} -------> pidfd_open(child), pidfd_getfd(N)
+//	  (the only syscall before the agent     connect(listenerPath),
+//	  can have the listener)                 sendmsg(state, SCM_RIGHTS fd)
+//	restore signals
+//	<------------------- seccomp-ack -------
+//	close(N); carry on ("ready", execve)
+//
+// Until the agent holds the listener, a notified syscall of init waits for
+// an answer nobody can give: any such syscall between loading the filter
+// and handing the fd over hangs `gorunc run` for good. Hence, as runc
+// (libcontainer syncParentSeccomp), the child writes only the fd's number,
+// in one write(2) that the profile may not notify (seccomp.Validate refuses
+// SCMP_ACT_NOTIFY on write, with runc's wording), and the parent takes the
+// fd itself with pidfd_getfd(2) (Linux 5.6) instead of a sendmsg(2) that a
+// profile could notify. Everything after that write, the wait for the ack
+// included, may be notified: the agent answers it.
+//
+// The Go runtime must not slip a syscall in either: seccomp(2) and write(2)
+// are raw (no scheduler entry, whose slow path parks the thread on a futex
+// that another thread must wake), the message buffer is allocated before
+// the filter (no mmap), and signals are blocked across the window (a
+// preemption signal's handler ends in rt_sigreturn). The filter is per
+// thread unless the profile asks for TSYNC; with TSYNC the other Go
+// threads' futex/nanosleep/mmap calls may be notified too, but nothing in
+// the window waits for them, and they are answered once the agent has the
+// fd.
 
 func notifies(p *seccomp.Program) bool {
 	return p != nil && p.Flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0
 }
 
-// sendListener is init's half: the fd goes to the parent; init keeps no
-// copy (the listener is the agent's, not the container's).
-func sendListener(ch *channel, sock *os.File, fd int) error {
-	defer unix.Close(fd)
-	if err := ch.send(message{Type: msgSeccomp}); err != nil {
-		return err
-	}
-	if _, err := ch.recv(msgSeccompAck); err != nil {
-		return err
-	}
-	if err := unix.Sendmsg(int(sock.Fd()), []byte("S"), unix.UnixRights(fd), nil, 0); err != nil {
-		return fmt.Errorf("send seccomp listener fd: %w", err)
-	}
-	return nil
+// filterLoader loads a child's seccomp filter and, when the filter
+// notifies, hands its listener to the parent over the sync socket.
+type filterLoader struct {
+	prog *seccomp.Program
+	ch   *channel
+	sock *os.File
 }
 
-// forwardListener is the parent's half: take the fd from init and give it,
-// with the state, to the agent listening at listenerPath.
-func (c *Container) forwardListener(ch *channel, sock *os.File) error {
-	if _, err := ch.recv(msgSeccomp); err != nil {
+// load installs the filter on the calling (locked) thread.
+func (l filterLoader) load() error {
+	if !notifies(l.prog) {
+		_, err := loadSeccomp(l.prog)
 		return err
 	}
-	if err := ch.send(message{Type: msgSeccompAck}); err != nil {
+	sock := int(l.sock.Fd())
+	// Built now: nothing may allocate once the filter is in.
+	msg := make([]byte, 0, 64)
+	msg = append(msg, string(`{"type":"`+msgSeccomp+`","fd":`)...)
+	var all, old unix.Sigset_t
+	for i := range all.Val {
+		all.Val[i] = ^uint64(0)
+	}
+	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &all, &old); err != nil {
+		return fmt.Errorf("block signals: %w", err)
+	}
+	fd, err := seccomp.Load(l.prog)
+	if err != nil {
+		// Nothing was installed: no syscall is filtered yet.
+		unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+		return fmt.Errorf("linux.seccomp: %w", err)
+	}
+	msg = strconv.AppendInt(msg, int64(fd), 10)
+	msg = append(msg, "}\n"...)
+	_, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(sock), uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)))
+	runtime.KeepAlive(msg)
+	// From here on every syscall may be notified: the agent is getting
+	// the listener.
+	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	defer unix.Close(fd)
+	if errno != 0 {
+		return fmt.Errorf("send seccomp listener fd number: %w", errno)
+	}
+	// The fd stays open until the parent has its copy.
+	_, err = l.ch.recv(msgSeccompAck)
+	return err
+}
+
+// forwardListener is the parent's half: take the listener from child pid
+// (which must be a child not yet waited for, so that its pid cannot have
+// been reused: init and exec-init are ours or reparented to us as
+// subreaper) and give it, with the state, to the agent at listenerPath.
+// st is the container's state; pid is the process the filter belongs to.
+func forwardListener(ch *channel, sc *specs.LinuxSeccomp, pid int, st specs.State) error {
+	m, err := ch.recv(msgSeccomp)
+	if err != nil {
 		return err
 	}
-	buf, oob := make([]byte, 1), make([]byte, unix.CmsgSpace(4))
-	_, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, 0)
+	fd, err := pidGetFd(pid, m.Fd)
 	if err != nil {
-		return fmt.Errorf("receive seccomp listener fd: %w", err)
-	}
-	fd, err := parseRights(oob[:oobn])
-	if err != nil {
-		return fmt.Errorf("receive seccomp listener fd: %w", err)
+		return fmt.Errorf("seccomp listener: %w", err)
 	}
 	defer unix.Close(fd)
-	sc := c.rec.Spec.Linux.Seccomp
 	state, err := json.Marshal(specs.ContainerProcessState{
 		Version:  specs.Version,
 		Fds:      []string{specs.SeccompFdName},
-		Pid:      c.rec.InitPid,
+		Pid:      pid,
 		Metadata: sc.ListenerMetadata,
-		State:    c.ociState(specs.StateCreating),
+		State:    st,
 	})
 	if err != nil {
 		return err
@@ -87,18 +136,19 @@ func (c *Container) forwardListener(ch *channel, sock *os.File) error {
 	if _, _, err := conn.WriteMsgUnix(state, unix.UnixRights(fd), nil); err != nil {
 		return fmt.Errorf("linux.seccomp.listenerPath %s: send: %w", sc.ListenerPath, err)
 	}
-	return nil
+	return ch.send(message{Type: msgSeccompAck})
 }
 
-func parseRights(oob []byte) (int, error) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
+// pidGetFd duplicates fd number n of process pid (pidfd_getfd(2)).
+func pidGetFd(pid, n int) (int, error) {
+	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
-		return -1, err
+		return -1, fmt.Errorf("pidfd_open %d: %w", pid, err)
 	}
-	for _, m := range msgs {
-		if fds, err := unix.ParseUnixRights(&m); err == nil && len(fds) == 1 {
-			return fds[0], nil
-		}
+	defer unix.Close(pidfd)
+	fd, err := unix.PidfdGetfd(pidfd, n, 0)
+	if err != nil {
+		return -1, fmt.Errorf("pidfd_getfd %d of %d: %w", n, pid, err)
 	}
-	return -1, errors.New("no fd in the message")
+	return fd, nil
 }

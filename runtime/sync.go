@@ -33,9 +33,9 @@ import (
 //	                                            pivot_root, sysctl, masks
 //	                                            hostname, rlimits, keyring
 //	                                            caps, user, cwd, lookup
-//	           <------- seccomp --------------  (SCMP_ACT_NOTIFY only: the
-//	           -------- seccomp-ack ---------->   listener fd, then sent on
-//	           <------- fd (SCM_RIGHTS) ------    to listenerPath; see
+//	           <------- seccomp (fd number) ---  (SCMP_ACT_NOTIFY only: the
+//	pidfd_getfd, send to listenerPath             listener, right after the
+//	           -------- seccomp-ack ---------->   filter is loaded; see
 //	                                              seccomp_notify.go)
 //	           <------- ready ----------------
 //	write pid file (last), exit 0               open exec.fifo for writing:
@@ -64,6 +64,8 @@ type message struct {
 	Error   string      `json:"error,omitempty"`
 	Config  *initConfig `json:"config,omitempty"`
 	Warning []string    `json:"warnings,omitempty"`
+	// Fd is the listener's fd number in the child, for "seccomp".
+	Fd int `json:"fd,omitempty"`
 }
 
 // initConfig is everything init needs; it owns no other channel to the

@@ -18,6 +18,12 @@ import (
 // and Go moves goroutines between threads: the caller must hold
 // runtime.LockOSThread from Load until execve.
 //
+// seccomp(2) is called raw, without telling the Go scheduler: on the way
+// out of an ordinary syscall the thread may park on a futex until another
+// thread hands it a P back, and a profile that notifies futex would then
+// wait for an agent that does not have the listener yet (runtime's
+// seccomp_notify.go). Nothing after the syscall allocates on success.
+//
 // When p has a NOTIFY rule the returned listenerFd is the notification fd
 // (to send to listenerPath); otherwise it is -1.
 func Load(p *Program) (listenerFd int, err error) {
@@ -32,7 +38,7 @@ func Load(p *Program) (listenerFd int, err error) {
 		filter[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
 	}
 	prog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
-	r, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, p.Flags, uintptr(unsafe.Pointer(&prog)))
+	r, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, p.Flags, uintptr(unsafe.Pointer(&prog)))
 	runtime.KeepAlive(filter)
 	if errno != 0 {
 		return -1, fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER, flags %#x): %w", p.Flags, errno)
