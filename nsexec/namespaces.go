@@ -81,3 +81,9 @@ func Has(nss []specs.LinuxNamespace, t specs.LinuxNamespaceType) bool {
 	}
 	return false
 }
+
+// ProcName is the name of namespace type t under /proc/PID/ns ("" when t
+// is unknown).
+func ProcName(t specs.LinuxNamespaceType) string {
+	return kinds[t].procNS
+}
