@@ -34,6 +34,10 @@ func Init() {
 // find the sync socket, read the config, run body, which returns only on
 // failure, and report that failure to the parent.
 func childMain(name, parent string, body func(*channel, *os.File, *initConfig) error) {
+	if err := setDumpable(false); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
 	fd, err := strconv.Atoi(os.Getenv(syncEnv))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: must be started by %s\n", name, parent)
@@ -107,7 +111,9 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			return err
 		}
 		if p.OOMScoreAdj != nil {
-			if err := writeProc(cfg, "self/oom_score_adj", strconv.Itoa(*p.OOMScoreAdj)); err != nil {
+			if err := writeOwnProc(func() error {
+				return writeProc(cfg, "self/oom_score_adj", strconv.Itoa(*p.OOMScoreAdj))
+			}); err != nil {
 				return fmt.Errorf("set process.oomScoreAdj %d: %w", *p.OOMScoreAdj, err)
 			}
 		}
@@ -394,7 +400,9 @@ func writeTimeOffsets(offs map[string]specs.LinuxTimeOffset) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	if err := os.WriteFile("/proc/self/timens_offsets", []byte(b.String()), 0); err != nil {
+	if err := writeOwnProc(func() error {
+		return os.WriteFile("/proc/self/timens_offsets", []byte(b.String()), 0)
+	}); err != nil {
 		return fmt.Errorf("linux.timeOffsets: %w", err)
 	}
 	return nil

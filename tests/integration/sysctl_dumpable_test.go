@@ -1,11 +1,15 @@
 package integration
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -129,4 +133,156 @@ func waitNSDiffers(t *testing.T, path, ref string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("%s never left namespace %s", path, want)
+}
+
+// procOwner is the uid:gid that owns /proc/PID/environ: the process's euid
+// while it is dumpable, root of the user namespace its binary was executed
+// in once it is not (proc(5), /proc/pid; kernel task_dump_owner).
+func procOwner(t *testing.T, pid int) string {
+	t.Helper()
+	fi, err := os.Stat("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	return fmt.Sprintf("%d:%d", st.Uid, st.Gid)
+}
+
+// writeProcess writes a --process file running sh -c script as the
+// container's root with exactly the given capabilities.
+func writeProcess(t *testing.T, dir string, script string, caps ...string) string {
+	t.Helper()
+	p := specs.Process{
+		Args: []string{"sh", "-c", script},
+		Env:  []string{"PATH=/bin:/sbin:/usr/bin"},
+		Cwd:  "/",
+		Capabilities: &specs.LinuxCapabilities{
+			Bounding: caps, Effective: caps, Permitted: caps,
+		},
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "process.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestInitNotDumpable: init holds host state (sync socket, fifo, its
+// environment) until it execve()s the container's process, so it must be
+// non-dumpable until then, as runc's init is (runc 1.5.1 shows the same
+// owners as asserted here); once started the container's process is
+// dumpable again, as ps and exec tooling expect.
+func TestInitNotDumpable(t *testing.T) {
+	e := newEnv(t, "sleep", "100")
+	userns(e, 300000)
+	e.writeSpec()
+	e.must("create", "--bundle", e.bundle, "nd")
+	pid := e.state("nd").Pid
+	// Dumpable, the owner would be init's euid, the mapped 300000; and
+	// with init executed inside the new user namespace, even a
+	// non-dumpable init would belong to that namespace's root.
+	if got := procOwner(t, pid); got != "0:0" {
+		t.Errorf("created: /proc/%d/environ owned by %s, want 0:0 (non-dumpable, owned by the host's user namespace)", pid, got)
+	}
+	e.must("start", "nd")
+	waitOwner(t, pid, "300000:300000")
+}
+
+// waitOwner waits until /proc/PID/environ is owned by want (init execve()s
+// the container's process just after `start` returns).
+func waitOwner(t *testing.T, pid int, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := procOwner(t, pid)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("started: /proc/%d/environ owned by %s, want %s (dumpable after execve)", pid, got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestExecInitNotDumpable: exec's helper joins a running container and
+// holds the runtime's fds until it execve()s. The attack of CVE-2016-9962:
+// the container's root stalls the helper and reads it. Here root is in a
+// user namespace with CAP_SYS_PTRACE there, which reaches any dumpable
+// process of the namespace; it maps to host root, so joining it changes
+// no uid and the kernel leaves the helper dumpable unless gorunc makes it
+// not. The attacker stalls it honestly, from inside: it mounts a tmpfs over
+// the container's /proc (with the status files the helper reads first) and
+// a fifo at /proc/self/setgroups, which the helper reads before it switches
+// user, then looks at the helper through a proc mount of its own and
+// releases it. The container's own process (pid 1, after execve) is the
+// control: readable.
+func TestExecInitNotDumpable(t *testing.T) {
+	e := newEnv(t, "sleep", "100")
+	userns(e, 0)
+	// The attacker's capabilities, so that the control passes the
+	// capability rules of ptrace(2) the same way.
+	caps := []string{"CAP_SYS_ADMIN", "CAP_SYS_PTRACE"}
+	e.spec.Process.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
+	e.writeSpec()
+	e.must("run", "-d", "--bundle", e.bundle, "xd")
+	pid := e.state("xd").Pid
+	attack := writeProcess(t, t.TempDir(), `set -e
+mount -t tmpfs t /tmp; mkdir /tmp/rp; mount -t proc p /tmp/rp
+st=$(cat /tmp/rp/self/status); last=$(cat /tmp/rp/sys/kernel/cap_last_cap)
+mount -t tmpfs t /proc; mkdir -p /proc/self/fd /proc/sys/kernel
+echo "$st" >/proc/self/status; echo $last >/proc/sys/kernel/cap_last_cap
+mkfifo /proc/self/setgroups
+set +e
+h=; i=0
+while [ -z "$h" ] && [ $i -lt 300 ]; do
+	for d in /tmp/rp/[0-9]*; do
+		[ "$(tr '\0' ' ' <$d/cmdline 2>/dev/null)" = "gorunc exec-init " ] && h=${d#/tmp/rp/}
+	done
+	i=$((i+1)); [ -n "$h" ] || sleep 0.05
+done
+[ -n "$h" ] || { echo no-helper; exit 1; }
+cat /tmp/rp/$h/environ >/dev/null 2>&1 && echo helper:READ || echo helper:DENIED
+cat /tmp/rp/1/environ >/dev/null 2>&1 && echo init:READ || echo init:DENIED
+echo allow > /proc/self/setgroups`, caps...)
+	var out, errb strings.Builder
+	attacker := exec.Command(e.bin, "--root", e.root, "exec", "--process", attack, "xd")
+	attacker.Stdout, attacker.Stderr = &out, &errb
+	if err := attacker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer attacker.Wait()
+	defer attacker.Process.Kill()
+	// The trap is set when the fifo shows in the container's mount tree.
+	fifo := "/proc/" + strconv.Itoa(pid) + "/root/proc/self/setgroups"
+	for i := 0; ; i++ {
+		if fi, err := os.Stat(fifo); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
+			break
+		}
+		if i == 500 {
+			attacker.Process.Kill()
+			attacker.Wait()
+			t.Fatalf("the attacker never set its trap: %s %s", out.String(), errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	victim := exec.CommandContext(ctx, e.bin, "--root", e.root, "exec", "xd", "true")
+	if vout, err := victim.CombinedOutput(); err != nil {
+		t.Errorf("exec stalled by the trap: %v: %s", err, vout)
+	}
+	if err := attacker.Wait(); err != nil {
+		t.Errorf("attacker: %v: %s", err, errb.String())
+	}
+	got := out.String()
+	for _, want := range []string{"helper:DENIED", "init:READ"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("attacker saw %q, want %s", got, want)
+		}
+	}
 }
