@@ -286,3 +286,35 @@ echo allow > /proc/self/setgroups`, caps...)
 		}
 	}
 }
+
+// TestUserNamespaceOwnProcWrites: init in a new user namespace is
+// non-dumpable, so its own /proc files belong to host root, not to it; the
+// writes it makes there must still work (runc has its parent make them).
+func TestUserNamespaceOwnProcWrites(t *testing.T) {
+	adj := 100
+	cases := []struct {
+		name   string
+		mutate func(s *specs.Spec)
+		file   string
+		want   string
+	}{
+		{"process.oomScoreAdj", func(s *specs.Spec) { s.Process.OOMScoreAdj = &adj }, "/proc/self/oom_score_adj", "100"},
+		{"linux.timeOffsets", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace})
+			s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 86400}}
+		}, "/proc/self/timens_offsets", "monotonic 86400 0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.spec.Process.Args = []string{"cat", c.file}
+			userns(e, 300000)
+			c.mutate(e.spec)
+			e.writeSpec()
+			out := e.must("run", "--bundle", e.bundle, "pw")
+			if !strings.Contains(strings.Join(strings.Fields(out), " "), c.want) {
+				t.Errorf("%s in the container: %q, want %q", c.file, out, c.want)
+			}
+		})
+	}
+}
