@@ -1,6 +1,7 @@
 package nsexec
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -59,24 +60,32 @@ func ValidateJoin(nss []specs.LinuxNamespace, uidMaps, gidMaps []specs.LinuxIDMa
 // constructor (nsenter.c): P1 joins the opened namespaces in setns(2)
 // order, unshares the types in unshare, forks init and exits. We are made
 // a child subreaper so that init, orphaned by P1, is re-parented to us and
-// can be waited for (`run` in the foreground does).
+// can be waited for (`run` in the foreground does). With "user" in
+// unshare, P1 unshares it first and asks us for its id maps (maps is
+// non-nil then):
 //
 //	gorunc create                          P1 (constructor)        P2 = init
 //	open + NS_GET_NSTYPE each path
 //	PR_SET_CHILD_SUBREAPER
-//	start init, fds + _GORUNC_NSENTER ---> setns user..mnt
+//	start init, fds + _GORUNC_NSENTER ---> PR_SET_DUMPABLE 0
+//	                                       setns user..mnt
+//	                                       [unshare user
+//	write /proc/P1/{uid,gid}_map <-------- "maps"
+//	ack -------------------------------->  become uid/gid 0]
 //	                                       unshare(new types)
 //	                                       fork ------------------> Go starts,
 //	read P2's pid <----------------------- report pid, exit          blocks on the
 //	wait P1; P2 is now our child                                     sync socket
-func startConstructor(cmd *exec.Cmd, join []joined, unshare []string) (*os.Process, error) {
+func startConstructor(cmd *exec.Cmd, join []joined, unshare []string, maps *idMaps) (*os.Process, error) {
 	if !NsenterAvailable {
 		return nil, errors.New("joining a mount or user namespace by path needs a gorunc built with cgo (`make build`)")
 	}
-	report, w, err := os.Pipe()
+	// A socket, not a pipe: P1 waits on it for its id maps.
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("create report pipe: %w", err)
+		return nil, fmt.Errorf("create report socket: %w", err)
 	}
+	report, w := os.NewFile(uintptr(fds[0]), "nsenter-report"), os.NewFile(uintptr(fds[1]), "nsenter-report-child")
 	defer report.Close()
 	defer w.Close()
 	reportFD := 3 + len(cmd.ExtraFiles)
@@ -94,7 +103,7 @@ func startConstructor(cmd *exec.Cmd, join []joined, unshare []string) (*os.Proce
 		return nil, err
 	}
 	w.Close()
-	pid, rerr := ReadNsenterPid(report)
+	pid, rerr := readConstructor(report, cmd.Process.Pid, maps)
 	werr := cmd.Wait()
 	if rerr != nil {
 		return nil, rerr
@@ -109,4 +118,57 @@ func startConstructor(cmd *exec.Cmd, join []joined, unshare []string) (*os.Proce
 		return nil, fmt.Errorf("join namespaces: %w", werr)
 	}
 	return proc, nil
+}
+
+// idMaps are the mappings of a new user namespace.
+type idMaps struct {
+	uid, gid []specs.LinuxIDMapping
+}
+
+// readConstructor answers P1's request for id maps, if it makes one, and
+// returns the pid P1 reports. On error P1 is killed (it may be waiting for
+// its maps), so the caller's Wait returns.
+func readConstructor(report *os.File, p1 int, maps *idMaps) (int, error) {
+	br := bufio.NewReader(report)
+	line, err := readReport(br)
+	if err == nil && line == "maps" {
+		if maps == nil {
+			err = errors.New("join namespaces: the helper asked for id maps, but no user namespace is new")
+		} else if err = maps.write(p1); err == nil {
+			if _, err = report.Write([]byte{0}); err != nil {
+				err = fmt.Errorf("join namespaces: acknowledge id maps: %w", err)
+			}
+		}
+		if err == nil {
+			return readPid(br)
+		}
+	} else if err == nil {
+		pid, perr := strconv.Atoi(line)
+		if perr == nil && pid > 0 {
+			return pid, nil
+		}
+		err = fmt.Errorf("join namespaces: bad report %q", line)
+	}
+	unix.Kill(p1, unix.SIGKILL)
+	return 0, err
+}
+
+// write writes the maps of pid's user namespace, uid_map first, as Go's
+// os/exec does for SysProcAttr.UidMappings. setgroups stays "allow": the
+// container's root must be able to call setgroups(2).
+func (m *idMaps) write(pid int) error {
+	for _, f := range []struct {
+		name string
+		ms   []specs.LinuxIDMapping
+	}{{"uid_map", m.uid}, {"gid_map", m.gid}} {
+		var b strings.Builder
+		for _, e := range f.ms {
+			fmt.Fprintf(&b, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
+		}
+		path := "/proc/" + strconv.Itoa(pid) + "/" + f.name
+		if err := os.WriteFile(path, []byte(b.String()), 0); err != nil {
+			return fmt.Errorf("write %s: %w", path, errors.Unwrap(err))
+		}
+	}
+	return nil
 }

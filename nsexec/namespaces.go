@@ -16,10 +16,14 @@
 //	                                            no other goroutine ever runs
 //	                                            in the joined namespaces
 //
-// When a mount or user namespace is given by path, init is started through
-// the nsenter constructor instead (nsenter.c, join.go): it joins every path
-// in setns order from the still single-threaded process, unshares the new
-// types (so they belong to the joined user namespace) and forks init.
+// When a mount or user namespace is given by path, or a new user namespace
+// is asked for, init is started through the nsenter constructor instead
+// (nsenter.c, join.go): it joins every path in setns order from the still
+// single-threaded process, unshares the new types (so they belong to the
+// joined or new user namespace; the runtime writes a new one's id maps) and
+// forks init. A new user namespace is not given to clone(2) because init's
+// memory must belong to the host's user namespace for its non-dumpability
+// to keep the container's root out (nsenter.c, "Dumpability").
 package nsexec
 
 import (
@@ -80,4 +84,10 @@ func Has(nss []specs.LinuxNamespace, t specs.LinuxNamespaceType) bool {
 		}
 	}
 	return false
+}
+
+// ProcName is the name of namespace type t under /proc/PID/ns ("" when t
+// is unknown).
+func ProcName(t specs.LinuxNamespaceType) string {
+	return kinds[t].procNS
 }

@@ -15,9 +15,26 @@
 //         and checked with NS_GET_NSTYPE; `gorunc create`, nsexec/join.go,
 //         which passes PID 0). TYPE is a /proc/PID/ns name.
 //   NEW   comma-separated TYPEs to unshare after every setns, so the new
-//         namespaces are owned by the joined user namespace (create only;
-//         never "user": a new user namespace needs its id maps written by
-//         the parent, which nsexec/join.go rules out).
+//         namespaces are owned by the joined (or new) user namespace
+//         (create only). "user" is unshared first and alone; FD is then a
+//         socket: we send "maps\n", the runtime writes our uid_map and
+//         gid_map and answers one byte, and we become the namespace's root
+//         before unsharing the rest (nsexec/join.go).
+//
+// Dumpability. `gorunc init` and `gorunc exec-init` (_GORUNC_SYNC is set)
+// make themselves non-dumpable before anything else, as runc's nsexec does:
+// a dumpable process can be ptraced, and its /proc/PID/{environ,mem,fd}
+// read, by any process with the same uid (a container's root has host uid
+// 0 when there is no user namespace) without CAP_SYS_PTRACE
+// (CVE-2016-9962), and init and exec-init hold host fds until they
+// execve. Non-dumpable, they can be reached only with CAP_SYS_PTRACE in
+// the user namespace the binary was executed in, which here is always the
+// host's: a new user namespace is unshared below, after execve, never
+// given to clone. The kernel makes the process dumpable again at the
+// execve of the container's process (execve(2)). The only exception is
+// while the runtime writes our id maps: /proc/PID files of a non-dumpable
+// process belong to root of the host, which a rootless runtime is not
+// (runc does the same).
 //
 //   gorunc exec|create (Go)       P1 = exec-init|init, constructor P2 = child of P1
 //   -----------------------       ---------------------------     ----------------
@@ -52,6 +69,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -125,8 +143,33 @@ static void become_root(void)
 		nsenter_fail("setresuid", "0", errno);
 }
 
+static void set_dumpable(int on)
+{
+	if (prctl(PR_SET_DUMPABLE, on, 0, 0, 0) < 0)
+		nsenter_fail("prctl", on ? "PR_SET_DUMPABLE 1" : "PR_SET_DUMPABLE 0", errno);
+}
+
+// request_maps asks the runtime to write the id maps of the user namespace
+// we just unshared, and waits until it has.
+static void request_maps(void)
+{
+	char ack;
+	int was = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	set_dumpable(1);
+	if (write(report_fd, "maps\n", 5) != 5)
+		nsenter_fail("request id maps", "", errno);
+	ssize_t n = read(report_fd, &ack, 1);
+	if (n != 1)
+		nsenter_fail("wait for id maps", "", n < 0 ? errno : EPIPE);
+	set_dumpable(was == 1);
+}
+
 __attribute__((constructor)) static void gorunc_nsenter(void)
 {
+	// First thing, before the Go runtime exists (see "Dumpability").
+	int nondumpable = getenv("_GORUNC_SYNC") != NULL;
+	if (nondumpable)
+		set_dumpable(0);
 	const char *env = getenv("_GORUNC_NSENTER");
 	if (env == NULL)
 		return;
@@ -182,9 +225,23 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 		for (size_t i = 0; i < NS_COUNT; i++)
 			if (find(unshare_list + 1, ns_order[i].name) != NULL)
 				flags |= ns_order[i].flag;
+		if (flags & CLONE_NEWUSER) {
+			// Alone and first, as runc: the other new namespaces must
+			// be owned by it, and created once its root is mapped.
+			if (unshare(CLONE_NEWUSER) < 0)
+				nsenter_fail("unshare", "user", errno);
+			flags &= ~CLONE_NEWUSER;
+			request_maps();
+			become_root();
+		}
 		if (flags != 0 && unshare(flags) < 0)
 			nsenter_fail("unshare", unshare_list + 1, errno);
 	}
+
+	// Changing uid in become_root set dumpability to fs.suid_dumpable,
+	// which may be 1: clear it again for the Go part of init.
+	if (nondumpable)
+		set_dumpable(0);
 
 	// setns into a pid or time namespace only moves our future children.
 	pid_t child = fork();

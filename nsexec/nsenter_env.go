@@ -32,20 +32,34 @@ func NsenterEnv(fd, pid int, types []specs.LinuxNamespaceType) (string, error) {
 // ReadNsenterPid reads the constructor's report: the pid of the process
 // that runs on inside the namespaces, or the constructor's error.
 func ReadNsenterPid(r io.Reader) (int, error) {
-	line, err := bufio.NewReader(r).ReadString('\n')
-	line = strings.TrimSpace(line)
-	if msg, ok := strings.CutPrefix(line, "error: "); ok {
-		return 0, fmt.Errorf("join namespaces: %s", msg)
-	}
+	return readPid(bufio.NewReader(r))
+}
+
+func readPid(br *bufio.Reader) (int, error) {
+	line, err := readReport(br)
 	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return 0, errors.New("join namespaces: the helper exited without reporting")
-		}
-		return 0, fmt.Errorf("join namespaces: read report: %w", err)
+		return 0, err
 	}
 	pid, err := strconv.Atoi(line)
 	if err != nil || pid <= 0 {
 		return 0, fmt.Errorf("join namespaces: bad report %q", line)
 	}
 	return pid, nil
+}
+
+// readReport reads one line of the constructor's report, turning its
+// "error: ..." line or a silent exit into an error.
+func readReport(br *bufio.Reader) (string, error) {
+	line, err := br.ReadString('\n')
+	line = strings.TrimSpace(line)
+	if msg, ok := strings.CutPrefix(line, "error: "); ok {
+		return "", fmt.Errorf("join namespaces: %s", msg)
+	}
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return "", errors.New("join namespaces: the helper exited without reporting")
+		}
+		return "", fmt.Errorf("join namespaces: read report: %w", err)
+	}
+	return line, nil
 }

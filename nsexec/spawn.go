@@ -68,12 +68,23 @@ func Spawn(cfg Config) (proc *os.Process, unshare uintptr, err error) {
 	if err := ValidateJoin(cfg.Namespaces, cfg.UIDMappings, cfg.GIDMappings); err != nil {
 		return nil, 0, err
 	}
-	if needsConstructor(join) {
-		// ValidateJoin leaves no new user namespace here, so no id maps.
+	// A new user namespace is made by the constructor too, after execve,
+	// so that init's memory belongs to the host's user namespace: only
+	// then does init's non-dumpability keep the container's root out of
+	// it (nsenter.c, "Dumpability"; runc's nsexec unshares it the same
+	// way). Go's clone(CLONE_NEWUSER) + execve would make the container's
+	// user namespace the owner. Without cgo that is the fallback.
+	newUser := clone&unix.CLONE_NEWUSER != 0
+	if needsConstructor(join) || (newUser && NsenterAvailable) {
 		if cfg.CgroupFD >= 0 {
 			cfg.Cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cfg.CgroupFD}
 		}
-		proc, err := startConstructor(cfg.Cmd, join, cloneNames)
+		var maps *idMaps
+		if newUser {
+			// ValidateJoin has ruled out a joined user namespace.
+			maps = &idMaps{cfg.UIDMappings, cfg.GIDMappings}
+		}
+		proc, err := startConstructor(cfg.Cmd, join, cloneNames, maps)
 		return proc, unshare, err
 	}
 

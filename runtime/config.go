@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -223,41 +224,116 @@ func overlap(a, an, b, bn uint32) bool {
 	return uint64(a) < uint64(b)+uint64(bn) && uint64(b) < uint64(a)+uint64(an)
 }
 
-// validateSysctl accepts only keys that are namespaced (and so cannot
-// change the host), as runc's validator does: IPC keys with an ipc
-// namespace, net.* with a network namespace, the UTS names with uts.
+// validateSysctl accepts only keys the kernel namespaces, and only when the
+// container has a namespace of that type of its own: a key written in the
+// runtime's own namespace would change the host. runc's validator (1.5,
+// libcontainer/configs/validate sysctl) is the contract for the rule and
+// the wording. Like runc, "host" means the namespace gorunc itself runs in
+// (compared by device and inode with /proc/self/ns/TYPE), not the initial
+// one. runc checks a joined path only for the network namespace; gorunc
+// checks ipc and uts paths the same way, since writing kernel.shm* or
+// kernel.domainname there changes the host just as much.
 func validateSysctl(l *specs.Linux) error {
-	ipcKeys := map[string]bool{
-		"kernel.msgmax": true, "kernel.msgmnb": true, "kernel.msgmni": true, "kernel.sem": true,
-		"kernel.shmall": true, "kernel.shmmax": true, "kernel.shmmni": true, "kernel.shm_rmid_forced": true,
+	keys := make([]string, 0, len(l.Sysctl))
+	for k := range l.Sysctl {
+		keys = append(keys, k)
 	}
-	newNS := func(t specs.LinuxNamespaceType) bool {
-		for _, ns := range l.Namespaces {
-			if ns.Type == t {
-				return true
-			}
-		}
-		return false
-	}
-	for key := range l.Sysctl {
+	// Sorted, so that a config with several bad keys always gets the same
+	// answer.
+	sort.Strings(keys)
+	for _, raw := range keys {
+		key := sysctlDots(raw)
 		switch {
-		case ipcKeys[key] || strings.HasPrefix(key, "fs.mqueue."):
-			if !newNS(specs.IPCNamespace) {
-				return fmt.Errorf("linux.sysctl %q: needs an ipc namespace", key)
+		case ipcSysctl(key):
+			own, err := ownNamespace(l.Namespaces, specs.IPCNamespace)
+			if err != nil {
+				return fmt.Errorf("invalid ipcns path: %w", err)
+			}
+			if !own {
+				return fmt.Errorf("sysctl %q is not allowed in the hosts ipc namespace", key)
 			}
 		case strings.HasPrefix(key, "net."):
-			if !newNS(specs.NetworkNamespace) {
-				return fmt.Errorf("linux.sysctl %q: needs a network namespace", key)
+			own, err := ownNamespace(l.Namespaces, specs.NetworkNamespace)
+			if err != nil {
+				return fmt.Errorf("invalid netns path: %w", err)
 			}
-		case key == "kernel.hostname" || key == "kernel.domainname":
-			if !newNS(specs.UTSNamespace) {
-				return fmt.Errorf("linux.sysctl %q: needs a uts namespace", key)
+			if !own {
+				return fmt.Errorf("sysctl %q not allowed in host network namespace", key)
+			}
+		case key == "kernel.hostname" && nsexec.Has(l.Namespaces, specs.UTSNamespace):
+			// Namespaced, but the OCI hostname field owns it.
+			return fmt.Errorf("sysctl %q is not allowed as it conflicts with the OCI %q field", key, "hostname")
+		case key == "kernel.domainname":
+			own, err := ownNamespace(l.Namespaces, specs.UTSNamespace)
+			if err != nil {
+				return fmt.Errorf("invalid utsns path: %w", err)
+			}
+			if !own {
+				return fmt.Errorf("sysctl %q is not in a separate kernel namespace", key)
 			}
 		default:
-			return fmt.Errorf("linux.sysctl %q: not a namespaced key, refusing to change the host", key)
+			return fmt.Errorf("sysctl %q is not in a separate kernel namespace", key)
 		}
 	}
 	return nil
+}
+
+// ipcSysctl reports whether key belongs to the ipc namespace
+// (ipc_namespaces(7)).
+func ipcSysctl(key string) bool {
+	switch key {
+	case "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+		"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced":
+		return true
+	}
+	return strings.HasPrefix(key, "fs.mqueue.")
+}
+
+// sysctlDots turns a key written with '/' separators (sysctl.d(5):
+// "net/ipv4/conf/eth0.100/rp_filter") into the dotted form, where a dot
+// inside a component is written as '/' ("net.ipv4.conf.eth0/100.rp_filter"),
+// as runc does before it validates. A key whose first separator is a dot is
+// already in that form.
+func sysctlDots(key string) string {
+	i := strings.IndexAny(key, "./")
+	if i < 0 || key[i] == '.' {
+		return key
+	}
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '.':
+			return '/'
+		case '/':
+			return '.'
+		}
+		return r
+	}, key)
+}
+
+// ownNamespace reports whether linux.namespaces gives the container a
+// namespace of type t other than gorunc's own: a new one, or a path that is
+// not the namespace this process is in. A path that cannot be stat'ed is an
+// error (the namespace would fail to join later anyway).
+func ownNamespace(nss []specs.LinuxNamespace, t specs.LinuxNamespaceType) (bool, error) {
+	for _, ns := range nss {
+		if ns.Type != t {
+			continue
+		}
+		if ns.Path == "" {
+			return true, nil
+		}
+		self := "/proc/self/ns/" + nsexec.ProcName(t)
+		mine, err := os.Stat(self)
+		if err != nil {
+			return false, err
+		}
+		joined, err := os.Stat(ns.Path)
+		if err != nil {
+			return false, err
+		}
+		return !os.SameFile(mine, joined), nil
+	}
+	return false, nil
 }
 
 // HookNames lists the hook kinds gorunc accepts, for `features`.

@@ -36,6 +36,10 @@ func Init() {
 // find the sync socket, read the config, run body, which returns only on
 // failure, and report that failure to the parent.
 func childMain(name, parent string, body func(*channel, *os.File, *initConfig) error) {
+	if err := setDumpable(false); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
 	fd, err := strconv.Atoi(os.Getenv(syncEnv))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: must be started by %s\n", name, parent)
@@ -109,7 +113,9 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			return err
 		}
 		if p.OOMScoreAdj != nil {
-			if err := writeProc(cfg, "self/oom_score_adj", strconv.Itoa(*p.OOMScoreAdj)); err != nil {
+			if err := writeOwnProc(func() error {
+				return writeProc(cfg, "self/oom_score_adj", strconv.Itoa(*p.OOMScoreAdj))
+			}); err != nil {
 				return fmt.Errorf("set process.oomScoreAdj %d: %w", *p.OOMScoreAdj, err)
 			}
 		}
@@ -389,12 +395,15 @@ func writeTimeOffsets(offs map[string]specs.LinuxTimeOffset) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	f, err := openProcSelf("timens_offsets", unix.O_WRONLY)
-	if err == nil {
+	if err := writeOwnProc(func() error {
+		f, err := openProcSelf("timens_offsets", unix.O_WRONLY)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
 		_, err = f.WriteString(b.String())
-		f.Close()
-	}
-	if err != nil {
+		return err
+	}); err != nil {
 		return fmt.Errorf("linux.timeOffsets: %w", err)
 	}
 	return nil

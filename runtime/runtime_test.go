@@ -68,7 +68,7 @@ func TestLoadSpecErrors(t *testing.T) {
 		{"no linux section", `{"ociVersion": "1.1.0", "root": {"path": "` + rootfs + `"}}`, "linux section is required"},
 		{"relative hook", `{"ociVersion": "1.0.0", "root": {"path": "` + rootfs + `"}, "linux": {}, "hooks": {"prestart": [{"path": "x"}]}}`, "hooks.prestart[0].path"},
 		{"bad timeout", `{"ociVersion": "1.0.0", "root": {"path": "` + rootfs + `"}, "linux": {}, "hooks": {"poststop": [{"path": "/x", "timeout": 0}]}}`, "timeout 0 must be positive"},
-		{"sysctl needs netns", `{"ociVersion": "1.0.0", "root": {"path": "` + rootfs + `"}, "linux": {"sysctl": {"net.ipv4.ip_forward": "1"}}}`, "needs a network namespace"},
+		{"sysctl needs netns", `{"ociVersion": "1.0.0", "root": {"path": "` + rootfs + `"}, "linux": {"sysctl": {"net.ipv4.ip_forward": "1"}}}`, `sysctl "net.ipv4.ip_forward" not allowed in host network namespace`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

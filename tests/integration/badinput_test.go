@@ -72,7 +72,7 @@ func TestBadConfig(t *testing.T) {
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 1, HostID: 100000, Size: 10}}
 			s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 10}}
 		}, want: "root (id 0) is not mapped"},
-		{name: "host sysctl", mutate: func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"vm.swappiness": "10"} }, want: "not a namespaced key"},
+		{name: "host sysctl", mutate: func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"vm.swappiness": "10"} }, want: `sysctl "vm.swappiness" is not in a separate kernel namespace`},
 		{name: "missing executable", mutate: func(s *specs.Spec) { s.Process.Args = []string{"no-such-binary"} }, want: "executable file not found"},
 		// Failures only the kernel can find, after the cgroup, namespaces
 		// and mounts exist: everything made so far must be undone.
