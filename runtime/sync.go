@@ -155,8 +155,8 @@ func stuck(what string, pid int, m cgroup.Manager) error {
 			return fmt.Errorf("container's cgroup unexpectedly frozen while waiting for %s (pid %d): %w", what, pid, f)
 		}
 	}
-	if st, err := procStat(pid); err == nil && (st.state == 'T' || st.state == 't') {
-		return fmt.Errorf("%s (pid %d) is stopped (SIGSTOP or a tracer) while gorunc waits for it", what, pid)
+	if st, err := procStat(pid); err == nil && st.state == 'T' {
+		return fmt.Errorf("%s (pid %d) is stopped (SIGSTOP) while gorunc waits for it", what, pid)
 	}
 	return nil
 }

@@ -253,10 +253,11 @@ func TestFrozenCgroupRefused(t *testing.T) {
 }
 
 // TestStartFrozen: a container created in a pre-made cgroup that is then
-// frozen cannot be started. runc 1.5.1 says "cannot start a container in
-// the paused state" when the cgroup itself is frozen and hangs forever when
-// its parent is; gorunc refuses both with the freeze named. Before the fix
-// gorunc's start hung in both (init cannot write the exec fifo).
+// frozen cannot be started, nor exec'd into. runc 1.5.1 says "cannot start
+// a container in the paused state" when the cgroup itself is frozen and
+// hangs forever when its parent is; gorunc refuses both with the freeze
+// named. Before the fix gorunc's start hung in both (init cannot write the
+// exec fifo), and so did exec (exec-init froze as it joined the cgroup).
 func TestStartFrozen(t *testing.T) {
 	for _, which := range []string{"self", "ancestor"} {
 		t.Run(which, func(t *testing.T) {
@@ -270,13 +271,15 @@ func TestStartFrozen(t *testing.T) {
 				frozen = filepath.Dir(leaf)
 			}
 			freeze(t, frozen)
-			r, took, hung := e.runBounded(hangBound, "start", "sf")
-			if hung {
-				t.Fatalf("start hung (killed after %v)", took)
-			}
-			assertOneLineError(t, r, "container is paused")
-			if !strings.Contains(r.stderr, frozen) {
-				t.Errorf("error does not name the frozen cgroup %s: %q", frozen, r.stderr)
+			for _, cmd := range [][]string{{"exec", "sf", "true"}, {"start", "sf"}} {
+				r, took, hung := e.runBounded(hangBound, cmd...)
+				if hung {
+					t.Fatalf("%s hung (killed after %v)", cmd[0], took)
+				}
+				assertOneLineError(t, r, "container is paused")
+				if !strings.Contains(r.stderr, frozen) {
+					t.Errorf("%s: error does not name the frozen cgroup %s: %q", cmd[0], frozen, r.stderr)
+				}
 			}
 			// delete --force (env cleanup) must still remove it all;
 			// under a frozen ancestor only after the owner thaws it.
