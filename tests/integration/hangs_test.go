@@ -67,6 +67,20 @@ func (e *env) runBounded(bound time.Duration, args ...string) (result, time.Dura
 	return e.startBounded(args...)(bound)
 }
 
+// refusedNaming runs gorunc, which must not hang, and must fail with one
+// line saying want and naming the frozen cgroup.
+func (e *env) refusedNaming(frozen, want string, args ...string) {
+	e.t.Helper()
+	r, took, hung := e.runBounded(hangBound, args...)
+	if hung {
+		e.t.Fatalf("gorunc %s hung (killed after %v)", args[0], took)
+	}
+	assertOneLineError(e.t, r, want)
+	if !strings.Contains(r.stderr, frozen) {
+		e.t.Errorf("%s: error does not name the frozen cgroup %s: %q", args[0], frozen, r.stderr)
+	}
+}
+
 // freezerDir is where a relative cgroupsPath lands in the v1 freezer
 // hierarchy: under this process's own freezer cgroup.
 func freezerDir(t *testing.T, cgroupsPath string) string {
@@ -230,14 +244,7 @@ func TestFrozenCgroupRefused(t *testing.T) {
 			freeze(t, frozen)
 			e.writeSpec()
 			for _, cmd := range [][]string{{"run", "-d", "--bundle", e.bundle, "fr1"}, {"create", "--bundle", e.bundle, "fr2"}} {
-				r, took, hung := e.runBounded(hangBound, cmd...)
-				if hung {
-					t.Fatalf("gorunc %s hung (killed after %v)", cmd[0], took)
-				}
-				assertOneLineError(t, r, "container's cgroup unexpectedly frozen")
-				if !strings.Contains(r.stderr, frozen) {
-					t.Errorf("%s: error does not name the frozen cgroup %s: %q", cmd[0], frozen, r.stderr)
-				}
+				e.refusedNaming(frozen, "container's cgroup unexpectedly frozen", cmd...)
 				assertNothingLeft(t, e, dirs...)
 				for _, d := range dirs {
 					if _, err := os.Stat(d); err != nil {
@@ -272,14 +279,7 @@ func TestStartFrozen(t *testing.T) {
 			}
 			freeze(t, frozen)
 			for _, cmd := range [][]string{{"exec", "sf", "true"}, {"start", "sf"}} {
-				r, took, hung := e.runBounded(hangBound, cmd...)
-				if hung {
-					t.Fatalf("%s hung (killed after %v)", cmd[0], took)
-				}
-				assertOneLineError(t, r, "container is paused")
-				if !strings.Contains(r.stderr, frozen) {
-					t.Errorf("%s: error does not name the frozen cgroup %s: %q", cmd[0], frozen, r.stderr)
-				}
+				e.refusedNaming(frozen, "container is paused", cmd...)
 			}
 			// delete --force (env cleanup) must still remove it all;
 			// under a frozen ancestor only after the owner thaws it.
