@@ -93,7 +93,15 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	undo.add(func() { os.RemoveAll(s.dir(o.ID)); l.release() })
+	// keepState: init outlived its SIGKILL (frozen by an ancestor's
+	// freeze), so the state stays for a later delete --force to finish.
+	keepState := false
+	undo.add(func() {
+		if !keepState {
+			os.RemoveAll(s.dir(o.ID))
+		}
+		l.release()
+	})
 	c := &Container{store: s, lock: l, filter: filter, rec: &record{
 		ID:      o.ID,
 		Bundle:  bundle,
@@ -135,6 +143,8 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	}
 	proc, err := c.spawn(m, o)
 	if err != nil {
+		var left *initLeftError
+		keepState = errors.As(err, &left)
 		return nil, nil, err
 	}
 	undo.add(func() { reapInit(proc, m) })
@@ -315,7 +325,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		if why := w.why(); why != nil {
 			reaped = true
 			if _, rerr := reapInit(proc, m); rerr != nil {
-				return nil, fmt.Errorf("%w; %v (SIGKILL is pending: it exits once thawed)", why, rerr)
+				return nil, &initLeftError{id: c.rec.ID, why: why}
 			}
 			return nil, why
 		}
@@ -406,6 +416,19 @@ func reapInit(proc *os.Process, m cgroup.Manager) (*os.ProcessState, error) {
 		}
 	}
 }
+
+// initLeftError: create failed and its init could not be reaped (a freeze
+// of an ancestor cgroup holds it, SIGKILL pending), so the state is kept.
+type initLeftError struct {
+	id  string
+	why error
+}
+
+func (e *initLeftError) Error() string {
+	return fmt.Sprintf("%v; init ignores SIGKILL until thawed, then `delete --force %s` removes it", e.why, e.id)
+}
+
+func (e *initLeftError) Unwrap() error { return e.why }
 
 // initDied waits for an init that vanished without a word and says why.
 func initDied(proc *os.Process, m cgroup.Manager) error {

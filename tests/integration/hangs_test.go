@@ -373,6 +373,7 @@ func TestDeleteForceStuckCreate(t *testing.T) {
 			if chung {
 				t.Fatalf("the stuck create did not end after delete --force (killed after %v)", ctook)
 			}
+			t.Logf("delete --force took %v; the stuck create said: %s", took, cr.stderr)
 			if cr.code == 0 {
 				t.Errorf("the stuck create exited 0 after delete --force")
 			} else {
@@ -393,22 +394,48 @@ func TestDeleteForceStuckCreate(t *testing.T) {
 }
 
 // TestCreateFrozenMidway: nobody deletes; the create whose init is frozen
-// under it gives up by itself with the reason, undoes everything, and
-// leaves the pre-made cgroup as it found it: frozen. Before the fix it
-// waited forever for init's "ready".
+// under it gives up by itself with the reason. With its own (pre-made)
+// cgroup frozen it kills init, undoes everything and leaves the cgroup as
+// it found it: frozen. Under a frozen ancestor, not its to thaw, init
+// cannot die (v1 freezer: SIGKILL waits for the thaw): it says so and
+// keeps the state, and delete --force removes everything once the owner
+// thaws. Before the fix create waited forever for init's "ready".
 func TestCreateFrozenMidway(t *testing.T) {
-	e := newEnv(t, "sleep", "100")
-	leaf := freezerDir(t, e.spec.Linux.CgroupsPath)
-	premade(t, filepath.Dir(leaf), leaf)
-	e.spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "echo FROZEN >" + filepath.Join(leaf, "freezer.state")}}}}
-	e.writeSpec()
-	r, took, hung := e.runBounded(hangBound, "create", "--bundle", e.bundle, "fm")
-	if hung {
-		t.Fatalf("create hung with its init frozen (killed after %v)", took)
-	}
-	assertOneLineError(t, r, "container's cgroup unexpectedly frozen while waiting for container init")
-	assertNothingLeft(t, e, filepath.Dir(leaf), leaf)
-	if st := freezerState(leaf); st != "FROZEN" {
-		t.Errorf("pre-made cgroup is %s after the failed create, want it left FROZEN", st)
+	for _, which := range []string{"self", "ancestor"} {
+		t.Run(which, func(t *testing.T) {
+			e := newEnv(t, "sleep", "100")
+			leaf := freezerDir(t, e.spec.Linux.CgroupsPath)
+			premade(t, filepath.Dir(leaf), leaf)
+			frozen := leaf
+			if which == "ancestor" {
+				frozen = filepath.Dir(leaf)
+			}
+			e.spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "echo FROZEN >" + filepath.Join(frozen, "freezer.state")}}}}
+			e.writeSpec()
+			r, took, hung := e.runBounded(hangBound+10*time.Second, "create", "--bundle", e.bundle, "fm")
+			if hung {
+				t.Fatalf("create hung with its init frozen (killed after %v)", took)
+			}
+			t.Logf("create: %s", r.stderr)
+			assertOneLineError(t, r, "container's cgroup unexpectedly frozen while waiting for container init")
+			if which == "self" {
+				assertNothingLeft(t, e, filepath.Dir(leaf), leaf)
+				if st := freezerState(leaf); st != "FROZEN" {
+					t.Errorf("pre-made cgroup is %s after the failed create, want it left FROZEN", st)
+				}
+				return
+			}
+			if !strings.Contains(r.stderr, "delete --force fm") {
+				t.Errorf("error does not say how to finish: %q", r.stderr)
+			}
+			if _, err := os.Stat(filepath.Join(e.root, "fm", "state.json")); err != nil {
+				t.Fatalf("state not kept for the init left frozen: %v", err)
+			}
+			os.WriteFile(filepath.Join(frozen, "freezer.state"), []byte("THAWED"), 0o644)
+			if r, took, hung := e.runBounded(hangBound, "delete", "--force", "fm"); hung || r.code != 0 {
+				t.Fatalf("delete --force after the thaw: exit %d, hung %v after %v: %s", r.code, hung, took, r.stderr)
+			}
+			assertNothingLeft(t, e, filepath.Dir(leaf), leaf)
+		})
 	}
 }
