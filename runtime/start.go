@@ -25,10 +25,8 @@ func (s Store) Start(id string) error {
 	if err := require("start", id, st, st.CanStart()); err != nil {
 		return err
 	}
-	m, err := c.cgroup()
-	if err != nil {
-		m = nil // no cgroup recorded: nothing can freeze init
-	}
+	// nil when no cgroup was recorded: then nothing can freeze init.
+	m, _ := c.cgroup()
 	if m != nil {
 		// A freeze after create holds init on the fifo: runc 1.5 reports
 		// such a container as paused and refuses ("cannot start a

@@ -439,3 +439,35 @@ func TestCreateFrozenMidway(t *testing.T) {
 		})
 	}
 }
+
+// TestStoppedInit: an init stopped by SIGSTOP cannot answer; create (init
+// stopped by a createRuntime hook, from the pid in the state it is given)
+// and start (init stopped after create) give up after a grace with the
+// reason instead of waiting, and delete --force removes it all (SIGKILL
+// acts on a stopped task). Before the fix both waited forever.
+func TestStoppedInit(t *testing.T) {
+	const stopHook = `pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p'); kill -STOP "$pid"`
+	for _, step := range []string{"create", "start"} {
+		t.Run(step, func(t *testing.T) {
+			e := newEnv(t, "sleep", "100")
+			if step == "create" {
+				e.spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", stopHook}}}}
+			}
+			e.writeSpec()
+			args := []string{"create", "--bundle", e.bundle, "sp"}
+			if step == "start" {
+				e.must(args...)
+				syscall.Kill(e.state("sp").Pid, syscall.SIGSTOP)
+				args = []string{"start", "sp"}
+			}
+			r, took, hung := e.runBounded(hangBound, args...)
+			if hung {
+				t.Fatalf("%s hung on a stopped init (killed after %v)", step, took)
+			}
+			assertOneLineError(t, r, "is stopped (SIGSTOP) while gorunc waits for it")
+			if step == "create" {
+				assertNothingLeft(t, e)
+			}
+		})
+	}
+}
