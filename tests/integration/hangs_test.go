@@ -92,9 +92,9 @@ func freezerDir(t *testing.T, cgroupsPath string) string {
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) == 3 && parts[1] == "freezer" {
-			dir := filepath.Join("/sys/fs/cgroup/freezer", parts[2], cgroupsPath)
-			if _, err := os.Stat(filepath.Dir(filepath.Join("/sys/fs/cgroup/freezer", parts[2]))); err == nil {
-				return dir
+			own := filepath.Join("/sys/fs/cgroup/freezer", parts[2])
+			if _, err := os.Stat(filepath.Join(own, "cgroup.procs")); err == nil {
+				return filepath.Join(own, cgroupsPath)
 			}
 		}
 	}
