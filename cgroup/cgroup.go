@@ -27,6 +27,9 @@ type Manager interface {
 	Freeze(frozen bool) error
 	// Frozen reports whether the cgroup is frozen.
 	Frozen() (bool, error)
+	// FrozenBy says which freeze, of the cgroup or of an ancestor, holds
+	// it (nil when none), also before Apply made it (frozen.go).
+	FrozenBy() (*Frozen, error)
 	// Pids lists every process in the cgroup (and its children).
 	Pids() ([]int, error)
 	// Kill sends sig to every process in the cgroup (cgroup.kill for

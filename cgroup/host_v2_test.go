@@ -205,3 +205,56 @@ func TestV2RealResources(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 }
+
+// TestV2RealFrozenBy: on a real cgroup2, a child made under a frozen cgroup
+// is born frozen (cgroup.events "frozen 1", its own cgroup.freeze 0), and
+// FrozenBy names the ancestor, before and after the child exists.
+func TestV2RealFrozenBy(t *testing.T) {
+	testV2FrozenBy(t, v2TestManager(t, DefaultRoot), DefaultRoot)
+}
+
+// The freezer is core cgroup2, so the hybrid host's controller-less
+// unified hierarchy has it too.
+func TestHostUnifiedV2FrozenBy(t *testing.T) {
+	testV2FrozenBy(t, v2TestManager(t, "/sys/fs/cgroup/unified"), "/sys/fs/cgroup/unified")
+}
+
+func testV2FrozenBy(t *testing.T, m *v2Manager, root string) {
+	// Absolute, so that it lands under m's directory whatever the v2 rule
+	// for relative paths (v2TestManager runs only in the root cgroup).
+	cm, err := newManager(Config{Path: strings.TrimPrefix(m.dir, root) + "/c"}, &hostLayout{Version: 2, V2Root: root}, map[string]string{}, ops{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := cm.(*v2Manager)
+	t.Cleanup(func() {
+		m.Freeze(false)
+		if err := child.Destroy(); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	if f, err := m.FrozenBy(); err != nil || f != nil {
+		t.Fatalf("thawed: FrozenBy = %v, %v", f, err)
+	}
+	if err := m.Freeze(true); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := child.FrozenBy(); err != nil || f == nil || f.By != m.dir {
+		t.Fatalf("before mkdir: FrozenBy = %+v, %v; want by %s", f, err, m.dir)
+	}
+	if err := child.Apply(0); err != nil {
+		t.Fatal(err)
+	}
+	if frozen, err := child.Frozen(); err != nil || !frozen {
+		t.Errorf("a child made under a frozen cgroup: Frozen = %v, %v; want true", frozen, err)
+	}
+	if f, err := child.FrozenBy(); err != nil || f == nil || f.By != m.dir || f.Dir != child.dir {
+		t.Errorf("after mkdir: FrozenBy = %+v, %v; want %s by %s", f, err, child.dir, m.dir)
+	}
+	if err := m.Freeze(false); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := child.FrozenBy(); err != nil || f != nil {
+		t.Errorf("thawed again: FrozenBy = %+v, %v", f, err)
+	}
+}

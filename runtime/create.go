@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -92,7 +93,15 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	undo.add(func() { os.RemoveAll(s.dir(o.ID)); l.release() })
+	// keepState: init outlived its SIGKILL (frozen by an ancestor's
+	// freeze), so the state stays for a later delete --force to finish.
+	keepState := false
+	undo.add(func() {
+		if !keepState {
+			os.RemoveAll(s.dir(o.ID))
+		}
+		l.release()
+	})
 	c := &Container{store: s, lock: l, filter: filter, rec: &record{
 		ID:      o.ID,
 		Bundle:  bundle,
@@ -104,6 +113,15 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: o.ID})
 	if err != nil {
 		return nil, nil, err
+	}
+	// Checked before anything is made in the cgroupfs: init placed in a
+	// frozen cgroup stops dead mid-setup. runc 1.5 refuses a pre-made
+	// cgroup frozen by itself with these words, but not one frozen by an
+	// ancestor, where it hangs; the kernel freezes a child made there too.
+	if f, err := m.FrozenBy(); err != nil {
+		return nil, nil, fmt.Errorf("cgroup freezer state: %w", err)
+	} else if f != nil {
+		return nil, nil, fmt.Errorf("container's cgroup unexpectedly frozen: %w", f)
 	}
 	// Recorded before the first mkdir (State lists the directories Apply
 	// will make as Planned), so `delete --force` after a crash at any
@@ -125,9 +143,11 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	}
 	proc, err := c.spawn(m, o)
 	if err != nil {
+		var left *initLeftError
+		keepState = errors.As(err, &left)
 		return nil, nil, err
 	}
-	undo.add(func() { proc.Kill(); proc.Wait() })
+	undo.add(func() { reapInit(proc, m) })
 	faultPoint("before-pidfile")
 	if o.PidFile != "" {
 		// containerd considers create complete once the pid file
@@ -249,14 +269,17 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if err != nil {
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
-	ok := false
+	ok, reaped := false, false
 	defer func() {
-		if !ok {
-			proc.Kill()
-			proc.Wait()
+		if !ok && !reaped {
+			reapInit(proc, m)
 		}
 	}()
 	child.Close()
+	// Every wait below is on init: the watch ends them when init dies,
+	// freezes or stops instead of answering.
+	w := watchPeer("container init", proc.Pid, m, parent)
+	defer w.stop()
 	faultPoint("after-spawn")
 	if cgroupFD < 0 {
 		// No CLONE_INTO_CGROUP: join before init reads its config, so
@@ -290,7 +313,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		Seccomp:      c.filter,
 	}})
 	if err == nil {
-		err = c.parentHooks(ch)
+		err = c.parentHooks(w.ctx, ch)
 	}
 	if err == nil && notifies(c.filter) {
 		err = forwardListener(ch, spec.Linux.Seccomp, proc.Pid, c.ociState(specs.StateCreating))
@@ -299,6 +322,13 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		_, err = ch.recv(msgReady)
 	}
 	if err != nil {
+		if why := w.why(); why != nil {
+			reaped = true
+			if _, rerr := reapInit(proc, m); rerr != nil {
+				return nil, &initLeftError{id: c.rec.ID, why: why}
+			}
+			return nil, why
+		}
 		if errors.Is(err, errPeerGone) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
 			return nil, initDied(proc, m)
 		}
@@ -322,7 +352,7 @@ func compileSeccomp(spec *specs.Spec) (*seccomp.Program, error) {
 
 // parentHooks answers init's "hooks" message, sent only when the config
 // has prestart or createRuntime hooks.
-func (c *Container) parentHooks(ch *channel) error {
+func (c *Container) parentHooks(ctx context.Context, ch *channel) error {
 	h := c.rec.Spec.Hooks
 	if h == nil || (len(h.Prestart) == 0 && len(h.CreateRuntime) == 0) {
 		return nil
@@ -332,21 +362,77 @@ func (c *Container) parentHooks(ch *channel) error {
 	}
 	st := c.ociState(specs.StateCreating)
 	// prestart is deprecated, and runs just before createRuntime.
-	if err := runHooks("prestart", h.Prestart, st); err != nil {
+	if err := runHooksContext(ctx, "prestart", h.Prestart, st); err != nil {
 		ch.send(message{Type: msgError, Error: err.Error()})
 		return err
 	}
-	if err := runHooks("createRuntime", h.CreateRuntime, st); err != nil {
+	if err := runHooksContext(ctx, "createRuntime", h.CreateRuntime, st); err != nil {
 		ch.send(message{Type: msgError, Error: err.Error()})
 		return err
 	}
 	return ch.send(message{Type: msgHooksDone})
 }
 
+// reapInit kills init and waits for it, within a bound: a task frozen in a
+// cgroup v1 freezer ignores SIGKILL until thawed, so the container's own
+// cgroup is thawed for it and frozen again once init is gone (a pre-made
+// cgroup is left as it was found); a freeze of an ancestor is not ours to
+// undo, and is reported.
+func reapInit(proc *os.Process, m cgroup.Manager) (*os.ProcessState, error) {
+	thawed := false
+	defer func() {
+		if thawed {
+			m.Freeze(true)
+		}
+	}()
+	proc.Kill()
+	done := make(chan *os.ProcessState, 1)
+	errc := make(chan error, 1)
+	go func() {
+		ps, err := proc.Wait()
+		if err != nil {
+			errc <- err
+			return
+		}
+		done <- ps
+	}()
+	deadline := time.After(killTimeout)
+	thaw := time.After(100 * time.Millisecond)
+	for {
+		select {
+		case ps := <-done:
+			return ps, nil
+		case err := <-errc:
+			return nil, err
+		case <-thaw:
+			if f, err := m.FrozenBy(); err == nil && f != nil && f.By == f.Dir {
+				thawed = m.Freeze(false) == nil
+			}
+		case <-deadline:
+			if f, err := m.FrozenBy(); err == nil && f != nil {
+				return nil, fmt.Errorf("container init (pid %d) did not die on SIGKILL within %v: %w", proc.Pid, killTimeout, f)
+			}
+			return nil, fmt.Errorf("container init (pid %d) did not die on SIGKILL within %v", proc.Pid, killTimeout)
+		}
+	}
+}
+
+// initLeftError: create failed and its init could not be reaped (a freeze
+// of an ancestor cgroup holds it, SIGKILL pending), so the state is kept.
+type initLeftError struct {
+	id  string
+	why error
+}
+
+func (e *initLeftError) Error() string {
+	return fmt.Sprintf("%v; init ignores SIGKILL until thawed, then `delete --force %s` removes it", e.why, e.id)
+}
+
+func (e *initLeftError) Unwrap() error { return e.why }
+
 // initDied waits for an init that vanished without a word and says why.
 func initDied(proc *os.Process, m cgroup.Manager) error {
-	proc.Kill()
-	ps, err := proc.Wait()
+	ps, err := reapInit(proc, m)
 	if err != nil {
 		return fmt.Errorf("container init exited unexpectedly: %w", err)
 	}

@@ -8,17 +8,29 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/cgroup"
 )
 
-// killTimeout bounds how long delete --force waits for SIGKILLed processes.
-const killTimeout = 10 * time.Second
+const (
+	// killTimeout bounds how long delete --force waits for SIGKILLed
+	// processes, and for the lock once it has killed the holder's init.
+	killTimeout = 10 * time.Second
+	// lockGrace is how long delete --force lets another command finish
+	// with the container's lock before it kills the container under it.
+	lockGrace = 500 * time.Millisecond
+)
 
 // Delete removes a stopped container: its remaining processes, the cgroup
 // directories gorunc made, and its state. With force a live container is
 // killed first, and an id that does not exist is not an error (containerd's
 // shim cleans up with `delete --force` whether or not the container is there).
 func (s Store) Delete(id string, force bool) error {
-	c, err := s.open(id)
+	open := s.open
+	if force {
+		open = s.openForce
+	}
+	c, err := open(id)
 	if err != nil {
 		if force && errors.Is(err, ErrNotExist) {
 			return nil
@@ -51,31 +63,95 @@ func (s Store) Delete(id string, force bool) error {
 	return nil
 }
 
-// killAll SIGKILLs init and everything left in the cgroup (a container
-// without a pid namespace leaves its children running when init exits),
-// and waits for them to be gone.
-func (c *Container) killAll() error {
+// openForce locks the container for delete --force, which is the one
+// command an operator has to clean up and so must not wait forever for
+// the lock. Its holder may be a create or run stuck on init (init frozen,
+// a hook that never returns): after lockGrace the container's processes
+// are killed without the lock, from what state.json recorded (init's pid,
+// the cgroup, which is recorded before it is made), again at each poll
+// because a create may start init after the first try. The stuck command
+// then sees init die, undoes its work and releases the lock; if it has
+// removed the state by then, there is nothing left to delete. runc 1.5 has
+// no such lock and its delete --force of a container still being created
+// returns 0 and removes nothing, leaving the stuck create and its init.
+func (s Store) openForce(id string) (*Container, error) {
+	if err := ValidateID(id); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	for {
+		l, err := s.tryAcquire(id)
+		if err == nil {
+			rec, err := s.read(id)
+			if err != nil {
+				l.release()
+				return nil, err
+			}
+			return &Container{store: s, rec: rec, lock: l}, nil
+		}
+		if !errors.Is(err, errLocked) {
+			return nil, err
+		}
+		waited := time.Since(start)
+		if waited > lockGrace+killTimeout {
+			holder := s.holder(id)
+			if holder == "" {
+				holder = "another gorunc command"
+			}
+			return nil, fmt.Errorf("delete --force %s: the container is still locked by %s %v after its processes were killed", id, holder, killTimeout)
+		}
+		if waited > lockGrace {
+			if rec, err := s.read(id); err == nil {
+				(&Container{store: s, rec: rec}).signalAll()
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// signalAll SIGKILLs init and everything in the cgroup once, without
+// waiting, and thaws the cgroup: a frozen task acts on SIGKILL only once
+// thawed (cgroup v1; v2 kills frozen tasks).
+func (c *Container) signalAll() (cgroup.Manager, []int) {
 	if c.rec.InitPid != 0 && processAlive(c.rec.InitPid, c.rec.InitStart) {
 		unix.Kill(c.rec.InitPid, unix.SIGKILL)
 	}
 	m, err := c.cgroup()
 	if err != nil {
-		return nil // no cgroup was made: nothing else can be left
+		return nil, nil // no cgroup was made: nothing else can be left
 	}
+	pids, err := m.Pids()
+	if err != nil || len(pids) == 0 {
+		return m, nil
+	}
+	if err := m.Kill(unix.SIGKILL); err == nil {
+		if frozen, _ := m.Frozen(); frozen {
+			m.Freeze(false)
+		}
+	}
+	return m, pids
+}
+
+// killAll SIGKILLs init and everything left in the cgroup (a container
+// without a pid namespace leaves its children running when init exits),
+// and waits for them to be gone.
+func (c *Container) killAll() error {
 	deadline := time.Now().Add(killTimeout)
 	for {
-		pids, err := m.Pids()
-		if err != nil || len(pids) == 0 {
-			if !processAlive(c.rec.InitPid, c.rec.InitStart) || c.rec.InitPid == 0 {
-				return nil
-			}
-		} else if err := m.Kill(unix.SIGKILL); err == nil {
-			// A frozen cgroup must be thawed for SIGKILL to act.
-			if frozen, _ := m.Frozen(); frozen {
-				m.Freeze(false)
-			}
+		m, pids := c.signalAll()
+		initGone := c.rec.InitPid == 0 || !processAlive(c.rec.InitPid, c.rec.InitStart)
+		if len(pids) == 0 && initGone {
+			return nil
+		}
+		if m == nil && initGone {
+			return nil
 		}
 		if time.Now().After(deadline) {
+			if m != nil {
+				if f, err := m.FrozenBy(); err == nil && f != nil {
+					return fmt.Errorf("processes of %s still alive after SIGKILL: %v: %w", c.rec.ID, pids, f)
+				}
+			}
 			return fmt.Errorf("processes of %s still alive after SIGKILL: %v", c.rec.ID, pids)
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -368,10 +368,18 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 	if err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
+	// A frozen cgroup would freeze exec-init as it joins, and the wait
+	// for "ready" below with it (runc refuses exec in a paused container).
+	if f, err := m.FrozenBy(); err == nil && f != nil {
+		return nil, fmt.Errorf("%w (%v)", require("exec in", c.rec.ID, Paused, false), f)
+	}
 	// Before exec-init reads its config, so it does no work outside.
 	if err := m.Apply(pid); err != nil {
 		return nil, fmt.Errorf("exec: join cgroup: %w", err)
 	}
+	// A freeze or stop after the check ends the wait too.
+	w := watchPeer("exec-init", pid, m, parent)
+	defer w.stop()
 	ch := newChannel(parent)
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter}})
 	if err == nil && notifies(filter) {
@@ -383,6 +391,12 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 		_, err = ch.recv(msgReady)
 	}
 	if err != nil {
+		if why := w.why(); why != nil {
+			// Reaped here, within a bound, not by the deferred
+			// Wait: a task frozen in a v1 freezer ignores SIGKILL.
+			reapInit(proc, m)
+			return nil, fmt.Errorf("exec: %w", why)
+		}
 		if errors.Is(err, errPeerGone) || errors.Is(err, syscall.EPIPE) {
 			return nil, errors.New("exec: the process exited before it was set up")
 		}

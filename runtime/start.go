@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/cgroup"
 )
 
 // Start releases init from the exec fifo: init then execve()s the user
@@ -18,8 +21,20 @@ func (s Store) Start(id string) error {
 		return err
 	}
 	defer c.close()
-	if err := require("start", id, c.Status(), c.Status().CanStart()); err != nil {
+	st := c.Status()
+	if err := require("start", id, st, st.CanStart()); err != nil {
 		return err
+	}
+	// nil when no cgroup was recorded: then nothing can freeze init.
+	m, _ := c.cgroup()
+	if m != nil {
+		// A freeze after create holds init on the fifo: runc 1.5 reports
+		// such a container as paused and refuses ("cannot start a
+		// container in the paused state"); under a frozen ancestor it
+		// waits forever. Both are refused here, naming the freeze.
+		if f, err := m.FrozenBy(); err == nil && f != nil {
+			return fmt.Errorf("%w (%v)", require("start", id, Paused, false), f)
+		}
 	}
 	fifoPath := filepath.Join(c.dir(), fifoFile)
 	// O_NONBLOCK: opening a fifo for reading would otherwise wait forever
@@ -29,7 +44,7 @@ func (s Store) Start(id string) error {
 		return fmt.Errorf("open exec fifo: %w", err)
 	}
 	defer unix.Close(fd)
-	if err := awaitFifo(fd, c.rec.InitPid, c.rec.InitStart); err != nil {
+	if err := awaitFifo(fd, c.rec.InitPid, c.rec.InitStart, m); err != nil {
 		return err
 	}
 	if err := os.Remove(fifoPath); err != nil {
@@ -47,10 +62,18 @@ func (s Store) Start(id string) error {
 	return nil
 }
 
-// awaitFifo waits for init's byte, checking that init is still alive
-// between polls.
-func awaitFifo(fd, pid int, start uint64) error {
+// fifoTimeout bounds start's wait for init's byte. A live init blocked in
+// open(exec.fifo) answers within milliseconds of our open; one that does
+// not for this long is stuck somewhere no check below sees (D state).
+const fifoTimeout = 30 * time.Second
+
+// awaitFifo waits for init's byte, checking between polls that init is
+// still alive and can run (not frozen, not stopped), so that start never
+// waits forever on an init that cannot answer.
+func awaitFifo(fd, pid int, start uint64, m cgroup.Manager) error {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	begin := time.Now()
+	var stuckSince time.Time
 	for {
 		n, err := unix.Poll(fds, 100)
 		if err != nil && !errors.Is(err, unix.EINTR) {
@@ -65,6 +88,16 @@ func awaitFifo(fd, pid int, start uint64) error {
 		}
 		if !processAlive(pid, start) {
 			return errors.New("container init exited before start")
+		}
+		if err := stuck("container init", pid, m); err == nil {
+			stuckSince = time.Time{}
+		} else if stuckSince.IsZero() {
+			stuckSince = time.Now()
+		} else if time.Since(stuckSince) >= stuckGrace {
+			return err
+		}
+		if time.Since(begin) > fifoTimeout {
+			return fmt.Errorf("container init (pid %d) did not take the exec fifo within %v", pid, fifoTimeout)
 		}
 	}
 }

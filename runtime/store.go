@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -70,7 +71,16 @@ type lock struct{ f *os.File }
 // acquire locks an existing container directory. The directory may be
 // removed by a delete that held the lock before us, so after locking we
 // check it is still the one at the path.
-func (s Store) acquire(id string) (*lock, error) {
+func (s Store) acquire(id string) (*lock, error) { return s.lockDir(id, 0) }
+
+// errLocked is tryAcquire's answer while another command holds the lock.
+var errLocked = errors.New("locked by another gorunc command")
+
+// tryAcquire is acquire without waiting: errLocked when the lock is held.
+// delete --force uses it to bound its wait (delete.go).
+func (s Store) tryAcquire(id string) (*lock, error) { return s.lockDir(id, unix.LOCK_NB) }
+
+func (s Store) lockDir(id string, flags int) (*lock, error) {
 	for {
 		f, err := os.Open(s.dir(id))
 		if err != nil {
@@ -79,8 +89,11 @@ func (s Store) acquire(id string) (*lock, error) {
 			}
 			return nil, fmt.Errorf("open state of %s: %w", id, err)
 		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|flags); err != nil {
 			f.Close()
+			if errors.Is(err, unix.EWOULDBLOCK) {
+				return nil, fmt.Errorf("container %s: %w", id, errLocked)
+			}
 			return nil, fmt.Errorf("lock %s: %w", id, err)
 		}
 		if same(f, s.dir(id)) {
@@ -126,6 +139,31 @@ func (s Store) busy(id string) bool {
 		return true
 	}
 	return false
+}
+
+// holder names the process holding id's lock, from /proc/locks (flock
+// records the pid that took it), for an error message; "" when unknown.
+func (s Store) holder(id string) string {
+	var st unix.Stat_t
+	if unix.Stat(s.dir(id), &st) != nil {
+		return ""
+	}
+	data, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return ""
+	}
+	// "1: FLOCK  ADVISORY  WRITE 1234 00:1a:5678 0 EOF": the device as
+	// hex major:minor, the inode in decimal.
+	dev := fmt.Sprintf("%02x:%02x:%d", unix.Major(st.Dev), unix.Minor(st.Dev), st.Ino)
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[1] != "FLOCK" || f[5] != dev {
+			continue
+		}
+		cmd, _ := os.ReadFile("/proc/" + f[4] + "/cmdline")
+		return fmt.Sprintf("pid %s (%s)", f[4], strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " ")))
+	}
+	return ""
 }
 
 func same(f *os.File, path string) bool {

@@ -1,14 +1,19 @@
 package runtime
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sync"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
+	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/seccomp"
 )
 
@@ -45,7 +50,10 @@ import (
 //	              poststart hooks               execve(args)
 //
 // EOF from the other side before "ready" means it died: the parent reports
-// why (OOM kill, signal, exit code) and undoes the create.
+// why (OOM kill, signal, exit code) and undoes the create. No wait of the
+// parent is unbounded on init's side: a watch (below) ends it when init
+// dies, or stays frozen or stopped; only hooks, which the spec lets run
+// as long as they like, are waited for without a bound.
 
 type msgType string
 
@@ -134,4 +142,117 @@ func (c *channel) recv(want msgType) (*message, error) {
 		return nil, fmt.Errorf("protocol error: got %q, want %q", m.Type, want)
 	}
 	return &m, nil
+}
+
+// stuckGrace is how long init must stay frozen or stopped before a wait on
+// it gives up: a freeze for a checkpoint or a debugger's brief stop passes.
+const stuckGrace = 2 * time.Second
+
+// stuck says why pid, a child gorunc waits for, cannot answer now although
+// it is alive: a freeze holds its cgroup (itself or an ancestor), or it is
+// stopped (SIGSTOP, a tracer). nil when it can run.
+func stuck(what string, pid int, m cgroup.Manager) error {
+	if m != nil {
+		if f, err := m.FrozenBy(); err == nil && f != nil {
+			return fmt.Errorf("container's cgroup unexpectedly frozen while waiting for %s (pid %d): %w", what, pid, f)
+		}
+	}
+	if st, err := procStat(pid); err == nil && st.state == 'T' {
+		return fmt.Errorf("%s (pid %d) is stopped (SIGSTOP) while gorunc waits for it", what, pid)
+	}
+	return nil
+}
+
+// watch ends the parent's waits on a child (init, exec-init) that can no
+// longer answer: it died, or it stayed frozen or stopped for stuckGrace.
+// Blocking reads and writes on the sync socket then fail (shutdown(2) wakes
+// them), hooks run under ctx are killed, and reason says why. Without it a
+// frozen init leaves `gorunc create` blocked in recv forever, holding the
+// container's lock.
+type watch struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	mu     sync.Mutex
+	over   bool // stop was called: the socket may be closed
+	reason error
+}
+
+// watchPeer starts watching pid; call stop before closing sock.
+func watchPeer(what string, pid int, m cgroup.Manager, sock *os.File) *watch {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	w := &watch{ctx: ctx, cancel: cancel}
+	// A pidfd turns "init died" into a poll event; a kernel before 5.3
+	// has none, and the loop then checks /proc every tick.
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		pidfd = -1
+	}
+	go func() {
+		if pidfd >= 0 {
+			defer unix.Close(pidfd)
+		}
+		var since time.Time
+		for {
+			dead := false
+			if pidfd >= 0 {
+				fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+				n, _ := unix.Poll(fds, 100)
+				dead = n > 0
+			} else {
+				time.Sleep(100 * time.Millisecond)
+			}
+			if w.ended() {
+				return
+			}
+			if dead || !processAlive(pid, 0) {
+				w.fire(sock, errPeerGone)
+				return
+			}
+			err := stuck(what, pid, m)
+			switch {
+			case err == nil:
+				since = time.Time{}
+			case since.IsZero():
+				since = time.Now()
+			case time.Since(since) >= stuckGrace:
+				w.fire(sock, err)
+				return
+			}
+		}
+	}()
+	return w
+}
+
+func (w *watch) ended() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.over
+}
+
+func (w *watch) fire(sock *os.File, reason error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.over {
+		return
+	}
+	if reason != errPeerGone {
+		w.reason = reason
+	}
+	w.cancel(reason)
+	unix.Shutdown(int(sock.Fd()), unix.SHUT_RDWR)
+}
+
+// why is the reason the watch gave up, or nil (none, or the child died:
+// the caller's own EOF handling says how it died).
+func (w *watch) why() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.reason
+}
+
+func (w *watch) stop() {
+	w.mu.Lock()
+	w.over = true
+	w.mu.Unlock()
+	w.cancel(nil)
 }

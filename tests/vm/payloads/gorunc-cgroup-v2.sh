@@ -196,6 +196,43 @@ else
 	not_ok "unified: run -d"
 fi
 
+# 5c. Frozen cgroups never hang a command (tests/integration/hangs_test.go
+# checks the same on v1): a pre-made cgroup with cgroup.freeze=1, or under
+# an ancestor with it, is refused at once with runc's words and left frozen;
+# start of a container frozen after create refuses; delete --force of it
+# works (v2 kills frozen tasks). timeout(1) turns a hang into a failure.
+$CT create frozen-test && $CT create frozen-test/c
+echo 1 > $CG/frozen-test/c/cgroup.freeze
+bundle /b/frozen '["sleep", "1000"]' ',
+    "cgroupsPath": "/frozen-test/c"'
+for cmd in "run -d" create; do
+	timeout 20 $G $cmd --bundle /b/frozen frozen1 2>/tmp/err; rc=$?
+	check "frozen cgroup: $cmd exits 1 at once" "$rc" 1
+	grep -q "container's cgroup unexpectedly frozen: $CG/frozen-test/c is cgroup.freeze=1" /tmp/err && ok "frozen cgroup: $cmd names it" || not_ok "frozen cgroup: $cmd names it" "$(cat /tmp/err)"
+done
+check "frozen cgroup: still frozen" "$(cat $CG/frozen-test/c/cgroup.freeze)" 1
+check "frozen cgroup: no process in it" "$(wc -l < $CG/frozen-test/c/cgroup.procs)" 0
+$G state frozen1 >/dev/null 2>&1 && not_ok "frozen cgroup: no state left" || ok "frozen cgroup: no state left"
+echo 0 > $CG/frozen-test/c/cgroup.freeze
+echo 1 > $CG/frozen-test/cgroup.freeze
+timeout 20 $G create --bundle /b/frozen frozen2 2>/tmp/err; rc=$?
+check "frozen ancestor: create exits 1 at once" "$rc" 1
+grep -q "frozen by its ancestor $CG/frozen-test " /tmp/err && ok "frozen ancestor: named" || not_ok "frozen ancestor: named" "$(cat /tmp/err)"
+echo 0 > $CG/frozen-test/cgroup.freeze
+if timeout 20 $G create --bundle /b/frozen frozen3; then
+	echo 1 > $CG/frozen-test/c/cgroup.freeze
+	timeout 20 $G start frozen3 2>/tmp/err; rc=$?
+	check "frozen after create: start exits 1" "$rc" 1
+	grep -q "container is paused" /tmp/err && ok "frozen after create: start says paused" || not_ok "frozen after create: start says paused" "$(cat /tmp/err)"
+	timeout 20 $G delete --force frozen3; rc=$?
+	check "frozen after create: delete --force" "$rc" 0
+	check "frozen after create: no process left" "$(wc -l < $CG/frozen-test/c/cgroup.procs)" 0
+else
+	not_ok "frozen after create: create"
+fi
+echo 0 > $CG/frozen-test/c/cgroup.freeze
+$CT delete frozen-test/c; $CT delete frozen-test
+
 # 6. Bad input leaves nothing in /sys/fs/cgroup.
 before=$(find $CG -type d | wc -l)
 bundle /b/bad '["true"]' ',
