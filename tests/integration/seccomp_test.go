@@ -2,11 +2,9 @@ package integration
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -205,7 +203,7 @@ func TestSeccompNotifyInitSyscalls(t *testing.T) {
 						userns(e, 200000)
 					}
 					e.writeSpec()
-					r, hung := e.runBounded(20*time.Second, "run", "--bundle", e.bundle, "n")
+					r, _, hung := e.runBounded(20*time.Second, "run", "--bundle", e.bundle, "n")
 					if hung {
 						t.Fatalf("run did not return within 20s (killed): stdout %q stderr %q", r.stdout, r.stderr)
 					}
@@ -239,11 +237,11 @@ func TestSeccompNotifyExec(t *testing.T) {
 						"rt_sigprocmask", "nanosleep", "clock_nanosleep", "execve"}, Action: specs.ActNotify}}},
 					"sleep", "100")
 				e.writeSpec()
-				if r, hung := e.runBounded(20*time.Second, "run", "-d", "--bundle", e.bundle, "nx"); hung || r.code != 0 {
+				if r, _, hung := e.runBounded(20*time.Second, "run", "-d", "--bundle", e.bundle, "nx"); hung || r.code != 0 {
 					t.Fatalf("run -d: hung %v, exit %d, stderr %q", hung, r.code, r.stderr)
 				}
 				initPid := e.state("nx").Pid
-				r, hung := e.runBounded(20*time.Second, "exec", "nx", "sh", "-c", "echo hi; exit 4")
+				r, _, hung := e.runBounded(20*time.Second, "exec", "nx", "sh", "-c", "echo hi; exit 4")
 				if hung {
 					t.Fatalf("exec did not return within 20s (killed): stderr %q", r.stderr)
 				}
@@ -287,37 +285,6 @@ func notifyEnv(t *testing.T, bin string, nnp bool, profile *specs.LinuxSeccomp, 
 	profile.ListenerPath = a.path
 	e.spec.Linux.Seccomp = profile
 	return e, a
-}
-
-// runBounded is run with a deadline: a gorunc still running after d is
-// killed (by its pid) and reported as hung.
-func (e *env) runBounded(d time.Duration, args ...string) (result, bool) {
-	e.t.Helper()
-	cmd := exec.Command(e.bin, append([]string{"--root", e.root}, args...)...)
-	out, errf := e.tempFile(), e.tempFile()
-	defer out.Close()
-	defer errf.Close()
-	cmd.Stdout, cmd.Stderr = out, errf
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	hung := false
-	select {
-	case err = <-done:
-	case <-time.After(d):
-		hung = true
-		cmd.Process.Kill()
-		err = <-done
-	}
-	r := result{stdout: readAll(out), stderr: readAll(errf)}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	}
-	return r, hung
 }
 
 // agent is a seccomp agent (runtime-spec config-linux.md "Seccomp"): it
