@@ -109,7 +109,8 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	// own stdio files (stdio.go).
 	var stdio *stdioPipes
 	if !o.Detach && !tty {
-		if stdio, err = newStdioPipes(pipeOwner(spec)); err != nil {
+		uid, gid := pipeOwner(spec)
+		if stdio, err = newStdioPipes(uid, gid, os.Stdin, os.Stdout, os.Stderr); err != nil {
 			return 1, fmt.Errorf("exec: %w", err)
 		}
 		// Runs last: after the process exited, or failed to start.

@@ -51,8 +51,9 @@ func (s Store) Run(o RunOptions) (int, error) {
 	if o.Foreground && !terminal && spec != nil {
 		// Without a terminal, init gets pipes, never our own stdio
 		// files (stdio.go).
+		uid, gid := pipeOwner(spec)
 		var err error
-		if o.stdio, err = newStdioPipes(pipeOwner(spec)); err != nil {
+		if o.stdio, err = newStdioPipes(uid, gid, os.Stdin, os.Stdout, os.Stderr); err != nil {
 			return 0, err
 		}
 		// Runs last: after the container is deleted (as runc

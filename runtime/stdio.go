@@ -45,9 +45,9 @@ type stdioPipes struct {
 
 // newStdioPipes makes the pipes, owned by uid:gid (-1 leaves an id), and
 // starts copying: stdin from the caller's, stdout and stderr to the
-// caller's. Call closeChild once the process has them, finish once it has
-// exited.
-func newStdioPipes(uid, gid int) (*stdioPipes, error) {
+// caller's (os.Stdin, os.Stdout, os.Stderr). Call closeChild once the
+// process has them, finish once it has exited.
+func newStdioPipes(uid, gid int, stdin io.Reader, stdout, stderr io.Writer) (*stdioPipes, error) {
 	p := &stdioPipes{}
 	var ends [3][2]*os.File // [stream]{read, write}
 	for i := range ends {
@@ -89,12 +89,12 @@ func newStdioPipes(uid, gid int) (*stdioPipes, error) {
 		// Not waited for: the caller's stdin may never end. The
 		// wrappers keep io.Copy to read and write (no splice), which
 		// any stdin supports.
-		io.Copy(writerOnly{p.stdin}, readerOnly{os.Stdin})
+		io.Copy(writerOnly{p.stdin}, readerOnly{stdin})
 		p.stdin.Close()
 	}()
 	p.copied.Add(2)
-	go p.copyOut(os.Stdout, p.out[0])
-	go p.copyOut(os.Stderr, p.out[1])
+	go p.copyOut(stdout, p.out[0])
+	go p.copyOut(stderr, p.out[1])
 	return p, nil
 }
 
