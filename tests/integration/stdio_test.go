@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ echo "stolen=[$(exec 2>/dev/null; timeout 1 cat /proc/$$/fd/1; true)]"
 chmod 666 /proc/$$/fd/1 2>/dev/null
 echo "fd0=$(readlink /proc/$$/fd/0) fd1=$(readlink /proc/$$/fd/1) fd2=$(readlink /proc/$$/fd/2)"
 echo "owner=$(stat -L -c %u /proc/$$/fd/1)"
-ls -l /proc/self/fd/ 2>/dev/null
+ls -l /proc/$$/fd/
 echo viaproc >/proc/self/fd/1 || echo reopen-failed
 echo to-stderr >&2
 echo end
@@ -82,6 +83,16 @@ func stdioCases() []stdioCase {
 				if !strings.Contains(r.out, want) {
 					t.Errorf("output has no %q:\n%s", want, r.out)
 				}
+			}
+			// The shell's fds, as ls -l lists them: "... 1 -> pipe:[N]".
+			var fds []string
+			for _, line := range strings.Split(r.out, "\n") {
+				if f := strings.Fields(line); len(f) > 3 && f[len(f)-2] == "->" {
+					fds = append(fds, f[len(f)-3]+" "+f[len(f)-1][:min(5, len(f[len(f)-1]))])
+				}
+			}
+			if want := []string{"0 pipe:", "1 pipe:", "2 pipe:"}; !slices.Equal(fds, want) {
+				t.Errorf("the process has fds %q, want %q", fds, want)
 			}
 			if r.mode != 0o600 {
 				t.Errorf("the caller's file has mode %v, want 0600 (chmod reached it)", r.mode)
@@ -143,7 +154,8 @@ func stdioCases() []stdioCase {
 }
 
 // runStdio runs gorunc with the caller's stdout a file that holds secret,
-// opened O_APPEND as `>>` does, its stdin a file with stdin, and stderr a
+// opened O_APPEND as `>>` does (and the same file as fd 3, which must not
+// reach the container either), its stdin a file with stdin, and stderr a
 // file of its own.
 func (e *env) runStdio(stdin string, args ...string) stdioResult {
 	e.t.Helper()
@@ -173,6 +185,7 @@ func (e *env) runStdio(stdin string, args ...string) stdioResult {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.bin, append([]string{"--root", e.root}, args...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = in, out, errf
+	cmd.ExtraFiles = []*os.File{out}
 	start := time.Now()
 	err = cmd.Run()
 	r := stdioResult{elapsed: time.Since(start), stderr: readAll(errf)}
