@@ -58,7 +58,9 @@ type stdioCase struct {
 	// noPidNS runs the container without its own pid namespace, so that
 	// its background children survive init.
 	noPidNS bool
-	check   func(t *testing.T, r stdioResult)
+	// userNS maps the container's ids to 200000 and up on the host.
+	userNS bool
+	check  func(t *testing.T, r stdioResult)
 }
 
 type stdioResult struct {
@@ -116,6 +118,11 @@ func stdioCases() []stdioCase {
 		{
 			name: "non-root user reopens its pipes", script: leakScript,
 			user: &specs.User{UID: 1000, GID: 1000}, check: leakCheck("1000"),
+		},
+		{
+			// Owned by host uid 201000, which is 1000 inside.
+			name: "non-root user in a user namespace", script: leakScript,
+			user: &specs.User{UID: 1000, GID: 1000}, userNS: true, check: leakCheck("1000"),
 		},
 		{
 			name: "large output complete at exit", script: "seq 1 300000; exit 3",
@@ -222,6 +229,9 @@ func TestRunForegroundStdioPipes(t *testing.T) {
 			if c.noPidNS {
 				e.spec.Linux.Namespaces = e.spec.Linux.Namespaces[1:]
 			}
+			if c.userNS {
+				userns(e, 200000)
+			}
 			e.writeSpec()
 			c.check(t, e.runStdio(c.stdin, "run", "--bundle", e.bundle, fmt.Sprintf("stdio%d", i)))
 		})
@@ -234,6 +244,9 @@ func TestExecForegroundStdioPipes(t *testing.T) {
 			e := newEnv(t, "sleep", "100")
 			if c.noPidNS {
 				e.spec.Linux.Namespaces = e.spec.Linux.Namespaces[1:]
+			}
+			if c.userNS {
+				userns(e, 200000)
 			}
 			e.writeSpec()
 			id := fmt.Sprintf("stdio%d", i)
