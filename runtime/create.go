@@ -37,6 +37,9 @@ type CreateOptions struct {
 	// console, set by a foreground `run` with a terminal, is its end of
 	// a socketpair that replaces --console-socket.
 	console *os.File
+	// stdio, set by a foreground `run` without a terminal, are the
+	// pipes init gets instead of the caller's stdio (stdio.go).
+	stdio *stdioPipes
 }
 
 // cleanup undoes a half-finished create in reverse order, unless released.
@@ -237,12 +240,13 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	defer exe.Close()
 	exeFD := 3 + len(extra)
 	extra = append(extra, exe)
+	stdin, stdout, stderr := o.stdio.files()
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
 		Args:       []string{"gorunc", "init"},
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
+		Stdin:      stdin,
+		Stdout:     stdout,
+		Stderr:     stderr,
 		ExtraFiles: extra,
 		// One P keeps init's thread count low: a pids.max set before
 		// the container starts counts init's threads too.

@@ -108,7 +108,19 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		// does, and undoing Notify for every signal costs ~0.15 ms
 		// (docs/performance.md).
 	}
-	proc, err := c.spawnExec(spec, o.PreserveFDs, console)
+	// Without a terminal, the foreground process gets pipes, never our
+	// own stdio files (stdio.go).
+	var stdio *stdioPipes
+	if !o.Detach && !tty {
+		uid, gid := pipeOwner(spec)
+		if stdio, err = newStdioPipes(uid, gid, os.Stdin, os.Stdout, os.Stderr); err != nil {
+			return 1, fmt.Errorf("exec: %w", err)
+		}
+		// Runs last: after the process exited, or failed to start.
+		defer stdio.finish()
+	}
+	proc, err := c.spawnExec(spec, o.PreserveFDs, console, stdio)
+	stdio.closeChild()
 	if err != nil {
 		return 1, err
 	}
@@ -268,7 +280,7 @@ func setEnv(env []string, kv string) []string {
 
 // spawnExec starts exec-init inside the container and returns the process
 // that will execve() the user's command, once it is ready.
-func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.File) (*os.Process, error) {
+func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.File, stdio *stdioPipes) (*os.Process, error) {
 	// The container's seccomp profile applies to every process in it,
 	// as with runc (containerd's process.json does not repeat it).
 	filter, err := compileSeccomp(spec)
@@ -319,13 +331,14 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 	if err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
+	stdin, stdout, stderr := stdio.files()
 	cmd := &exec.Cmd{
 		// The child's fd exeFD after ExtraFiles are in place.
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
 		Args:       []string{"gorunc", "exec-init"},
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
+		Stdin:      stdin,
+		Stdout:     stdout,
+		Stderr:     stderr,
 		ExtraFiles: extra,
 		Env:        []string{nsenv, syncEnv + "=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"},
 	}

@@ -32,8 +32,11 @@ func (s Store) Run(o RunOptions) (int, error) {
 		// does, and undoing Notify for every signal costs ~0.15 ms
 		// (docs/performance.md).
 	}
+	// A config that does not load is Create's to report.
+	spec, _ := LoadSpec(o.Bundle)
+	terminal := spec != nil && spec.Process != nil && spec.Process.Terminal
 	var ours *os.File
-	if o.Foreground && o.ConsoleSocket == "" && wantsTerminal(o.Bundle) {
+	if o.Foreground && o.ConsoleSocket == "" && terminal {
 		// No --console-socket: gorunc itself receives the pty master
 		// over a socketpair and proxies its own stdio to it.
 		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
@@ -45,7 +48,21 @@ func (s Store) Run(o RunOptions) (int, error) {
 		o.console = os.NewFile(uintptr(fds[1]), "console-child")
 		defer o.console.Close()
 	}
+	if o.Foreground && !terminal && spec != nil {
+		// Without a terminal, init gets pipes, never our own stdio
+		// files (stdio.go).
+		uid, gid := pipeOwner(spec)
+		var err error
+		if o.stdio, err = newStdioPipes(uid, gid, os.Stdin, os.Stdout, os.Stderr); err != nil {
+			return 0, err
+		}
+		// Runs last: after the container is deleted (as runc
+		// destroys it before waiting for the copies), which kills
+		// whatever else in it still holds a pipe.
+		defer o.stdio.finish()
+	}
 	_, proc, err := s.Create(o.CreateOptions)
+	o.stdio.closeChild()
 	if err != nil {
 		return 0, err
 	}
@@ -83,13 +100,6 @@ func (s Store) Run(o RunOptions) (int, error) {
 		}
 	}
 	return code, nil
-}
-
-// wantsTerminal says whether the bundle's config asks for a terminal; a
-// config that does not load is Create's to report.
-func wantsTerminal(bundle string) bool {
-	spec, err := LoadSpec(bundle)
-	return err == nil && spec.Process != nil && spec.Process.Terminal
 }
 
 // waitForwarding waits for init, forwarding signals to it; winch, when set,

@@ -303,13 +303,13 @@ func (p *Proxy) Resize() {
 	}
 }
 
-// Close waits up to a second for the container's last output (a process
-// outside a pid namespace may keep the slave open), then restores the
-// caller's terminal.
+// Close waits up to lastOutputGrace for the container's last output (a
+// process outside a pid namespace may keep the slave open), then restores
+// the caller's terminal.
 func (p *Proxy) Close() {
 	select {
 	case <-p.outDone:
-	case <-time.After(time.Second):
+	case <-time.After(lastOutputGrace):
 	}
 	if p.current != nil {
 		p.current.Reset()
