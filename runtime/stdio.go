@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"sync"
-	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -27,13 +26,6 @@ import (
 // caller's. A detached process (run -d, create, exec -d) still inherits the
 // caller's stdio: its clients (containerd's shim, conmon) pass the fifos or
 // pipes they want it to have, and gorunc is gone before the process ends.
-
-// lastOutputGrace is how long a foreground gorunc waits, once the process
-// it ran has exited, for the rest of its output: every write end is closed
-// then unless something else holds one (a child in a container without a
-// pid namespace, or in the container an exec joined). runc waits for such a
-// holder however long it lives; gorunc takes what is in the pipe and goes.
-const lastOutputGrace = time.Second
 
 // stdioPipes are a foreground process's three pipes and the copying.
 type stdioPipes struct {
@@ -126,70 +118,27 @@ func (p *stdioPipes) closeChild() {
 }
 
 // copyOut copies the process's output to the caller's until every write
-// end is closed, or, once finish gives up waiting, until what the pipe
-// holds is copied. Closing the read end on a write error passes a broken
+// end is closed. Closing the read end on a write error passes a broken
 // pipe on to the process, as the caller's own pipe would have.
 func (p *stdioPipes) copyOut(dst io.Writer, src *os.File) {
 	defer p.copied.Done()
 	defer src.Close()
-	if _, err := io.Copy(writerOnly{dst}, readerOnly{src}); errors.Is(err, os.ErrDeadlineExceeded) {
-		drain(dst, src)
-	}
+	io.Copy(writerOnly{dst}, readerOnly{src})
 }
 
-// drain copies what src holds now, without waiting for more, and at most
-// its capacity: everything an exited writer left, but not an endless
-// stream from a live one.
-func drain(dst io.Writer, src *os.File) {
-	rc, err := src.SyscallConn()
-	if err != nil {
-		return
-	}
-	rc.Control(func(fd uintptr) {
-		left, err := unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0)
-		if err != nil {
-			left = 64 << 10
-		}
-		buf := make([]byte, 32<<10)
-		for left > 0 {
-			n, err := unix.Read(int(fd), buf[:min(len(buf), left)])
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			if n <= 0 || err != nil {
-				return // EAGAIN: empty; 0: every writer gone
-			}
-			if _, err := dst.Write(buf[:n]); err != nil {
-				return
-			}
-			left -= n
-		}
-	})
-}
-
-// finish waits, once the process has exited, for its last output: until
-// stdout and stderr end, or for lastOutputGrace and then what the pipes
-// hold (all of the process's own output: it cannot exit while blocked
-// writing to a full pipe).
+// finish waits, once the process has exited, until stdout and stderr end:
+// when every holder of a write end is gone. As runc (its tty.go waits on
+// the copies), that includes a background child that outlives the
+// process, in a container without a pid namespace or started by an exec:
+// giving up early would leave it writing into a pipe nobody reads, and
+// kill it with SIGPIPE. A `run` deletes the container first, which kills
+// such children; an exec's wait ends with them, or with a signal to
+// gorunc, which forwards it.
 func (p *stdioPipes) finish() {
 	if p == nil {
 		return
 	}
-	done := make(chan struct{})
-	go func() {
-		p.copied.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return
-	case <-time.After(lastOutputGrace):
-	}
-	for _, f := range p.out {
-		// An error means copyOut closed it already: it is done.
-		f.SetReadDeadline(time.Now())
-	}
-	<-done
+	p.copied.Wait()
 }
 
 // pipeOwner is who a process's stdio pipes belong to on the host, as runc
@@ -219,7 +168,7 @@ func hostID(maps []specs.LinuxIDMapping, id uint32) int {
 }
 
 // readerOnly and writerOnly hide *os.File's ReadFrom and WriteTo, which
-// would splice or sendfile: plain reads honour the read deadline finish
-// sets, and any stdin or stdout supports plain writes.
+// would splice or sendfile: any stdin or stdout supports plain reads and
+// writes.
 type readerOnly struct{ io.Reader }
 type writerOnly struct{ io.Writer }

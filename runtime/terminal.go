@@ -303,6 +303,10 @@ func (p *Proxy) Resize() {
 	}
 }
 
+// lastOutputGrace is how long a foreground terminal waits for the
+// container's last output once the process has exited.
+const lastOutputGrace = time.Second
+
 // Close waits up to lastOutputGrace for the container's last output (a
 // process outside a pid namespace may keep the slave open), then restores
 // the caller's terminal.
