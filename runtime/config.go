@@ -94,6 +94,9 @@ func validateSpec(s *specs.Spec, bundle string) error {
 	if err := validateIDMappings(s.Linux); err != nil {
 		return err
 	}
+	if err := validateLabels(s.Process, s.Linux); err != nil {
+		return err
+	}
 	if err := validateSysctl(s.Linux); err != nil {
 		return err
 	}

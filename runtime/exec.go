@@ -36,6 +36,10 @@ type ExecOptions struct {
 	PidFile        string
 	ConsoleSocket  string
 	PreserveFDs    int
+	// ApparmorProfile and ProcessLabel are --apparmor and
+	// --process-label: the container's are used when empty.
+	ApparmorProfile string
+	ProcessLabel    string
 }
 
 // Exec starts a process in every namespace and the cgroup of a created or
@@ -190,6 +194,19 @@ func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
 		}
 	}
 	p := spec.Process
+	// The container's labels hold for every process in it unless the
+	// exec names its own (runc's newInitConfig).
+	if orig.Process != nil {
+		if p.ApparmorProfile == "" {
+			p.ApparmorProfile = orig.Process.ApparmorProfile
+		}
+		if p.SelinuxLabel == "" {
+			p.SelinuxLabel = orig.Process.SelinuxLabel
+		}
+	}
+	if err := validateLabels(p, nil); err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
 	if len(p.Args) == 0 {
 		return nil, errors.New("exec: no command given (usage: gorunc exec ID COMMAND [ARG...] or --process FILE)")
 	}
@@ -261,6 +278,12 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 	}
 	if o.NoNewPrivs {
 		p.NoNewPrivileges = true
+	}
+	if o.ApparmorProfile != "" {
+		p.ApparmorProfile = o.ApparmorProfile
+	}
+	if o.ProcessLabel != "" {
+		p.SelinuxLabel = o.ProcessLabel
 	}
 	return nil
 }

@@ -339,6 +339,11 @@ func setupProcess(p *specs.Process, caps capability.Capabilities, cwdDone, filte
 // directory before that (getcwd may be filtered). A notifying filter's
 // listener is handed to the parent right away (seccomp_notify.go).
 func startProcess(p *specs.Process, caps capability.Capabilities, filter filterLoader) error {
+	// As root and before any seccomp filter (runc's order); the
+	// profile takes effect at execve.
+	if err := applyAppArmor(p.ApparmorProfile); err != nil {
+		return err
+	}
 	cwdDone, filtered := false, false
 	if filter.prog != nil && !p.NoNewPrivileges {
 		var err error

@@ -10,7 +10,6 @@ import (
 // the second positional argument, so the command's own flags stay its own.
 func cmdExec(g *globals, args []string) (int, error) {
 	var o runtime.ExecOptions
-	var label, apparmor string
 	fs := newFlags("exec")
 	fs.String(&o.ProcessFile, "process", "p")
 	fs.Bool(&o.Tty, "tty", "t")
@@ -24,8 +23,8 @@ func cmdExec(g *globals, args []string) (int, error) {
 	fs.Strings(&o.Caps, "cap", "c")
 	fs.Bool(&o.NoNewPrivs, "no-new-privs")
 	fs.Int(&o.PreserveFDs, "preserve-fds")
-	fs.String(&label, "process-label")
-	fs.String(&apparmor, "apparmor")
+	fs.String(&o.ProcessLabel, "process-label")
+	fs.String(&o.ApparmorProfile, "apparmor")
 	pos, err := fs.Parse(args, 1)
 	if err != nil {
 		return 1, err
@@ -34,10 +33,5 @@ func cmdExec(g *globals, args []string) (int, error) {
 		return 1, errors.New("exec: usage: gorunc exec [flags] ID COMMAND [ARG...] (or --process FILE)")
 	}
 	o.ID, o.Args = pos[0], pos[1:]
-	if label != "" || apparmor != "" {
-		// Neither SELinux nor AppArmor is enabled on the hosts gorunc
-		// supports yet: accepted for compatibility, not applied.
-		g.log.Debugf("exec: ignoring --process-label %q / --apparmor %q: no LSM support", label, apparmor)
-	}
 	return g.store().Exec(o)
 }

@@ -17,7 +17,7 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 	if _, err := newFlags("features").Parse(args, 0); err != nil {
 		return 1, err
 	}
-	no := false
+	no, yes := false, true
 	v, err := cgroup.HostVersion()
 	if err != nil {
 		return 1, err
@@ -33,7 +33,9 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 			Capabilities: runtime.CapabilityNames(),
 			Cgroup:       &features.Cgroup{V1: &v1, V2: &v2, Systemd: &no, SystemdUser: &no},
 			Seccomp:      seccompFeatures(),
-			Apparmor:     &features.Apparmor{Enabled: &no},
+			// AppArmor profiles are applied (runtime/lsm.go); SELinux
+			// labels are refused.
+			Apparmor:     &features.Apparmor{Enabled: &yes},
 			Selinux:      &features.Selinux{Enabled: &no},
 		},
 	}
