@@ -35,8 +35,8 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 			Seccomp:      seccompFeatures(),
 			// AppArmor profiles are applied (runtime/lsm.go); SELinux
 			// labels are refused.
-			Apparmor:     &features.Apparmor{Enabled: &yes},
-			Selinux:      &features.Selinux{Enabled: &no},
+			Apparmor: &features.Apparmor{Enabled: &yes},
+			Selinux:  &features.Selinux{Enabled: &no},
 		},
 	}
 	return 0, printJSON(f, "    ")
