@@ -130,7 +130,8 @@ func forwardListener(ch *channel, sc *specs.LinuxSeccomp, pid int, st specs.Stat
 	}
 	conn, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: sc.ListenerPath, Net: "unix"})
 	if err != nil {
-		return fmt.Errorf("linux.seccomp.listenerPath %s: %w", sc.ListenerPath, err)
+		// runc's wording, which clients and runc's tests match.
+		return fmt.Errorf("failed to connect with seccomp agent specified in the seccomp profile: linux.seccomp.listenerPath %s: %w", sc.ListenerPath, err)
 	}
 	defer conn.Close()
 	if _, _, err := conn.WriteMsgUnix(state, unix.UnixRights(fd), nil); err != nil {

@@ -81,7 +81,7 @@ func TestSeccompBadProfile(t *testing.T) {
 		{"unknown action", specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_FOO"}, "SCMP_ACT_FOO"},
 		{"notify without listenerPath", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: notify}, "linux.seccomp.listenerPath: required"},
 		{"listenerPath nobody listens on", specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: notify,
-			ListenerPath: "/nonexistent/agent.sock"}, "linux.seccomp.listenerPath /nonexistent/agent.sock"},
+			ListenerPath: "/nonexistent/agent.sock"}, "failed to connect with seccomp agent specified in the seccomp profile: linux.seccomp.listenerPath /nonexistent/agent.sock"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
