@@ -1,8 +1,10 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,17 +15,27 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// fakeProc is the container root's trap: a tmpfs over the container's
-// /proc holding what a runtime that reads /proc by name would find there
-// once it has joined the container's mount namespace: an empty fd
+// The container root's traps: a tmpfs over the container's /proc holding
+// what a runtime that reads /proc by name would find there once it has
+// joined the container's mount namespace. fakeProc lies: an empty fd
 // directory (so no fd is marked close-on-exec), a cap_last_cap of 5 (so
 // every capability above CAP_KILL is "unknown to the kernel": left in the
 // bounding set and dropped from the others) and a status without CapBnd.
-const fakeProc = `mount -t tmpfs t /proc || exit 1
+// fifoProc stalls: a read of setgroups, status or cap_last_cap blocks for
+// ever. (The Go runtime itself reads /proc/self/cgroup and
+// /proc/self/mountinfo before main, in any Go runtime's helper, runc's
+// too; those are left absent here, which the Go runtime tolerates.)
+const (
+	fakeProc = `mount -t tmpfs t /proc || exit 1
 mkdir -p /proc/self/fd /proc/sys/kernel
 printf 'Name:\tsh\nCapAmb:\t0000000000000000\n' >/proc/self/status
 echo 5 >/proc/sys/kernel/cap_last_cap
 exec sleep 1000`
+	fifoProc = `mount -t tmpfs t /proc || exit 1
+mkdir -p /proc/self/fd /proc/sys/kernel
+mkfifo /proc/self/setgroups /proc/self/status /proc/sys/kernel/cap_last_cap
+exec sleep 1000`
+)
 
 // Capability numbers (linux/capability.h) of the exec below; all but
 // CAP_CHOWN and CAP_KILL are above the fake cap_last_cap.
@@ -34,14 +46,14 @@ const (
 // TestExecProcOvermount (CVE-2025-52881 class, for exec): exec's helper
 // runs in the container's mount namespace from its first instruction, so
 // the container's root decides what /proc/... names there. It overmounts
-// /proc with fakeProc; `gorunc exec` must still mark its own fds
-// close-on-exec and give the process exactly the configured capabilities.
-// Seen from the host (the real /proc), the exec'd process must hold only
-// stdio, and its bounding, inheritable, permitted, effective and ambient
-// sets must be the configured ones (a non-root user with the same
-// ambient, inheritable, permitted and effective sets keeps them all
-// across execve). Container root is host root in one case, an
-// unprivileged host uid in the other.
+// /proc with a trap; `gorunc exec` must neither stall nor be misled: it
+// must mark its own fds close-on-exec and give the process exactly the
+// configured capabilities. Seen from the host (the real /proc), the
+// exec'd process must hold only stdio, and its bounding, inheritable,
+// permitted, effective and ambient sets must be the configured ones (a
+// non-root user with the same ambient, inheritable, permitted and
+// effective sets keeps them all across execve). Container root is host
+// root, or an unprivileged host uid.
 func TestExecProcOvermount(t *testing.T) {
 	bounding := []string{"CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW", "CAP_SYS_PTRACE", "CAP_SYS_ADMIN"}
 	granted := []string{"CAP_NET_RAW", "CAP_SYS_ADMIN"}
@@ -49,18 +61,21 @@ func TestExecProcOvermount(t *testing.T) {
 	wantSet := uint64(1<<capNetRaw | 1<<capSysAdmin)
 	for _, c := range []struct {
 		name   string
+		trap   string
 		hostID uint32
 	}{
-		{"userns mapped to host root", 0},
-		{"userns mapped to host uid 300000", 300000},
+		{"fake files, userns mapped to host root", fakeProc, 0},
+		{"fake files, userns mapped to host uid 300000", fakeProc, 300000},
+		{"fifos, userns mapped to host root", fifoProc, 0},
+		{"fifos, userns mapped to host uid 300000", fifoProc, 300000},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := newEnv(t, "sh", "-c", fakeProc)
+			e := newEnv(t, "sh", "-c", c.trap)
 			userns(e, c.hostID)
 			e.writeSpec()
 			e.must("run", "-d", "--bundle", e.bundle, "po")
 			pid := e.state("po").Pid
-			waitFile(t, "/proc/"+itoa(pid)+"/root/proc/sys/kernel/cap_last_cap", "5\n")
+			waitTrap(t, "/proc/"+itoa(pid)+"/root/proc/sys/kernel/cap_last_cap")
 
 			proc := specs.Process{
 				Args: []string{"sleep", "1000"},
@@ -81,7 +96,16 @@ func TestExecProcOvermount(t *testing.T) {
 			if err := os.WriteFile(procFile, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			e.must("exec", "-d", "--pid-file", pidFile, "--process", procFile, "po")
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, e.bin, "--root", e.root, "exec", "-d", "--pid-file", pidFile, "--process", procFile, "po")
+			// A file, not a pipe: the detached process keeps it open.
+			out := e.tempFile()
+			defer out.Close()
+			cmd.Stdout, cmd.Stderr = out, out
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("exec (stalled: %v): %v: %s", ctx.Err() != nil, err, readAll(out))
+			}
 			raw, err := os.ReadFile(pidFile)
 			if err != nil {
 				t.Fatal(err)
@@ -126,6 +150,19 @@ func TestExecProcOvermount(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitTrap waits until path is a fifo or a non-empty file (read from the
+// host through the container's root, it must not be opened: a fifo would
+// block).
+func waitTrap(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if fi, err := os.Lstat(path); err == nil && (fi.Mode()&os.ModeNamedPipe != 0 || fi.Size() > 0) {
+			return
+		}
+	}
+	t.Fatalf("the container never set its trap at %s", path)
 }
 
 // waitFile waits until path holds exactly want.
