@@ -11,7 +11,6 @@ import (
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/cyphar/filepath-securejoin/pathrs-lite/procfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/syndtr/gocapability/capability"
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/nsexec"
@@ -78,7 +77,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if _, err := unix.Setsid(); err != nil {
 		return fmt.Errorf("setsid: %w", err)
 	}
-	var caps capability.Capabilities
+	var caps *capState
 	if spec.Process != nil {
 		var err error
 		if caps, err = processCaps(spec.Process); err != nil {
@@ -257,9 +256,8 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 }
 
 // processCaps is the capability state the config asks for, or nil when it
-// leaves capabilities alone. It must run while /proc is mounted (the
-// library reads /proc/self/status), so before a chroot without /proc.
-func processCaps(p *specs.Process) (capability.Capabilities, error) {
+// leaves capabilities alone.
+func processCaps(p *specs.Process) (*capState, error) {
 	if p.Capabilities == nil {
 		return nil, nil
 	}
@@ -293,9 +291,9 @@ func enterCwd(cwd string, verify bool) (done bool, err error) {
 // permitted set survives setuid, then the configured sets, then
 // no_new_privs, then the working directory unless cwdDone (retried as the
 // new user; verified unless a seccomp filter is already loaded).
-func setupProcess(p *specs.Process, caps capability.Capabilities, cwdDone, filtered bool) error {
+func setupProcess(p *specs.Process, caps *capState, cwdDone, filtered bool) error {
 	if caps != nil {
-		if err := caps.Apply(capability.BOUNDS); err != nil {
+		if err := caps.applyBounding(); err != nil {
 			return fmt.Errorf("apply capability bounding set: %w", err)
 		}
 		if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
@@ -309,7 +307,7 @@ func setupProcess(p *specs.Process, caps capability.Capabilities, cwdDone, filte
 		if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
 			return fmt.Errorf("clear keepcaps: %w", err)
 		}
-		if err := caps.Apply(capability.CAPS | capability.AMBS); err != nil {
+		if err := caps.applySets(); err != nil {
 			return fmt.Errorf("apply capabilities: %w", err)
 		}
 	}
@@ -338,7 +336,7 @@ func setupProcess(p *specs.Process, caps capability.Capabilities, cwdDone, filte
 // goes before the user switch (it needs CAP_SYS_ADMIN), and the working
 // directory before that (getcwd may be filtered). A notifying filter's
 // listener is handed to the parent right away (seccomp_notify.go).
-func startProcess(p *specs.Process, caps capability.Capabilities, filter filterLoader) error {
+func startProcess(p *specs.Process, caps *capState, filter filterLoader) error {
 	// As root and before any seccomp filter (runc's order); the
 	// profile takes effect at execve.
 	if err := applyAppArmor(p.ApparmorProfile); err != nil {
@@ -373,18 +371,41 @@ func setgroupsAllowed() bool {
 }
 
 // closeExtraFDs marks every fd from first upwards close-on-exec: init's own
-// sync socket and fifo fd were inherited without it, and no runtime fd
-// (state dir, cgroup dir, log file) may reach the container process:
-// CVE-2024-21626 was such a leak. It runs before pivot_root, while /proc is
-// still the host's and certainly mounted.
+// sync socket and fifo fd, and exec-init's sync socket, pid pipe and
+// handle of the gorunc binary, were inherited without it, and no runtime
+// fd (state dir, cgroup dir, log file) may reach the container process:
+// CVE-2024-21626 was such a leak. Not by listing /proc/self/fd by name:
+// exec-init runs in the container's mount namespace from its first
+// instruction, where container root can mount an empty directory there
+// (CVE-2025-52881 class). close_range(2) needs no /proc at all (runc's
+// CloseExecFrom does the same); kernels before 5.11 lack
+// CLOSE_RANGE_CLOEXEC and get a listing through a procfs handle.
 func closeExtraFDs(first int) error {
-	entries, err := os.ReadDir("/proc/self/fd")
+	err := unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("close_range(%d, ~0, CLOSE_RANGE_CLOEXEC): %w", first, err)
+	}
+	return closeExecListed(first)
+}
+
+// closeExecListed is closeExtraFDs for kernels without
+// CLOSE_RANGE_CLOEXEC: it lists the fds through a procfs handle.
+func closeExecListed(first int) error {
+	dir, err := openProcSelf("fd", unix.O_RDONLY|unix.O_DIRECTORY)
 	if err != nil {
 		return fmt.Errorf("list open fds: %w", err)
 	}
-	for _, e := range entries {
-		fd, err := strconv.Atoi(e.Name())
-		if err != nil || fd < first {
+	defer dir.Close()
+	names, err := dir.Readdirnames(-1)
+	if err != nil {
+		return fmt.Errorf("list open fds: %w", err)
+	}
+	for _, name := range names {
+		fd, err := strconv.Atoi(name)
+		if err != nil || fd < first || fd == int(dir.Fd()) {
 			continue
 		}
 		unix.CloseOnExec(fd)

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/syndtr/gocapability/capability"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,7 +26,7 @@ var rlimitTypes = map[string]int{
 // library knows (not only those this kernel has).
 func capByName() map[string]capability.Cap {
 	m := make(map[string]capability.Cap)
-	for _, c := range capability.List() {
+	for _, c := range capability.ListKnown() {
 		m["CAP_"+strings.ToUpper(c.String())] = c
 	}
 	return m
@@ -35,7 +35,7 @@ func capByName() map[string]capability.Cap {
 // CapabilityNames lists the known capabilities, for `features`.
 func CapabilityNames() []string {
 	var out []string
-	for _, c := range capability.List() {
+	for _, c := range capability.ListKnown() {
 		out = append(out, "CAP_"+strings.ToUpper(c.String()))
 	}
 	return out
@@ -57,42 +57,128 @@ func validateCaps(c *specs.LinuxCapabilities) error {
 
 type capSet struct {
 	name  string
-	which capability.CapType
 	names []string
 }
 
 func capSets(c *specs.LinuxCapabilities) []capSet {
 	return []capSet{
-		{"bounding", capability.BOUNDING, c.Bounding},
-		{"effective", capability.EFFECTIVE, c.Effective},
-		{"permitted", capability.PERMITTED, c.Permitted},
-		{"inheritable", capability.INHERITABLE, c.Inheritable},
-		{"ambient", capability.AMBIENT, c.Ambient},
+		{"bounding", c.Bounding},
+		{"effective", c.Effective},
+		{"permitted", c.Permitted},
+		{"inheritable", c.Inheritable},
+		{"ambient", c.Ambient},
 	}
 }
 
-// capsFor builds the calling thread's capability state from the config,
-// dropping capabilities the running kernel does not have (as runc does:
-// a config written for a newer kernel still runs).
-func capsFor(c *specs.LinuxCapabilities) (capability.Capabilities, error) {
-	caps, err := capability.NewPid2(0)
+// capState is the capability state the config asks for, one bit per
+// capability, and the last capability of the running kernel. It is
+// applied with capset(2) and prctl(2) alone: init and exec-init never read
+// /proc for it. exec-init runs in the container's mount namespace from its
+// first instruction (nsexec/nsenter.c), where container root can mount a
+// /proc of its own making (CVE-2025-52881 class): a cap_last_cap of 5
+// there made the capability libraries (syndtr/gocapability, in its
+// package init; moby/sys/capability, on first use, so runc too) drop every
+// configured capability above CAP_KILL and leave all of those in the
+// bounding set; a fifo there, or at /proc/self/status (read by their
+// Load), stalled the helper.
+type capState struct {
+	last                                             capability.Cap
+	bounding, effective, permitted, inheritable, amb uint64
+}
+
+// lastCap is the highest capability the running kernel knows:
+// PR_CAPBSET_READ fails with EINVAL past it (prctl(2)), the same number
+// /proc/sys/kernel/cap_last_cap shows, without reading a file.
+func lastCap() (capability.Cap, error) {
+	for c := capability.Cap(1); c < 64; c++ {
+		if _, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0); err != nil {
+			if errors.Is(err, unix.EINVAL) {
+				return c - 1, nil
+			}
+			return 0, fmt.Errorf("prctl(PR_CAPBSET_READ, %d): %w", c, err)
+		}
+	}
+	return 63, nil
+}
+
+// capsFor builds the capability state the config asks for, dropping
+// capabilities the running kernel does not have (as runc does: a config
+// written for a newer kernel still runs).
+func capsFor(c *specs.LinuxCapabilities) (*capState, error) {
+	last, err := lastCap()
 	if err != nil {
 		return nil, fmt.Errorf("read capabilities: %w", err)
 	}
-	if err := caps.Load(); err != nil {
-		return nil, fmt.Errorf("read capabilities: %w", err)
-	}
 	known := capByName()
-	last := capability.CAP_LAST_CAP
-	for _, set := range capSets(c) {
-		caps.Clear(set.which)
-		for _, name := range set.names {
-			if cp := known[name]; cp <= last {
-				caps.Set(set.which, cp)
+	mask := func(names []string) uint64 {
+		var m uint64
+		for _, name := range names {
+			if cp, ok := known[name]; ok && cp <= last {
+				m |= 1 << uint(cp)
 			}
 		}
+		return m
 	}
-	return caps, nil
+	return &capState{
+		last:        last,
+		bounding:    mask(c.Bounding),
+		effective:   mask(c.Effective),
+		permitted:   mask(c.Permitted),
+		inheritable: mask(c.Inheritable),
+		amb:         mask(c.Ambient),
+	}, nil
+}
+
+// applyBounding drops from the calling thread's bounding set every
+// capability the config leaves out. As the capability libraries do, it
+// does nothing without CAP_SETPCAP in the effective set (the drop needs
+// it), and skips capabilities the kernel refuses as unknown.
+func (s *capState) applyBounding() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capget: %w", err)
+	}
+	if data[0].Effective&(1<<capability.CAP_SETPCAP) == 0 {
+		return nil
+	}
+	for c := capability.Cap(0); c <= s.last; c++ {
+		if s.bounding&(1<<uint(c)) != 0 {
+			continue
+		}
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("drop %s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// applySets sets the calling thread's effective, permitted and
+// inheritable sets, then its ambient set. An ambient capability the
+// kernel refuses (one not in both the permitted and inheritable sets, or
+// a kernel before 4.3) is left out silently, as gorunc has always done
+// (TestCVE2022_29162InheritableCaps).
+func (s *capState) applySets() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	for i := range data {
+		data[i] = unix.CapUserData{
+			Effective:   uint32(s.effective >> (32 * i)),
+			Permitted:   uint32(s.permitted >> (32 * i)),
+			Inheritable: uint32(s.inheritable >> (32 * i)),
+		}
+	}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capset: %w", err)
+	}
+	for c := capability.Cap(0); c <= s.last; c++ {
+		op := unix.PR_CAP_AMBIENT_LOWER
+		if s.amb&(1<<uint(c)) != 0 {
+			op = unix.PR_CAP_AMBIENT_RAISE
+		}
+		unix.Prctl(unix.PR_CAP_AMBIENT, uintptr(op), uintptr(c), 0, 0)
+	}
+	return nil
 }
 
 // applyUser switches to process.user on the calling thread. The bounding

@@ -215,12 +215,19 @@ func waitOwner(t *testing.T, pid int, want string) {
 // user namespace with CAP_SYS_PTRACE there, which reaches any dumpable
 // process of the namespace; it maps to host root, so joining it changes
 // no uid and the kernel leaves the helper dumpable unless gorunc makes it
-// not. The attacker stalls it honestly, from inside: it mounts a tmpfs over
-// the container's /proc (with the status files the helper reads first) and
-// a fifo at /proc/self/setgroups, which the helper reads before it switches
-// user, then looks at the helper through a proc mount of its own and
-// releases it. The container's own process (pid 1, after execve) is the
-// control: readable.
+// not.
+//
+// The stall is one the container's root really has: the helper is in the
+// container's mount namespace before the Go runtime starts, and the Go
+// runtime reads /sys/kernel/mm/transparent_hugepage/hpage_pmd_size (and
+// /proc/self/cgroup, /proc/self/mountinfo) by name before main, in
+// gorunc's helper as in runc's. gorunc's own reads no longer stall
+// (TestExecProcOvermount). The attacker mounts a tmpfs over /sys/kernel/mm
+// with a fifo there, finds the helper through a proc mount of its own,
+// tries its environ, and releases it by writing the real size. The
+// container's own process (pid 1, after execve) is the control: readable.
+// (From the host, the helper's /proc files are owned by host root whether
+// it is dumpable or not: its euid is host root until it switches user.)
 func TestExecInitNotDumpable(t *testing.T) {
 	e := newEnv(t, "sleep", "100")
 	userns(e, 0)
@@ -233,10 +240,9 @@ func TestExecInitNotDumpable(t *testing.T) {
 	pid := e.state("xd").Pid
 	attack := writeProcess(t, t.TempDir(), `set -e
 mount -t tmpfs t /tmp; mkdir /tmp/rp; mount -t proc p /tmp/rp
-st=$(cat /tmp/rp/self/status); last=$(cat /tmp/rp/sys/kernel/cap_last_cap)
-mount -t tmpfs t /proc; mkdir -p /proc/self/fd /proc/sys/kernel
-echo "$st" >/proc/self/status; echo $last >/proc/sys/kernel/cap_last_cap
-mkfifo /proc/self/setgroups
+size=$(cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size 2>/dev/null || echo 2097152)
+mount -t tmpfs t /sys/kernel/mm; mkdir /sys/kernel/mm/transparent_hugepage
+mkfifo /sys/kernel/mm/transparent_hugepage/hpage_pmd_size
 set +e
 h=; i=0
 while [ -z "$h" ] && [ $i -lt 300 ]; do
@@ -248,7 +254,7 @@ done
 [ -n "$h" ] || { echo no-helper; exit 1; }
 cat /tmp/rp/$h/environ >/dev/null 2>&1 && echo helper:READ || echo helper:DENIED
 cat /tmp/rp/1/environ >/dev/null 2>&1 && echo init:READ || echo init:DENIED
-echo allow > /proc/self/setgroups`, caps...)
+echo $size > /sys/kernel/mm/transparent_hugepage/hpage_pmd_size`, caps...)
 	var out, errb strings.Builder
 	attacker := exec.Command(e.bin, "--root", e.root, "exec", "--process", attack, "xd")
 	attacker.Stdout, attacker.Stderr = &out, &errb
@@ -258,7 +264,7 @@ echo allow > /proc/self/setgroups`, caps...)
 	defer attacker.Wait()
 	defer attacker.Process.Kill()
 	// The trap is set when the fifo shows in the container's mount tree.
-	fifo := "/proc/" + strconv.Itoa(pid) + "/root/proc/self/setgroups"
+	fifo := "/proc/" + strconv.Itoa(pid) + "/root/sys/kernel/mm/transparent_hugepage/hpage_pmd_size"
 	for i := 0; ; i++ {
 		if fi, err := os.Stat(fifo); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
 			break
