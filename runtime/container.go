@@ -80,13 +80,16 @@ func (c *Container) Status() Status {
 	if !processAlive(c.rec.InitPid, c.rec.InitStart) {
 		return Stopped
 	}
-	if _, err := os.Lstat(filepath.Join(c.dir(), fifoFile)); err == nil {
-		return Created
-	}
+	// Frozen before created, as runc's refreshState: a created container
+	// can be paused, and then it must not look startable (start would
+	// wait forever for a frozen init) nor refuse resume.
 	if m, err := c.cgroup(); err == nil {
 		if frozen, err := m.Frozen(); err == nil && frozen {
 			return Paused
 		}
+	}
+	if _, err := os.Lstat(filepath.Join(c.dir(), fifoFile)); err == nil {
+		return Created
 	}
 	return Running
 }

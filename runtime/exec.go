@@ -377,7 +377,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 		// others to die) has lost its namespaces but is not yet a
 		// zombie: say so rather than print a failed open.
 		if _, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", c.rec.InitPid)); !processAlive(c.rec.InitPid, c.rec.InitStart) || errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("cannot exec in container %s: container is stopped", c.rec.ID)
+			return nil, require("exec in", c.rec.ID, Stopped, false)
 		}
 		return nil, fmt.Errorf("exec: %w", rerr)
 	}

@@ -1,46 +1,90 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// Kill sends sig to the container's init, or with all to every process in
-// its cgroup.
+// ErrNotRunning is runc's libcontainer.ErrNotRunning, word for word:
+// containerd's runc shim (pkg/process checkKillError) maps an error
+// containing "container not running" to "process already finished"
+// (NotFound), which is how a StopContainer on an exited container
+// completes; any other text is an "unknown error after kill" that the
+// kubelet retries forever.
+var ErrNotRunning = errors.New("container not running")
+
+// Kill sends sig to the container's init, as runc 1.5's `runc kill` does
+// (kill.go, libcontainer Container.signal):
+//   - SIGKILL to a container without a private pid namespace kills every
+//     process in its cgroup, whether or not init is still alive (the kernel
+//     kills a pid namespace with its init, nothing kills a shared one);
+//   - otherwise a container whose init is gone answers ErrNotRunning, and
+//     init is never signalled by a pid that may have been reused;
+//   - SIGKILL to a paused container thaws it: a frozen task dies only once
+//     thawed.
+//
+// all is runc's obsolete --all: since runc 1.2 it signals nothing more, it
+// only turns ErrNotRunning into success, because containerd's shim runs
+// `kill --all ID 9` after init exits and expects exit 0 (runc 1.1 signalled
+// every process in the cgroup instead; see docs/clients.md).
 func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 	c, err := s.open(id)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	st := c.Status()
-	if err := require("kill", id, st, st.CanKill()); err != nil {
-		return err
+	err = c.signal(sig)
+	if all && errors.Is(err, ErrNotRunning) {
+		return nil
 	}
-	if all {
+	return err
+}
+
+func (c *Container) signal(sig unix.Signal) error {
+	if sig == unix.SIGKILL && !c.privatePIDNamespace() {
 		m, err := c.cgroup()
+		if err == nil {
+			err = m.Kill(unix.SIGKILL)
+		}
 		if err != nil {
-			return err
-		}
-		if err := m.Kill(sig); err != nil {
-			return fmt.Errorf("kill --all %s: %w", id, err)
-		}
-		if st == Paused && sig == unix.SIGKILL {
-			// A frozen task acts on SIGKILL only once thawed.
-			return m.Freeze(false)
+			return fmt.Errorf("kill %s: unable to kill all processes: %w", c.rec.ID, err)
 		}
 		return nil
 	}
+	st := c.Status()
+	if err := require("kill", c.rec.ID, st, st.CanKill()); err != nil {
+		return err
+	}
 	if err := unix.Kill(c.rec.InitPid, sig); err != nil {
-		return fmt.Errorf("kill %s: %w", id, err)
+		return fmt.Errorf("kill %s: unable to signal init: %w", c.rec.ID, err)
 	}
 	if st == Paused && sig == unix.SIGKILL {
-		if m, err := c.cgroup(); err == nil {
-			return m.Freeze(false)
+		m, err := c.cgroup()
+		if err == nil {
+			err = m.Freeze(false)
+		}
+		if err != nil {
+			return fmt.Errorf("kill %s: thaw after SIGKILL: %w", c.rec.ID, err)
 		}
 	}
 	return nil
+}
+
+// privatePIDNamespace: config.json asks for a new pid namespace (one with
+// no path to join), runc's Namespaces.IsPrivate(NEWPID).
+func (c *Container) privatePIDNamespace() bool {
+	if c.rec.Spec == nil || c.rec.Spec.Linux == nil {
+		return false
+	}
+	for _, ns := range c.rec.Spec.Linux.Namespaces {
+		if ns.Type == specs.PIDNamespace {
+			return ns.Path == ""
+		}
+	}
+	return false
 }
 
 // Pause freezes every process of the container.

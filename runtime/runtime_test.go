@@ -41,7 +41,7 @@ func TestStatusTransitions(t *testing.T) {
 	type allowed struct{ start, kill, del, pause, resume, exec bool }
 	cases := map[Status]allowed{
 		Creating: {},
-		Created:  {start: true, kill: true, pause: true, exec: true},
+		Created:  {start: true, kill: true, del: true, pause: true, exec: true}, // runc deletes a created container without --force
 		Running:  {kill: true, pause: true, exec: true},
 		Paused:   {kill: true, resume: true},
 		Stopped:  {del: true},

@@ -38,8 +38,11 @@ func (s Status) CanKill() bool { return s == Created || s == Running || s == Pau
 
 // CanDelete: runtime.md "delete": "Attempting to delete a container that is
 // not stopped MUST have no effect on the container and MUST generate an
-// error." --force overrides this.
-func (s Status) CanDelete() bool { return s == Stopped }
+// error." --force overrides this. A created container is deleted without
+// --force too, as runc does (delete.go kills it first): containerd's shim
+// deletes a task that was created but never started with a plain
+// `delete ID` (pkg/process createdState.Delete).
+func (s Status) CanDelete() bool { return s == Stopped || s == Created }
 
 // CanPause and CanResume follow runc.
 func (s Status) CanPause() bool  { return s == Running || s == Created }
@@ -49,10 +52,40 @@ func (s Status) CanResume() bool { return s == Paused }
 // not frozen.
 func (s Status) CanExec() bool { return s == Created || s == Running }
 
-// require returns the error every command prints for a disallowed status.
+// require returns the error a command prints for a disallowed status,
+// naming the container and ending in runc's own words, which clients
+// match (docs/clients.md): "container not running" above all.
 func require(op, id string, s Status, ok bool) error {
 	if ok {
 		return nil
 	}
-	return fmt.Errorf("cannot %s container %s: container is %s", op, id, s)
+	switch op {
+	case "resume":
+		return fmt.Errorf("cannot resume container %s: container not paused", id)
+	case "start", "exec in":
+		if why := refusal(op, s); why != "" {
+			return fmt.Errorf("container %s: %s", id, why)
+		}
+		return fmt.Errorf("cannot %s container %s: container is %s", op, id, s)
+	}
+	// kill, pause, update: libcontainer's ErrNotRunning.
+	return fmt.Errorf("cannot %s container %s: %w", op, id, ErrNotRunning)
+}
+
+// refusal is runc's message for start and exec in a status that does not
+// allow them (libcontainer's state transitions and exec.go).
+func refusal(op string, s Status) string {
+	switch op + " " + string(s) {
+	case "start running":
+		return "cannot start an already running container"
+	case "start paused":
+		return "cannot start a container in the paused state"
+	case "start stopped":
+		return "cannot start a container that has stopped"
+	case "exec in paused":
+		return "cannot exec in a paused container"
+	case "exec in stopped":
+		return "cannot exec in a stopped container"
+	}
+	return ""
 }

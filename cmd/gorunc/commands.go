@@ -137,12 +137,25 @@ func cmdKill(g *globals, args []string) (int, error) {
 	all := false
 	fs := newFlags("kill")
 	fs.Bool(&all, "all", "a")
+	// runc's parser takes an undefined "-N" after the id as an argument:
+	// `kill ID -1` reaches kill(2) (and fails there), it is no flag.
+	var negative []string
+	if n := len(args); n >= 2 && isNegativeNumber(args[n-1]) && !strings.HasPrefix(args[n-2], "-") {
+		args, negative = args[:n-1], args[n-1:]
+	}
 	pos, err := fs.Parse(args, -1)
 	if err != nil {
 		return 1, err
 	}
+	pos = append(pos, negative...)
 	if len(pos) < 1 || len(pos) > 2 {
 		return 1, errors.New("kill: usage: gorunc kill [--all] ID [SIGNAL]")
+	}
+	// runc looks the container up before it parses the signal: a missing
+	// container is "does not exist" whatever the signal says.
+	s := g.store()
+	if _, err := s.Get(pos[0]); err != nil {
+		return 1, err
 	}
 	sig := unix.SIGTERM
 	if len(pos) == 2 {
@@ -150,14 +163,22 @@ func cmdKill(g *globals, args []string) (int, error) {
 			return 1, err
 		}
 	}
-	return 0, g.store().Kill(pos[0], sig, all)
+	return 0, s.Kill(pos[0], sig, all)
 }
 
-// parseSignal takes "KILL", "SIGKILL", "kill" or "9".
+func isNegativeNumber(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil && strings.HasPrefix(s, "-")
+}
+
+// parseSignal takes "KILL", "SIGKILL", "kill" or a number. Like runc, any
+// number is accepted here and kill(2) judges it (0 probes, 99 fails with
+// EINVAL); only numbers that do not fit kill(2)'s int are refused, where
+// runc would pass a truncated value on.
 func parseSignal(s string) (unix.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("kill: signal %d is out of range", n)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if int64(int32(n)) != n {
+			return 0, fmt.Errorf("kill: signal %s is out of range", s)
 		}
 		return unix.Signal(n), nil
 	}

@@ -150,12 +150,12 @@ func TestExecFlagsAndProcessFile(t *testing.T) {
 func TestExecNotRunning(t *testing.T) {
 	e := startSleeper(t, "np")
 	e.must("pause", "np")
-	assertOneLineError(t, e.run("exec", "np", "true"), "cannot exec in container np: container is paused")
+	assertOneLineError(t, e.run("exec", "np", "true"), "container np: cannot exec in a paused container")
 	e.must("resume", "np")
 	e.must("exec", "np", "true")
 	e.must("kill", "np", "KILL")
 	e.waitStatus("np", "stopped")
-	assertOneLineError(t, e.run("exec", "np", "true"), "cannot exec in container np: container is stopped")
+	assertOneLineError(t, e.run("exec", "np", "true"), "container np: cannot exec in a stopped container")
 }
 
 func TestExecCreatedContainer(t *testing.T) {

@@ -245,7 +245,7 @@ func TestUpdateEventsBadInput(t *testing.T) {
 	s.writeSpec()
 	s.must("run", "-d", "--bundle", s.bundle, "done")
 	s.waitStatus("done", "stopped")
-	wantOneLineError(t, s.run("update", "--memory", "32m", "done"), "cannot update container done: container is stopped")
+	wantOneLineError(t, s.run("update", "--memory", "32m", "done"), "cannot update container done: container not running")
 	wantOneLineError(t, s.run("events", "--stats", "done"), "events done: container is stopped")
 }
 
