@@ -73,7 +73,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	}
 	defer c.close()
 	if st := c.Status(); !st.CanExec() {
-		return 1, require("exec in", o.ID, st, false)
+		return 1, c.namingFreeze(st, require("exec in", o.ID, st, false))
 	}
 	spec, err := execSpec(c.rec.Spec, o)
 	if err != nil {

@@ -23,7 +23,7 @@ func (s Store) Start(id string) error {
 	defer c.close()
 	st := c.Status()
 	if err := require("start", id, st, st.CanStart()); err != nil {
-		return err
+		return c.namingFreeze(st, err)
 	}
 	// nil when no cgroup was recorded: then nothing can freeze init.
 	m, _ := c.cgroup()

@@ -89,3 +89,17 @@ func refusal(op string, s Status) string {
 	}
 	return ""
 }
+
+// namingFreeze adds to a refusal of a paused container which cgroup holds
+// the freeze: the operator's own, or one an ancestor's owner froze.
+func (c *Container) namingFreeze(s Status, refused error) error {
+	if s != Paused {
+		return refused
+	}
+	if m, err := c.cgroup(); err == nil {
+		if f, err := m.FrozenBy(); err == nil && f != nil {
+			return fmt.Errorf("%w (%v)", refused, f)
+		}
+	}
+	return refused
+}

@@ -262,8 +262,8 @@ func TestFrozenCgroupRefused(t *testing.T) {
 // TestStartFrozen: a container created in a pre-made cgroup that is then
 // frozen cannot be started, nor exec'd into. runc 1.5.1 says "cannot start
 // a container in the paused state" when the cgroup itself is frozen and
-// hangs forever when its parent is; gorunc refuses both with the freeze
-// named. Before the fix gorunc's start hung in both (init cannot write the
+// hangs forever when its parent is; gorunc refuses both in runc's words,
+// with the freeze named. Before the fix gorunc's start hung in both (init cannot write the
 // exec fifo), and so did exec (exec-init froze as it joined the cgroup).
 func TestStartFrozen(t *testing.T) {
 	for _, which := range []string{"self", "ancestor"} {
@@ -279,7 +279,7 @@ func TestStartFrozen(t *testing.T) {
 			}
 			freeze(t, frozen)
 			for _, cmd := range [][]string{{"exec", "sf", "true"}, {"start", "sf"}} {
-				e.refusedNaming(frozen, "container is paused", cmd...)
+				e.refusedNaming(frozen, "paused", cmd...)
 			}
 			// delete --force (env cleanup) must still remove it all;
 			// under a frozen ancestor only after the owner thaws it.
