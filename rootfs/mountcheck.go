@@ -3,6 +3,7 @@ package rootfs
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -56,7 +57,8 @@ func (r *root) checkMount(m specs.Mount, o mountOptions, resolved string) error 
 }
 
 // requireDirOrMissing fails when dest's last component exists and is not a
-// directory (a symlink in particular).
+// directory (a symlink in particular). It refuses early, before anything is
+// created; mkdirNoFollow enforces the same on the handle that is mounted on.
 func (r *root) requireDirOrMissing(dest string) error {
 	dir, base := filepath.Split(filepath.Clean(dest))
 	if base == "" {
@@ -78,8 +80,50 @@ func (r *root) requireDirOrMissing(dest string) error {
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", dest, err)
 	}
+	return requireDir(dest, st)
+}
+
+func requireDir(dest string, st unix.Stat_t) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return fmt.Errorf("%s is not a directory (mode %#o)", dest, st.Mode)
 	}
 	return nil
+}
+
+// mkdirNoFollow returns an O_PATH handle on dest, creating it (and its
+// parents) when missing; its last component is opened without following a
+// symlink and must be a directory. The check is made on the handle itself,
+// so it holds for what gets mounted on even if the name is swapped after.
+func (r *root) mkdirNoFollow(dest string) (*os.File, error) {
+	dir, base := filepath.Split(filepath.Clean(dest))
+	if base == "" {
+		return r.mkdirAll(dest)
+	}
+	parent, err := r.mkdirAll(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer parent.Close()
+	const flags = unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	fd, err := unix.Openat(int(parent.Fd()), base, flags, 0)
+	if errors.Is(err, unix.ENOENT) {
+		if err := unix.Mkdirat(int(parent.Fd()), base, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+			return nil, fmt.Errorf("mkdir %s in rootfs: %w", dest, err)
+		}
+		fd, err = unix.Openat(int(parent.Fd()), base, flags, 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s in rootfs: %w", dest, err)
+	}
+	f := os.NewFile(uintptr(fd), dest)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat %s: %w", dest, err)
+	}
+	if err := requireDir(dest, st); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
