@@ -97,7 +97,7 @@ func (r *root) mountHierarchies(top *os.File, m specs.Mount, o mountOptions, hs 
 // subdir is the target of a mount in the directory dir refers to: name is
 // made there and opened without following a symlink.
 func subdir(dir *os.File, name string) target {
-	return func(isDir bool) (*os.File, error) {
+	return func(isDir bool, _ *os.File) (*os.File, error) {
 		if !isDir {
 			return nil, fmt.Errorf("%s/%s: bind source is not a directory", dir.Name(), name)
 		}

@@ -23,7 +23,8 @@ var procMountsAllowed = []string{
 
 // checkMount refuses mounts that would subvert /proc or mount proc/sysfs
 // through a symlink. resolved is the destination with symlinks followed
-// inside the rootfs.
+// inside the rootfs. The checks are made on names, before anything is
+// created; checkHandle makes the /proc ones again on what is mounted.
 func (r *root) checkMount(m specs.Mount, o mountOptions, resolved string) error {
 	if (m.Type == "proc" || m.Type == "sysfs") && !o.isBind() {
 		if err := r.requireDirOrMissing(m.Destination); err != nil {
@@ -31,6 +32,50 @@ func (r *root) checkMount(m specs.Mount, o mountOptions, resolved string) error 
 			return fmt.Errorf("filesystem %q must be mounted on ordinary directory: %w", m.Type, err)
 		}
 	}
+	return checkProcDest(m, o, resolved, func(st *unix.Statfs_t) error { return unix.Statfs(m.Source, st) })
+}
+
+// checkHandle repeats the /proc checks on where the mount point dst really
+// is and on the bind source tree src (nil: not a bind, or no open_tree):
+// a component of the destination or of the source swapped between
+// checkMount's lookups and the ones that opened dst and src would
+// otherwise let a mount cover /proc or a file in it (CVE-2019-16884,
+// CVE-2019-19921 by a race).
+func (r *root) checkHandle(m specs.Mount, o mountOptions, dst, src *os.File) error {
+	at, err := r.inRoot(dst)
+	if err != nil {
+		return err
+	}
+	return checkProcDest(m, o, at, func(st *unix.Statfs_t) error {
+		if src == nil {
+			return unix.Statfs(m.Source, st)
+		}
+		return unix.Fstatfs(int(src.Fd()), st)
+	})
+}
+
+// inRoot is where the handle f is inside the rootfs, as the kernel knows
+// it (the /proc/self/fd magic link), not as a name was resolved earlier.
+func (r *root) inRoot(f *os.File) (string, error) {
+	root, err := os.Readlink(procFd(r.dir))
+	if err != nil {
+		return "", fmt.Errorf("locate rootfs: %w", err)
+	}
+	p, err := os.Readlink(procFd(f))
+	if err != nil {
+		return "", fmt.Errorf("locate %s: %w", f.Name(), err)
+	}
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("%s is at %s, outside the rootfs", f.Name(), p)
+	}
+	return filepath.Join("/", rel), nil
+}
+
+// checkProcDest refuses a mount on or inside /proc unless it is procfs on
+// /proc or one of the files lxcfs emulates (runc's checkProcMount). statfs
+// fills in the bind source's statfs.
+func checkProcDest(m specs.Mount, o mountOptions, resolved string, statfs func(*unix.Statfs_t) error) error {
 	rel, err := filepath.Rel("/proc", resolved)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
 		return nil
@@ -41,7 +86,7 @@ func (r *root) checkMount(m specs.Mount, o mountOptions, resolved string) error 
 		}
 		if o.isBind() {
 			var st unix.Statfs_t
-			if err := unix.Statfs(m.Source, &st); err != nil {
+			if err := statfs(&st); err != nil {
 				return fmt.Errorf("statfs %s: %w", m.Source, err)
 			}
 			if st.Type == unix.PROC_SUPER_MAGIC {

@@ -50,28 +50,37 @@ func (r *root) mountEntry(i int, m specs.Mount, newCgroupNS bool) error {
 }
 
 // target opens the mount point, creating it when missing: a directory, or
-// an empty file (dir false) for the bind of a file. The handle it returns
-// is the one the mount is attached to: the destination is resolved once.
-type target func(dir bool) (*os.File, error)
+// an empty file (dir false) for the bind of a file; src is the bind's
+// source tree (nil for a filesystem). The handle it returns is the one the
+// mount is attached to: the destination is resolved once.
+type target func(dir bool, src *os.File) (*os.File, error)
 
 func (r *root) target(m specs.Mount, o mountOptions) target {
-	return func(dir bool) (*os.File, error) {
+	return func(dir bool, src *os.File) (*os.File, error) {
+		var f *os.File
+		var err error
 		switch {
 		case !dir:
-			return r.createFile(m.Destination)
+			f, err = r.createFile(m.Destination)
 		case (m.Type == "proc" || m.Type == "sysfs") && !o.isBind():
 			// checkMount refused a symlink already; this handle is
 			// the one mounted on, so the check holds for the mount
 			// itself even if the name changed since.
-			f, err := r.mkdirNoFollow(m.Destination)
-			if err != nil {
+			if f, err = r.mkdirNoFollow(m.Destination); err != nil {
 				// runc's wording.
-				return nil, fmt.Errorf("filesystem %q must be mounted on ordinary directory: %w", m.Type, err)
+				err = fmt.Errorf("filesystem %q must be mounted on ordinary directory: %w", m.Type, err)
 			}
-			return f, nil
 		default:
-			return r.mkdirAll(m.Destination)
+			f, err = r.mkdirAll(m.Destination)
 		}
+		if err != nil {
+			return nil, err
+		}
+		if err := r.checkHandle(m, o, f, src); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return f, nil
 	}
 }
 
@@ -88,7 +97,7 @@ func (r *root) target(m specs.Mount, o mountOptions) target {
 // outside it: the lookup is scoped to the rootfs). That is the behaviour of
 // runc before 1.2 and the only way without the new mount API.
 func (r *root) mountFS(m specs.Mount, o mountOptions, at target) (*os.File, error) {
-	dst, err := at(true)
+	dst, err := at(true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +231,7 @@ func (r *root) mountBind(m specs.Mount, o mountOptions, at target) (*os.File, er
 			tree.Close()
 			return nil, fmt.Errorf("bind source: stat %s: %w", m.Source, err)
 		}
-		if attach, err = at(st.Mode&unix.S_IFMT == unix.S_IFDIR); err != nil {
+		if attach, err = at(st.Mode&unix.S_IFMT == unix.S_IFDIR, tree); err != nil {
 			tree.Close()
 			return nil, err
 		}
@@ -249,7 +258,7 @@ func (r *root) bindLegacy(m specs.Mount, o mountOptions, at target) (*os.File, e
 	if err != nil {
 		return nil, fmt.Errorf("bind source: %w", err)
 	}
-	dst, err := at(fi.IsDir())
+	dst, err := at(fi.IsDir(), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,7 +29,9 @@ import (
 //   - a bind with "ro": the read-only remount lands on the container's
 //     devpts (/dev/pts), a mount made earlier, instead of on the bind;
 //   - proc on /vol/a: the check that the destination is no symlink and the
-//     lookup that mounts are two, so procfs lands on /canary through /vol/b.
+//     lookup that mounts are two, so procfs lands on /canary through /vol/b;
+//   - a bind on /vol/a/sys: checked as outside /proc by one lookup, it is
+//     mounted over /proc/sys through /vol/b -> /proc by the next.
 //
 // What the mount asked for must only ever happen to that mount. A run may
 // fail while the destination moves, never act elsewhere. The window is a
@@ -84,6 +87,22 @@ func TestMountRaceSwap(t *testing.T) {
 			},
 			escape: func(t *testing.T, _ string, r result) bool {
 				return strings.Contains(r.stdout, " /canary ")
+			},
+		},
+		{
+			name: "bind-into-proc",
+			args: []string{"cat", "/proc/self/mountinfo"},
+			link: "/proc",
+			mount: func(src string) specs.Mount {
+				return specs.Mount{Destination: "/vol/a/sys", Type: "bind", Source: src, Options: []string{"rbind"}}
+			},
+			escape: func(t *testing.T, _ string, r result) bool {
+				for _, l := range strings.Split(r.stdout, "\n") {
+					if f := strings.Fields(l); len(f) > 8 && f[4] == "/proc/sys" && !slices.Contains(f[6:], "proc") {
+						return true
+					}
+				}
+				return false
 			},
 		},
 	}
