@@ -269,13 +269,13 @@ func (r *root) bindLegacy(m specs.Mount, o mountOptions, at target) (*os.File, e
 	return r.open(m.Destination)
 }
 
-// settle finishes the mount mnt refers to: the flags set after the mount
-// exists (after, may be nil), the recursive attributes, attaching it onto dst when it is
-// detached (dst nil: mount(2) attached it already), then propagation, which
-// depends on where the mount sits and so comes last, as in runc. Flags and
-// attributes go on the detached tree when the kernel can (mount_setattr,
-// Linux 5.12), so that the tree is attached, and propagated to the
-// destination's peers, already as asked.
+// settle finishes the mount mnt refers to: the flags set once the mount
+// exists (after, may be nil), the recursive attributes, attaching it onto
+// dst when it is detached (dst nil: mount(2) attached it already), then
+// propagation, which depends on where the mount sits and so comes last, as
+// in runc. Flags and attributes go on the detached tree when the kernel can
+// (mount_setattr, Linux 5.12), so that the tree is attached, and propagated
+// to the destination's peers, already as asked.
 func (r *root) settle(mnt, dst *os.File, m specs.Mount, o mountOptions, after flagsAfter) error {
 	late := dst == nil
 	if after != nil && !late {
