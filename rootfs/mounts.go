@@ -125,7 +125,7 @@ func (r *root) mountFS(m specs.Mount, o mountOptions, at target) (*os.File, erro
 		attach = nil
 	}
 	if covered != nil {
-		err = copyUpInto(covered, mnt)
+		err = copyUpInto(covered, mnt, m.Destination)
 	}
 	if err == nil {
 		err = r.settle(mnt, attach, m, o, after)
@@ -139,10 +139,10 @@ func (r *root) mountFS(m specs.Mount, o mountOptions, at target) (*os.File, erro
 
 // copyUpInto copies what covered holds into the root of the new tmpfs mnt
 // refers to (tmpcopyup).
-func copyUpInto(covered, mnt *os.File) error {
+func copyUpInto(covered, mnt *os.File, dest string) error {
 	fresh, err := reopenDir(mnt)
 	if err != nil {
-		return fmt.Errorf("tmpcopyup: open new tmpfs: %w", err)
+		return fmt.Errorf("tmpcopyup: open new tmpfs on %s: %w", dest, err)
 	}
 	defer fresh.Close()
 	// copyUp closes its source: give it its own descriptor.
@@ -152,7 +152,7 @@ func copyUpInto(covered, mnt *os.File) error {
 	}
 	unix.CloseOnExec(src)
 	if err := copyUp(src, int(fresh.Fd())); err != nil {
-		return fmt.Errorf("%s: %w", covered.Name(), err)
+		return fmt.Errorf("%s: %w", dest, err)
 	}
 	return nil
 }
