@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,14 +17,16 @@ const hostCgroupRoot = "/sys/fs/cgroup"
 
 // mountCgroup handles a mount of type "cgroup" (runtime-spec config.md
 // leaves its meaning to the runtime; this follows runc): a cgroup2 mount on
-// a unified host, otherwise a tmpfs with one mount per v1 hierarchy.
-func (r *root) mountCgroup(m specs.Mount, o mountOptions, newCgroupNS bool) error {
+// a unified host, otherwise a tmpfs with one mount per v1 hierarchy. It
+// returns a handle on the mount at the destination.
+func (r *root) mountCgroup(m specs.Mount, o mountOptions, newCgroupNS bool) (*os.File, error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(hostCgroupRoot, &st); err != nil {
-		return fmt.Errorf("statfs %s: %w", hostCgroupRoot, err)
+		return nil, fmt.Errorf("statfs %s: %w", hostCgroupRoot, err)
 	}
+	m2 := specs.Mount{Destination: m.Destination, Type: "cgroup2", Source: "cgroup2"}
 	if st.Type == unix.CGROUP2_SUPER_MAGIC {
-		return r.mountFS(specs.Mount{Destination: m.Destination, Type: "cgroup2", Source: "cgroup2"}, o)
+		return r.mountFS(m2, o, r.target(m2, o))
 	}
 	return r.mountCgroupV1(m, o, newCgroupNS)
 }
@@ -39,54 +42,82 @@ type hierarchy struct {
 // mountCgroupV1 builds what runc builds on a v1 or hybrid host: a tmpfs at
 // the destination and under it each hierarchy, as a bind of this process's
 // own cgroup directory (no cgroup namespace: the container must not see its
-// siblings), or as a fresh mount when it has a cgroup namespace.
-func (r *root) mountCgroupV1(m specs.Mount, o mountOptions, newCgroupNS bool) error {
+// siblings), or as a fresh mount when it has a cgroup namespace. Everything
+// under the tmpfs is reached through the tmpfs's own handle.
+func (r *root) mountCgroupV1(m specs.Mount, o mountOptions, newCgroupNS bool) (*os.File, error) {
 	hs, err := hostHierarchies()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	tm := specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs"}
 	tmpfs := mountOptions{flags: o.flags &^ (unix.MS_RDONLY | unix.MS_BIND | unix.MS_REC), data: []string{"mode=755"}}
-	if err := r.mountFS(specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs"}, tmpfs); err != nil {
-		return err
+	top, err := r.mountFS(tm, tmpfs, r.target(tm, tmpfs))
+	if err != nil {
+		return nil, err
 	}
+	if err := r.mountHierarchies(top, m, o, hs, newCgroupNS); err != nil {
+		top.Close()
+		return nil, err
+	}
+	return top, nil
+}
+
+func (r *root) mountHierarchies(top *os.File, m specs.Mount, o mountOptions, hs []hierarchy, newCgroupNS bool) error {
 	for _, h := range hs {
 		dest := filepath.Join(m.Destination, h.name)
+		var sub *os.File
+		var err error
 		if newCgroupNS {
-			sub := mountOptions{flags: o.flags &^ (unix.MS_BIND | unix.MS_REC)}
+			so := mountOptions{flags: o.flags &^ (unix.MS_BIND | unix.MS_REC)}
 			if h.controllers != "" {
-				sub.data = []string{h.controllers}
+				so.data = []string{h.controllers}
 			}
-			err = r.mountFS(specs.Mount{Destination: dest, Type: h.fstype, Source: h.fstype}, sub)
+			sub, err = r.mountFS(specs.Mount{Destination: dest, Type: h.fstype, Source: h.fstype}, so, subdir(top, h.name))
 		} else {
 			bind := mountOptions{flags: o.flags | unix.MS_BIND, cleared: o.cleared}
-			err = r.mountBind(specs.Mount{Destination: dest, Source: h.source}, bind)
+			sub, err = r.mountBind(specs.Mount{Destination: dest, Source: h.source}, bind, subdir(top, h.name))
 		}
 		if err != nil {
 			return fmt.Errorf("cgroup hierarchy %s: %w", h.name, err)
 		}
-		if err := r.comountLinks(m.Destination, h.name); err != nil {
+		sub.Close()
+		if err := comountLinks(top, m.Destination, h.name); err != nil {
 			return err
 		}
 	}
 	if o.flags&unix.MS_RDONLY != 0 {
-		if err := r.remount(m.Destination, o.flags&^unix.MS_REC|unix.MS_BIND|unix.MS_REMOUNT); err != nil {
-			return err
+		flags := o.flags&^unix.MS_REC | unix.MS_BIND | unix.MS_REMOUNT
+		if err := unix.Mount("", procFd(top), "", flags, ""); err != nil {
+			return fmt.Errorf("remount %s with flags %#x: %w", m.Destination, flags, err)
 		}
 	}
-	return r.propagate(m.Destination, o.propagation)
+	return propagate(top, m.Destination, o.propagation)
+}
+
+// subdir is the target of a mount in the directory dir refers to: name is
+// made there and opened without following a symlink.
+func subdir(dir *os.File, name string) target {
+	return func(isDir bool, _ *os.File) (*os.File, error) {
+		if !isDir {
+			return nil, fmt.Errorf("%s/%s: bind source is not a directory", dir.Name(), name)
+		}
+		if err := unix.Mkdirat(int(dir.Fd()), name, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+			return nil, fmt.Errorf("mkdir %s/%s: %w", dir.Name(), name, err)
+		}
+		fd, err := unix.Openat(int(dir.Fd()), name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open %s/%s: %w", dir.Name(), name, err)
+		}
+		return os.NewFile(uintptr(fd), filepath.Join(dir.Name(), name)), nil
+	}
 }
 
 // comountLinks adds "cpu" and "cpuacct" symlinks for a hierarchy named
 // "cpu,cpuacct", where tools look for them (runc does the same).
-func (r *root) comountLinks(dest, name string) error {
+func comountLinks(dir *os.File, dest, name string) error {
 	if !strings.Contains(name, ",") {
 		return nil
 	}
-	dir, err := r.open(dest)
-	if err != nil {
-		return err
-	}
-	defer dir.Close()
 	for _, c := range strings.Split(name, ",") {
 		if err := unix.Symlinkat(name, int(dir.Fd()), c); err != nil && err != unix.EEXIST {
 			return fmt.Errorf("symlink %s/%s: %w", dest, c, err)

@@ -60,9 +60,7 @@ func copyEntry(src, dst int, name string) error {
 			return err
 		}
 	case unix.S_IFREG:
-		if err := copyFile(src, dst, name, mode); err != nil {
-			return err
-		}
+		return copyFile(src, dst, name, st)
 	case unix.S_IFLNK:
 		target, err := readlinkat(src, name)
 		if err != nil {
@@ -80,7 +78,10 @@ func copyEntry(src, dst int, name string) error {
 	return unix.Fchownat(dst, name, int(st.Uid), int(st.Gid), unix.AT_SYMLINK_NOFOLLOW)
 }
 
-func copyFile(src, dst int, name string, mode uint32) error {
+// copyFile copies a regular file with its owner and mode, owner first:
+// chown(2) clears the setuid and setgid bits of a regular file.
+func copyFile(src, dst int, name string, st unix.Stat_t) error {
+	mode := st.Mode & 0o7777
 	in, err := unix.Openat(src, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
@@ -94,6 +95,9 @@ func copyFile(src, dst int, name string, mode uint32) error {
 	outf := os.NewFile(uintptr(out), name)
 	defer outf.Close()
 	if _, err := io.Copy(outf, inf); err != nil {
+		return err
+	}
+	if err := outf.Chown(int(st.Uid), int(st.Gid)); err != nil {
 		return err
 	}
 	return outf.Chmod(os.FileMode(mode&0o777) | modeBits(mode))

@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -63,19 +64,14 @@ func (o *mountOptions) addRecursive(opt string) bool {
 	return true
 }
 
-// setRecursive applies the recursive options to the mount at dest.
-func (r *root) setRecursive(dest string, o mountOptions) error {
+// setRecursive applies the recursive options to the mount mnt refers to
+// and every mount below it.
+func setRecursive(mnt *os.File, dest string, o mountOptions) error {
 	if o.attr.Attr_set == 0 && o.attr.Attr_clr == 0 {
 		return nil
 	}
-	f, err := r.open(dest)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	attr := o.attr
-	if err := unix.MountSetattr(int(f.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
-		return fmt.Errorf("mount_setattr %s (set %#x, clear %#x): %w", dest, attr.Attr_set, attr.Attr_clr, err)
+	if err := setAttr(mnt, o.attr, true); err != nil {
+		return fmt.Errorf("mount_setattr %s (set %#x, clear %#x): %w", dest, o.attr.Attr_set, o.attr.Attr_clr, err)
 	}
 	return nil
 }

@@ -194,7 +194,7 @@ func TestRootSetupErrors(t *testing.T) {
 		}, `mounts[1].destination "foo" is not absolute`},
 		{"missing bind source", func(c *Config, host string) {
 			c.Mounts = []specs.Mount{{Destination: "/x", Type: "bind", Source: filepath.Join(host, "nope")}}
-		}, `mounts[0] (bind on /x): bind source: stat `},
+		}, `mounts[0] (bind on /x): bind source: `},
 		{"unknown filesystem", func(c *Config, _ string) {
 			c.Mounts = []specs.Mount{{Destination: "/x", Type: "nosuchfs", Source: "none"}}
 		}, `mounts[0] (nosuchfs on /x): mount none on /x: no such device`},

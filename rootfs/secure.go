@@ -60,6 +60,13 @@ func (r *root) mkdirAll(dest string) (*os.File, error) {
 // every lookup to the rootfs again.
 func (r *root) resolve(dest string) (string, error) {
 	full, err := securejoin.SecureJoin(r.path, dest)
+	// SecureJoin lstats a component, then reads it as a symlink: a
+	// component swapped in between (a container racing a shared volume)
+	// fails the readlink with EINVAL. The answer is lexical anyway; ask
+	// again rather than fail the container (runc 1.5.1 does not fail).
+	for try := 0; try < 16 && errors.Is(err, unix.EINVAL); try++ {
+		full, err = securejoin.SecureJoin(r.path, dest)
+	}
 	if err != nil {
 		return "", fmt.Errorf("resolve %s in rootfs: %w", dest, err)
 	}
