@@ -173,8 +173,9 @@ build_images() {
 	mkdir -p "$I/web/usr/sbin" "$I/web/usr/share/nginx/html" "$I/web/var/run" "$I/nnp/usr/local/bin" "$I/pause"
 	busybox_rootfs "$I/busybox" || return 1
 	# what busybox 1.29's image has and Debian's busybox-static lacks:
-	# www-data (RunAsUserName), ipcs -m (HostIpc) and pgrep (execSync timeout)
-	echo 'www-data:x:33:33:www-data:/var/www:/bin/false' >>"$I/busybox/etc/passwd"
+	# www-data and nobody (RunAsUserName), ipcs -m (HostIpc) and pgrep
+	# (execSync timeout)
+	printf 'www-data:x:33:33:www-data:/var/www:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n' >>"$I/busybox/etc/passwd"
 	echo 'www-data:x:33:' >>"$I/busybox/etc/group"
 	cat >"$I/busybox/bin/ipcs" <<'EOF'
 #!/bin/sh
@@ -190,7 +191,9 @@ EOF
 	cat >"$I/web/usr/sbin/nginx" <<'EOF'
 #!/bin/sh
 # nginx's stand-in: busybox httpd serves /usr/share/nginx/html on
-# $NGINX_PORT; this script's pid (comm "nginx") is in /var/run/nginx.pid.
+# $NGINX_PORT; this script's pid (comm "nginx") is in /var/run/nginx.pid;
+# a first log line, as the real servers write one.
+echo "busybox httpd on port ${NGINX_PORT:-80}" >&2
 httpd -f -p "${NGINX_PORT:-80}" -h /usr/share/nginx/html &
 echo $$ >/var/run/nginx.pid
 trap 'kill $! 2>/dev/null; exit 0' TERM INT
