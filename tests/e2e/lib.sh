@@ -69,3 +69,32 @@ busybox_rootfs() {
 	printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$r/etc/group"
 	chown 1000:1000 "$r/home/user"
 }
+
+# --- a private containerd ---------------------------------------------------------
+# containerd_toml DIR SOCKET [PLUGIN...]: the head of a private containerd's
+# config (version 2): root, state, opt dir in DIR, gRPC/ttrpc/debug sockets
+# next to SOCKET, debug logs; the plugins named are disabled with the
+# snapshotters and tracing no tier uses.
+containerd_toml() {
+	local w=$1 sock=$2 p off=
+	shift 2
+	for p in "$@" io.containerd.snapshotter.v1.btrfs io.containerd.snapshotter.v1.zfs io.containerd.snapshotter.v1.devmapper \
+		io.containerd.snapshotter.v1.aufs io.containerd.tracing.processor.v1.otlp io.containerd.internal.v1.tracing; do
+		off+="${off:+, }\"$p\""
+	done
+	cat <<EOF
+version = 2
+root = "$w/root"
+state = "$w/state"
+disabled_plugins = [$off]
+[grpc]
+  address = "$sock"
+[ttrpc]
+  address = "$sock.ttrpc"
+[debug]
+  address = "$w/debug.sock"
+  level = "debug"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$w/opt"
+EOF
+}

@@ -163,23 +163,11 @@ build_image() {
 }
 
 # --- the private containerd -------------------------------------------------
-cat >"$W/config.toml" <<EOF
-version = 2
-root = "$W/root"
-state = "$W/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "$SOCK"
-[ttrpc]
-  address = "$SOCK.ttrpc"
-[debug]
-  address = "$W/debug.sock"
-  level = "debug"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$W/opt"
+{ containerd_toml "$W" "$SOCK" io.containerd.grpc.v1.cri; cat <<EOF
 [plugins."io.containerd.runtime.v1.linux"]
   runtime_root = "$W/runc-root-v1"
 EOF
+} >"$W/config.toml"
 mkdir -p "$W/fifo" "$W/runc-root" "$W/bind"
 
 exec </dev/null # only the stdin scenarios feed a container

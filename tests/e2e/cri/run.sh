@@ -229,20 +229,7 @@ runtime_toml() { # NAME BINARY
         SystemdCgroup = false
 EOF
 }
-cat >"$W/config.toml" <<EOF
-version = 2
-root = "$W/root"
-state = "$W/state"
-disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "$SOCK"
-[ttrpc]
-  address = "$SOCK.ttrpc"
-[debug]
-  address = "$W/debug.sock"
-  level = "debug"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$W/opt"
+{ containerd_toml "$W" "$SOCK"; cat <<EOF
 [$CRI]
   sandbox_image = "$IMG_PAUSE"
   stream_server_address = "127.0.0.1"
@@ -263,6 +250,7 @@ $(runtime_toml runc "$W/runc")
   [$CRI.registry]
     config_path = "$W/certs.d"
 EOF
+} >"$W/config.toml"
 # The pods' network: a bridge in this network namespace (the "node"), IPAM
 # state in the work dir, portmap for hostPort (iptables of this netns).
 cat >"$W/net.d/10-gorunc-e2e.conflist" <<EOF
