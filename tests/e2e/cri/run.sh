@@ -64,6 +64,8 @@ if [ -z "${GORUNC_E2E_CRI_INNER:-}" ]; then
 	CG=gorunc-e2e-cri-$$
 	W=$(mktemp -d /tmp/gorunc-e2e-cri.XXXXXX)
 	mapfile -t cgdirs < <(own_dirs | sed "s|\$|/$CG|")
+	roots_made() { for d in "${cgdirs[@]}"; do ls -d "${d%/*}"/test.slice "${d%/*}"/crictl-* /sys/fs/cgroup/*/test.slice 2>/dev/null; done | sort -u; }
+	pre=$(roots_made)
 	inner=
 	cleanup() {
 		set +e
@@ -73,12 +75,13 @@ if [ -z "${GORUNC_E2E_CRI_INNER:-}" ]; then
 		# every process in our cgroup is ours (this script put the inner part
 		# there; everything else descends from it): kill them by pid, then
 		# the pid namespace and with it the mount and network ones are gone.
+		# (stderr off: bash's notice of its killed background job is noise)
 		for _ in $(seq 50); do
-			left=$(for d in "${cgdirs[@]}"; do find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null; done | sort -u)
+			left=$(for d in "${cgdirs[@]}"; do find "$d" -name cgroup.procs -exec cat {} +; done | sort -u)
 			[ -z "$left" ] && break
-			for p in $left; do kill -KILL "$p" 2>/dev/null; done
+			for p in $left; do kill -KILL "$p"; done
 			sleep 0.1
-		done
+		done 2>/dev/null
 		[ -n "$left" ] && echo "# processes left in $CG: $(echo $left)"
 		for d in "${cgdirs[@]}"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
 		for d in "${cgdirs[@]}"; do [ -d "$d" ] && echo "# cgroup not removed: $d"; done
@@ -105,6 +108,9 @@ if [ -z "${GORUNC_E2E_CRI_INNER:-}" ]; then
 	wait "$inner"
 	rc=$?
 	inner=
+	# the proof that the cgroup namespace held: no pod or container cgroup
+	# appeared at the host's level (critest asks for /test.slice)
+	post=$(roots_made); [ "$pre" = "$post" ] || { echo "Bail out! cgroups made outside $CG: $(comm -13 <(echo "$pre") <(echo "$post") | tr '\n' ' ')"; rc=1; }
 	exit $rc
 fi
 
