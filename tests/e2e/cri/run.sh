@@ -22,6 +22,7 @@
 #
 # Env: GORUNC (default bin/gorunc), RUNC (default runc 1.5.1 at
 # /work/refbin when present, else runc on PATH), KEEP=1 keeps the work dir,
+# GORUNC_E2E_TRACE=0 gives the shims the runtimes, not logging wrappers,
 # CRITEST=0 skips critest (crictl scenarios only), CRITEST_FOCUS=REGEX runs
 # only those specs, CRITEST_PARALLEL=N (default 4).
 set -uo pipefail
@@ -147,17 +148,20 @@ ip link set lo up || bail "ip link set lo up"
 hostname gorunc-e2e-cri
 
 # --- the runtimes, traced -----------------------------------------------------
-# Each handler's binary is a wrapper logging every call the shim makes
-# (printed on a failure), then exec'ing the runtime.
-for rt in gorunc runc; do
-	bin=$GORUNC; [ $rt = runc ] && bin=$RUNC
-	cat >"$W/$rt" <<EOF
+# Each handler's BinaryName is a wrapper logging every call the shim makes
+# (printed on a failure), then exec'ing the runtime; GORUNC_E2E_TRACE=0
+# names the runtimes themselves.
+declare -A BIN=([gorunc]=$GORUNC [runc]=$RUNC)
+if [ "${GORUNC_E2E_TRACE:-1}" != 0 ]; then
+	for rt in gorunc runc; do
+		cat >"$W/$rt" <<EOF
 #!/bin/sh
 echo "\$(date +%T.%N | cut -c1-12) $rt \$*" >>"$W/calls-$rt.log"
-exec "$bin" "\$@"
+exec "${BIN[$rt]}" "\$@"
 EOF
-	chmod +x "$W/$rt"
-done
+		chmod +x "$W/$rt" && BIN[$rt]=$W/$rt
+	done
+fi
 echo "# work dir $W; gorunc $GORUNC; runc $RUNC ($("$RUNC" --version | head -1))"
 
 # --- images: built here, imported, no registry ---------------------------------
@@ -247,8 +251,8 @@ EOF
   [$CRI.containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "gorunc"
-$(runtime_toml gorunc "$W/gorunc")
-$(runtime_toml runc "$W/runc")
+$(runtime_toml gorunc "${BIN[gorunc]}")
+$(runtime_toml runc "${BIN[runc]}")
   [$CRI.cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$W/net.d"
@@ -361,7 +365,7 @@ EOF
 	out=$(crictl logs "$id" 2>&1 | sort | tr '\n' ' ')
 	expect "$rt: logs (stdout and stderr)" "log-line-1 log-line-2 " "$out"
 	out=$(crictl inspect "$id" | jq -r '[.status.state, .info.runtimeType, .info.runtimeOptions.binary_name // "", (.info.pid > 1 | tostring)] | join(" ")')
-	expect "$rt: inspect: state, runtime, binary, pid" "CONTAINER_RUNNING io.containerd.runc.v2 $W/$rt true" "$out"
+	expect "$rt: inspect: state, runtime, binary, pid" "CONTAINER_RUNNING io.containerd.runc.v2 ${BIN[$rt]} true" "$out"
 	out=$(crictl stats -o json --id "$id" | jq -r '.stats[0] | [(.memory.workingSetBytes.value | tonumber > 0), (.cpu.usageCoreNanoSeconds.value | tonumber > 0)] | map(tostring) | join(" ")')
 	expect "$rt: stats: memory working set and cpu usage" "true true" "$out"
 	pid=$(crictl inspect "$id" | jq -r .info.pid)
