@@ -131,7 +131,8 @@ bail() { echo "Bail out! $*"; exit 1; }
 # --- namespaces: /run, cgroupfs, lo ---------------------------------------
 # The shims put their sockets in /run/containerd/s and CRI its network
 # namespaces in /run/netns whatever the config says; CNI keeps its result
-# cache in /var/lib/cni: private tmpfs for both.
+# cache in /var/lib/cni: private tmpfs for both (/var/lib/cni, where the
+# CNI package keeps its state, is made when missing: an empty dir).
 mount -t tmpfs -o mode=0755 gorunc-e2e-cri-run /run || bail "cannot mount a private /run"
 mkdir -p /var/lib/cni && mount -t tmpfs -o mode=0755 gorunc-e2e-cri-cni /var/lib/cni || bail "cannot mount a private /var/lib/cni"
 # cgroupfs as seen from our cgroup namespace: its root is the outer's child cgroup
@@ -277,8 +278,8 @@ timeout: 60
 EOF
 
 build_images >"$W/images.log" 2>&1 || { sed 's/^/# /' "$W/images.log"; bail "building the images failed"; }
+# (no pid kept: it dies with this pid namespace, and the outer kills by pid)
 containerd --config "$W/config.toml" >"$W/containerd.log" 2>&1 &
-CTRD_PID=$!
 crictl() { timeout -k 5 90 "$TOOLS/crictl" --config "$W/crictl.yaml" "$@"; }
 for _ in $(seq 100); do crictl info >/dev/null 2>&1 && break; sleep 0.1; done
 crictl info >/dev/null 2>&1 || { tail -n 20 "$W/containerd.log" | sed 's/^/# /'; bail "containerd's CRI did not come up"; }
