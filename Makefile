@@ -6,7 +6,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 GOFILES := $(shell find . -name '*.go' -not -path './build/*') go.mod go.sum
 BUILD   := build
 
-.PHONY: all build demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd stress stress-ci bench-vm
+.PHONY: all build demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci bench-vm
 
 all: build
 
@@ -41,7 +41,7 @@ deps:
 
 # Every tier: unit (fake cgroupfs, parsers), host integration (root, v1
 # hybrid cgroups here), the cgroup v2 VM, and the OCI runtime-tools suite.
-test: deps build $(BUILD)/rootfs/bin/busybox unit integration stress-ci vm conformance e2e-podman e2e-containerd
+test: deps build $(BUILD)/rootfs/bin/busybox unit integration stress-ci vm conformance e2e-podman e2e-containerd e2e-cri
 
 unit:
 	$(GO) vet ./...
@@ -98,6 +98,14 @@ e2e-podman: deps build
 # stdout (tests/e2e/containerd/run.sh). ~7 s here.
 e2e-containerd: deps build
 	GORUNC=$(CURDIR)/bin/gorunc timeout -k 10 600 tests/e2e/containerd/run.sh
+
+# Kubernetes' path: crictl and critest (cri-tools v1.37.0, built once into
+# build/cri-tools) talk CRI to a private containerd 1.6 whose runc v2 shim
+# calls bin/gorunc, and runc for reference, in private pid, mount, network,
+# IPC, UTS and cgroup namespaces; fails when gorunc's critest pass set is
+# not runc's. TAP on stdout, wall time at the end (tests/e2e/cri/README.md).
+e2e-cri: deps build
+	GORUNC=$(CURDIR)/bin/gorunc timeout -k 10 1500 tests/e2e/cri/run.sh
 
 # Load (tests/stress): N create/start/exec/kill/delete lifecycles, 8 at a
 # time, terminal and not, with and without limits, then zero leaked

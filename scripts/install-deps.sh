@@ -14,6 +14,10 @@ if [ "${1:-test}" = test ]; then
 	# containerd (with ctr and containerd-shim-runc-v2): the containerd tier
 	# (tests/e2e/containerd).
 	want+=(containerd)
+	# the CRI tier (tests/e2e/cri): the pods' bridge, host-local IPAM and
+	# portmap (iptables of the tier's own network namespace); jq reads
+	# crictl's and critest's JSON; gcc/libc6-dev build the static pause.
+	want+=(containernetworking-plugins iptables jq gcc libc6-dev)
 	# iproute2: tests/integration/nspath_test.go adds a link in a netns.
 	want+=(iproute2)
 fi

@@ -92,16 +92,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# --- TAP helpers ------------------------------------------------------------
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-notok() {
-	n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"
-	shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'
+# --- TAP helpers (ok, notok, expect: ../lib.sh) ---------------------------
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
+tap_diag() {
 	if [ -s "$W/calls.log" ]; then echo "#   last gorunc calls:"; tail -n 6 "$W/calls.log" | sed 's/^/#     /'; fi
 	grep -hE '"level":"(error|warning)"|level=(error|warning)' "$W/containerd.log" 2>/dev/null | tail -n 3 | cut -c1-600 | sed 's/^/#   containerd: /'
 }
-# expect DESC WANT GOT
-expect() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "want: $(printf %q "$2")" "got:  $(printf %q "$3")"; fi; }
 
 c() { timeout -k 5 60 ctr --address "$SOCK" -n "$NS" "$@"; }
 RUNOPTS=(--runtime io.containerd.runc.v2 --snapshotter native --fifo-dir "$W/fifo" --runc-root "$W/runc-root")
@@ -155,61 +152,22 @@ EOF
 	chmod +x "$RUNC_BIN"
 fi
 
-# --- the image: an OCI layout written by hand --------------------------------
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-blob() { # FILE -> moves it to blobs/sha256/<digest>, prints the digest
-	local d; d=$(sha "$1"); mv "$1" "$W/oci/blobs/sha256/$d"; echo "$d"
-}
+# --- the image: an OCI layout written by hand (../lib.sh) ---------------------
 build_image() {
-	local r=$W/img-rootfs o=$W/oci app
-	mkdir -p "$r"/{bin,dev,proc,sys,tmp,etc,root,run,var,mnt,home/user} "$o/blobs/sha256"
-	chmod 1777 "$r/tmp"
-	install -m 0755 "$(readlink -f "$(command -v busybox)")" "$r/bin/busybox"
-	for app in $("$r/bin/busybox" --list); do [ -e "$r/bin/$app" ] || ln -s busybox "$r/bin/$app"; done
-	printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' >"$r/etc/passwd"
-	printf 'root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n' >"$r/etc/group"
-	chown 1000:1000 "$r/home/user"
-	tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$r" -cf "$W/layer.tar" . || return 1
-	local diffid; diffid=$(sha "$W/layer.tar")
-	gzip -n "$W/layer.tar" || return 1
-	local lsize; lsize=$(stat -c %s "$W/layer.tar.gz")
-	local ldig; ldig=$(blob "$W/layer.tar.gz")
-	local entries= user tag
-	for user in "" "1000:1000"; do
-		printf '{"architecture":"amd64","os":"linux","config":{"User":"%s","Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-			"$user" "$diffid" >"$W/config.json"
-		local csize; csize=$(stat -c %s "$W/config.json")
-		local cdig; cdig=$(blob "$W/config.json")
-		printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
-			"$cdig" "$csize" "$ldig" "$lsize" >"$W/manifest.json"
-		local msize; msize=$(stat -c %s "$W/manifest.json")
-		local mdig; mdig=$(blob "$W/manifest.json")
-		tag=$IMG; [ -n "$user" ] && tag=$IMG_USER
-		entries+="${entries:+,}{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:$mdig\",\"size\":$msize,\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"},\"annotations\":{\"io.containerd.image.name\":\"$tag\",\"org.opencontainers.image.ref.name\":\"${tag##*:}\"}}"
-	done
-	printf '{"schemaVersion":2,"manifests":[%s]}' "$entries" >"$o/index.json"
-	echo '{"imageLayoutVersion":"1.0.0"}' >"$o/oci-layout"
-	tar -C "$o" -cf "$W/busybox-oci.tar" oci-layout index.json blobs
+	local layer
+	busybox_rootfs "$W/img-rootfs" && oci_init "$W/oci" && layer=$(oci_layer "$W/oci" "$W/img-rootfs") || return 1
+	local cfg='"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"],"WorkingDir":"/"'
+	oci_image "$W/oci" "$IMG" "{\"User\":\"\",$cfg}" "$layer" &&
+		oci_image "$W/oci" "$IMG_USER" "{\"User\":\"1000:1000\",$cfg}" "$layer" &&
+		oci_pack "$W/oci" "$W/busybox-oci.tar"
 }
 
 # --- the private containerd -------------------------------------------------
-cat >"$W/config.toml" <<EOF
-version = 2
-root = "$W/root"
-state = "$W/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
-[grpc]
-  address = "$SOCK"
-[ttrpc]
-  address = "$SOCK.ttrpc"
-[debug]
-  address = "$W/debug.sock"
-  level = "debug"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$W/opt"
+{ containerd_toml "$W" "$SOCK" io.containerd.grpc.v1.cri; cat <<EOF
 [plugins."io.containerd.runtime.v1.linux"]
   runtime_root = "$W/runc-root-v1"
 EOF
+} >"$W/config.toml"
 mkdir -p "$W/fifo" "$W/runc-root" "$W/bind"
 
 exec </dev/null # only the stdin scenarios feed a container
