@@ -5,6 +5,9 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 GOFILES := $(shell find . -name '*.go' -not -path './build/*') go.mod go.sum
 BUILD   := build
+# runc 1.5.1, the reference the tests compare gorunc with (runc's behaviour
+# is the contract; Debian's runc is 1.1.5). Built once, with seccomp.
+RUNC_REF := $(CURDIR)/$(BUILD)/tools/runc-1.5.1
 
 .PHONY: all build demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci bench-vm
 
@@ -39,6 +42,14 @@ demo: build $(BUILD)/rootfs/bin/busybox
 deps:
 	scripts/install-deps.sh test
 
+# go install outside this module; libseccomp-dev and pkg-config come with
+# the test packages.
+$(RUNC_REF):
+	scripts/install-deps.sh test
+	mkdir -p $(@D)/gobin
+	GOBIN=$(@D)/gobin CGO_ENABLED=1 $(GO) install -tags seccomp github.com/opencontainers/runc@v1.5.1
+	mv $(@D)/gobin/runc $@
+
 # Every tier: unit (fake cgroupfs, parsers), host integration (root, v1
 # hybrid cgroups here), the cgroup v2 VM, and the OCI runtime-tools suite.
 test: deps build $(BUILD)/rootfs/bin/busybox unit integration stress-ci vm conformance e2e-podman e2e-containerd e2e-cri
@@ -47,8 +58,8 @@ unit:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./cgroup/... ./rootfs/... ./seccomp/... ./nsexec/... ./runtime/... ./cmd/...
 
-integration: build $(BUILD)/rootfs/bin/busybox
-	GORUNC=$(CURDIR)/bin/gorunc ROOTFS=$(CURDIR)/$(BUILD)/rootfs $(GO) test -count=1 -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
+integration: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
+	GORUNC=$(CURDIR)/bin/gorunc ROOTFS=$(CURDIR)/$(BUILD)/rootfs RUNC_REF=$(RUNC_REF) $(GO) test -count=1 -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
 
 # The cgroup v2 tier: a qemu VM (TCG) with Debian's cloud kernel, booted
 # from an initramfs holding busybox, gorunc, cgroup-tool and the cgroup
@@ -104,8 +115,8 @@ e2e-containerd: deps build
 # calls bin/gorunc, and runc for reference, in private pid, mount, network,
 # IPC, UTS and cgroup namespaces; fails when gorunc's critest pass set is
 # not runc's. TAP on stdout, wall time at the end (tests/e2e/cri/README.md).
-e2e-cri: deps build
-	GORUNC=$(CURDIR)/bin/gorunc timeout -k 10 1500 tests/e2e/cri/run.sh
+e2e-cri: deps build $(RUNC_REF)
+	GORUNC=$(CURDIR)/bin/gorunc RUNC=$(RUNC_REF) timeout -k 10 1500 tests/e2e/cri/run.sh
 
 # Load (tests/stress): N create/start/exec/kill/delete lifecycles, 8 at a
 # time, terminal and not, with and without limits, then zero leaked

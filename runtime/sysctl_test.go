@@ -7,7 +7,7 @@ import (
 )
 
 // TestValidateSysctl: the rule and the wording of runc 1.5's validator
-// (compared with /work/refbin/runc-1.5.1), plus joined host ipc/uts
+// (compared with runc 1.5.1), plus joined host ipc/uts
 // namespaces, which runc lets through and gorunc refuses.
 func TestValidateSysctl(t *testing.T) {
 	ns := func(typ specs.LinuxNamespaceType, path string) specs.LinuxNamespace {

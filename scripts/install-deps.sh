@@ -20,6 +20,9 @@ if [ "${1:-test}" = test ]; then
 	want+=(containernetworking-plugins iptables jq gcc libc6-dev)
 	# iproute2: tests/integration/nspath_test.go adds a link in a netns.
 	want+=(iproute2)
+	# libseccomp-dev, pkg-config: runc 1.5.1 built as the tests' reference
+	# (Makefile RUNC_REF).
+	want+=(libseccomp-dev pkg-config)
 fi
 if [ "${1:-test}" = bench ]; then
 	# make bench: the runtimes compared against, gnuplot for the PNG,

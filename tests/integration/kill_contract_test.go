@@ -17,7 +17,7 @@ import (
 // The client contract (docs/clients.md): for each command in each state,
 // the exit code and the words of runc 1.5 that containerd's shim, podman
 // and CRI-O match. Each case is asserted on gorunc by itself and, when
-// runc 1.5 is at hand ($RUNC15 or /work/refbin/runc-1.5.1), on runc too
+// runc 1.5 is at hand ($RUNC_REF: `make integration` builds runc 1.5.1), on runc too
 // through the same bundle, so that the table is runc's behaviour and not
 // our reading of it.
 
@@ -41,15 +41,14 @@ type contractCase struct {
 
 // runc15 names runc 1.5 for the side-by-side half, or says why not.
 func runc15() (string, string) {
-	for _, p := range []string{os.Getenv("RUNC15"), "/work/refbin/runc-1.5.1"} {
-		if p == "" {
-			continue
-		}
-		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
-			return p, ""
-		}
+	p := os.Getenv("RUNC_REF")
+	if p == "" {
+		return "", "RUNC_REF does not name runc 1.5 (make integration sets it)"
 	}
-	return "", "runc 1.5 is not at $RUNC15 nor /work/refbin/runc-1.5.1"
+	if fi, err := os.Stat(p); err != nil || fi.Mode()&0o111 == 0 {
+		return "", "RUNC_REF=" + p + " is not an executable"
+	}
+	return p, ""
 }
 
 func TestKillContractMatchesRunc(t *testing.T) {

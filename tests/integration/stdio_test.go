@@ -23,7 +23,7 @@ import (
 // process.user (fixStdioPermissions) so that a non-root process can still
 // reopen them.
 //
-// Compared with runc 1.5.1 on the same bundles (GORUNC=/work/refbin/runc-1.5.1
+// Compared with runc 1.5.1 on the same bundles (GORUNC=$RUNC_REF
 // runs these tests against it): runc passes every case.
 
 // secret is what the caller's stdout file holds before the container runs.

@@ -20,8 +20,8 @@
 #     pod's cgroup_parent (critest's pods ask for /test.slice/<id>) lands
 #     under the caller's cgroup, never at the host's root.
 #
-# Env: GORUNC (default bin/gorunc), RUNC (default runc 1.5.1 at
-# /work/refbin when present, else runc on PATH), KEEP=1 keeps the work dir,
+# Env: GORUNC (default bin/gorunc), RUNC (default build/tools/runc-1.5.1,
+# which make builds, else runc on PATH), KEEP=1 keeps the work dir,
 # GORUNC_E2E_TRACE=0 gives the shims the runtimes, not logging wrappers,
 # CRITEST=0 skips critest (crictl scenarios only), CRITEST_FOCUS=REGEX runs
 # only those specs, CRITEST_PARALLEL=N (default 4).
@@ -56,7 +56,7 @@ if [ -z "${GORUNC_E2E_CRI_INNER:-}" ]; then
 	[ -x /usr/lib/cni/bridge ] || { echo "Bail out! /usr/lib/cni/bridge missing (containernetworking-plugins)"; exit 1; }
 	GORUNC=$(readlink -f "${GORUNC:-$repo/bin/gorunc}")
 	[ -x "$GORUNC" ] || { echo "Bail out! $GORUNC missing (make build)"; exit 1; }
-	if [ -z "${RUNC:-}" ]; then RUNC=/work/refbin/runc-1.5.1; [ -x "$RUNC" ] || RUNC=$(command -v runc); fi
+	if [ -z "${RUNC:-}" ]; then RUNC=$repo/build/tools/runc-1.5.1; [ -x "$RUNC" ] || RUNC=$(command -v runc); fi
 	RUNC=$(readlink -f "$RUNC")
 	[ -x "$RUNC" ] || { echo "Bail out! no runc for the reference handler (RUNC=)"; exit 1; }
 	"$here/tools.sh" "$repo/build/cri-tools" >&2 || { echo "Bail out! building crictl/critest failed"; exit 1; }
