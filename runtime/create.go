@@ -312,6 +312,8 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		PreserveFDs:  o.PreserveFDs,
 		FifoFD:       syncFD + 1,
 		ConsoleFD:    consoleFD,
+		ClearONLCR:   consoleFD != 0 && o.ConsoleSocket == "",
+		NoEnv:        spec.Process != nil && spec.Process.Env == nil,
 		CgroupV2:     m.State().Version == 2,
 		State:        c.ociState(specs.StateCreating),
 		Seccomp:      c.filter,

@@ -123,7 +123,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		// Runs last: after the process exited, or failed to start.
 		defer stdio.finish()
 	}
-	proc, err := c.spawnExec(spec, o.PreserveFDs, console, stdio)
+	proc, err := c.spawnExec(spec, o.PreserveFDs, console, ours != nil, stdio)
 	stdio.closeChild()
 	if err != nil {
 		return 1, err
@@ -232,9 +232,9 @@ func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
 func applyExecFlags(p *specs.Process, o ExecOptions) error {
 	p.Args = o.Args
 	p.Terminal = o.Tty
-	for _, kv := range o.Env {
-		p.Env = setEnv(p.Env, kv)
-	}
+	// Appended, as runc's exec.go does: prepareEnv keeps the last value
+	// of a name set twice, at its last place.
+	p.Env = append(p.Env, o.Env...)
 	if o.Cwd != "" {
 		p.Cwd = o.Cwd
 	}
@@ -288,22 +288,11 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 	return nil
 }
 
-// setEnv replaces KEY=... in env or appends kv: with duplicates getenv(3)
-// would return the container's value, not the one asked for.
-func setEnv(env []string, kv string) []string {
-	key, _, _ := strings.Cut(kv, "=")
-	for i, e := range env {
-		if k, _, _ := strings.Cut(e, "="); k == key {
-			env[i] = kv
-			return env
-		}
-	}
-	return append(env, kv)
-}
-
 // spawnExec starts exec-init inside the container and returns the process
-// that will execve() the user's command, once it is ready.
-func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.File, stdio *stdioPipes) (*os.Process, error) {
+// that will execve() the user's command, once it is ready. proxied says
+// console is our own socketpair (exec -t without --console-socket), whose
+// master we proxy.
+func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.File, proxied bool, stdio *stdioPipes) (*os.Process, error) {
 	// The container's seccomp profile applies to every process in it,
 	// as with runc (containerd's process.json does not repeat it).
 	filter, err := compileSeccomp(spec)
@@ -417,7 +406,10 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 	w := watchPeer("exec-init", pid, m, parent)
 	defer w.stop()
 	ch := newChannel(parent)
-	err = ch.send(message{Type: msgConfig, Config: &initConfig{ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter}})
+	err = ch.send(message{Type: msgConfig, Config: &initConfig{
+		ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter,
+		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil,
+	}})
 	if err == nil && notifies(filter) {
 		// As runc: the agent learns the exec'd process's pid, and the
 		// container's state as "running".
@@ -459,7 +451,7 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 		if _, err := unix.Setsid(); err != nil {
 			return fmt.Errorf("setsid: %w", err)
 		}
-		if err := setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), p, false); err != nil {
+		if err := setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), p, false, cfg.ClearONLCR); err != nil {
 			return err
 		}
 	}
@@ -468,6 +460,9 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	}
 	caps, err := processCaps(p)
 	if err != nil {
+		return err
+	}
+	if p.Env, err = prepareEnv(cfg.processEnv(), p.User.UID); err != nil {
 		return err
 	}
 	filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}

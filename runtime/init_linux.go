@@ -121,6 +121,10 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	}
 	var argv0 string
 	if p != nil {
+		var err error
+		if p.Env, err = prepareEnv(cfg.processEnv(), p.User.UID); err != nil {
+			return err
+		}
 		filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
 		if err := startProcess(p, caps, filter); err != nil {
 			return err
@@ -185,7 +189,7 @@ func initConsole(cfg *initConfig, mount bool) error {
 	if p == nil || !p.Terminal || cfg.ConsoleFD == 0 {
 		return nil
 	}
-	return setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), p, mount)
+	return setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), p, mount, cfg.ClearONLCR)
 }
 
 // loadSeccomp installs the filter compiled by the parent on this (locked)

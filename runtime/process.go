@@ -3,8 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/moby/sys/capability"
@@ -219,42 +217,4 @@ func setRlimits(rls []specs.POSIXRlimit) error {
 		}
 	}
 	return nil
-}
-
-// lookPath finds args[0] with the container's PATH (from process.env, not
-// the runtime's), as execvp would inside the container.
-func lookPath(file string, env []string) (string, error) {
-	if strings.Contains(file, "/") {
-		if err := executable(file); err != nil {
-			return "", fmt.Errorf("exec %q: %w", file, err)
-		}
-		return file, nil
-	}
-	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			path = v
-		}
-	}
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "."
-		}
-		p := filepath.Join(dir, file)
-		if executable(p) == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("exec %q: executable file not found in $PATH", file)
-}
-
-func executable(p string) error {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return errors.Unwrap(err)
-	}
-	if fi.IsDir() {
-		return errors.New("is a directory")
-	}
-	return unix.Access(p, unix.X_OK)
 }

@@ -94,6 +94,13 @@ type initConfig struct {
 	// socket (or to a foreground `run`): init sends the pty master over
 	// it (terminal.go).
 	ConsoleFD int `json:"console_fd,omitempty"`
+	// ClearONLCR: the master goes to gorunc's own proxy (a foreground
+	// `run` or `exec -t` without --console-socket), which wants the pty
+	// without ONLCR as runc's recvtty does (terminal.go).
+	ClearONLCR bool `json:"clear_onlcr,omitempty"`
+	// NoEnv: process.env is absent, not merely empty (runc then adds no
+	// HOME, procenv.go); Spec's omitempty would send both as absent.
+	NoEnv bool `json:"no_env,omitempty"`
 	// CgroupV2 says which cgroup mount the container gets.
 	CgroupV2 bool `json:"cgroup_v2,omitempty"`
 	// State is the container's state ("creating", host pid) for the

@@ -85,7 +85,17 @@ func RecvConsole(sock *os.File) (*os.File, error) {
 // process, with a mount namespace), sends the master over sock and makes
 // the slave the caller's stdio and controlling terminal. The caller must be
 // a session leader without a terminal (setsid). sock is closed.
-func setupConsole(sock *os.File, p *specs.Process, mount bool) error {
+//
+// clearONLCR is for a master that gorunc itself proxies (a foreground `run`
+// or `exec -t`): runc's recvtty clears ONLCR on the master it receives, so
+// that the process's "\n" reaches the caller as "\n", not "\r\n" (the
+// caller's own terminal adds its "\r", as for any program). gorunc clears
+// it here, before the master is sent, so that the process cannot write
+// before it is cleared (an exec'd process may run before the runtime has
+// received the master). A master sent to a --console-socket keeps the
+// kernel's default modes, as with runc: the listener (containerd's shim,
+// conmon) sets them.
+func setupConsole(sock *os.File, p *specs.Process, mount, clearONLCR bool) error {
 	defer sock.Close()
 	pty, slave, err := allocPty()
 	if err != nil {
@@ -97,6 +107,13 @@ func setupConsole(sock *os.File, p *specs.Process, mount bool) error {
 	if cs := p.ConsoleSize; cs != nil && cs.Height != 0 && cs.Width != 0 {
 		if err := pty.Resize(console.WinSize{Height: uint16(cs.Height), Width: uint16(cs.Width)}); err != nil {
 			return fmt.Errorf("process.consoleSize: %w", err)
+		}
+	}
+	if clearONLCR {
+		// On the master, as runc: TCSETS on a pty master sets the
+		// termios of the pair's slave, where output is processed.
+		if err := console.ClearONLCR(pty.Fd()); err != nil {
+			return fmt.Errorf("clear ONLCR on the pty: %w", err)
 		}
 	}
 	if mount {

@@ -183,7 +183,7 @@ func TestExecBadInput(t *testing.T) {
 		{[]string{"bad"}, "exec: no command given"},
 		{[]string{}, "exec: usage"},
 		{[]string{"nosuch", "true"}, "container nosuch: container does not exist"},
-		{[]string{"bad", "/no/such/binary"}, `exec "/no/such/binary": no such file or directory`},
+		{[]string{"bad", "/no/such/binary"}, `exec: "/no/such/binary": stat /no/such/binary: no such file or directory`},
 		{[]string{"--cwd", "/no/such/dir", "bad", "true"}, "process.cwd /no/such/dir: no such file or directory"},
 		{[]string{"--process", "/no/such/file", "bad"}, "exec: --process: open /no/such/file: no such file or directory"},
 	} {
