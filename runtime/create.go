@@ -126,6 +126,15 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	} else if f != nil {
 		return nil, nil, fmt.Errorf("container's cgroup unexpectedly frozen: %w", f)
 	}
+	// runc 1.2+ refuses a pre-made cgroup that has processes already, in
+	// these words (libcontainer/factory_linux.go): they would share the
+	// container's limits and die with its delete. A cgroup not made yet
+	// has none.
+	if pids, err := m.Pids(); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.ENODEV) {
+		return nil, nil, fmt.Errorf("unable to get cgroup PIDs: %w", err)
+	} else if len(pids) > 0 {
+		return nil, nil, fmt.Errorf("container's cgroup is not empty: %d process(es) found", len(pids))
+	}
 	// Recorded before the first mkdir (State lists the directories Apply
 	// will make as Planned), so `delete --force` after a crash at any
 	// later point knows which cgroup directories are gorunc's to remove.
