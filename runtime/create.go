@@ -148,8 +148,11 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	}
 	undo.add(func() { m.Destroy() })
 	faultPoint("after-cgroup")
+	var pidsLimit *specs.LinuxPids
 	if spec.Linux.Resources != nil {
-		if err := m.Set(cgroupResources(spec)); err != nil {
+		early := cgroupResources(spec)
+		pidsLimit, early.Pids = early.Pids, nil
+		if err := m.Set(early); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -160,6 +163,15 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	undo.add(func() { reapInit(proc, m) })
+	// pids.max goes last, once init is ready and has the threads its Go
+	// runtime needs, as runc writes the limits at init's procHooks: a
+	// limit of 1 (pids.limit 0, as runc) or a few would otherwise fail
+	// init's own thread creation (pthread_create: EAGAIN).
+	if pidsLimit != nil {
+		if err := m.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
+			return nil, nil, err
+		}
+	}
 	faultPoint("before-pidfile")
 	if o.PidFile != "" {
 		// containerd considers create complete once the pid file
