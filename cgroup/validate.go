@@ -93,8 +93,9 @@ func validateUnified(r *specs.LinuxResources, version int) error {
 	}
 	if version != 2 {
 		// runc's words (opencontainers/cgroups ErrV1NoUnified), also on
-		// a hybrid host, whose cgroup2 hierarchy has no controllers.
-		return errors.New("invalid configuration: cannot use unified on cgroup v1")
+		// a hybrid host, whose cgroup2 hierarchy has no controllers;
+		// then the field, as every config error here names it.
+		return errors.New("invalid configuration: cannot use unified on cgroup v1 (linux.resources.unified holds cgroup v2 files)")
 	}
 	keys := make([]string, 0, len(r.Unified))
 	for k := range r.Unified {
