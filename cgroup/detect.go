@@ -29,7 +29,20 @@ type hostLayout struct {
 	V2Root string
 	// V1 maps a controller ("memory", "cpu", ...) to its hierarchy.
 	V1 map[string]v1Mount
+	// Unified is, on a hybrid host (Version 1), the cgroup2 mount at
+	// /sys/fs/cgroup/unified, which holds no controllers but which the
+	// container joins too, as runc's fs driver does (nil when absent).
+	Unified *v1Mount
 }
+
+// hybridUnified is where hybrid hosts (systemd's "hybrid" layout) mount
+// the cgroup2 hierarchy beside the v1 ones; runc looks there only
+// (opencontainers/cgroups IsCgroup2HybridMode).
+const hybridUnified = DefaultRoot + "/unified"
+
+// unifiedKey is the unified hierarchy's key among a v1 manager's
+// controllers, as in runc's paths map.
+const unifiedKey = ""
 
 // HostVersion reports the cgroup version of this host: 2 when
 // /sys/fs/cgroup is a cgroup2 mount (unified), 1 otherwise (legacy or
@@ -56,9 +69,12 @@ func parseLayout(mounts []*mountinfo.Info) (*hostLayout, error) {
 	for _, m := range mounts {
 		switch m.FSType {
 		case "cgroup2":
-			if m.Mountpoint == DefaultRoot {
+			switch m.Mountpoint {
+			case DefaultRoot:
 				l.Version = 2
 				l.V2Root = m.Mountpoint
+			case hybridUnified:
+				l.Unified = &v1Mount{Mountpoint: m.Mountpoint, Root: m.Root}
 			}
 		case "cgroup":
 			for _, opt := range strings.Split(m.VFSOptions, ",") {
@@ -70,6 +86,7 @@ func parseLayout(mounts []*mountinfo.Info) (*hostLayout, error) {
 		}
 	}
 	if l.Version == 2 {
+		l.Unified = nil
 		return l, nil
 	}
 	if len(l.V1) == 0 {
@@ -79,9 +96,9 @@ func parseLayout(mounts []*mountinfo.Info) (*hostLayout, error) {
 	return l, nil
 }
 
-// v1Controllers are the v1 hierarchies the v1 driver places a container in.
-// name=systemd and the hybrid "unified" mount are left alone (as runc's fs
-// driver does for unified; systemd's hierarchy is systemd's).
+// v1Controllers are the v1 hierarchies the v1 driver places a container in,
+// besides the hybrid "unified" one (hostLayout.Unified). name=systemd is
+// left alone: systemd's hierarchy is systemd's.
 var v1Controllers = []string{"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "hugetlb", "net_cls", "net_prio", "perf_event", "rdma"}
 
 func knownV1Controller(s string) bool {
@@ -95,7 +112,8 @@ func knownV1Controller(s string) bool {
 
 // fakeLayout describes a fake cgroupfs under root: v2 when
 // root/cgroup.controllers exists (or version says so), else v1 with one
-// directory per controller that exists under root.
+// directory per controller that exists under root, and root/unified as
+// the hybrid cgroup2 hierarchy when it exists.
 func fakeLayout(root string, version int) (*hostLayout, error) {
 	if version == 0 {
 		version = 1
@@ -112,6 +130,9 @@ func fakeLayout(root string, version int) (*hostLayout, error) {
 			if fi, err := os.Stat(filepath.Join(root, c)); err == nil && fi.IsDir() {
 				l.V1[c] = v1Mount{Mountpoint: filepath.Join(root, c), Root: "/"}
 			}
+		}
+		if fi, err := os.Stat(filepath.Join(root, "unified")); err == nil && fi.IsDir() {
+			l.Unified = &v1Mount{Mountpoint: filepath.Join(root, "unified"), Root: "/"}
 		}
 	default:
 		return nil, fmt.Errorf("cgroup version %d: want 1 or 2", version)

@@ -2,7 +2,6 @@ package cgroup
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/cilium/ebpf/asm"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -110,12 +109,14 @@ func ruleBlock(r specs.LinuxDeviceCgroup, next string) (asm.Instructions, error)
 }
 
 // accessBits parses "rwm"; empty means all three, as in devices.allow.
+// Other letters are dropped, as runc does (deviceAccess); a rule with
+// letters but none of r, w, m is refused, not widened to all three.
 func accessBits(s string) (int, error) {
 	if s == "" {
 		return devcgAccAll, nil
 	}
-	if strings.Trim(s, "rwm") != "" {
-		return 0, fmt.Errorf("access %q: want letters from \"rwm\"", s)
+	if deviceAccess(s) == "" {
+		return 0, fmt.Errorf("access %q: none of the letters r, w, m", s)
 	}
 	bits := 0
 	for _, c := range s {

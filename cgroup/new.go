@@ -43,18 +43,29 @@ func newManager(cfg Config, layout *hostLayout, own map[string]string, o ops) (M
 		return newV2(layout.V2Root, p, o), nil
 	}
 	paths := map[string]string{}
-	for ctrl, mnt := range layout.V1 {
+	mounts := layout.V1
+	if layout.Unified != nil {
+		// The hybrid cgroup2 hierarchy is placed like a v1 one, under
+		// the caller's own cgroup there ("0::" in /proc/self/cgroup), as
+		// runc's fs driver does.
+		mounts = make(map[string]v1Mount, len(layout.V1)+1)
+		for c, mnt := range layout.V1 {
+			mounts[c] = mnt
+		}
+		mounts[unifiedKey] = *layout.Unified
+	}
+	for ctrl, mnt := range mounts {
 		p, err := ResolvePath(cfg.Path, cfg.Name, ownOr(own, ctrl), 1)
 		if err != nil {
 			return nil, err
 		}
 		dir, err := v1Dir(mnt, p)
 		if err != nil {
-			return nil, fmt.Errorf("cgroup %s for controller %s: %w", p, ctrl, err)
+			return nil, fmt.Errorf("cgroup %s for %s: %w", p, hierarchyName(ctrl), err)
 		}
 		paths[ctrl] = dir
 	}
-	return newV1(layout.V1, paths, o), nil
+	return newV1(mounts, paths, o), nil
 }
 
 func ownOr(own map[string]string, ctrl string) string {

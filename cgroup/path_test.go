@@ -77,8 +77,11 @@ func TestParseLayout(t *testing.T) {
 	if _, ok := l.V1["name=systemd"]; ok {
 		t.Error("name=systemd must not be managed")
 	}
+	if l.Unified == nil || l.Unified.Mountpoint != "/sys/fs/cgroup/unified" {
+		t.Errorf("hybrid layout: the cgroup2 hierarchy at /sys/fs/cgroup/unified is not taken: %+v", l.Unified)
+	}
 	unified := []*mountinfo.Info{{Mountpoint: "/sys/fs/cgroup", FSType: "cgroup2", Root: "/"}}
-	if l, err := parseLayout(unified); err != nil || l.Version != 2 || l.V2Root != "/sys/fs/cgroup" {
+	if l, err := parseLayout(unified); err != nil || l.Version != 2 || l.V2Root != "/sys/fs/cgroup" || l.Unified != nil {
 		t.Errorf("unified layout = %+v, %v", l, err)
 	}
 	if _, err := parseLayout(nil); err == nil {

@@ -33,8 +33,9 @@ func (m *v1Manager) controllers() []string {
 	return out
 }
 
-// Apply creates the directory in every mounted controller hierarchy
-// (mkdir -p, recording only what it made) and moves pid into each.
+// Apply creates the directory in every mounted controller hierarchy and,
+// on a hybrid host, in the cgroup2 one (mkdir -p, recording only what it
+// made) and moves pid into each.
 func (m *v1Manager) Apply(pid int) error {
 	m.applied = true
 	seen := map[string]bool{}
@@ -47,20 +48,28 @@ func (m *v1Manager) Apply(pid int) error {
 		made, err := m.ops.mkdirAll(m.mounts[ctrl].Mountpoint, dir)
 		m.created = append(m.created, made...)
 		if err != nil {
-			return fmt.Errorf("create cgroup for controller %s: %w", ctrl, err)
+			return fmt.Errorf("create cgroup for %s: %w", hierarchyName(ctrl), err)
 		}
 		if ctrl == "cpuset" {
-			if err := initCpuset(made); err != nil {
+			if err := fillCpusets(m.mounts[ctrl].Mountpoint, dir); err != nil {
 				return err
 			}
 		}
 		if pid > 0 {
 			if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
-				return fmt.Errorf("move pid %d into the %s cgroup: %w", pid, ctrl, err)
+				return fmt.Errorf("move pid %d into the cgroup of %s: %w", pid, hierarchyName(ctrl), err)
 			}
 		}
 	}
 	return nil
+}
+
+// hierarchyName names a v1 manager's hierarchy in messages.
+func hierarchyName(ctrl string) string {
+	if ctrl == unifiedKey {
+		return "the hybrid cgroup2 hierarchy (" + hybridUnified + ")"
+	}
+	return "controller " + ctrl
 }
 
 // need returns a controller's directory, or an error naming the OCI field

@@ -7,9 +7,12 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// setBlkio writes blkio.weight (or blkio.bfq.weight, which kernels without
-// CFQ have instead), blkio.leaf_weight, blkio.weight_device and the
-// blkio.throttle.* files (Documentation/admin-guide/cgroup-v1/blkio-controller.rst).
+// setBlkio writes blkio.weight and blkio.weight_device, or with the BFQ
+// scheduler (kernels without CFQ, 5.0+) blkio.bfq.weight and
+// blkio.bfq.weight_device; then blkio.leaf_weight and the blkio.throttle.*
+// files (Documentation/admin-guide/cgroup-v1/blkio-controller.rst). The
+// pair is chosen as runc 1.5 does (opencontainers/cgroups fs/blkio.go):
+// CFQ's when blkio.weight exists, BFQ's otherwise.
 func (m *v1Manager) setBlkio(r *specs.LinuxResources) error {
 	b := r.BlockIO
 	if !isIOSet(b) && (b == nil || b.LeafWeight == nil) {
@@ -19,13 +22,12 @@ func (m *v1Manager) setBlkio(r *specs.LinuxResources) error {
 	if err != nil {
 		return err
 	}
-	weightFile := "blkio.weight"
-	if !fileExists(dir, weightFile) && fileExists(dir, "blkio.bfq.weight") {
-		weightFile = "blkio.bfq.weight"
+	weightFile, deviceFile := "blkio.weight", "blkio.weight_device"
+	if !fileExists(dir, weightFile) {
+		weightFile, deviceFile = "blkio.bfq.weight", "blkio.bfq.weight_device"
 	}
-	hasWeight := fileExists(dir, weightFile)
 	if b.Weight != nil && *b.Weight != 0 {
-		if !hasWeight {
+		if !fileExists(dir, weightFile) {
 			return fmt.Errorf("linux.resources.blockIO.weight: %d cannot be set: %s has neither blkio.weight nor blkio.bfq.weight (no CFQ or BFQ I/O scheduler on this kernel)", *b.Weight, dir)
 		}
 		if err := writeFile(dir, weightFile, strconv.Itoa(int(*b.Weight))); err != nil {
@@ -39,11 +41,7 @@ func (m *v1Manager) setBlkio(r *specs.LinuxResources) error {
 	}
 	for _, wd := range b.WeightDevice {
 		if wd.Weight != nil {
-			file := "blkio.weight_device"
-			if weightFile == "blkio.bfq.weight" {
-				file = weightFile
-			}
-			if err := writeFile(dir, file, fmt.Sprintf("%d:%d %d", wd.Major, wd.Minor, *wd.Weight)); err != nil {
+			if err := writeFile(dir, deviceFile, fmt.Sprintf("%d:%d %d", wd.Major, wd.Minor, *wd.Weight)); err != nil {
 				return err
 			}
 		}

@@ -26,7 +26,7 @@ func (m *v1Manager) setCPU(r *specs.LinuxResources) error {
 			return err
 		}
 	}
-	if err := setV1Bandwidth(dir, c.Quota, c.Period); err != nil {
+	if err := writePeriodPair(dir, "cpu.cfs_period_us", c.Period, "cpu.cfs_quota_us", c.Quota); err != nil {
 		return err
 	}
 	if c.Burst != nil {
@@ -34,16 +34,11 @@ func (m *v1Manager) setCPU(r *specs.LinuxResources) error {
 			return err
 		}
 	}
-	// rt_period before rt_runtime, for the same reason as the CFS pair.
-	if c.RealtimePeriod != nil && *c.RealtimePeriod != 0 {
-		if err := writeFile(dir, "cpu.rt_period_us", strconv.FormatUint(*c.RealtimePeriod, 10)); err != nil {
-			return err
-		}
-	}
-	if c.RealtimeRuntime != nil && *c.RealtimeRuntime != 0 {
-		if err := writeFile(dir, "cpu.rt_runtime_us", strconv.FormatInt(*c.RealtimeRuntime, 10)); err != nil {
-			return err
-		}
+	// runc's fs/cpu.go SetRtSched orders this pair the same way
+	// (Documentation/scheduler/sched-rt-group.rst: runtime <= period, and
+	// the group's share within its parent's, at every write).
+	if err := writePeriodPair(dir, "cpu.rt_period_us", c.RealtimePeriod, "cpu.rt_runtime_us", c.RealtimeRuntime); err != nil {
+		return err
 	}
 	if c.Idle != nil {
 		if err := writeFile(dir, "cpu.idle", strconv.FormatInt(*c.Idle, 10)); err != nil {
@@ -53,30 +48,31 @@ func (m *v1Manager) setCPU(r *specs.LinuxResources) error {
 	return nil
 }
 
-// setV1Bandwidth writes the period before the quota. The kernel checks the
-// pair at each write, so a new small period with the old large quota can be
-// refused (EINVAL) although the final pair is valid; then the quota goes
-// first and the period is written again, as runc does.
-func setV1Bandwidth(dir string, quota *int64, period *uint64) error {
-	writeQuota := func() error {
-		if quota == nil || *quota == 0 {
+// writePeriodPair writes the period before the amount (quota or runtime);
+// 0 or nil means not set. The kernel checks the pair at each write, so a
+// new small period with the old large amount is refused (EINVAL) although
+// the final pair is valid: then the amount goes first and the period is
+// written again, as runc does for both pairs.
+func writePeriodPair(dir, periodFile string, period *uint64, amountFile string, amount *int64) error {
+	writeAmount := func() error {
+		if amount == nil || *amount == 0 {
 			return nil
 		}
-		return writeFile(dir, "cpu.cfs_quota_us", strconv.FormatInt(*quota, 10))
+		return writeFile(dir, amountFile, strconv.FormatInt(*amount, 10))
 	}
 	if period == nil || *period == 0 {
-		return writeQuota()
+		return writeAmount()
 	}
 	p := strconv.FormatUint(*period, 10)
-	err := writeFile(dir, "cpu.cfs_period_us", p)
+	err := writeFile(dir, periodFile, p)
 	if err == nil {
-		return writeQuota()
+		return writeAmount()
 	}
-	if !errors.Is(err, unix.EINVAL) || quota == nil || *quota == 0 {
+	if !errors.Is(err, unix.EINVAL) || amount == nil || *amount == 0 {
 		return err
 	}
-	if err := writeQuota(); err != nil {
+	if err := writeAmount(); err != nil {
 		return err
 	}
-	return writeFile(dir, "cpu.cfs_period_us", p)
+	return writeFile(dir, periodFile, p)
 }

@@ -3,30 +3,39 @@ package cgroup
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// initCpuset copies cpuset.cpus and cpuset.mems from the parent into each
-// new directory, parents first: a v1 cpuset starts empty, and the kernel
+// fillCpusets copies cpuset.cpus and cpuset.mems from the parent into
+// every directory from below the hierarchy's mount point down to dir whose
+// file is empty, parents first: a v1 cpuset starts empty, and the kernel
 // refuses to attach a task to an empty cpuset (ENOSPC;
-// Documentation/admin-guide/cgroup-v1/cpusets.rst).
-func initCpuset(made []string) error {
-	for _, dir := range made {
-		parent := filepath.Dir(dir)
+// Documentation/admin-guide/cgroup-v1/cpusets.rst). Pre-made ancestors are
+// filled too, as runc's cpusetEnsureParent/cpusetCopyIfNeeded do
+// (opencontainers/cgroups fs/cpuset.go); a non-empty one is left as it is.
+func fillCpusets(mountpoint, dir string) error {
+	rel, err := filepath.Rel(mountpoint, dir)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, "../") {
+		return nil
+	}
+	cur := mountpoint
+	for _, part := range strings.Split(rel, "/") {
+		parent := cur
+		cur = filepath.Join(cur, part)
 		for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
-			cur, err := readFile(dir, f)
+			v, err := readFile(cur, f)
 			if err != nil {
 				return err
 			}
-			if cur != "" {
+			if v != "" {
 				continue
 			}
-			v, err := readFile(parent, f)
-			if err != nil {
+			if v, err = readFile(parent, f); err != nil {
 				return err
 			}
-			if err := writeFile(dir, f, v); err != nil {
+			if err := writeFile(cur, f, v); err != nil {
 				return fmt.Errorf("copy the parent's %s: %w", f, err)
 			}
 		}

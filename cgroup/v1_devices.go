@@ -42,7 +42,8 @@ func v1DeviceWrites(rules []specs.LinuxDeviceCgroup) []fileWrite {
 }
 
 // deviceRuleString formats a rule as "TYPE MAJOR:MINOR ACCESS"; an unset
-// type is "a", an unset (or negative) number "*", unset access "rwm".
+// type is "a", an unset (or negative) number "*", unset access "rwm";
+// letters other than r, w, m are dropped (deviceAccess).
 func deviceRuleString(d specs.LinuxDeviceCgroup) string {
 	typ := d.Type
 	if typ == "" {
@@ -54,7 +55,7 @@ func deviceRuleString(d specs.LinuxDeviceCgroup) string {
 		}
 		return fmt.Sprint(*p)
 	}
-	access := d.Access
+	access := deviceAccess(d.Access)
 	if access == "" {
 		access = "rwm"
 	}

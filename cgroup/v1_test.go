@@ -46,6 +46,9 @@ func TestV1Mapping(t *testing.T) {
 		{name: "mems", r: specs.LinuxResources{CPU: &specs.LinuxCPU{Mems: "0"}}, ctrl: "cpuset", file: "cpuset.mems", want: "0"},
 		{name: "pids.limit", r: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(20)}}, ctrl: "pids", file: "pids.max", want: "20"},
 		{name: "pids.limit -1", r: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(-1)}}, ctrl: "pids", file: "pids.max", want: "max"},
+		{name: "pids.limit 0 is 1, as runc", r: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(0)}}, ctrl: "pids", file: "pids.max", want: "1"},
+		{name: "rt period and runtime", r: specs.LinuxResources{CPU: &specs.LinuxCPU{RealtimePeriod: u64(50000), RealtimeRuntime: i64(1000)}}, ctrl: "cpu", file: "cpu.rt_runtime_us", want: "1000"},
+		{name: "device access other letters dropped", r: specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: true, Type: "c", Major: i64(1), Minor: i64(1), Access: "rwa"}}}, ctrl: "devices", file: "devices.allow", want: "c 1:1 rw"},
 		{name: "blkio.weight", r: specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(300)}}, ctrl: "blkio", file: "blkio.weight", want: "300"},
 		{name: "blkio.leafWeight", r: specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{LeafWeight: u16(300)}}, ctrl: "blkio", file: "blkio.leaf_weight", want: "300"},
 		{name: "blkio weightDevice", r: specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{WeightDevice: []specs.LinuxWeightDevice{{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: u16(200)}}}}, ctrl: "blkio", file: "blkio.weight_device", want: "8:0 200"},
@@ -280,5 +283,120 @@ func TestV1PlannedBeforeApply(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "memory/premade")); err != nil {
 		t.Errorf("the pre-made cgroup was removed: %v", err)
+	}
+}
+
+// TestV1BlkioBFQ: without CFQ's blkio.weight, both the weight and the
+// per-device weights go to BFQ's files, as runc's fs/blkio.go does.
+func TestV1BlkioBFQ(t *testing.T) {
+	m, _ := newFakeV1(t, "/c", "blkio")
+	if err := m.Apply(0); err != nil {
+		t.Fatal(err)
+	}
+	dir := m.Path("blkio")
+	for _, f := range []string{"blkio.weight", "blkio.weight_device"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFiles(t, dir, map[string]string{"blkio.bfq.weight": "100", "blkio.bfq.weight_device": ""})
+	err := m.Set(&specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(300), WeightDevice: []specs.LinuxWeightDevice{
+		{LinuxBlockIODevice: specs.LinuxBlockIODevice{Major: 8, Minor: 0}, Weight: u16(200)},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, want := range map[string]string{"blkio.bfq.weight": "300", "blkio.bfq.weight_device": "8:0 200"} {
+		if got := readT(t, filepath.Join(dir, f)); got != want {
+			t.Errorf("%s = %q, want %q", f, got, want)
+		}
+	}
+}
+
+// TestV1CpusetFillsEmptyAncestors: a pre-made ancestor with an empty
+// cpuset is filled from its parent (else the kernel refuses the task:
+// ENOSPC), one already set is left alone.
+func TestV1CpusetFillsEmptyAncestors(t *testing.T) {
+	for _, tt := range []struct {
+		name, premadeCpus, want string
+	}{
+		{"empty pre-made parent", "", "0-1"},
+		{"set pre-made parent", "1", "1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root, layout, o := fakeV1(t, "cpuset")
+			parent := filepath.Join(root, "cpuset", "pre")
+			if err := o.mkdir(parent); err != nil {
+				t.Fatal(err)
+			}
+			writeFiles(t, parent, map[string]string{"cpuset.cpus": tt.premadeCpus})
+			mi, err := newManager(Config{Path: "/pre/c"}, layout, map[string]string{}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := mi.(*v1Manager)
+			if err := m.Apply(7); err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range []string{parent, m.Path("cpuset")} {
+				if got := readT(t, filepath.Join(d, "cpuset.cpus")); got != tt.want {
+					t.Errorf("%s cpuset.cpus = %q, want %q", d, got, tt.want)
+				}
+				if got := readT(t, filepath.Join(d, "cpuset.mems")); got != "0" {
+					t.Errorf("%s cpuset.mems = %q, want 0", d, got)
+				}
+			}
+		})
+	}
+}
+
+// TestV1HybridUnifiedJoined: on a hybrid host the container is placed in
+// the cgroup2 hierarchy at /sys/fs/cgroup/unified too, at the same path,
+// recorded under the key "" (as runc's paths), removed when made, kept
+// when pre-made.
+func TestV1HybridUnifiedJoined(t *testing.T) {
+	for _, premade := range []bool{false, true} {
+		t.Run(map[bool]string{false: "made", true: "pre-made"}[premade], func(t *testing.T) {
+			root, layout, o := fakeV1(t, "memory", "unified")
+			if layout.Unified == nil {
+				t.Fatal("the fake's unified directory is not taken for the hybrid hierarchy")
+			}
+			want := filepath.Join(root, "unified", "a", "c")
+			if premade {
+				if err := o.mkdir(filepath.Dir(want)); err != nil {
+					t.Fatal(err)
+				}
+				if err := o.mkdir(want); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mi, err := newManager(Config{Path: "a/c"}, layout, map[string]string{"": "/", "memory": "/"}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := mi.(*v1Manager)
+			if err := m.Apply(42); err != nil {
+				t.Fatal(err)
+			}
+			if got := m.State().Paths[""]; got != want {
+				t.Fatalf("paths[\"\"] = %q, want %q", got, want)
+			}
+			if got := readT(t, filepath.Join(want, "cgroup.procs")); got != "42" {
+				t.Errorf("unified cgroup.procs = %q, want 42", got)
+			}
+			writeFiles(t, want, map[string]string{"cgroup.procs": ""})
+			writeFiles(t, m.Path("memory"), map[string]string{"cgroup.procs": ""})
+			reloaded, err := load(m.State(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := reloaded.Destroy(); err != nil {
+				t.Fatal(err)
+			}
+			_, err = os.Stat(want)
+			if gone := err != nil; gone == premade {
+				t.Errorf("pre-made %v: %s gone after Destroy = %v", premade, want, gone)
+			}
+		})
 	}
 }

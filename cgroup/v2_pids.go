@@ -6,10 +6,17 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// pidsMax formats pids.max: a limit <= 0 means no limit, "max".
+// pidsMax formats pids.max as runc 1.5 does (opencontainers/cgroups
+// fs/pids.go, fs2/pids.go): a negative limit means no limit, "max"; 0
+// means 1, because systemd's TasksMax cannot be 0 and the fs and systemd
+// drivers must agree (a cgroup with pids.max 1 and 0 behave alike: the
+// container's init is already in it).
 func pidsMax(limit int64) string {
-	if limit <= 0 {
+	switch {
+	case limit < 0:
 		return "max"
+	case limit == 0:
+		return "1"
 	}
 	return strconv.FormatInt(limit, 10)
 }

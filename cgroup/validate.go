@@ -1,6 +1,7 @@
 package cgroup
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -91,7 +92,10 @@ func validateUnified(r *specs.LinuxResources, version int) error {
 		return nil
 	}
 	if version != 2 {
-		return fmt.Errorf("linux.resources.unified: set, but this host has cgroup v1; unified keys are cgroup v2 file names")
+		// runc's words (opencontainers/cgroups ErrV1NoUnified), also on
+		// a hybrid host, whose cgroup2 hierarchy has no controllers;
+		// then the field, as every config error here names it.
+		return errors.New("invalid configuration: cannot use unified on cgroup v1 (linux.resources.unified holds cgroup v2 files)")
 	}
 	keys := make([]string, 0, len(r.Unified))
 	for k := range r.Unified {
@@ -127,11 +131,29 @@ func validateDevices(r *specs.LinuxResources, _ int) error {
 		default:
 			return fmt.Errorf("linux.resources.devices[%d].type: %q is invalid, want a, b or c", i, d.Type)
 		}
-		if strings.Trim(d.Access, "rwm") != "" {
-			return fmt.Errorf("linux.resources.devices[%d].access: %q is invalid, want letters from \"rwm\"", i, d.Access)
+		// runc's specconv refuses an empty access in these words and
+		// keeps only the r, w and m of any other ("rwa" is "rw").
+		if d.Access == "" {
+			return fmt.Errorf("device access at %d field cannot be empty", i)
+		}
+		if deviceAccess(d.Access) == "" {
+			return fmt.Errorf("linux.resources.devices[%d].access: %q has none of the letters r, w, m", i, d.Access)
 		}
 	}
 	return nil
+}
+
+// deviceAccess is the r, w and m of a device rule's access, in that order,
+// any other letter dropped as runc does (opencontainers/cgroups devices
+// config Permissions keeps only these three).
+func deviceAccess(access string) string {
+	var b strings.Builder
+	for _, c := range "rwm" {
+		if strings.ContainsRune(access, c) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 // v1FileNames maps cgroup v1 file names that people write on v2 hosts to

@@ -46,9 +46,11 @@ func TestValidate(t *testing.T) {
 		{"unified no dot", unified("memory"), 2, `linux.resources.unified: key "memory" is not of the form <controller>.<file>`},
 		{"unified empty file", unified("memory."), 2, `linux.resources.unified: key "memory." is not of the form <controller>.<file>`},
 		{"unified v1 name", unified("memory.limit_in_bytes"), 2, `linux.resources.unified: key "memory.limit_in_bytes" is a cgroup v1 file; on cgroup v2 use memory.max`},
-		{"unified on v1", unified("memory.high"), 1, "linux.resources.unified: set, but this host has cgroup v1; unified keys are cgroup v2 file names"},
+		{"unified on v1", unified("memory.high"), 1, "invalid configuration: cannot use unified on cgroup v1 (linux.resources.unified holds cgroup v2 files)"},
 		{"device type", &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "x"}}}, 1, `linux.resources.devices[0].type: "x" is invalid, want a, b or c`},
-		{"device access", &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "c", Access: "rx"}}}, 2, `linux.resources.devices[0].access: "rx" is invalid, want letters from "rwm"`},
+		{"device access other letters dropped", &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "c", Access: "rwa"}}}, 1, ""},
+		{"device access empty", &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "c", Access: "rwm"}, {Type: "c"}}}, 2, "device access at 1 field cannot be empty"},
+		{"device access no rwm", &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Type: "c", Access: "ax"}}}, 2, `linux.resources.devices[0].access: "ax" has none of the letters r, w, m`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -126,6 +126,15 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	} else if f != nil {
 		return nil, nil, fmt.Errorf("container's cgroup unexpectedly frozen: %w", f)
 	}
+	// runc 1.2+ refuses a pre-made cgroup that has processes already, in
+	// these words (libcontainer/factory_linux.go): they would share the
+	// container's limits and die with its delete. A cgroup not made yet
+	// has none.
+	if pids, err := m.Pids(); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.ENODEV) {
+		return nil, nil, fmt.Errorf("unable to get cgroup PIDs: %w", err)
+	} else if len(pids) > 0 {
+		return nil, nil, fmt.Errorf("container's cgroup is not empty: %d process(es) found", len(pids))
+	}
 	// Recorded before the first mkdir (State lists the directories Apply
 	// will make as Planned), so `delete --force` after a crash at any
 	// later point knows which cgroup directories are gorunc's to remove.
@@ -139,8 +148,11 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	}
 	undo.add(func() { m.Destroy() })
 	faultPoint("after-cgroup")
+	var pidsLimit *specs.LinuxPids
 	if spec.Linux.Resources != nil {
-		if err := m.Set(cgroupResources(spec)); err != nil {
+		early := cgroupResources(spec)
+		pidsLimit, early.Pids = early.Pids, nil
+		if err := m.Set(early); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -151,6 +163,15 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	undo.add(func() { reapInit(proc, m) })
+	// pids.max goes last, once init is ready and has the threads its Go
+	// runtime needs, as runc writes the limits at init's procHooks: a
+	// limit of 1 (pids.limit 0, as runc) or a few would otherwise fail
+	// init's own thread creation (pthread_create: EAGAIN).
+	if pidsLimit != nil {
+		if err := m.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
+			return nil, nil, err
+		}
+	}
 	faultPoint("before-pidfile")
 	if o.PidFile != "" {
 		// containerd considers create complete once the pid file

@@ -35,6 +35,7 @@ func (s Store) Update(id string, r *specs.LinuxResources) error {
 	if c.rec.Spec.Linux == nil {
 		c.rec.Spec.Linux = &specs.Linux{}
 	}
+	r = unlimitedSwapWithMemory(r)
 	merged := mergeResources(c.rec.Spec.Linux.Resources, r)
 	if err := cgroup.Validate(merged, c.rec.Cgroup.Version); err != nil {
 		return err
@@ -54,6 +55,22 @@ func (s Store) Update(id string, r *specs.LinuxResources) error {
 		return fmt.Errorf("update %s: cgroup updated, but %w", id, err)
 	}
 	return nil
+}
+
+// unlimitedSwapWithMemory returns update with memory.swap -1 when it sets
+// memory.limit to -1 and says nothing of swap, as runc's update does ("set
+// both memory and swap to unlimited"): a kept memory+swap limit would be
+// below the unlimited memory, which v1 refuses.
+func unlimitedSwapWithMemory(update *specs.LinuxResources) *specs.LinuxResources {
+	if update == nil || update.Memory == nil || update.Memory.Limit == nil || *update.Memory.Limit != -1 || update.Memory.Swap != nil {
+		return update
+	}
+	u := *update
+	mem := *update.Memory
+	swap := int64(-1)
+	mem.Swap = &swap
+	u.Memory = &mem
+	return &u
 }
 
 // resourcesToWrite is what Set gets: without device rules unless the

@@ -262,5 +262,31 @@ else
 	echo "# apparmor: not enabled in this kernel, skipped"
 fi
 
+# 8. runc 1.5 parity on a real cgroup v2: pids.limit 0 is pids.max 1 (as
+# systemd's TasksMax); a device rule's "rwa" is "rw" (other letters
+# dropped); a pre-made cgroup with a process in it is refused in runc's
+# words, and that process is left alone.
+bundle /b/par '["sleep", "1000"]' ',
+    "cgroupsPath": "/par/c1",
+    "resources": {"pids": {"limit": 0}, "devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwa"}]}'
+if $G run -d --bundle /b/par par 2>/tmp/err; then
+	check "parity: pids.limit 0 is pids.max 1" "$(cat $CG/par/c1/pids.max)" 1
+	$G delete --force par
+else
+	not_ok "parity: run -d with pids.limit 0 and device access rwa" "$(cat /tmp/err)"
+fi
+mkdir -p $CG/par2
+sleep 1000 & squatter=$!
+echo $squatter > $CG/par2/cgroup.procs
+bundle /b/par2 '["true"]' ',
+    "cgroupsPath": "/par2"'
+if $G run --bundle /b/par2 par2 2>/tmp/err; then
+	not_ok "parity: a non-empty pre-made cgroup is refused"
+else
+	grep -q "container's cgroup is not empty: 1 process(es) found" /tmp/err && ok "parity: non-empty cgroup refused in runc's words" || not_ok "parity: non-empty cgroup refused in runc's words" "$(cat /tmp/err)"
+fi
+kill -0 $squatter 2>/dev/null && ok "parity: the process already there is left alone" || not_ok "parity: the process already there is left alone"
+kill $squatter; wait $squatter 2>/dev/null; rmdir $CG/par2
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
