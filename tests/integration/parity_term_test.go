@@ -17,7 +17,7 @@ import (
 )
 
 // Parity with runc 1.5 on terminals, HOME and the executable check. Every
-// test here passes with GORUNC=/work/refbin/runc-1.5.1 too, except where a
+// test here passes with GORUNC=$RUNC_REF too, except where a
 // comment says gorunc is deliberately stricter.
 
 // onPty runs the runtime with a fresh pty as its stdin, stderr and
