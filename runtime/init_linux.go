@@ -119,6 +119,18 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			}
 		}
 	}
+	// The exec fifo is reopened after the seccomp filter may be in place
+	// (without noNewPrivileges it goes in before the user switch), and a
+	// profile need not allow what a safe procfs lookup takes (statx,
+	// openat2, fsopen: runc 1.5.1 fails such profiles there, e.g. the
+	// runtime-tools suite's). So the directory of init's fds is looked up
+	// now, through the procfs handle; later the fifo is one openat(2)
+	// through it.
+	fdDir, err := openFdDir(cfg)
+	if err != nil {
+		return err
+	}
+	defer fdDir.Close()
 	var argv0 string
 	if p != nil {
 		var err error
@@ -149,7 +161,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	sock.Close()
 
 	// From here on the parent is gone; errors go to the container's stderr.
-	fifo, err := procOpen(cfg, "self/fd/"+strconv.Itoa(cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC)
+	fifo, err := unix.Openat(int(fdDir.Fd()), strconv.Itoa(cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		fatalf("open exec fifo: %v", err)
 	}
@@ -295,7 +307,7 @@ func enterCwd(cwd string, verify bool) (done bool, err error) {
 // permitted set survives setuid, then the configured sets, then
 // no_new_privs, then the working directory unless cwdDone (retried as the
 // new user; verified unless a seccomp filter is already loaded).
-func setupProcess(p *specs.Process, caps *capState, cwdDone, filtered bool) error {
+func setupProcess(p *specs.Process, caps *capState, setgroups, cwdDone, filtered bool) error {
 	if caps != nil {
 		if err := caps.applyBounding(); err != nil {
 			return fmt.Errorf("apply capability bounding set: %w", err)
@@ -304,7 +316,7 @@ func setupProcess(p *specs.Process, caps *capState, cwdDone, filtered bool) erro
 			return fmt.Errorf("set keepcaps: %w", err)
 		}
 	}
-	if err := applyUser(p.User, setgroupsAllowed()); err != nil {
+	if err := applyUser(p.User, setgroups); err != nil {
 		return fmt.Errorf("process.user: %w", err)
 	}
 	if caps != nil {
@@ -346,6 +358,8 @@ func startProcess(p *specs.Process, caps *capState, filter filterLoader) error {
 	if err := applyAppArmor(p.ApparmorProfile); err != nil {
 		return err
 	}
+	// Read before the filter, which need not allow the procfs lookup.
+	setgroups := setgroupsAllowed()
 	cwdDone, filtered := false, false
 	if filter.prog != nil && !p.NoNewPrivileges {
 		var err error
@@ -357,7 +371,7 @@ func startProcess(p *specs.Process, caps *capState, filter filterLoader) error {
 		}
 		filtered = true
 	}
-	return setupProcess(p, caps, cwdDone, filtered)
+	return setupProcess(p, caps, setgroups, cwdDone, filtered)
 }
 
 // setgroupsAllowed is false in a user namespace whose setgroups file says
@@ -491,6 +505,29 @@ func procOpen(cfg *initConfig, name string, flags int) (int, error) {
 	}
 	defer f.Close()
 	return unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+}
+
+// openFdDir is an O_PATH handle on init's fd directory: in the runtime's
+// /proc kept by setupRootfs when there is no mount namespace, else through
+// a procfs handle.
+func openFdDir(cfg *initConfig) (*os.File, error) {
+	if cfg.procDir != nil {
+		fd, err := unix.Openat(int(cfg.procDir.Fd()), "self/fd", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("open /proc/self/fd: %w", err)
+		}
+		return os.NewFile(uintptr(fd), "/proc/self/fd"), nil
+	}
+	proc, err := procfs.OpenProcRoot()
+	if err != nil {
+		return nil, fmt.Errorf("open procfs: %w", err)
+	}
+	defer proc.Close()
+	dir, err := proc.OpenSelf("fd")
+	if err != nil {
+		return nil, fmt.Errorf("open /proc/self/fd: %w", err)
+	}
+	return dir, nil
 }
 
 // openProcSelf opens /proc/self/name with flags through a procfs handle.
