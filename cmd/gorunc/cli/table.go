@@ -68,20 +68,18 @@ func Globals() []Flag {
 	}
 }
 
-// Flags shared by create and run, in runc's words.
-var (
-	flagBundle        = Flag{Names: []string{"bundle", "b"}, Value: true, Usage: "path to the root of the bundle directory, defaults to the current directory"}
-	flagConsoleSocket = Flag{Names: []string{"console-socket"}, Value: true, Usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"}
-	flagPidFile       = Flag{Names: []string{"pid-file"}, Value: true, Usage: "specify the file to write the process id to"}
-	flagNoPivot       = Flag{Names: []string{"no-pivot"}, Usage: "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk"}
-	flagNoNewKeyring  = Flag{Names: []string{"no-new-keyring"}, Usage: "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key"}
-	flagPreserveFDs   = Flag{Names: []string{"preserve-fds"}, Value: true, Default: "0", Usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"}
-	flagDetach        = Flag{Names: []string{"detach", "d"}, Usage: "detach from the container's process"}
-	flagFormat        = Flag{Names: []string{"format", "f"}, Value: true, Default: `"table"`, Usage: "select one of: table or json"}
-)
-
 // Commands returns every command in the order `gorunc --help` lists them.
 func Commands() []Command {
+	// Flags shared by several commands, in runc's words; built per call,
+	// so that no caller can change another's table.
+	flagBundle := Flag{Names: []string{"bundle", "b"}, Value: true, Usage: "path to the root of the bundle directory, defaults to the current directory"}
+	flagConsoleSocket := Flag{Names: []string{"console-socket"}, Value: true, Usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"}
+	flagPidFile := Flag{Names: []string{"pid-file"}, Value: true, Usage: "specify the file to write the process id to"}
+	flagNoPivot := Flag{Names: []string{"no-pivot"}, Usage: "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk"}
+	flagNoNewKeyring := Flag{Names: []string{"no-new-keyring"}, Usage: "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key"}
+	flagPreserveFDs := Flag{Names: []string{"preserve-fds"}, Value: true, Default: "0", Usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"}
+	flagDetach := Flag{Names: []string{"detach", "d"}, Usage: "detach from the container's process"}
+	flagFormat := Flag{Names: []string{"format", "f"}, Value: true, Default: `"table"`, Usage: "select one of: table or json"}
 	return []Command{
 		{
 			Name: "create", Usage: "create a container",
