@@ -2,14 +2,14 @@
 SHELL := /bin/bash
 GO      ?= go
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+LDFLAGS := -s -w -X main.commit=$(VERSION)
 GOFILES := $(shell find . -name '*.go' -not -path './build/*') go.mod go.sum
 BUILD   := build
 # runc 1.5.1, the reference the tests compare gorunc with (runc's behaviour
 # is the contract; Debian's runc is 1.1.5). Built once, with seccomp.
 RUNC_REF := $(CURDIR)/$(BUILD)/tools/runc-1.5.1
 
-.PHONY: all build demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci bench-vm
+.PHONY: all build man demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci bench-vm
 
 all: build
 
@@ -20,11 +20,15 @@ build: bin/gorunc bin/cgroup-tool
 # needs to join mount and user namespaces before the Go runtime starts;
 # netgo/osusergo keep glibc's NSS (dlopen) out. Measured cost of cgo itself
 # (perf stat -r 1000 `gorunc --version`): 1.16 -> 1.30 ms, +0.1 ms task-clock.
-bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c)
+bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c) cmd/gorunc/VERSION
 	CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags "$(LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
 
 bin/cgroup-tool: $(GOFILES)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $@ ./cmd/cgroup-tool
+
+# Man pages and bash completion, rendered from cmd/gorunc/cli's table.
+man:
+	$(GO) run ./cmd/gorunc-gen -man $(BUILD)/man -bash $(BUILD)/completion/gorunc
 
 $(BUILD)/rootfs/bin/busybox: scripts/mkbundle.sh
 	scripts/install-deps.sh demo

@@ -6,8 +6,11 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// DefaultSpec is what `gorunc spec` writes: runc's default config.json, so
-// that bundles and tutorials made for runc work unchanged.
+// DefaultSpec is what `gorunc spec` writes: runc 1.5's default config.json
+// field for field (hostname "runc" included), so that bundles, tutorials
+// and clients made for runc work unchanged. In particular it has no cgroup
+// namespace: clients (containerd's tests, runtime-tools) add one to this
+// spec, and a second entry is refused as "listed twice".
 func DefaultSpec(rootless bool) *specs.Spec {
 	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
 	s := &specs.Spec{
@@ -25,7 +28,7 @@ func DefaultSpec(rootless bool) *specs.Spec {
 			NoNewPrivileges: true,
 		},
 		Root:     &specs.Root{Path: "rootfs", Readonly: true},
-		Hostname: "gorunc",
+		Hostname: "runc",
 		Mounts: []specs.Mount{
 			{Destination: "/proc", Type: "proc", Source: "proc"},
 			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
@@ -41,7 +44,7 @@ func DefaultSpec(rootless bool) *specs.Spec {
 			},
 			Namespaces: []specs.LinuxNamespace{
 				{Type: specs.PIDNamespace}, {Type: specs.NetworkNamespace}, {Type: specs.IPCNamespace},
-				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace}, {Type: specs.CgroupNamespace},
+				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace},
 			},
 			MaskedPaths: []string{
 				"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
@@ -53,7 +56,8 @@ func DefaultSpec(rootless bool) *specs.Spec {
 	if rootless {
 		// As runc's `spec --rootless`: a user namespace mapping the
 		// caller to root, no network namespace, /sys bound from the host,
-		// no cgroup resources, no cgroup mount.
+		// no cgroup resources, devpts without gid=5 (no such group in
+		// the user namespace). The read-only cgroup mount stays.
 		s.Linux.Resources = nil
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{HostID: uint32(os.Geteuid()), ContainerID: 0, Size: 1}}
 		s.Linux.GIDMappings = []specs.LinuxIDMapping{{HostID: uint32(os.Getegid()), ContainerID: 0, Size: 1}}
@@ -69,8 +73,6 @@ func DefaultSpec(rootless bool) *specs.Spec {
 			switch m.Destination {
 			case "/sys":
 				m = specs.Mount{Destination: "/sys", Type: "none", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
-			case "/sys/fs/cgroup":
-				continue
 			case "/dev/pts":
 				m.Options = []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}
 			}

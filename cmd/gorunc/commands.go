@@ -7,13 +7,21 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/runtime"
 )
+
+// onlyID parses the arguments of a command that has no flags but --help
+// and takes one id.
+func onlyID(cmd string, args []string) (string, error) {
+	pos, err := newFlags(cmd).Parse(args, -1)
+	if err != nil {
+		return "", err
+	}
+	return needID(cmd, pos)
+}
 
 // needID checks the positional arguments of a command that takes one id.
 func needID(cmd string, args []string) (string, error) {
@@ -64,7 +72,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 }
 
 func cmdStart(g *globals, args []string) (int, error) {
-	id, err := needID("start", args)
+	id, err := onlyID("start", args)
 	if err != nil {
 		return 1, err
 	}
@@ -72,7 +80,7 @@ func cmdStart(g *globals, args []string) (int, error) {
 }
 
 func cmdState(g *globals, args []string) (int, error) {
-	id, err := needID("state", args)
+	id, err := onlyID("state", args)
 	if err != nil {
 		return 1, err
 	}
@@ -87,50 +95,6 @@ func printJSON(v any, indent string) error {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", indent)
 	return enc.Encode(v)
-}
-
-func cmdList(g *globals, args []string) (int, error) {
-	format, quiet := "table", false
-	fs := newFlags("list")
-	fs.String(&format, "format", "f")
-	fs.Bool(&quiet, "quiet", "q")
-	if _, err := fs.Parse(args, 0); err != nil {
-		return 1, err
-	}
-	s := g.store()
-	ids, err := s.List()
-	if err != nil {
-		return 1, err
-	}
-	var states []runtime.State
-	for _, id := range ids {
-		c, err := s.Get(id)
-		if err != nil {
-			continue // deleted while we listed
-		}
-		states = append(states, c.State())
-	}
-	switch {
-	case quiet:
-		for _, st := range states {
-			fmt.Println(st.ID)
-		}
-	case format == "json":
-		if states == nil {
-			states = []runtime.State{}
-		}
-		return 0, printJSON(states, "")
-	case format == "table":
-		w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
-		fmt.Fprintln(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER")
-		for _, st := range states {
-			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", st.ID, st.Pid, st.Status, st.Bundle, st.Created.Format(time.RFC3339Nano), st.Owner)
-		}
-		return 0, w.Flush()
-	default:
-		return 1, fmt.Errorf("list: --format %q: must be table or json", format)
-	}
-	return 0, nil
 }
 
 func cmdKill(g *globals, args []string) (int, error) {
@@ -208,7 +172,7 @@ func cmdDelete(g *globals, args []string) (int, error) {
 }
 
 func cmdPause(g *globals, args []string) (int, error) {
-	id, err := needID("pause", args)
+	id, err := onlyID("pause", args)
 	if err != nil {
 		return 1, err
 	}
@@ -216,7 +180,7 @@ func cmdPause(g *globals, args []string) (int, error) {
 }
 
 func cmdResume(g *globals, args []string) (int, error) {
-	id, err := needID("resume", args)
+	id, err := onlyID("resume", args)
 	if err != nil {
 		return 1, err
 	}

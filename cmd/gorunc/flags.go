@@ -11,12 +11,21 @@ import (
 // accepts them. Parsing stops at "--" or, once maxArgs positional arguments
 // have been seen, so that `exec ID cmd --flag` and `ps ID -ef` keep the
 // command's own flags.
+//
+// The flags are declared in code (newFlags(cmd).String(&p, "bundle", "b"))
+// and described in the table of package cli; "--help" and "-h" on any
+// command ask for that description (see helpRequest). A flag declared here
+// but missing from the table still parses and shows in help as
+// undocumented: TestHelpListsEveryDeclaredFlag fails for it, the build does
+// not.
 type flagSet struct {
 	cmd   string
 	flags map[string]*flagDef
+	order []*flagDef
 }
 
 type flagDef struct {
+	names []string
 	bool  *bool
 	str   *string
 	int   *int
@@ -38,6 +47,8 @@ func (f *flagSet) Strings(p *[]string, names ...string) {
 	f.add(&flagDef{multi: p}, names)
 }
 func (f *flagSet) add(d *flagDef, names []string) {
+	d.names = names
+	f.order = append(f.order, d)
 	for _, n := range names {
 		f.flags[n] = d
 	}
@@ -64,6 +75,9 @@ func (f *flagSet) Parse(args []string, maxArgs int) ([]string, error) {
 			name, value, hasValue = k, v, true
 		}
 		d, ok := f.flags[name]
+		if !ok && (name == "help" || name == "h") {
+			return nil, &helpRequest{cmd: f.cmd, declared: f.declared()}
+		}
 		if !ok {
 			return nil, fmt.Errorf("%s: unknown flag %s", f.cmd, a)
 		}
@@ -100,4 +114,27 @@ func (f *flagSet) Parse(args []string, maxArgs int) ([]string, error) {
 		}
 	}
 	return pos, nil
+}
+
+// helpRequest is the error Parse returns for "--help" or "-h": the caller
+// prints the command's help and exits 0, as runc does. It carries the flags
+// the command declared, so help shows exactly what the parser accepts.
+type helpRequest struct {
+	cmd      string
+	declared []declaredFlag
+}
+
+type declaredFlag struct {
+	names []string
+	value bool // takes a value (not a boolean switch)
+}
+
+func (h *helpRequest) Error() string { return h.cmd + ": help requested" }
+
+func (f *flagSet) declared() []declaredFlag {
+	out := make([]declaredFlag, len(f.order))
+	for i, d := range f.order {
+		out[i] = declaredFlag{names: d.names, value: d.bool == nil}
+	}
+	return out
 }

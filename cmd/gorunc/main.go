@@ -2,20 +2,71 @@
 package main
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
 	"os"
 	goruntime "runtime"
-	"sort"
+	"runtime/debug"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/gorunc/gorunc/cmd/gorunc/cli"
 	"github.com/gorunc/gorunc/runtime"
 )
 
-// version is set by the Makefile (-ldflags "-X main.version=...").
-var version = "dev"
+// version is the release, X.Y.Z as runc's VERSION file holds it.
+//
+//go:embed VERSION
+var version string
+
+// commit is set by the Makefile (-ldflags "-X main.commit=$(git describe
+// --dirty --always)", the string runc prints there); a plain `go build`
+// falls back to the revision Go stamps into the binary.
+var commit string
+
+// versionText is `gorunc --version` in runc's shape: runc prints "runc
+// version", "commit:" (when known), "spec:", "go:" and, built with
+// libseccomp, "libseccomp:"; gorunc compiles seccomp filters itself and
+// links no libseccomp, so that line has nothing to say.
+func versionText() string {
+	c := commit
+	if c == "" {
+		c = vcsRevision()
+	}
+	return versionTextFor(c)
+}
+
+func versionTextFor(c string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "gorunc version %s\n", strings.TrimSpace(version))
+	if c != "" {
+		fmt.Fprintf(&b, "commit: %s\n", c)
+	}
+	fmt.Fprintf(&b, "spec: %s\ngo: %s\n", specs.Version, goruntime.Version())
+	return b.String()
+}
+
+func vcsRevision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" && dirty {
+		rev += "-dirty"
+	}
+	return rev
+}
 
 func init() {
 	// `gorunc init` becomes the container process: credentials,
@@ -47,28 +98,26 @@ func (g *globals) store() runtime.Store {
 	}}
 }
 
-type command struct {
-	summary string
-	run     func(g *globals, args []string) (exitCode int, err error)
-}
+// command runs one subcommand; its help text is in package cli's table.
+type command func(g *globals, args []string) (exitCode int, err error)
 
 func commands() map[string]command {
 	return map[string]command{
-		"spec":     {"create a new specification file (config.json)", cmdSpec},
-		"create":   {"create a container", cmdCreate},
-		"start":    {"start a created container", cmdStart},
-		"run":      {"create and start a container", cmdRun},
-		"exec":     {"run a new process inside a container", cmdExec},
-		"state":    {"print the state of a container", cmdState},
-		"list":     {"list containers", cmdList},
-		"kill":     {"send a signal to a container's init (or all its processes)", cmdKill},
-		"delete":   {"delete a container", cmdDelete},
-		"pause":    {"freeze every process of a container", cmdPause},
-		"resume":   {"thaw a paused container", cmdResume},
-		"ps":       {"list the processes of a container", cmdPs},
-		"features": {"print the features this runtime supports, as JSON", cmdFeatures},
-		"update":   {"update a container's resource constraints", cmdUpdate},
-		"events":   {"print a container's stats and OOM events, as JSON", cmdEvents},
+		"spec":     cmdSpec,
+		"create":   cmdCreate,
+		"start":    cmdStart,
+		"run":      cmdRun,
+		"exec":     cmdExec,
+		"state":    cmdState,
+		"list":     cmdList,
+		"kill":     cmdKill,
+		"delete":   cmdDelete,
+		"pause":    cmdPause,
+		"resume":   cmdResume,
+		"ps":       cmdPs,
+		"features": cmdFeatures,
+		"update":   cmdUpdate,
+		"events":   cmdEvents,
 	}
 }
 
@@ -82,8 +131,8 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
-func run(args []string) int {
-	g := &globals{root: runtime.DefaultRoot, logFormat: "text"}
+// globalFlags declares runc's global flags (described in cli.Globals).
+func globalFlags(g *globals) *flagSet {
 	fs := newFlags("gorunc")
 	fs.String(&g.root, "root")
 	fs.String(&g.logPath, "log")
@@ -93,17 +142,21 @@ func run(args []string) int {
 	fs.String(&g.rootless, "rootless")
 	fs.Bool(&g.version, "version", "v")
 	fs.Bool(&g.help, "help", "h")
-	rest, err := fs.Parse(args, 0)
+	return fs
+}
+
+func run(args []string) int {
+	g := &globals{root: runtime.DefaultRoot, logFormat: "text"}
+	rest, err := globalFlags(g).Parse(args, 0)
 	if err != nil {
 		return fail(g, err)
 	}
 	if g.version {
-		fmt.Printf("gorunc version %s\nspec: %s\ngo: %s\n", version, specs.Version, goruntime.Version())
+		fmt.Print(versionText())
 		return 0
 	}
 	if g.help || len(rest) == 0 {
-		usage()
-		return 0
+		return writeHelp(g, cli.WriteAppHelp(os.Stdout, strings.TrimSpace(version)))
 	}
 	if g.log, err = openLog(g.logPath, g.logFormat, g.debug); err != nil {
 		return fail(g, err)
@@ -120,16 +173,57 @@ func run(args []string) int {
 	default:
 		return fail(g, fmt.Errorf("--rootless %q: must be auto, true or false", g.rootless))
 	}
+	if rest[0] == "help" || rest[0] == "h" {
+		if len(rest) == 1 {
+			return writeHelp(g, cli.WriteAppHelp(os.Stdout, strings.TrimSpace(version)))
+		}
+		rest = []string{rest[1], "--help"}
+	}
 	cmd, ok := commands()[rest[0]]
 	if !ok {
-		return fail(g, fmt.Errorf("unknown command %q (see gorunc --help)", rest[0]))
+		// runc (urfave/cli) answers an unknown command with its help
+		// command's error and exit code 3.
+		fail(g, fmt.Errorf("No help topic for '%s'", rest[0]))
+		return 3
 	}
 	g.log.Debugf("%s %s", rest[0], strings.Join(rest[1:], " "))
-	code, err := cmd.run(g, rest[1:])
+	code, err := cmd(g, rest[1:])
+	if h := (*helpRequest)(nil); errors.As(err, &h) {
+		return writeHelp(g, cli.WriteCommandHelp(os.Stdout, commandHelp(h)))
+	}
 	if err != nil {
 		return fail(g, err)
 	}
 	return code
+}
+
+func writeHelp(g *globals, err error) int {
+	if err != nil {
+		return fail(g, err)
+	}
+	return 0
+}
+
+// commandHelp is the table's description of the command, with any flag the
+// code declares but the table lacks listed as undocumented (a unit test
+// fails for those; the user still sees that the flag exists).
+func commandHelp(h *helpRequest) cli.Command {
+	c, ok := cli.Lookup(h.cmd)
+	if !ok {
+		c = cli.Command{Name: h.cmd}
+	}
+	documented := map[string]bool{}
+	for _, f := range c.Flags {
+		for _, n := range f.Names {
+			documented[n] = true
+		}
+	}
+	for _, d := range h.declared {
+		if !documented[d.names[0]] {
+			c.Flags = append(c.Flags, cli.Flag{Names: d.names, Value: d.value, Usage: "(undocumented)"})
+		}
+	}
+	return c
 }
 
 // fail prints the one-line error runc users expect, and logs it at error
@@ -141,19 +235,4 @@ func fail(g *globals, err error) int {
 	}
 	fmt.Fprintf(os.Stderr, "gorunc: %s\n", msg)
 	return 1
-}
-
-func usage() {
-	fmt.Println("usage: gorunc [global options] command [command options] [arguments...]")
-	fmt.Println("\ncommands:")
-	cmds := commands()
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Printf("   %-10s %s\n", n, cmds[n].summary)
-	}
-	fmt.Println("\nglobal options: --root DIR (default /run/gorunc), --log FILE, --log-format text|json, --debug, --version")
 }

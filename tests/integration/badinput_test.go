@@ -117,7 +117,6 @@ func TestBadCLI(t *testing.T) {
 		{"kill of missing, before its signal", []string{"kill", "nope", "SIGFOO"}, "container nope: container does not exist"},
 		{"preserve fds beyond open", []string{"create", "--preserve-fds", "50", "pf"}, "is not open"},
 		{"state of missing", []string{"state", "missing"}, "does not exist"},
-		{"unknown command", []string{"frobnicate"}, "unknown command"},
 		{"unknown flag", []string{"create", "--frob", "x"}, "unknown flag --frob"},
 		{"systemd cgroup", []string{"--systemd-cgroup", "list"}, "systemd cgroup driver is not supported"},
 	}
