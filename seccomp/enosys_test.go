@@ -36,7 +36,7 @@ func TestENOSYSStub(t *testing.T) {
 			{arch: x64, raw: 258, want: enosys}, // mkdirat, newer than openat
 			{arch: x64, name: "clone3", want: enosys},
 			{arch: x64, name: "faccessat2", want: enosys},
-			{arch: x64, name: "getpid", want: retEPERM}, // known, not allowed, older
+			{arch: x64, name: "getpid", want: retEPERM},  // known, not allowed, older
 			{arch: x64, raw: 0xffffffff, want: retKillP}, // -1 carries the x32 bit: bad ABI
 			{arch: x64, raw: 0x3fffffff, want: enosys},
 		},
