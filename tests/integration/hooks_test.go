@@ -163,6 +163,17 @@ func TestHookFailureWordingAsRunc(t *testing.T) {
 			}
 		})
 	}
+	t.Run("timeout", func(t *testing.T) {
+		e := newEnv(t, "true")
+		one := 1
+		e.spec.Hooks = &specs.Hooks{Prestart: []specs.Hook{{Path: "/bin/sleep", Args: []string{"sleep", "10"}, Timeout: &one}}}
+		e.writeSpec()
+		r := e.run("run", "--bundle", e.bundle, "ht")
+		want := "error running prestart hook #0: hook ran past specified timeout of 1.0s"
+		if r.code == 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("run (exit %d): stderr %q lacks %q", r.code, r.stderr, want)
+		}
+	})
 }
 
 // hookProbe is a hook that records where it runs: its working directory,
