@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // ownCgroupDirs lists the cgroup directories named name under this
@@ -76,5 +78,29 @@ func TestDeleteWithoutStateAsRunc(t *testing.T) {
 	}
 	if left := ownCgroupDirs(t, name); len(left) != len(dirs) {
 		t.Errorf("delete without state touched the cgroup: %d of %v left", len(left), dirs)
+	}
+}
+
+// TestRelativeMountDestinationAsRunc: a relative mount destination is
+// accepted, resolved against the container's "/", with runc's deprecation
+// warning on stderr and exit 0. runc 1.5.1 on the same bundle mounts the
+// tmpfs on /tmp and logs "mount destination tmp is not absolute. Support for
+// non-absolute mount destinations will be removed in a future release."
+// (and a second warning quoting its internal mount struct). gorunc refused
+// the config before ("mounts[4].destination \"tmp\" is not absolute").
+func TestRelativeMountDestinationAsRunc(t *testing.T) {
+	e := newEnv(t, "sh", "-c", `grep " /tmp " /proc/self/mountinfo | cut -d" " -f5,9`)
+	e.spec.Mounts = append(e.spec.Mounts, specs.Mount{Destination: "tmp", Type: "tmpfs", Source: "tmpfs"})
+	e.writeSpec()
+	r := e.run("run", "--bundle", e.bundle, "reldest")
+	if r.code != 0 {
+		t.Fatalf("run: exit %d, stderr %q", r.code, r.stderr)
+	}
+	const warning = "mount destination tmp is not absolute. Support for non-absolute mount destinations will be removed in a future release."
+	if !strings.Contains(r.stderr, warning) {
+		t.Errorf("stderr %q lacks runc's warning %q", r.stderr, warning)
+	}
+	if strings.TrimSpace(r.stdout) != "/tmp tmpfs" {
+		t.Errorf("mounts at /tmp: %q, want the tmpfs", r.stdout)
 	}
 }
