@@ -5,7 +5,27 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
+
+// AbsDestinations makes relative mount destinations absolute, resolved
+// against the container's "/", and returns a warning for each, in runc's
+// words. runc 1.5 still accepts them for backward compatibility, with that
+// deprecation warning (libcontainer/specconv, createLibcontainerMount), and
+// mounts them relative to the rootfs; clients whose configs carry them
+// ("tmp") must keep working. An empty destination is left for Validate.
+func AbsDestinations(mounts []specs.Mount) []string {
+	var warnings []string
+	for i, m := range mounts {
+		if m.Destination == "" || filepath.IsAbs(m.Destination) {
+			continue
+		}
+		warnings = append(warnings, fmt.Sprintf("mount destination %s is not absolute. Support for non-absolute mount destinations will be removed in a future release.", m.Destination))
+		mounts[i].Destination = filepath.Join("/", m.Destination)
+	}
+	return warnings
+}
 
 // Validate checks what can be checked before anything is created or
 // mounted, so a bad config fails with an error naming the field.

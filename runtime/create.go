@@ -69,6 +69,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	s.warn(rootfs.AbsDestinations(spec.Mounts)...)
 	if err := validateCreate(spec, bundle, o); err != nil {
 		return nil, nil, err
 	}

@@ -13,21 +13,38 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// runHooks runs hooks in order with the container state on stdin
-// (runtime-spec config.md "POSIX-platform Hooks"). It stops at the first
-// failure and returns it; callers decide whether that is fatal (it is
-// before start, it is only a warning for poststart and poststop).
-func runHooks(kind string, hooks []specs.Hook, st specs.State) error {
-	return runHooksContext(context.Background(), kind, hooks, st)
+// hookSite is where a list of hooks runs, where that differs from the
+// runtime's own process.
+type hookSite struct {
+	// dir is the working directory; "" keeps the caller's.
+	dir string
+	// env is the environment of a hook whose config sets none (nil keeps
+	// the caller's). A hook's own env, when set, is its whole environment.
+	env []string
 }
 
-// runHooksContext is runHooks with the hooks killed when ctx ends: create
-// cancels it when init dies or freezes under a hook, which would otherwise
-// keep create (and the container's lock) for as long as the hook likes.
+// runHooksContext runs hooks in order with the container state on stdin
+// (runtime-spec config.md "POSIX-platform Hooks"), killing them when ctx
+// ends: create cancels it when init dies or freezes under a hook, which
+// would otherwise keep create (and the container's lock) for as long as the
+// hook likes. It stops at the first failure and returns it; callers decide
+// whether that is fatal.
 func runHooksContext(ctx context.Context, kind string, hooks []specs.Hook, st specs.State) error {
+	return runHooksAt(ctx, hookSite{}, kind, hooks, st)
+}
+
+// runHooksIn runs hooks from init, at site.
+func runHooksIn(site hookSite, kind string, hooks []specs.Hook, st specs.State) error {
+	return runHooksAt(context.Background(), site, kind, hooks, st)
+}
+
+// runHooksAt is runHooksContext at a given site. The error reads as runc's
+// (libcontainer/configs, Hooks.Run): "error running <kind> hook #<index>:
+// <cause>", which clients match on.
+func runHooksAt(ctx context.Context, site hookSite, kind string, hooks []specs.Hook, st specs.State) error {
 	for i, h := range hooks {
-		if err := runHook(ctx, h, st); err != nil {
-			return fmt.Errorf("hooks.%s[%d] %s: %w", kind, i, h.Path, err)
+		if err := runHook(ctx, site, h, st); err != nil {
+			return hookError(kind, i, err)
 		}
 	}
 	return nil
@@ -39,14 +56,18 @@ func runHooksContext(ctx context.Context, kind string, hooks []specs.Hook, st sp
 func runHooksAll(kind string, hooks []specs.Hook, st specs.State) []string {
 	var warnings []string
 	for i, h := range hooks {
-		if err := runHook(context.Background(), h, st); err != nil {
-			warnings = append(warnings, fmt.Sprintf("hooks.%s[%d] %s: %v", kind, i, h.Path, err))
+		if err := runHook(context.Background(), hookSite{}, h, st); err != nil {
+			warnings = append(warnings, hookError(kind, i, err).Error())
 		}
 	}
 	return warnings
 }
 
-func runHook(ctx context.Context, h specs.Hook, st specs.State) error {
+func hookError(kind string, index int, err error) error {
+	return fmt.Errorf("error running %s hook #%d: %w", kind, index, err)
+}
+
+func runHook(ctx context.Context, site hookSite, h specs.Hook, st specs.State) error {
 	stdin, err := json.Marshal(st)
 	if err != nil {
 		return err
@@ -63,24 +84,36 @@ func runHook(ctx context.Context, h specs.Hook, st specs.State) error {
 	cmd := exec.CommandContext(ctx, h.Path)
 	cmd.Args = args
 	cmd.Env = h.Env
+	if cmd.Env == nil {
+		cmd.Env = site.env
+	}
+	cmd.Dir = site.dir
 	cmd.Stdin = bytes.NewReader(stdin)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// Once ctx ends and the hook is killed, a child it left holding the
 	// output pipe must not keep Run waiting for EOF.
 	cmd.WaitDelay = time.Second
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			if cause := context.Cause(ctx); h.Timeout == nil || !errors.Is(cause, context.DeadlineExceeded) {
-				return cause
-			}
-			return fmt.Errorf("timed out after %ds", *h.Timeout)
-		}
-		msg := strings.TrimSpace(out.String())
-		if msg != "" {
-			return fmt.Errorf("%w: %s", err, strings.ReplaceAll(msg, "\n", " "))
-		}
-		return err
+	err = cmd.Run()
+	if err == nil {
+		return nil
 	}
-	return nil
+	if ctx.Err() != nil {
+		if cause := context.Cause(ctx); h.Timeout == nil || !errors.Is(cause, context.DeadlineExceeded) {
+			return cause
+		}
+		return fmt.Errorf("hook ran past specified timeout of %.1fs", float64(*h.Timeout))
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return err // it did not start: runc returns that error as it is
+	}
+	// runc's wording; the output is put on the error's one line.
+	return fmt.Errorf("%w, stdout: %s, stderr: %s", err, oneLine(stdout.String()), oneLine(stderr.String()))
+}
+
+// oneLine keeps a hook's output on the error's single line: the trailing
+// newline goes, inner ones are shown as \n (as runc's logrus line shows them).
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", `\n`)
 }

@@ -165,15 +165,18 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err != nil {
 		fatalf("open exec fifo: %v", err)
 	}
-	// `start` is under way once the open returns. startContainer hooks
-	// run before the byte that lets start go on to poststart, so the
-	// two never overlap (runtime.md "Lifecycle" steps 7-10).
-	if spec.Hooks != nil && len(spec.Hooks.StartContainer) > 0 {
-		st := cfg.State
-		st.Status = specs.StateCreated
-		if err := runHooks("startContainer", spec.Hooks.StartContainer, st); err != nil {
-			fatalf("%v", err)
+	// `start` is under way once the open returns.
+	if p != nil {
+		if cfg.Seccomp != nil && p.NoNewPrivileges && !notifies(cfg.Seccomp) {
+			// As close to execve as the startContainer hooks allow, so
+			// the profile need not allow the runtime's own syscalls;
+			// runc loads it before those hooks too, which so run
+			// under the filter.
+			if _, err := loadSeccomp(cfg.Seccomp); err != nil {
+				fatalf("%v", err)
+			}
 		}
+		startContainerHooks(cfg, p)
 	}
 	if _, err := unix.Write(fifo, []byte{0}); err != nil {
 		fatalf("write exec fifo: %v", err)
@@ -182,13 +185,6 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	unix.Close(cfg.FifoFD)
 	if p == nil {
 		fatalf("config.json has no process to start")
-	}
-	if cfg.Seccomp != nil && p.NoNewPrivileges && !notifies(cfg.Seccomp) {
-		// As close to execve as possible, so the profile need not
-		// allow the runtime's own syscalls.
-		if _, err := loadSeccomp(cfg.Seccomp); err != nil {
-			fatalf("%v", err)
-		}
 	}
 	err = unix.Exec(argv0, p.Args, p.Env)
 	fatalf("exec %s: %v", argv0, err)
@@ -470,7 +466,10 @@ func createHooks(ch *channel, cfg *initConfig) error {
 			return err
 		}
 	}
-	return runHooks("createContainer", h.CreateContainer, cfg.State)
+	// In the rootfs with an empty environment, as runc's init runs them
+	// (prepareRootfs chdirs there first; its own environment is empty).
+	site := hookSite{dir: cfg.Rootfs, env: []string{}}
+	return runHooksIn(site, "createContainer", h.CreateContainer, cfg.State)
 }
 
 // Init's own /proc files (oom_score_adj, setgroups, timens_offsets, the

@@ -6,6 +6,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 )
 
 // Program is a compiled filter, ready for Load.
@@ -99,7 +100,7 @@ func Compile(s *specs.LinuxSeccomp, nativeArch string) (*Program, error) {
 	if p.Flags, err = kernelFlags(s.Flags, notify); err != nil {
 		return nil, err
 	}
-	if p.Instructions, err = generate(arches, perArch, defRet); err != nil {
+	if p.Instructions, err = generate(arches, perArch, defRet, enosysStub(s.DefaultAction)); err != nil {
 		return nil, fmt.Errorf("linux.seccomp: %w", err)
 	}
 	if len(p.Instructions) > maxInsns {
@@ -180,9 +181,42 @@ func (a *archRules) add(nr uint32, rules []rule) {
 	a.list = append(a.list, s)
 }
 
+// retENOSYS is SECCOMP_RET_ERRNO with ENOSYS, the answer for syscalls newer
+// than the profile.
+const retENOSYS = unix.SECCOMP_RET_ERRNO | uint32(unix.ENOSYS)
+
+// enosysStub reports whether syscalls newer than the profile get -ENOSYS
+// instead of the default action. runc (libcontainer/seccomp/patchbpf,
+// generatePatch) prepends such a stub to every filter whose default action
+// is not permissive: a profile written before clone3 or faccessat2 existed
+// would otherwise answer them with EPERM, which glibc and musl take as a
+// real refusal instead of falling back to clone or faccessat. ALLOW, LOG
+// and TRACE defaults skip it (a tracer handles new syscalls itself).
+func enosysStub(def specs.LinuxSeccompAction) bool {
+	switch def {
+	case specs.ActAllow, specs.ActLog, specs.ActTrace:
+		return false
+	}
+	return true
+}
+
+// newestSyscall is the largest syscall number the profile names on this
+// arch, in whatever action: runc's findLastSyscalls. Numbers above it are
+// taken to be syscalls the profile's author did not know. 0 means the
+// profile names none, and the arch then gets no -ENOSYS check (as in runc).
+func newestSyscall(list []*syscallRules) uint32 {
+	var newest uint32
+	for _, sr := range list {
+		newest = max(newest, sr.nr)
+	}
+	return newest
+}
+
 // generate emits the whole program. Arches sharing an AUDIT_ARCH value
-// (x86_64 and x32) share one block split on __X32_SYSCALL_BIT.
-func generate(arches []archInfo, perArch []archRules, defRet uint32) ([]bpf.RawInstruction, error) {
+// (x86_64 and x32) share one block split on __X32_SYSCALL_BIT. With
+// withENOSYS, each arch block first sends numbers above the newest syscall
+// of the profile to "ret ERRNO(ENOSYS)" (see enosysStub).
+func generate(arches []archInfo, perArch []archRules, defRet uint32, withENOSYS bool) ([]bpf.RawInstruction, error) {
 	type group struct {
 		audit uint32
 		label label
@@ -201,6 +235,16 @@ func generate(arches []archInfo, perArch []archRules, defRet uint32) ([]bpf.RawI
 		g.idx = append(g.idx, i)
 	}
 	bad := as.newLabel()
+	// enosys is marked at the end only when some arch jumps to it.
+	enosys, enosysUsed := as.newLabel(), false
+	emit := func(i int) {
+		newest := uint32(0)
+		if withENOSYS {
+			newest = newestSyscall(perArch[i].list)
+		}
+		enosysUsed = enosysUsed || newest > 0
+		emitArch(as, arches[i], perArch[i].list, defRet, newest, enosys)
+	}
 	as.load(offArch)
 	for _, g := range groups {
 		as.cond(opJeqK, g.audit, g.label, next)
@@ -220,7 +264,7 @@ func generate(arches []archInfo, perArch []archRules, defRet uint32) ([]bpf.RawI
 		}
 		if x86 < 0 && x32 < 0 {
 			for _, i := range g.idx {
-				emitArch(as, arches[i], perArch[i].list, defRet)
+				emit(i)
 			}
 			continue
 		}
@@ -237,15 +281,19 @@ func generate(arches []archInfo, perArch []archRules, defRet uint32) ([]bpf.RawI
 		}
 		as.cond(opJgeK, x32SyscallBit, x32Label, x86Label)
 		if x86 >= 0 {
-			emitArch(as, arches[x86], perArch[x86].list, defRet)
+			emit(x86)
 		}
 		if x32 >= 0 {
 			as.mark(x32Label)
-			emitArch(as, arches[x32], perArch[x32].list, defRet)
+			emit(x32)
 		}
 	}
 	as.mark(bad)
 	as.ret(badArchAction)
+	if enosysUsed {
+		as.mark(enosys)
+		as.ret(retENOSYS)
+	}
 	return as.assemble()
 }
 
@@ -258,12 +306,26 @@ const plainChunk = 128
 // and on every fall-through between syscalls, since rule bodies always end
 // in a return.
 //
+// newest > 0 first sends numbers above it to the enosys label. On x86_64
+// the block is only reached by numbers of its own ABI (x32 numbers, which
+// carry __X32_SYSCALL_BIT, go to the x32 block), so each ABI is compared
+// with its own newest syscall, as runc's stub does with its jset tests.
+// On s390x, number 0 (the old setup(2)) also gets -ENOSYS: the kernel
+// leaves a syscall it does not know, made through the multiplexer, at 0
+// (runc's s390xMultiplexSyscall).
+//
 // Syscalls with argument rules get "jeq nr; body". The rest (most of a
 // typical profile) need only one instruction each: their jeq jumps straight
 // to a return shared with the other syscalls of the same action, placed
 // after each run of plainChunk checks. This is what keeps Docker's profile
 // for three arches far below BPF_MAXINSNS, as libseccomp's output is.
-func emitArch(as *assembler, a archInfo, list []*syscallRules, defRet uint32) {
+func emitArch(as *assembler, a archInfo, list []*syscallRules, defRet, newest uint32, enosys label) {
+	if newest > 0 {
+		if a.name == specs.ArchS390X {
+			as.cond(opJeqK, 0, enosys, next)
+		}
+		as.cond(opJgtK, newest, enosys, next)
+	}
 	var plain []*syscallRules
 	for _, sr := range list {
 		if !hasConds(sr.rules) {

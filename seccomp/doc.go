@@ -11,6 +11,9 @@
 //	                                       bad-arch action
 //	block_a:
 //	  ld  seccomp_data.nr
+//	  [unless the default is ALLOW/LOG/TRACE: jgt newest nr the profile
+//	   names on this arch/ABI -> ret ERRNO(ENOSYS), runc's stub; on
+//	   s390x also jeq 0 -> ENOSYS]
 //	  [x86_64: jge __X32_SYSCALL_BIT -> x32 block, or KILL_PROCESS when x32
 //	   is not listed; without x86_64 in the filter, numbers below the bit
 //	   get KILL_PROCESS]

@@ -127,3 +127,113 @@ func TestPoststopAllRunDespiteFailure(t *testing.T) {
 		t.Errorf("the poststop hook after a failing one did not run: %q", data)
 	}
 }
+
+// TestHookFailureWordingAsRunc: a failing hook is reported in runc's words,
+// "error running <kind> hook #<index>: exit status N, stdout: ..., stderr:
+// ...", for every kind (clients grep for it). runc 1.5.1 prints, for the
+// same bundles: "error running prestart hook #1: exit status 3, stdout:
+// said-out\n, stderr: said-no\n" inside its log line (the startContainer one
+// straight on the container's stderr, the poststop one as a warning).
+func TestHookFailureWordingAsRunc(t *testing.T) {
+	fail := specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", "echo said-out; echo said-no >&2; exit 3"}}
+	two := []specs.Hook{{Path: "/bin/true"}, fail}
+	cases := []struct {
+		kind  string
+		hooks specs.Hooks
+	}{
+		{"prestart", specs.Hooks{Prestart: two}},
+		{"createRuntime", specs.Hooks{CreateRuntime: two}},
+		{"createContainer", specs.Hooks{CreateContainer: two}},
+		{"startContainer", specs.Hooks{StartContainer: two}},
+		{"poststart", specs.Hooks{Poststart: two}},
+		{"poststop", specs.Hooks{Poststop: two}},
+	}
+	for _, c := range cases {
+		t.Run(c.kind, func(t *testing.T) {
+			e := newEnv(t, "true")
+			e.spec.Hooks = &c.hooks
+			e.writeSpec()
+			r := e.run("run", "--bundle", e.bundle, "hw")
+			want := "error running " + c.kind + " hook #1: exit status 3, stdout: said-out, stderr: said-no"
+			// runc's log line shows the hook's newlines as \n, or
+			// prints them (startContainer); gorunc's keeps one line.
+			got := strings.NewReplacer(`\n`, "", "\n", "").Replace(r.stderr)
+			if !strings.Contains(got, want) {
+				t.Errorf("run (exit %d): stderr %q lacks %q", r.code, r.stderr, want)
+			}
+		})
+	}
+	t.Run("timeout", func(t *testing.T) {
+		e := newEnv(t, "true")
+		one := 1
+		e.spec.Hooks = &specs.Hooks{Prestart: []specs.Hook{{Path: "/bin/sleep", Args: []string{"sleep", "10"}, Timeout: &one}}}
+		e.writeSpec()
+		r := e.run("run", "--bundle", e.bundle, "ht")
+		want := "error running prestart hook #0: hook ran past specified timeout of 1.0s"
+		if r.code == 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("run (exit %d): stderr %q lacks %q", r.code, r.stderr, want)
+		}
+	})
+}
+
+// hookProbe is a hook that records where it runs: its working directory,
+// environment and seccomp mode, into the file named by its first argument.
+const hookProbe = `pwd > "$0"; env | sort >> "$0"; grep Seccomp: /proc/self/status >> "$0"`
+
+// TestCreateContainerHookInRootfsAsRunc: createContainer hooks run with the
+// rootfs as their working directory (runc's prepareRootfs chdirs there
+// before running them) and, with no env of their own, an empty environment
+// (runc's init has none left at that point). runc 1.5.1 records the rootfs
+// path and only PWD (which the shell sets).
+func TestCreateContainerHookInRootfsAsRunc(t *testing.T) {
+	e := newEnv(t, "true")
+	out := filepath.Join(t.TempDir(), "probe")
+	e.spec.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", hookProbe, out}}}}
+	e.writeSpec()
+	e.must("run", "--bundle", e.bundle, "hc")
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if lines[0] != e.spec.Root.Path {
+		t.Errorf("createContainer hook ran in %q, want the rootfs %q", lines[0], e.spec.Root.Path)
+	}
+	for _, l := range lines[1:] {
+		if strings.Contains(l, "=") && !strings.HasPrefix(l, "PWD=") {
+			t.Errorf("createContainer hook without env saw %q; runc gives it an empty environment", l)
+		}
+	}
+}
+
+// TestStartContainerHookAsRunc: a startContainer hook runs as runc's does
+// (standard_init_linux.go): after the seccomp filter is loaded (with
+// noNewPrivileges the filter goes in late, still before the hook), and,
+// with no env of its own, in the process's environment. runc 1.5.1 records
+// "Seccomp: 2" and PROCVAR=from-process; before this change gorunc recorded
+// "Seccomp: 0" and only its init's GOMAXPROCS.
+func TestStartContainerHookAsRunc(t *testing.T) {
+	dir := t.TempDir()
+	e := newEnv(t, "true")
+	e.spec.Process.Env = append(e.spec.Process.Env, "PROCVAR=from-process")
+	e.spec.Process.NoNewPrivileges = true
+	e.spec.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+		{Names: []string{"getppid"}, Action: specs.ActErrno},
+	}}
+	e.spec.Mounts = append(e.spec.Mounts, specs.Mount{Destination: "/hooks", Type: "bind", Source: dir, Options: []string{"bind", "rw"}})
+	e.spec.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", hookProbe, "/hooks/probe"}}}}
+	e.writeSpec()
+	e.must("run", "--bundle", e.bundle, "hs")
+	data, err := os.ReadFile(filepath.Join(dir, "probe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"\nPROCVAR=from-process\n", "Seccomp:\t2"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("startContainer hook recorded %q, lacking %q", data, want)
+		}
+	}
+	if strings.Contains(string(data), "GOMAXPROCS") {
+		t.Errorf("startContainer hook saw the runtime's environment: %q", data)
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -456,5 +458,78 @@ func (a *agent) checkState(t *testing.T, id, metadata string) {
 	if a.fds[0] != 1 || len(st.Fds) != 1 || st.Fds[0] != specs.SeccompFdName ||
 		st.State.ID != id || st.Pid <= 0 || st.Metadata != metadata {
 		t.Errorf("agent got %d fds and %+v", a.fds[0], st)
+	}
+}
+
+// syscallProbe builds a tiny static program that makes each raw syscall
+// number given on its command line (with invalid arguments, so that a
+// syscall the filter lets through fails harmlessly in the kernel) and
+// prints "nr=errno" for each. It returns a directory holding it as "probe",
+// to be bind-mounted into the container. busybox has no raw-syscall applet.
+func syscallProbe(t *testing.T) string {
+	t.Helper()
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("no C compiler to build the syscall probe")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "probe.c")
+	if err := os.WriteFile(src, []byte(`#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	for (int i = 1; i < argc; i++) {
+		long nr = strtol(argv[i], NULL, 0);
+		errno = 0;
+		long r = syscall(nr, -1L, 0L, 0L, 0L, 0L, 0L);
+		printf("%ld=%d\n", nr, r < 0 ? errno : 0);
+	}
+	return 0;
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(cc, "-static", "-O2", "-o", filepath.Join(dir, "probe"), src).CombinedOutput(); err != nil {
+		t.Skipf("cannot build a static syscall probe: %v: %s", err, out)
+	}
+	return dir
+}
+
+// TestSeccompNewerSyscallGetsENOSYSAsRunc: under Docker's default profile
+// (default action ERRNO/EPERM), a syscall numbered above every syscall the
+// profile names gets ENOSYS, as runc's -ENOSYS stub gives it, so a libc
+// probing a syscall the profile predates falls back instead of failing;
+// a syscall the profile knows of but does not allow still gets EPERM.
+// Numbers (x86_64): uselib 134 is older than the profile and not in it;
+// open_tree_attr 467 is newer than every name in the profile (the newest is
+// removexattrat, 466) and exists on this kernel or not, either way the
+// filter answers first; 1000 is in no table. runc 1.5.1 (libseccomp 2.5.4)
+// answers the same: 134=1 467=38 1000=38.
+func TestSeccompNewerSyscallGetsENOSYSAsRunc(t *testing.T) {
+	if goruntime.GOARCH != "amd64" {
+		t.Skip("the profile and the numbers are x86_64's")
+	}
+	probe := syscallProbe(t)
+	data, err := os.ReadFile("../../seccomp/testdata/docker-default-amd64.oci.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var profile specs.LinuxSeccomp
+	if err := json.Unmarshal(data, &profile); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, "/tmp/probe", "134", "467", "1000")
+	e.spec.Mounts = append(e.spec.Mounts, specs.Mount{Destination: "/tmp", Type: "bind", Source: probe, Options: []string{"bind", "ro"}})
+	e.spec.Process.NoNewPrivileges = true
+	e.spec.Linux.Seccomp = &profile
+	e.writeSpec()
+	r := e.run("run", "--bundle", e.bundle, "enosys")
+	if r.code != 0 {
+		t.Fatalf("run: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	want := fmt.Sprintf("134=%d\n467=%d\n1000=%d\n", unix.EPERM, unix.ENOSYS, unix.ENOSYS)
+	if r.stdout != want {
+		t.Errorf("probe printed %q, want %q", r.stdout, want)
 	}
 }
