@@ -8,15 +8,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Finalize runs after PivotRoot: masked paths, read-only paths, then a
-// read-only / for root.readonly. / is the container's now, so no lookup
-// can leave it; masks still go from handle to handle (fdmount.go).
+// Finalize runs after PivotRoot: masked paths, read-only paths, the
+// read-only tmpfs and /dev mounts, then a read-only / for root.readonly,
+// in runc's order. / is the container's now, so no lookup can leave it;
+// masks still go from handle to handle (fdmount.go).
 func Finalize(cfg *Config) error {
+	late := cfg.late
+	cfg.late = nil
+	defer closeAll(late)
 	if err := maskPaths(cfg.MaskedPaths); err != nil {
 		return err
 	}
 	for _, p := range cfg.ReadonlyPaths {
 		if err := readonlyPath(p); err != nil {
+			return err
+		}
+	}
+	for _, mnt := range late {
+		if err := remountReadonlyFd(mnt); err != nil {
 			return err
 		}
 	}
@@ -91,6 +100,20 @@ func readonlyPath(p string) error {
 	}
 	if err := remountReadonly(p, unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC); err != nil {
 		return fmt.Errorf("readonly path: %w", err)
+	}
+	return nil
+}
+
+// remountReadonlyFd makes the mount mnt refers to read-only, keeping its
+// other flags: mount_setattr(2), or MS_REMOUNT|MS_BIND through the handle
+// before Linux 5.12.
+func remountReadonlyFd(mnt *os.File) error {
+	err := setAttr(mnt, unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}, false)
+	if errors.Is(err, unix.ENOSYS) {
+		err = remountReadonly(procFd(mnt), 0)
+	}
+	if err != nil {
+		return fmt.Errorf("remount %s read-only: %w", mnt.Name(), err)
 	}
 	return nil
 }

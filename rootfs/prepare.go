@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -47,17 +48,31 @@ func Prepare(cfg *Config) error {
 		return err
 	}
 	defer r.Close()
+	if err := r.mountAll(cfg); err != nil {
+		closeAll(r.late)
+		return err
+	}
+	cfg.late = r.late
+	return nil
+}
+
+// mountAll performs the OCI mounts in config order and populates /dev.
+func (r *root) mountAll(cfg *Config) error {
 	for i, m := range cfg.Mounts {
 		if err := r.mountEntry(i, m, cfg.NewCgroupNS); err != nil {
 			return err
 		}
 	}
 	if needsDevSetup(cfg.Mounts) {
-		if err := r.setupDev(cfg); err != nil {
-			return err
-		}
+		return r.setupDev(cfg)
 	}
 	return nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
 }
 
 // prepareRootFlags is the propagation given to / before the rootfs bind:

@@ -10,6 +10,8 @@
 package rootfs
 
 import (
+	"os"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -41,4 +43,9 @@ type Config struct {
 	// so a "cgroup" mount can be a fresh cgroup2 (or v1) mount rather than
 	// binds of the host's hierarchy.
 	NewCgroupNS bool
+
+	// late are handles on the read-only tmpfs and /dev mounts Prepare
+	// made read-write (delayReadonly); Finalize makes them read-only
+	// and closes them.
+	late []*os.File
 }
