@@ -43,6 +43,11 @@ type Config struct {
 	// so a "cgroup" mount can be a fresh cgroup2 (or v1) mount rather than
 	// binds of the host's hierarchy.
 	NewCgroupNS bool
+	// HostMountNS is true when the config has no mount namespace: the
+	// mounts are made in the runtime's own mount namespace, where they
+	// stay after the container is gone (as runc's), and the rootfs is
+	// entered with chroot(2).
+	HostMountNS bool
 
 	// late are handles on the read-only tmpfs and /dev mounts Prepare
 	// made read-write (delayReadonly); Finalize makes them read-only

@@ -493,5 +493,6 @@ func rootfsConfig(spec *specs.Spec, rootfsPath string, noPivot bool) *rootfs.Con
 		NoPivot:       noPivot,
 		BindDevices:   nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace),
 		NewCgroupNS:   nsexec.Has(spec.Linux.Namespaces, specs.CgroupNamespace),
+		HostMountNS:   !nsexec.Has(spec.Linux.Namespaces, specs.MountNamespace),
 	}
 }

@@ -206,34 +206,21 @@ func fatalf(format string, args ...any) {
 
 func setupRootfs(ch *channel, cfg *initConfig) error {
 	spec := cfg.Spec
-	if !nsexec.Has(spec.Linux.Namespaces, specs.MountNamespace) {
-		if err := createHooks(ch, cfg); err != nil {
-			return err
-		}
-		// Without a mount namespace nothing is mounted: every mount
-		// would land in the runtime's namespace (the host's, under
-		// containerd or podman) and outlive the container, since
-		// nothing unmounts them at delete. runc performs the mounts
-		// there anyway, after making the whole tree rslave, so the host
-		// keeps them; gorunc leaves the host alone and only changes
-		// root. The rootfs then has no /proc of its own: the runtime's
-		// is kept open for the few /proc files init needs (procOpen),
-		// O_CLOEXEC so that it never reaches the container's process (a
-		// leaked host directory fd was CVE-2024-21626).
+	rc := rootfsConfig(spec, cfg.Rootfs, cfg.NoPivot)
+	if rc.HostMountNS {
+		// Without a mount namespace the mounts are made in the
+		// runtime's (runc's behaviour; they outlive the container, see
+		// rootfs.Config.HostMountNS), and the rootfs is entered with
+		// chroot. The config need not mount a /proc: the runtime's is
+		// kept open for the few /proc files init needs (procOpen),
+		// O_CLOEXEC so that it never reaches the container's process
+		// (a leaked host directory fd was CVE-2024-21626).
 		proc, err := os.OpenFile("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return fmt.Errorf("open /proc: %w", err)
 		}
 		cfg.procDir = proc
-		if err := unix.Chroot(cfg.Rootfs); err != nil {
-			return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
-		}
-		if err := unix.Chdir("/"); err != nil {
-			return err
-		}
-		return initConsole(cfg, false)
 	}
-	rc := rootfsConfig(spec, cfg.Rootfs, cfg.NoPivot)
 	if err := rootfs.Prepare(rc); err != nil {
 		return err
 	}
