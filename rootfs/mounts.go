@@ -33,7 +33,11 @@ func (r *root) mountEntry(i int, m specs.Mount, newCgroupNS bool) error {
 	var mnt *os.File
 	switch {
 	case o.isBind():
-		mnt, err = r.mountBind(m, o, r.target(m, o))
+		var pre *os.File
+		if i < len(r.sources) {
+			pre = r.sources[i]
+		}
+		mnt, err = r.mountBind(m, o, r.target(m, o), pre)
 	case m.Type == "cgroup":
 		mnt, err = r.mountCgroup(m, o, newCgroupNS)
 	case o.flags&unix.MS_REMOUNT != 0:
@@ -247,8 +251,19 @@ func (r *root) readonlyLater(mnt *os.File, dest string) error {
 // flagged and attached. Without open_tree (Linux < 5.2) it is mount(2)
 // through the destination's handle and one reopening by name afterwards,
 // with the exposure mountFS describes.
-func (r *root) mountBind(m specs.Mount, o mountOptions, at target) (*os.File, error) {
+//
+// The source is looked up here, in the container's mount namespace with
+// the earlier mounts in place, so that a source an earlier mount provides
+// is found (runc's order). Only when that lookup fails is pre used: the
+// clone the runtime made before init entered its user namespace
+// (OpenBindSources), for a source the container's root cannot reach, as
+// runc's "mount fds".
+func (r *root) mountBind(m specs.Mount, o mountOptions, at target, pre *os.File) (*os.File, error) {
 	tree, err := openTree(m.Source, o.isRecursive())
+	if err != nil && pre != nil {
+		// Attached as it is: it is this mount's alone.
+		tree, err = pre, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bind source: %w", err)
 	}

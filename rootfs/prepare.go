@@ -55,6 +55,7 @@ func Prepare(cfg *Config) error {
 		return err
 	}
 	defer r.Close()
+	r.sources = cfg.Sources
 	if err := r.mountAll(cfg); err != nil {
 		closeAll(r.late)
 		return err

@@ -48,6 +48,10 @@ type Config struct {
 	// stay after the container is gone (as runc's), and the rootfs is
 	// entered with chroot(2).
 	HostMountNS bool
+	// Sources are the bind sources the runtime opened before init
+	// entered the user namespace (OpenBindSources), by index of Mounts;
+	// nil where there is none. Prepare closes none of them.
+	Sources []*os.File
 
 	// late are handles on the read-only tmpfs and /dev mounts Prepare
 	// made read-write (delayReadonly); Finalize makes them read-only

@@ -240,6 +240,23 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	defer exe.Close()
 	exeFD := 3 + len(extra)
 	extra = append(extra, exe)
+	// runc's "mount fds": bind sources the container's root may not
+	// reach from its user namespace are cloned here, as the runtime's
+	// root; init uses them only where its own lookup fails.
+	var mountFDs map[int]int
+	if nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace) {
+		for i, tree := range rootfs.OpenBindSources(spec.Mounts) {
+			if tree == nil {
+				continue
+			}
+			defer tree.Close()
+			if mountFDs == nil {
+				mountFDs = map[int]int{}
+			}
+			mountFDs[i] = 3 + len(extra)
+			extra = append(extra, tree)
+		}
+	}
 	stdin, stdout, stderr := o.stdio.files()
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
@@ -313,6 +330,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		FifoFD:       syncFD + 1,
 		ConsoleFD:    consoleFD,
 		CgroupV2:     m.State().Version == 2,
+		MountFDs:     mountFDs,
 		State:        c.ociState(specs.StateCreating),
 		Seccomp:      c.filter,
 	}})

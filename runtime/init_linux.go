@@ -221,6 +221,8 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 		}
 		cfg.procDir = proc
 	}
+	rc.Sources = mountSources(cfg.MountFDs, len(spec.Mounts))
+	defer closeFiles(rc.Sources)
 	if err := rootfs.Prepare(rc); err != nil {
 		return err
 	}
@@ -240,6 +242,29 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 		return err
 	}
 	return rootfs.Finalize(rc)
+}
+
+// mountSources are the bind sources the parent cloned (initConfig.MountFDs)
+// as files, by index of spec.mounts.
+func mountSources(fds map[int]int, n int) []*os.File {
+	if len(fds) == 0 {
+		return nil
+	}
+	files := make([]*os.File, n)
+	for i, fd := range fds {
+		if i >= 0 && i < n {
+			files[i] = os.NewFile(uintptr(fd), "mount source "+strconv.Itoa(i))
+		}
+	}
+	return files
+}
+
+func closeFiles(files []*os.File) {
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // processCaps is the capability state the config asks for, or nil when it
