@@ -19,22 +19,28 @@ import (
 // `unshare -m --propagation private`: everything they mount dies with that
 // namespace, and the initial mount namespace is never touched.
 
-// runPrivateNS runs setup, then `<bin> --root <root> run --bundle <bundle>
-// <id>`, then after, in a private mount namespace of their own. The
-// shell sees $SRC (a directory made here, mode 0755), $BIN, $ROOT,
-// $BUNDLE and $ID.
-func (e *env) runPrivateNS(src, setup, id, after string) result {
+// runPrivateNS runs setup, then `<bin> --root <root> <op> --bundle <bundle>
+// <id>` (op "run" unless given), then after, in a private mount namespace
+// of their own. The exit code is the runtime's, or after's when the
+// runtime's was 0. The shell sees $SRC (a directory made here), $BIN,
+// $ROOT, $BUNDLE and $ID.
+func (e *env) runPrivateNS(src, setup, id, after string, op ...string) result {
 	e.t.Helper()
 	if _, err := exec.LookPath("unshare"); err != nil {
 		e.t.Skip("needs unshare(1) (util-linux) for a private mount namespace")
 	}
 	e.writeSpec()
-	script := setup + "\n\"$BIN\" --root \"$ROOT\" run --bundle \"$BUNDLE\" \"$ID\"\nrc=$?\n" + after + "\nexit $rc\n"
-	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
-	cmd.Env = append(os.Environ(), "SRC="+src, "BIN="+e.bin, "ROOT="+e.root, "BUNDLE="+e.bundle, "ID="+id)
+	cmd := "run"
+	if len(op) > 0 {
+		cmd = op[0]
+	}
+	script := setup + "\n\"$BIN\" --root \"$ROOT\" " + cmd + " --bundle \"$BUNDLE\" \"$ID\"\nrc=$?\n" +
+		"[ $rc = 0 ] || exit $rc\n(:\n" + after + "\n)\n"
+	sh := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c", script)
+	sh.Env = append(os.Environ(), "SRC="+src, "BIN="+e.bin, "ROOT="+e.root, "BUNDLE="+e.bundle, "ID="+id)
 	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	sh.Stdout, sh.Stderr = &out, &errb
+	err := sh.Run()
 	r := result{stdout: out.String(), stderr: errb.String()}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
