@@ -75,7 +75,7 @@ func (r *root) mountHierarchies(top *os.File, m specs.Mount, o mountOptions, hs 
 			sub, err = r.mountFS(specs.Mount{Destination: dest, Type: h.fstype, Source: h.fstype}, so, subdir(top, h.name))
 		} else {
 			bind := mountOptions{flags: o.flags | unix.MS_BIND, cleared: o.cleared}
-			sub, err = r.mountBind(specs.Mount{Destination: dest, Source: h.source}, bind, subdir(top, h.name))
+			sub, err = r.mountBind(specs.Mount{Destination: dest, Source: h.source}, bind, subdir(top, h.name), nil)
 		}
 		if err != nil {
 			return fmt.Errorf("cgroup hierarchy %s: %w", h.name, err)

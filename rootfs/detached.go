@@ -151,6 +151,34 @@ func openTree(source string, recursive bool) (*os.File, error) {
 	return os.NewFile(uintptr(fd), source), nil
 }
 
+// OpenBindSources clones the source of every bind mount of mounts, for a
+// container init that will not be able to reach them from its user
+// namespace (a source below a directory only the host's root may search).
+// The runtime calls it before starting init and passes the clones on
+// (Config.Sources): the same index as mounts, nil for a mount that is no
+// bind or whose source cannot be opened here (it may exist only in the
+// container, provided by an earlier mount; init looks it up itself
+// first anyway). Nil without open_tree(2). Each clone is attached at most
+// once, by the mount of its index.
+func OpenBindSources(mounts []specs.Mount) []*os.File {
+	var trees []*os.File
+	for i, m := range mounts {
+		o := parseMountOptions(m.Options)
+		if m.Type != "bind" && m.Type != "rbind" && !o.isBind() {
+			continue
+		}
+		tree, err := openTree(m.Source, m.Type == "rbind" || o.isRecursive())
+		if err != nil || tree == nil {
+			continue
+		}
+		if trees == nil {
+			trees = make([]*os.File, len(mounts))
+		}
+		trees[i] = tree
+	}
+	return trees
+}
+
 // setAttr applies attr to the mount tree refers to (and its submounts when
 // recursive).
 func setAttr(tree *os.File, attr unix.MountAttr, recursive bool) error {

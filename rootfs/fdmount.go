@@ -21,7 +21,7 @@ import (
 func BindFd(src, dst *os.File) error {
 	tree, err := unix.OpenTree(int(src.Fd()), "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
 	if errors.Is(err, unix.ENOSYS) {
-		return mountLegacy(procFd(src), dst, "", unix.MS_BIND)
+		return mountLegacy(procFd(src), dst, "", unix.MS_BIND, "")
 	}
 	if err != nil {
 		return fmt.Errorf("open_tree %s: %w", src.Name(), err)
@@ -30,25 +30,49 @@ func BindFd(src, dst *os.File) error {
 	return moveMount(tree, dst)
 }
 
-// mountTmpfsFd mounts an empty tmpfs with attrs (MOUNT_ATTR_*) onto dst.
-func mountTmpfsFd(dst *os.File, attrs int) error {
+// maskTmpfs mounts an empty read-only tmpfs that can hold nothing onto
+// dst, with runc's options (maskDir: "ro", nr_blocks=1,nr_inodes=1). It
+// returns a handle on the new mount, or nil without the new mount API
+// (Linux < 5.2), where it is mounted with mount(2) and no handle on it is
+// taken (that would mean a second lookup by name).
+func maskTmpfs(dst *os.File) (*os.File, error) {
 	fs, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
 	if errors.Is(err, unix.ENOSYS) {
-		return mountLegacy("tmpfs", dst, "tmpfs", legacyFlags(attrs))
+		err := mountLegacy("tmpfs", dst, "tmpfs", unix.MS_RDONLY, "nr_blocks=1,nr_inodes=1")
+		if err != nil {
+			err = mountLegacy("tmpfs", dst, "tmpfs", unix.MS_RDONLY, "nr_blocks=1,nr_inodes=2")
+		}
+		return nil, err
 	}
 	if err != nil {
-		return fmt.Errorf("fsopen tmpfs: %w", err)
+		return nil, fmt.Errorf("fsopen tmpfs: %w", err)
 	}
 	defer unix.Close(fs)
+	// Read-only superblock and mount, as mount(2) with MS_RDONLY.
+	if err := unix.FsconfigSetFlag(fs, "ro"); err != nil {
+		return nil, fmt.Errorf("tmpfs ro: %w", err)
+	}
+	if err := unix.FsconfigSetString(fs, "nr_blocks", "1"); err != nil {
+		return nil, fmt.Errorf("tmpfs nr_blocks=1: %w", err)
+	}
+	// Ubuntu's 5.4 kernel refuses nr_inodes=1 (runc retries with 2).
+	if err := unix.FsconfigSetString(fs, "nr_inodes", "1"); err != nil {
+		if err := unix.FsconfigSetString(fs, "nr_inodes", "2"); err != nil {
+			return nil, fmt.Errorf("tmpfs nr_inodes: %w", err)
+		}
+	}
 	if err := unix.FsconfigCreate(fs); err != nil {
-		return fmt.Errorf("create tmpfs: %w", err)
+		return nil, fmt.Errorf("create tmpfs: %w", err)
 	}
-	mnt, err := unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, attrs)
+	mnt, err := unix.Fsmount(fs, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_RDONLY)
 	if err != nil {
-		return fmt.Errorf("fsmount tmpfs: %w", err)
+		return nil, fmt.Errorf("fsmount tmpfs: %w", err)
 	}
-	defer unix.Close(mnt)
-	return moveMount(mnt, dst)
+	if err := moveMount(mnt, dst); err != nil {
+		unix.Close(mnt)
+		return nil, err
+	}
+	return os.NewFile(uintptr(mnt), "tmpfs"), nil
 }
 
 func moveMount(tree int, dst *os.File) error {
@@ -58,25 +82,11 @@ func moveMount(tree int, dst *os.File) error {
 	return nil
 }
 
-func mountLegacy(source string, dst *os.File, fstype string, flags uintptr) error {
-	if err := unix.Mount(source, procFd(dst), fstype, flags, ""); err != nil {
+func mountLegacy(source string, dst *os.File, fstype string, flags uintptr, data string) error {
+	if err := unix.Mount(source, procFd(dst), fstype, flags, data); err != nil {
 		return fmt.Errorf("mount %s onto %s: %w", source, dst.Name(), err)
 	}
 	return nil
-}
-
-// legacyFlags converts MOUNT_ATTR_* to the MS_* flags of mount(2).
-func legacyFlags(attrs int) uintptr {
-	var flags uintptr
-	for attr, flag := range map[int]uintptr{
-		unix.MOUNT_ATTR_RDONLY: unix.MS_RDONLY, unix.MOUNT_ATTR_NOSUID: unix.MS_NOSUID,
-		unix.MOUNT_ATTR_NODEV: unix.MS_NODEV, unix.MOUNT_ATTR_NOEXEC: unix.MS_NOEXEC,
-	} {
-		if attrs&attr != 0 {
-			flags |= flag
-		}
-	}
-	return flags
 }
 
 // openDevNull opens the container's /dev/null without following a symlink

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -32,7 +33,11 @@ func (r *root) mountEntry(i int, m specs.Mount, newCgroupNS bool) error {
 	var mnt *os.File
 	switch {
 	case o.isBind():
-		mnt, err = r.mountBind(m, o, r.target(m, o))
+		var pre *os.File
+		if i < len(r.sources) {
+			pre = r.sources[i]
+		}
+		mnt, err = r.mountBind(m, o, r.target(m, o), pre)
 	case m.Type == "cgroup":
 		mnt, err = r.mountCgroup(m, o, newCgroupNS)
 	case o.flags&unix.MS_REMOUNT != 0:
@@ -97,11 +102,28 @@ func (r *root) target(m specs.Mount, o mountOptions) target {
 // outside it: the lookup is scoped to the rootfs). That is the behaviour of
 // runc before 1.2 and the only way without the new mount API.
 func (r *root) mountFS(m specs.Mount, o mountOptions, at target) (*os.File, error) {
+	// runc 1.5 (createOpenMountpoint): a tmpfs over a directory that
+	// exists takes its mode, setuid/setgid/sticky bits included, unless
+	// the options give one (a later mode= wins in tmpfs's parsing).
+	existed := false
+	if m.Type == "tmpfs" {
+		if f, err := r.open(m.Destination); err == nil {
+			existed = true
+			f.Close()
+		}
+	}
 	dst, err := at(true, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer dst.Close()
+	if existed {
+		var st unix.Stat_t
+		if err := unix.Fstat(int(dst.Fd()), &st); err != nil {
+			return nil, fmt.Errorf("stat %s: %w", m.Destination, err)
+		}
+		o.data = append([]string{fmt.Sprintf("mode=%04o", st.Mode&0o7777)}, o.data...)
+	}
 	var covered *os.File
 	if o.copyUp && m.Type == "tmpfs" {
 		// Opened before the mount: it keeps reaching the directory
@@ -111,7 +133,7 @@ func (r *root) mountFS(m specs.Mount, o mountOptions, at target) (*os.File, erro
 		}
 		defer covered.Close()
 	}
-	o, after := delayReadonly(m, o)
+	o, late := delayReadonly(m, o)
 	mnt, attach := fsMount(m, o), dst
 	if mnt == nil {
 		// Propagation flags cannot be mixed with others in one
@@ -128,7 +150,10 @@ func (r *root) mountFS(m specs.Mount, o mountOptions, at target) (*os.File, erro
 		err = copyUpInto(covered, mnt, m.Destination)
 	}
 	if err == nil {
-		err = r.settle(mnt, attach, m, o, after)
+		err = r.settle(mnt, attach, m, o, nil)
+	}
+	if err == nil && late {
+		err = r.readonlyLater(mnt, m.Destination)
 	}
 	if err != nil {
 		mnt.Close()
@@ -176,11 +201,17 @@ func (r *root) remountFS(m specs.Mount, o mountOptions) error {
 		return err
 	}
 	defer mnt.Close()
-	o, after := delayReadonly(m, o)
+	o, late := delayReadonly(m, o)
 	if err := unix.Mount(m.Source, procFd(mnt), m.Type, o.flags, o.dataString()); err != nil {
 		return fmt.Errorf("mount %s on %s: %w", m.Source, m.Destination, err)
 	}
-	return r.settle(mnt, nil, m, o, after)
+	if err := r.settle(mnt, nil, m, o, nil); err != nil {
+		return err
+	}
+	if late {
+		return r.readonlyLater(mnt, m.Destination)
+	}
+	return nil
 }
 
 // flagsAfter changes the flags of the mount mnt refers to once it exists:
@@ -188,27 +219,28 @@ func (r *root) remountFS(m specs.Mount, o mountOptions) error {
 // (mount_setattr is Linux 5.12), or through its handle once attached.
 type flagsAfter func(mnt *os.File, attached bool) error
 
-// delayReadonly is runc's handling of a read-only tmpfs: the filesystem is
-// made read-write, so that tmpcopyup can fill it, and the mount (not the
-// superblock) is made read-only afterwards.
-func delayReadonly(m specs.Mount, o mountOptions) (mountOptions, flagsAfter) {
-	if m.Type != "tmpfs" || o.flags&unix.MS_RDONLY == 0 {
-		return o, nil
+// delayReadonly is runc's handling of a read-only tmpfs or /dev: the
+// filesystem is mounted read-write, so that tmpcopyup can fill it, the
+// devices be made in /dev and later mounts find their mount points in it,
+// and the mount (not the superblock) is made read-only at the end of the
+// rootfs setup (Finalize), as runc's finalizeRootfs does. late says so.
+func delayReadonly(m specs.Mount, o mountOptions) (mountOptions, bool) {
+	if o.flags&unix.MS_RDONLY == 0 || (m.Type != "tmpfs" && filepath.Clean(m.Destination) != "/dev") {
+		return o, false
 	}
 	o.flags &^= unix.MS_RDONLY
-	return o, func(mnt *os.File, attached bool) error {
-		var err error
-		if attached {
-			flags := o.flags&^(unix.MS_REMOUNT|unix.MS_REC) | unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY
-			err = unix.Mount("", procFd(mnt), "", flags, "")
-		} else {
-			err = setAttr(mnt, unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}, false)
-		}
-		if err != nil && !errors.Is(err, unix.ENOSYS) {
-			return fmt.Errorf("remount %s read-only: %w", m.Destination, err)
-		}
-		return err
+	return o, true
+}
+
+// readonlyLater keeps a handle on the mount mnt refers to, for Finalize to
+// make it read-only through.
+func (r *root) readonlyLater(mnt *os.File, dest string) error {
+	fd, err := unix.FcntlInt(mnt.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("keep a handle on %s: %w", dest, err)
 	}
+	r.late = append(r.late, os.NewFile(uintptr(fd), dest))
+	return nil
 }
 
 // mountBind bind-mounts a host path; the mount point is created as a
@@ -219,8 +251,19 @@ func delayReadonly(m specs.Mount, o mountOptions) (mountOptions, flagsAfter) {
 // flagged and attached. Without open_tree (Linux < 5.2) it is mount(2)
 // through the destination's handle and one reopening by name afterwards,
 // with the exposure mountFS describes.
-func (r *root) mountBind(m specs.Mount, o mountOptions, at target) (*os.File, error) {
+//
+// The source is looked up here, in the container's mount namespace with
+// the earlier mounts in place, so that a source an earlier mount provides
+// is found (runc's order). Only when that lookup fails is pre used: the
+// clone the runtime made before init entered its user namespace
+// (OpenBindSources), for a source the container's root cannot reach, as
+// runc's "mount fds".
+func (r *root) mountBind(m specs.Mount, o mountOptions, at target, pre *os.File) (*os.File, error) {
 	tree, err := openTree(m.Source, o.isRecursive())
+	if err != nil && pre != nil {
+		// Attached as it is: it is this mount's alone.
+		tree, err = pre, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bind source: %w", err)
 	}
@@ -240,9 +283,10 @@ func (r *root) mountBind(m specs.Mount, o mountOptions, at target) (*os.File, er
 		return nil, err
 	}
 	// MS_BIND ignores every other flag (mount(2)): ro, nosuid, ... are
-	// applied afterwards, and runc skips that when nothing is asked.
+	// applied afterwards. runc skips that only when no option sets or
+	// clears a flag: a plain "bind" keeps the source's flags.
 	var after flagsAfter
-	if o.flags&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT) != 0 {
+	if o.flags&^(unix.MS_BIND|unix.MS_REC|unix.MS_REMOUNT) != 0 || o.cleared != 0 {
 		after = func(mnt *os.File, attached bool) error { return remountBind(mnt, m.Destination, o, attached) }
 	}
 	if err := r.settle(tree, attach, m, o, after); err != nil {
@@ -309,20 +353,17 @@ func (r *root) settle(mnt, dst *os.File, m specs.Mount, o mountOptions, after fl
 	return propagate(mnt, m.Destination, o.propagation)
 }
 
-// remountBind applies o's flags to the bind mount mnt refers to:
+// remountBind gives the bind mount mnt refers to exactly o's flags:
 // mount_setattr(2) on the detached tree, or MS_REMOUNT|MS_BIND through its
-// handle once attached. The flags the source mount has and the options did
-// not clear are kept: the kernel refuses to clear nosuid/nodev/noexec/ro
-// locked by a less privileged user namespace (mount_namespaces(7),
-// MNT_LOCK_*), and keeping them never gives the container more than the
-// source allows. Only the top mount changes, also for rbind: runc's
-// "rbind,ro" is read-only but not recursively ("rro" is).
+// handle once attached. As runc 1.5 ("mount --bind -o" as users expect it,
+// util-linux#2433), the flags of the source mount that the options do not
+// name are cleared, except where the kernel refuses (a flag locked by a
+// less privileged user namespace, mount_namespaces(7) MNT_LOCK_*, as on a
+// FUSE/sshfs source seen from a container): then the locked flags are kept,
+// unless an option explicitly asked to clear one of them, which is an
+// error. Only the top mount changes, also for rbind: runc's "rbind,ro" is
+// read-only but not recursively ("rro" is).
 func remountBind(mnt *os.File, dest string, o mountOptions, attached bool) error {
-	var st unix.Statfs_t
-	if err := unix.Fstatfs(int(mnt.Fd()), &st); err != nil {
-		return fmt.Errorf("statfs bind source of %s: %w", dest, err)
-	}
-	srcFlags := uintptr(st.Flags) & statfsKnown
 	apply := func(flags uintptr) error {
 		if attached {
 			return unix.Mount("", procFd(mnt), "", flags|unix.MS_BIND|unix.MS_REMOUNT, "")
@@ -330,18 +371,29 @@ func remountBind(mnt *os.File, dest string, o mountOptions, attached bool) error
 		return setAttr(mnt, remountAttr(flags), false)
 	}
 	flags := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT)
-	keep := srcFlags & (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
-	err := apply(flags | keep&^o.cleared)
-	if errors.Is(err, unix.EPERM) {
-		// An option asked to clear a locked flag, or to change a locked
-		// atime setting: retry with everything the source has.
-		flags |= srcFlags
-		err = apply(flags)
+	first := apply(flags)
+	if first == nil || errors.Is(first, unix.ENOSYS) {
+		return first
 	}
-	if err != nil && !errors.Is(err, unix.ENOSYS) {
-		return fmt.Errorf("remount %s with flags %#x: %w", dest, flags, err)
+	// The mount is still the source's clone: its flags are the source's.
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(int(mnt.Fd()), &st); err != nil {
+		return fmt.Errorf("statfs bind source of %s: %w", dest, err)
 	}
-	return err
+	src := statfsMountFlags(st)
+	if locked := src & o.cleared & lockableFlags; locked != 0 {
+		return fmt.Errorf("failed to set user-requested vfs flags on bind-mount %s: cannot clear locked flags %s: %w", dest, flagNames(locked), first)
+	}
+	// A requested atime mode must be the locked one: the kernel would
+	// silently keep another (noatime wins over relatime, strictatime
+	// over both).
+	if want := flags & atimeFlags; want != 0 && want != src&atimeFlags {
+		return fmt.Errorf("failed to set user-requested vfs flags on bind-mount %s: cannot change locked atime flags %s: %w", dest, flagNames(src&atimeFlags), first)
+	}
+	if err := apply(flags | src&lockableFlags); err != nil {
+		return fmt.Errorf("failed to set user-requested vfs flags on bind-mount %s: remount with locked flags %s re-applied: %w", dest, flagNames(src&lockableFlags), err)
+	}
+	return nil
 }
 
 // propagate applies propagation types to the mount mnt refers to, in order.
@@ -354,10 +406,57 @@ func propagate(mnt *os.File, dest string, props []uintptr) error {
 	return nil
 }
 
-// statfsKnown are the statfs(2) ST_* bits read as mount flags: they have
-// the values of the matching MS_* flags.
-const statfsKnown = unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC |
-	unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME | unix.MS_NOSYMFOLLOW
+const (
+	// atimeFlags are the atime flags: nodiratime, and the mode, one of
+	// noatime, relatime and strictatime.
+	atimeFlags = unix.MS_NOATIME | unix.MS_RELATIME | unix.MS_STRICTATIME | unix.MS_NODIRATIME
+	// lockableFlags are the flags the kernel locks on the mounts a less
+	// privileged user namespace inherits (fs/namespace.c lock_mnt_tree).
+	lockableFlags = unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | atimeFlags
+)
+
+// statfsMountFlags reads st's mount flags (fs/statfs.c
+// calculate_f_flags). The ST_* bits mostly have the values of the MS_*
+// flags, but not relatime and nosymfollow. strictatime has no ST_* bit: a
+// mount that is neither noatime nor relatime is strictatime.
+func statfsMountFlags(st unix.Statfs_t) uintptr {
+	var flags uintptr
+	for _, f := range [][2]uintptr{
+		{unix.ST_RDONLY, unix.MS_RDONLY}, {unix.ST_NOSUID, unix.MS_NOSUID}, {unix.ST_NODEV, unix.MS_NODEV},
+		{unix.ST_NOEXEC, unix.MS_NOEXEC}, {unix.ST_NOATIME, unix.MS_NOATIME}, {unix.ST_NODIRATIME, unix.MS_NODIRATIME},
+		{unix.ST_RELATIME, unix.MS_RELATIME}, {0x2000 /* ST_NOSYMFOLLOW */, unix.MS_NOSYMFOLLOW},
+	} {
+		if uintptr(st.Flags)&f[0] != 0 {
+			flags |= f[1]
+		}
+	}
+	if flags&(unix.MS_NOATIME|unix.MS_RELATIME) == 0 {
+		flags |= unix.MS_STRICTATIME
+	}
+	return flags
+}
+
+// flagNames names mount flags as runc's errors do (MS_RDONLY|MS_NOEXEC).
+func flagNames(flags uintptr) string {
+	var names []string
+	for _, f := range []struct {
+		flag uintptr
+		name string
+	}{
+		{unix.MS_RDONLY, "MS_RDONLY"}, {unix.MS_NOSUID, "MS_NOSUID"}, {unix.MS_NODEV, "MS_NODEV"},
+		{unix.MS_NOEXEC, "MS_NOEXEC"}, {unix.MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"}, {unix.MS_NOATIME, "MS_NOATIME"},
+		{unix.MS_NODIRATIME, "MS_NODIRATIME"}, {unix.MS_RELATIME, "MS_RELATIME"}, {unix.MS_STRICTATIME, "MS_STRICTATIME"},
+	} {
+		if flags&f.flag != 0 {
+			names = append(names, f.name)
+			flags &^= f.flag
+		}
+	}
+	if flags != 0 {
+		names = append(names, fmt.Sprintf("%#x", flags))
+	}
+	return strings.Join(names, "|")
+}
 
 // statfsFlags returns path's mount flags.
 func statfsFlags(path string) (uintptr, error) {
@@ -365,5 +464,5 @@ func statfsFlags(path string) (uintptr, error) {
 	if err := unix.Statfs(path, &st); err != nil {
 		return 0, fmt.Errorf("statfs %s: %w", path, err)
 	}
-	return uintptr(st.Flags) & statfsKnown, nil
+	return statfsMountFlags(st), nil
 }

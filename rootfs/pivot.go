@@ -12,15 +12,21 @@ import (
 )
 
 // PivotRoot makes the prepared rootfs the process's / and leaves no path to
-// the old root, then applies linux.rootfsPropagation to the new /.
+// the old root, then applies linux.rootfsPropagation to the new /. Without
+// a mount namespace of its own (HostMountNS) it only chroots, as runc does:
+// the namespace is the runtime's, and pivot_root or --no-pivot's detaching
+// of every other mount would act on it.
 func PivotRoot(cfg *Config) error {
 	rootfs, err := realRootfs(cfg)
 	if err != nil {
 		return err
 	}
-	if cfg.NoPivot {
+	switch {
+	case cfg.HostMountNS:
+		err = unix.Chroot(rootfs)
+	case cfg.NoPivot:
 		err = moveRoot(rootfs)
-	} else {
+	default:
 		err = pivotRoot(rootfs)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -11,7 +12,7 @@ import (
 
 // Prepare sets the propagation of /, makes the rootfs a mount point, performs
 // the OCI mounts in config order and populates /dev. It runs in init, inside
-// its new mount namespace, before PivotRoot.
+// its new mount namespace (or the runtime's, HostMountNS), before PivotRoot.
 func Prepare(cfg *Config) error {
 	if err := Validate(cfg); err != nil {
 		return err
@@ -20,11 +21,18 @@ func Prepare(cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	if err := unix.Mount("", "/", "", prepareRootFlags(cfg.Propagation), ""); err != nil {
-		return fmt.Errorf("set propagation of /: %w", err)
-	}
-	if err := makeParentPrivate(rootfs); err != nil {
-		return err
+	// In the runtime's own namespace runc also makes / rslave and the
+	// rootfs's parent mount private; gorunc does not: both change the
+	// host's whole tree for good (the host's / is shared for systemd's
+	// services), and no pivot_root needs them. The rootfs bind is made
+	// private below instead, so that the mounts inside it stay there.
+	if !cfg.HostMountNS {
+		if err := unix.Mount("", "/", "", prepareRootFlags(cfg.Propagation), ""); err != nil {
+			return fmt.Errorf("set propagation of /: %w", err)
+		}
+		if err := makeParentPrivate(rootfs); err != nil {
+			return err
+		}
 	}
 	// pivot_root(2) needs new_root to be a mount point.
 	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
@@ -37,7 +45,7 @@ func Prepare(cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	if shared {
+	if shared || cfg.HostMountNS {
 		if err := unix.Mount("", rootfs, "", unix.MS_PRIVATE, ""); err != nil {
 			return fmt.Errorf("make rootfs %s private: %w", rootfs, err)
 		}
@@ -47,17 +55,32 @@ func Prepare(cfg *Config) error {
 		return err
 	}
 	defer r.Close()
+	r.sources = cfg.Sources
+	if err := r.mountAll(cfg); err != nil {
+		closeAll(r.late)
+		return err
+	}
+	cfg.late = r.late
+	return nil
+}
+
+// mountAll performs the OCI mounts in config order and populates /dev.
+func (r *root) mountAll(cfg *Config) error {
 	for i, m := range cfg.Mounts {
 		if err := r.mountEntry(i, m, cfg.NewCgroupNS); err != nil {
 			return err
 		}
 	}
 	if needsDevSetup(cfg.Mounts) {
-		if err := r.setupDev(cfg); err != nil {
-			return err
-		}
+		return r.setupDev(cfg)
 	}
 	return nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
 }
 
 // prepareRootFlags is the propagation given to / before the rootfs bind:

@@ -10,6 +10,8 @@
 package rootfs
 
 import (
+	"os"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -41,4 +43,18 @@ type Config struct {
 	// so a "cgroup" mount can be a fresh cgroup2 (or v1) mount rather than
 	// binds of the host's hierarchy.
 	NewCgroupNS bool
+	// HostMountNS is true when the config has no mount namespace: the
+	// mounts are made in the runtime's own mount namespace, where they
+	// stay after the container is gone (as runc's), and the rootfs is
+	// entered with chroot(2).
+	HostMountNS bool
+	// Sources are the bind sources the runtime opened before init
+	// entered the user namespace (OpenBindSources), by index of Mounts;
+	// nil where there is none. Prepare closes none of them.
+	Sources []*os.File
+
+	// late are handles on the read-only tmpfs and /dev mounts Prepare
+	// made read-write (delayReadonly); Finalize makes them read-only
+	// and closes them.
+	late []*os.File
 }

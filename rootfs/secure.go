@@ -18,6 +18,11 @@ import (
 type root struct {
 	dir  *os.File
 	path string
+	// late are the mounts made read-only at the end of the setup
+	// (delayReadonly), handed to Finalize.
+	late []*os.File
+	// sources are Config.Sources.
+	sources []*os.File
 }
 
 func openRoot(path string) (*root, error) {

@@ -54,6 +54,11 @@ func Validate(cfg *Config) error {
 			return fmt.Errorf("linux.devices[%d].type %q must be one of c, b, u, p", i, d.Type)
 		}
 	}
+	// Masks and read-only binds in the runtime's namespace would hide
+	// the host's /proc files from the host (runc's wording).
+	if cfg.HostMountNS && (len(cfg.MaskedPaths) > 0 || len(cfg.ReadonlyPaths) > 0) {
+		return errors.New("unable to restrict sys entries without a private MNT namespace")
+	}
 	if err := validatePaths("linux.maskedPaths", cfg.MaskedPaths); err != nil {
 		return err
 	}

@@ -51,6 +51,11 @@ func TestValidate(t *testing.T) {
 			`linux.maskedPaths[1] "proc/x" is not absolute`},
 		{"relative readonly path", func(c *Config) { c.ReadonlyPaths = []string{"sys"} },
 			`linux.readonlyPaths[0] "sys" is not absolute`},
+		{"masks without a mount namespace", func(c *Config) { c.HostMountNS = true; c.MaskedPaths = []string{"/proc/kcore"} },
+			"unable to restrict sys entries without a private MNT namespace"},
+		{"read-only paths without a mount namespace", func(c *Config) { c.HostMountNS = true; c.ReadonlyPaths = []string{"/proc/sys"} },
+			"unable to restrict sys entries without a private MNT namespace"},
+		{"no mount namespace, nothing to restrict", func(c *Config) { c.HostMountNS = true }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

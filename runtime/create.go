@@ -262,6 +262,23 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	defer exe.Close()
 	exeFD := 3 + len(extra)
 	extra = append(extra, exe)
+	// runc's "mount fds": bind sources the container's root may not
+	// reach from its user namespace are cloned here, as the runtime's
+	// root; init uses them only where its own lookup fails.
+	var mountFDs map[int]int
+	if nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace) {
+		for i, tree := range rootfs.OpenBindSources(spec.Mounts) {
+			if tree == nil {
+				continue
+			}
+			defer tree.Close()
+			if mountFDs == nil {
+				mountFDs = map[int]int{}
+			}
+			mountFDs[i] = 3 + len(extra)
+			extra = append(extra, tree)
+		}
+	}
 	stdin, stdout, stderr := o.stdio.files()
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
@@ -337,6 +354,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		ClearONLCR:   consoleFD != 0 && o.ConsoleSocket == "",
 		NoEnv:        spec.Process != nil && spec.Process.Env == nil,
 		CgroupV2:     m.State().Version == 2,
+		MountFDs:     mountFDs,
 		State:        c.ociState(specs.StateCreating),
 		Seccomp:      c.filter,
 	}})
@@ -517,5 +535,6 @@ func rootfsConfig(spec *specs.Spec, rootfsPath string, noPivot bool) *rootfs.Con
 		NoPivot:       noPivot,
 		BindDevices:   nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace),
 		NewCgroupNS:   nsexec.Has(spec.Linux.Namespaces, specs.CgroupNamespace),
+		HostMountNS:   !nsexec.Has(spec.Linux.Namespaces, specs.MountNamespace),
 	}
 }

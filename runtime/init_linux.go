@@ -218,34 +218,23 @@ func fatalf(format string, args ...any) {
 
 func setupRootfs(ch *channel, cfg *initConfig) error {
 	spec := cfg.Spec
-	if !nsexec.Has(spec.Linux.Namespaces, specs.MountNamespace) {
-		if err := createHooks(ch, cfg); err != nil {
-			return err
-		}
-		// Without a mount namespace nothing is mounted: every mount
-		// would land in the runtime's namespace (the host's, under
-		// containerd or podman) and outlive the container, since
-		// nothing unmounts them at delete. runc performs the mounts
-		// there anyway, after making the whole tree rslave, so the host
-		// keeps them; gorunc leaves the host alone and only changes
-		// root. The rootfs then has no /proc of its own: the runtime's
-		// is kept open for the few /proc files init needs (procOpen),
-		// O_CLOEXEC so that it never reaches the container's process (a
-		// leaked host directory fd was CVE-2024-21626).
+	rc := rootfsConfig(spec, cfg.Rootfs, cfg.NoPivot)
+	if rc.HostMountNS {
+		// Without a mount namespace the mounts are made in the
+		// runtime's (runc's behaviour; they outlive the container, see
+		// rootfs.Config.HostMountNS), and the rootfs is entered with
+		// chroot. The config need not mount a /proc: the runtime's is
+		// kept open for the few /proc files init needs (procOpen),
+		// O_CLOEXEC so that it never reaches the container's process
+		// (a leaked host directory fd was CVE-2024-21626).
 		proc, err := os.OpenFile("/proc", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return fmt.Errorf("open /proc: %w", err)
 		}
 		cfg.procDir = proc
-		if err := unix.Chroot(cfg.Rootfs); err != nil {
-			return fmt.Errorf("chroot %s: %w", cfg.Rootfs, err)
-		}
-		if err := unix.Chdir("/"); err != nil {
-			return err
-		}
-		return initConsole(cfg, false)
 	}
-	rc := rootfsConfig(spec, cfg.Rootfs, cfg.NoPivot)
+	rc.Sources = mountSources(cfg.MountFDs, len(spec.Mounts))
+	defer closeFiles(rc.Sources)
 	if err := rootfs.Prepare(rc); err != nil {
 		return err
 	}
@@ -265,6 +254,29 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 		return err
 	}
 	return rootfs.Finalize(rc)
+}
+
+// mountSources are the bind sources the parent cloned (initConfig.MountFDs)
+// as files, by index of spec.mounts.
+func mountSources(fds map[int]int, n int) []*os.File {
+	if len(fds) == 0 {
+		return nil
+	}
+	files := make([]*os.File, n)
+	for i, fd := range fds {
+		if i >= 0 && i < n {
+			files[i] = os.NewFile(uintptr(fd), "mount source "+strconv.Itoa(i))
+		}
+	}
+	return files
+}
+
+func closeFiles(files []*os.File) {
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // processCaps is the capability state the config asks for, or nil when it

@@ -109,6 +109,10 @@ type initConfig struct {
 	// Seccomp is linux.seccomp compiled by the parent, so a bad profile
 	// fails create before anything exists.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
+	// MountFDs maps the index of a bind mount to the fd (in init) of
+	// its source, cloned by the parent before init entered its user
+	// namespace (rootfs.OpenBindSources); only with a user namespace.
+	MountFDs map[int]int `json:"mount_fds,omitempty"`
 	// procDir is the runtime's /proc, kept open by init when the
 	// container has no mount namespace (setupRootfs): never sent.
 	procDir *os.File

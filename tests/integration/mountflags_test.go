@@ -23,7 +23,7 @@ cat /t/cu/dir/f; echo; cat /t/curo/x /t/legacy/y`
 // directory binds with flags, rbind with "ro" and with "rro", propagation,
 // "remount") and an image directory for tmpcopyup to copy. A tmpfs over a
 // directory of the image says its mode: runc 1.5.1 gives such a tmpfs the
-// directory's mode when none is asked, gorunc does not (yet).
+// directory's mode when none is asked (TestTmpfsKeepsDirModeAsRunc).
 func mountFlagsBundle(t *testing.T, bin string) *env {
 	e := newEnv(t, "sh", "-c", mountFlagsScript)
 	e.bin = bin
