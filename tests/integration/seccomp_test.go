@@ -423,11 +423,13 @@ func (a *agent) serve(fd int) {
 		}
 		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 		n, err := unix.Poll(pfd, 100)
-		if err != nil && err != unix.EINTR {
-			return
-		}
-		if n == 0 {
+		if err == unix.EINTR || n == 0 {
+			// EINTR (Go's preemption signal, frequent under load)
+			// comes with n == -1 and no revents: not a hang-up.
 			continue
+		}
+		if err != nil {
+			return
 		}
 		if pfd[0].Revents&unix.POLLIN == 0 {
 			return // POLLHUP: every filtered process is gone
