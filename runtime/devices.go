@@ -32,27 +32,14 @@ func defaultDeviceRules() []specs.LinuxDeviceCgroup {
 }
 
 // cgroupResources is linux.resources as written to the cgroup: the
-// config's device rules, then the defaults, then an allow rule for each
-// device the config creates (linux.devices), which would be useless
-// otherwise.
+// config's device rules, then the defaults. A device the config creates
+// (linux.devices) gets no rule of its own, as with runc: its access is what
+// the config's rules say, so Docker's `--device /dev/x:/dev/y:r` (a node
+// and an "r" rule) stays read-only, and a deny-all config keeps the node
+// unusable.
 func cgroupResources(spec *specs.Spec) *specs.LinuxResources {
 	r := *spec.Linux.Resources
 	devs := append([]specs.LinuxDeviceCgroup{}, r.Devices...)
-	devs = append(devs, defaultDeviceRules()...)
-	for _, d := range spec.Linux.Devices {
-		typ := d.Type
-		switch typ {
-		case "p":
-			// A fifo is no device: the device cgroup has no rule
-			// type for it and needs none.
-			continue
-		case "u":
-			// "u" (unbuffered character device) is "c" to the kernel.
-			typ = "c"
-		}
-		major, minor := d.Major, d.Minor
-		devs = append(devs, specs.LinuxDeviceCgroup{Allow: true, Type: typ, Major: &major, Minor: &minor, Access: "rwm"})
-	}
-	r.Devices = devs
+	r.Devices = append(devs, defaultDeviceRules()...)
 	return &r
 }

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -47,5 +48,59 @@ func TestDeviceCgroup(t *testing.T) {
 				t.Errorf("root disk: %q, want %s", r.stdout, c.want)
 			}
 		})
+	}
+}
+
+// TestCreatedDeviceFollowsRules: a device the config creates (linux.devices)
+// is as usable as linux.resources.devices says, nothing more: gorunc used
+// to add an "rwm" rule for each, so Docker's `--device SRC:DST:r` was
+// writable and a deny-all config left the node open (runc 1.1.5 and 1.5.1
+// add no rule). Each case also runs on runc 1.5 when at hand.
+func TestCreatedDeviceFollowsRules(t *testing.T) {
+	// /dev/loop-control (10:237): in no default rule; opening it does
+	// nothing (only its ioctls would).
+	var st unix.Stat_t
+	if err := unix.Stat("/dev/loop-control", &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR {
+		t.Skipf("needs /dev/loop-control on the host: %v", err)
+	}
+	major, minor := int64(unix.Major(st.Rdev)), int64(unix.Minor(st.Rdev))
+	denyAll := specs.LinuxDeviceCgroup{Allow: false, Access: "rwm"}
+	allow := func(access string) specs.LinuxDeviceCgroup {
+		return specs.LinuxDeviceCgroup{Allow: true, Type: "c", Major: &major, Minor: &minor, Access: access}
+	}
+	const script = `true 2>/dev/null </dev/xlc && echo read-ok || echo read-denied; ` +
+		`true 2>/dev/null >/dev/xlc && echo write-ok || echo write-denied`
+	bins := map[string]string{"gorunc": newEnvBin(t)}
+	if ref, why := runc15(); ref != "" {
+		bins["runc"] = ref
+	} else {
+		t.Log(why + ": gorunc only")
+	}
+	for _, c := range []struct {
+		name  string
+		rules []specs.LinuxDeviceCgroup
+		want  string
+	}{
+		{"deny all", []specs.LinuxDeviceCgroup{denyAll}, "read-denied write-denied"},
+		{"read only", []specs.LinuxDeviceCgroup{denyAll, allow("r")}, "read-ok write-denied"},
+		{"read write", []specs.LinuxDeviceCgroup{denyAll, allow("rw")}, "read-ok write-ok"},
+	} {
+		for name, bin := range bins {
+			t.Run(c.name+"/"+name, func(t *testing.T) {
+				e := newEnv(t, "sh", "-c", script)
+				e.bin = bin
+				mode := os.FileMode(0o600)
+				e.spec.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/xlc", Type: "c", Major: major, Minor: minor, FileMode: &mode}}
+				e.spec.Linux.Resources = &specs.LinuxResources{Devices: c.rules}
+				e.writeSpec()
+				r := e.run("run", "--bundle", e.bundle, "cdev")
+				if r.code != 0 {
+					t.Fatalf("run: exit %d: %s", r.code, r.stderr)
+				}
+				if got := strings.Join(strings.Fields(r.stdout), " "); got != c.want {
+					t.Errorf("/dev/xlc: %q, want %q", got, c.want)
+				}
+			})
+		}
 	}
 }
