@@ -56,7 +56,7 @@ $(RUNC_REF):
 
 # Every tier: unit (fake cgroupfs, parsers), host integration (root, v1
 # hybrid cgroups here), the cgroup v2 VM, and the OCI runtime-tools suite.
-test: deps build $(BUILD)/rootfs/bin/busybox unit integration stress-ci vm conformance e2e-podman e2e-containerd e2e-cri
+test: deps build $(BUILD)/rootfs/bin/busybox unit integration stress-ci vm conformance e2e-podman e2e-containerd e2e-cri e2e-docker
 
 unit:
 	$(GO) vet ./...
@@ -121,6 +121,16 @@ e2e-containerd: deps build
 # not runc's. TAP on stdout, wall time at the end (tests/e2e/cri/README.md).
 e2e-cri: deps build $(RUNC_REF)
 	GORUNC=$(CURDIR)/bin/gorunc RUNC=$(RUNC_REF) timeout -k 10 1500 tests/e2e/cri/run.sh
+
+# Docker Engine 20.10 (Debian's docker.io) drives bin/gorunc, and runc for
+# reference, through containerd's runc v2 shim: a private dockerd and
+# containerd (daemon.json "runtimes"/"default-runtime" as in the README) in
+# private pid, mount, network, IPC and UTS namespaces, cgroups under the
+# caller's own; a busybox image built and `docker load`ed, no registry. TAP
+# on stdout, wall time at the end (tests/e2e/docker/README.md). ~35 s here.
+.PHONY: e2e-docker
+e2e-docker: deps build
+	GORUNC=$(CURDIR)/bin/gorunc timeout -k 10 600 tests/e2e/docker/run.sh
 
 # Load (tests/stress): N create/start/exec/kill/delete lifecycles, 8 at a
 # time, terminal and not, with and without limits, then zero leaked
