@@ -129,8 +129,8 @@ e2e-cri: deps build $(RUNC_REF)
 # caller's own; a busybox image built and `docker load`ed, no registry. TAP
 # on stdout, wall time at the end (tests/e2e/docker/README.md). ~35 s here.
 .PHONY: e2e-docker
-e2e-docker: deps build
-	GORUNC=$(CURDIR)/bin/gorunc timeout -k 10 600 tests/e2e/docker/run.sh
+e2e-docker: deps build $(RUNC_REF)
+	GORUNC=$(CURDIR)/bin/gorunc RUNC=$(RUNC_REF) timeout -k 10 600 tests/e2e/docker/run.sh
 
 # Load (tests/stress): N create/start/exec/kill/delete lifecycles, 8 at a
 # time, terminal and not, with and without limits, then zero leaked

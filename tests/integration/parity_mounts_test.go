@@ -13,7 +13,7 @@ import (
 )
 
 // Mount parity with runc 1.5.1: each test states what runc does on the same
-// config (run them with GORUNC=/work/refbin/runc-1.5.1 to see it pass).
+// config (run them with GORUNC=$RUNC_REF to see it pass).
 // Tests that need a mount on the host side (a bind source with flags, a
 // container without a mount namespace) run the runtime inside
 // `unshare -m --propagation private`: everything they mount dies with that

@@ -20,8 +20,8 @@
 #     and UTS namespaces; starts a private containerd and dockerd whose
 #     state, sockets and logs are all in the work dir.
 #
-# Env: GORUNC (default bin/gorunc), RUNC (default /usr/sbin/runc, else
-# /work/refbin/runc-1.5.1, else runc on PATH), KEEP=1 keeps the work dir,
+# Env: GORUNC (default bin/gorunc), RUNC (default build/tools/runc-1.5.1,
+# which make builds, else /usr/sbin/runc, else runc on PATH), KEEP=1 keeps the work dir,
 # GORUNC_E2E_TRACE=1 registers logging wrappers instead of the runtimes
 # themselves (each call the shim makes is printed on a failure),
 # E2E_TIMEOUT (seconds, default 600).
@@ -56,7 +56,7 @@ if [ -z "${GORUNC_E2E_DOCKER_INNER:-}" ]; then
 	GORUNC=$(readlink -f "${GORUNC:-$repo/bin/gorunc}")
 	[ -x "$GORUNC" ] || { echo "Bail out! $GORUNC missing (make build)"; exit 1; }
 	if [ -z "${RUNC:-}" ]; then
-		for RUNC in /usr/sbin/runc /work/refbin/runc-1.5.1 "$(command -v runc)"; do [ -x "$RUNC" ] && break; done
+		for RUNC in "$repo/build/tools/runc-1.5.1" /usr/sbin/runc "$(command -v runc)"; do [ -x "$RUNC" ] && break; done
 	fi
 	RUNC=$(readlink -f "$RUNC")
 	[ -x "$RUNC" ] || { echo "Bail out! no runc for the reference (RUNC=)"; exit 1; }
