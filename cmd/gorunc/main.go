@@ -127,7 +127,11 @@ func run(args []string) int {
 	g.log.Debugf("%s %s", rest[0], strings.Join(rest[1:], " "))
 	code, err := cmd.run(g, rest[1:])
 	if err != nil {
-		return fail(g, err)
+		rc := fail(g, err)
+		if ce := (exitCodeError{}); errors.As(err, &ce) {
+			return ce.code
+		}
+		return rc
 	}
 	return code
 }
