@@ -300,6 +300,10 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		defer f.Close()
 		cgroupFD = int(f.Fd())
 	}
+	// Every fd init gets on purpose is in ExtraFiles or stdio.
+	if err := closeInherited(); err != nil {
+		return nil, err
+	}
 	// proc is cmd.Process, or its child when init was started through
 	// the nsenter constructor (nsexec/join.go): wait on proc, not cmd.
 	proc, unshare, err := nsexec.Spawn(nsexec.Config{

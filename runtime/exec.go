@@ -40,6 +40,10 @@ type ExecOptions struct {
 	// --process-label: the container's are used when empty.
 	ApparmorProfile string
 	ProcessLabel    string
+	// IgnorePaused is --ignore-paused: exec into a paused container
+	// anyway. The process joins the frozen cgroup and runs once the
+	// container is resumed (runc's flag).
+	IgnorePaused bool
 }
 
 // Exec starts a process in every namespace and the cgroup of a created or
@@ -72,8 +76,13 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		return 1, err
 	}
 	defer c.close()
-	if st := c.Status(); !st.CanExec() {
-		return 1, c.namingFreeze(st, require("exec in", o.ID, st, false))
+	st := c.Status()
+	switch {
+	case st == Paused && !o.IgnorePaused:
+		// runc's words, with the hint it gives.
+		return 1, c.namingFreeze(st, fmt.Errorf("%w (use --ignore-paused to override)", require("exec in", o.ID, st, false)))
+	case st != Paused && !st.CanExec():
+		return 1, require("exec in", o.ID, st, false)
 	}
 	spec, err := execSpec(c.rec.Spec, o)
 	if err != nil {
@@ -123,7 +132,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		// Runs last: after the process exited, or failed to start.
 		defer stdio.finish()
 	}
-	proc, err := c.spawnExec(spec, o.PreserveFDs, console, ours != nil, stdio)
+	proc, err := c.spawnExec(spec, o.PreserveFDs, o.IgnorePaused, console, ours != nil, stdio)
 	stdio.closeChild()
 	if err != nil {
 		return 1, err
@@ -292,7 +301,7 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 // that will execve() the user's command, once it is ready. proxied says
 // console is our own socketpair (exec -t without --console-socket), whose
 // master we proxy.
-func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.File, proxied bool, stdio *stdioPipes) (*os.Process, error) {
+func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bool, console *os.File, proxied bool, stdio *stdioPipes) (*os.Process, error) {
 	// The container's seccomp profile applies to every process in it,
 	// as with runc (containerd's process.json does not repeat it).
 	filter, err := compileSeccomp(spec)
@@ -354,6 +363,10 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 		ExtraFiles: extra,
 		Env:        []string{nsenv, syncEnv + "=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"},
 	}
+	// Every fd exec-init gets on purpose is in ExtraFiles or stdio.
+	if err := closeInherited(); err != nil {
+		return nil, err
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("exec: start exec-init: %w", err)
 	}
@@ -394,16 +407,29 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 		return nil, fmt.Errorf("exec: %w", err)
 	}
 	// A frozen cgroup would freeze exec-init as it joins, and the wait
-	// for "ready" below with it (runc refuses exec in a paused container).
+	// for "ready" below with it (runc refuses exec in a paused container
+	// unless told to ignore that).
+	frozen := false
 	if f, err := m.FrozenBy(); err == nil && f != nil {
-		return nil, fmt.Errorf("%w (%v)", require("exec in", c.rec.ID, Paused, false), f)
+		if !ignorePaused {
+			return nil, fmt.Errorf("%w (use --ignore-paused to override) (%v)", require("exec in", c.rec.ID, Paused, false), f)
+		}
+		frozen = true
 	}
 	// Before exec-init reads its config, so it does no work outside.
 	if err := m.Apply(pid); err != nil {
 		return nil, fmt.Errorf("exec: join cgroup: %w", err)
 	}
-	// A freeze or stop after the check ends the wait too.
-	w := watchPeer("exec-init", pid, m, parent)
+	// A freeze or stop after the check ends the wait too, except the
+	// freeze the caller asked to ignore: then the wait lasts until resume.
+	watched := m
+	if frozen {
+		watched = nil
+		// exec-init freezes as it joins and answers only after
+		// resume, which needs the lock.
+		c.close()
+	}
+	w := watchPeer("exec-init", pid, watched, parent)
 	defer w.stop()
 	ch := newChannel(parent)
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
@@ -428,7 +454,8 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 		if errors.Is(err, errPeerGone) || errors.Is(err, syscall.EPIPE) {
 			return nil, errors.New("exec: the process exited before it was set up")
 		}
-		return nil, fmt.Errorf("exec: %w", err)
+		// exec-init's own error, in runc's words (execInitFailed).
+		return nil, err
 	}
 	ok = true
 	return proc, nil
@@ -438,7 +465,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, console *os.Fil
 // container's namespaces: it applies the process config and execve()s.
 // Like Init, it needs the main goroutine locked to the main thread.
 func ExecInit() {
-	childMain("gorunc exec-init", "gorunc exec", execInit)
+	childMain("gorunc exec-init", "gorunc exec", execInitFailed, execInit)
 }
 
 func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
@@ -486,10 +513,10 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	sock.Close()
 	if cfg.Seccomp != nil && p.NoNewPrivileges && !notifies(cfg.Seccomp) {
 		if _, err := loadSeccomp(cfg.Seccomp); err != nil {
-			fatalf("%v", err)
+			fatalf(execInitFailed, "%v", err)
 		}
 	}
 	err = unix.Exec(path, p.Args, p.Env)
-	fatalf("exec %s: %v", path, err)
+	fatalf(execInitFailed, "exec: %q: %v", path, err)
 	return nil
 }

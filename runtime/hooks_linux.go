@@ -18,6 +18,6 @@ func startContainerHooks(cfg *initConfig, p *specs.Process) {
 	st.Status = specs.StateCreated
 	site := hookSite{env: append([]string{}, p.Env...)}
 	if err := runHooksIn(site, "startContainer", h.StartContainer, st); err != nil {
-		fatalf("%v", err)
+		fatalf(initFailed, "%v", err)
 	}
 }

@@ -28,13 +28,25 @@ const syncEnv = "_GORUNC_SYNC"
 // per-thread, and the thread that execve()s is the one whose state the
 // container process inherits.
 func Init() {
-	childMain("gorunc init", "gorunc create", initContainer)
+	childMain("gorunc init", "gorunc create", initFailed, initContainer)
 }
+
+// runc's words before an error of its init, which reach the caller as
+// `runc create failed: unable to start container process: error during
+// container init: exec: "x": executable file not found in $PATH`, and
+// before an error of the process `runc exec` starts (`exec failed:
+// unable to start container process: ...`). gorunc prints the same words
+// after its own `gorunc: `; clients match the end (podman: "executable
+// file not found", "no such file or directory", "permission denied").
+const (
+	initFailed     = "unable to start container process: error during container init: "
+	execInitFailed = "unable to start container process: "
+)
 
 // childMain is the shared start of `gorunc init` and `gorunc exec-init`:
 // find the sync socket, read the config, run body, which returns only on
-// failure, and report that failure to the parent.
-func childMain(name, parent string, body func(*channel, *os.File, *initConfig) error) {
+// failure, and report that failure to the parent after the words failed.
+func childMain(name, parent, failed string, body func(*channel, *os.File, *initConfig) error) {
 	if err := setDumpable(false); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
@@ -53,7 +65,7 @@ func childMain(name, parent string, body func(*channel, *os.File, *initConfig) e
 		os.Exit(1)
 	}
 	err = body(ch, sock, m.Config)
-	ch.send(message{Type: msgError, Error: err.Error()})
+	ch.send(message{Type: msgError, Error: failed + err.Error()})
 	os.Exit(1)
 }
 
@@ -163,7 +175,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	// From here on the parent is gone; errors go to the container's stderr.
 	fifo, err := unix.Openat(int(fdDir.Fd()), strconv.Itoa(cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		fatalf("open exec fifo: %v", err)
+		fatalf(initFailed, "open exec fifo: %v", err)
 	}
 	// `start` is under way once the open returns.
 	if p != nil {
@@ -173,21 +185,21 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			// runc loads it before those hooks too, which so run
 			// under the filter.
 			if _, err := loadSeccomp(cfg.Seccomp); err != nil {
-				fatalf("%v", err)
+				fatalf(initFailed, "%v", err)
 			}
 		}
 		startContainerHooks(cfg, p)
 	}
 	if _, err := unix.Write(fifo, []byte{0}); err != nil {
-		fatalf("write exec fifo: %v", err)
+		fatalf(initFailed, "write exec fifo: %v", err)
 	}
 	unix.Close(fifo)
 	unix.Close(cfg.FifoFD)
 	if p == nil {
-		fatalf("config.json has no process to start")
+		fatalf(initFailed, "config.json has no process to start")
 	}
 	err = unix.Exec(argv0, p.Args, p.Env)
-	fatalf("exec %s: %v", argv0, err)
+	fatalf(initFailed, "exec: %q: %v", argv0, err)
 	return nil
 }
 
@@ -211,8 +223,12 @@ func loadSeccomp(p *seccomp.Program) (int, error) {
 	return fd, nil
 }
 
-func fatalf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, "gorunc init: "+format+"\n", args...)
+// fatalf ends init or exec-init once the parent is gone: the error goes to
+// the container's stderr as one line in runc's words (failed is initFailed
+// or execInitFailed), and the exit code is the shell's for a command that
+// could not be run.
+func fatalf(failed, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "gorunc: "+failed+format+"\n", args...)
 	os.Exit(127)
 }
 
@@ -415,6 +431,20 @@ func closeExtraFDs(first int) error {
 		return fmt.Errorf("close_range(%d, ~0, CLOSE_RANGE_CLOEXEC): %w", first, err)
 	}
 	return closeExecListed(first)
+}
+
+// closeInherited marks every fd of the runtime from 3 up close-on-exec just
+// before it starts init or exec-init, as runc does (CloseExecFrom(3) before
+// "runc init"): an fd the caller leaked to gorunc without O_CLOEXEC (an
+// engine's lock file, a pipe of its own) would otherwise sit in init's fd
+// table while the container is created, reachable through /proc/PID/fd, and
+// in exec-init's. The fds passed on purpose are in exec.Cmd's stdio and
+// ExtraFiles, whose dup2 into place clears the flag on the child's copy.
+func closeInherited() error {
+	if err := closeExtraFDs(3); err != nil {
+		return fmt.Errorf("mark the runtime's fds close-on-exec: %w", err)
+	}
+	return nil
 }
 
 // closeExecListed is closeExtraFDs for kernels without

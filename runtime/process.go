@@ -206,6 +206,15 @@ func applyUser(u specs.User, setgroups bool) error {
 
 // setRlimits applies process.rlimits. Raising a hard limit needs
 // CAP_SYS_RESOURCE; say so, since that is the usual cause.
+//
+// Go raises its own soft RLIMIT_NOFILE at start and puts the saved value
+// back at execve (syscall/rlimit.go), which would undo a configured NOFILE.
+// runc, which sets the limits from the parent with prlimit(pid), calls
+// syscall.Setrlimit in init only to drop that saved value
+// (ClearRlimitNofileCache). Here init sets its own: x/sys's Prlimit goes
+// through syscall's prlimit, which drops the saved value when pid is 0 and
+// the resource is NOFILE (go.dev/cl/588076), so the container gets exactly
+// the configured limits (TestRlimitsExactAsRunc).
 func setRlimits(rls []specs.POSIXRlimit) error {
 	for _, rl := range rls {
 		lim := unix.Rlimit{Cur: rl.Soft, Max: rl.Hard}

@@ -2,9 +2,15 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/gorunc/gorunc/runtime"
 )
+
+// execFailed is runc's exit code when exec fails before the process runs
+// (runc's exec.go: fatalWithCode(fmt.Errorf("exec failed: %w", err), 255));
+// usage errors exit 1 there as everywhere.
+const execFailed = 255
 
 // cmdExec is `gorunc exec [flags] ID COMMAND [ARG...]`. Parsing stops at
 // the second positional argument, so the command's own flags stay its own.
@@ -25,6 +31,7 @@ func cmdExec(g *globals, args []string) (int, error) {
 	fs.Int(&o.PreserveFDs, "preserve-fds")
 	fs.String(&o.ProcessLabel, "process-label")
 	fs.String(&o.ApparmorProfile, "apparmor")
+	fs.Bool(&o.IgnorePaused, "ignore-paused")
 	pos, err := fs.Parse(args, 1)
 	if err != nil {
 		return 1, err
@@ -33,5 +40,18 @@ func cmdExec(g *globals, args []string) (int, error) {
 		return 1, errors.New("exec: usage: gorunc exec [flags] ID COMMAND [ARG...] (or --process FILE)")
 	}
 	o.ID, o.Args = pos[0], pos[1:]
-	return g.store().Exec(o)
+	code, err := g.store().Exec(o)
+	if err != nil {
+		return execFailed, exitCodeError{code: execFailed, err: fmt.Errorf("exec failed: %w", err)}
+	}
+	return code, nil
 }
+
+// exitCodeError is a failure that exits with code instead of 1.
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e exitCodeError) Error() string { return e.err.Error() }
+func (e exitCodeError) Unwrap() error { return e.err }

@@ -192,7 +192,11 @@ func run(args []string) int {
 		return writeHelp(g, cli.WriteCommandHelp(os.Stdout, commandHelp(h)))
 	}
 	if err != nil {
-		return fail(g, err)
+		rc := fail(g, err)
+		if ce := (exitCodeError{}); errors.As(err, &ce) {
+			return ce.code
+		}
+		return rc
 	}
 	return code
 }

@@ -5,18 +5,21 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // cmdPs prints the container's processes: their pids as JSON, or the
 // lines of the host's ps(1) output (with the given ps arguments, default
-// -ef) whose PID column is one of them, as runc does.
+// -ef) whose first PID column is one of them, as runc does. As runc's
+// (SkipArgReorder), flags come before the id: everything after it, "--"
+// included, is ps's.
 func cmdPs(g *globals, args []string) (int, error) {
 	format := "table"
 	fs := newFlags("ps")
 	fs.String(&format, "format", "f")
-	pos, err := fs.Parse(args, 1)
+	pos, err := fs.Parse(args, 0)
 	if err != nil {
 		return 1, err
 	}
@@ -39,25 +42,22 @@ func cmdPs(g *globals, args []string) (int, error) {
 		return 0, printJSON(pids, "")
 	case "table":
 	default:
-		return 1, fmt.Errorf("ps: --format %q: must be table or json", format)
+		// runc's words.
+		return 1, fmt.Errorf("ps: --format %q: invalid format option (table or json)", format)
 	}
 	psArgs := pos[1:]
 	if len(psArgs) == 0 {
 		psArgs = []string{"-ef"}
 	}
-	out, err := exec.Command("ps", psArgs...).Output()
+	// ps's own complaints are part of its answer, as with runc.
+	out, err := exec.Command("ps", psArgs...).CombinedOutput()
 	if err != nil {
-		return 1, fmt.Errorf("ps %s: %w", strings.Join(psArgs, " "), err)
+		return 1, fmt.Errorf("ps %s: %w: %s", strings.Join(psArgs, " "), err, bytes.TrimSpace(out))
 	}
 	lines := bytes.Split(bytes.TrimRight(out, "\n"), []byte("\n"))
-	col := -1
-	for i, h := range strings.Fields(string(lines[0])) {
-		if h == "PID" {
-			col = i
-		}
-	}
+	col := slices.Index(strings.Fields(string(lines[0])), "PID")
 	if col < 0 {
-		return 1, fmt.Errorf("ps %s: output has no PID column", strings.Join(psArgs, " "))
+		return 1, fmt.Errorf("ps %s: couldn't find PID field in ps output", strings.Join(psArgs, " "))
 	}
 	in := map[int]bool{}
 	for _, p := range pids {
@@ -69,7 +69,11 @@ func cmdPs(g *globals, args []string) (int, error) {
 		if len(f) <= col {
 			continue
 		}
-		if p, err := strconv.Atoi(f[col]); err == nil && in[p] {
+		p, err := strconv.Atoi(f[col])
+		if err != nil {
+			return 1, fmt.Errorf("ps: unable to parse pid: %w", err)
+		}
+		if in[p] {
 			fmt.Fprintf(os.Stdout, "%s\n", l)
 		}
 	}

@@ -150,12 +150,12 @@ func TestExecFlagsAndProcessFile(t *testing.T) {
 func TestExecNotRunning(t *testing.T) {
 	e := startSleeper(t, "np")
 	e.must("pause", "np")
-	assertOneLineError(t, e.run("exec", "np", "true"), "container np: cannot exec in a paused container")
+	assertExecError(t, e.run("exec", "np", "true"), "container np: cannot exec in a paused container")
 	e.must("resume", "np")
 	e.must("exec", "np", "true")
 	e.must("kill", "np", "KILL")
 	e.waitStatus("np", "stopped")
-	assertOneLineError(t, e.run("exec", "np", "true"), "container np: cannot exec in a stopped container")
+	assertExecError(t, e.run("exec", "np", "true"), "container np: cannot exec in a stopped container")
 }
 
 func TestExecCreatedContainer(t *testing.T) {
@@ -181,14 +181,15 @@ func TestExecBadInput(t *testing.T) {
 		{[]string{"--additional-gids", "g", "bad", "id"}, `exec: --additional-gids "g": not a number`},
 		{[]string{"--cap", "CAP_BOGUS", "bad", "id"}, `unknown capability "CAP_BOGUS"`},
 		{[]string{"bad"}, "exec: no command given"},
-		{[]string{}, "exec: usage"},
 		{[]string{"nosuch", "true"}, "container nosuch: container does not exist"},
 		{[]string{"bad", "/no/such/binary"}, `exec: "/no/such/binary": stat /no/such/binary: no such file or directory`},
 		{[]string{"--cwd", "/no/such/dir", "bad", "true"}, "process.cwd /no/such/dir: no such file or directory"},
 		{[]string{"--process", "/no/such/file", "bad"}, "exec: --process: open /no/such/file: no such file or directory"},
 	} {
-		assertOneLineError(t, e.run(append([]string{"exec"}, c.args...)...), c.want)
+		assertExecError(t, e.run(append([]string{"exec"}, c.args...)...), c.want)
 	}
+	// A usage error is not an exec failure: 1, as with runc.
+	assertOneLineError(t, e.run("exec"), "exec: usage")
 	if s := e.state("bad"); s.Status != "running" {
 		t.Errorf("after bad input the container is %s", s.Status)
 	}
@@ -213,6 +214,6 @@ func TestExecTty(t *testing.T) {
 	data, _ := os.ReadFile(pidFile)
 	waitGone(t, atoi(t, string(data)))
 
-	assertOneLineError(t, e.run("exec", "-t", "-d", "tty", "true"), "exec: --tty with --detach needs --console-socket")
-	assertOneLineError(t, e.run("exec", "--console-socket", cs.path, "tty", "true"), "exec: --console-socket needs --tty")
+	assertExecError(t, e.run("exec", "-t", "-d", "tty", "true"), "exec: --tty with --detach needs --console-socket")
+	assertExecError(t, e.run("exec", "--console-socket", cs.path, "tty", "true"), "exec: --console-socket needs --tty")
 }

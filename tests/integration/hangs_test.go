@@ -75,7 +75,11 @@ func (e *env) refusedNaming(frozen, want string, args ...string) {
 	if hung {
 		e.t.Fatalf("gorunc %s hung (killed after %v)", args[0], took)
 	}
-	assertOneLineError(e.t, r, want)
+	if args[0] == "exec" {
+		assertExecError(e.t, r, want) // runc's 255
+	} else {
+		assertOneLineError(e.t, r, want)
+	}
 	if !strings.Contains(r.stderr, frozen) {
 		e.t.Errorf("%s: error does not name the frozen cgroup %s: %q", args[0], frozen, r.stderr)
 	}

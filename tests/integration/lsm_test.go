@@ -62,7 +62,7 @@ func TestLSMLabelsNotIgnored(t *testing.T) {
 			{"--process-label", "system_u:system_r:container_t:s0", selinux},
 		} {
 			r := e.run("exec", c.flag, c.value, "lsmx", "echo", "unconfined")
-			assertOneLineError(t, r, c.want)
+			assertExecError(t, r, c.want)
 			if strings.Contains(r.stdout, "unconfined") {
 				t.Errorf("exec %s ran the process: %q", c.flag, r.stdout)
 			}
