@@ -239,7 +239,7 @@ func TestHelpEveryCommandAsRunc(t *testing.T) {
 	notImplemented := map[string][]string{
 		"create": {"pidfd-socket="},
 		"run":    {"pidfd-socket=", "no-subreaper"},
-		"exec":   {"pidfd-socket=", "cgroup=", "ignore-paused"},
+		"exec":   {"pidfd-socket=", "cgroup="},
 		"update": {"cpu-burst=", "cpu-idle="},
 	}
 	runc, why := runc15()

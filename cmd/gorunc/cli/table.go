@@ -128,6 +128,7 @@ Where "<container-id>" is the name for the instance of the container and
 				{Names: []string{"process-label"}, Value: true, Usage: "set the asm process label for the process commonly used with selinux"},
 				{Names: []string{"apparmor"}, Value: true, Usage: "set the apparmor profile for the process"},
 				{Names: []string{"no-new-privs"}, Usage: "set the no new privileges value for the process"},
+				{Names: []string{"ignore-paused"}, Usage: "allow exec in a paused container"},
 				{Names: []string{"cap", "c"}, Value: true, Usage: "add a capability to the bounding set for the process"},
 				flagPreserveFDs,
 			},
