@@ -145,11 +145,6 @@ func validateProcess(p *specs.Process) error {
 			return fmt.Errorf("process.rlimits[%d] %s: soft limit %d is above hard limit %d", i, rl.Type, rl.Soft, rl.Hard)
 		}
 	}
-	if p.Capabilities != nil {
-		if err := validateCaps(p.Capabilities); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 

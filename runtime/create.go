@@ -70,6 +70,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	s.warn(rootfs.AbsDestinations(spec.Mounts)...)
+	s.warn(capsWarning(spec.Process)...)
 	if err := validateCreate(spec, bundle, o); err != nil {
 		return nil, nil, err
 	}

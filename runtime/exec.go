@@ -88,6 +88,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	s.warn(capsWarning(spec.Process)...)
 	tty := spec.Process.Terminal
 	switch {
 	case o.ConsoleSocket != "" && !tty:
@@ -224,11 +225,6 @@ func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
 	}
 	if !strings.HasPrefix(p.Cwd, "/") {
 		return nil, fmt.Errorf("exec: cwd %q is not absolute", p.Cwd)
-	}
-	if p.Capabilities != nil {
-		if err := validateCaps(p.Capabilities); err != nil {
-			return nil, fmt.Errorf("exec: %w", err)
-		}
 	}
 	for _, rl := range p.Rlimits {
 		if _, ok := rlimitTypes[rl.Type]; !ok {

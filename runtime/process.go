@@ -39,18 +39,33 @@ func CapabilityNames() []string {
 	return out
 }
 
-// validateCaps rejects unknown capability names: a typo must not silently
-// give a container fewer (or more) privileges than its author meant.
-func validateCaps(c *specs.LinuxCapabilities) error {
+// capsWarning is runc 1.5's warning for capability names this build or
+// this kernel does not know: they are left out of every set (capsFor), and
+// the container runs, as with runc, rather than failing on a name a newer
+// client sends. Leaving a capability out never grants more.
+func capsWarning(p *specs.Process) []string {
+	if p == nil || p.Capabilities == nil {
+		return nil
+	}
 	known := capByName()
-	for _, set := range capSets(c) {
+	last, err := lastCap()
+	if err != nil {
+		return nil // capsFor reports it
+	}
+	var unknown []string
+	seen := map[string]bool{}
+	for _, set := range capSets(p.Capabilities) {
 		for _, name := range set.names {
-			if _, ok := known[name]; !ok {
-				return fmt.Errorf("process.capabilities.%s: unknown capability %q", set.name, name)
+			if cp, ok := known[name]; (!ok || cp > last) && !seen[name] {
+				seen[name] = true
+				unknown = append(unknown, name)
 			}
 		}
 	}
-	return nil
+	if len(unknown) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("ignoring unknown or unavailable capabilities: [%s]", strings.Join(unknown, " "))}
 }
 
 type capSet struct {

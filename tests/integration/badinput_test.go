@@ -54,9 +54,6 @@ func TestBadConfig(t *testing.T) {
 		{name: "hook with relative path", mutate: func(s *specs.Spec) {
 			s.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "bin/true"}}}
 		}, want: "hooks.poststop[0].path"},
-		{name: "unknown capability", mutate: func(s *specs.Spec) {
-			s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_FOO"}}
-		}, want: `unknown capability "CAP_FOO"`},
 		{name: "unknown rlimit", mutate: func(s *specs.Spec) {
 			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_FOO", Soft: 1, Hard: 1}}
 		}, want: `unknown type "RLIMIT_FOO"`},

@@ -22,7 +22,7 @@ import (
 // exit codes and --ignore-paused, ps with ps(1) arguments, the words of
 // init's errors, and the fds that reach the container. Each test runs the
 // same steps on gorunc and, when it is at hand, on runc 1.5
-// ($RUNC15 or /work/refbin/runc-1.5.1), so the expectations are runc's.
+// ($RUNC_REF), so the expectations are runc's.
 
 // asRunc runs body once with gorunc and once with runc 1.5 (skipped, with
 // the reason, when runc 1.5 is not there).
@@ -549,4 +549,32 @@ func assertExecError(t *testing.T, r result, want string) {
 	if !strings.Contains(r.stderr, want) {
 		t.Errorf("stderr %q does not mention %q", r.stderr, want)
 	}
+}
+
+// TestUnknownCapabilityWarnsAsRunc: a capability name this build or kernel
+// does not know is left out with runc 1.5's warning, and the container
+// runs (gorunc refused the config); exec --cap the same. The known ones are
+// still applied exactly.
+func TestUnknownCapabilityWarnsAsRunc(t *testing.T) {
+	const warning = "ignoring unknown or unavailable capabilities: [CAP_BOGUS]"
+	asRunc(t, []string{"sh", "-c", "grep CapBnd /proc/self/status"}, func(t *testing.T, e *env) {
+		caps := []string{"CAP_KILL", "CAP_BOGUS"}
+		e.spec.Process.Capabilities = &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps}
+		e.writeSpec()
+		r := e.run("run", "--bundle", e.bundle, "uc")
+		if r.code != 0 || !strings.Contains(r.stderr, warning) {
+			t.Fatalf("run: exit %d, stderr %q; want 0 and the warning", r.code, r.stderr)
+		}
+		// CAP_KILL is bit 5.
+		if !strings.Contains(r.stdout, "0000000000000020") {
+			t.Errorf("bounding set %q, want CAP_KILL alone", r.stdout)
+		}
+		e.spec.Process.Args = []string{"sleep", "100"}
+		e.writeSpec()
+		e.must("run", "-d", "--bundle", e.bundle, "ucx")
+		r = e.run("exec", "--cap", "CAP_BOGUS", "ucx", "true")
+		if r.code != 0 || !strings.Contains(r.stderr, warning) {
+			t.Errorf("exec --cap CAP_BOGUS: exit %d, stderr %q; want 0 and the warning", r.code, r.stderr)
+		}
+	})
 }
