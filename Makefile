@@ -55,8 +55,13 @@ $(RUNC_REF):
 	mv $(@D)/gobin/runc $@
 
 # Every tier: unit (fake cgroupfs, parsers), host integration (root, v1
-# hybrid cgroups here), the cgroup v2 VM, and the OCI runtime-tools suite.
-test: deps build $(BUILD)/rootfs/bin/busybox unit integration stress-ci vm conformance e2e-podman e2e-containerd e2e-cri e2e-docker
+# hybrid cgroups here), stress, the cgroup v2 VM, the OCI runtime-tools
+# suite and the clients (podman, containerd, CRI, Docker). Each tier runs
+# even when an earlier one failed; each one's wall time is printed, and a
+# summary at the end (scripts/tiers.sh).
+TIERS := unit integration stress-ci vm conformance e2e-podman e2e-containerd e2e-cri e2e-docker
+test: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
+	MAKE="$(MAKE)" scripts/tiers.sh $(TIERS)
 
 unit:
 	$(GO) vet ./...
