@@ -346,6 +346,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		return nil, err
 	}
 	ch := newChannel(parent)
+	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
 		ID:           c.rec.ID,
 		Spec:         spec,

@@ -58,6 +58,8 @@ type ExecOptions struct {
 //	join P2 to the container's cgroup
 //	           -------- config ------------> rlimits, caps, user, no_new_privs,
 //	                                         cwd, lookup of args[0]
+//	print (Store.warn) <-- warning ---------  (an ambient capability the
+//	                                           kernel refused to raise)
 //	           <------- seccomp (fd number)   (SCMP_ACT_NOTIFY only, as for
 //	pidfd_getfd, send to listenerPath          create: seccomp_notify.go)
 //	           -------- seccomp-ack -------->
@@ -428,6 +430,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	w := watchPeer("exec-init", pid, watched, parent)
 	defer w.stop()
 	ch := newChannel(parent)
+	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
 		ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter,
 		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil,
@@ -490,6 +493,9 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	}
 	filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
 	if err := startProcess(p, caps, filter); err != nil {
+		return err
+	}
+	if err := ch.sendWarnings(caps.warnings()); err != nil {
 		return err
 	}
 	path, err := lookPath(p.Args[0], p.Env)

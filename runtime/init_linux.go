@@ -153,6 +153,9 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 		if err := startProcess(p, caps, filter); err != nil {
 			return err
 		}
+		if err := ch.sendWarnings(caps.warnings()); err != nil {
+			return err
+		}
 		path, err := lookPath(p.Args[0], p.Env)
 		if err != nil {
 			return err

@@ -97,6 +97,19 @@ func capSets(c *specs.LinuxCapabilities) []capSet {
 type capState struct {
 	last                                             capability.Cap
 	bounding, effective, permitted, inheritable, amb uint64
+	// refused is runc 1.5's warning for each ambient capability the
+	// kernel refused to raise (applySets), for init to send to the
+	// caller.
+	refused []string
+}
+
+// warnings are the lines applySets left for the caller; none when the
+// process has no capabilities configured (s is nil).
+func (s *capState) warnings() []string {
+	if s == nil {
+		return nil
+	}
+	return s.refused
 }
 
 // lastCap is the highest capability the running kernel knows:
@@ -168,9 +181,12 @@ func (s *capState) applyBounding() error {
 
 // applySets sets the calling thread's effective, permitted and
 // inheritable sets, then its ambient set. An ambient capability the
-// kernel refuses (one not in both the permitted and inheritable sets, or
-// a kernel before 4.3) is left out silently, as gorunc has always done
-// (TestCVE2022_29162InheritableCaps).
+// kernel refuses to raise (EPERM: not in both the permitted and the
+// inheritable set; EINVAL before Linux 4.3) is left out and the process
+// still runs, as with runc 1.5, which warns "can't raise ambient
+// capability CAP_X: <errno>" (libcontainer/capabilities ApplyCaps):
+// s.refused keeps that warning for the caller (TestAmbientWarningAsRunc,
+// TestCVE2022_29162InheritableCaps).
 func (s *capState) applySets() error {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
@@ -185,11 +201,13 @@ func (s *capState) applySets() error {
 		return fmt.Errorf("capset: %w", err)
 	}
 	for c := capability.Cap(0); c <= s.last; c++ {
-		op := unix.PR_CAP_AMBIENT_LOWER
-		if s.amb&(1<<uint(c)) != 0 {
-			op = unix.PR_CAP_AMBIENT_RAISE
+		if s.amb&(1<<uint(c)) == 0 {
+			unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_LOWER, uintptr(c), 0, 0)
+			continue
 		}
-		unix.Prctl(unix.PR_CAP_AMBIENT, uintptr(op), uintptr(c), 0, 0)
+		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0); err != nil {
+			s.refused = append(s.refused, fmt.Sprintf("can't raise ambient capability CAP_%s: %v", strings.ToUpper(c.String()), err))
+		}
 	}
 	return nil
 }

@@ -20,7 +20,9 @@ import (
 // The parent (gorunc create) and the child (gorunc init) talk over a
 // socketpair passed to init as an inherited fd (named by $_GORUNC_SYNC).
 // Each message is one JSON object; either side that fails sends "error"
-// instead of its next message and stops.
+// instead of its next message and stops. The child may send "warning"
+// (runc's warnings, which never fail the operation) before "ready": the
+// parent prints them whatever it is waiting for.
 //
 //	gorunc create (parent)                     gorunc init (child)
 //	----------------------                     -------------------
@@ -38,6 +40,8 @@ import (
 //	                                            pivot_root, sysctl, masks
 //	                                            hostname, rlimits, keyring
 //	                                            caps, user, cwd, lookup
+//	print (Store.warn) <-- warning -----------  (an ambient capability the
+//	                                              kernel refused to raise)
 //	           <------- seccomp (fd number) ---  (SCMP_ACT_NOTIFY only: the
 //	pidfd_getfd, send to listenerPath             listener, right after the
 //	           -------- seccomp-ack ---------->   filter is loaded; see
@@ -64,6 +68,7 @@ const (
 	msgReady      msgType = "ready"
 	msgSeccomp    msgType = "seccomp"
 	msgSeccompAck msgType = "seccomp-ack"
+	msgWarning    msgType = "warning"
 	msgError      msgType = "error"
 )
 
@@ -121,6 +126,9 @@ type initConfig struct {
 type channel struct {
 	enc *json.Encoder
 	dec *json.Decoder
+	// warn, on the parent's side, prints the child's "warning" messages
+	// (Store.warn); recv passes them to it, whatever it waits for.
+	warn func(msgs ...string)
 }
 
 func newChannel(rw io.ReadWriter) *channel {
@@ -137,14 +145,34 @@ func (c *channel) send(m message) error {
 // errPeerGone is returned when the other side closed the channel.
 var errPeerGone = errors.New("peer closed the sync channel")
 
+// sendWarnings sends the child's warnings, which the parent prints as
+// runc's parent prints what its init logs (a warning never fails the
+// operation); nothing when there are none.
+func (c *channel) sendWarnings(msgs []string) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	return c.send(message{Type: msgWarning, Warning: msgs})
+}
+
 // recv reads the next message and turns an "error" message into an error.
+// "warning" messages before it go to c.warn.
 func (c *channel) recv(want msgType) (*message, error) {
 	var m message
-	if err := c.dec.Decode(&m); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, errPeerGone
+	for {
+		m = message{}
+		if err := c.dec.Decode(&m); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, errPeerGone
+			}
+			return nil, fmt.Errorf("read %s: %w", want, err)
 		}
-		return nil, fmt.Errorf("read %s: %w", want, err)
+		if m.Type != msgWarning {
+			break
+		}
+		if c.warn != nil {
+			c.warn(m.Warning...)
+		}
 	}
 	if m.Type == msgError {
 		return nil, errors.New(m.Error)
