@@ -351,7 +351,7 @@ func setupProcess(p *specs.Process, caps *capState, setgroups, cwdDone, filtered
 			return fmt.Errorf("clear keepcaps: %w", err)
 		}
 		if err := caps.applySets(); err != nil {
-			return fmt.Errorf("apply capabilities: %w", err)
+			return fmt.Errorf("unable to apply caps: %w", err) // runc 1.5's words
 		}
 	}
 	if p.User.Umask != nil {

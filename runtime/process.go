@@ -198,7 +198,7 @@ func (s *capState) applySets() error {
 		}
 	}
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("capset: %w", err)
+		return fmt.Errorf("can't apply capabilities: %w", err) // capset(2), in runc 1.5's words
 	}
 	for c := capability.Cap(0); c <= s.last; c++ {
 		if s.amb&(1<<uint(c)) == 0 {

@@ -173,3 +173,51 @@ func TestExecCapOutsideBoundingAsRunc(t *testing.T) {
 		})
 	}
 }
+
+// TestCapsetRefusedAsRunc: capability sets the kernel refuses to capset(2)
+// (effective not within permitted; inheritable not within the bounding
+// set) fail the process with runc 1.5's words, for the container's
+// process (init) and for `exec --process` (exec-init).
+func TestCapsetRefusedAsRunc(t *testing.T) {
+	const refused = "unable to apply caps: can't apply capabilities: operation not permitted"
+	kill := []string{"CAP_KILL"}
+	cases := []struct {
+		name string
+		caps *specs.LinuxCapabilities
+	}{
+		{"effective not permitted", &specs.LinuxCapabilities{
+			Bounding: kill, Effective: []string{"CAP_KILL", "CAP_SYS_ADMIN"}, Permitted: kill,
+		}},
+		{"inheritable not in bounding", &specs.LinuxCapabilities{
+			Bounding: kill, Effective: kill, Permitted: kill, Inheritable: []string{"CAP_SYS_ADMIN"},
+		}},
+	}
+	asRunc(t, nil, func(t *testing.T, e *env) {
+		for i, tc := range cases {
+			e.spec.Process.Capabilities = tc.caps
+			e.writeSpec()
+			id := fmt.Sprintf("refused-%d", i)
+			if r := e.run("run", "--bundle", e.bundle, id); r.code == 0 || !strings.Contains(r.stderr, refused) {
+				t.Errorf("%s, run: exit %d, stderr %q; want non-zero and %q", tc.name, r.code, r.stderr, refused)
+			}
+			e.run("delete", "--force", id)
+		}
+		e.spec.Process.Args = []string{"sleep", "100"}
+		e.spec.Process.Capabilities = nil
+		e.writeSpec()
+		e.must("run", "-d", "--bundle", e.bundle, "refused-exec")
+		for _, tc := range cases {
+			data, err := json.Marshal(specs.Process{Args: []string{"true"}, Env: []string{"PATH=/bin"}, Cwd: "/", Capabilities: tc.caps})
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(t.TempDir(), "process.json")
+			if err := os.WriteFile(file, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if r := e.run("exec", "--process", file, "refused-exec"); r.code == 0 || !strings.Contains(r.stderr, refused) {
+				t.Errorf("%s, exec --process: exit %d, stderr %q; want non-zero and %q", tc.name, r.code, r.stderr, refused)
+			}
+		}
+	})
+}
