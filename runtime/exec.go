@@ -225,7 +225,7 @@ func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
 			p.ExecCPUAffinity = orig.Process.ExecCPUAffinity
 		}
 	}
-	if err := validateProcSched(p); err != nil {
+	if err := execProcSched(p); err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
 	if err := validateLabels(p, nil); err != nil {

@@ -61,13 +61,25 @@ var personalities = map[specs.LinuxPersonalityDomain]uintptr{
 	specs.PerLinux32: 0x0008,
 }
 
-// validateProcSched checks scheduler, ioPriority and execCPUAffinity with
-// runc 1.5's rules and words (configs/validate scheduler and ioPriority,
-// configs.ToSchedAttr, configs.ConvertCPUAffinity).
+// validateProcSched checks config.json's scheduler, ioPriority and
+// execCPUAffinity with runc 1.5's rules and words (configs/validate
+// scheduler and ioPriority, configs.ToSchedAttr,
+// configs.ConvertCPUAffinity). An exec's process gets only execProcSched:
+// runc validates nothing more there, and the kernel clamps an out-of-range
+// nice or priority level rather than refuse it.
 func validateProcSched(p *specs.Process) error {
 	if s := p.Scheduler; s != nil {
-		if _, err := schedAttr(s); err != nil {
-			return err
+		if s.Policy == "" {
+			return errors.New("scheduler policy is required")
+		}
+		if (s.Policy == specs.SchedOther || s.Policy == specs.SchedBatch) && (s.Nice < -20 || s.Nice > 19) {
+			return fmt.Errorf("invalid scheduler.nice: %d when scheduler.policy is %s", s.Nice, s.Policy)
+		}
+		if s.Priority != 0 && s.Policy != specs.SchedFIFO && s.Policy != specs.SchedRR {
+			return errors.New("scheduler.priority can only be specified for SchedFIFO or SchedRR policy")
+		}
+		if s.Policy != specs.SchedDeadline && (s.Runtime != 0 || s.Deadline != 0 || s.Period != 0) {
+			return errors.New("scheduler runtime/deadline/period can only be specified for SchedDeadline policy")
 		}
 	}
 	if io := p.IOPriority; io != nil {
@@ -78,12 +90,34 @@ func validateProcSched(p *specs.Process) error {
 			return fmt.Errorf("invalid ioPriority.Class: %q", io.Class)
 		}
 	}
+	return execProcSched(p)
+}
+
+// execProcSched is what runc refuses of an exec's process before it
+// starts anything: execCPUAffinity that does not parse (newProcess), and a
+// policy or flag sched_setattr has no number for (which runc finds in
+// runc init).
+func execProcSched(p *specs.Process) error {
+	if s := p.Scheduler; s != nil {
+		if _, err := schedAttr(s); err != nil {
+			return err
+		}
+	}
 	_, _, err := execAffinity(p.ExecCPUAffinity)
 	return err
 }
 
-// validatePersonality: runc's specconv refuses other domains and ignores
-// flags (none is defined), with a warning gorunc does not print.
+// personalityWarning is runc's warning (specconv) for linux.personality
+// flags: none is defined, and runc leaves them out rather than fail.
+func personalityWarning(l *specs.Linux) []string {
+	if l == nil || l.Personality == nil || len(l.Personality.Flags) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("ignoring unsupported personality flags: %v because personality flag has not supported at this time", l.Personality.Flags)}
+}
+
+// validatePersonality: runc's specconv refuses domains other than LINUX
+// and LINUX32.
 func validatePersonality(l *specs.Linux) error {
 	if l == nil || l.Personality == nil {
 		return nil
@@ -94,19 +128,9 @@ func validatePersonality(l *specs.Linux) error {
 	return nil
 }
 
+// schedAttr is sched_setattr(2)'s argument for s (runc's
+// configs.ToSchedAttr).
 func schedAttr(s *specs.Scheduler) (*unix.SchedAttr, error) {
-	if s.Policy == "" {
-		return nil, errors.New("scheduler policy is required")
-	}
-	if (s.Policy == specs.SchedOther || s.Policy == specs.SchedBatch) && (s.Nice < -20 || s.Nice > 19) {
-		return nil, fmt.Errorf("invalid scheduler.nice: %d when scheduler.policy is %s", s.Nice, s.Policy)
-	}
-	if s.Priority != 0 && s.Policy != specs.SchedFIFO && s.Policy != specs.SchedRR {
-		return nil, errors.New("scheduler.priority can only be specified for SchedFIFO or SchedRR policy")
-	}
-	if s.Policy != specs.SchedDeadline && (s.Runtime != 0 || s.Deadline != 0 || s.Period != 0) {
-		return nil, errors.New("scheduler runtime/deadline/period can only be specified for SchedDeadline policy")
-	}
 	policy, ok := schedPolicies[s.Policy]
 	if !ok {
 		return nil, fmt.Errorf("invalid scheduler policy: %s", s.Policy)
@@ -238,9 +262,13 @@ func applyProcSched(spec *specs.Spec, isExec bool) error {
 		}
 	}
 	if io := p.IOPriority; io != nil {
+		class, ok := ioprioClasses[io.Class]
+		if !ok {
+			return fmt.Errorf("invalid io priority class: %s", io.Class)
+		}
 		// IOPRIO_WHO_PGRP 0 as runc: the caller's process group.
 		const whoPgrp = 1
-		prio := ioprioClasses[io.Class]<<13 | io.Priority
+		prio := class<<13 | io.Priority
 		if _, _, errno := unix.RawSyscall(unix.SYS_IOPRIO_SET, whoPgrp, 0, uintptr(prio)); errno != 0 {
 			return fmt.Errorf("failed to set io priority: %w", errno)
 		}

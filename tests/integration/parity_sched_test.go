@@ -71,6 +71,12 @@ func TestSchedulerAsRunc(t *testing.T) {
 		if pol, _ := policyAndNice(t, e.must("exec", "--process", file, "sc")); pol != "5" {
 			t.Errorf("exec --process: policy %s, want 5 (SCHED_IDLE)", pol)
 		}
+		// runc checks an exec's nice no further: the kernel clamps it.
+		file = processFile(t, specs.Process{Args: []string{"cat", "/proc/self/stat"}, Cwd: "/",
+			Scheduler: &specs.Scheduler{Policy: specs.SchedOther, Nice: 30}})
+		if pol, nice := policyAndNice(t, e.must("exec", "--process", file, "sc")); pol != "0" || nice != "19" {
+			t.Errorf("exec --process nice 30: policy %s nice %s, want 0 and 19", pol, nice)
+		}
 	})
 }
 
@@ -132,9 +138,13 @@ func TestPersonalityAsRunc(t *testing.T) {
 		t.Skip("the 32-bit machine name checked is x86_64's (i686)")
 	}
 	asRunc(t, []string{"sleep", "100"}, func(t *testing.T, e *env) {
-		e.spec.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+		// No flag is defined: runc warns and leaves them out.
+		e.spec.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32, Flags: []specs.LinuxPersonalityFlag{"X"}}
 		e.writeSpec()
-		e.must("run", "-d", "--bundle", e.bundle, "pe")
+		r := e.run("run", "-d", "--bundle", e.bundle, "pe")
+		if warn := "ignoring unsupported personality flags: [X]"; r.code != 0 || !strings.Contains(r.stderr, warn) {
+			t.Fatalf("run: exit %d, stderr %q; want it to run and warn %q", r.code, r.stderr, warn)
+		}
 		for _, args := range [][]string{{"cat", "/proc/1/personality"}, {"uname", "-m"}} {
 			out := strings.TrimSpace(e.must(append([]string{"exec", "pe"}, args...)...))
 			if want := map[string]string{"cat": "00000008", "uname": "i686"}[args[0]]; out != want {
