@@ -71,6 +71,15 @@ func TestSchedulerAsRunc(t *testing.T) {
 		if pol, _ := policyAndNice(t, e.must("exec", "--process", file, "sc")); pol != "5" {
 			t.Errorf("exec --process: policy %s, want 5 (SCHED_IDLE)", pol)
 		}
+		// SCHED_DEADLINE (policy 6) needs CAP_SYS_NICE, which root
+		// has, and every CPU in the affinity mask, which the test's
+		// cgroup gives; the flag is accepted and not in field 41.
+		file = processFile(t, specs.Process{Args: []string{"cat", "/proc/self/stat"}, Cwd: "/",
+			Scheduler: &specs.Scheduler{Policy: specs.SchedDeadline, Flags: []specs.LinuxSchedulerFlag{specs.SchedFlagResetOnFork},
+				Runtime: 42000, Deadline: 100000, Period: 1000000}})
+		if pol, _ := policyAndNice(t, e.must("exec", "--process", file, "sc")); pol != "6" {
+			t.Errorf("exec --process: policy %s, want 6 (SCHED_DEADLINE)", pol)
+		}
 		// runc checks an exec's nice no further: the kernel clamps it.
 		file = processFile(t, specs.Process{Args: []string{"cat", "/proc/self/stat"}, Cwd: "/",
 			Scheduler: &specs.Scheduler{Policy: specs.SchedOther, Nice: 30}})
@@ -285,6 +294,32 @@ func TestProcSchedBadInputAsRunc(t *testing.T) {
 					t.Errorf("left behind: %q", out)
 				}
 			})
+		}
+	})
+}
+
+// TestSchedulerVsCpusetAsRunc: SCHED_DEADLINE needs the task's affinity to
+// hold every CPU (sched_setattr(2), EPERM); with linux.resources.cpu.cpus
+// set it cannot, and runc 1.5 says why (scheduler.bats "scheduler vs
+// cpus"). Needs CAP_SYS_NICE and two CPUs.
+func TestSchedulerVsCpusetAsRunc(t *testing.T) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all := cpusAllowed(t, string(status)); !strings.ContainsAny(all, "-,") {
+		t.Skipf("needs two CPUs for a cpuset narrower than the machine, this test may use %s", all)
+	}
+	asRunc(t, []string{"true"}, func(t *testing.T, e *env) {
+		e.spec.Linux.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0"}}
+		e.spec.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedDeadline, Runtime: 42000, Deadline: 1000000, Period: 1000000}
+		e.writeSpec()
+		r := e.run("run", "--bundle", e.bundle, "dl")
+		if msg := "process scheduler can't be used together with AllowedCPUs"; r.code == 0 || !strings.Contains(r.stderr, msg) {
+			t.Errorf("exit %d, stderr %q; want a failure saying %q", r.code, r.stderr, msg)
+		}
+		if out := e.must("list", "-q"); strings.TrimSpace(out) != "" {
+			t.Errorf("left behind: %q", out)
 		}
 	})
 }
