@@ -100,6 +100,9 @@ func validateSpec(s *specs.Spec, bundle string) error {
 	if err := validateSysctl(s.Linux); err != nil {
 		return err
 	}
+	if err := validatePersonality(s.Linux); err != nil {
+		return err
+	}
 	if err := validateHooks(s.Hooks); err != nil {
 		return err
 	}
@@ -145,7 +148,7 @@ func validateProcess(p *specs.Process) error {
 			return fmt.Errorf("process.rlimits[%d] %s: soft limit %d is above hard limit %d", i, rl.Type, rl.Soft, rl.Hard)
 		}
 	}
-	return nil
+	return validateProcSched(p)
 }
 
 func validateHooks(h *specs.Hooks) error {

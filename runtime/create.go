@@ -71,6 +71,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	}
 	s.warn(rootfs.AbsDestinations(spec.Mounts)...)
 	s.warn(capsWarning(spec.Process)...)
+	s.warn(personalityWarning(spec.Linux)...)
 	if err := validateCreate(spec, bundle, o); err != nil {
 		return nil, nil, err
 	}

@@ -215,6 +215,20 @@ func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
 		if p.SelinuxLabel == "" {
 			p.SelinuxLabel = orig.Process.SelinuxLabel
 		}
+		// And so do scheduler, ioPriority and execCPUAffinity
+		// (runc's newInitConfig).
+		if p.Scheduler == nil {
+			p.Scheduler = orig.Process.Scheduler
+		}
+		if p.IOPriority == nil {
+			p.IOPriority = orig.Process.IOPriority
+		}
+		if p.ExecCPUAffinity == nil {
+			p.ExecCPUAffinity = orig.Process.ExecCPUAffinity
+		}
+	}
+	if err := execProcSched(p); err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
 	}
 	if err := validateLabels(p, nil); err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
@@ -365,7 +379,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	if err := closeInherited(); err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startAffine(cmd, spec.Process.ExecCPUAffinity); err != nil {
 		return nil, fmt.Errorf("exec: start exec-init: %w", err)
 	}
 	child.Close()
@@ -489,6 +503,9 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 		return err
 	}
 	if p.Env, err = prepareEnv(cfg.processEnv(), p.User.UID); err != nil {
+		return err
+	}
+	if err := applyProcSched(cfg.Spec, true); err != nil {
 		return err
 	}
 	filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}

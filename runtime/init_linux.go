@@ -149,6 +149,9 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 		if p.Env, err = prepareEnv(cfg.processEnv(), p.User.UID); err != nil {
 			return err
 		}
+		if err := applyProcSched(spec, false); err != nil {
+			return err
+		}
 		filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
 		if err := startProcess(p, caps, filter); err != nil {
 			return err
