@@ -18,7 +18,17 @@ func (m *v1Manager) Freeze(frozen bool) error {
 	if !frozen {
 		return writeFile(dir, "freezer.state", "THAWED")
 	}
-	for range freezeRetries {
+	for i := range freezeRetries {
+		if i%50 == 49 {
+			// A task that keeps the cgroup FREEZING (caught in a
+			// vfork, or under load between signal checks) is given a
+			// moment thawed before the next try, as runc's freezer
+			// does: a pause under load failed here otherwise.
+			if err := writeFile(dir, "freezer.state", "THAWED"); err != nil {
+				return err
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 		// Rewriting FROZEN retries the freeze of tasks that were in a
 		// non-freezable state at the previous attempt.
 		if err := writeFile(dir, "freezer.state", "FROZEN"); err != nil {
