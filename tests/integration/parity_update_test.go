@@ -44,6 +44,11 @@ func TestUpdateFlagsAsRunc(t *testing.T) {
 		{flags: []string{"--cpu-period", "50000", "--cpu-quota", "20000"}, files: map[string]map[string]string{"cpu": {"cpu.cfs_period_us": "50000", "cpu.cfs_quota_us": "20000"}}},
 		{flags: []string{"--cpu-quota", "30000"}, files: map[string]map[string]string{"cpu": {"cpu.cfs_period_us": "50000", "cpu.cfs_quota_us": "30000"}}},
 		{flags: []string{"--cpu-burst", "10000"}, files: map[string]map[string]string{"cpu": {"cpu.cfs_burst_us": "10000", "cpu.cfs_quota_us": "30000"}}},
+		// The kernel wants burst <= quota at each write: a smaller pair
+		// needs the burst first, a larger one the quota first (runc
+		// writes the burst first and again after the quota on EINVAL).
+		{flags: []string{"--cpu-quota", "8000", "--cpu-burst", "5000"}, files: map[string]map[string]string{"cpu": {"cpu.cfs_burst_us": "5000", "cpu.cfs_quota_us": "8000"}}},
+		{flags: []string{"--cpu-quota", "40000", "--cpu-burst", "30000"}, files: map[string]map[string]string{"cpu": {"cpu.cfs_burst_us": "30000", "cpu.cfs_quota_us": "40000"}}},
 		{flags: []string{"--cpu-idle", "1"}, files: map[string]map[string]string{"cpu": {"cpu.idle": "1"}}},
 		// cpu.shares is written before cpu.idle (runc and gorunc), and the
 		// kernel refuses shares while idle is 1: two steps.
