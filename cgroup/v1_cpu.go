@@ -26,13 +26,11 @@ func (m *v1Manager) setCPU(r *specs.LinuxResources) error {
 			return err
 		}
 	}
-	if err := writePeriodPair(dir, "cpu.cfs_period_us", c.Period, "cpu.cfs_quota_us", c.Quota); err != nil {
+	quotaSet := c.Quota != nil && *c.Quota != 0
+	if err := writeBurstAround(dir, "cpu.cfs_burst_us", c.Burst, quotaSet, func() error {
+		return writePeriodPair(dir, "cpu.cfs_period_us", c.Period, "cpu.cfs_quota_us", c.Quota)
+	}); err != nil {
 		return err
-	}
-	if c.Burst != nil {
-		if err := writeFile(dir, "cpu.cfs_burst_us", strconv.FormatUint(*c.Burst, 10)); err != nil {
-			return err
-		}
 	}
 	// runc's fs/cpu.go SetRtSched orders this pair the same way
 	// (Documentation/scheduler/sched-rt-group.rst: runtime <= period, and
@@ -75,4 +73,28 @@ func writePeriodPair(dir, periodFile string, period *uint64, amountFile string, 
 		return err
 	}
 	return writeFile(dir, periodFile, p)
+}
+
+// writeBurstAround writes the burst file and, by writeQuota, the quota:
+// the kernel checks burst <= quota at every write of either
+// (kernel/sched/core.c, tg_set_cfs_bandwidth), so lowering both needs the
+// burst first and raising both the quota first. As runc's fs/cpu.go and
+// fs2/cpu.go: the burst first and, when that is refused (EINVAL) while a
+// quota is coming, again after the quota.
+func writeBurstAround(dir, burstFile string, burst *uint64, quotaSet bool, writeQuota func() error) error {
+	if burst == nil {
+		return writeQuota()
+	}
+	b := strconv.FormatUint(*burst, 10)
+	early := writeFile(dir, burstFile, b)
+	if early != nil && (!errors.Is(early, unix.EINVAL) || !quotaSet) {
+		return early
+	}
+	if err := writeQuota(); err != nil {
+		return err
+	}
+	if early != nil {
+		return writeFile(dir, burstFile, b)
+	}
+	return nil
 }

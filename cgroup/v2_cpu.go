@@ -22,15 +22,14 @@ func setV2CPU(dir string, r *specs.LinuxResources) error {
 			return err
 		}
 	}
-	if c.Quota != nil || c.Period != nil {
-		if err := writeFile(dir, "cpu.max", cpuMax(c.Quota, c.Period)); err != nil {
-			return err
+	quotaSet := c.Quota != nil || c.Period != nil
+	if err := writeBurstAround(dir, "cpu.max.burst", c.Burst, quotaSet, func() error {
+		if !quotaSet {
+			return nil
 		}
-	}
-	if c.Burst != nil {
-		if err := writeFile(dir, "cpu.max.burst", strconv.FormatUint(*c.Burst, 10)); err != nil {
-			return err
-		}
+		return writeFile(dir, "cpu.max", cpuMax(c.Quota, c.Period))
+	}); err != nil {
+		return err
 	}
 	if c.Idle != nil {
 		if err := writeFile(dir, "cpu.idle", strconv.FormatInt(*c.Idle, 10)); err != nil {

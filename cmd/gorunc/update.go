@@ -2,14 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
-	"regexp"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // updateFlags are `runc update`'s flags, kept as the strings given: ""
@@ -19,71 +22,131 @@ type updateFlags struct {
 	memory, memoryReservation, memSwap string
 	kernelMemory, kernelMemoryTCP      string
 	cpuShares, cpuQuota, cpuPeriod     string
+	cpuBurst, cpuIdle                  string
 	cpuRtRuntime, cpuRtPeriod          string
 	cpusetCpus, cpusetMems             string
 	pidsLimit, blkioWeight             string
 	l3CacheSchema, memBwSchema         string
 }
 
+// kernelMemoryWarning is runc 1.5's: kernel memory limits are gone from
+// Linux 5.16 and deprecated in the spec, so the values are parsed (a bad
+// one is still an error) and dropped.
+const kernelMemoryWarning = "Kernel memory settings are ignored and will be removed"
+
 // cmdUpdate: `update [flags] ID`. --resources FILE|- gives a JSON
-// linux.resources ("-": stdin, as containerd's newer shims pass it); the
-// other flags are applied on top of it. runc ignores them when
-// --resources is given; applying them instead loses nothing.
+// linux.resources ("-": stdin, as containerd's newer shims pass it); as in
+// runc, the other resource flags are then ignored.
 func cmdUpdate(g *globals, args []string) (int, error) {
-	id, r, uf, err := parseUpdate(args, os.Stdin)
+	id, r, err := parseUpdate(args, os.Stdin)
 	if err != nil {
 		return 1, err
 	}
-	if uf.kernelMemory != "" || uf.kernelMemoryTCP != "" {
-		// runc 1.1+ accepts and ignores these: kernel memory limits
-		// are gone from Linux 5.16 and deprecated in the spec.
-		g.log.Debugf("update %s: --kernel-memory/--kernel-memory-tcp ignored (kernel memory limits are not supported)", id)
+	if r.Memory != nil && (r.Memory.Kernel != nil || r.Memory.KernelTCP != nil) {
+		g.store().Warn(kernelMemoryWarning)
+		r.Memory.Kernel, r.Memory.KernelTCP = nil, nil
 	}
 	return 0, g.store().Update(id, r)
 }
 
 // parseUpdate turns the arguments into the id and the resources to merge.
-func parseUpdate(args []string, stdin io.Reader) (string, *specs.LinuxResources, *updateFlags, error) {
+func parseUpdate(args []string, stdin io.Reader) (string, *specs.LinuxResources, error) {
 	var u updateFlags
 	fs := newFlags("update")
 	fs.String(&u.resources, "resources", "r")
-	fs.String(&u.memory, "memory")
-	fs.String(&u.memoryReservation, "memory-reservation")
-	fs.String(&u.memSwap, "memory-swap")
-	fs.String(&u.kernelMemory, "kernel-memory")
-	fs.String(&u.kernelMemoryTCP, "kernel-memory-tcp")
-	fs.String(&u.cpuShares, "cpu-share", "cpu-shares")
-	fs.String(&u.cpuQuota, "cpu-quota")
+	fs.String(&u.blkioWeight, "blkio-weight")
 	fs.String(&u.cpuPeriod, "cpu-period")
-	fs.String(&u.cpuRtRuntime, "cpu-rt-runtime")
+	fs.String(&u.cpuQuota, "cpu-quota")
+	fs.String(&u.cpuBurst, "cpu-burst")
+	fs.String(&u.cpuShares, "cpu-share")
 	fs.String(&u.cpuRtPeriod, "cpu-rt-period")
+	fs.String(&u.cpuRtRuntime, "cpu-rt-runtime")
 	fs.String(&u.cpusetCpus, "cpuset-cpus")
 	fs.String(&u.cpusetMems, "cpuset-mems")
+	fs.String(&u.kernelMemory, "kernel-memory")
+	fs.String(&u.kernelMemoryTCP, "kernel-memory-tcp")
+	fs.String(&u.memory, "memory")
+	fs.String(&u.cpuIdle, "cpu-idle")
+	fs.String(&u.memoryReservation, "memory-reservation")
+	fs.String(&u.memSwap, "memory-swap")
 	fs.String(&u.pidsLimit, "pids-limit")
-	fs.String(&u.blkioWeight, "blkio-weight")
 	fs.String(&u.l3CacheSchema, "l3-cache-schema")
 	fs.String(&u.memBwSchema, "mem-bw-schema")
 	pos, err := fs.Parse(args, -1)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
 	id, err := needID("update", pos)
 	if err != nil {
-		return "", nil, nil, err
-	}
-	if u.l3CacheSchema != "" || u.memBwSchema != "" {
-		return "", nil, nil, fmt.Errorf("update: --l3-cache-schema/--mem-bw-schema: Intel RDT (resctrl) is not supported by gorunc")
+		return "", nil, err
 	}
 	r := &specs.LinuxResources{}
 	if u.resources != "" {
 		if r, err = readResources(u.resources, stdin); err != nil {
-			return "", nil, nil, err
+			return "", nil, err
+		}
+	} else if err := u.apply(r); err != nil {
+		return "", nil, err
+	}
+	if r.CPU != nil && r.CPU.Idle != nil && r.CPU.Shares == nil {
+		// runc 1.5 sets the shares to 0 (not written) with the idle
+		// flag: the kernel refuses cpu.shares/cpu.weight while the
+		// group is idle, and the stored shares would be written first.
+		r.CPU.Shares = new(uint64)
+	}
+	if err := checkRDT(u.l3CacheSchema, u.memBwSchema); err != nil {
+		return "", nil, err
+	}
+	return id, r, nil
+}
+
+// checkRDT answers the Intel RDT flags as runc 1.5 does: "not enabled"
+// when the host's resctrl lacks the feature (or there is no resctrl), and
+// otherwise that the container has no RDT group to update, which is true
+// of every gorunc container (linux.intelRdt is not applied).
+func checkRDT(l3CacheSchema, memBwSchema string) error {
+	if l3CacheSchema == "" && memBwSchema == "" {
+		return nil
+	}
+	root := resctrlRoot()
+	has := func(feature string) bool {
+		_, err := os.Stat(filepath.Join(root, "info", feature))
+		return root != "" && err == nil
+	}
+	if l3CacheSchema != "" && !has("L3") {
+		return errors.New("Intel RDT/CAT: l3 cache schema is not enabled")
+	}
+	if memBwSchema != "" && !has("MB") {
+		return errors.New("Intel RDT/MBA: memory bandwidth schema is not enabled")
+	}
+	return errors.New("updating a non-existent Intel RDT configuration is not supported")
+}
+
+// resctrlRoot is where the resctrl filesystem is mounted, "" when it is
+// not: /sys/fs/resctrl, or the first resctrl mount of /proc/self/mountinfo
+// (runc's intelrdt.Root).
+func resctrlRoot() string {
+	const std = "/sys/fs/resctrl"
+	var st unix.Statfs_t
+	if err := unix.Statfs(std, &st); err != nil {
+		return ""
+	}
+	if st.Type == unix.RDTGROUP_SUPER_MAGIC {
+		return std
+	}
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		// "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - FSTYPE SOURCE SUPER"
+		pre, post, ok := strings.Cut(line, " - ")
+		f, g := strings.Fields(pre), strings.Fields(post)
+		if ok && len(f) >= 5 && len(g) >= 1 && g[0] == "resctrl" {
+			return f[4]
 		}
 	}
-	if err := u.apply(r); err != nil {
-		return "", nil, nil, err
-	}
-	return id, r, &u, nil
+	return ""
 }
 
 func readResources(src string, stdin io.Reader) (*specs.LinuxResources, error) {
@@ -104,7 +167,8 @@ func readResources(src string, stdin io.Reader) (*specs.LinuxResources, error) {
 	return r, nil
 }
 
-// apply sets the fields of r that the flags give.
+// apply sets the fields of r that the flags give, parsed as runc 1.5
+// parses them, with its words for a bad value.
 func (u *updateFlags) apply(r *specs.LinuxResources) error {
 	mem := func() *specs.LinuxMemory {
 		if r.Memory == nil {
@@ -118,37 +182,48 @@ func (u *updateFlags) apply(r *specs.LinuxResources) error {
 		}
 		return r.CPU
 	}
-	for _, f := range []struct {
-		name, val string
-		dst       func() **int64
-	}{
-		{"memory", u.memory, func() **int64 { return &mem().Limit }},
-		{"memory-reservation", u.memoryReservation, func() **int64 { return &mem().Reservation }},
-		{"memory-swap", u.memSwap, func() **int64 { return &mem().Swap }},
-	} {
-		if f.val == "" {
-			continue
-		}
-		v, err := parseBytes(f.name, f.val)
+	if u.blkioWeight != "" {
+		w, err := parseIntFlag("blkio-weight", u.blkioWeight)
 		if err != nil {
 			return err
 		}
-		*f.dst() = &v
+		if w < 0 || w > math.MaxUint16 {
+			// runc converts with uint16(w), which wraps around.
+			return fmt.Errorf("invalid value for blkio-weight: %d does not fit linux.resources.blockIO.weight (16 bits)", w)
+		}
+		if w != 0 {
+			w16 := uint16(w)
+			r.BlockIO = &specs.LinuxBlockIO{Weight: &w16}
+		}
+	}
+	if u.cpusetCpus != "" {
+		cpu().Cpus = u.cpusetCpus
+	}
+	if u.cpusetMems != "" {
+		cpu().Mems = u.cpusetMems
+	}
+	if u.cpuIdle != "" {
+		v, err := strconv.ParseInt(u.cpuIdle, 10, 64)
+		if err != nil {
+			return fmt.Errorf("invalid value for cpu-idle: %w", err)
+		}
+		cpu().Idle = &v
 	}
 	for _, f := range []struct {
 		name, val string
 		dst       func() **uint64
 	}{
-		{"cpu-share", u.cpuShares, func() **uint64 { return &cpu().Shares }},
+		{"cpu-burst", u.cpuBurst, func() **uint64 { return &cpu().Burst }},
 		{"cpu-period", u.cpuPeriod, func() **uint64 { return &cpu().Period }},
 		{"cpu-rt-period", u.cpuRtPeriod, func() **uint64 { return &cpu().RealtimePeriod }},
+		{"cpu-share", u.cpuShares, func() **uint64 { return &cpu().Shares }},
 	} {
 		if f.val == "" {
 			continue
 		}
 		v, err := strconv.ParseUint(f.val, 10, 64)
 		if err != nil {
-			return fmt.Errorf("update: --%s %q: not a non-negative integer", f.name, f.val)
+			return fmt.Errorf("invalid value for %s: %w", f.name, err)
 		}
 		*f.dst() = &v
 	}
@@ -158,59 +233,98 @@ func (u *updateFlags) apply(r *specs.LinuxResources) error {
 	}{
 		{"cpu-quota", u.cpuQuota, func() **int64 { return &cpu().Quota }},
 		{"cpu-rt-runtime", u.cpuRtRuntime, func() **int64 { return &cpu().RealtimeRuntime }},
-		{"pids-limit", u.pidsLimit, func() **int64 {
-			if r.Pids == nil {
-				r.Pids = &specs.LinuxPids{}
-			}
-			return &r.Pids.Limit
-		}},
 	} {
 		if f.val == "" {
 			continue
 		}
 		v, err := strconv.ParseInt(f.val, 10, 64)
 		if err != nil {
-			return fmt.Errorf("update: --%s %q: not an integer", f.name, f.val)
+			return fmt.Errorf("invalid value for %s: %w", f.name, err)
 		}
 		*f.dst() = &v
 	}
-	if u.cpusetCpus != "" {
-		cpu().Cpus = u.cpusetCpus
-	}
-	if u.cpusetMems != "" {
-		cpu().Mems = u.cpusetMems
-	}
-	if u.blkioWeight != "" {
-		w, err := strconv.ParseUint(u.blkioWeight, 10, 16)
-		if err != nil || w < 10 || w > 1000 {
-			return fmt.Errorf("update: --blkio-weight %q: want an integer from 10 to 1000", u.blkioWeight)
+	for _, f := range []struct {
+		name, val string
+		dst       func() **int64
+	}{
+		{"memory", u.memory, func() **int64 { return &mem().Limit }},
+		{"memory-swap", u.memSwap, func() **int64 { return &mem().Swap }},
+		{"kernel-memory", u.kernelMemory, func() **int64 { return &mem().Kernel }},
+		{"kernel-memory-tcp", u.kernelMemoryTCP, func() **int64 { return &mem().KernelTCP }},
+		{"memory-reservation", u.memoryReservation, func() **int64 { return &mem().Reservation }},
+	} {
+		if f.val == "" {
+			continue
 		}
-		if r.BlockIO == nil {
-			r.BlockIO = &specs.LinuxBlockIO{}
+		v := int64(-1)
+		if f.val != "-1" {
+			var err error
+			if v, err = ramInBytes(f.val); err != nil {
+				return fmt.Errorf("invalid value for %s: %w", f.name, err)
+			}
 		}
-		w16 := uint16(w)
-		r.BlockIO.Weight = &w16
+		*f.dst() = &v
+	}
+	if u.pidsLimit != "" {
+		v, err := parseIntFlag("pids-limit", u.pidsLimit)
+		if err != nil {
+			return err
+		}
+		r.Pids = &specs.LinuxPids{Limit: &v}
 	}
 	return nil
 }
 
-// sizeRE is docker/go-units' RAMInBytes syntax, which runc uses for its
-// memory flags: a number, an optional binary unit, optional "i" and "b".
-var sizeRE = regexp.MustCompile(`^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$`)
-
-// parseBytes parses "-1" (no limit) or a size such as 64m (64 MiB).
-func parseBytes(flag, s string) (int64, error) {
-	if s == "-1" {
-		return -1, nil
-	}
-	m := sizeRE.FindStringSubmatch(s)
-	if m == nil {
-		return 0, fmt.Errorf("update: --%s %q: not a size, want bytes with an optional unit (k, m, g, t, p), e.g. 64m, or -1", flag, s)
-	}
-	n, err := strconv.ParseFloat(m[1], 64)
+// parseIntFlag parses the value of one of runc's integer flags (urfave/cli
+// IntFlag, parsed by Go's flag package: base prefixes 0x, 0o, 0b allowed),
+// with the flag package's words for a bad one.
+func parseIntFlag(name, s string) (int64, error) {
+	v, err := strconv.ParseInt(s, 0, 64)
 	if err != nil {
-		return 0, fmt.Errorf("update: --%s %q: not a size: %w", flag, s, err)
+		why := "parse error"
+		if errors.Is(err, strconv.ErrRange) {
+			why = "value out of range"
+		}
+		return 0, fmt.Errorf("invalid value %q for flag -%s: %s", s, name, why)
 	}
-	mult := map[string]float64{"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}[strings.ToLower(m[2])]
-	return int64(n * mult), nil
+	return v, nil
+}
+
+// ramInBytes parses a size as docker/go-units' RAMInBytes (v0.5.0, runc
+// 1.5's): a decimal number, an optional space, an optional unit k, m, g,
+// t or p (powers of 1024, any case) followed by "b" or "ib", or "b" alone;
+// with its error words.
+func ramInBytes(s string) (int64, error) {
+	sep := strings.LastIndexAny(s, "0123456789. ")
+	if sep == -1 {
+		return -1, fmt.Errorf("invalid size: '%s'", s)
+	}
+	num, sfx := s[:sep+1], s[sep+1:]
+	if s[sep] == ' ' {
+		num = s[:sep]
+	}
+	size, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return -1, err
+	}
+	if size < 0 {
+		return -1, fmt.Errorf("invalid size: '%s'", s)
+	}
+	if sfx == "" {
+		return int64(size), nil
+	}
+	badSuffix := fmt.Errorf("invalid suffix: '%s'", sfx)
+	if len(sfx) > 3 {
+		return -1, badSuffix
+	}
+	sfx = strings.ToLower(sfx)
+	badSuffix = fmt.Errorf("invalid suffix: '%s'", sfx)
+	if sfx == "b" {
+		return int64(size), nil
+	}
+	shift := strings.IndexByte("kmgtp", sfx[0])
+	if shift < 0 || (len(sfx) == 2 && sfx[1] != 'b') || (len(sfx) == 3 && sfx[1:] != "ib") {
+		return -1, badSuffix
+	}
+	return int64(size * float64(uint64(1)<<(10*(shift+1)))), nil
 }

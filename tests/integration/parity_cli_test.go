@@ -240,7 +240,6 @@ func TestHelpEveryCommandAsRunc(t *testing.T) {
 		"create": {"pidfd-socket="},
 		"run":    {"pidfd-socket=", "no-subreaper"},
 		"exec":   {"pidfd-socket=", "cgroup="},
-		"update": {"cpu-burst=", "cpu-idle="},
 	}
 	runc, why := runc15()
 	if runc == "" {

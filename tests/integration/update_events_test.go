@@ -213,15 +213,15 @@ func TestUpdateEventsBadInput(t *testing.T) {
 		stdin string
 		want  []string
 	}{
-		{"memory not a size", []string{"update", "--memory", "abc", "bad"}, "", []string{`--memory "abc": not a size`}},
+		{"memory not a size", []string{"update", "--memory", "abc", "bad"}, "", []string{`invalid value for memory: invalid size: 'abc'`}},
 		{"cpu shares 1", []string{"update", "--cpu-share", "1", "bad"}, "", []string{"linux.resources.cpu.shares: 1 is out of range", "cpu.shares"}},
-		{"cpu quota not a number", []string{"update", "--cpu-quota", "1.5", "bad"}, "", []string{`--cpu-quota "1.5": not an integer`}},
-		{"blkio weight out of range", []string{"update", "--blkio-weight", "5", "bad"}, "", []string{`--blkio-weight "5"`}},
+		{"cpu quota not a number", []string{"update", "--cpu-quota", "1.5", "bad"}, "", []string{`invalid value for cpu-quota: strconv.ParseInt: parsing "1.5": invalid syntax`}},
+		{"blkio weight not a number", []string{"update", "--blkio-weight", "5x", "bad"}, "", []string{`invalid value "5x" for flag -blkio-weight: parse error`}},
 		{"memory limit 0 in json", []string{"update", "-r", "-", "bad"}, `{"memory": {"limit": 0}}`, []string{"linux.resources.memory.limit: 0 is invalid"}},
 		{"malformed json on stdin", []string{"update", "--resources", "-", "bad"}, `{"memory": {"limit": }`, []string{"--resources -: not a JSON linux.resources object"}},
 		{"wrong json type", []string{"update", "--resources", "-", "bad"}, `{"memory": {"limit": "64m"}}`, []string{"--resources -", "memory.limit"}},
 		{"missing resources file", []string{"update", "--resources", "/nonexistent.json", "bad"}, "", []string{"--resources /nonexistent.json", "no such file"}},
-		{"intel rdt", []string{"update", "--l3-cache-schema", "L3:0=f", "bad"}, "", []string{"--l3-cache-schema", "not supported"}},
+		{"intel rdt", []string{"update", "--l3-cache-schema", "L3:0=f", "bad"}, "", []string{"Intel RDT"}},
 		{"unknown flag", []string{"update", "--memroy", "1m", "bad"}, "", []string{"update: unknown flag --memroy"}},
 		{"no id", []string{"update", "--memory", "1m"}, "", []string{"update: expects exactly one container id"}},
 		{"unknown container", []string{"update", "--memory", "1m", "nosuch"}, "", []string{"nosuch", "does not exist"}},

@@ -210,23 +210,55 @@ started by an unprivileged user.`,
 			Name: "update", Usage: "update container resource constraints",
 			ArgsUsage: "<container-id>",
 			Flags: []Flag{
-				{Names: []string{"resources", "r"}, Value: true, Usage: "path to the file containing the resources to update or '-' to read from the standard input (the linux.resources object of config.json; all other options are then ignored)"},
+				{Names: []string{"resources", "r"}, Value: true, Usage: `path to the file containing the resources to update or '-' to read from the standard input
+
+The accepted format is as follow (unchanged values can be omitted):
+
+{
+  "memory": {
+    "limit": 0,
+    "reservation": 0,
+    "swap": 0,
+    "checkBeforeUpdate": true
+  },
+  "cpu": {
+    "shares": 0,
+    "quota": 0,
+    "burst": 0,
+    "period": 0,
+    "realtimeRuntime": 0,
+    "realtimePeriod": 0,
+    "cpus": "",
+    "mems": "",
+    "idle": 0
+  },
+  "blockIO": {
+    "weight": 0
+  }
+}
+
+Note: if data is to be read from a file or the standard input, all
+other options are ignored.`},
 				{Names: []string{"blkio-weight"}, Value: true, Default: "0", Usage: "Specifies per cgroup weight, range is from 10 to 1000"},
 				{Names: []string{"cpu-period"}, Value: true, Usage: "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default"},
 				{Names: []string{"cpu-quota"}, Value: true, Usage: "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period"},
-				{Names: []string{"cpu-share", "cpu-shares"}, Value: true, Usage: "CPU shares (relative weight vs. other containers)"},
+				{Names: []string{"cpu-burst"}, Value: true, Usage: "CPU CFS hardcap burst limit (in usecs). Allowed accumulated cpu time additionally for burst a given period"},
+				{Names: []string{"cpu-share"}, Value: true, Usage: "CPU shares (relative weight vs. other containers)"},
 				{Names: []string{"cpu-rt-period"}, Value: true, Usage: "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default"},
 				{Names: []string{"cpu-rt-runtime"}, Value: true, Usage: "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period"},
 				{Names: []string{"cpuset-cpus"}, Value: true, Usage: "CPU(s) to use"},
 				{Names: []string{"cpuset-mems"}, Value: true, Usage: "Memory node(s) to use"},
-				{Names: []string{"kernel-memory"}, Value: true, Usage: "Kernel memory limit (in bytes); accepted and ignored, as kernel memory limits are not supported"},
-				{Names: []string{"kernel-memory-tcp"}, Value: true, Usage: "Kernel memory limit for tcp buffer (in bytes); accepted and ignored, as --kernel-memory"},
+				// runc 1.5 hides these two; the table has no hidden flags,
+				// so they are listed with runc's words.
+				{Names: []string{"kernel-memory"}, Value: true, Usage: "(obsoleted; do not use)"},
+				{Names: []string{"kernel-memory-tcp"}, Value: true, Usage: "(obsoleted; do not use)"},
 				{Names: []string{"memory"}, Value: true, Usage: "Memory limit (in bytes)"},
+				{Names: []string{"cpu-idle"}, Value: true, Usage: "set cgroup SCHED_IDLE or not, 0: default behavior, 1: SCHED_IDLE"},
 				{Names: []string{"memory-reservation"}, Value: true, Usage: "Memory reservation or soft_limit (in bytes)"},
 				{Names: []string{"memory-swap"}, Value: true, Usage: "Total memory usage (memory + swap); set '-1' to enable unlimited swap"},
 				{Names: []string{"pids-limit"}, Value: true, Default: "0", Usage: "Maximum number of pids allowed in the container"},
-				{Names: []string{"l3-cache-schema"}, Value: true, Usage: "The string of Intel RDT/CAT L3 cache schema (Intel RDT is not supported: refused)"},
-				{Names: []string{"mem-bw-schema"}, Value: true, Usage: "The string of Intel RDT/MBA memory bandwidth schema (Intel RDT is not supported: refused)"},
+				{Names: []string{"l3-cache-schema"}, Value: true, Usage: "The string of Intel RDT/CAT L3 cache schema"},
+				{Names: []string{"mem-bw-schema"}, Value: true, Usage: "The string of Intel RDT/MBA memory bandwidth schema"},
 			},
 		},
 	}
