@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -28,9 +29,11 @@ type CreateOptions struct {
 	Bundle        string
 	PidFile       string
 	ConsoleSocket string
-	NoPivot       bool
-	NoNewKeyring  bool
-	PreserveFDs   int
+	// PidfdSocket is --pidfd-socket: init's pidfd goes there (pidfd.go).
+	PidfdSocket  string
+	NoPivot      bool
+	NoNewKeyring bool
+	PreserveFDs  int
 	// Foreground is set by `run` without -d: the caller stays the parent
 	// of init and waits for it.
 	Foreground bool
@@ -40,6 +43,8 @@ type CreateOptions struct {
 	// stdio, set by a foreground `run` without a terminal, are the
 	// pipes init gets instead of the caller's stdio (stdio.go).
 	stdio *stdioPipes
+	// pidfdConn is the connection to PidfdSocket.
+	pidfdConn *net.UnixConn
 }
 
 // cleanup undoes a half-finished create in reverse order, unless released.
@@ -89,6 +94,14 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 		defer o.console.Close()
+	}
+	if o.PidfdSocket != "" {
+		pidfdConn, err := dialPidfdSocket(o.PidfdSocket)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer pidfdConn.Close()
+		o.pidfdConn = pidfdConn
 	}
 	absMountSources(spec, bundle)
 	var undo cleanup
@@ -171,6 +184,13 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	// init's own thread creation (pthread_create: EAGAIN).
 	if pidsLimit != nil {
 		if err := m.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
+			return nil, nil, err
+		}
+	}
+	if o.pidfdConn != nil {
+		// Sent once init is ready, before create returns, as runc's
+		// init does; the pid file still comes last.
+		if err := sendPidfd(o.pidfdConn, proc.Pid, c.rec.InitStart, pidfdKindInit); err != nil {
 			return nil, nil, err
 		}
 	}
