@@ -29,11 +29,10 @@ type CreateOptions struct {
 	Bundle        string
 	PidFile       string
 	ConsoleSocket string
-	// PidfdSocket is --pidfd-socket: init's pidfd goes there (pidfd.go).
-	PidfdSocket  string
-	NoPivot      bool
-	NoNewKeyring bool
-	PreserveFDs  int
+	PidfdSocket   string // init's pidfd goes there (pidfd.go)
+	NoPivot       bool
+	NoNewKeyring  bool
+	PreserveFDs   int
 	// Foreground is set by `run` without -d: the caller stays the parent
 	// of init and waits for it.
 	Foreground bool
@@ -43,8 +42,6 @@ type CreateOptions struct {
 	// stdio, set by a foreground `run` without a terminal, are the
 	// pipes init gets instead of the caller's stdio (stdio.go).
 	stdio *stdioPipes
-	// pidfdConn is the connection to PidfdSocket.
-	pidfdConn *net.UnixConn
 }
 
 // cleanup undoes a half-finished create in reverse order, unless released.
@@ -95,13 +92,13 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		}
 		defer o.console.Close()
 	}
+	var pidfdConn *net.UnixConn
 	if o.PidfdSocket != "" {
-		pidfdConn, err := dialPidfdSocket(o.PidfdSocket)
-		if err != nil {
+		// Connected before anything exists, as the console socket.
+		if pidfdConn, err = dialPidfdSocket(o.PidfdSocket); err != nil {
 			return nil, nil, err
 		}
 		defer pidfdConn.Close()
-		o.pidfdConn = pidfdConn
 	}
 	absMountSources(spec, bundle)
 	var undo cleanup
@@ -187,10 +184,10 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 	}
-	if o.pidfdConn != nil {
+	if pidfdConn != nil {
 		// Sent once init is ready, before create returns, as runc's
 		// init does; the pid file still comes last.
-		if err := sendPidfd(o.pidfdConn, proc.Pid, c.rec.InitStart, pidfdKindInit); err != nil {
+		if err := sendPidfd(pidfdConn, proc.Pid, c.rec.InitStart, pidfdKindInit); err != nil {
 			return nil, nil, err
 		}
 	}

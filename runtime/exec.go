@@ -36,10 +36,8 @@ type ExecOptions struct {
 	Detach         bool
 	PidFile        string
 	ConsoleSocket  string
-	// PidfdSocket is --pidfd-socket: the exec'd process's pidfd goes
-	// there (pidfd.go).
-	PidfdSocket string
-	PreserveFDs int
+	PidfdSocket    string // the exec'd process's pidfd goes there (pidfd.go)
+	PreserveFDs    int
 	// ApparmorProfile and ProcessLabel are --apparmor and
 	// --process-label: the container's are used when empty.
 	ApparmorProfile string

@@ -107,8 +107,8 @@ func checkPidfd(t *testing.T, ch <-chan pidfdMsg, kind string, pid int) {
 func TestPidfdSocketAsRunc(t *testing.T) {
 	cases := []struct {
 		name string
-		// start makes the container; with --pidfd-socket when exec is
-		// false. It returns the pid the pidfd must name.
+		// start runs the command under test with --pidfd-socket sock
+		// and returns the pid the pidfd must name (host's view).
 		start func(e *env, id, sock string) int
 		kind  string
 	}{
