@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -28,6 +29,7 @@ type CreateOptions struct {
 	Bundle        string
 	PidFile       string
 	ConsoleSocket string
+	PidfdSocket   string // init's pidfd goes there (pidfd.go)
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFDs   int
@@ -90,6 +92,14 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 		defer o.console.Close()
+	}
+	var pidfdConn *net.UnixConn
+	if o.PidfdSocket != "" {
+		// Connected before anything exists, as the console socket.
+		if pidfdConn, err = dialPidfdSocket(o.PidfdSocket); err != nil {
+			return nil, nil, err
+		}
+		defer pidfdConn.Close()
 	}
 	absMountSources(spec, bundle)
 	var undo cleanup
@@ -172,6 +182,13 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	// init's own thread creation (pthread_create: EAGAIN).
 	if pidsLimit != nil {
 		if err := m.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
+			return nil, nil, err
+		}
+	}
+	if pidfdConn != nil {
+		// Sent once init is ready, before create returns, as runc's
+		// init does; the pid file still comes last.
+		if err := sendPidfd(pidfdConn, proc.Pid, c.rec.InitStart, pidfdKindInit); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -35,6 +36,7 @@ type ExecOptions struct {
 	Detach         bool
 	PidFile        string
 	ConsoleSocket  string
+	PidfdSocket    string // the exec'd process's pidfd goes there (pidfd.go)
 	PreserveFDs    int
 	// ApparmorProfile and ProcessLabel are --apparmor and
 	// --process-label: the container's are used when empty.
@@ -115,6 +117,13 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		defer ours.Close()
 		defer console.Close()
 	}
+	var pidfdConn *net.UnixConn
+	if o.PidfdSocket != "" {
+		if pidfdConn, err = dialPidfdSocket(o.PidfdSocket); err != nil {
+			return 1, err
+		}
+		defer pidfdConn.Close()
+	}
 	var sigs chan os.Signal
 	if !o.Detach {
 		// Before the process exists, so no signal meant for it is lost.
@@ -146,6 +155,22 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		proc.Kill()
 		proc.Wait()
 		return 1, fmt.Errorf("exec: %w", err)
+	}
+	if pidfdConn != nil {
+		// proc is the process that execve()s the command (exec-init's
+		// P2, our unreaped child as subreaper), never P1.
+		err := errors.New("exec: process exited before it was ready")
+		if st, serr := procStat(proc.Pid); serr == nil {
+			err = sendPidfd(pidfdConn, proc.Pid, st.start, pidfdKindExec)
+		}
+		if err != nil {
+			proc.Kill()
+			proc.Wait()
+			return 1, err
+		}
+		// Closed now, so the receiver sees the end before the process
+		// does, not when a foreground exec returns.
+		pidfdConn.Close()
 	}
 	if o.Detach {
 		if o.PidFile != "" {

@@ -37,6 +37,7 @@ func createFlags(cmd string, o *runtime.CreateOptions) *flagSet {
 	fs.String(&o.Bundle, "bundle", "b")
 	fs.String(&o.PidFile, "pid-file")
 	fs.String(&o.ConsoleSocket, "console-socket")
+	fs.String(&o.PidfdSocket, "pidfd-socket")
 	fs.Bool(&o.NoPivot, "no-pivot")
 	fs.Bool(&o.NoNewKeyring, "no-new-keyring")
 	fs.Int(&o.PreserveFDs, "preserve-fds")

@@ -22,6 +22,7 @@ func cmdExec(g *globals, args []string) (int, error) {
 	fs.Bool(&o.Detach, "detach", "d")
 	fs.String(&o.PidFile, "pid-file")
 	fs.String(&o.ConsoleSocket, "console-socket")
+	fs.String(&o.PidfdSocket, "pidfd-socket")
 	fs.Strings(&o.Env, "env", "e")
 	fs.String(&o.Cwd, "cwd")
 	fs.String(&o.User, "user", "u")

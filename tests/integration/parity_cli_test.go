@@ -237,9 +237,8 @@ func TestHelpEveryCommandAsRunc(t *testing.T) {
 	// that take a value; a flag leaving this list must show in gorunc's
 	// help.
 	notImplemented := map[string][]string{
-		"create": {"pidfd-socket="},
-		"run":    {"pidfd-socket=", "no-subreaper"},
-		"exec":   {"pidfd-socket=", "cgroup="},
+		"run":  {"no-subreaper"},
+		"exec": {"cgroup="},
 	}
 	runc, why := runc15()
 	if runc == "" {

@@ -74,6 +74,7 @@ func Commands() []Command {
 	// so that no caller can change another's table.
 	flagBundle := Flag{Names: []string{"bundle", "b"}, Value: true, Usage: "path to the root of the bundle directory, defaults to the current directory"}
 	flagConsoleSocket := Flag{Names: []string{"console-socket"}, Value: true, Usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal"}
+	flagPidfdSocket := Flag{Names: []string{"pidfd-socket"}, Value: true, Usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the init process"}
 	flagPidFile := Flag{Names: []string{"pid-file"}, Value: true, Usage: "specify the file to write the process id to"}
 	flagNoPivot := Flag{Names: []string{"no-pivot"}, Usage: "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk"}
 	flagNoNewKeyring := Flag{Names: []string{"no-new-keyring"}, Usage: "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key"}
@@ -89,7 +90,7 @@ unique on your host.`,
 is a directory with a specification file named "config.json" and a root
 filesystem. The container's process (the args of the spec) runs once
 "gorunc start" is called.`,
-			Flags: []Flag{flagBundle, flagConsoleSocket, flagPidFile, flagNoPivot, flagNoNewKeyring, flagPreserveFDs},
+			Flags: []Flag{flagBundle, flagConsoleSocket, flagPidfdSocket, flagPidFile, flagNoPivot, flagNoNewKeyring, flagPreserveFDs},
 		},
 		{
 			Name: "delete", Usage: "delete any resources held by the container often used with detached container",
@@ -117,6 +118,7 @@ Where "<container-id>" is the name for the instance of the container and
 "<command>" can't be empty unless a "-p" flag provided.`,
 			Flags: []Flag{
 				flagConsoleSocket,
+				{Names: []string{"pidfd-socket"}, Value: true, Usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the exec process"},
 				{Names: []string{"cwd"}, Value: true, Usage: "current working directory in the container"},
 				{Names: []string{"env", "e"}, Value: true, Usage: "set environment variables"},
 				{Names: []string{"tty", "t"}, Usage: "allocate a pseudo-TTY"},
@@ -180,7 +182,7 @@ unique on your host.`,
 			Description: `The run command creates an instance of a container for a bundle and starts
 the process given by the args of its "config.json".`,
 			Flags: []Flag{
-				flagBundle, flagConsoleSocket, flagDetach,
+				flagBundle, flagConsoleSocket, flagPidfdSocket, flagDetach,
 				{Names: []string{"keep"}, Usage: "do not delete the container after it exits"},
 				flagPidFile, flagNoPivot, flagNoNewKeyring, flagPreserveFDs,
 			},
