@@ -31,6 +31,9 @@ type env struct {
 	root   string // --root
 	bundle string
 	spec   *specs.Spec
+	// cgroupsPath is the relative path newEnv gave the spec, removed
+	// by cleanup wherever it is left empty.
+	cgroupsPath string
 }
 
 // newEnv makes a private state root and a bundle whose config runs args.
@@ -49,6 +52,7 @@ func newEnv(t *testing.T, args ...string) *env {
 	// cgroup, as the host safety rules require), and unique so that runs
 	// and tests never share one.
 	e.spec.Linux.CgroupsPath = fmt.Sprintf("gorunc-it-%d-%d/c", os.Getpid(), seq.Add(1))
+	e.cgroupsPath = e.spec.Linux.CgroupsPath
 	t.Cleanup(e.cleanup)
 	return e
 }
@@ -217,6 +221,44 @@ func (e *env) cleanup() {
 	for _, cg := range cgroups {
 		if _, err := os.Stat(cg); err == nil {
 			e.t.Errorf("cgroup %s left behind", cg)
+		}
+	}
+	removeEmptyCgroups(e.cgroupsPath)
+	if p := e.spec.Linux.CgroupsPath; p != e.cgroupsPath && strings.HasPrefix(p, "gorunc-it-") {
+		removeEmptyCgroups(p) // a test that flattened it to one level
+	}
+}
+
+// removeEmptyCgroups removes rel (leaf first, then its parents) under this
+// process's own cgroup in every hierarchy where it is left empty: runc
+// removes only the leaf it made, so the side-by-side runs would leave the
+// parents behind. gorunc's own leaks are caught above, before this.
+func removeEmptyCgroups(rel string) {
+	if rel == "" {
+		return
+	}
+	data, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		var mounts []string
+		switch {
+		case parts[1] == "":
+			mounts = []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}
+		default:
+			for _, ctrl := range strings.Split(parts[1], ",") {
+				mounts = append(mounts, "/sys/fs/cgroup/"+strings.TrimPrefix(ctrl, "name="))
+			}
+		}
+		for _, m := range mounts {
+			for p := rel; p != "." && p != "/"; p = filepath.Dir(p) {
+				os.Remove(filepath.Join(m, parts[2], p)) // rmdir: only when empty
+			}
 		}
 	}
 }
