@@ -13,6 +13,54 @@ notok() {
 # expect DESC WANT GOT
 expect() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "want: $(printf %q "$2")" "got:  $(printf %q "$3")"; fi; }
 
+# --- a cgroup of the tier's own -------------------------------------------------
+# A tier runs below a child of the caller's own cgroup in every hierarchy
+# (host safety: cgroups only under the test's own), moves its inner part
+# there, and at the end kills by pid whatever is left in it and removes it.
+
+# cg_mounts: cgroup hierarchies as "<fstype> <mount point> <super options>"
+cg_mounts() { awk '{ for (i = 7; $i != "-"; i++); if ($(i+1) == "cgroup" || $(i+1) == "cgroup2") print $(i+1), $5, $(i+3) }' /proc/self/mountinfo; }
+# own_dirs: this process's cgroup directory in every hierarchy
+own_dirs() {
+	local t mp opts ctrls path
+	cg_mounts | while read -r t mp opts; do
+		while IFS=: read -r _ ctrls path; do
+			if [ "$t" = cgroup2 ]; then [ -z "$ctrls" ] || continue
+			else [ -n "$ctrls" ] && [[ ",$opts," == *",$ctrls,"* ]] || continue; fi
+			echo "$mp${path%/}"
+		done </proc/self/cgroup
+	done
+}
+# cg_make DIR...: makes each, cpuset ones filled from their parent (an empty
+# cpuset takes no task)
+cg_make() {
+	local d
+	for d in "$@"; do
+		mkdir "$d" || { echo "Bail out! mkdir $d"; exit 1; }
+		if [ -f "${d%/*}/cpuset.cpus" ]; then
+			cat "${d%/*}/cpuset.cpus" >"$d/cpuset.cpus" && cat "${d%/*}/cpuset.mems" >"$d/cpuset.mems"
+		fi
+	done
+}
+# cg_kill DIR...: SIGKILLs, by pid, every process in the trees until none
+# is left (5 s at most); prints the pids still there
+cg_kill() {
+	local d p left
+	for _ in $(seq 50); do
+		left=$(for d in "$@"; do find "$d" -name cgroup.procs -exec cat {} +; done 2>/dev/null | sort -u)
+		[ -z "$left" ] && break
+		for p in $left; do kill -KILL "$p"; done 2>/dev/null
+		sleep 0.1
+	done
+	echo $left
+}
+# cg_remove DIR...: removes the trees (empty by then); prints what is left
+cg_remove() {
+	local d
+	for d in "$@"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
+	for d in "$@"; do [ -d "$d" ] && echo "$d"; done
+}
+
 # --- OCI image layouts --------------------------------------------------------
 # oci_init DIR: an empty layout; images are added with oci_image and the
 # layout written as a tar (for `ctr image import`) by oci_pack.

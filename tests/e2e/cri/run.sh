@@ -33,20 +33,6 @@ repo=$(cd "$here/../../.." && pwd)
 . "$here/../lib.sh"
 TOOLS=$repo/build/cri-tools/bin
 
-# cgroup hierarchies as "<fstype> <mount point> <super options>"
-cg_mounts() { awk '{ for (i = 7; $i != "-"; i++); if ($(i+1) == "cgroup" || $(i+1) == "cgroup2") print $(i+1), $5, $(i+3) }' /proc/self/mountinfo; }
-# own_dirs: this process's cgroup directory in every hierarchy
-own_dirs() {
-	local t mp opts ctrls path
-	cg_mounts | while read -r t mp opts; do
-		while IFS=: read -r _ ctrls path; do
-			if [ "$t" = cgroup2 ]; then [ -z "$ctrls" ] || continue
-			else [ -n "$ctrls" ] && [[ ",$opts," == *",$ctrls,"* ]] || continue; fi
-			echo "$mp${path%/}"
-		done </proc/self/cgroup
-	done
-}
-
 # ============================== outer =======================================
 if [ -z "${GORUNC_E2E_CRI_INNER:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP the CRI tier needs root"; exit 0; }
@@ -71,33 +57,22 @@ if [ -z "${GORUNC_E2E_CRI_INNER:-}" ]; then
 	cleanup() {
 		set +e
 		trap '' PIPE # a reader gone (| head) must not cut the cleanup short
-		local d p left
+		local d left
 		[ -n "$inner" ] && kill -TERM "$inner" 2>/dev/null
 		# every process in our cgroup is ours (this script put the inner part
 		# there; everything else descends from it): kill them by pid, then
 		# the pid namespace and with it the mount and network ones are gone.
 		# (stderr off: bash's notice of its killed background job is noise)
-		for _ in $(seq 50); do
-			left=$(for d in "${cgdirs[@]}"; do find "$d" -name cgroup.procs -exec cat {} +; done | sort -u)
-			[ -z "$left" ] && break
-			for p in $left; do kill -KILL "$p"; done
-			sleep 0.1
-		done 2>/dev/null
-		[ -n "$left" ] && echo "# processes left in $CG: $(echo $left)"
-		for d in "${cgdirs[@]}"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
-		for d in "${cgdirs[@]}"; do [ -d "$d" ] && echo "# cgroup not removed: $d"; done
+		left=$(cg_kill "${cgdirs[@]}" 2>/dev/null)
+		[ -n "$left" ] && echo "# processes left in $CG: $left"
+		for d in $(cg_remove "${cgdirs[@]}"); do echo "# cgroup not removed: $d"; done
 		if [ -n "${KEEP:-}" ]; then echo "# kept $W"; else rm -rf "$W"; fi
 		secs=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 		echo "# wall time $((secs / 1000)).$(printf %03d $((secs % 1000))) s"
 	}
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
-	for d in "${cgdirs[@]}"; do
-		mkdir "$d" || { echo "Bail out! mkdir $d"; exit 1; }
-		if [ -f "${d%/*}/cpuset.cpus" ]; then
-			cat "${d%/*}/cpuset.cpus" >"$d/cpuset.cpus" && cat "${d%/*}/cpuset.mems" >"$d/cpuset.mems"
-		fi
-	done
+	cg_make "${cgdirs[@]}"
 	# a subshell moves itself into the cgroup, then becomes unshare; the pid
 	# namespace's init (the inner script) dies with unshare (--kill-child).
 	(

@@ -33,19 +33,6 @@ repo=$(cd "$here/../../.." && pwd)
 . "$here/../lib.sh"
 DOCKER=/usr/bin/docker # the docker.io CLI: another `docker` may come first on PATH
 
-# every cgroup hierarchy's mount point and this process's directory in it
-own_dirs() {
-	local t mp opts ctrls path
-	awk '{ for (i = 7; $i != "-"; i++); if ($(i+1) == "cgroup" || $(i+1) == "cgroup2") print $(i+1), $5, $(i+3) }' /proc/self/mountinfo |
-		while read -r t mp opts; do
-			while IFS=: read -r _ ctrls path; do
-				if [ "$t" = cgroup2 ]; then [ -z "$ctrls" ] || continue
-				else [ -n "$ctrls" ] && [[ ",$opts," == *",$ctrls,"* ]] || continue; fi
-				echo "$mp${path%/}"
-			done </proc/self/cgroup
-		done
-}
-
 # ============================== outer =======================================
 if [ -z "${GORUNC_E2E_DOCKER_INNER:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP the Docker tier needs root"; exit 0; }
@@ -76,20 +63,13 @@ if [ -z "${GORUNC_E2E_DOCKER_INNER:-}" ]; then
 	cleanup() {
 		set +e
 		trap '' PIPE
-		local d p left
+		local d left bad=
 		[ -n "$inner" ] && kill -TERM "$inner" 2>/dev/null
 		# every process in our cgroup is ours (the inner part and what it
 		# started): kill them by pid; the namespaces go with the last one.
-		for _ in $(seq 50); do
-			left=$(for d in "${cgdirs[@]}"; do find "$d" -name cgroup.procs -exec cat {} +; done 2>/dev/null | sort -u)
-			[ -z "$left" ] && break
-			for p in $left; do kill -KILL "$p"; done 2>/dev/null
-			sleep 0.1
-		done
-		local bad=
-		[ -n "$left" ] && bad+="processes left in $CG: $(echo $left); "
-		for d in "${cgdirs[@]}"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
-		for d in "${cgdirs[@]}"; do [ -d "$d" ] && bad+="cgroup not removed: $d; "; done
+		left=$(cg_kill "${cgdirs[@]}")
+		[ -n "$left" ] && bad+="processes left in $CG: $left; "
+		for d in $(cg_remove "${cgdirs[@]}"); do bad+="cgroup not removed: $d; "; done
 		if [ -n "$stray" ] && [ -d "$stray" ]; then
 			rmdir "$stray" 2>/dev/null || bad+="dockerd's $stray not removed; "
 		fi
@@ -99,12 +79,7 @@ if [ -z "${GORUNC_E2E_DOCKER_INNER:-}" ]; then
 	}
 	trap cleanup EXIT
 	trap 'exit 130' INT TERM
-	for d in "${cgdirs[@]}"; do
-		mkdir "$d" || { echo "Bail out! mkdir $d"; exit 1; }
-		if [ -f "${d%/*}/cpuset.cpus" ]; then
-			cat "${d%/*}/cpuset.cpus" >"$d/cpuset.cpus" && cat "${d%/*}/cpuset.mems" >"$d/cpuset.mems"
-		fi
-	done
+	cg_make "${cgdirs[@]}"
 	# a subshell moves itself into the cgroup, then becomes unshare; the pid
 	# namespace's init (the inner script) dies with unshare (--kill-child),
 	# and everything in it with its init.
