@@ -527,29 +527,9 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err != nil {
 		return err
 	}
-	if p.Env, err = prepareEnv(cfg.processEnv(), p.User.UID); err != nil {
-		return err
-	}
-	if err := applyProcSched(cfg.Spec, true); err != nil {
-		return err
-	}
-	filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
-	if err := startProcess(p, caps, filter); err != nil {
-		return err
-	}
-	if err := ch.sendWarnings(caps.warnings()); err != nil {
-		return err
-	}
-	path, err := lookPath(p.Args[0], p.Env)
+	path, err := becomeProcess(ch, sock, cfg, caps, true)
 	if err != nil {
 		return err
-	}
-	if notifies(cfg.Seccomp) && p.NoNewPrivileges {
-		// Before "ready": the parent must still be there to take the
-		// listener.
-		if err := filter.load(); err != nil {
-			return err
-		}
 	}
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err

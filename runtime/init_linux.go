@@ -145,32 +145,8 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	defer fdDir.Close()
 	var argv0 string
 	if p != nil {
-		var err error
-		if p.Env, err = prepareEnv(cfg.processEnv(), p.User.UID); err != nil {
+		if argv0, err = becomeProcess(ch, sock, cfg, caps, false); err != nil {
 			return err
-		}
-		if err := applyProcSched(spec, false); err != nil {
-			return err
-		}
-		filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
-		if err := startProcess(p, caps, filter); err != nil {
-			return err
-		}
-		if err := ch.sendWarnings(caps.warnings()); err != nil {
-			return err
-		}
-		path, err := lookPath(p.Args[0], p.Env)
-		if err != nil {
-			return err
-		}
-		argv0 = path
-		if notifies(cfg.Seccomp) && p.NoNewPrivileges {
-			// The agent needs the listener before `create` returns,
-			// so a notifying filter cannot wait for execve: it goes
-			// in as late as that allows (runc does the same).
-			if err := filter.load(); err != nil {
-				return err
-			}
 		}
 	}
 	if err := ch.send(message{Type: msgReady}); err != nil {
@@ -207,6 +183,39 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	err = unix.Exec(argv0, p.Args, p.Env)
 	fatalf(initFailed, "exec: %q: %v", argv0, err)
 	return nil
+}
+
+// becomeProcess is what init and exec-init do alike once their namespaces
+// and root are in place: the process's environment, scheduling and
+// identity (startProcess), the warnings for the parent, the path of the
+// program; and a notifying filter, whose listener the agent needs before
+// "ready" (runc does the same), goes in now, as late as that allows.
+func becomeProcess(ch *channel, sock *os.File, cfg *initConfig, caps *capState, exec bool) (string, error) {
+	p := cfg.Spec.Process
+	var err error
+	if p.Env, err = prepareEnv(cfg.processEnv(), p.User.UID); err != nil {
+		return "", err
+	}
+	if err := applyProcSched(cfg.Spec, exec); err != nil {
+		return "", err
+	}
+	filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
+	if err := startProcess(p, caps, filter); err != nil {
+		return "", err
+	}
+	if err := ch.sendWarnings(caps.warnings()); err != nil {
+		return "", err
+	}
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return "", err
+	}
+	if notifies(cfg.Seccomp) && p.NoNewPrivileges {
+		if err := filter.load(); err != nil {
+			return "", err
+		}
+	}
+	return path, nil
 }
 
 // initConsole sets up the terminal when process.terminal is true.
