@@ -134,12 +134,19 @@ func TestBadCLI(t *testing.T) {
 
 func assertOneLineError(t *testing.T, r result, want string) {
 	t.Helper()
-	if r.code != 1 {
-		t.Errorf("exit %d, want 1 (stderr %q)", r.code, r.stderr)
+	assertErrorLine(t, r, 1, "gorunc: ", want)
+}
+
+// assertErrorLine: exit code, and stderr one line starting with prefix
+// and naming want.
+func assertErrorLine(t *testing.T, r result, code int, prefix, want string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit %d, want %d (stderr %q)", r.code, code, r.stderr)
 	}
 	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
-	if len(lines) != 1 || !strings.HasPrefix(lines[0], "gorunc: ") {
-		t.Errorf("stderr is not one 'gorunc: ' line: %q", r.stderr)
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], prefix) {
+		t.Errorf("stderr is not one '%s' line: %q", prefix, r.stderr)
 	}
 	if !strings.Contains(r.stderr, want) {
 		t.Errorf("stderr %q does not mention %q", r.stderr, want)
@@ -151,20 +158,15 @@ func assertOneLineError(t *testing.T, r result, want string) {
 // puts it).
 func noCgroup(t *testing.T, name string) {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		parts := strings.SplitN(line, ":", 3)
-		if len(parts) != 3 || parts[1] == "" {
-			continue
-		}
-		for _, ctrl := range strings.Split(parts[1], ",") {
-			dir := filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(ctrl, "name="), parts[2], name)
-			if _, err := os.Stat(dir); err == nil {
-				t.Errorf("cgroup %s left behind", dir)
-			}
+	for _, h := range v1Hierarchies(t) {
+		if dir := filepath.Join(h.own, name); exists(dir) {
+			t.Errorf("cgroup %s left behind", dir)
 		}
 	}
+}
+
+// exists says whether path names anything.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -79,22 +79,11 @@ func groupPids(pgid int) []int {
 // v1 hierarchy, leaves first.
 func cgroupLeft(t *testing.T, cgroupsPath string) []string {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var dirs []string
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		parts := strings.SplitN(line, ":", 3)
-		if len(parts) != 3 || parts[1] == "" {
-			continue
-		}
-		for _, ctrl := range strings.Split(parts[1], ",") {
-			for p := cgroupsPath; p != "." && p != "/"; p = filepath.Dir(p) {
-				dir := filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(ctrl, "name="), parts[2], p)
-				if _, err := os.Stat(dir); err == nil {
-					dirs = append(dirs, dir)
-				}
+	for _, h := range v1Hierarchies(t) {
+		for p := cgroupsPath; p != "." && p != "/"; p = filepath.Dir(p) {
+			if dir := filepath.Join(h.own, p); exists(dir) {
+				dirs = append(dirs, dir)
 			}
 		}
 	}

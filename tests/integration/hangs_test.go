@@ -89,17 +89,9 @@ func (e *env) refusedNaming(frozen, want string, args ...string) {
 // hierarchy: under this process's own freezer cgroup.
 func freezerDir(t *testing.T, cgroupsPath string) string {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		parts := strings.SplitN(line, ":", 3)
-		if len(parts) == 3 && parts[1] == "freezer" {
-			own := filepath.Join("/sys/fs/cgroup/freezer", parts[2])
-			if _, err := os.Stat(filepath.Join(own, "cgroup.procs")); err == nil {
-				return filepath.Join(own, cgroupsPath)
-			}
+	for _, h := range v1Hierarchies(t) {
+		if h.ctrl == "freezer" && exists(filepath.Join(h.own, "cgroup.procs")) {
+			return filepath.Join(h.own, cgroupsPath)
 		}
 	}
 	t.Skip("needs a cgroup v1 freezer hierarchy at /sys/fs/cgroup/freezer (cgroup v2 is checked by tests/vm/payloads/gorunc-cgroup-v2.sh)")

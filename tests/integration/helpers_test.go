@@ -21,6 +21,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 var seq atomic.Int64
@@ -223,9 +224,9 @@ func (e *env) cleanup() {
 			e.t.Errorf("cgroup %s left behind", cg)
 		}
 	}
-	removeEmptyCgroups(e.cgroupsPath)
+	removeEmptyCgroups(e.t, e.cgroupsPath)
 	if p := e.spec.Linux.CgroupsPath; p != e.cgroupsPath && strings.HasPrefix(p, "gorunc-it-") {
-		removeEmptyCgroups(p) // a test that flattened it to one level
+		removeEmptyCgroups(e.t, p) // a test that flattened it to one level
 	}
 }
 
@@ -233,34 +234,70 @@ func (e *env) cleanup() {
 // process's own cgroup in every hierarchy where it is left empty: runc
 // removes only the leaf it made, so the side-by-side runs would leave the
 // parents behind. gorunc's own leaks are caught above, before this.
-func removeEmptyCgroups(rel string) {
+func removeEmptyCgroups(t *testing.T, rel string) {
 	if rel == "" {
 		return
 	}
+	for _, h := range hostHierarchies(t) {
+		for p := rel; p != "." && p != "/"; p = filepath.Dir(p) {
+			os.Remove(filepath.Join(h.own, p)) // rmdir: only when empty
+		}
+	}
+}
+
+// hierarchy is one cgroup hierarchy of this host: its controller name
+// ("unified" for the cgroup2 one) and this process's own cgroup directory
+// in it, under which a relative cgroupsPath goes.
+type hierarchy struct{ ctrl, own string }
+
+// hostHierarchies lists the v1 hierarchies mounted at
+// /sys/fs/cgroup/<name> and the cgroup2 one (a hybrid host's
+// /sys/fs/cgroup/unified, else /sys/fs/cgroup itself), from
+// /proc/self/cgroup: the one parser of it the tests use.
+func hostHierarchies(t *testing.T) []hierarchy {
+	t.Helper()
 	data, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
-		return
+		t.Fatal(err)
 	}
+	var out []hierarchy
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
 			continue
 		}
-		var mounts []string
-		switch {
-		case parts[1] == "":
-			mounts = []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}
-		default:
-			for _, ctrl := range strings.Split(parts[1], ",") {
-				mounts = append(mounts, "/sys/fs/cgroup/"+strings.TrimPrefix(ctrl, "name="))
+		mounts := map[string]string{}
+		if parts[1] == "" {
+			mounts["unified"] = "/sys/fs/cgroup/unified"
+			var st unix.Statfs_t
+			if unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+				mounts["unified"] = "/sys/fs/cgroup"
+			}
+		} else {
+			for _, n := range strings.Split(parts[1], ",") {
+				n = strings.TrimPrefix(n, "name=")
+				mounts[n] = filepath.Join("/sys/fs/cgroup", n)
 			}
 		}
-		for _, m := range mounts {
-			for p := rel; p != "." && p != "/"; p = filepath.Dir(p) {
-				os.Remove(filepath.Join(m, parts[2], p)) // rmdir: only when empty
+		for n, mp := range mounts {
+			dir := filepath.Join(mp, parts[2])
+			if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+				out = append(out, hierarchy{n, dir})
 			}
 		}
 	}
+	return out
+}
+
+// v1Hierarchies are hostHierarchies without the cgroup2 one.
+func v1Hierarchies(t *testing.T) []hierarchy {
+	var out []hierarchy
+	for _, h := range hostHierarchies(t) {
+		if h.ctrl != "unified" {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 func (e *env) tryState(id string) (state, error) {

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,42 +52,6 @@ func cgEnv(t *testing.T, bin cgBin, args ...string) *env {
 	e.bin = bin.path
 	parent, _, _ = strings.Cut(e.spec.Linux.CgroupsPath, "/")
 	return e
-}
-
-// hierarchy is one cgroup hierarchy of this host: its controller name
-// ("unified" for the cgroup2 mount of a hybrid host) and this process's
-// own cgroup directory in it, under which a relative cgroupsPath goes.
-type hierarchy struct{ ctrl, own string }
-
-// hostHierarchies lists the v1 hierarchies and the hybrid unified one
-// mounted at /sys/fs/cgroup/<name>, from /proc/self/cgroup.
-func hostHierarchies(t *testing.T) []hierarchy {
-	t.Helper()
-	f, err := os.Open("/proc/self/cgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []hierarchy
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		names := strings.Split(parts[1], ",")
-		if parts[1] == "" {
-			names = []string{"unified"}
-		}
-		for _, n := range names {
-			n = strings.TrimPrefix(n, "name=")
-			dir := filepath.Join("/sys/fs/cgroup", n, parts[2])
-			if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-				out = append(out, hierarchy{n, dir})
-			}
-		}
-	}
-	return out
 }
 
 // ownCgroup is this process's cgroup directory for ctrl; the test is

@@ -14,21 +14,10 @@ import (
 // puts them), as noCgroup looks for them.
 func ownCgroupDirs(t *testing.T, name string) []string {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var dirs []string
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		parts := strings.SplitN(line, ":", 3)
-		if len(parts) != 3 || parts[1] == "" {
-			continue
-		}
-		for _, ctrl := range strings.Split(parts[1], ",") {
-			dir := filepath.Join("/sys/fs/cgroup", strings.TrimPrefix(ctrl, "name="), parts[2], name)
-			if _, err := os.Stat(dir); err == nil {
-				dirs = append(dirs, dir)
-			}
+	for _, h := range v1Hierarchies(t) {
+		if dir := filepath.Join(h.own, name); exists(dir) {
+			dirs = append(dirs, dir)
 		}
 	}
 	return dirs

@@ -539,16 +539,7 @@ func checkFds(t *testing.T, e *env, mode string, preserve int, lister []string) 
 // naming want, exit 255 (runc's fatalWithCode(err, 255)).
 func assertExecError(t *testing.T, r result, want string) {
 	t.Helper()
-	if r.code != 255 {
-		t.Errorf("exit %d, want 255 (stderr %q)", r.code, r.stderr)
-	}
-	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
-	if len(lines) != 1 || !strings.HasPrefix(lines[0], "gorunc: exec failed: ") {
-		t.Errorf("stderr is not one 'gorunc: exec failed: ' line: %q", r.stderr)
-	}
-	if !strings.Contains(r.stderr, want) {
-		t.Errorf("stderr %q does not mention %q", r.stderr, want)
-	}
+	assertErrorLine(t, r, 255, "gorunc: exec failed: ", want)
 }
 
 // TestUnknownCapabilityWarnsAsRunc: a capability name this build or kernel
