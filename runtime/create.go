@@ -42,6 +42,9 @@ type CreateOptions struct {
 	// stdio, set by a foreground `run` without a terminal, are the
 	// pipes init gets instead of the caller's stdio (stdio.go).
 	stdio *stdioPipes
+	// spec is config.json as a foreground `run` already loaded and
+	// validated it, so that Create need not read it again.
+	spec *specs.Spec
 }
 
 // cleanup undoes a half-finished create in reverse order, unless released.
@@ -67,9 +70,11 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle %s: %w", o.Bundle, err)
 	}
-	spec, err := LoadSpec(bundle)
-	if err != nil {
-		return nil, nil, err
+	spec := o.spec
+	if spec == nil {
+		if spec, err = LoadSpec(bundle); err != nil {
+			return nil, nil, err
+		}
 	}
 	s.warn(rootfs.AbsDestinations(spec.Mounts)...)
 	s.warn(capsWarning(spec.Process)...)

@@ -549,13 +549,7 @@ func procOpen(cfg *initConfig, name string, flags int) (int, error) {
 		// and ".." resolve.
 		return unix.Openat(int(cfg.procDir.Fd()), name, flags, 0)
 	}
-	var f *os.File
-	var err error
-	if n, ok := strings.CutPrefix(name, "self/fd/"); ok {
-		f, err = reopenFd(n, flags)
-	} else {
-		f, err = openProcSelf(strings.TrimPrefix(name, "self/"), flags)
-	}
+	f, err := openProcSelf(strings.TrimPrefix(name, "self/"), flags)
 	if err != nil {
 		return -1, err
 	}
@@ -574,12 +568,7 @@ func openFdDir(cfg *initConfig) (*os.File, error) {
 		}
 		return os.NewFile(uintptr(fd), "/proc/self/fd"), nil
 	}
-	proc, err := procfs.OpenProcRoot()
-	if err != nil {
-		return nil, fmt.Errorf("open procfs: %w", err)
-	}
-	defer proc.Close()
-	dir, err := proc.OpenSelf("fd")
+	dir, err := procSelfHandle("fd")
 	if err != nil {
 		return nil, fmt.Errorf("open /proc/self/fd: %w", err)
 	}
@@ -588,12 +577,7 @@ func openFdDir(cfg *initConfig) (*os.File, error) {
 
 // openProcSelf opens /proc/self/name with flags through a procfs handle.
 func openProcSelf(name string, flags int) (*os.File, error) {
-	proc, err := procfs.OpenProcRoot()
-	if err != nil {
-		return nil, fmt.Errorf("open procfs: %w", err)
-	}
-	defer proc.Close()
-	h, err := proc.OpenSelf(name)
+	h, err := procSelfHandle(name)
 	if err != nil {
 		return nil, err
 	}
@@ -601,21 +585,15 @@ func openProcSelf(name string, flags int) (*os.File, error) {
 	return pathrs.Reopen(h, flags|unix.O_CLOEXEC)
 }
 
-// reopenFd opens init's fd n (a decimal string) again with flags, as
-// open(/proc/self/fd/n) would, through a procfs handle.
-func reopenFd(n string, flags int) (*os.File, error) {
-	fd, err := strconv.Atoi(n)
+// procSelfHandle is an O_PATH handle on /proc/self/name, looked up in
+// a procfs handle.
+func procSelfHandle(name string) (*os.File, error) {
+	proc, err := procfs.OpenProcRoot()
 	if err != nil {
-		return nil, fmt.Errorf("fd %q: %w", n, err)
+		return nil, fmt.Errorf("open procfs: %w", err)
 	}
-	// A copy, so that closing the *os.File never closes fd itself.
-	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
-	if err != nil {
-		return nil, fmt.Errorf("dup fd %d: %w", fd, err)
-	}
-	f := os.NewFile(uintptr(dup), "fd "+n)
-	defer f.Close()
-	return pathrs.Reopen(f, flags)
+	defer proc.Close()
+	return proc.OpenSelf(name)
 }
 
 func writeProc(cfg *initConfig, name, value string) error {

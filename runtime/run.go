@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,8 +33,13 @@ func (s Store) Run(o RunOptions) (int, error) {
 		// does, and undoing Notify for every signal costs ~0.15 ms
 		// (docs/performance.md).
 	}
-	// A config that does not load is Create's to report.
-	spec, _ := LoadSpec(o.Bundle)
+	// Only the foreground needs the config before Create, which is
+	// handed it; one that does not load is Create's to report.
+	var spec *specs.Spec
+	if o.Foreground {
+		spec, _ = LoadSpec(o.Bundle)
+		o.spec = spec
+	}
 	terminal := spec != nil && spec.Process != nil && spec.Process.Terminal
 	var ours *os.File
 	if o.Foreground && o.ConsoleSocket == "" && terminal {
