@@ -251,12 +251,7 @@ func TestCVE2024_45310MountpointOnHost(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run: exit %d: %s", r.code, r.stderr)
 	}
-	mountpoints := map[string]bool{}
-	for _, l := range strings.Split(r.stdout, "\n") {
-		if f := strings.Fields(l); len(f) > 4 {
-			mountpoints[f[4]] = true
-		}
-	}
+	mountpoints := mountPoints(r.stdout)
 	for _, m := range mounts {
 		if !mountpoints[m.at] {
 			t.Errorf("mount %s: not at %s inside the container; mount points: %v", m.m.Destination, m.at, mountpoints)

@@ -129,12 +129,7 @@ func TestEscapeMountSymlink(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run: exit %d: %s", r.code, r.stderr)
 	}
-	mountpoints := map[string]bool{}
-	for _, l := range strings.Split(r.stdout, "\n") {
-		if f := strings.Fields(l); len(f) > 4 {
-			mountpoints[f[4]] = true
-		}
-	}
+	mountpoints := mountPoints(r.stdout)
 	for dst, at := range want {
 		if !mountpoints[at] {
 			t.Errorf("mount %s: not at %s inside the container; mount points: %v", dst, at, mountpoints)
@@ -189,4 +184,15 @@ echo keys=$(wc -c </proc/keys)
 	if n := strings.Count(r.stdout, "denied: "); n != 12 {
 		t.Errorf("%d of 12 attempts reported:\n%s", n, r.stdout)
 	}
+}
+
+// mountPoints are the mount points (field 5) of a mountinfo listing.
+func mountPoints(mountinfo string) map[string]bool {
+	points := map[string]bool{}
+	for _, l := range strings.Split(mountinfo, "\n") {
+		if f := strings.Fields(l); len(f) > 4 {
+			points[f[4]] = true
+		}
+	}
+	return points
 }
