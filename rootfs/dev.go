@@ -87,3 +87,14 @@ func (r *root) setupDev(cfg *Config) error {
 	}
 	return nil
 }
+
+// DevicePaths lists the container paths of every device node gorunc makes:
+// the default devices, then the config's (CRIU must be told they are not
+// the container's own files).
+func DevicePaths(devices []specs.LinuxDevice) []string {
+	var out []string
+	for _, d := range append(defaultDevices(), devices...) {
+		out = append(out, d.Path)
+	}
+	return out
+}

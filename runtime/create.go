@@ -123,15 +123,55 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		}
 		l.release()
 	})
-	c := &Container{store: s, lock: l, filter: filter, rec: &record{
-		ID:      o.ID,
-		Bundle:  bundle,
-		Rootfs:  rootfsPath,
-		Created: time.Now().UTC(),
-		Owner:   owner(),
-		Spec:    spec,
-	}}
-	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: o.ID})
+	c := &Container{store: s, lock: l, filter: filter, rec: newRecord(o.ID, bundle, rootfsPath, spec)}
+	m, pidsLimit, err := c.makeCgroup(&undo)
+	if err != nil {
+		return nil, nil, err
+	}
+	proc, err := c.spawn(m, o)
+	if err != nil {
+		var left *initLeftError
+		keepState = errors.As(err, &left)
+		return nil, nil, err
+	}
+	undo.add(func() { reapInit(proc, m) })
+	// pids.max goes last, once init is ready and has the threads its Go
+	// runtime needs, as runc writes the limits at init's procHooks: a
+	// limit of 1 (pids.limit 0, as runc) or a few would otherwise fail
+	// init's own thread creation (pthread_create: EAGAIN).
+	if pidsLimit != nil {
+		if err := m.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
+			return nil, nil, err
+		}
+	}
+	if pidfdConn != nil {
+		// Sent once init is ready, before create returns, as runc's
+		// init does; the pid file still comes last.
+		if err := sendPidfd(pidfdConn, proc.Pid, c.rec.InitStart, pidfdKindInit); err != nil {
+			return nil, nil, err
+		}
+	}
+	faultPoint("before-pidfile")
+	if o.PidFile != "" {
+		// containerd considers create complete once the pid file
+		// exists, so it is written last.
+		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
+			return nil, nil, fmt.Errorf("--pid-file: %w", err)
+		}
+	}
+	undo.release()
+	// Released even for a foreground run, which waits without it, so
+	// that kill and state from elsewhere still work.
+	c.close()
+	return c, proc, nil
+}
+
+// makeCgroup creates (or joins) the container's cgroup and writes its
+// limits but pids.max, which it returns for the caller to write once the
+// container's first process is in place.
+func (c *Container) makeCgroup(undo *cleanup) (cgroup.Manager, *specs.LinuxPids, error) {
+	spec, s := c.rec.Spec, c.store
+	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: c.rec.ID})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -174,42 +214,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 	}
-	proc, err := c.spawn(m, o)
-	if err != nil {
-		var left *initLeftError
-		keepState = errors.As(err, &left)
-		return nil, nil, err
-	}
-	undo.add(func() { reapInit(proc, m) })
-	// pids.max goes last, once init is ready and has the threads its Go
-	// runtime needs, as runc writes the limits at init's procHooks: a
-	// limit of 1 (pids.limit 0, as runc) or a few would otherwise fail
-	// init's own thread creation (pthread_create: EAGAIN).
-	if pidsLimit != nil {
-		if err := m.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
-			return nil, nil, err
-		}
-	}
-	if pidfdConn != nil {
-		// Sent once init is ready, before create returns, as runc's
-		// init does; the pid file still comes last.
-		if err := sendPidfd(pidfdConn, proc.Pid, c.rec.InitStart, pidfdKindInit); err != nil {
-			return nil, nil, err
-		}
-	}
-	faultPoint("before-pidfile")
-	if o.PidFile != "" {
-		// containerd considers create complete once the pid file
-		// exists, so it is written last.
-		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
-			return nil, nil, fmt.Errorf("--pid-file: %w", err)
-		}
-	}
-	undo.release()
-	// Released even for a foreground run, which waits without it, so
-	// that kill and state from elsewhere still work.
-	c.close()
-	return c, proc, nil
+	return m, pidsLimit, nil
 }
 
 func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
@@ -542,6 +547,11 @@ func isBind(m specs.Mount) bool {
 		}
 	}
 	return false
+}
+
+// newRecord is the state of a container being made now.
+func newRecord(id, bundle, rootfsPath string, spec *specs.Spec) *record {
+	return &record{ID: id, Bundle: bundle, Rootfs: rootfsPath, Created: time.Now().UTC(), Owner: owner(), Spec: spec}
 }
 
 func owner() string {

@@ -42,6 +42,13 @@ func (s Store) Delete(id string, force bool) error {
 	if !st.CanDelete() && !force {
 		return fmt.Errorf("cannot delete container %s that is not stopped: %s (use --force)", id, st)
 	}
+	return c.destroy()
+}
+
+// destroy removes a locked container: its processes, the cgroup
+// directories gorunc made and its state, and runs the poststop hooks.
+func (c *Container) destroy() error {
+	id, s := c.rec.ID, c.store
 	if err := c.killAll(); err != nil {
 		return err
 	}

@@ -23,6 +23,9 @@ if [ "${1:-test}" = test ]; then
 	# libseccomp-dev, pkg-config: runc 1.5.1 built as the tests' reference
 	# (Makefile RUNC_REF).
 	want+=(libseccomp-dev pkg-config)
+	# criu: checkpoint/restore, run in the VM tier (tests/vm/payloads/
+	# gorunc-criu.sh); the host's kernel lets it check nothing.
+	want+=(criu)
 	want+=(docker.io) # Docker Engine 20.10 (dockerd, docker): the Docker tier (tests/e2e/docker)
 fi
 if [ "${1:-test}" = bench ]; then

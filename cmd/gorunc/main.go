@@ -103,21 +103,23 @@ type command func(g *globals, args []string) (exitCode int, err error)
 
 func commands() map[string]command {
 	return map[string]command{
-		"spec":     cmdSpec,
-		"create":   cmdCreate,
-		"start":    cmdStart,
-		"run":      cmdRun,
-		"exec":     cmdExec,
-		"state":    cmdState,
-		"list":     cmdList,
-		"kill":     cmdKill,
-		"delete":   cmdDelete,
-		"pause":    cmdPause,
-		"resume":   cmdResume,
-		"ps":       cmdPs,
-		"features": cmdFeatures,
-		"update":   cmdUpdate,
-		"events":   cmdEvents,
+		"spec":       cmdSpec,
+		"create":     cmdCreate,
+		"start":      cmdStart,
+		"run":        cmdRun,
+		"exec":       cmdExec,
+		"state":      cmdState,
+		"list":       cmdList,
+		"kill":       cmdKill,
+		"delete":     cmdDelete,
+		"pause":      cmdPause,
+		"resume":     cmdResume,
+		"ps":         cmdPs,
+		"features":   cmdFeatures,
+		"update":     cmdUpdate,
+		"events":     cmdEvents,
+		"checkpoint": cmdCheckpoint,
+		"restore":    cmdRestore,
 	}
 }
 

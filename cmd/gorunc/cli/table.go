@@ -81,7 +81,40 @@ func Commands() []Command {
 	flagPreserveFDs := Flag{Names: []string{"preserve-fds"}, Value: true, Default: "0", Usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)"}
 	flagDetach := Flag{Names: []string{"detach", "d"}, Usage: "detach from the container's process"}
 	flagFormat := Flag{Names: []string{"format", "f"}, Value: true, Default: `"table"`, Usage: "select one of: table or json"}
+	// checkpoint's and restore's, runc's criu flags.
+	flagWorkPath := Flag{Names: []string{"work-path"}, Value: true, Usage: "path for saving work files and logs"}
+	flagTCPEstablished := Flag{Names: []string{"tcp-established"}, Usage: "allow open tcp connections"}
+	flagExtUnixSk := Flag{Names: []string{"ext-unix-sk"}, Usage: "allow external unix sockets"}
+	flagShellJob := Flag{Names: []string{"shell-job"}, Usage: "allow shell jobs"}
+	flagFileLocks := Flag{Names: []string{"file-locks"}, Usage: "handle file locks, for safety"}
+	flagLazyPages := Flag{Names: []string{"lazy-pages"}, Usage: "use userfaultfd to lazily restore memory pages"}
+	flagManageCgroups := Flag{Names: []string{"manage-cgroups-mode"}, Value: true, Usage: "cgroups mode: soft|full|strict|ignore (default: soft)"}
+	flagEmptyNs := Flag{Names: []string{"empty-ns"}, Value: true, Usage: "create a namespace, but don't restore its properties"}
+	flagAutoDedup := Flag{Names: []string{"auto-dedup"}, Usage: "enable auto deduplication of memory images"}
 	return []Command{
+		{
+			Name: "checkpoint", Usage: "checkpoint a running container",
+			ArgsUsage: `<container-id>
+
+Where "<container-id>" is the name for the instance of the container to be
+checkpointed.`,
+			Description: `The checkpoint command saves the state of the container instance.`,
+			Flags: []Flag{
+				{Names: []string{"image-path"}, Value: true, Usage: "path for saving criu image files"},
+				flagWorkPath,
+				{Names: []string{"parent-path"}, Value: true, Usage: "path for previous criu image files in pre-dump"},
+				{Names: []string{"leave-running"}, Usage: "leave the process running after checkpointing"},
+				flagTCPEstablished,
+				{Names: []string{"tcp-skip-in-flight"}, Usage: "skip in-flight tcp connections"},
+				{Names: []string{"link-remap"}, Usage: "allow one to link unlinked files back when possible"},
+				flagExtUnixSk, flagShellJob, flagLazyPages,
+				{Names: []string{"status-fd"}, Value: true, Default: "-1", Usage: `criu writes \0 to this FD once lazy-pages is ready`},
+				{Names: []string{"page-server"}, Value: true, Usage: "ADDRESS:PORT of the page server"},
+				flagFileLocks,
+				{Names: []string{"pre-dump"}, Usage: "dump container's memory information only, leave the container running after this"},
+				flagManageCgroups, flagEmptyNs, flagAutoDedup,
+			},
+		},
 		{
 			Name: "create", Usage: "create a container",
 			ArgsUsage: idArgs + ` The name you provide for the container instance must be
@@ -169,6 +202,26 @@ Where the given root is specified via the global option "--root"
 			Name: "ps", Usage: "ps displays the processes running inside a container",
 			ArgsUsage: "<container-id> [ps options]",
 			Flags:     []Flag{flagFormat},
+		},
+		{
+			Name: "restore", Usage: "restore a container from a previous checkpoint",
+			ArgsUsage: `<container-id>
+
+Where "<container-id>" is the name for the instance of the container to be
+restored.`,
+			Description: `Restores the saved state of the container instance that was previously saved
+using the gorunc checkpoint command.`,
+			Flags: []Flag{
+				flagConsoleSocket,
+				{Names: []string{"image-path"}, Value: true, Usage: "path to criu image files for restoring"},
+				flagWorkPath, flagTCPEstablished, flagExtUnixSk, flagShellJob, flagFileLocks, flagManageCgroups,
+				{Names: []string{"bundle", "b"}, Value: true, Usage: "path to the root of the bundle directory"},
+				flagDetach, flagPidFile,
+				{Names: []string{"no-subreaper"}, Usage: "disable the use of the subreaper used to reap reparented processes"},
+				flagNoPivot, flagEmptyNs, flagAutoDedup, flagLazyPages,
+				{Names: []string{"lsm-profile"}, Value: true, Usage: "Specify an LSM profile to be used during restore in the form of TYPE:NAME."},
+				{Names: []string{"lsm-mount-context"}, Value: true, Usage: "Specify an LSM mount context to be used during restore."},
+			},
 		},
 		{
 			Name: "resume", Usage: "resumes all processes that have been previously paused",
