@@ -77,7 +77,16 @@ vm: build
 	CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/cgroup.test ./cgroup
 	tests/vm/run.sh --timeout 600 --add bin/gorunc:/usr/bin/gorunc \
 	  --add bin/cgroup-tool:/usr/bin/cgroup-tool --add $(BUILD)/cgroup.test:/usr/bin/cgroup.test \
-	  --add tests/vm/payloads:/payloads -- /payloads/all.sh
+	  $(VM_CRIU) --add tests/vm/payloads:/payloads -- /payloads/all.sh
+
+# Checkpoint/restore in the VM (payloads/gorunc-criu.sh), when the host has
+# Debian's criu: criu, GNU tar (criu archives a tmpfs with it; busybox's
+# lacks its flags), the sock_diag modules criu probes before a dump and
+# nf_tables (its kernel feature detection fails without), and
+# runc 1.5.1 to run the same steps beside gorunc.
+VM_CRIU = $(if $(wildcard /usr/sbin/criu),--add /usr/sbin/criu --add /usr/bin/tar \
+  $(foreach m,unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag nf_tables,--module $(m)) \
+  $(if $(wildcard $(RUNC_REF)),--add $(RUNC_REF):/usr/bin/runc))
 
 # gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in
 # the gitignored bench-results/. `make bench N=10` for a quicker run.

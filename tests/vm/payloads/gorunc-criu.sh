@@ -20,10 +20,6 @@ if [ ! -x /usr/sbin/criu ]; then
 fi
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 echo "# $(criu --version | head -1)"
-# CRIU locks a dumped network namespace with iptables-restore (its
-# default); the VM gets iptables' legacy multi-call binary under that name.
-# (criu 3.17's --network-lock nftables, through /etc/criu/runc.conf, makes
-# criu swrk exit before it writes a log, under runc as under gorunc.)
 criu check >/tmp/criu-check.log 2>&1 && echo "# criu check: ok" || sed "s/^/# criu check: /" /tmp/criu-check.log | tail -4
 
 R=/tmp/criu-rootfs
