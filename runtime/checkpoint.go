@@ -43,6 +43,9 @@ func (s Store) Checkpoint(id string, o CriuOptions) error {
 	if err != nil {
 		return err
 	}
+	if set.cgMode, err = criuCgMode(o.ManageCgroupsMode); err != nil {
+		return err
+	}
 	if err := c.dump(o, set, version); err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ type criuSettings struct {
 	pageServer       *rpc.CriuPageServerInfo
 }
 
-// settings checks the options in runc's order and with its words, and
+// settings checks the options (but the cgroup mode, see criuCgMode) in runc's order and with its words, and
 // makes the image directory as runc does (before anything else happens,
 // so a restore from a directory that does not exist fails on its missing
 // descriptors.json, as runc's).
@@ -90,9 +90,6 @@ func (o CriuOptions) settings() (*criuSettings, error) {
 		}
 		s.pageServer = &rpc.CriuPageServerInfo{Address: &host, Port: new(int32(n))}
 	}
-	if s.cgMode, err = criuCgMode(o.ManageCgroupsMode); err != nil {
-		return nil, err
-	}
 	// runc does not manage network devices: the network namespace is
 	// always created empty (or joined, when it has a path).
 	mask := uint32(unix.CLONE_NEWNET)
@@ -106,7 +103,8 @@ func (o CriuOptions) settings() (*criuSettings, error) {
 }
 
 // criuCgMode is --manage-cgroups-mode; "" leaves the choice to criu
-// (soft, unless its configuration says otherwise).
+// (soft, unless its configuration says otherwise). runc 1.5 checks it
+// after criu's version, so without criu that is the error.
 func criuCgMode(mode string) (rpc.CriuCgMode, error) {
 	switch mode {
 	case "":
@@ -120,7 +118,7 @@ func criuCgMode(mode string) (rpc.CriuCgMode, error) {
 	case "ignore":
 		return rpc.CriuCgMode_IGNORE, nil
 	}
-	return 0, errors.New("Invalid manage-cgroups-mode value")
+	return 0, errors.New("invalid manage-cgroups-mode value")
 }
 
 // baseOpts are the RPC options both directions set the same way.

@@ -75,6 +75,9 @@ func (s Store) Restore(o RestoreOptions) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	if set.cgMode, err = criuCgMode(o.ManageCgroupsMode); err != nil {
+		return 1, err
+	}
 	if o.LsmProfile != "" && version < 31600 {
 		return 1, errors.New("--lsm-profile requires at least CRIU 3.16")
 	}
