@@ -165,11 +165,20 @@ func openDirs(imageDir, workPath string, opts *rpc.CriuOpts) (closeAll func(), l
 	return func() { img.Close(); work.Close() }, workPath, nil
 }
 
+// criuConfigAnnotation names a CRIU configuration file for the container.
+const criuConfigAnnotation = "org.criu.config"
+
+// PotentiallyUnsafeAnnotations are the config annotations that change what
+// gorunc does (features.md "potentiallyUnsafeConfigAnnotations"): a client
+// should not pass them through from an untrusted image. runc 1.5 lists
+// org.criu.config too.
+func PotentiallyUnsafeAnnotations() []string { return []string{criuConfigAnnotation} }
+
 // criuConfigFile is runc's: the annotation org.criu.config names a CRIU
 // configuration file for this container ("" for none); without it,
 // /etc/criu/runc.conf, so that a site's settings for runc apply to gorunc.
 func criuConfigFile(spec *specs.Spec, opts *rpc.CriuOpts) {
-	if f, ok := spec.Annotations["org.criu.config"]; ok {
+	if f, ok := spec.Annotations[criuConfigAnnotation]; ok {
 		if f != "" {
 			opts.ConfigFile = &f
 		}

@@ -28,6 +28,8 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 		OCIVersionMax: specs.Version,
 		Hooks:         runtime.HookNames(),
 		MountOptions:  rootfs.MountOptions(),
+		// CRIU's configuration file (checkpoint/restore).
+		PotentiallyUnsafeConfigAnnotations: runtime.PotentiallyUnsafeAnnotations(),
 		Linux: &features.Linux{
 			Namespaces:   nsexec.Types(),
 			Capabilities: runtime.CapabilityNames(),

@@ -244,7 +244,7 @@ func TestHelpEveryCommandAsRunc(t *testing.T) {
 	if runc == "" {
 		t.Logf("no side-by-side check: %s", why)
 	}
-	commands := []string{"create", "delete", "events", "exec", "features", "kill", "list", "pause", "ps", "resume", "run", "spec", "start", "state", "update"}
+	commands := []string{"checkpoint", "create", "delete", "events", "exec", "features", "kill", "list", "pause", "ps", "restore", "resume", "run", "spec", "start", "state", "update"}
 	for _, cmd := range commands {
 		t.Run(cmd, func(t *testing.T) {
 			long := e.run(cmd, "--help")
