@@ -30,7 +30,7 @@ mkdir -p /tmp/criu-data && echo hostdata > /tmp/criu-data/f
 
 # A counter: its value lives only in the shell's memory, so a restored
 # process continues from it where a restarted one would start again at 1.
-COUNTER='i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done'
+COUNTER='i=0; while true; do i=$((i+1)); echo $i > /tmp/count; echo $i; sleep 0.1; done'
 
 # bundle DIR: a config with a bind mount, masked paths and a cgroup mount,
 # the mounts CRIU must be told are external.
@@ -137,6 +137,31 @@ scenario() {
 		not_ok "restore from the incremental dump" "$(why $B/rst2.out $B/final/restore.log)"
 	fi
 	check "state after the second restore" "$(status c1)" running
+
+	# 5. stdio pipes and a foreground restore: the restored init writes
+	# to the pipe restore was given (criu's inherit-fd), restore waits for
+	# it, exits with its status and deletes it.
+	( $RUN run -d --bundle $B p1 </dev/null 2>/dev/null | cat > $B/p1.out ) &
+	settle; settle
+	if $RUN checkpoint --image-path $B/pimg p1 >$B/pck.out 2>&1; then
+		ok "checkpoint of a container writing to a pipe"
+	else
+		not_ok "checkpoint of a container writing to a pipe" "$(why $B/pck.out $B/pimg/dump.log)"
+	fi
+	last=$(tail -1 $B/p1.out)
+	( $RUN restore --image-path $B/pimg --bundle $B p1 </dev/null 2>$B/prs.err; echo $? > $B/prs.rc ) | cat > $B/p2.out &
+	settle; settle
+	check "state during a foreground restore" "$(status p1)" running
+	first=$(head -1 $B/p2.out)
+	if [ -n "$last" ] && [ -n "$first" ] && [ "$first" -gt "$last" ]; then
+		ok "restored init writes on to restore's stdout ($last, then $first)"
+	else
+		not_ok "restored init writes on to restore's stdout" "last before=$last first after=$first; $(tail -1 $B/prs.err)"
+	fi
+	$RUN kill p1 KILL >/dev/null 2>&1
+	wait
+	check "foreground restore exits with the container's status" "$(cat $B/prs.rc 2>/dev/null)" 137
+	check "foreground restore deletes the container" "$(status p1)" ""
 
 	# 4. errors.
 	$RUN checkpoint --image-path $B/bad c2 >$B/err1 2>&1 && not_ok "checkpoint of a missing container fails" || ok "checkpoint of a missing container fails: $(tail -1 $B/err1)"
