@@ -31,10 +31,26 @@ cache=${VMTEST_CACHE:-$here/.cache}
 timeout=300 mem=1024 log= quiet=0 append=
 adds=() modules=()
 
-# A dynamically linked ELF lists its libraries with "=>" (static ones,
-# including static-pie, do not).
-is_dynamic() { ldd "$1" 2>/dev/null | grep -q '=>'; }
 die() { echo "vmtest: $*" >&2; exit 125; }
+# libs FILE prints the loader and libraries of a dynamically linked ELF
+# (one that ldd lists "=>" lines for; static ones, including static-pie,
+# have none). An ldd that fails
+# otherwise (killed under memory pressure) is retried, then fatal: taken
+# for "static", it once left criu without its libraries in the VM.
+libs() {
+	local out i
+	for i in 1 2 3; do
+		if out=$(ldd "$1" 2>&1); then
+			# The loader's line has no "=>" but is needed too.
+			grep -q '=>' <<<"$out" && grep -o '/[^ ]*' <<<"$out"
+			return 0
+		fi
+		case $out in *"not a dynamic executable"*|*"statically linked"*) return 0 ;; esac
+		sleep 1
+	done
+	die "ldd $1: $out"
+}
+is_dynamic() { [ -n "$(libs "$1")" ]; }
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit "${1:-125}"; }
 
 while [ $# -gt 0 ]; do
@@ -141,8 +157,8 @@ for spec in ${adds[@]+"${adds[@]}"}; do
 	[ "$spec" = "$src" ] && dst=$(realpath -m "$src")
 	copy_in "$src" "$dst"
 	# A dynamically linked program needs its loader and libraries.
-	if [ -f "$src" ] && [ -x "$src" ] && is_dynamic "$src"; then
-		for lib in $(ldd "$src" | grep -o '/[^ ]*'); do
+	if [ -f "$src" ] && [ -x "$src" ]; then
+		for lib in $(libs "$src"); do
 			[ -e "$root$lib" ] || copy_in "$(realpath "$lib")" "$lib"
 		done
 	fi

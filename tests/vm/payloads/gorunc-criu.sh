@@ -138,6 +138,37 @@ scenario() {
 	fi
 	check "state after the second restore" "$(status c1)" running
 
+	# 4. --manage-cgroups-mode soft, full and ignore, on dump and restore:
+	# the restored init continues, in the container's own cgroup. strict
+	# makes criu refuse the cgroup the runtime made before the restore
+	# ("Abort restore of existing cgroups", runc alike): no container is
+	# left, and the same images restore in the default mode.
+	for mode in soft full ignore; do
+		before=$(count c1)
+		if $RUN checkpoint --manage-cgroups-mode $mode --image-path $B/cg-$mode c1 >$B/cg.out 2>&1 &&
+			$RUN restore -d --manage-cgroups-mode $mode --image-path $B/cg-$mode --bundle $B c1 </dev/null >$B/cg.out 2>&1; then
+			settle
+			after=$(count c1)
+			pid=$($RUN state c1 2>/dev/null | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+			check "--manage-cgroups-mode $mode: restored init's cgroup" "$(sed -n 's/^0:://p' /proc/${pid:-0}/cgroup 2>/dev/null)" /c1
+			[ -n "$after" ] && [ "$after" -gt "${before:-0}" ] && ok "--manage-cgroups-mode $mode: counter continues ($before -> $after)" ||
+				not_ok "--manage-cgroups-mode $mode: counter continues" "before=$before after=$after"
+		else
+			not_ok "--manage-cgroups-mode $mode: checkpoint and restore" "$(why $B/cg.out $B/cg-$mode/restore.log)"
+		fi
+	done
+
+	$RUN checkpoint --manage-cgroups-mode strict --image-path $B/cg-strict c1 >$B/cg.out 2>&1 || not_ok "--manage-cgroups-mode strict: checkpoint" "$(why $B/cg.out $B/cg-strict/dump.log)"
+	if $RUN restore -d --manage-cgroups-mode strict --image-path $B/cg-strict --bundle $B c1 </dev/null >$B/cg.out 2>&1; then
+		not_ok "--manage-cgroups-mode strict: restore refused by criu"
+	else
+		grep -q "Abort restore of existing cgroups" $B/cg-strict/restore.log && ok "--manage-cgroups-mode strict: restore refused by criu (existing cgroup)" ||
+			not_ok "--manage-cgroups-mode strict: restore refused by criu" "$(why $B/cg.out $B/cg-strict/restore.log)"
+	fi
+	check "--manage-cgroups-mode strict: no container left" "$(status c1)" ""
+	$RUN restore -d --image-path $B/cg-strict --bundle $B c1 </dev/null >$B/cg.out 2>&1 || not_ok "restore of strict's images in the default mode" "$(why $B/cg.out $B/cg-strict/restore.log)"
+	check "state after restoring strict's images" "$(status c1)" running
+
 	# 5. stdio pipes and a foreground restore: the restored init writes
 	# to the pipe restore was given (criu's inherit-fd), restore waits for
 	# it, exits with its status and deletes it.
@@ -163,7 +194,7 @@ scenario() {
 	check "foreground restore exits with the container's status" "$(cat $B/prs.rc 2>/dev/null)" 137
 	check "foreground restore deletes the container" "$(status p1)" ""
 
-	# 4. errors.
+	# 6. errors.
 	$RUN checkpoint --image-path $B/bad c2 >$B/err1 2>&1 && not_ok "checkpoint of a missing container fails" || ok "checkpoint of a missing container fails: $(tail -1 $B/err1)"
 	$RUN create --bundle $B c3 </dev/null >/dev/null 2>&1
 	$RUN checkpoint --image-path $B/bad c3 >$B/err2 2>&1 && not_ok "checkpoint of a created container fails" || ok "checkpoint of a created container fails: $(tail -1 $B/err2)"
