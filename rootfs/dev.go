@@ -93,8 +93,12 @@ func (r *root) setupDev(cfg *Config) error {
 // the container's own files).
 func DevicePaths(devices []specs.LinuxDevice) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, d := range append(defaultDevices(), devices...) {
-		out = append(out, d.Path)
+		if p := filepath.Clean(d.Path); !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
 	}
 	return out
 }

@@ -58,7 +58,7 @@ func (s Store) Checkpoint(id string, o CriuOptions) error {
 func (c *Container) dump(o CriuOptions, set *criuSettings, version int) error {
 	const logFile = "dump.log"
 	spec := c.rec.Spec
-	opts := o.baseOpts(set, 0, logFile)
+	opts := o.baseOpts(set, logFile)
 	closeDirs, logDir, err := openDirs(set.imageDir, o.WorkPath, opts)
 	if err != nil {
 		return err
@@ -160,8 +160,11 @@ func criuError(err error, logDir, logFile string) error {
 // hierarchies bound from the host, and masked files (a bind of /dev/null).
 func (c *Container) externalMounts(opts *rpc.CriuOpts) error {
 	spec := c.rec.Spec
-	for _, dest := range c.externalDestinations() {
-		opts.ExtMnt = append(opts.ExtMnt, &rpc.ExtMountMap{Key: new(dest), Val: new(dest)})
+	for _, m := range c.externalBinds() {
+		opts.ExtMnt = append(opts.ExtMnt, &rpc.ExtMountMap{Key: new(m.Destination), Val: new(m.Destination)})
+	}
+	for _, d := range rootfs.DevicePaths(spec.Linux.Devices) {
+		opts.ExtMnt = append(opts.ExtMnt, &rpc.ExtMountMap{Key: new(d), Val: new(d)})
 	}
 	for _, p := range spec.Linux.MaskedPaths {
 		fi, err := os.Stat(filepath.Join("/proc", strconv.Itoa(c.rec.InitPid), "root", p))
@@ -176,18 +179,6 @@ func (c *Container) externalMounts(opts *rpc.CriuOpts) error {
 		}
 	}
 	return nil
-}
-
-// externalDestinations lists the container paths of external mounts: its
-// bind mounts, its devices and, on a v1 host without a cgroup namespace,
-// each cgroup hierarchy bound under a "cgroup" mount.
-func (c *Container) externalDestinations() []string {
-	spec := c.rec.Spec
-	var out []string
-	for _, m := range c.externalBinds() {
-		out = append(out, m.Destination)
-	}
-	return append(out, rootfs.DevicePaths(spec.Linux.Devices)...)
 }
 
 // externalBinds are the bind mounts CRIU must be told about, with the

@@ -122,9 +122,9 @@ func criuCgMode(mode string) (rpc.CriuCgMode, error) {
 }
 
 // baseOpts are the RPC options both directions set the same way.
-func (o CriuOptions) baseOpts(s *criuSettings, imageFd int, logFile string) *rpc.CriuOpts {
+// The image directory's fd is openDirs' to set.
+func (o CriuOptions) baseOpts(s *criuSettings, logFile string) *rpc.CriuOpts {
 	return &rpc.CriuOpts{
-		ImagesDirFd:       new(int32(imageFd)),
 		LogLevel:          new(int32(4)),
 		LogFile:           &logFile,
 		ManageCgroups:     new(true), // obsoleted by ManageCgroupsMode, as runc sends both

@@ -16,6 +16,8 @@ import (
 	"github.com/checkpoint-restore/go-criu/v8/rpc"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/rootfs"
 )
 
 // RestoreOptions are restore's flags.
@@ -162,7 +164,7 @@ func readDescriptors(imageDir string) ([]string, error) {
 func (c *Container) restore(o RestoreOptions, set *criuSettings, fds []string, consoleSock *os.File) error {
 	const logFile = "restore.log"
 	spec := c.rec.Spec
-	opts := o.baseOpts(set, 0, logFile)
+	opts := o.baseOpts(set, logFile)
 	logDir := set.imageDir
 	if o.WorkPath != "" {
 		logDir = o.WorkPath
@@ -208,14 +210,15 @@ func (c *Container) restore(o RestoreOptions, set *criuSettings, fds []string, c
 			opts.JoinNs = append(opts.JoinNs, &rpc.JoinNamespace{Ns: new(name), NsFile: new(ns.Path)})
 		}
 	}
-	binds := c.externalBinds()
-	for _, b := range binds {
+	// The external mounts of the dump (checkpoint.go externalMounts),
+	// now each from its source on this host.
+	for _, b := range c.externalBinds() {
 		opts.ExtMnt = append(opts.ExtMnt, &rpc.ExtMountMap{Key: new(b.Destination), Val: new(b.Source)})
 	}
 	if len(spec.Linux.MaskedPaths) > 0 {
 		opts.ExtMnt = append(opts.ExtMnt, &rpc.ExtMountMap{Key: new("/dev/null"), Val: new("/dev/null")})
 	}
-	for _, d := range c.externalDestinations()[len(binds):] {
+	for _, d := range rootfs.DevicePaths(spec.Linux.Devices) {
 		opts.ExtMnt = append(opts.ExtMnt, &rpc.ExtMountMap{Key: new(d), Val: new(d)})
 	}
 	// The restored init's stdio pipes are the caller's stdio now.
