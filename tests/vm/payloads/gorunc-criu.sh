@@ -63,6 +63,11 @@ EOF
 count() { $RUN exec "$1" cat /tmp/count 2>/dev/null; }
 status() { $RUN state "$1" 2>/dev/null | sed -n 's/.*"status": "\([a-z]*\)".*/\1/p'; }
 settle() { sleep 1; }
+# wait_running ID: up to 20 s for a container started in the background.
+wait_running() {
+	i=0
+	while [ "$(status "$1")" != running ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done
+}
 # why OUT LOG: the command's last line and the lines of criu's log up to
 # its first error.
 why() {
@@ -173,7 +178,8 @@ scenario() {
 	# to the pipe restore was given (criu's inherit-fd), restore waits for
 	# it, exits with its status and deletes it.
 	( $RUN run -d --bundle $B p1 </dev/null 2>/dev/null | cat > $B/p1.out ) &
-	settle; settle
+	wait_running p1
+	settle
 	if $RUN checkpoint --image-path $B/pimg p1 >$B/pck.out 2>&1; then
 		ok "checkpoint of a container writing to a pipe"
 	else
@@ -181,7 +187,8 @@ scenario() {
 	fi
 	last=$(tail -1 $B/p1.out)
 	( $RUN restore --image-path $B/pimg --bundle $B p1 </dev/null 2>$B/prs.err; echo $? > $B/prs.rc ) | cat > $B/p2.out &
-	settle; settle
+	wait_running p1
+	settle
 	check "state during a foreground restore" "$(status p1)" running
 	first=$(head -1 $B/p2.out)
 	if [ -n "$last" ] && [ -n "$first" ] && [ "$first" -gt "$last" ]; then
