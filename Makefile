@@ -75,6 +75,7 @@ integration: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 # package's test binary (tests/vm/README.md).
 vm: build
 	CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/cgroup.test ./cgroup
+	CGO_ENABLED=0 $(GO) build -o $(BUILD)/recvtty ./tests/vm/recvtty
 	tests/vm/run.sh --timeout 600 --add bin/gorunc:/usr/bin/gorunc \
 	  --add bin/cgroup-tool:/usr/bin/cgroup-tool --add $(BUILD)/cgroup.test:/usr/bin/cgroup.test \
 	  $(VM_CRIU) --add tests/vm/payloads:/payloads -- /payloads/all.sh
@@ -82,9 +83,10 @@ vm: build
 # Checkpoint/restore in the VM (payloads/gorunc-criu.sh), when the host has
 # Debian's criu: criu, GNU tar (criu archives a tmpfs with it; busybox's
 # lacks its flags), the sock_diag modules criu probes before a dump and
-# nf_tables (its kernel feature detection fails without), and
-# runc 1.5.1 to run the same steps beside gorunc.
-VM_CRIU = $(if $(wildcard /usr/sbin/criu),--add /usr/sbin/criu --add /usr/bin/tar \
+# nf_tables (its kernel feature detection fails without), recvtty (the
+# console socket of the terminal scenario) and runc 1.5.1 to run the same
+# steps beside gorunc.
+VM_CRIU = $(if $(wildcard /usr/sbin/criu),--add /usr/sbin/criu --add /usr/bin/tar --add $(BUILD)/recvtty:/usr/bin/recvtty \
   $(foreach m,unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag nf_tables,--module $(m)) \
   $(if $(wildcard $(RUNC_REF)),--add $(RUNC_REF):/usr/bin/runc))
 

@@ -45,6 +45,7 @@ bundle() {
   "mounts": [
     {"destination": "/proc", "type": "proc", "source": "proc"},
     {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
+    {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
     {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]},
     {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro", "nosuid", "nodev", "noexec"]},
     {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid", "nodev", "noexec"]},
@@ -200,6 +201,42 @@ scenario() {
 	wait
 	check "foreground restore exits with the container's status" "$(cat $B/prs.rc 2>/dev/null)" 137
 	check "foreground restore deletes the container" "$(status p1)" ""
+
+	# 7. a terminal (runc's own checkpoint test): the pty master goes to
+	# --console-socket (recvtty keeps it), and on restore criu's new
+	# master (orphan-pts-master) goes to restore's --console-socket.
+	if [ -x /usr/bin/recvtty ]; then
+		T=$B/tty
+		mkdir -p $T
+		sed 's/"process": {/"process": {"terminal": true, /' $B/config.json > $T/config.json
+		recvtty $T/sock $T/out & rt=$!
+		sleep 0.5
+		$RUN run -d --console-socket $T/sock --bundle $T t1 </dev/null >$T/run.out 2>&1 || not_ok "run -d with a terminal" "$(tail -1 $T/run.out)"
+		wait_running t1
+		settle
+		if $RUN checkpoint --image-path $T/img t1 >$T/ck.out 2>&1; then
+			ok "checkpoint of a container with a terminal"
+		else
+			not_ok "checkpoint of a container with a terminal" "$(why $T/ck.out $T/img/dump.log)"
+		fi
+		last=$(tr -d '\r' < $T/out | tail -1)
+		if $RUN restore -d --console-socket $T/sock --image-path $T/img --bundle $T t1 </dev/null >$T/rs.out 2>&1; then
+			ok "restore -d --console-socket"
+		else
+			not_ok "restore -d --console-socket" "$(why $T/rs.out $T/img/restore.log)"
+		fi
+		settle
+		now=$(tr -d '\r' < $T/out | tail -1)
+		if [ -n "$last" ] && [ -n "$now" ] && [ "$now" -gt "$last" ]; then
+			ok "restored init writes on to the new terminal ($last -> $now)"
+		else
+			not_ok "restored init writes on to the new terminal" "before=$last now=$now"
+		fi
+		$RUN delete -f t1 >/dev/null 2>&1
+		kill $rt
+	else
+		echo "ok $((n+1)) # SKIP $RT: terminal: no /usr/bin/recvtty"; n=$((n+1))
+	fi
 
 	# 6. errors.
 	$RUN checkpoint --image-path $B/bad c2 >$B/err1 2>&1 && not_ok "checkpoint of a missing container fails" || ok "checkpoint of a missing container fails: $(tail -1 $B/err1)"
