@@ -310,6 +310,12 @@ func (c *Container) restoreNotify(script string, pid int, fds []int, consoleSock
 		}
 		c.rec.InitPid, c.rec.InitStart = pid, ps.start
 		c.rec.Created = time.Now().UTC()
+		if newTimeNamespace(pid) && !hasNamespace(c.rec.Spec, specs.TimeNamespace) {
+			// CRIU 3.14+ restores into a time namespace of its own,
+			// which keeps the monotonic clocks going on; exec must
+			// join it too, as runc adds it to its config.
+			c.rec.Spec.Linux.Namespaces = append(c.rec.Spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.TimeNamespace})
+		}
 		return c.store.write(c.rec)
 	case "orphan-pts-master":
 		if len(fds) == 0 {
@@ -326,4 +332,13 @@ func (c *Container) restoreNotify(script string, pid int, fds []int, consoleSock
 		return SendConsole(consoleSock, master)
 	}
 	return nil
+}
+
+// newTimeNamespace reports whether pid's time namespace is not ours.
+func newTimeNamespace(pid int) bool {
+	var a, b unix.Stat_t
+	if unix.Stat(fmt.Sprintf("/proc/%d/ns/time", pid), &a) != nil || unix.Stat("/proc/self/ns/time", &b) != nil {
+		return false
+	}
+	return a.Ino != b.Ino || a.Dev != b.Dev
 }

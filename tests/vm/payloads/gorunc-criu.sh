@@ -25,7 +25,7 @@ criu check >/tmp/criu-check.log 2>&1 && echo "# criu check: ok" || sed "s/^/# cr
 R=/tmp/criu-rootfs
 mkdir -p $R/bin $R/proc $R/sys $R/dev $R/tmp $R/data
 cp /bin/busybox $R/bin/busybox
-for a in sh sleep cat echo true; do ln -sf busybox $R/bin/$a; done
+for a in sh sleep cat echo true readlink; do ln -sf busybox $R/bin/$a; done
 mkdir -p /tmp/criu-data && echo hostdata > /tmp/criu-data/f
 
 # A counter: its value lives only in the shell's memory, so a restored
@@ -109,6 +109,8 @@ scenario() {
 		not_ok "restored counter continues" "before=$before after=$after"
 	fi
 	check "bind mount still there after restore" "$($RUN exec c1 cat /data/f 2>&1)" hostdata
+	# criu restores into a time namespace of its own: exec joins it.
+	check "exec joins the restored init's time namespace" "$($RUN exec c1 readlink /proc/self/ns/time 2>&1)" "$(readlink /proc/${pid:-0}/ns/time)"
 	cg=$(sed -n 's/^0:://p' /proc/${pid:-0}/cgroup 2>/dev/null)
 	[ -n "$cg" ] && [ "$cg" != / ] && ok "restored init in a cgroup of its own ($cg)" || not_ok "restored init in its cgroup" "cgroup '$cg'"
 
