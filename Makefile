@@ -3,13 +3,14 @@ SHELL := /bin/bash
 GO      ?= go
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.commit=$(VERSION)
-GOFILES := $(shell find . -name '*.go' -not -path './build/*') go.mod go.sum
+# Non-test sources only: editing a test must not relink the binaries.
+GOFILES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './build/*' -not -path './tests/*') go.mod go.sum
 BUILD   := build
 # runc 1.5.1, the reference the tests compare gorunc with (runc's behaviour
 # is the contract; Debian's runc is 1.1.5). Built once, with seccomp.
 RUNC_REF := $(CURDIR)/$(BUILD)/tools/runc-1.5.1
 
-.PHONY: all build man demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci bench-vm
+.PHONY: all build man install uninstall demo test unit integration vm deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci bench-vm
 
 all: build
 
@@ -29,6 +30,22 @@ bin/cgroup-tool: $(GOFILES)
 # Man pages and bash completion, rendered from cmd/gorunc/cli's table.
 man:
 	$(GO) run ./cmd/gorunc-gen -man $(BUILD)/man -bash $(BUILD)/completion/gorunc
+
+# `make install` (PREFIX=/usr/local, DESTDIR for packagers): the binaries,
+# man pages and bash completion; `make uninstall` removes exactly those.
+PREFIX  ?= /usr/local
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man8
+COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+install: build man
+	install -d $(BINDIR) $(MANDIR) $(COMPDIR)
+	install -m 0755 bin/gorunc bin/cgroup-tool $(BINDIR)/
+	install -m 0644 $(BUILD)/man/*.8 $(MANDIR)/
+	install -m 0644 $(BUILD)/completion/gorunc $(COMPDIR)/gorunc
+
+uninstall:
+	rm -f $(BINDIR)/gorunc $(BINDIR)/cgroup-tool $(COMPDIR)/gorunc
+	rm -f $(MANDIR)/gorunc.8 $(MANDIR)/gorunc-*.8
 
 $(BUILD)/rootfs/bin/busybox: scripts/mkbundle.sh
 	scripts/install-deps.sh demo
@@ -65,6 +82,7 @@ test: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 
 unit:
 	$(GO) vet ./...
+	scripts/check-install.sh
 	$(GO) test -count=1 ./cgroup/... ./rootfs/... ./seccomp/... ./nsexec/... ./runtime/... ./cmd/...
 
 integration: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
