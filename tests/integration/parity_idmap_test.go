@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ func idmapMount(dir, name, dest string, uid, gid []specs.LinuxIDMapping) specs.M
 // container's in the [userns] cases.
 var basicMap = idmaps(0, 100000, 65536)
 
-// subtreeMap is the mapping of the bats mnt-subtree cases.
+// subtreeUID and subtreeGID are the mappings of the bats mnt-subtree cases.
 var subtreeUID, subtreeGID = idmaps(100, 101000, 3, 200, 102000, 3, 300, 103000, 3), idmaps(210, 101100, 10, 220, 102200, 10, 230, 103300, 10)
 
 func subtreeMount(dir string, opts ...string) specs.Mount {
@@ -89,10 +90,13 @@ type idmapCase struct {
 	setup  func(dir string) string
 	mounts func(dir string) []specs.Mount
 	script string
-	// want are substrings of the output (%O is the overflow uid:gid
-	// as "=U=G="); fail means the process must fail.
+	// want are substrings of the output; fail means the process must
+	// fail.
 	want []string
 	fail bool
+	// nofile, when set, is the container's RLIMIT_NOFILE: the mount
+	// sources must not leak into it.
+	nofile uint64
 }
 
 func TestIdmapMountsAsRunc(t *testing.T) {
@@ -144,7 +148,7 @@ func TestIdmapMountsAsRunc(t *testing.T) {
 				ms = append(ms, idmapMount(dir, "1", fmt.Sprint("1", i), basicMap, basicMap), idmapMount(dir, "2", fmt.Sprint("2", i), basicMap, basicMap))
 			}
 			return ms
-		}, script: "stat -c =%u=%g= /tmp/mount-11/foo.txt", want: []string{"=0=0="}},
+		}, script: "stat -c =%u=%g= /tmp/mount-11/foo.txt", want: []string{"=0=0="}, nofile: 20},
 		{name: "simple userns", userns: true, mounts: simple, script: "stat -c =%u=%g= /tmp/mount-1/foo.txt", want: []string{"=0=0="}},
 		{name: "simple no userns", mounts: simple, script: "stat -c =%u=%g= /tmp/mount-1/foo.txt", want: []string{"=100000=100000="}},
 		{name: "write userns", userns: true, mounts: simple, script: "touch /tmp/mount-1/bar && stat -c =%u=%g= /tmp/mount-1/bar", want: []string{"=0=0="}},
@@ -222,8 +226,8 @@ func TestIdmapMountsAsRunc(t *testing.T) {
 			asRunc(t, []string{"sh", "-c", c.script}, func(t *testing.T, e *env) {
 				dir := idmapSources(t)
 				idmapSpec(e, c.userns, c.mounts(dir))
-				if c.name == "mount source fds are cleaned up" {
-					e.spec.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 20, Hard: 20}}
+				if c.nofile != 0 {
+					e.spec.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: c.nofile, Hard: c.nofile}}
 				}
 				e.writeSpec()
 				r := e.runIdmap(c, dir, "run", "--bundle", e.bundle, "idmap")
@@ -335,6 +339,9 @@ func (e *env) runIdmap(c idmapCase, dir string, args ...string) result {
 		filepath.Join(dir, "source-multi2"), filepath.Join(dir, "mnt-subtree/multi2"))
 	if c.setup != nil {
 		setup += " && " + c.setup(dir)
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		e.t.Skip("needs unshare(1) to bind the sources' submounts in a private mount namespace")
 	}
 	wrapper := filepath.Join(e.t.TempDir(), "in-private-mntns")
 	script := fmt.Sprintf("#!/bin/sh\nexec unshare --mount --propagation private /bin/sh -c '%s && exec \"$0\" \"$@\"' %q \"$@\"\n", setup, e.bin)
