@@ -127,3 +127,26 @@ func TestParseRecursiveOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestIdmapOptions: "idmap" and "ridmap" are runc's options, not the
+// filesystem's, and runc does not list them in features' mountOptions.
+func TestIdmapOptions(t *testing.T) {
+	for _, tt := range []struct {
+		opts []string
+		want idmapOption
+	}{
+		{[]string{"bind"}, noIDMapOption},
+		{[]string{"bind", "idmap"}, idmapTop},
+		{[]string{"rbind", "ridmap"}, idmapRecursive},
+	} {
+		o := parseMountOptions(tt.opts)
+		if o.idmap != tt.want || len(o.data) != 0 {
+			t.Errorf("%v: idmap %d, data %q; want %d and no data", tt.opts, o.idmap, o.data, tt.want)
+		}
+	}
+	for _, n := range MountOptions() {
+		if _, ok := idmapOptions[n]; ok {
+			t.Errorf("MountOptions lists %q; runc 1.5 reports it as linux.mountExtensions.idmap only", n)
+		}
+	}
+}

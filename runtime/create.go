@@ -286,22 +286,21 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	defer exe.Close()
 	exeFD := 3 + len(extra)
 	extra = append(extra, exe)
-	// runc's "mount fds": bind sources the container's root may not
-	// reach from its user namespace are cloned here, as the runtime's
-	// root; init uses them only where its own lookup fails.
+	trees, err := openMountSources(spec, c.rec.Rootfs, o.NoPivot)
+	if err != nil {
+		return nil, err
+	}
 	var mountFDs map[int]int
-	if nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace) {
-		for i, tree := range rootfs.OpenBindSources(spec.Mounts) {
-			if tree == nil {
-				continue
-			}
-			defer tree.Close()
-			if mountFDs == nil {
-				mountFDs = map[int]int{}
-			}
-			mountFDs[i] = 3 + len(extra)
-			extra = append(extra, tree)
+	for i, tree := range trees {
+		if tree == nil {
+			continue
 		}
+		defer tree.Close()
+		if mountFDs == nil {
+			mountFDs = map[int]int{}
+		}
+		mountFDs[i] = 3 + len(extra)
+		extra = append(extra, tree)
 	}
 	stdin, stdout, stderr := o.stdio.files()
 	cmd := &exec.Cmd{
@@ -552,6 +551,40 @@ func owner() string {
 }
 
 // rootfsConfig is the rootfs package's view of the spec.
+// openMountSources clones, as the runtime's root, the bind sources init
+// is handed, by index of spec.mounts: runc's "mount fds". Every idmapped
+// mount's, idmapped (only the runtime can idmap, rootfs.OpenIDMapped);
+// with a user namespace, every other bind source too, which the
+// container's root may not reach from it (init uses those only where its
+// own lookup fails).
+func openMountSources(spec *specs.Spec, rootfsPath string, noPivot bool) ([]*os.File, error) {
+	trees, err := rootfs.OpenIDMapped(rootfsConfig(spec, rootfsPath, noPivot), nsexec.NewUserNS)
+	if err != nil || !nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace) {
+		return trees, err
+	}
+	for i, tree := range rootfs.OpenBindSources(spec.Mounts) {
+		if tree == nil {
+			continue
+		}
+		if trees == nil {
+			trees = make([]*os.File, len(spec.Mounts))
+		}
+		trees[i] = tree
+	}
+	return trees, nil
+}
+
+// containerUserNS is the container's user namespace for rootfs, nil
+// without one.
+func containerUserNS(l *specs.Linux) *rootfs.UserNS {
+	for _, ns := range l.Namespaces {
+		if ns.Type == specs.UserNamespace {
+			return &rootfs.UserNS{Path: ns.Path, UIDMappings: l.UIDMappings, GIDMappings: l.GIDMappings}
+		}
+	}
+	return nil
+}
+
 func rootfsConfig(spec *specs.Spec, rootfsPath string, noPivot bool) *rootfs.Config {
 	return &rootfs.Config{
 		Rootfs:        rootfsPath,
@@ -565,5 +598,6 @@ func rootfsConfig(spec *specs.Spec, rootfsPath string, noPivot bool) *rootfs.Con
 		BindDevices:   nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace),
 		NewCgroupNS:   nsexec.Has(spec.Linux.Namespaces, specs.CgroupNamespace),
 		HostMountNS:   !nsexec.Has(spec.Linux.Namespaces, specs.MountNamespace),
+		UserNS:        containerUserNS(spec.Linux),
 	}
 }

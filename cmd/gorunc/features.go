@@ -37,6 +37,10 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 			// labels are refused.
 			Apparmor: &features.Apparmor{Enabled: &yes},
 			Selinux:  &features.Selinux{Enabled: &no},
+			// mounts[].uidMappings/gidMappings and "idmap"/"ridmap"
+			// (rootfs.OpenIDMapped); reported as runc 1.5 does,
+			// whatever the kernel: mount_setattr(2) says at create.
+			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
 		},
 	}
 	return 0, printJSON(f, "    ")
