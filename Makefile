@@ -84,7 +84,7 @@ vm: build
 # Debian's packages (mmdebstrap, cached by package list); payloads/NN-*.sh
 # drive gorunc directly, through containerd and through podman
 # (tests/vm-systemd/README.md).
-vm-systemd: build $(BUILD)/rootfs/bin/busybox
+vm-systemd: deps build $(BUILD)/rootfs/bin/busybox
 	tests/vm-systemd/run.sh --timeout 900 --add bin/gorunc:/vmtest/bin/gorunc \
 	  --add bin/cgroup-tool:/vmtest/bin/cgroup-tool --add $(BUILD)/rootfs:/vmtest/rootfs \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh $(VMSYSTEMD_SECTIONS)
