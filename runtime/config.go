@@ -100,6 +100,9 @@ func validateSpec(s *specs.Spec, bundle string) error {
 	if err := validateSysctl(s.Linux); err != nil {
 		return err
 	}
+	if _, err := parseMemoryPolicy(s.Linux); err != nil {
+		return err
+	}
 	if err := validatePersonality(s.Linux); err != nil {
 		return err
 	}

@@ -37,6 +37,10 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 			// labels are refused.
 			Apparmor: &features.Apparmor{Enabled: &yes},
 			Selinux:  &features.Selinux{Enabled: &no},
+			MemoryPolicy: &features.MemoryPolicy{
+				Modes: runtime.MemoryPolicyModes(),
+				Flags: runtime.MemoryPolicyFlags(),
+			},
 		},
 	}
 	return 0, printJSON(f, "    ")
