@@ -100,6 +100,10 @@ func validateSpec(s *specs.Spec, bundle string) error {
 	if err := validateSysctl(s.Linux); err != nil {
 		return err
 	}
+	if s.Linux.TimeOffsets != nil && !nsexec.Has(s.Linux.Namespaces, specs.TimeNamespace) {
+		// runc's validator: the offsets would apply to nothing.
+		return errors.New("time namespace offsets specified, but time namespace isn't enabled in the config")
+	}
 	if _, err := parseMemoryPolicy(s.Linux); err != nil {
 		return err
 	}
