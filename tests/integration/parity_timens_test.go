@@ -60,19 +60,29 @@ func TestTimeNamespaceAsRunc(t *testing.T) {
 				t.Errorf("left behind: %q", out)
 			}
 		})
-		t.Run("timens with no offsets", func(t *testing.T) {
-			fresh("b", "cat", "/proc/self/timens_offsets")
-			e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, timens)
-			e.writeSpec()
-			wantOffsets(t, e.must("run", "--bundle", e.bundle, "tn"), "0 0", "0 0")
-		})
-		t.Run("simple timens", func(t *testing.T) {
-			fresh("c", "cat", "/proc/self/timens_offsets")
-			e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, timens)
-			e.spec.Linux.TimeOffsets = runcOffsets
-			e.writeSpec()
-			wantOffsets(t, e.must("run", "--bundle", e.bundle, "tn"), "7881 2718281", "1337 3141519")
-		})
+		userns := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 0, Size: 65536}}
+		for _, c := range []struct {
+			name, sub  string
+			offs       map[string]specs.LinuxTimeOffset
+			userns     bool
+			mono, boot string
+		}{
+			{"timens with no offsets", "b", nil, false, "0 0", "0 0"},
+			{"simple timens", "c", runcOffsets, false, "7881 2718281", "1337 3141519"},
+			{"timens and userns", "e", runcOffsets, true, "7881 2718281", "1337 3141519"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				fresh(c.sub, "cat", "/proc/self/timens_offsets")
+				e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, timens)
+				if c.userns {
+					e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+					e.spec.Linux.UIDMappings, e.spec.Linux.GIDMappings = userns, userns
+				}
+				e.spec.Linux.TimeOffsets = c.offs
+				e.writeSpec()
+				wantOffsets(t, e.must("run", "--bundle", e.bundle, "tn"), c.mono, c.boot)
+			})
+		}
 		t.Run("exec", func(t *testing.T) {
 			fresh("d", "sleep", "100")
 			e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, timens)
@@ -90,15 +100,6 @@ func TestTimeNamespaceAsRunc(t *testing.T) {
 			if len(up) == 0 || !uptimeNear(up[0], float64(ts.Sec)+1337) {
 				t.Errorf("container uptime %v, host boottime %d s: want the host's + 1337", up, ts.Sec)
 			}
-		})
-		t.Run("timens and userns", func(t *testing.T) {
-			fresh("e", "cat", "/proc/self/timens_offsets")
-			e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, timens, specs.LinuxNamespace{Type: specs.UserNamespace})
-			e.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 0, Size: 65536}}
-			e.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 0, Size: 65536}}
-			e.spec.Linux.TimeOffsets = runcOffsets
-			e.writeSpec()
-			wantOffsets(t, e.must("run", "--bundle", e.bundle, "tn"), "7881 2718281", "1337 3141519")
 		})
 	})
 }
