@@ -104,6 +104,9 @@ func validateSpec(s *specs.Spec, bundle string) error {
 		// runc's validator: the offsets would apply to nothing.
 		return errors.New("time namespace offsets specified, but time namespace isn't enabled in the config")
 	}
+	if err := validateIntelRdt(s.Linux); err != nil {
+		return err
+	}
 	if _, err := parseMemoryPolicy(s.Linux); err != nil {
 		return err
 	}
