@@ -88,8 +88,14 @@ func TestTimeNamespaceAsRunc(t *testing.T) {
 			e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, timens)
 			e.spec.Linux.TimeOffsets = runcOffsets
 			e.writeSpec()
-			e.must("run", "-d", "--bundle", e.bundle, "tnx")
+			e.must("create", "--bundle", e.bundle, "tnx")
 			defer e.run("delete", "-f", "tnx")
+			// Before start, init has not exec'd into the namespace it
+			// unshared (time_namespaces(7)): the exec must get it all
+			// the same (as right after run -d, which does not wait for
+			// init's execve).
+			wantOffsets(t, e.must("exec", "tnx", "cat", "/proc/self/timens_offsets"), "7881 2718281", "1337 3141519")
+			e.must("start", "tnx")
 			wantOffsets(t, e.must("exec", "tnx", "cat", "/proc/self/timens_offsets"), "7881 2718281", "1337 3141519")
 			// The clock itself is shifted: CLOCK_BOOTTIME in the
 			// container is the host's plus 1337 s (busybox has no
