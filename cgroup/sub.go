@@ -2,6 +2,7 @@ package cgroup
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -106,4 +107,35 @@ func Enter(dirs map[string]string, pid int) error {
 		}
 	}
 	return nil
+}
+
+// EnterInitCgroup is exec's fallback on cgroup v2 when the container's
+// own cgroup refuses a process (EBUSY: it enables domain controllers for
+// its children, and the no-internal-processes rule applies): as runc
+// 1.5, pid joins the cgroup init is in now, which must be the
+// container's or one below it (runc does not check; the container could
+// have moved init anywhere its cgroupfs reaches). Not used with
+// exec --cgroup, which names the cgroup itself.
+func EnterInitCgroup(st State, pid, initPid int) error {
+	if st.Version != 2 || st.Root == "" {
+		return fmt.Errorf("joining init's cgroup is a cgroup v2 fallback")
+	}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/cgroup", initPid))
+	if err != nil {
+		return err
+	}
+	own, err := parseProcCgroup(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	p, ok := own[""]
+	if !ok {
+		return fmt.Errorf("init (pid %d) has no cgroup v2 line", initPid)
+	}
+	dir, ctr := path.Join(st.Root, p), st.Paths[""]
+	if dir != ctr && !strings.HasPrefix(dir, ctr+"/") {
+		return fmt.Errorf("init's cgroup %s is outside the container's %s", dir, ctr)
+	}
+	return writeFile(dir, "cgroup.procs", strconv.Itoa(pid))
 }

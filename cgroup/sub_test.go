@@ -1,7 +1,10 @@
 package cgroup
 
 import (
+	"os"
+	"path"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +55,39 @@ func TestSubDirs(t *testing.T) {
 	for _, c := range cases {
 		got, err := SubDirs(own, c.sub)
 		checkMap(t, c.sub, got, err, c.want, c.err)
+	}
+}
+
+// TestEnterInitCgroup reads this process's own cgroup as "init's": joined
+// when it is the container's (or below), refused outside it and on v1.
+func TestEnterInitCgroup(t *testing.T) {
+	f, err := os.Open("/proc/self/cgroup")
+	if err != nil {
+		t.Skip(err)
+	}
+	own, err := parseProcCgroup(f)
+	f.Close()
+	if err != nil || own[""] == "" {
+		t.Skipf("no cgroup v2 line in /proc/self/cgroup (%v)", err)
+	}
+	root := t.TempDir()
+	dir := path.Join(root, own[""])
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path.Join(dir, "cgroup.procs"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := EnterInitCgroup(State{Version: 2, Root: root, Paths: map[string]string{"": dir}}, 42, os.Getpid()); err != nil {
+		t.Fatalf("init in the container's cgroup: %v", err)
+	}
+	if b, _ := os.ReadFile(path.Join(dir, "cgroup.procs")); string(b) != "42" {
+		t.Errorf("cgroup.procs %q, want 42", b)
+	}
+	if err := EnterInitCgroup(State{Version: 2, Root: root, Paths: map[string]string{"": path.Join(dir, "c")}}, 42, os.Getpid()); err == nil || !strings.Contains(err.Error(), "outside") {
+		t.Errorf("init above the container's cgroup: %v, want refused", err)
+	}
+	if err := EnterInitCgroup(State{Version: 1, Paths: map[string]string{"": dir}}, 42, os.Getpid()); err == nil {
+		t.Error("v1: want refused")
 	}
 }

@@ -467,7 +467,11 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 			return nil, fmt.Errorf("error adding pid %d to cgroups: %w", pid, err)
 		}
 	} else if err := m.Apply(pid); err != nil {
-		return nil, fmt.Errorf("exec: join cgroup: %w", err)
+		// cgroup v2: a container cgroup with domain controllers
+		// enabled for its children takes no process; join init's.
+		if !errors.Is(err, unix.EBUSY) || cgroup.EnterInitCgroup(m.State(), pid, c.rec.InitPid) != nil {
+			return nil, fmt.Errorf("exec: join cgroup: %w", err)
+		}
 	}
 	// A freeze or stop after the check ends the wait too, except the
 	// freeze the caller asked to ignore: then the wait lasts until resume.

@@ -308,6 +308,20 @@ if $G run -d --bundle /b/sub sub 2>/tmp/err; then
 	check "exec --cgroup foobar: joins it" "$($G exec --cgroup foobar sub cat /proc/self/cgroup)" "0::/foobar"
 	$G exec -d --cgroup foobar sub sleep 1000
 	check "exec --cgroup foobar: the process stays there" "$(wc -l < $CG/sub/c/foobar/cgroup.procs)" 1
+	# runc's fallback: once the container's cgroup enables a domain
+	# controller for its children it takes no process (EBUSY); exec
+	# without --cgroup joins init's cgroup, --cgroup / does not.
+	initpid=$($G state sub | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+	echo "$initpid" > $CG/sub/c/foobar/cgroup.procs
+	echo +memory > $CG/sub/cgroup.subtree_control
+	if echo +memory > $CG/sub/c/cgroup.subtree_control; then
+		check "exec, domain controller on: joins init's cgroup" "$($G exec sub cat /proc/self/cgroup 2>&1)" "0::/foobar"
+		$G exec --cgroup / sub true 2>/tmp/err; rc=$?
+		check "exec --cgroup /, domain controller on: exit 255" "$rc" 255
+		grep -q " adding pid .*busy" /tmp/err && ok "exec --cgroup /, domain controller on: no fallback" || not_ok "exec --cgroup /, domain controller on: no fallback" "$(cat /tmp/err)"
+	else
+		not_ok "exec fallback: enable memory for the container's children"
+	fi
 	$G delete --force sub 2>/tmp/err; rc=$?
 	check "delete --force with a sub-cgroup" "$rc" 0
 	[ -d $CG/sub ] && not_ok "delete removes the sub-cgroup too" || ok "delete removes the sub-cgroup too"
