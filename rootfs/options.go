@@ -50,6 +50,7 @@ var flagOptions = map[string]flagOption{
 	"silent":        {false, unix.MS_SILENT},
 	"strictatime":   {false, unix.MS_STRICTATIME},
 	"suid":          {true, unix.MS_NOSUID},
+	"symfollow":     {true, unix.MS_NOSYMFOLLOW},
 	"sync":          {false, unix.MS_SYNCHRONOUS},
 }
 

@@ -28,6 +28,8 @@ func TestParseMountOptions(t *testing.T) {
 		{"nostrictatime", []string{"strictatime", "nostrictatime"}, 0, unix.MS_STRICTATIME, nil, ""},
 		{"sync dirsync remount mand", []string{"sync", "dirsync", "remount", "mand"}, unix.MS_SYNCHRONOUS | unix.MS_DIRSYNC | unix.MS_REMOUNT | unix.MS_MANDLOCK, 0, nil, ""},
 		{"nomand", []string{"mand", "nomand"}, 0, unix.MS_MANDLOCK, nil, ""},
+		// Before symfollow was known it was passed as filesystem data.
+		{"symfollow clears", []string{"nosymfollow", "symfollow"}, 0, unix.MS_NOSYMFOLLOW, nil, ""},
 		{"propagation in order", []string{"rprivate", "shared", "rslave", "unbindable", "runbindable", "private", "slave", "rshared"},
 			0, 0, []uintptr{
 				unix.MS_PRIVATE | unix.MS_REC, unix.MS_SHARED, unix.MS_SLAVE | unix.MS_REC, unix.MS_UNBINDABLE,

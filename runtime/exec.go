@@ -15,6 +15,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/nsexec"
 )
 
@@ -46,6 +47,9 @@ type ExecOptions struct {
 	// anyway. The process joins the frozen cgroup and runs once the
 	// container is resumed (runc's flag).
 	IgnorePaused bool
+	// Cgroups are --cgroup's [CONTROLLER[,CONTROLLER]:]PATH: the process
+	// joins that existing sub-cgroup of the container's instead.
+	Cgroups []string
 }
 
 // Exec starts a process in every namespace and the cgroup of a created or
@@ -89,6 +93,10 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		return 1, require("exec in", o.ID, st, false)
 	}
 	spec, err := execSpec(c.rec.Spec, o)
+	if err != nil {
+		return 1, err
+	}
+	subDirs, err := c.subCgroupDirs(o.Cgroups)
 	if err != nil {
 		return 1, err
 	}
@@ -144,7 +152,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		// Runs last: after the process exited, or failed to start.
 		defer stdio.finish()
 	}
-	proc, err := c.spawnExec(spec, o.PreserveFDs, o.IgnorePaused, console, ours != nil, stdio)
+	proc, err := c.spawnExec(spec, o.PreserveFDs, o.IgnorePaused, subDirs, console, ours != nil, stdio)
 	stdio.closeChild()
 	if err != nil {
 		return 1, err
@@ -338,7 +346,7 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 // that will execve() the user's command, once it is ready. proxied says
 // console is our own socketpair (exec -t without --console-socket), whose
 // master we proxy.
-func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bool, console *os.File, proxied bool, stdio *stdioPipes) (*os.Process, error) {
+func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bool, subDirs map[string]string, console *os.File, proxied bool, stdio *stdioPipes) (*os.Process, error) {
 	// The container's seccomp profile applies to every process in it,
 	// as with runc (containerd's process.json does not repeat it).
 	filter, err := compileSeccomp(spec)
@@ -454,8 +462,16 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 		frozen = true
 	}
 	// Before exec-init reads its config, so it does no work outside.
-	if err := m.Apply(pid); err != nil {
-		return nil, fmt.Errorf("exec: join cgroup: %w", err)
+	if subDirs != nil {
+		if err := cgroup.Enter(subDirs, pid); err != nil {
+			return nil, fmt.Errorf("error adding pid %d to cgroups: %w", pid, err)
+		}
+	} else if err := m.Apply(pid); err != nil {
+		// cgroup v2: a container cgroup with domain controllers
+		// enabled for its children takes no process; join init's.
+		if !errors.Is(err, unix.EBUSY) || cgroup.EnterInitCgroup(m.State(), pid, c.rec.InitPid) != nil {
+			return nil, fmt.Errorf("exec: join cgroup: %w", err)
+		}
 	}
 	// A freeze or stop after the check ends the wait too, except the
 	// freeze the caller asked to ignore: then the wait lasts until resume.
@@ -543,4 +559,18 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	err = unix.Exec(path, p.Args, p.Env)
 	fatalf(execInitFailed, "exec: %q: %v", path, err)
 	return nil
+}
+
+// subCgroupDirs resolves exec --cgroup against the container's cgroup
+// directories (nil without --cgroup), before anything is started.
+func (c *Container) subCgroupDirs(args []string) (map[string]string, error) {
+	sub, err := cgroup.ParseSubPaths(args)
+	if err != nil || sub == nil {
+		return nil, err
+	}
+	m, err := c.cgroup()
+	if err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	return cgroup.SubDirs(m.State().Paths, sub)
 }

@@ -16,6 +16,9 @@ type RunOptions struct {
 	Detach bool
 	// Keep leaves the stopped container's state after a foreground run.
 	Keep bool
+	// NoSubreaper is --no-subreaper: gorunc does not become a child
+	// subreaper (reap.go).
+	NoSubreaper bool
 }
 
 // Run is create + start, then, in the foreground, waits for the container
@@ -23,6 +26,9 @@ type RunOptions struct {
 // killed by signal N, as a shell reports it).
 func (s Store) Run(o RunOptions) (int, error) {
 	o.Foreground = !o.Detach
+	if !o.NoSubreaper {
+		s.becomeSubreaper()
+	}
 	var sigs chan os.Signal
 	if o.Foreground {
 		// Registered before init exists so no signal meant for the
@@ -121,9 +127,14 @@ func waitForwarding(proc *os.Process, sigs chan os.Signal, winch func()) int {
 		select {
 		case sig := <-sigs:
 			s := sig.(syscall.Signal)
-			// SIGCHLD is ours; SIGURG is the Go runtime's preemption
-			// signal, not the user's.
-			if s == unix.SIGCHLD || s == unix.SIGURG {
+			// SIGCHLD is ours: an orphan re-parented to us as a
+			// subreaper exited. SIGURG is the Go runtime's
+			// preemption signal, not the user's.
+			if s == unix.SIGCHLD {
+				reapOrphans(proc.Pid)
+				continue
+			}
+			if s == unix.SIGURG {
 				continue
 			}
 			if s == unix.SIGWINCH && winch != nil {

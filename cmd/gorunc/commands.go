@@ -62,6 +62,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	fs := createFlags("run", &o.CreateOptions)
 	fs.Bool(&o.Detach, "detach", "d")
 	fs.Bool(&o.Keep, "keep")
+	fs.Bool(&o.NoSubreaper, "no-subreaper")
 	pos, err := fs.Parse(args, -1)
 	if err != nil {
 		return 1, err

@@ -1,10 +1,11 @@
 package main
 
 import (
+	"strings"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
-	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
 	"github.com/gorunc/gorunc/runtime"
@@ -18,21 +19,30 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 		return 1, err
 	}
 	no, yes := false, true
-	v, err := cgroup.HostVersion()
-	if err != nil {
-		return 1, err
+	c := commit
+	if c == "" {
+		c = vcsRevision()
 	}
-	v1, v2 := v == 1, v == 2
 	f := features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,
 		Hooks:         runtime.HookNames(),
 		MountOptions:  rootfs.MountOptions(),
+		// gorunc's own, as runc reports org.opencontainers.runc.*
+		// (gorunc is not runc, and links no libseccomp).
+		Annotations: map[string]string{
+			"org.gorunc.version": strings.TrimSpace(version),
+			"org.gorunc.commit":  c,
+		},
+		// No potentiallyUnsafeConfigAnnotations: gorunc acts on no
+		// annotation of config.json.
 		Linux: &features.Linux{
 			Namespaces:   nsexec.Types(),
 			Capabilities: runtime.CapabilityNames(),
-			Cgroup:       &features.Cgroup{V1: &v1, V2: &v2, Systemd: &no, SystemdUser: &no},
-			Seccomp:      seccompFeatures(),
+			// Both drivers are built in, whatever this host mounts
+			// (features.md: support, not the host's state).
+			Cgroup:  &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &yes},
+			Seccomp: seccompFeatures(),
 			// AppArmor profiles are applied (runtime/lsm.go); SELinux
 			// labels are refused.
 			Apparmor: &features.Apparmor{Enabled: &yes},
@@ -41,6 +51,12 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 			// (rootfs.OpenIDMapped); reported as runc 1.5 does,
 			// whatever the kernel: mount_setattr(2) says at create.
 			MountExtensions: &features.MountExtensions{IDMap: &features.IDMap{Enabled: &yes}},
+			// linux.intelRdt is refused (runtime/intelrdt.go).
+			IntelRdt: &features.IntelRdt{Enabled: &no},
+			MemoryPolicy: &features.MemoryPolicy{
+				Modes: runtime.MemoryPolicyModes(),
+				Flags: runtime.MemoryPolicyFlags(),
+			},
 		},
 	}
 	return 0, printJSON(f, "    ")
