@@ -76,6 +76,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 	}
+	s.Log.Debugf("create %s: config loaded from %s", o.ID, filepath.Join(bundle, "config.json"))
 	s.warn(rootfs.AbsDestinations(spec.Mounts)...)
 	s.warn(capsWarning(spec.Process)...)
 	s.warn(personalityWarning(spec.Linux)...)
@@ -165,6 +166,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	undo.add(func() { m.Destroy() })
+	s.Log.Debugf("create %s: cgroup %s", o.ID, cgroupSummary(m.State()))
 	faultPoint("after-cgroup")
 	var pidsLimit *specs.LinuxPids
 	if spec.Linux.Resources != nil {
@@ -190,6 +192,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 	}
+	s.Log.Debugf("create %s: init (pid %d) is ready, blocked on the exec fifo", o.ID, proc.Pid)
 	if pidfdConn != nil {
 		// Sent once init is ready, before create returns, as runc's
 		// init does; the pid file still comes last.
@@ -204,6 +207,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
 			return nil, nil, fmt.Errorf("--pid-file: %w", err)
 		}
+		s.Log.Debugf("create %s: pid file %s written", o.ID, o.PidFile)
 	}
 	undo.release()
 	// Released even for a foreground run, which waits without it, so
@@ -266,6 +270,13 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	defer parent.Close()
 	defer child.Close()
+	logs, err := openLogPipe(c.store.Log)
+	if err != nil {
+		return nil, fmt.Errorf("log pipe: %w", err)
+	}
+	// Deferred first, so it runs last: after a failed init is reaped,
+	// whose end of the pipe then is closed too.
+	defer logs.wait()
 
 	extra := preserved(o.PreserveFDs)
 	syncFD := 3 + len(extra)
@@ -274,6 +285,11 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if o.console != nil {
 		consoleFD = syncFD + 2
 		extra = append(extra, o.console)
+	}
+	logFD := 0
+	if logs != nil {
+		logFD = 3 + len(extra)
+		extra = append(extra, logs.w)
 	}
 	// init runs from a read-only detached bind of the binary, never from the host's
 	// file: a container process must not reach the host gorunc through
@@ -347,6 +363,8 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		}
 	}()
 	child.Close()
+	logs.sent()
+	c.store.Log.Debugf("create %s: init started (pid %d); namespaces: %s", c.rec.ID, proc.Pid, nsSummary(spec.Linux.Namespaces))
 	// Every wait below is on init: the watch ends them when init dies,
 	// freezes or stops instead of answering.
 	w := watchPeer("container init", proc.Pid, m, parent)
@@ -384,6 +402,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		NoEnv:        spec.Process != nil && spec.Process.Env == nil,
 		CgroupV2:     m.State().Version == 2,
 		MountFDs:     mountFDs,
+		LogFD:        logFD,
 		State:        c.ociState(specs.StateCreating),
 		Seccomp:      c.filter,
 	}})
@@ -436,6 +455,7 @@ func (c *Container) parentHooks(ctx context.Context, ch *channel) error {
 		return err
 	}
 	st := c.ociState(specs.StateCreating)
+	c.store.Log.Debugf("create %s: running %d prestart and %d createRuntime hooks", c.rec.ID, len(h.Prestart), len(h.CreateRuntime))
 	// prestart is deprecated, and runs just before createRuntime.
 	if err := runHooksContext(ctx, "prestart", h.Prestart, st); err != nil {
 		ch.send(message{Type: msgError, Error: err.Error()})
