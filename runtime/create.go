@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/netdev"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
 	"github.com/gorunc/gorunc/seccomp"
@@ -236,6 +237,9 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 	if err := cgroup.ValidatePath(spec.Linux.CgroupsPath); err != nil {
 		return err
 	}
+	if err := netdev.Validate(spec.Linux.NetDevices, nsexec.Has(spec.Linux.Namespaces, specs.NetworkNamespace)); err != nil {
+		return err
+	}
 	if spec.Linux.Resources != nil {
 		v, err := cgroup.HostVersion()
 		if err != nil {
@@ -385,6 +389,14 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	c.rec.Cgroup = m.State()
 	if err := c.store.write(c.rec); err != nil {
 		return nil, err
+	}
+	// As runc, from the runtime's side once init has its network
+	// namespace and before init is configured; a device moved before a
+	// failure goes back when that namespace dies with init.
+	if devs := spec.Linux.NetDevices; len(devs) > 0 {
+		if err := netdev.MoveAll(devs, fmt.Sprintf("/proc/%d/ns/net", proc.Pid), c.store.Log.Debugf); err != nil {
+			return nil, fmt.Errorf("unable to start container process: error creating network interfaces: %w", err)
+		}
 	}
 	ch := newChannel(parent)
 	ch.warn = c.store.warn

@@ -124,6 +124,12 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			return fmt.Errorf("join session keyring: %w", err)
 		}
 	}
+	if newNetNS(spec.Linux.Namespaces) {
+		if err := loopbackUp(); err != nil {
+			return err
+		}
+		cfg.debugf("init: lo set up in the new network namespace")
+	}
 	p := spec.Process
 	if p != nil {
 		if err := setRlimits(p.Rlimits); err != nil {

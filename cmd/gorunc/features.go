@@ -5,6 +5,7 @@ import (
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/netdev"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
 	"github.com/gorunc/gorunc/runtime"
@@ -37,6 +38,8 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 			// labels are refused.
 			Apparmor: &features.Apparmor{Enabled: &yes},
 			Selinux:  &features.Selinux{Enabled: &no},
+			// linux.netDevices are moved (package netdev).
+			NetDevices: netdev.Features(),
 		},
 	}
 	return 0, printJSON(f, "    ")
