@@ -115,7 +115,10 @@ func move(name, newName, nsPath string, debugf func(string, ...any)) error {
 	if err := moveAndRename(link.Attrs().Index, newName, ns); err != nil {
 		return fmt.Errorf("fail to move network device %s to network namespace %s: %w", name, nsPath, err)
 	}
-	h, err := netlink.NewHandleAt(ns)
+	// NETLINK_ROUTE only: by default the library also opens XFRM and
+	// NETFILTER sockets, which fail (EPROTONOSUPPORT) where xfrm_user is
+	// not loaded (runc 1.5.1 fails there: the VM tier measured it).
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		return fmt.Errorf("netlink socket in namespace %s: %w", nsPath, err)
 	}
