@@ -63,7 +63,13 @@ func New(o Options) *Logger {
 // only for them (a log pipe to init).
 func (l *Logger) Enabled() bool { return l != nil && l.debug }
 
-func (l *Logger) Debugf(format string, args ...any) { l.log(Debug, fmt.Sprintf(format, args...), true) }
+// Debugf formats only when debug lines are written.
+func (l *Logger) Debugf(format string, args ...any) {
+	if l.Enabled() {
+		l.log(Debug, fmt.Sprintf(format, args...), true)
+	}
+}
+
 func (l *Logger) Warnf(format string, args ...any) {
 	l.log(Warning, fmt.Sprintf(format, args...), true)
 }

@@ -161,7 +161,9 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			return err
 		}
 	}
-	cfg.debugf("init: ready, about to wait on exec fifo")
+	if cfg.logsAfterFilter() {
+		cfg.debugf("init: ready, about to wait on exec fifo")
+	}
 	cfg.closeLog()
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
@@ -213,17 +215,22 @@ func becomeProcess(ch *channel, sock *os.File, cfg *initConfig, caps *capState, 
 	if err := applyProcSched(cfg.Spec, exec); err != nil {
 		return "", err
 	}
+	// Logged before the filter goes in: after it, init must not
+	// allocate more than it must (a notifying filter's agent serves the
+	// Go runtime's own futex calls; see seccomp_notify.go).
+	if cfg.log != nil {
+		cfg.debugf("%s: setting user %d:%d, cwd %s, capabilities", initName(exec), p.User.UID, p.User.GID, p.Cwd)
+		switch {
+		case cfg.Seccomp == nil:
+		case !p.NoNewPrivileges:
+			cfg.debugf("%s: seccomp: loading the filter (%d instructions) before the user switch", initName(exec), len(cfg.Seccomp.Instructions))
+		default:
+			cfg.debugf("%s: seccomp: the filter (%d instructions) goes in just before execve (noNewPrivileges)", initName(exec), len(cfg.Seccomp.Instructions))
+		}
+	}
 	filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
 	if err := startProcess(p, caps, filter); err != nil {
 		return "", err
-	}
-	cfg.debugf("%s: user %d:%d, cwd %s, capabilities and rlimits set", initName(exec), p.User.UID, p.User.GID, p.Cwd)
-	switch {
-	case cfg.Seccomp == nil:
-	case !p.NoNewPrivileges:
-		cfg.debugf("%s: seccomp filter loaded (%d instructions), before the user switch", initName(exec), len(cfg.Seccomp.Instructions))
-	default:
-		cfg.debugf("%s: seccomp filter (%d instructions) is loaded just before execve (noNewPrivileges)", initName(exec), len(cfg.Seccomp.Instructions))
 	}
 	if err := ch.sendWarnings(caps.warnings()); err != nil {
 		return "", err
@@ -232,7 +239,9 @@ func becomeProcess(ch *channel, sock *os.File, cfg *initConfig, caps *capState, 
 	if err != nil {
 		return "", err
 	}
-	cfg.debugf("%s: will exec %s", initName(exec), path)
+	if cfg.logsAfterFilter() {
+		cfg.debugf("%s: will exec %s", initName(exec), path)
+	}
 	if notifies(cfg.Seccomp) && p.NoNewPrivileges {
 		if err := filter.load(); err != nil {
 			return "", err

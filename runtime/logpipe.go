@@ -73,6 +73,14 @@ func (cfg *initConfig) openChildLog() {
 // debugf logs one of the child's steps (nothing without --debug).
 func (cfg *initConfig) debugf(format string, args ...any) { cfg.log.Debugf(format, args...) }
 
+// logsAfterFilter says whether a step after the seccomp filter may be
+// logged: not without --debug (the arguments alone allocate), nor under a
+// notifying filter, whose agent would serve the Go runtime's futex calls
+// that logging can cause.
+func (cfg *initConfig) logsAfterFilter() bool {
+	return cfg.log != nil && !notifies(cfg.Seccomp)
+}
+
 // closeLog ends the parent's relay: called before the child blocks on the
 // exec fifo, or hands over to the container's process.
 func (cfg *initConfig) closeLog() {

@@ -98,7 +98,7 @@ func TestDebugLogAsRunc(t *testing.T) {
 		}
 		if gorunc {
 			all := strings.Join(relayed, "\n")
-			for _, step := range []string{"init: pivot_root into", "init: seccomp filter loaded", "init: ready"} {
+			for _, step := range []string{"init: pivot_root into", "init: seccomp: loading the filter", "init: ready"} {
 				if !strings.Contains(all, step) {
 					t.Errorf("init's relayed lines lack %q:\n%s", step, all)
 				}
