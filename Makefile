@@ -93,7 +93,7 @@ integration: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 # package's test binary (tests/vm/README.md).
 vm: build
 	CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/cgroup.test ./cgroup
-	tests/vm/run.sh --timeout 600 --add bin/gorunc:/usr/bin/gorunc \
+	tests/vm/run.sh --timeout 600 --module dummy --add bin/gorunc:/usr/bin/gorunc \
 	  --add bin/cgroup-tool:/usr/bin/cgroup-tool --add $(BUILD)/cgroup.test:/usr/bin/cgroup.test \
 	  --add tests/vm/payloads:/payloads -- /payloads/all.sh
 

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/netdev"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
 	"github.com/gorunc/gorunc/seccomp"
@@ -76,6 +77,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 	}
+	s.Log.Debugf("create %s: config loaded from %s", o.ID, filepath.Join(bundle, "config.json"))
 	s.warn(rootfs.AbsDestinations(spec.Mounts)...)
 	s.warn(capsWarning(spec.Process)...)
 	s.warn(personalityWarning(spec.Linux)...)
@@ -165,6 +167,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	undo.add(func() { m.Destroy() })
+	s.Log.Debugf("create %s: cgroup %s", o.ID, cgroupSummary(m.State()))
 	faultPoint("after-cgroup")
 	var pidsLimit *specs.LinuxPids
 	if spec.Linux.Resources != nil {
@@ -190,6 +193,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 	}
+	s.Log.Debugf("create %s: init (pid %d) is ready, blocked on the exec fifo", o.ID, proc.Pid)
 	if pidfdConn != nil {
 		// Sent once init is ready, before create returns, as runc's
 		// init does; the pid file still comes last.
@@ -204,6 +208,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
 			return nil, nil, fmt.Errorf("--pid-file: %w", err)
 		}
+		s.Log.Debugf("create %s: pid file %s written", o.ID, o.PidFile)
 	}
 	undo.release()
 	// Released even for a foreground run, which waits without it, so
@@ -230,6 +235,9 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 		return err
 	}
 	if err := cgroup.ValidatePath(spec.Linux.CgroupsPath); err != nil {
+		return err
+	}
+	if err := netdev.Validate(spec.Linux.NetDevices, nsexec.Has(spec.Linux.Namespaces, specs.NetworkNamespace)); err != nil {
 		return err
 	}
 	if spec.Linux.Resources != nil {
@@ -266,6 +274,13 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	defer parent.Close()
 	defer child.Close()
+	logs, err := openLogPipe(c.store.Log)
+	if err != nil {
+		return nil, fmt.Errorf("log pipe: %w", err)
+	}
+	// Deferred first, so it runs last: after a failed init is reaped,
+	// whose end of the pipe then is closed too.
+	defer logs.wait()
 
 	extra := preserved(o.PreserveFDs)
 	syncFD := 3 + len(extra)
@@ -274,6 +289,11 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if o.console != nil {
 		consoleFD = syncFD + 2
 		extra = append(extra, o.console)
+	}
+	logFD := 0
+	if logs != nil {
+		logFD = 3 + len(extra)
+		extra = append(extra, logs.w)
 	}
 	// init runs from a read-only detached bind of the binary, never from the host's
 	// file: a container process must not reach the host gorunc through
@@ -346,6 +366,8 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		}
 	}()
 	child.Close()
+	logs.sent()
+	c.store.Log.Debugf("create %s: init started (pid %d); namespaces: %s", c.rec.ID, proc.Pid, nsSummary(spec.Linux.Namespaces))
 	// Every wait below is on init: the watch ends them when init dies,
 	// freezes or stops instead of answering.
 	w := watchPeer("container init", proc.Pid, m, parent)
@@ -367,6 +389,14 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if err := c.store.write(c.rec); err != nil {
 		return nil, err
 	}
+	// As runc, from the runtime's side once init has its network
+	// namespace and before init is configured; a device moved before a
+	// failure goes back when that namespace dies with init.
+	if devs := spec.Linux.NetDevices; len(devs) > 0 {
+		if err := netdev.MoveAll(devs, fmt.Sprintf("/proc/%d/ns/net", proc.Pid), c.store.Log.Debugf); err != nil {
+			return nil, fmt.Errorf("unable to start container process: error creating network interfaces: %w", err)
+		}
+	}
 	ch := newChannel(parent)
 	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
@@ -383,6 +413,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		NoEnv:        spec.Process != nil && spec.Process.Env == nil,
 		CgroupV2:     m.State().Version == 2,
 		MountFDs:     mountFDs,
+		LogFD:        logFD,
 		State:        c.ociState(specs.StateCreating),
 		Seccomp:      c.filter,
 	}})
@@ -435,6 +466,7 @@ func (c *Container) parentHooks(ctx context.Context, ch *channel) error {
 		return err
 	}
 	st := c.ociState(specs.StateCreating)
+	c.store.Log.Debugf("create %s: running %d prestart and %d createRuntime hooks", c.rec.ID, len(h.Prestart), len(h.CreateRuntime))
 	// prestart is deprecated, and runs just before createRuntime.
 	if err := runHooksContext(ctx, "prestart", h.Prestart, st); err != nil {
 		ch.send(message{Type: msgError, Error: err.Error()})

@@ -157,6 +157,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if err != nil {
 		return 1, err
 	}
+	s.Log.Debugf("exec %s: process (pid %d) is ready and execs %s", o.ID, proc.Pid, spec.Process.Args[0])
 	// exec-init sent the master before it reported ready.
 	proxy, err := proxyReceived(ours)
 	if err != nil {
@@ -201,11 +202,8 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	}
 	// Waiting needs no lock: delete, kill and state must still work.
 	c.close()
-	if proxy == nil {
-		return waitForwarding(proc, sigs, nil), nil
-	}
-	code := waitForwarding(proc, sigs, proxy.Resize)
-	proxy.Close()
+	code := waitProxied(proc, sigs, proxy)
+	s.Log.Debugf("exec %s: process (pid %d) exited: status %d", o.ID, proc.Pid, code)
 	return code, nil
 }
 
@@ -370,6 +368,12 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	}
 	defer report.Close()
 	defer reportW.Close()
+	logs, err := openLogPipe(c.store.Log)
+	if err != nil {
+		return nil, fmt.Errorf("exec: log pipe: %w", err)
+	}
+	// Deferred before the kill of a failed exec-init, so it runs after.
+	defer logs.wait()
 
 	extra := preserved(preserveFDs)
 	syncFD := 3 + len(extra)
@@ -389,6 +393,11 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	defer exe.Close()
 	exeFD := 3 + len(extra)
 	extra = append(extra, exe)
+	logFD := 0
+	if logs != nil {
+		logFD = 3 + len(extra)
+		extra = append(extra, logs.w)
+	}
 	var types []specs.LinuxNamespaceType
 	for _, ns := range spec.Linux.Namespaces {
 		types = append(types, ns.Type)
@@ -417,6 +426,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	}
 	child.Close()
 	reportW.Close()
+	logs.sent()
 	pid, rerr := nsexec.ReadNsenterPid(report)
 	werr := cmd.Wait()
 	if rerr != nil {
@@ -473,6 +483,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 			return nil, fmt.Errorf("exec: join cgroup: %w", err)
 		}
 	}
+	c.store.Log.Debugf("exec %s: exec-init (pid %d) joined the namespaces of init (pid %d) and its cgroup %s", c.rec.ID, pid, c.rec.InitPid, cgroupSummary(m.State()))
 	// A freeze or stop after the check ends the wait too, except the
 	// freeze the caller asked to ignore: then the wait lasts until resume.
 	watched := m
@@ -488,7 +499,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
 		ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter,
-		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil,
+		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil, LogFD: logFD,
 	}})
 	if err == nil && notifies(filter) {
 		// As runc: the agent learns the exec'd process's pid, and the
@@ -547,6 +558,7 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err != nil {
 		return err
 	}
+	cfg.closeLog()
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
 	}

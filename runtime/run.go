@@ -98,20 +98,24 @@ func (s Store) Run(o RunOptions) (int, error) {
 	if o.Detach {
 		return 0, nil
 	}
-	var winch func()
-	if proxy != nil {
-		winch = proxy.Resize
-	}
-	code := waitForwarding(proc, sigs, winch)
-	if proxy != nil {
-		proxy.Close()
-	}
+	code := waitProxied(proc, sigs, proxy)
+	s.Log.Debugf("run %s: process (pid %d) exited: status %d", o.ID, proc.Pid, code)
 	if !o.Keep {
 		if err := s.Delete(o.ID, true); err != nil {
 			return code, err
 		}
 	}
 	return code, nil
+}
+
+// waitProxied is waitForwarding for a process whose terminal, when it has
+// one, gorunc proxies: SIGWINCH resizes the pty, closed once it exits.
+func waitProxied(proc *os.Process, sigs chan os.Signal, proxy *Proxy) int {
+	if proxy == nil {
+		return waitForwarding(proc, sigs, nil)
+	}
+	defer proxy.Close()
+	return waitForwarding(proc, sigs, proxy.Resize)
 }
 
 // waitForwarding waits for init, forwarding signals to it; winch, when set,

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/runlog"
 )
 
 // DefaultRoot is where state lives when --root is not given; podman and
@@ -51,6 +52,9 @@ type Store struct {
 	// Warn receives failures that the spec says must not fail the
 	// operation (poststart and poststop hooks). May be nil.
 	Warn func(msg string)
+	// Log is --log: each step of an operation is logged at debug level
+	// (--debug), init's steps relayed from its log pipe. May be nil.
+	Log *runlog.Logger
 }
 
 func (s Store) warn(msgs ...string) {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/runlog"
 	"github.com/gorunc/gorunc/seccomp"
 )
 
@@ -118,6 +119,12 @@ type initConfig struct {
 	// its source, cloned by the parent before init entered its user
 	// namespace (rootfs.OpenBindSources); only with a user namespace.
 	MountFDs map[int]int `json:"mount_fds,omitempty"`
+	// LogFD, when not 0, is the write end of the log pipe (--debug):
+	// init's steps go there as JSON lines the parent relays (logpipe.go).
+	LogFD int `json:"log_fd,omitempty"`
+	// log writes to LogFD; nil (nothing logged) without it. Never sent.
+	log     *runlog.Logger
+	logFile *os.File
 	// procDir is the runtime's /proc, kept open by init when the
 	// container has no mount namespace (setupRootfs): never sent.
 	procDir *os.File

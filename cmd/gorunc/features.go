@@ -6,6 +6,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
+	"github.com/gorunc/gorunc/netdev"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
 	"github.com/gorunc/gorunc/runtime"
@@ -57,6 +58,8 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 				Modes: runtime.MemoryPolicyModes(),
 				Flags: runtime.MemoryPolicyFlags(),
 			},
+			// linux.netDevices are moved (package netdev).
+			NetDevices: netdev.Features(),
 		},
 	}
 	return 0, printJSON(f, "    ")

@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/gorunc/gorunc/cmd/gorunc/cli"
+	"github.com/gorunc/gorunc/runlog"
 	"github.com/gorunc/gorunc/runtime"
 )
 
@@ -88,12 +89,19 @@ type globals struct {
 	rootless  string
 	version   bool
 	help      bool
-	log       *logger
+	log       *runlog.Logger
 }
 
 func (g *globals) store() runtime.Store {
-	return runtime.Store{Root: g.root, Warn: func(msg string) {
-		g.log.Warnf("%s", msg)
+	return runtime.Store{Root: g.root, Log: g.log, Warn: func(msg string) {
+		// With --log a warning goes only to the log, as runc's (logrus)
+		// do: containerd's shim hands create its container's stderr
+		// pipe, so a line there would land in the container's own
+		// output (`kubectl logs`); the shim reads only the log.
+		if g.logPath != "" {
+			g.log.Warnf("%s", msg)
+			return
+		}
 		fmt.Fprintf(os.Stderr, "gorunc: warning: %s\n", msg)
 	}}
 }
@@ -158,7 +166,7 @@ func run(args []string) int {
 	if g.help || len(rest) == 0 {
 		return writeHelp(g, cli.WriteAppHelp(os.Stdout, strings.TrimSpace(version)))
 	}
-	if g.log, err = openLog(g.logPath, g.logFormat, g.debug); err != nil {
+	if g.log, err = runlog.Open(g.logPath, g.logFormat, g.debug); err != nil {
 		return fail(g, err)
 	}
 	if g.systemd {
