@@ -157,8 +157,11 @@ if $G run -d --bundle /b/upd upd; then
 	[ "${mem:-0}" -gt 0 ] && ok "events --stats: memory usage $mem > 0" || not_ok "events --stats: memory usage > 0" "$ev"
 	[ "${cpu:-0}" -gt 0 ] && ok "events --stats: cpu total $cpu > 0" || not_ok "events --stats: cpu total > 0" "$ev"
 	[ "${pids:-0}" -ge 1 ] && ok "events --stats: pids current $pids >= 1" || not_ok "events --stats: pids current >= 1" "$ev"
-	$G kill upd KILL; sleep 0.2
-	$G update --memory 32m upd 2>/tmp/err && not_ok "update of a stopped container refused" || ok "update of a stopped container refused: $(cat /tmp/err)"
+	# KILL is asynchronous: wait (up to 5 s) until state says stopped.
+	$G kill upd KILL
+	i=0; while [ $i -lt 50 ] && ! $G state upd | grep -q '"status": "stopped"'; do sleep 0.1; i=$((i + 1)); done
+	if $G update --memory 32m upd 2>/tmp/err; then not_ok "update of a stopped container refused" "update succeeded"
+	else ok "update of a stopped container refused: $(cat /tmp/err)"; fi
 	$G delete upd
 	[ -d $CG/upd ] && not_ok "update: delete removes the cgroup" || ok "update: delete removes the cgroup"
 else
