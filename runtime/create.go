@@ -162,13 +162,22 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	}
 	if err := m.Apply(0); err != nil {
 		m.Destroy()
-		return nil, nil, err
+		if m, err = s.withoutCgroup(spec, err); err != nil {
+			return nil, nil, err
+		}
 	}
 	undo.add(func() { m.Destroy() })
 	faultPoint("after-cgroup")
 	var pidsLimit *specs.LinuxPids
 	if spec.Linux.Resources != nil {
 		early := cgroupResources(spec)
+		if s.Rootless {
+			// No device program or devices.deny: the container is in a
+			// user namespace, where mknod is refused and the device
+			// nodes are bind mounts the kernel checks as for the
+			// caller (runc ignores device cgroup errors when rootless).
+			early.Devices = nil
+		}
 		pidsLimit, early.Pids = early.Pids, nil
 		if err := m.Set(early); err != nil {
 			return nil, nil, err
@@ -371,21 +380,22 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	ch := newChannel(parent)
 	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
-		ID:           c.rec.ID,
-		Spec:         spec,
-		Rootfs:       c.rec.Rootfs,
-		NoPivot:      o.NoPivot,
-		NoNewKeyring: o.NoNewKeyring,
-		Unshare:      unshare,
-		PreserveFDs:  o.PreserveFDs,
-		FifoFD:       syncFD + 1,
-		ConsoleFD:    consoleFD,
-		ClearONLCR:   consoleFD != 0 && o.ConsoleSocket == "",
-		NoEnv:        spec.Process != nil && spec.Process.Env == nil,
-		CgroupV2:     m.State().Version == 2,
-		MountFDs:     mountFDs,
-		State:        c.ociState(specs.StateCreating),
-		Seccomp:      c.filter,
+		ID:              c.rec.ID,
+		Spec:            spec,
+		Rootfs:          c.rec.Rootfs,
+		NoPivot:         o.NoPivot,
+		NoNewKeyring:    o.NoNewKeyring,
+		Unshare:         unshare,
+		PreserveFDs:     o.PreserveFDs,
+		FifoFD:          syncFD + 1,
+		ConsoleFD:       consoleFD,
+		ClearONLCR:      consoleFD != 0 && o.ConsoleSocket == "",
+		NoEnv:           spec.Process != nil && spec.Process.Env == nil,
+		CgroupV2:        m.State().Version == 2,
+		DumpableCreated: os.Geteuid() != 0,
+		MountFDs:        mountFDs,
+		State:           c.ociState(specs.StateCreating),
+		Seccomp:         c.filter,
 	}})
 	if err == nil {
 		err = c.parentHooks(w.ctx, ch)

@@ -149,6 +149,12 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			return err
 		}
 	}
+	// Before "ready": create returns on it, and an exec may follow.
+	if cfg.DumpableCreated {
+		if err := setDumpable(true); err != nil {
+			return err
+		}
+	}
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
 	}
