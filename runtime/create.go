@@ -232,6 +232,11 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 		// As runc: a foreground run proxies the terminal itself.
 		return fmt.Errorf("--console-socket %s: only for a detached container (create or run -d)", o.ConsoleSocket)
 	}
+	if os.Geteuid() != 0 {
+		if err := validateRootlessEUID(spec); err != nil {
+			return err
+		}
+	}
 	if err := checkPreserved(o.PreserveFDs); err != nil {
 		return err
 	}

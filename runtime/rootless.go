@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/nsexec"
 )
 
 // Rootless resolves the global --rootless flag as runc 1.5 does
@@ -100,4 +102,21 @@ func (s Store) withoutCgroup(spec *specs.Spec, err error) (cgroup.Manager, error
 		return nil, fmt.Errorf("rootless: linux.resources needs a cgroup the caller can write (a delegated cgroup v2 subtree): %w", err)
 	}
 	return cgroup.None(), nil
+}
+
+// validateRootlessEUID is runc 1.5's check of a config run by an
+// unprivileged caller (libcontainer/configs/validate/rootless.go), in its
+// words: without a user namespace of its own nothing else could work, and
+// the caller can only be mapped by a map it gives.
+func validateRootlessEUID(spec *specs.Spec) error {
+	if !nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace) {
+		return errors.New("rootless container requires user namespaces")
+	}
+	if len(spec.Linux.UIDMappings) == 0 {
+		return errors.New("rootless containers requires at least one UID mapping")
+	}
+	if len(spec.Linux.GIDMappings) == 0 {
+		return errors.New("rootless containers requires at least one GID mapping")
+	}
+	return nil
 }
