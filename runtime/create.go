@@ -131,7 +131,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		Owner:   owner(),
 		Spec:    spec,
 	}}
-	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: o.ID})
+	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: o.ID, Rootless: s.Rootless})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -160,7 +160,11 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err := s.write(c.rec); err != nil {
 		return nil, nil, err
 	}
-	if err := m.Apply(0); err != nil {
+	err = m.Apply(0)
+	if err == nil && s.Rootless {
+		err = cgroup.JoinPermitted(m)
+	}
+	if err != nil {
 		m.Destroy()
 		if m, err = s.withoutCgroup(spec, err); err != nil {
 			return nil, nil, err

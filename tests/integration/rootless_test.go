@@ -579,3 +579,83 @@ func TestRootlessRootDefault(t *testing.T) {
 		t.Errorf("left in the directory the user may not write: %v", left)
 	}
 }
+
+// TestRootlessDelegatedCgroup: a cgroup the user owns (here a directory
+// under this test's own cgroup in every hierarchy, chowned to the user, as
+// systemd's Delegate= does on v2) is used as with runc 1.5.1: the
+// container's cgroup is made under it and linux.resources are written.
+func TestRootlessDelegatedCgroup(t *testing.T) {
+	u := newRootlessUser(t)
+	limit, pids := int64(64<<20), int64(50)
+	for _, rt := range u.runtimes() {
+		parent := fmt.Sprintf("gorunc-rl-%d-%d-%s", os.Getpid(), seq.Add(1), rt)
+		hs := hostHierarchies(t)
+		for _, h := range hs {
+			d := filepath.Join(h.own, parent)
+			if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				// Before the user's own cleanup (LIFO): the container
+				// must go before its parent cgroup can.
+				u.run(rt, u.env(), "delete", "--force", "g1")
+				os.Remove(filepath.Join(d, "c"))
+				if err := os.Remove(d); err != nil && !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("remove the delegated cgroup: %v", err)
+				}
+			})
+			if h.ctrl == "cpuset" {
+				// A v1 cpuset is empty when made; the admin who delegates
+				// it fills it in.
+				for _, f := range []string{"cpuset.cpus", "cpuset.mems"} {
+					v, _ := os.ReadFile(filepath.Join(h.own, f))
+					if err := os.WriteFile(filepath.Join(d, f), v, 0); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if err := os.Chown(d, u.uid, u.gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u.spec(rt, func(s *specs.Spec) {
+			s.Process.Args = []string{"sleep", "100"}
+			s.Linux.CgroupsPath = parent + "/c"
+			s.Linux.Resources = &specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: &limit}, Pids: &specs.LinuxPids{Limit: &pids}}
+		})
+		u.must(rt, "create", "g1")
+		pid := 0
+		var st state
+		json.Unmarshal([]byte(u.must(rt, "state", "g1")), &st)
+		pid = st.Pid
+		for _, h := range hs {
+			dir := filepath.Join(h.own, parent, "c")
+			var file, want string
+			switch h.ctrl {
+			case "memory":
+				file, want = "memory.limit_in_bytes", strconv.FormatInt(limit, 10)
+			case "pids":
+				file, want = "pids.max", "50"
+			default:
+				continue
+			}
+			if got, err := os.ReadFile(filepath.Join(dir, file)); err != nil || strings.TrimSpace(string(got)) != want {
+				t.Errorf("%s: %s/%s = %q (%v), want %s", rt, dir, file, got, err, want)
+			}
+			if procs, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs")); !strings.Contains("\n"+string(procs), fmt.Sprintf("\n%d\n", pid)) {
+				t.Errorf("%s: init %d is not in %s: %q", rt, pid, dir, procs)
+			}
+		}
+		if rt == "gorunc" {
+			if out := u.must(rt, "ps", "--format", "json", "g1"); strings.TrimSpace(out) != fmt.Sprintf("[%d]", pid) {
+				t.Errorf("ps with a cgroup: %q, want [%d]", out, pid)
+			}
+		}
+		u.must(rt, "delete", "--force", "g1")
+		for _, h := range hs {
+			if _, err := os.Stat(filepath.Join(h.own, parent, "c")); err == nil {
+				t.Errorf("%s: cgroup %s/c left in %s", rt, parent, h.ctrl)
+			}
+		}
+	}
+}
