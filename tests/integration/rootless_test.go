@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -658,4 +659,65 @@ func TestRootlessDelegatedCgroup(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRootlessExecProcSelfExeAttack is TestExecProcSelfExeAttack as the
+// user, against a gorunc binary the user owns: the container's root is the
+// user, so without a protection a rootless container could rewrite the
+// user's runtime through /proc/PID/exe (CVE-2019-5736). init and
+// exec-init run from a sealed memfd copy instead, which no one can write.
+func TestRootlessExecProcSelfExeAttack(t *testing.T) {
+	u := newRootlessUser(t)
+	own := filepath.Join(u.dir, "gorunc-own")
+	orig, err := os.ReadFile(u.bins["gorunc"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(own, orig, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(own, u.uid, u.gid)
+	u.bins["gorunc-own"] = own
+	x := filepath.Join(u.dir, "x")
+	if err := os.Mkdir(x, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(x, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"evil": "#!/proc/self/exe --log=/run/x/fifo\n", "attack.sh": attackScript} {
+		if err := os.WriteFile(filepath.Join(x, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("chown", "-R", u.name+":", x).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v: %s", err, out)
+	}
+	u.spec("gorunc-own", func(s *specs.Spec) {
+		s.Process.Args = []string{"sleep", "100"}
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/run/x", Type: "bind", Source: x, Options: []string{"rbind"}})
+	})
+	u.must("gorunc-own", "run", "-d", "cve")
+	u.waitStatus("gorunc-own", "cve", "running")
+	u.must("gorunc-own", "exec", "-d", "cve", "sh", "/run/x/attack.sh")
+	u.must("gorunc-own", "exec", "-d", "cve", "/run/x/evil")
+
+	var result string
+	for deadline := time.Now().Add(15 * time.Second); result == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		data, _ := os.ReadFile(filepath.Join(x, "result"))
+		result = strings.TrimSpace(string(data))
+	}
+	now, err := os.ReadFile(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cleanup must not run a damaged binary.
+	u.bins["gorunc-own"] = u.bins["gorunc"]
+	if !bytes.Equal(now, orig) {
+		t.Fatalf("the rootless container overwrote the user's runtime through /proc/PID/exe (attacker says %q)", result)
+	}
+	if result == "" || result == "overwritten" {
+		t.Fatalf("attack did not run to its end (result %q)", result)
+	}
+	t.Logf("attack result: %s; binary unchanged", result)
 }
