@@ -389,22 +389,22 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	ch := newChannel(parent)
 	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
-		ID:              c.rec.ID,
-		Spec:            spec,
-		Rootfs:          c.rec.Rootfs,
-		NoPivot:         o.NoPivot,
-		NoNewKeyring:    o.NoNewKeyring,
-		Unshare:         unshare,
-		PreserveFDs:     o.PreserveFDs,
-		FifoFD:          syncFD + 1,
-		ConsoleFD:       consoleFD,
-		ClearONLCR:      consoleFD != 0 && o.ConsoleSocket == "",
-		NoEnv:           spec.Process != nil && spec.Process.Env == nil,
-		CgroupV2:        m.State().Version == 2,
-		DumpableCreated: os.Geteuid() != 0,
-		MountFDs:        mountFDs,
-		State:           c.ociState(specs.StateCreating),
-		Seccomp:         c.filter,
+		ID:           c.rec.ID,
+		Spec:         spec,
+		Rootfs:       c.rec.Rootfs,
+		NoPivot:      o.NoPivot,
+		NoNewKeyring: o.NoNewKeyring,
+		Unshare:      unshare,
+		PreserveFDs:  o.PreserveFDs,
+		FifoFD:       syncFD + 1,
+		ConsoleFD:    consoleFD,
+		ClearONLCR:   consoleFD != 0 && o.ConsoleSocket == "",
+		NoEnv:        spec.Process != nil && spec.Process.Env == nil,
+		CgroupV2:     m.State().Version == 2,
+		RootlessEUID: os.Geteuid() != 0,
+		MountFDs:     mountFDs,
+		State:        c.ociState(specs.StateCreating),
+		Seccomp:      c.filter,
 	}})
 	if err == nil {
 		err = c.parentHooks(w.ctx, ch)

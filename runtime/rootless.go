@@ -118,5 +118,16 @@ func validateRootlessEUID(spec *specs.Spec) error {
 	if len(spec.Linux.GIDMappings) == 0 {
 		return errors.New("rootless containers requires at least one GID mapping")
 	}
+	return rootlessGroups(spec.Process)
+}
+
+// rootlessGroups: an unprivileged caller's process keeps the caller's
+// supplementary groups, as runc's (setupUser: no setgroups(2) when
+// RootlessEUID, initConfig.RootlessEUID), so it may not ask for others, in
+// runc's words.
+func rootlessGroups(p *specs.Process) error {
+	if os.Geteuid() != 0 && p != nil && len(p.User.AdditionalGids) > 0 {
+		return errors.New("cannot set any additional groups in a rootless container")
+	}
 	return nil
 }

@@ -140,7 +140,8 @@ func (u *rootlessUser) run(rt string, env []string, args ...string) result {
 	cmd := exec.Command(u.bins[rt], args...)
 	cmd.Dir = u.bundle
 	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(u.gid), Groups: []uint32{}}}
+	// The groups a login gives: the user's own group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(u.gid), Groups: []uint32{uint32(u.gid)}}}
 	// Files, not pipes: a detached container keeps the stdio it was given.
 	out, errf := tempIn(u.t, u.dir), tempIn(u.t, u.dir)
 	defer os.Remove(out.Name())
@@ -452,13 +453,15 @@ func TestRootlessRefused(t *testing.T) {
 			}
 			s.Linux.Namespaces, s.Linux.UIDMappings, s.Linux.GIDMappings = nss, nil, nil
 		}, "rootless container requires user namespaces"},
+		{"additionalGids", func(s *specs.Spec) { s.Process.User.AdditionalGids = []uint32{0} }, "cannot set any additional groups in a rootless container"},
 		{"missing device", func(s *specs.Spec) {
 			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/gorunc-rl-none", Type: "c", Major: 1, Minor: 99}}
 		}, "/dev/gorunc-rl-none"},
 	}
 	u := newRootlessUser(t)
+	rts := u.runtimes()
 	for _, tc := range cases {
-		for _, rt := range u.runtimes() {
+		for _, rt := range rts {
 			u.spec(rt, func(s *specs.Spec) {
 				s.Process.Args = []string{"true"}
 				tc.edit(s)
@@ -522,7 +525,7 @@ func TestRootlessIDMapTools(t *testing.T) {
 		m := []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(u.uid), Size: 1}, {ContainerID: 1, HostID: uint32(u.subStart), Size: 1000}}
 		s.Linux.UIDMappings = m
 		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: uint32(u.gid), Size: 1}, {ContainerID: 1, HostID: uint32(u.subStart), Size: 1000}}
-		s.Process.Args = []string{"sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map | tr -s ' ' | sed 's/^ //'"}
+		s.Process.Args = []string{"sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map | tr -s ' ' | sed 's/^ //'; grep Groups: /proc/self/status"}
 	}
 	for _, rt := range u.runtimes() {
 		u.spec(rt, maps)
@@ -539,7 +542,9 @@ func TestRootlessIDMapTools(t *testing.T) {
 			continue
 		}
 		r = u.run(rt, u.env(), "run", "m2")
-		want := fmt.Sprintf("0 %d 1\n1 %d 1000\n0 %d 1\n1 %d 1000\n", u.uid, u.subStart, u.gid, u.subStart)
+		// The caller's own group stays, as 0 (runc: no setgroups when
+		// the caller is not root).
+		want := fmt.Sprintf("0 %d 1\n1 %d 1000\n0 %d 1\n1 %d 1000\nGroups:\t0 \n", u.uid, u.subStart, u.gid, u.subStart)
 		if r.code != 0 || r.stdout != want {
 			t.Errorf("%s run with a subuid map: exit %d, stdout %q, want %q; stderr %s", rt, r.code, r.stdout, want, r.stderr)
 		}
