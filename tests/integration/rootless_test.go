@@ -137,7 +137,13 @@ func (u *rootlessUser) env(extra ...string) []string {
 // bound: a hang is a failure, not a stuck suite.
 func (u *rootlessUser) run(rt string, env []string, args ...string) result {
 	u.t.Helper()
-	cmd := exec.Command(u.bins[rt], args...)
+	return u.runArgv(env, append([]string{u.bins[rt]}, args...)...)
+}
+
+// runArgv runs any command as the user in the bundle (run's body).
+func (u *rootlessUser) runArgv(env []string, argv ...string) result {
+	u.t.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = u.bundle
 	cmd.Env = env
 	// The groups a login gives: the user's own group.
@@ -150,7 +156,7 @@ func (u *rootlessUser) run(rt string, env []string, args ...string) result {
 	defer errf.Close()
 	cmd.Stdout, cmd.Stderr = out, errf
 	if err := cmd.Start(); err != nil {
-		u.t.Fatalf("%s %v: %v", rt, args, err)
+		u.t.Fatalf("%v: %v", argv, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -160,7 +166,7 @@ func (u *rootlessUser) run(rt string, env []string, args ...string) result {
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()
 		<-done
-		u.t.Fatalf("%s %v as %s: no answer within 30s", rt, args, u.name)
+		u.t.Fatalf("%v as %s: no answer within 30s", argv, u.name)
 	}
 	r := result{stdout: readAll(out), stderr: readAll(errf)}
 	var ee *exec.ExitError
@@ -169,7 +175,7 @@ func (u *rootlessUser) run(rt string, env []string, args ...string) result {
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
 	default:
-		u.t.Fatalf("%s %v: %v", rt, args, err)
+		u.t.Fatalf("%v: %v", argv, err)
 	}
 	return r
 }
@@ -725,4 +731,42 @@ func TestRootlessExecProcSelfExeAttack(t *testing.T) {
 		t.Fatalf("attack did not run to its end (result %q)", result)
 	}
 	t.Logf("attack result: %s; binary unchanged", result)
+}
+
+// TestRootlessAsRootOfUserNamespace: rootless podman calls the runtime as
+// uid 0 of its own user namespace. --rootless auto detects it (uid_map is
+// not the identity), the state goes under $XDG_RUNTIME_DIR ($USER is not
+// root), no host cgroup is needed, and the binary is protected without
+// open_tree on the host's mount namespace, as with runc 1.5.1.
+func TestRootlessAsRootOfUserNamespace(t *testing.T) {
+	u := newRootlessUser(t)
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("needs unshare (package util-linux)")
+	}
+	for _, rt := range u.runtimes() {
+		// The spec as the namespace's root writes it: itself (0) mapped.
+		os.Remove(filepath.Join(u.bundle, "config.json"))
+		if r := u.runArgv(u.env(), unshare, "-r", u.bins[rt], "spec", "--rootless"); r.code != 0 {
+			t.Fatalf("%s spec --rootless in a user namespace: %s", rt, r.stderr)
+		}
+		p := filepath.Join(u.bundle, "config.json")
+		data, _ := os.ReadFile(p)
+		var s specs.Spec
+		if err := json.Unmarshal(data, &s); err != nil {
+			t.Fatal(err)
+		}
+		s.Process.Terminal = false
+		s.Process.Args = []string{"sh", "-c", "id -u; cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //'"}
+		data, _ = json.Marshal(&s)
+		os.WriteFile(p, data, 0o644)
+		os.Chown(p, u.uid, u.gid)
+		r := u.runArgv(u.env(), unshare, "-r", u.bins[rt], "run", "n1")
+		if want := "0\n0 0 1\n"; r.code != 0 || r.stdout != want {
+			t.Errorf("%s run as root of a user namespace: exit %d, stdout %q, want %q; stderr %s", rt, r.code, r.stdout, want, r.stderr)
+		}
+		if _, err := os.Stat(u.stateDir(rt)); err != nil {
+			t.Errorf("%s: state not under XDG_RUNTIME_DIR: %v", rt, err)
+		}
+	}
 }
