@@ -357,6 +357,17 @@ func TestRootlessRun(t *testing.T) {
 		if left, _ := os.ReadDir(u.stateDir(rt)); len(left) != 0 {
 			t.Errorf("%s: state left after run: %v", rt, left)
 		}
+		// --rootless false: cgroup permission errors are not ignored.
+		r = u.run(rt, u.env(), "--rootless", "false", "run", "r2")
+		if r.code == 0 {
+			t.Errorf("%s --rootless false run without a writable cgroup: exit 0", rt)
+		}
+		if rt == "gorunc" {
+			assertOneLineError(t, r, "create cgroup for")
+		}
+		if left, _ := os.ReadDir(u.stateDir(rt)); len(left) != 0 {
+			t.Errorf("%s: state left after a refused run: %v", rt, left)
+		}
 	}
 }
 
