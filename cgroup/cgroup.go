@@ -84,6 +84,10 @@ type Config struct {
 	// Version forces the driver (1 or 2) when Root is set; 0 detects it
 	// from the fake (Root/cgroup.controllers exists: v2, else v1).
 	Version int
+	// Rootless: the caller is not the host's root (runc's
+	// Cgroups.Rootless). A hybrid host's cgroup2 hierarchy it may not
+	// write is then done without (v1.go).
+	Rootless bool
 }
 
 // Stats is the usage the runtime reports (events --stats, ps).

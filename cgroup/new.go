@@ -65,7 +65,9 @@ func newManager(cfg Config, layout *hostLayout, own map[string]string, o ops) (M
 		}
 		paths[ctrl] = dir
 	}
-	return newV1(mounts, paths, o), nil
+	m := newV1(mounts, paths, o)
+	m.rootless = cfg.Rootless
+	return m, nil
 }
 
 func ownOr(own map[string]string, ctrl string) string {

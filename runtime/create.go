@@ -133,7 +133,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		Owner:   owner(),
 		Spec:    spec,
 	}}
-	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: o.ID})
+	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: o.ID, Rootless: s.Rootless})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -162,9 +162,15 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err := s.write(c.rec); err != nil {
 		return nil, nil, err
 	}
-	if err := m.Apply(0); err != nil {
+	err = m.Apply(0)
+	if err == nil && s.Rootless {
+		err = cgroup.JoinPermitted(m)
+	}
+	if err != nil {
 		m.Destroy()
-		return nil, nil, err
+		if m, err = s.withoutCgroup(spec, err); err != nil {
+			return nil, nil, err
+		}
 	}
 	undo.add(func() { m.Destroy() })
 	s.Log.Debugf("create %s: cgroup %s", o.ID, cgroupSummary(m.State()))
@@ -172,6 +178,13 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	var pidsLimit *specs.LinuxPids
 	if spec.Linux.Resources != nil {
 		early := cgroupResources(spec)
+		if s.Rootless {
+			// No device program or devices.deny: the container is in a
+			// user namespace, where mknod is refused and the device
+			// nodes are bind mounts the kernel checks as for the
+			// caller (runc ignores device cgroup errors when rootless).
+			early.Devices = nil
+		}
 		pidsLimit, early.Pids = early.Pids, nil
 		if err := m.Set(early); err != nil {
 			return nil, nil, err
@@ -227,6 +240,11 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 	if o.ConsoleSocket != "" && o.Foreground {
 		// As runc: a foreground run proxies the terminal itself.
 		return fmt.Errorf("--console-socket %s: only for a detached container (create or run -d)", o.ConsoleSocket)
+	}
+	if os.Geteuid() != 0 {
+		if err := validateRootlessEUID(spec); err != nil {
+			return err
+		}
 	}
 	if err := checkPreserved(o.PreserveFDs); err != nil {
 		return err
@@ -412,6 +430,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		ClearONLCR:   consoleFD != 0 && o.ConsoleSocket == "",
 		NoEnv:        spec.Process != nil && spec.Process.Env == nil,
 		CgroupV2:     m.State().Version == 2,
+		RootlessEUID: os.Geteuid() != 0,
 		MountFDs:     mountFDs,
 		LogFD:        logFD,
 		State:        c.ociState(specs.StateCreating),

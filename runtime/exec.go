@@ -312,6 +312,9 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 		}
 		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(gid))
 	}
+	if err := rootlessGroups(p); err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
 	if len(o.Caps) > 0 {
 		if p.Capabilities == nil {
 			p.Capabilities = &specs.LinuxCapabilities{}
@@ -499,7 +502,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
 		ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter,
-		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil, LogFD: logFD,
+		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil, LogFD: logFD, RootlessEUID: os.Geteuid() != 0,
 	}})
 	if err == nil && notifies(filter) {
 		// As runc: the agent learns the exec'd process's pid, and the

@@ -161,6 +161,12 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			return err
 		}
 	}
+	// Before "ready": create returns on it, and an exec may follow.
+	if cfg.RootlessEUID {
+		if err := setDumpable(true); err != nil {
+			return err
+		}
+	}
 	if cfg.logsAfterFilter() {
 		cfg.debugf("init: ready, about to wait on exec fifo")
 	}
@@ -229,7 +235,7 @@ func becomeProcess(ch *channel, sock *os.File, cfg *initConfig, caps *capState, 
 		}
 	}
 	filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
-	if err := startProcess(p, caps, filter); err != nil {
+	if err := startProcess(p, caps, filter, cfg.RootlessEUID); err != nil {
 		return "", err
 	}
 	if err := ch.sendWarnings(caps.warnings()); err != nil {
@@ -444,14 +450,14 @@ func setupProcess(p *specs.Process, caps *capState, setgroups, cwdDone, filtered
 // goes before the user switch (it needs CAP_SYS_ADMIN), and the working
 // directory before that (getcwd may be filtered). A notifying filter's
 // listener is handed to the parent right away (seccomp_notify.go).
-func startProcess(p *specs.Process, caps *capState, filter filterLoader) error {
+func startProcess(p *specs.Process, caps *capState, filter filterLoader, rootlessEUID bool) error {
 	// As root and before any seccomp filter (runc's order); the
 	// profile takes effect at execve.
 	if err := applyAppArmor(p.ApparmorProfile); err != nil {
 		return err
 	}
 	// Read before the filter, which need not allow the procfs lookup.
-	setgroups := setgroupsAllowed()
+	setgroups := !rootlessEUID && setgroupsAllowed()
 	cwdDone, filtered := false, false
 	if filter.prog != nil && !p.NoNewPrivileges {
 		var err error

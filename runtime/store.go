@@ -49,6 +49,10 @@ type record struct {
 // Store is the --root directory: one directory per container.
 type Store struct {
 	Root string
+	// Rootless is the resolved --rootless: cgroups the caller cannot
+	// write are done without when the container asks for no limits
+	// (rootless.go).
+	Rootless bool
 	// Warn receives failures that the spec says must not fail the
 	// operation (poststart and poststop hooks). May be nil.
 	Warn func(msg string)

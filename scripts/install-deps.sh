@@ -23,6 +23,9 @@ if [ "${1:-test}" = test ]; then
 	want+=(containernetworking-plugins iptables jq gcc libc6-dev)
 	# iproute2: tests/integration/nspath_test.go adds a link in a netns.
 	want+=(iproute2)
+	# uidmap (newuidmap/newgidmap): rootless containers mapping more than
+	# the caller's own id (tests/integration/rootless_test.go).
+	want+=(uidmap)
 	# libseccomp-dev, pkg-config: runc 1.5.1 built as the tests' reference
 	# (Makefile RUNC_REF).
 	want+=(libseccomp-dev pkg-config)
