@@ -3,6 +3,8 @@ package cgroup
 import (
 	"fmt"
 	"path/filepath"
+
+	sd "github.com/gorunc/gorunc/cgroup/systemd"
 )
 
 // New chooses the driver from the host's mounts (or from Config.Root and
@@ -29,6 +31,9 @@ func New(cfg Config) (Manager, error) {
 		if own, err = ownCgroups(); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Systemd {
+		return newSystemd(cfg, layout, sd.Running(), dialSystemd, ops{})
 	}
 	return newManager(cfg, layout, own, ops{})
 }
@@ -95,6 +100,9 @@ func load(st State, o ops) (Manager, error) {
 		dir, ok := st.Paths[""]
 		if !ok || st.Root == "" {
 			return nil, fmt.Errorf("load cgroup state: version 2 state needs paths[\"\"] and root")
+		}
+		if st.Systemd != "" {
+			return loadSystemd(st, dir, o)
 		}
 		m := &v2Manager{root: st.Root, dir: dir, created: createdOrPlanned(st), applied: true, ops: o}
 		return m, nil

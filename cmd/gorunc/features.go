@@ -31,8 +31,10 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 		Linux: &features.Linux{
 			Namespaces:   nsexec.Types(),
 			Capabilities: runtime.CapabilityNames(),
-			Cgroup:       &features.Cgroup{V1: &v1, V2: &v2, Systemd: &no, SystemdUser: &no},
-			Seccomp:      seccompFeatures(),
+			// --systemd-cgroup drives system units (cgroup/systemd.go);
+			// units of a user's systemd (rootless) are not done yet.
+			Cgroup:  &features.Cgroup{V1: &v1, V2: &v2, Systemd: &yes, SystemdUser: &no},
+			Seccomp: seccompFeatures(),
 			// AppArmor profiles are applied (runtime/lsm.go); SELinux
 			// labels are refused.
 			Apparmor: &features.Apparmor{Enabled: &yes},

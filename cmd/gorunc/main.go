@@ -161,9 +161,6 @@ func run(args []string) int {
 	if g.log, err = openLog(g.logPath, g.logFormat, g.debug); err != nil {
 		return fail(g, err)
 	}
-	if g.systemd {
-		return fail(g, errors.New("--systemd-cgroup: the systemd cgroup driver is not supported yet; use the cgroupfs driver (omit the flag)"))
-	}
 	switch g.rootless {
 	case "", "auto", "false":
 	case "true":
