@@ -8,6 +8,9 @@ if [ "${1:-test}" = test ]; then
 	# runc and crun: compared against in tests and `make bench`;
 	# qemu/cpio: the cgroup v2 VM tier.
 	want+=(runc crun qemu-system-x86 cpio procps)
+	# mmdebstrap/e2fsprogs: the systemd VM tier's root image (Debian 12 from
+	# Debian's packages, mkfs.ext4 -d; tests/vm-systemd/mkimage.sh).
+	want+=(mmdebstrap e2fsprogs)
 	# podman/conmon: the podman tier (tests/e2e/podman); script (bsdutils)
 	# gives it a pty for -t, unshare (util-linux) a private mount namespace.
 	want+=(podman conmon bsdutils util-linux)
