@@ -52,10 +52,7 @@ func Dial() (*Conn, error) {
 	var err error
 	for i := range dialRetries {
 		var c *sdbus.Conn
-		ctx, cancel := context.WithTimeout(context.Background(), dialTimeout)
-		c, err = sdbus.NewWithContext(ctx)
-		cancel()
-		if err == nil {
+		if c, err = dialOnce(); err == nil {
 			return &Conn{c: c}, nil
 		}
 		if !errors.Is(err, unix.EAGAIN) {
@@ -64,6 +61,30 @@ func Dial() (*Conn, error) {
 		time.Sleep(100 * time.Millisecond << i)
 	}
 	return nil, fmt.Errorf("connect to systemd over D-Bus (the system bus, or /run/systemd/private): %w", err)
+}
+
+// dialOnce connects within dialTimeout. The context given to go-systemd
+// lives as long as the connection (godbus closes the connection when it
+// is done), so the bound is a timer here, not a deadline there; a dial
+// that outlives it is abandoned to the process's exit.
+func dialOnce() (*sdbus.Conn, error) {
+	type answer struct {
+		c   *sdbus.Conn
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		c, err := sdbus.NewWithContext(context.Background())
+		done <- answer{c, err}
+	}()
+	t := time.NewTimer(dialTimeout)
+	defer t.Stop()
+	select {
+	case a := <-done:
+		return a.c, a.err
+	case <-t.C:
+		return nil, fmt.Errorf("no answer within %v", dialTimeout)
+	}
 }
 
 // Close ends the connection.
