@@ -84,9 +84,10 @@ vm: build
 # Debian's packages (mmdebstrap, cached by package list); payloads/NN-*.sh
 # drive gorunc directly, through containerd and through podman
 # (tests/vm-systemd/README.md).
-vm-systemd: build $(BUILD)/rootfs/bin/busybox
+vm-systemd: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/vm-systemd/run.sh --timeout 900 --add bin/gorunc:/vmtest/bin/gorunc \
 	  --add bin/cgroup-tool:/vmtest/bin/cgroup-tool --add $(BUILD)/rootfs:/vmtest/rootfs \
+	  --add $(RUNC_REF):/vmtest/bin/runc-1.5 \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh $(VMSYSTEMD_SECTIONS)
 
 # gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in

@@ -82,15 +82,17 @@ func DeviceProperties(rules []specs.LinuxDeviceCgroup) (props []sdbus.Property, 
 	for k := range perms {
 		keys = append(keys, k)
 	}
+	// runc's order (its emulator sorts by major, minor, type), so that
+	// systemctl show lists DeviceAllow as for runc's units.
 	sort.Slice(keys, func(a, b int) bool {
 		x, y := keys[a], keys[b]
-		if x.typ != y.typ {
-			return x.typ < y.typ
-		}
 		if x.major != y.major {
 			return x.major < y.major
 		}
-		return x.minor < y.minor
+		if x.minor != y.minor {
+			return x.minor < y.minor
+		}
+		return x.typ < y.typ
 	})
 	allow := []deviceAllowEntry{}
 	for _, k := range keys {

@@ -23,10 +23,12 @@ func TestDeviceProperties(t *testing.T) {
 	}{
 		{name: "deny all, then a whitelist (runc's and Docker's default)",
 			rules: []specs.LinuxDeviceCgroup{denyAll, c(true, nil, nil, "m"), {Allow: true, Type: "b", Access: "m"},
-				c(true, i(1), i(3), "rwm"), c(true, i(136), nil, "rwm"), c(true, i(1), i(5), "")},
+				c(true, i(1), i(3), "rwm"), c(true, i(136), nil, "rwm"), c(true, i(1), i(5), ""),
+				{Allow: true, Type: "b", Major: i(7), Access: "r"}},
+			// runc's order: by major, minor, then type.
 			policy: "strict",
 			allow: []deviceAllowEntry{{"block-*", "m"}, {"char-*", "m"}, {"/dev/char/1:3", "rwm"},
-				{"/dev/char/1:5", "rwm"}, {"char-136", "rwm"}}},
+				{"/dev/char/1:5", "rwm"}, {"block-7", "r"}, {"char-136", "rwm"}}},
 		{name: "allow then deny of the same device removes access",
 			rules:  []specs.LinuxDeviceCgroup{denyAll, c(true, i(1), i(3), "rwm"), c(false, i(1), i(3), "w")},
 			policy: "strict", allow: []deviceAllowEntry{{"/dev/char/1:3", "rm"}}},
