@@ -95,14 +95,20 @@ func v1Dir(mnt v1Mount, p string) (string, error) {
 func Load(st State) (Manager, error) { return load(st, ops{}) }
 
 func load(st State, o ops) (Manager, error) {
+	if st.Systemd != "" {
+		fsState := st
+		fsState.Systemd = ""
+		fs, err := load(fsState, o)
+		if err != nil {
+			return nil, err
+		}
+		return loadSystemd(st.Systemd, st.Version, fs)
+	}
 	switch st.Version {
 	case 2:
 		dir, ok := st.Paths[""]
 		if !ok || st.Root == "" {
 			return nil, fmt.Errorf("load cgroup state: version 2 state needs paths[\"\"] and root")
-		}
-		if st.Systemd != "" {
-			return loadSystemd(st, dir, o)
 		}
 		m := &v2Manager{root: st.Root, dir: dir, created: createdOrPlanned(st), applied: true, ops: o}
 		return m, nil

@@ -31,14 +31,17 @@ func newProp(name string, v any) sdbus.Property {
 }
 
 // sdResources converts linux.resources into the unit properties systemd
-// understands on cgroup v2, as runc's genV2ResourcesProperties. systemd
+// understands on cgroup v2, as runc's genV2ResourcesProperties, or on v1
+// as its genV1ResourcesProperties (MemoryLimit, CPUShares, BlockIOWeight,
+// the rest alike; no unified on v1). systemd
 // writes these into the unit's cgroup itself, and keeps them across a
 // daemon-reload; gorunc then writes every file as the fs driver does.
 //
 // It returns r as the files must get it: a CPU quota that systemd rounds
 // up to whole percent (CPUQuotaPerSecUSec has 10 ms steps) is rounded in
 // the copy too, so the file and the property agree (runc does the same).
-func sdResources(r *specs.LinuxResources, sdVersion int) ([]sdbus.Property, *specs.LinuxResources, []string, error) {
+func sdResources(r *specs.LinuxResources, cgroupVersion, sdVersion int) ([]sdbus.Property, *specs.LinuxResources, []string, error) {
+	v1 := cgroupVersion == 1
 	var props []sdbus.Property
 	var warnings []string
 	out := *r
@@ -49,43 +52,20 @@ func sdResources(r *specs.LinuxResources, sdVersion int) ([]sdbus.Property, *spe
 		}
 		props, warnings = append(props, p...), append(warnings, w...)
 	}
-	if m := r.Memory; m != nil {
-		var limit int64
-		if m.Limit != nil {
-			limit = *m.Limit
+	if r.Memory != nil {
+		p, err := sdMemory(r.Memory, v1)
+		if err != nil {
+			return nil, nil, nil, err
 		}
-		if limit != 0 {
-			props = append(props, newProp("MemoryMax", sdLimit(limit)))
-		}
-		if m.Reservation != nil && *m.Reservation != 0 {
-			props = append(props, newProp("MemoryLow", sdLimit(*m.Reservation)))
-		}
-		var swap int64
-		if m.Swap != nil {
-			swap = *m.Swap
-		}
-		switch {
-		case limit == -1 && swap == 0:
-			// v1 compatibility, as runc: memory unlimited and swap
-			// unset means both unlimited.
-			props = append(props, newProp("MemorySwapMax", usecInfinity))
-		case swap != 0:
-			v, err := swapToV2(swap, m.Limit)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			if v == "max" {
-				props = append(props, newProp("MemorySwapMax", usecInfinity))
-			} else if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-				props = append(props, newProp("MemorySwapMax", n))
-			}
-		}
+		props = append(props, p...)
 	}
 	if c := r.CPU; c != nil {
 		cpu := *c
 		out.CPU = &cpu
-		idle := c.Idle != nil && *c.Idle == 1 && sdVersion >= sdCPUIdle
-		if idle {
+		idle := !v1 && c.Idle != nil && *c.Idle == 1 && sdVersion >= sdCPUIdle
+		if v1 && c.Shares != nil && *c.Shares != 0 {
+			props = append(props, newProp("CPUShares", *c.Shares))
+		} else if idle {
 			// CPUWeight=0 is how systemd says cpu.idle 1.
 			props = append(props, newProp("CPUWeight", uint64(0)))
 		} else if c.Shares != nil && *c.Shares != 0 {
@@ -114,13 +94,59 @@ func sdResources(r *specs.LinuxResources, sdVersion int) ([]sdbus.Property, *spe
 		props = append(props, newProp("TasksMax", tasksMax(*r.Pids.Limit)))
 	}
 	if b := r.BlockIO; b != nil && b.Weight != nil && *b.Weight != 0 {
-		props = append(props, newProp("IOWeight", blkioWeightToIOWeight(*b.Weight)))
+		if v1 {
+			props = append(props, newProp("BlockIOWeight", uint64(*b.Weight)))
+		} else {
+			props = append(props, newProp("IOWeight", blkioWeightToIOWeight(*b.Weight)))
+		}
 	}
 	p, err := sdUnified(r.Unified, sdVersion)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return append(props, p...), &out, warnings, nil
+}
+
+// sdMemory: MemoryMax, MemoryLow and MemorySwapMax on v2; on v1 only
+// MemoryLimit, as runc (the files have the reservation and memsw).
+func sdMemory(m *specs.LinuxMemory, v1 bool) ([]sdbus.Property, error) {
+	var limit, swap int64
+	if m.Limit != nil {
+		limit = *m.Limit
+	}
+	if m.Swap != nil {
+		swap = *m.Swap
+	}
+	if v1 {
+		if limit == 0 {
+			return nil, nil
+		}
+		return []sdbus.Property{newProp("MemoryLimit", sdLimit(limit))}, nil
+	}
+	var props []sdbus.Property
+	if limit != 0 {
+		props = append(props, newProp("MemoryMax", sdLimit(limit)))
+	}
+	if m.Reservation != nil && *m.Reservation != 0 {
+		props = append(props, newProp("MemoryLow", sdLimit(*m.Reservation)))
+	}
+	switch {
+	case limit == -1 && swap == 0:
+		// v1 compatibility, as runc: memory unlimited and swap unset
+		// means both unlimited.
+		props = append(props, newProp("MemorySwapMax", usecInfinity))
+	case swap != 0:
+		v, err := swapToV2(swap, m.Limit)
+		if err != nil {
+			return nil, err
+		}
+		if v == "max" {
+			props = append(props, newProp("MemorySwapMax", usecInfinity))
+		} else if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			props = append(props, newProp("MemorySwapMax", n))
+		}
+	}
+	return props, nil
 }
 
 // sdLimit is a byte limit for systemd: -1 (or any negative) is infinity.

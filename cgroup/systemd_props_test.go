@@ -29,6 +29,7 @@ func TestSystemdResourceProperties(t *testing.T) {
 	tests := []struct {
 		name string
 		r    specs.LinuxResources
+		cg   int // cgroup version, 2 when 0
 		ver  int
 		want map[string]any
 		// quota is the cpu quota the files get (after rounding), -2 when unchecked
@@ -80,6 +81,17 @@ func TestSystemdResourceProperties(t *testing.T) {
 			"memory.high": "1048576", "memory.min": "max", "pids.max": "7", "cpu.weight": "50", "cpu.max": "max 50000", "memory.oom.group": "1", "io.max": "8:0 rbps=1"}}, ver: 252,
 			want: map[string]any{"MemoryHigh": uint64(1048576), "MemoryMin": inf, "TasksMax": uint64(7), "CPUWeight": uint64(50),
 				"CPUQuotaPeriodUSec": uint64(50000), "CPUQuotaPerSecUSec": inf}},
+		// cgroup v1, runc's genV1ResourcesProperties: systemd's v1 names,
+		// only the limit of memory, shares and blkio weight unconverted.
+		{name: "v1 memory", cg: 1, r: specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(100 << 20), Reservation: i64(1 << 20), Swap: i64(300 << 20)}},
+			want: map[string]any{"MemoryLimit": uint64(100 << 20)}},
+		{name: "v1 memory -1", cg: 1, r: specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(-1)}}, want: map[string]any{"MemoryLimit": inf}},
+		{name: "v1 shares", cg: 1, r: specs.LinuxResources{CPU: &specs.LinuxCPU{Shares: u64(512)}}, want: map[string]any{"CPUShares": uint64(512)}},
+		{name: "v1 quota rounded", cg: 1, r: specs.LinuxResources{CPU: &specs.LinuxCPU{Quota: i64(12345), Period: u64(100000)}}, ver: 252,
+			want: map[string]any{"CPUQuotaPeriodUSec": uint64(100000), "CPUQuotaPerSecUSec": uint64(130000)}, quota: 13000},
+		{name: "v1 blkio weight", cg: 1, r: specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: u16(500)}}, want: map[string]any{"BlockIOWeight": uint64(500)}},
+		{name: "v1 pids and cpuset", cg: 1, r: specs.LinuxResources{Pids: &specs.LinuxPids{Limit: i64(9)}, CPU: &specs.LinuxCPU{Cpus: "1"}}, ver: 252,
+			want: map[string]any{"TasksMax": uint64(9), "AllowedCPUs": []byte{2}}},
 		{name: "unified bad number", r: specs.LinuxResources{Unified: map[string]string{"memory.high": "1G"}}, err: "linux.resources.unified[\"memory.high\"]: \"1G\""},
 	}
 	for _, tt := range tests {
@@ -88,7 +100,11 @@ func TestSystemdResourceProperties(t *testing.T) {
 			if tt.r.CPU != nil && tt.r.CPU.Quota != nil {
 				before = *tt.r.CPU.Quota
 			}
-			props, files, _, err := sdResources(&tt.r, tt.ver)
+			cg := tt.cg
+			if cg == 0 {
+				cg = 2
+			}
+			props, files, _, err := sdResources(&tt.r, cg, tt.ver)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err %v, want %q", err, tt.err)

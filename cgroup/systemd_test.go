@@ -3,6 +3,7 @@ package cgroup
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +18,11 @@ import (
 // fakeSystemd plays systemd on a fake cgroupfs: starting a unit makes its
 // cgroup with the pids in it, stopping removes it.
 type fakeSystemd struct {
-	t       *testing.T
-	root    string
+	t    *testing.T
+	root string
+	// managed: the v1 hierarchies systemd makes a unit's directory in
+	// (nil: v2, the one hierarchy at root)
+	managed []string
 	o       ops
 	calls   []string
 	started map[string][]sdbus.Property
@@ -51,22 +55,40 @@ func (f *fakeSystemd) StartUnit(name string, props []sdbus.Property) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(f.root, rel, name)
-	if _, err := f.o.mkdirAll(f.root, dir); err != nil {
-		return err
-	}
-	for _, p := range props {
-		if p.Name == "PIDs" {
-			writeFiles(f.t, dir, map[string]string{"cgroup.procs": ""})
+	for _, h := range f.hierarchies() {
+		dir := filepath.Join(h, rel, name)
+		if _, err := f.o.mkdirAll(h, dir); err != nil {
+			return err
+		}
+		for _, p := range props {
+			if p.Name == "PIDs" {
+				pids := p.Value.Value().([]uint32)
+				writeFiles(f.t, dir, map[string]string{"cgroup.procs": fmt.Sprint(pids[0])})
+			}
 		}
 	}
 	f.started[name] = props
 	return nil
 }
 
+func (f *fakeSystemd) hierarchies() []string {
+	if f.managed == nil {
+		return []string{f.root}
+	}
+	var out []string
+	for _, c := range f.managed {
+		out = append(out, filepath.Join(f.root, c))
+	}
+	return out
+}
+
 func (f *fakeSystemd) StopUnit(name string) error {
 	f.calls = append(f.calls, "stop "+name)
-	if d := f.dir(name); d != "" {
+	if f.managed != nil {
+		for _, h := range f.hierarchies() {
+			os.RemoveAll(filepath.Join(h, "system.slice", name))
+		}
+	} else if d := f.dir(name); d != "" {
 		os.RemoveAll(d)
 	}
 	delete(f.started, name)
@@ -243,7 +265,7 @@ func TestSystemdNewErrors(t *testing.T) {
 		{"then the path", Config{Path: "bad"}, v2, false,
 			`expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "bad" instead`},
 		{"then systemd", Config{Name: "x"}, v2, false, "systemd not running on this host, cannot use systemd cgroups manager"},
-		{"v1 hosts", Config{Name: "x"}, v1, true, "needs cgroup v2"},
+		{"then systemd, v1", Config{Name: "x"}, v1, false, "systemd not running on this host, cannot use systemd cgroups manager"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -252,5 +274,74 @@ func TestSystemdNewErrors(t *testing.T) {
 				t.Fatalf("err %v, want %q", err, tt.err)
 			}
 		})
+	}
+}
+
+// On v1 systemd makes the unit's directory in the hierarchies it manages;
+// the driver makes it in the others, moves init there, removes only those.
+func TestSystemdV1Lifecycle(t *testing.T) {
+	root, layout, o := fakeV1(t, "memory", "cpu", "pids", "devices", "freezer", "cpuset")
+	managed := []string{"memory", "cpu", "pids", "devices"}
+	for _, c := range append(managed, "freezer", "cpuset") {
+		if err := o.mkdir(filepath.Join(root, c, "system.slice")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &fakeSystemd{t: t, root: root, o: o, managed: managed, started: map[string][]sdbus.Property{}, version: 252}
+	m, err := newSystemd(Config{Name: "v"}, layout, true, func() (unitBus, error) { return f, nil }, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(1 << 20)}, CPU: &specs.LinuxCPU{Shares: u64(512)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(77); err != nil {
+		t.Fatal(err)
+	}
+	props := propMap(f.started["gorunc-v.scope"])
+	for k, v := range map[string]any{"MemoryLimit": uint64(1 << 20), "CPUShares": uint64(512), "BlockIOAccounting": true, "Delegate": true} {
+		if !jsonEqual(props[k], v) {
+			t.Errorf("unit property %s = %v, want %v", k, props[k], v)
+		}
+	}
+	if _, ok := props["IOAccounting"]; ok {
+		t.Error("IOAccounting on v1 (systemd's v1 name is BlockIOAccounting)")
+	}
+	for _, c := range []string{"freezer", "cpuset", "memory"} {
+		dir := filepath.Join(root, c, "system.slice", "gorunc-v.scope")
+		if got := readT(t, filepath.Join(dir, "cgroup.procs")); got != "77" {
+			t.Errorf("%s: cgroup.procs %q, want init (77)", c, got)
+		}
+	}
+	if got := readT(t, filepath.Join(root, "memory", "system.slice", "gorunc-v.scope", "memory.limit_in_bytes")); got != "1048576" {
+		t.Errorf("memory.limit_in_bytes %s", got)
+	}
+	st := m.State()
+	if st.Version != 1 || st.Systemd != "system.slice:gorunc:v" || len(st.Created) != 2 {
+		t.Fatalf("state %+v, want v1, the unit, and the two directories gorunc made (freezer, cpuset)", st)
+	}
+	l, err := load(st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm := l.(*sdManager)
+	lm.dial = func() (unitBus, error) { return f, nil }
+	// Emptied, as after the container's end.
+	for _, c := range []string{"freezer", "cpuset"} {
+		writeFiles(t, filepath.Join(root, c, "system.slice", "gorunc-v.scope"), map[string]string{"cgroup.procs": ""})
+	}
+	if err := lm.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range append(managed, "freezer", "cpuset") {
+		if _, err := os.Stat(filepath.Join(root, c, "system.slice", "gorunc-v.scope")); !os.IsNotExist(err) {
+			t.Errorf("%s: the unit's directory left behind", c)
+		}
+		if _, err := os.Stat(filepath.Join(root, c, "system.slice")); err != nil {
+			t.Errorf("%s: system.slice removed", c)
+		}
 	}
 }
