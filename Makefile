@@ -84,7 +84,7 @@ vm: build
 # Debian's packages (mmdebstrap, cached by package list); payloads/NN-*.sh
 # drive gorunc directly, through containerd and through podman
 # (tests/vm-systemd/README.md).
-vm-systemd: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
+vm-systemd: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/vm-systemd/run.sh --timeout 900 --add bin/gorunc:/vmtest/bin/gorunc \
 	  --add bin/cgroup-tool:/vmtest/bin/cgroup-tool --add $(BUILD)/rootfs:/vmtest/rootfs \
 	  --add $(RUNC_REF):/vmtest/bin/runc-1.5 \
@@ -92,12 +92,12 @@ vm-systemd: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 
 # The same VM booted on cgroup v1 (systemd.unified_cgroup_hierarchy=0, what
 # RHEL 8 and older distributions run): the systemd driver over the v1
-# controllers, side by side with runc 1.5 (payloads/32-systemd-v1.sh).
-vm-systemd-v1: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
+# controllers, side by side with runc 1.5 (payloads/27-systemd-v1.sh).
+vm-systemd-v1: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/vm-systemd/run.sh --timeout 400 --append systemd.unified_cgroup_hierarchy=0 \
 	  --add bin/gorunc:/vmtest/bin/gorunc --add $(BUILD)/rootfs:/vmtest/rootfs \
 	  --add $(RUNC_REF):/vmtest/bin/runc-1.5 \
-	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh 32-systemd-v1
+	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh 27-systemd-v1
 
 # gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in
 # the gitignored bench-results/. `make bench N=10` for a quicker run.

@@ -17,7 +17,10 @@
 # named docker.io/gorunc/busybox:latest (tests/e2e/lib.sh builds it), for
 # `ctr image import` and `podman load`.
 #
-#   --keep   do not power off after CMD (see README: a debug shell).
+#   --shell  after CMD, a root shell on the VM's second serial port, a unix
+#            socket on the host (the path is printed; connect with
+#            `socat -,raw,echo=0 UNIX-CONNECT:PATH`); the VM powers off when
+#            the shell exits. Give a long --timeout.
 #
 # Environment: VMTEST_CACHE (kernel and root image cache), VMSYSTEMD_MEM (MiB,
 # default 3072).
@@ -25,10 +28,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-args=() append="systemd.unit=vmtest.target systemd.unified_cgroup_hierarchy=1 systemd.show_status=error"
+shell=0 args=() append="systemd.unit=vmtest.target systemd.unified_cgroup_hierarchy=1 systemd.show_status=error"
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--keep) append="$append vmtest.keep"; shift ;;
+	--shell) shell=1; append="$append vmtest.shell"; shift ;;
 	--) break ;;
 	*) args+=("$1"); shift ;;
 	esac
@@ -40,6 +43,12 @@ echo "vm-systemd: root image $img ($(du -m "$img" | cut -f1) MiB on disk), ready
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vm-systemd.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+if [ "$shell" = 1 ]; then
+	sock=${TMPDIR:-/tmp}/vm-systemd-shell.$$.sock
+	trap 'rm -rf "$work" "$sock"' EXIT
+	args=(--qemu -serial --qemu "unix:$sock,server=on,wait=off" ${args[@]+"${args[@]}"})
+	echo "vm-systemd: debug shell after the payload: socat -,raw,echo=0 UNIX-CONNECT:$sock" >&2
+fi
 # shellcheck source=../e2e/lib.sh
 . "$repo/tests/e2e/lib.sh"
 layer=$(busybox_rootfs "$work/img-rootfs" && oci_init "$work/oci" && oci_layer "$work/oci" "$work/img-rootfs") ||

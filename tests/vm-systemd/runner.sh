@@ -10,12 +10,13 @@ done
 cd /vmtest || exit 125
 bash /vmtest/payload.sh
 rc=$?
+if grep -qw vmtest.shell /proc/cmdline; then
+	# tests/vm-systemd/run.sh --shell: ttyS1 is a unix socket on the host.
+	echo "VMTEST: payload rc=$rc; a root shell on ttyS1 until it exits"
+	setsid -c -w bash -il <>/dev/ttyS1 >&0 2>&0
+fi
 read -r up _ </proc/uptime
 echo
 echo "VMTEST-RESULT: rc=$rc uptime=$up "
-if grep -qw vmtest.keep /proc/cmdline; then
-	echo "VMTEST: vmtest.keep: staying up (log in as root on ttyS0 / the console)"
-else
-	systemctl --no-block poweroff
-fi
+systemctl --no-block poweroff
 exit 0

@@ -11,6 +11,7 @@ case $state in
 running|starting) ok "systemd is up ($state)" ;;
 *) notok "systemd is up" "is-system-running: $state" "$(systemctl --failed --no-legend 2>&1)" ;;
 esac
+expect "no failed units" "" "$(systemctl --failed --no-legend --plain 2>&1)"
 check "dbus.service is active" systemctl is-active dbus.service
 check "the system bus answers (busctl)" busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus GetId
 for c in cpu memory pids io; do

@@ -15,7 +15,7 @@ for s in "$here"/[0-9][0-9]-*.sh; do
 	[ -n "${1:-}" ] && [[ $name != *$1* ]] && continue
 	echo "# --- ${name%.sh}"
 	start=$(date +%s.%N)
-	SECTION=${name%.sh} timeout -k 10 "${SECTION_TIMEOUT:-300}" bash "$s"
+	SECTION=${name%.sh} timeout -k 10 "${SECTION_TIMEOUT:-240}" bash "$s"
 	rc=$?
 	[ $rc = 0 ] || { notok "${name%.sh}: the section exited $rc (124: timeout)"; died=1; }
 	echo "# ${name%.sh}: $(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}') s"

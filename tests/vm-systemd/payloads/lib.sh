@@ -34,3 +34,31 @@ wait_for() {
 ROOTFS=/vmtest/rootfs
 IMAGE_TAR=/vmtest/busybox-oci.tar
 IMAGE=docker.io/gorunc/busybox:latest
+
+# bundle DIR ARGS_JSON CGROUPS_PATH [RESOURCES_JSON]: a bundle over the
+# busybox rootfs with its own pid, mount, uts, ipc and cgroup namespaces.
+bundle() {
+	mkdir -p "$1"
+	cat >"$1/config.json" <<JSON
+{
+  "ociVersion": "1.2.0",
+  "process": {"args": $2, "env": ["PATH=/bin:/usr/bin"], "cwd": "/", "user": {"uid": 0, "gid": 0}},
+  "root": {"path": "$ROOTFS"},
+  "hostname": "vm",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
+    {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro", "nosuid", "nodev", "noexec"]},
+    {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["ro", "nosuid", "nodev", "noexec"]}
+  ],
+  "linux": {
+    "cgroupsPath": "$3",
+    "resources": ${4:-{\}},
+    "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "uts"}, {"type": "ipc"}, {"type": "cgroup"}]
+  }
+}
+JSON
+}
+# state_pid ID: the container's init pid (gorunc state)
+state_pid() { gorunc state "$1" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p'; }
+cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }

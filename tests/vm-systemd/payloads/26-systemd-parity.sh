@@ -54,7 +54,6 @@ compare() { # WHEN
 	g=$(snapshot gorunc) r=$(snapshot runc)
 	if [ "$g" = "$r" ]; then ok "$1: properties and files as runc 1.5's ($(echo "$g" | wc -l) values)"
 	else notok "$1: properties and files as runc 1.5's" "$(diff <(echo "$r") <(echo "$g") | grep '^[<>]' | sed 's/^</runc:  /; s/^>/gorunc:/')"; fi
-	echo "$g" | sed 's/^/#   /'
 }
 started=1
 for rt in gorunc runc; do
