@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -79,6 +80,21 @@ func TestSystemdCgroupWithoutSystemd(t *testing.T) {
 	t.Run("commands without a cgroup", func(t *testing.T) {
 		e := newEnv(t)
 		e.must("--systemd-cgroup", "list")
-		e.must("--systemd-cgroup", "features")
+		var f struct {
+			Linux struct {
+				Cgroup struct {
+					Systemd     *bool `json:"systemd"`
+					SystemdUser *bool `json:"systemdUser"`
+				} `json:"cgroup"`
+			} `json:"linux"`
+		}
+		if err := json.Unmarshal([]byte(e.must("--systemd-cgroup", "features")), &f); err != nil {
+			t.Fatal(err)
+		}
+		// The driver exists (even where this host cannot use it, as runc
+		// reports it); systemd user instances (rootless) do not yet.
+		if cg := f.Linux.Cgroup; cg.Systemd == nil || !*cg.Systemd || cg.SystemdUser == nil || *cg.SystemdUser {
+			t.Errorf("features: linux.cgroup systemd %v, systemdUser %v; want true, false", cg.Systemd, cg.SystemdUser)
+		}
 	})
 }
