@@ -10,7 +10,7 @@ BUILD   := build
 # is the contract; Debian's runc is 1.1.5). Built once, with seccomp.
 RUNC_REF := $(CURDIR)/$(BUILD)/tools/runc-1.5.1
 
-.PHONY: all build man install uninstall demo test unit integration vm vm-systemd deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci bench-vm
+.PHONY: all build man install uninstall demo test unit integration vm vm-systemd vm-systemd-v1 deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci bench-vm
 
 all: build
 
@@ -76,7 +76,7 @@ $(RUNC_REF):
 # suite and the clients (podman, containerd, CRI, Docker). Each tier runs
 # even when an earlier one failed; each one's wall time is printed, and a
 # summary at the end (scripts/tiers.sh).
-TIERS := unit integration stress-ci vm vm-systemd conformance e2e-podman e2e-containerd e2e-cri e2e-docker
+TIERS := unit integration stress-ci vm vm-systemd vm-systemd-v1 conformance e2e-podman e2e-containerd e2e-cri e2e-docker
 test: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	MAKE="$(MAKE)" scripts/tiers.sh $(TIERS)
 
@@ -102,10 +102,20 @@ vm: build
 # Debian's packages (mmdebstrap, cached by package list); payloads/NN-*.sh
 # drive gorunc directly, through containerd and through podman
 # (tests/vm-systemd/README.md).
-vm-systemd: deps build $(BUILD)/rootfs/bin/busybox
+vm-systemd: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/vm-systemd/run.sh --timeout 900 --add bin/gorunc:/vmtest/bin/gorunc \
 	  --add bin/cgroup-tool:/vmtest/bin/cgroup-tool --add $(BUILD)/rootfs:/vmtest/rootfs \
+	  --add $(RUNC_REF):/vmtest/bin/runc-1.5 \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh $(VMSYSTEMD_SECTIONS)
+
+# The same VM booted on cgroup v1 (systemd.unified_cgroup_hierarchy=0, what
+# RHEL 8 and older distributions run): the systemd driver over the v1
+# controllers, side by side with runc 1.5 (payloads/27-systemd-v1.sh).
+vm-systemd-v1: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
+	tests/vm-systemd/run.sh --timeout 400 --append systemd.unified_cgroup_hierarchy=0 \
+	  --add bin/gorunc:/vmtest/bin/gorunc --add $(BUILD)/rootfs:/vmtest/rootfs \
+	  --add $(RUNC_REF):/vmtest/bin/runc-1.5 \
+	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh 27-systemd-v1
 
 # gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in
 # the gitignored bench-results/. `make bench N=10` for a quicker run.

@@ -34,6 +34,10 @@ type CreateOptions struct {
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFDs   int
+	// SystemdCgroup is the global --systemd-cgroup: the cgroup is a
+	// systemd unit (cgroup/systemd.go), linux.cgroupsPath
+	// "slice:prefix:name".
+	SystemdCgroup bool
 	// Foreground is set by `run` without -d: the caller stays the parent
 	// of init and waits for it.
 	Foreground bool
@@ -133,7 +137,14 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		Owner:   owner(),
 		Spec:    spec,
 	}}
-	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: o.ID, Rootless: s.Rootless})
+	m, err := cgroup.New(cgroup.Config{
+		Path:        spec.Linux.CgroupsPath,
+		Name:        o.ID,
+		Rootless:    s.Rootless,
+		Systemd:     o.SystemdCgroup,
+		Annotations: spec.Annotations,
+		Warn:        func(msg string) { s.warn(msg) },
+	})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -354,12 +365,17 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	cgroupFD := -1
 	if dir := m.Path(""); dir != "" && m.State().Version == 2 {
+		// A cgroup that does not exist yet is made by Apply(init's
+		// pid): the systemd driver's scope, which systemd creates with
+		// init in it.
 		f, err := os.Open(dir)
-		if err != nil {
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
 		}
-		defer f.Close()
-		cgroupFD = int(f.Fd())
+		if err == nil {
+			defer f.Close()
+			cgroupFD = int(f.Fd())
+		}
 	}
 	// Every fd init gets on purpose is in ExtraFiles or stdio.
 	if err := closeInherited(); err != nil {

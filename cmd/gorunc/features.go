@@ -6,6 +6,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 
+	"github.com/gorunc/gorunc/cgroup/systemd"
 	"github.com/gorunc/gorunc/netdev"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
@@ -35,14 +36,18 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 			"org.gorunc.version": strings.TrimSpace(version),
 			"org.gorunc.commit":  c,
 		},
-		// No potentiallyUnsafeConfigAnnotations: gorunc acts on no
-		// annotation of config.json.
+		// The config.json annotations gorunc acts on: with
+		// --systemd-cgroup, org.systemd.property.* become unit
+		// properties (runc lists that prefix too).
+		PotentiallyUnsafeConfigAnnotations: []string{systemd.PropertyPrefix},
 		Linux: &features.Linux{
 			Namespaces:   nsexec.Types(),
 			Capabilities: runtime.CapabilityNames(),
 			// Both drivers are built in, whatever this host mounts
-			// (features.md: support, not the host's state).
-			Cgroup:  &features.Cgroup{V1: &yes, V2: &yes, Systemd: &no, SystemdUser: &no, Rdma: &yes},
+			// (features.md: support, not the host's state);
+			// --systemd-cgroup drives system units (cgroup/systemd.go);
+			// units of a user's systemd (rootless) are not done yet.
+			Cgroup:  &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &no, Rdma: &yes},
 			Seccomp: seccompFeatures(),
 			// AppArmor profiles are applied (runtime/lsm.go); SELinux
 			// labels are refused.

@@ -180,9 +180,6 @@ func run(args []string) int {
 	if g.log, err = runlog.Open(g.logPath, g.logFormat, g.debug); err != nil {
 		return fail(g, err)
 	}
-	if g.systemd {
-		return fail(g, errors.New("--systemd-cgroup: the systemd cgroup driver is not supported yet; use the cgroupfs driver (omit the flag)"))
-	}
 	if g.isRootless, err = runtime.Rootless(g.rootless, g.systemd); err != nil {
 		return fail(g, err)
 	}

@@ -29,9 +29,6 @@ var pendingFeatures = map[string]string{
 	"linux/netDevices":         "linux.netDevices",
 	"linux/netDevices/enabled": "linux.netDevices",
 	"annotations/org.opencontainers.runc.checkpoint.enabled": "checkpoint/restore (CRIU)",
-	// runc lists bundle, org.systemd.property. and org.criu.config;
-	// gorunc acts on no config.json annotation today.
-	"potentiallyUnsafeConfigAnnotations": "systemd cgroup driver, checkpoint/restore",
 }
 
 // bothFeatures is gorunc's and runc 1.5.1's `features` output (skipped

@@ -61,7 +61,7 @@ func Globals() []Flag {
 		{Names: []string{"log"}, Value: true, Usage: "set the log file to write gorunc logs to (default is '/dev/stderr')"},
 		{Names: []string{"log-format"}, Value: true, Default: `"text"`, Usage: "set the log format ('text' (default), or 'json')"},
 		{Names: []string{"root"}, Value: true, Default: `"/run/gorunc"`, Usage: "root directory for storage of container state (this should be located in tmpfs)"},
-		{Names: []string{"systemd-cgroup"}, Usage: `enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name" (not supported yet: refused)`},
+		{Names: []string{"systemd-cgroup"}, Usage: `enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name" for e.g. "system.slice:gorunc:434234"`},
 		{Names: []string{"rootless"}, Value: true, Default: `"auto"`, Usage: "ignore cgroup permission errors ('true', 'false', or 'auto')"},
 		{Names: []string{"help", "h"}, Usage: "show help"},
 		{Names: []string{"version", "v"}, Usage: "print the version"},
