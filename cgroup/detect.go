@@ -143,12 +143,11 @@ func fakeLayout(root string, version int) (*hostLayout, error) {
 // ownCgroups returns this process's cgroup per v1 controller and under the
 // key "" its v2 cgroup.
 func ownCgroups() (map[string]string, error) {
-	f, err := os.Open("/proc/self/cgroup")
+	lines, err := OwnHierarchies()
 	if err != nil {
-		return nil, fmt.Errorf("open /proc/self/cgroup: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	return parseProcCgroup(f)
+	return perController(lines), nil
 }
 
 // OwnHierarchies returns this process's cgroup per line of
@@ -164,13 +163,17 @@ func OwnHierarchies() (map[string]string, error) {
 	return parseProcCgroupLines(f)
 }
 
-// parseProcCgroup is parseProcCgroupLines with each controller of a line
-// as its own key.
+// parseProcCgroup parses /proc/<pid>/cgroup into ownCgroups's shape.
 func parseProcCgroup(r io.Reader) (map[string]string, error) {
 	lines, err := parseProcCgroupLines(r)
 	if err != nil {
 		return nil, err
 	}
+	return perController(lines), nil
+}
+
+// perController gives each controller of a line's list its own key.
+func perController(lines map[string]string) map[string]string {
 	own := map[string]string{}
 	for list, path := range lines {
 		if list == "" {
@@ -181,7 +184,7 @@ func parseProcCgroup(r io.Reader) (map[string]string, error) {
 			own[c] = path
 		}
 	}
-	return own, nil
+	return own
 }
 
 // parseProcCgroupLines parses /proc/<pid>/cgroup lines "ID:controllers:path"
