@@ -66,6 +66,9 @@ type State struct {
 	// Root is the v2 hierarchy's mount point, kept so that a reloaded
 	// manager can still enable controllers in the ancestors (v2 only).
 	Root string `json:"root,omitempty"`
+	// Systemd is set by the systemd driver: the unit's
+	// "slice:prefix:name", from which Load reopens that driver.
+	Systemd string `json:"systemd,omitempty"`
 }
 
 // Config says where the cgroup goes.
@@ -84,6 +87,19 @@ type Config struct {
 	// Version forces the driver (1 or 2) when Root is set; 0 detects it
 	// from the fake (Root/cgroup.controllers exists: v2, else v1).
 	Version int
+	// Rootless: the caller is not the host's root (runc's
+	// Cgroups.Rootless). A hybrid host's cgroup2 hierarchy it may not
+	// write is then done without (v1.go).
+	Rootless bool
+	// Systemd selects the systemd driver (systemd.go): Path is then
+	// "slice:prefix:name", or empty for system.slice:gorunc:<Name>.
+	Systemd bool
+	// Annotations are the container's; the systemd driver passes the
+	// org.systemd.property.<Name> ones to systemd as unit properties.
+	Annotations map[string]string
+	// Warn receives what is worth saying but not failing for (a device
+	// rule systemd cannot express); nil drops it.
+	Warn func(string)
 }
 
 // Stats is the usage the runtime reports (events --stats, ps).

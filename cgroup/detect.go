@@ -143,18 +143,54 @@ func fakeLayout(root string, version int) (*hostLayout, error) {
 // ownCgroups returns this process's cgroup per v1 controller and under the
 // key "" its v2 cgroup.
 func ownCgroups() (map[string]string, error) {
+	lines, err := OwnHierarchies()
+	if err != nil {
+		return nil, err
+	}
+	return perController(lines), nil
+}
+
+// OwnHierarchies returns this process's cgroup per line of
+// /proc/self/cgroup, keyed by the line's controller list as the kernel
+// writes it ("cpu,cpuacct", "name=systemd"; "" for the cgroup2 line): what
+// matching a hierarchy's mount needs (rootfs's cgroup mount).
+func OwnHierarchies() (map[string]string, error) {
 	f, err := os.Open("/proc/self/cgroup")
 	if err != nil {
 		return nil, fmt.Errorf("open /proc/self/cgroup: %w", err)
 	}
 	defer f.Close()
-	return parseProcCgroup(f)
+	return parseProcCgroupLines(f)
 }
 
-// parseProcCgroup parses /proc/<pid>/cgroup lines "ID:controllers:path"
-// (Documentation/admin-guide/cgroup-v1/cgroups.rst, section 2.1).
+// parseProcCgroup parses /proc/<pid>/cgroup into ownCgroups's shape.
 func parseProcCgroup(r io.Reader) (map[string]string, error) {
+	lines, err := parseProcCgroupLines(r)
+	if err != nil {
+		return nil, err
+	}
+	return perController(lines), nil
+}
+
+// perController gives each controller of a line's list its own key.
+func perController(lines map[string]string) map[string]string {
 	own := map[string]string{}
+	for list, path := range lines {
+		if list == "" {
+			own[""] = path
+			continue
+		}
+		for _, c := range strings.Split(list, ",") {
+			own[c] = path
+		}
+	}
+	return own
+}
+
+// parseProcCgroupLines parses /proc/<pid>/cgroup lines "ID:controllers:path"
+// (Documentation/admin-guide/cgroup-v1/cgroups.rst, section 2.1).
+func parseProcCgroupLines(r io.Reader) (map[string]string, error) {
+	lines := map[string]string{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		parts := strings.SplitN(sc.Text(), ":", 3)
@@ -162,15 +198,13 @@ func parseProcCgroup(r io.Reader) (map[string]string, error) {
 			return nil, fmt.Errorf("parse /proc/self/cgroup line %q: want ID:controllers:path", sc.Text())
 		}
 		if parts[0] == "0" && parts[1] == "" {
-			own[""] = parts[2]
+			lines[""] = parts[2]
 			continue
 		}
-		for _, c := range strings.Split(parts[1], ",") {
-			own[c] = parts[2]
-		}
+		lines[parts[1]] = parts[2]
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read /proc/self/cgroup: %w", err)
 	}
-	return own, nil
+	return lines, nil
 }

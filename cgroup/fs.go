@@ -77,6 +77,9 @@ func (o ops) mkdirAll(stop, dir string) ([]string, error) {
 			made = append(made, cur)
 		case errors.Is(err, os.ErrExist):
 		default:
+			if pe := (*os.PathError)(nil); errors.As(err, &pe) {
+				return made, err // os.Mkdir's error names the path already
+			}
 			return made, fmt.Errorf("mkdir %s: %w", cur, err)
 		}
 	}

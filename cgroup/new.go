@@ -3,6 +3,8 @@ package cgroup
 import (
 	"fmt"
 	"path/filepath"
+
+	sd "github.com/gorunc/gorunc/cgroup/systemd"
 )
 
 // New chooses the driver from the host's mounts (or from Config.Root and
@@ -29,6 +31,9 @@ func New(cfg Config) (Manager, error) {
 		if own, err = ownCgroups(); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Systemd {
+		return newSystemd(cfg, layout, sd.Running(), dialSystemd, ops{})
 	}
 	return newManager(cfg, layout, own, ops{})
 }
@@ -65,7 +70,9 @@ func newManager(cfg Config, layout *hostLayout, own map[string]string, o ops) (M
 		}
 		paths[ctrl] = dir
 	}
-	return newV1(mounts, paths, o), nil
+	m := newV1(mounts, paths, o)
+	m.rootless = cfg.Rootless
+	return m, nil
 }
 
 func ownOr(own map[string]string, ctrl string) string {
@@ -90,6 +97,15 @@ func v1Dir(mnt v1Mount, p string) (string, error) {
 func Load(st State) (Manager, error) { return load(st, ops{}) }
 
 func load(st State, o ops) (Manager, error) {
+	if st.Systemd != "" {
+		fsState := st
+		fsState.Systemd = ""
+		fs, err := load(fsState, o)
+		if err != nil {
+			return nil, err
+		}
+		return loadSystemd(st.Systemd, st.Version, fs)
+	}
 	switch st.Version {
 	case 2:
 		dir, ok := st.Paths[""]

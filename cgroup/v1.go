@@ -17,7 +17,10 @@ type v1Manager struct {
 	created []string
 	// applied: Apply ran, so State reports Created, not Planned.
 	applied bool
-	ops     ops
+	// rootless: the caller may be denied the hybrid cgroup2 hierarchy,
+	// which enforces nothing; the container then goes without it.
+	rootless bool
+	ops      ops
 }
 
 func newV1(mounts map[string]v1Mount, paths map[string]string, o ops) *v1Manager {
@@ -48,18 +51,38 @@ func (m *v1Manager) Apply(pid int) error {
 		made, err := m.ops.mkdirAll(m.mounts[ctrl].Mountpoint, dir)
 		m.created = append(m.created, made...)
 		if err != nil {
-			return fmt.Errorf("create cgroup for %s: %w", hierarchyName(ctrl), err)
+			err = fmt.Errorf("create cgroup for %s: %w", hierarchyName(ctrl), err)
+		} else if pid > 0 && ctrl == unifiedKey {
+			err = movePid(dir, ctrl, pid)
+		}
+		if err != nil && ctrl == unifiedKey && m.rootless && IsPermission(err) {
+			// A hybrid host's cgroup2 hierarchy has no controllers
+			// (runc's fs driver does not use it), and a user owning
+			// its v1 cgroups rarely owns the common ancestor there that
+			// a move needs (delegation.go).
+			delete(m.paths, ctrl)
+			continue
+		}
+		if err != nil {
+			return err
 		}
 		if ctrl == "cpuset" {
 			if err := fillCpusets(m.mounts[ctrl].Mountpoint, dir); err != nil {
 				return err
 			}
 		}
-		if pid > 0 {
-			if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
-				return fmt.Errorf("move pid %d into the cgroup of %s: %w", pid, hierarchyName(ctrl), err)
+		if pid > 0 && ctrl != unifiedKey {
+			if err := movePid(dir, ctrl, pid); err != nil {
+				return err
 			}
 		}
+	}
+	return nil
+}
+
+func movePid(dir, ctrl string, pid int) error {
+	if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
+		return fmt.Errorf("move pid %d into the cgroup of %s: %w", pid, hierarchyName(ctrl), err)
 	}
 	return nil
 }

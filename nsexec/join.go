@@ -152,23 +152,3 @@ func readConstructor(report *os.File, p1 int, maps *idMaps) (int, error) {
 	unix.Kill(p1, unix.SIGKILL)
 	return 0, err
 }
-
-// write writes the maps of pid's user namespace, uid_map first, as Go's
-// os/exec does for SysProcAttr.UidMappings. setgroups stays "allow": the
-// container's root must be able to call setgroups(2).
-func (m *idMaps) write(pid int) error {
-	for _, f := range []struct {
-		name string
-		ms   []specs.LinuxIDMapping
-	}{{"uid_map", m.uid}, {"gid_map", m.gid}} {
-		var b strings.Builder
-		for _, e := range f.ms {
-			fmt.Fprintf(&b, "%d %d %d\n", e.ContainerID, e.HostID, e.Size)
-		}
-		path := "/proc/" + strconv.Itoa(pid) + "/" + f.name
-		if err := os.WriteFile(path, []byte(b.String()), 0); err != nil {
-			return fmt.Errorf("write %s: %w", path, errors.Unwrap(err))
-		}
-	}
-	return nil
-}

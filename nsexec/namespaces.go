@@ -28,6 +28,7 @@ package nsexec
 
 import (
 	"fmt"
+	"sort"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -52,9 +53,15 @@ var kinds = map[specs.LinuxNamespaceType]kind{
 	specs.TimeNamespace:    {unix.CLONE_NEWTIME, "time"},
 }
 
-// Types lists the namespace types in a stable order (for `features`).
+// Types lists the namespace types of the kinds table, sorted (for
+// `features`): derived, so a type added to kinds is reported too.
 func Types() []string {
-	return []string{"cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"}
+	types := make([]string, 0, len(kinds))
+	for t := range kinds {
+		types = append(types, string(t))
+	}
+	sort.Strings(types)
+	return types
 }
 
 // Validate checks linux.namespaces before anything is created: known types,

@@ -201,7 +201,12 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
 			snprintf(path, sizeof(path), "fd %d", fds[i]);
 		} else {
-			snprintf(path, sizeof(path), "/proc/%ld/ns/%s", pid, ns_order[i].name);
+			// init enters the time namespace it unshared only at
+			// execve (time_namespaces(7)); until then, as in a created
+			// container or just after run -d, it is init's
+			// time_for_children.
+			const char *suffix = ns_order[i].flag == CLONE_NEWTIME ? "_for_children" : "";
+			snprintf(path, sizeof(path), "/proc/%ld/ns/%s%s", pid, ns_order[i].name, suffix);
 			fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		}
 		if (fds[i] < 0)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -161,4 +162,30 @@ func idMap(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 		out[i] = syscall.SysProcIDMap{ContainerID: int(e.ContainerID), HostID: int(e.HostID), Size: int(e.Size)}
 	}
 	return out
+}
+
+// NewUserNS makes a user namespace with the given mappings and returns a
+// handle on it, for idmapped mounts (rootfs.OpenIDMapped). The process
+// that holds it while the handle is taken is this binary started in
+// PTRACE_TRACEME mode: execve(2) stops it (SIGTRAP) before it runs
+// anything, and it is killed right after; the handle keeps the namespace
+// alive. Go writes the mappings between clone and exec; setgroups is
+// denied, as runc's userns.Handles does.
+func NewUserNS(uid, gid []specs.LinuxIDMapping) (*os.File, error) {
+	proc, err := os.StartProcess("/proc/self/exe", []string{"gorunc-userns"}, &os.ProcAttr{
+		Sys: &syscall.SysProcAttr{
+			Cloneflags:  unix.CLONE_NEWUSER,
+			UidMappings: idMap(uid),
+			GidMappings: idMap(gid),
+			Ptrace:      true,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		proc.Kill()
+		proc.Wait()
+	}()
+	return os.Open("/proc/" + strconv.Itoa(proc.Pid) + "/ns/user")
 }

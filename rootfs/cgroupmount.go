@@ -1,7 +1,6 @@
 package rootfs
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/cgroup"
 )
 
 const hostCgroupRoot = "/sys/fs/cgroup"
@@ -129,7 +130,7 @@ func comountLinks(dir *os.File, dest, name string) error {
 // hostHierarchies pairs the cgroup mounts under /sys/fs/cgroup with this
 // process's cgroup in each (cgroups(7), /proc/[pid]/cgroup).
 func hostHierarchies() ([]hierarchy, error) {
-	own, err := ownCgroups()
+	own, err := cgroup.OwnHierarchies()
 	if err != nil {
 		return nil, err
 	}
@@ -186,26 +187,4 @@ func matchCgroup(own map[string]string, mi *mountinfo.Info) (controllers, path s
 		}
 	}
 	return "", "", false
-}
-
-// ownCgroups maps the controller list of each /proc/self/cgroup line
-// ("" for the cgroup2 line) to this process's path in that hierarchy.
-func ownCgroups() (map[string]string, error) {
-	f, err := os.Open("/proc/self/cgroup")
-	if err != nil {
-		return nil, fmt.Errorf("read own cgroups: %w", err)
-	}
-	defer f.Close()
-	own := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) == 3 {
-			own[parts[1]] = parts[2]
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read own cgroups: %w", err)
-	}
-	return own, nil
 }

@@ -158,13 +158,14 @@ func openTree(source string, recursive bool) (*os.File, error) {
 // (Config.Sources): the same index as mounts, nil for a mount that is no
 // bind or whose source cannot be opened here (it may exist only in the
 // container, provided by an earlier mount; init looks it up itself
-// first anyway). Nil without open_tree(2). Each clone is attached at most
+// first anyway), or that is idmapped (OpenIDMapped makes those). Nil
+// without open_tree(2). Each clone is attached at most
 // once, by the mount of its index.
 func OpenBindSources(mounts []specs.Mount) []*os.File {
 	var trees []*os.File
 	for i, m := range mounts {
 		o := parseMountOptions(m.Options)
-		if m.Type != "bind" && m.Type != "rbind" && !o.isBind() {
+		if m.Type != "bind" && m.Type != "rbind" && !o.isBind() || isIDMapped(m, o) {
 			continue
 		}
 		tree, err := openTree(m.Source, m.Type == "rbind" || o.isRecursive())

@@ -257,15 +257,26 @@ func (r *root) readonlyLater(mnt *os.File, dest string) error {
 // is found (runc's order). Only when that lookup fails is pre used: the
 // clone the runtime made before init entered its user namespace
 // (OpenBindSources), for a source the container's root cannot reach, as
-// runc's "mount fds".
+// runc's "mount fds". An idmapped mount always uses pre: the runtime
+// built and idmapped it (OpenIDMapped).
 func (r *root) mountBind(m specs.Mount, o mountOptions, at target, pre *os.File) (*os.File, error) {
-	tree, err := openTree(m.Source, o.isRecursive())
-	if err != nil && pre != nil {
-		// Attached as it is: it is this mount's alone.
-		tree, err = pre, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("bind source: %w", err)
+	var tree *os.File
+	var err error
+	switch {
+	case isIDMapped(m, o) && pre == nil:
+		return nil, errors.New("bind source: the runtime did not provide the idmapped clone")
+	case isIDMapped(m, o):
+		// Only the runtime can idmap (see OpenIDMapped).
+		tree = pre
+	default:
+		tree, err = openTree(m.Source, o.isRecursive())
+		if err != nil && pre != nil {
+			// Attached as it is: it is this mount's alone.
+			tree, err = pre, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bind source: %w", err)
+		}
 	}
 	attach := (*os.File)(nil)
 	if tree != nil {

@@ -50,6 +50,7 @@ var flagOptions = map[string]flagOption{
 	"silent":        {false, unix.MS_SILENT},
 	"strictatime":   {false, unix.MS_STRICTATIME},
 	"suid":          {true, unix.MS_NOSUID},
+	"symfollow":     {true, unix.MS_NOSYMFOLLOW},
 	"sync":          {false, unix.MS_SYNCHRONOUS},
 }
 
@@ -91,6 +92,8 @@ type mountOptions struct {
 	// copyUp is runc's "tmpcopyup": a tmpfs starts with a copy of what
 	// the directory it covers held (podman sets it on its tmpfs mounts).
 	copyUp bool
+	// idmap is runc's "idmap" or "ridmap" (see idmapOf).
+	idmap idmapOption
 }
 
 func (o mountOptions) isBind() bool { return o.flags&unix.MS_BIND != 0 }
@@ -119,6 +122,10 @@ func parseMountOptions(opts []string) mountOptions {
 			continue
 		}
 		if o.addRecursive(opt) {
+			continue
+		}
+		if m, ok := idmapOptions[opt]; ok {
+			o.idmap = m
 			continue
 		}
 		if opt == tmpcopyup {

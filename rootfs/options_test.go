@@ -28,6 +28,8 @@ func TestParseMountOptions(t *testing.T) {
 		{"nostrictatime", []string{"strictatime", "nostrictatime"}, 0, unix.MS_STRICTATIME, nil, ""},
 		{"sync dirsync remount mand", []string{"sync", "dirsync", "remount", "mand"}, unix.MS_SYNCHRONOUS | unix.MS_DIRSYNC | unix.MS_REMOUNT | unix.MS_MANDLOCK, 0, nil, ""},
 		{"nomand", []string{"mand", "nomand"}, 0, unix.MS_MANDLOCK, nil, ""},
+		// Before symfollow was known it was passed as filesystem data.
+		{"symfollow clears", []string{"nosymfollow", "symfollow"}, 0, unix.MS_NOSYMFOLLOW, nil, ""},
 		{"propagation in order", []string{"rprivate", "shared", "rslave", "unbindable", "runbindable", "private", "slave", "rshared"},
 			0, 0, []uintptr{
 				unix.MS_PRIVATE | unix.MS_REC, unix.MS_SHARED, unix.MS_SLAVE | unix.MS_REC, unix.MS_UNBINDABLE,
@@ -124,6 +126,29 @@ func TestParseRecursiveOptions(t *testing.T) {
 		}
 		if o.flags != 0 || len(o.data) != 0 {
 			t.Errorf("%v: leaked into flags %#x / data %v", tt.opts, o.flags, o.data)
+		}
+	}
+}
+
+// TestIdmapOptions: "idmap" and "ridmap" are runc's options, not the
+// filesystem's, and runc does not list them in features' mountOptions.
+func TestIdmapOptions(t *testing.T) {
+	for _, tt := range []struct {
+		opts []string
+		want idmapOption
+	}{
+		{[]string{"bind"}, noIDMapOption},
+		{[]string{"bind", "idmap"}, idmapTop},
+		{[]string{"rbind", "ridmap"}, idmapRecursive},
+	} {
+		o := parseMountOptions(tt.opts)
+		if o.idmap != tt.want || len(o.data) != 0 {
+			t.Errorf("%v: idmap %d, data %q; want %d and no data", tt.opts, o.idmap, o.data, tt.want)
+		}
+	}
+	for _, n := range MountOptions() {
+		if _, ok := idmapOptions[n]; ok {
+			t.Errorf("MountOptions lists %q; runc 1.5 reports it as linux.mountExtensions.idmap only", n)
 		}
 	}
 }

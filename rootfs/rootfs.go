@@ -52,6 +52,10 @@ type Config struct {
 	// entered the user namespace (OpenBindSources), by index of Mounts;
 	// nil where there is none. Prepare closes none of them.
 	Sources []*os.File
+	// UserNS is the container's user namespace, nil without one: an
+	// "idmap" or "ridmap" mount without mappings of its own idmaps with
+	// it (idmapOf).
+	UserNS *UserNS
 
 	// late are handles on the read-only tmpfs and /dev mounts Prepare
 	// made read-write (delayReadonly); Finalize makes them read-only

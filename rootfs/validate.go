@@ -41,6 +41,9 @@ func Validate(cfg *Config) error {
 			return fmt.Errorf("mounts[%d].destination %q is not absolute", i, m.Destination)
 		}
 	}
+	if err := validateIDMaps(cfg); err != nil {
+		return err
+	}
 	for i, d := range cfg.Devices {
 		if !filepath.IsAbs(d.Path) {
 			return fmt.Errorf("linux.devices[%d].path %q is not absolute", i, d.Path)

@@ -16,6 +16,7 @@ func TestValidate(t *testing.T) {
 	}
 	missing := filepath.Join(dir, "missing")
 	ok := func(c *Config) {}
+	idm := []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 10}}
 	tests := []struct {
 		name   string
 		mutate func(*Config)
@@ -30,6 +31,29 @@ func TestValidate(t *testing.T) {
 		}, `mounts[3].destination "foo" is not absolute`},
 		{"unknown mount option is fine", func(c *Config) {
 			c.Mounts = []specs.Mount{{Destination: "/x", Type: "tmpfs", Options: []string{"frobnicate"}}}
+		}, ""},
+		{"idmapped bind", func(c *Config) {
+			c.Mounts = []specs.Mount{{Destination: "/x", Source: "/s", Options: []string{"rbind", "ridmap"}, UIDMappings: idm, GIDMappings: idm}}
+		}, ""},
+		{"idmapped tmpfs", func(c *Config) {
+			c.Mounts = []specs.Mount{{Destination: "/x", Type: "tmpfs", UIDMappings: idm, GIDMappings: idm}}
+		}, "invalid mount mounts[0] (tmpfs on /x): id-mapped mounts are only supported for bind-mounts"},
+		{"idmap option on tmpfs", func(c *Config) {
+			c.Mounts = []specs.Mount{{Destination: "/x", Type: "tmpfs", Options: []string{"idmap"}}}
+		}, "invalid mount mounts[0] (tmpfs on /x): id-mapped mounts are only supported for bind-mounts"},
+		{"gid mappings missing", func(c *Config) {
+			c.Mounts = []specs.Mount{{Destination: "/x", Type: "bind", UIDMappings: idm}}
+		}, "invalid mount mounts[0] (bind on /x): id-mapped mounts must have both uid and gid mappings specified"},
+		{"idmap without a user namespace", func(c *Config) {
+			c.Mounts = []specs.Mount{{Destination: "/x", Options: []string{"bind", "idmap"}}}
+		}, "invalid mount mounts[0] (bind on /x): id-mapped mounts must have both uid and gid mappings specified"},
+		{"idmap takes the container's mappings", func(c *Config) {
+			c.Mounts = []specs.Mount{{Destination: "/x", Options: []string{"bind", "idmap"}}}
+			c.UserNS = &UserNS{UIDMappings: idm, GIDMappings: idm}
+		}, ""},
+		{"idmap takes a joined user namespace", func(c *Config) {
+			c.Mounts = []specs.Mount{{Destination: "/x", Options: []string{"bind", "ridmap"}}}
+			c.UserNS = &UserNS{Path: "/proc/1/ns/user"}
 		}, ""},
 		{"every propagation value", func(c *Config) { c.Propagation = "runbindable" }, ""},
 		{"unknown propagation", func(c *Config) { c.Propagation = "sharedish" },

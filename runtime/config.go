@@ -100,6 +100,24 @@ func validateSpec(s *specs.Spec, bundle string) error {
 	if err := validateSysctl(s.Linux); err != nil {
 		return err
 	}
+	// runc's validator: there is no UTS namespace of the container's
+	// own to set them in (gorunc used to skip them silently).
+	if s.Hostname != "" && !nsexec.Has(s.Linux.Namespaces, specs.UTSNamespace) {
+		return errors.New("unable to set hostname without a private UTS namespace")
+	}
+	if s.Domainname != "" && !nsexec.Has(s.Linux.Namespaces, specs.UTSNamespace) {
+		return errors.New("unable to set domainname without a private UTS namespace")
+	}
+	if s.Linux.TimeOffsets != nil && !nsexec.Has(s.Linux.Namespaces, specs.TimeNamespace) {
+		// runc's validator: the offsets would apply to nothing.
+		return errors.New("time namespace offsets specified, but time namespace isn't enabled in the config")
+	}
+	if err := validateIntelRdt(s.Linux); err != nil {
+		return err
+	}
+	if _, err := parseMemoryPolicy(s.Linux); err != nil {
+		return err
+	}
 	if err := validatePersonality(s.Linux); err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -96,7 +95,8 @@ func (c *Container) Status() Status {
 
 func (c *Container) cgroup() (cgroup.Manager, error) {
 	if c.rec.Cgroup.Version == 0 {
-		return nil, errors.New("container has no cgroup")
+		// A rootless container without a writable cgroup (rootless.go).
+		return cgroup.None(), nil
 	}
 	return cgroup.Load(c.rec.Cgroup)
 }

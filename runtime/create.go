@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/netdev"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
 	"github.com/gorunc/gorunc/seccomp"
@@ -33,6 +34,10 @@ type CreateOptions struct {
 	NoPivot       bool
 	NoNewKeyring  bool
 	PreserveFDs   int
+	// SystemdCgroup is the global --systemd-cgroup: the cgroup is a
+	// systemd unit (cgroup/systemd.go), linux.cgroupsPath
+	// "slice:prefix:name".
+	SystemdCgroup bool
 	// Foreground is set by `run` without -d: the caller stays the parent
 	// of init and waits for it.
 	Foreground bool
@@ -76,6 +81,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 	}
+	s.Log.Debugf("create %s: config loaded from %s", o.ID, filepath.Join(bundle, "config.json"))
 	s.warn(rootfs.AbsDestinations(spec.Mounts)...)
 	s.warn(capsWarning(spec.Process)...)
 	s.warn(personalityWarning(spec.Linux)...)
@@ -124,7 +130,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		l.release()
 	})
 	c := &Container{store: s, lock: l, filter: filter, rec: newRecord(o.ID, bundle, rootfsPath, spec)}
-	m, pidsLimit, err := c.makeCgroup(&undo)
+	m, pidsLimit, err := c.makeCgroup(&undo, o.SystemdCgroup)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,6 +150,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 			return nil, nil, err
 		}
 	}
+	s.Log.Debugf("create %s: init (pid %d) is ready, blocked on the exec fifo", o.ID, proc.Pid)
 	if pidfdConn != nil {
 		// Sent once init is ready, before create returns, as runc's
 		// init does; the pid file still comes last.
@@ -158,6 +165,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
 			return nil, nil, fmt.Errorf("--pid-file: %w", err)
 		}
+		s.Log.Debugf("create %s: pid file %s written", o.ID, o.PidFile)
 	}
 	undo.release()
 	// Released even for a foreground run, which waits without it, so
@@ -168,10 +176,17 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 
 // makeCgroup creates (or joins) the container's cgroup and writes its
 // limits but pids.max, which it returns for the caller to write once the
-// container's first process is in place.
-func (c *Container) makeCgroup(undo *cleanup) (cgroup.Manager, *specs.LinuxPids, error) {
+// container's first process is in place. systemd is --systemd-cgroup.
+func (c *Container) makeCgroup(undo *cleanup, systemd bool) (cgroup.Manager, *specs.LinuxPids, error) {
 	spec, s := c.rec.Spec, c.store
-	m, err := cgroup.New(cgroup.Config{Path: spec.Linux.CgroupsPath, Name: c.rec.ID})
+	m, err := cgroup.New(cgroup.Config{
+		Path:        spec.Linux.CgroupsPath,
+		Name:        c.rec.ID,
+		Rootless:    s.Rootless,
+		Systemd:     systemd,
+		Annotations: spec.Annotations,
+		Warn:        func(msg string) { s.warn(msg) },
+	})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -200,15 +215,29 @@ func (c *Container) makeCgroup(undo *cleanup) (cgroup.Manager, *specs.LinuxPids,
 	if err := s.write(c.rec); err != nil {
 		return nil, nil, err
 	}
-	if err := m.Apply(0); err != nil {
+	err = m.Apply(0)
+	if err == nil && s.Rootless {
+		err = cgroup.JoinPermitted(m)
+	}
+	if err != nil {
 		m.Destroy()
-		return nil, nil, err
+		if m, err = s.withoutCgroup(spec, err); err != nil {
+			return nil, nil, err
+		}
 	}
 	undo.add(func() { m.Destroy() })
+	s.Log.Debugf("create %s: cgroup %s", c.rec.ID, cgroupSummary(m.State()))
 	faultPoint("after-cgroup")
 	var pidsLimit *specs.LinuxPids
 	if spec.Linux.Resources != nil {
 		early := cgroupResources(spec)
+		if s.Rootless {
+			// No device program or devices.deny: the container is in a
+			// user namespace, where mknod is refused and the device
+			// nodes are bind mounts the kernel checks as for the
+			// caller (runc ignores device cgroup errors when rootless).
+			early.Devices = nil
+		}
 		pidsLimit, early.Pids = early.Pids, nil
 		if err := m.Set(early); err != nil {
 			return nil, nil, err
@@ -228,6 +257,11 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 		// As runc: a foreground run proxies the terminal itself.
 		return fmt.Errorf("--console-socket %s: only for a detached container (create or run -d)", o.ConsoleSocket)
 	}
+	if os.Geteuid() != 0 {
+		if err := validateRootlessEUID(spec); err != nil {
+			return err
+		}
+	}
 	if err := checkPreserved(o.PreserveFDs); err != nil {
 		return err
 	}
@@ -235,6 +269,9 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 		return err
 	}
 	if err := cgroup.ValidatePath(spec.Linux.CgroupsPath); err != nil {
+		return err
+	}
+	if err := netdev.Validate(spec.Linux.NetDevices, nsexec.Has(spec.Linux.Namespaces, specs.NetworkNamespace)); err != nil {
 		return err
 	}
 	if spec.Linux.Resources != nil {
@@ -271,6 +308,13 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	defer parent.Close()
 	defer child.Close()
+	logs, err := openLogPipe(c.store.Log)
+	if err != nil {
+		return nil, fmt.Errorf("log pipe: %w", err)
+	}
+	// Deferred first, so it runs last: after a failed init is reaped,
+	// whose end of the pipe then is closed too.
+	defer logs.wait()
 
 	extra := preserved(o.PreserveFDs)
 	syncFD := 3 + len(extra)
@@ -279,6 +323,11 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if o.console != nil {
 		consoleFD = syncFD + 2
 		extra = append(extra, o.console)
+	}
+	logFD := 0
+	if logs != nil {
+		logFD = 3 + len(extra)
+		extra = append(extra, logs.w)
 	}
 	// init runs from a read-only detached bind of the binary, never from the host's
 	// file: a container process must not reach the host gorunc through
@@ -291,22 +340,21 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	defer exe.Close()
 	exeFD := 3 + len(extra)
 	extra = append(extra, exe)
-	// runc's "mount fds": bind sources the container's root may not
-	// reach from its user namespace are cloned here, as the runtime's
-	// root; init uses them only where its own lookup fails.
+	trees, err := openMountSources(spec, c.rec.Rootfs, o.NoPivot)
+	if err != nil {
+		return nil, err
+	}
 	var mountFDs map[int]int
-	if nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace) {
-		for i, tree := range rootfs.OpenBindSources(spec.Mounts) {
-			if tree == nil {
-				continue
-			}
-			defer tree.Close()
-			if mountFDs == nil {
-				mountFDs = map[int]int{}
-			}
-			mountFDs[i] = 3 + len(extra)
-			extra = append(extra, tree)
+	for i, tree := range trees {
+		if tree == nil {
+			continue
 		}
+		defer tree.Close()
+		if mountFDs == nil {
+			mountFDs = map[int]int{}
+		}
+		mountFDs[i] = 3 + len(extra)
+		extra = append(extra, tree)
 	}
 	stdin, stdout, stderr := o.stdio.files()
 	cmd := &exec.Cmd{
@@ -322,12 +370,17 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	cgroupFD := -1
 	if dir := m.Path(""); dir != "" && m.State().Version == 2 {
+		// A cgroup that does not exist yet is made by Apply(init's
+		// pid): the systemd driver's scope, which systemd creates with
+		// init in it.
 		f, err := os.Open(dir)
-		if err != nil {
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("open cgroup %s: %w", dir, err)
 		}
-		defer f.Close()
-		cgroupFD = int(f.Fd())
+		if err == nil {
+			defer f.Close()
+			cgroupFD = int(f.Fd())
+		}
 	}
 	// Every fd init gets on purpose is in ExtraFiles or stdio.
 	if err := closeInherited(); err != nil {
@@ -352,6 +405,8 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		}
 	}()
 	child.Close()
+	logs.sent()
+	c.store.Log.Debugf("create %s: init started (pid %d); namespaces: %s", c.rec.ID, proc.Pid, nsSummary(spec.Linux.Namespaces))
 	// Every wait below is on init: the watch ends them when init dies,
 	// freezes or stops instead of answering.
 	w := watchPeer("container init", proc.Pid, m, parent)
@@ -373,6 +428,14 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if err := c.store.write(c.rec); err != nil {
 		return nil, err
 	}
+	// As runc, from the runtime's side once init has its network
+	// namespace and before init is configured; a device moved before a
+	// failure goes back when that namespace dies with init.
+	if devs := spec.Linux.NetDevices; len(devs) > 0 {
+		if err := netdev.MoveAll(devs, fmt.Sprintf("/proc/%d/ns/net", proc.Pid), c.store.Log.Debugf); err != nil {
+			return nil, fmt.Errorf("unable to start container process: error creating network interfaces: %w", err)
+		}
+	}
 	ch := newChannel(parent)
 	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
@@ -388,7 +451,9 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		ClearONLCR:   consoleFD != 0 && o.ConsoleSocket == "",
 		NoEnv:        spec.Process != nil && spec.Process.Env == nil,
 		CgroupV2:     m.State().Version == 2,
+		RootlessEUID: os.Geteuid() != 0,
 		MountFDs:     mountFDs,
+		LogFD:        logFD,
 		State:        c.ociState(specs.StateCreating),
 		Seccomp:      c.filter,
 	}})
@@ -441,6 +506,7 @@ func (c *Container) parentHooks(ctx context.Context, ch *channel) error {
 		return err
 	}
 	st := c.ociState(specs.StateCreating)
+	c.store.Log.Debugf("create %s: running %d prestart and %d createRuntime hooks", c.rec.ID, len(h.Prestart), len(h.CreateRuntime))
 	// prestart is deprecated, and runs just before createRuntime.
 	if err := runHooksContext(ctx, "prestart", h.Prestart, st); err != nil {
 		ch.send(message{Type: msgError, Error: err.Error()})
@@ -562,6 +628,40 @@ func owner() string {
 }
 
 // rootfsConfig is the rootfs package's view of the spec.
+// openMountSources clones, as the runtime's root, the bind sources init
+// is handed, by index of spec.mounts: runc's "mount fds". Every idmapped
+// mount's, idmapped (only the runtime can idmap, rootfs.OpenIDMapped);
+// with a user namespace, every other bind source too, which the
+// container's root may not reach from it (init uses those only where its
+// own lookup fails).
+func openMountSources(spec *specs.Spec, rootfsPath string, noPivot bool) ([]*os.File, error) {
+	trees, err := rootfs.OpenIDMapped(rootfsConfig(spec, rootfsPath, noPivot), nsexec.NewUserNS)
+	if err != nil || !nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace) {
+		return trees, err
+	}
+	for i, tree := range rootfs.OpenBindSources(spec.Mounts) {
+		if tree == nil {
+			continue
+		}
+		if trees == nil {
+			trees = make([]*os.File, len(spec.Mounts))
+		}
+		trees[i] = tree
+	}
+	return trees, nil
+}
+
+// containerUserNS is the container's user namespace for rootfs, nil
+// without one.
+func containerUserNS(l *specs.Linux) *rootfs.UserNS {
+	for _, ns := range l.Namespaces {
+		if ns.Type == specs.UserNamespace {
+			return &rootfs.UserNS{Path: ns.Path, UIDMappings: l.UIDMappings, GIDMappings: l.GIDMappings}
+		}
+	}
+	return nil
+}
+
 func rootfsConfig(spec *specs.Spec, rootfsPath string, noPivot bool) *rootfs.Config {
 	return &rootfs.Config{
 		Rootfs:        rootfsPath,
@@ -575,5 +675,6 @@ func rootfsConfig(spec *specs.Spec, rootfsPath string, noPivot bool) *rootfs.Con
 		BindDevices:   nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace),
 		NewCgroupNS:   nsexec.Has(spec.Linux.Namespaces, specs.CgroupNamespace),
 		HostMountNS:   !nsexec.Has(spec.Linux.Namespaces, specs.MountNamespace),
+		UserNS:        containerUserNS(spec.Linux),
 	}
 }

@@ -165,6 +165,10 @@ func openDirs(imageDir, workPath string, opts *rpc.CriuOpts) (closeAll func(), l
 	return func() { img.Close(); work.Close() }, workPath, nil
 }
 
+// CheckpointAnnotation is runc's features annotation saying that the binary
+// has checkpoint and restore.
+const CheckpointAnnotation = "org.opencontainers.runc.checkpoint.enabled"
+
 // criuConfigAnnotation names a CRIU configuration file for the container.
 const criuConfigAnnotation = "org.criu.config"
 

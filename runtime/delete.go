@@ -42,6 +42,7 @@ func (s Store) Delete(id string, force bool) error {
 	if !st.CanDelete() && !force {
 		return fmt.Errorf("cannot delete container %s that is not stopped: %s (use --force)", id, st)
 	}
+	s.Log.Debugf("delete %s: status %s, killing what is left", id, st)
 	return c.destroy()
 }
 
@@ -60,13 +61,16 @@ func (c *Container) destroy() error {
 		if err := m.Destroy(); err != nil {
 			return fmt.Errorf("delete %s: %w", id, err)
 		}
+		s.Log.Debugf("delete %s: cgroup removed (only the directories gorunc made)", id)
 	}
 	if h := c.rec.Spec; h != nil && h.Hooks != nil && len(h.Hooks.Poststop) > 0 {
+		s.Log.Debugf("delete %s: running %d poststop hooks", id, len(h.Hooks.Poststop))
 		s.warn(runHooksAll("poststop", h.Hooks.Poststop, c.ociState(specs.StateStopped))...)
 	}
 	if err := os.RemoveAll(c.dir()); err != nil {
 		return fmt.Errorf("delete %s: remove state: %w", id, err)
 	}
+	s.Log.Debugf("delete %s: state removed", id)
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/nsexec"
 )
 
@@ -46,6 +47,9 @@ type ExecOptions struct {
 	// anyway. The process joins the frozen cgroup and runs once the
 	// container is resumed (runc's flag).
 	IgnorePaused bool
+	// Cgroups are --cgroup's [CONTROLLER[,CONTROLLER]:]PATH: the process
+	// joins that existing sub-cgroup of the container's instead.
+	Cgroups []string
 }
 
 // Exec starts a process in every namespace and the cgroup of a created or
@@ -89,6 +93,10 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		return 1, require("exec in", o.ID, st, false)
 	}
 	spec, err := execSpec(c.rec.Spec, o)
+	if err != nil {
+		return 1, err
+	}
+	subDirs, err := c.subCgroupDirs(o.Cgroups)
 	if err != nil {
 		return 1, err
 	}
@@ -144,11 +152,12 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		// Runs last: after the process exited, or failed to start.
 		defer stdio.finish()
 	}
-	proc, err := c.spawnExec(spec, o.PreserveFDs, o.IgnorePaused, console, ours != nil, stdio)
+	proc, err := c.spawnExec(spec, o.PreserveFDs, o.IgnorePaused, subDirs, console, ours != nil, stdio)
 	stdio.closeChild()
 	if err != nil {
 		return 1, err
 	}
+	s.Log.Debugf("exec %s: process (pid %d) is ready and execs %s", o.ID, proc.Pid, spec.Process.Args[0])
 	// exec-init sent the master before it reported ready.
 	proxy, err := proxyReceived(ours)
 	if err != nil {
@@ -193,11 +202,8 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	}
 	// Waiting needs no lock: delete, kill and state must still work.
 	c.close()
-	if proxy == nil {
-		return waitForwarding(proc, sigs, nil), nil
-	}
-	code := waitForwarding(proc, sigs, proxy.Resize)
-	proxy.Close()
+	code := waitProxied(proc, sigs, proxy)
+	s.Log.Debugf("exec %s: process (pid %d) exited: status %d", o.ID, proc.Pid, code)
 	return code, nil
 }
 
@@ -306,6 +312,9 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 		}
 		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(gid))
 	}
+	if err := rootlessGroups(p); err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
 	if len(o.Caps) > 0 {
 		if p.Capabilities == nil {
 			p.Capabilities = &specs.LinuxCapabilities{}
@@ -338,7 +347,7 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 // that will execve() the user's command, once it is ready. proxied says
 // console is our own socketpair (exec -t without --console-socket), whose
 // master we proxy.
-func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bool, console *os.File, proxied bool, stdio *stdioPipes) (*os.Process, error) {
+func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bool, subDirs map[string]string, console *os.File, proxied bool, stdio *stdioPipes) (*os.Process, error) {
 	// The container's seccomp profile applies to every process in it,
 	// as with runc (containerd's process.json does not repeat it).
 	filter, err := compileSeccomp(spec)
@@ -362,6 +371,12 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	}
 	defer report.Close()
 	defer reportW.Close()
+	logs, err := openLogPipe(c.store.Log)
+	if err != nil {
+		return nil, fmt.Errorf("exec: log pipe: %w", err)
+	}
+	// Deferred before the kill of a failed exec-init, so it runs after.
+	defer logs.wait()
 
 	extra := preserved(preserveFDs)
 	syncFD := 3 + len(extra)
@@ -381,6 +396,11 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	defer exe.Close()
 	exeFD := 3 + len(extra)
 	extra = append(extra, exe)
+	logFD := 0
+	if logs != nil {
+		logFD = 3 + len(extra)
+		extra = append(extra, logs.w)
+	}
 	var types []specs.LinuxNamespaceType
 	for _, ns := range spec.Linux.Namespaces {
 		types = append(types, ns.Type)
@@ -409,6 +429,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	}
 	child.Close()
 	reportW.Close()
+	logs.sent()
 	pid, rerr := nsexec.ReadNsenterPid(report)
 	werr := cmd.Wait()
 	if rerr != nil {
@@ -454,9 +475,18 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 		frozen = true
 	}
 	// Before exec-init reads its config, so it does no work outside.
-	if err := m.Apply(pid); err != nil {
-		return nil, fmt.Errorf("exec: join cgroup: %w", err)
+	if subDirs != nil {
+		if err := cgroup.Enter(subDirs, pid); err != nil {
+			return nil, fmt.Errorf("error adding pid %d to cgroups: %w", pid, err)
+		}
+	} else if err := m.Apply(pid); err != nil {
+		// cgroup v2: a container cgroup with domain controllers
+		// enabled for its children takes no process; join init's.
+		if !errors.Is(err, unix.EBUSY) || cgroup.EnterInitCgroup(m.State(), pid, c.rec.InitPid) != nil {
+			return nil, fmt.Errorf("exec: join cgroup: %w", err)
+		}
 	}
+	c.store.Log.Debugf("exec %s: exec-init (pid %d) joined the namespaces of init (pid %d) and its cgroup %s", c.rec.ID, pid, c.rec.InitPid, cgroupSummary(m.State()))
 	// A freeze or stop after the check ends the wait too, except the
 	// freeze the caller asked to ignore: then the wait lasts until resume.
 	watched := m
@@ -472,7 +502,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
 		ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter,
-		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil,
+		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil, LogFD: logFD, RootlessEUID: os.Geteuid() != 0,
 	}})
 	if err == nil && notifies(filter) {
 		// As runc: the agent learns the exec'd process's pid, and the
@@ -531,6 +561,7 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err != nil {
 		return err
 	}
+	cfg.closeLog()
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
 	}
@@ -543,4 +574,18 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 	err = unix.Exec(path, p.Args, p.Env)
 	fatalf(execInitFailed, "exec: %q: %v", path, err)
 	return nil
+}
+
+// subCgroupDirs resolves exec --cgroup against the container's cgroup
+// directories (nil without --cgroup), before anything is started.
+func (c *Container) subCgroupDirs(args []string) (map[string]string, error) {
+	sub, err := cgroup.ParseSubPaths(args)
+	if err != nil || sub == nil {
+		return nil, err
+	}
+	m, err := c.cgroup()
+	if err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	return cgroup.SubDirs(m.State().Paths, sub)
 }

@@ -64,7 +64,11 @@ func childMain(name, parent, failed string, body func(*channel, *os.File, *initC
 		// The parent is gone: nothing to report to.
 		os.Exit(1)
 	}
+	m.Config.openChildLog()
+	m.Config.debugf("%s: config received", strings.TrimPrefix(name, "gorunc "))
 	err = body(ch, sock, m.Config)
+	m.Config.debugf("%s: failed: %v", strings.TrimPrefix(name, "gorunc "), err)
+	m.Config.closeLog()
 	ch.send(message{Type: msgError, Error: failed + err.Error()})
 	os.Exit(1)
 }
@@ -78,6 +82,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 		if err := unix.Unshare(int(cfg.Unshare)); err != nil {
 			return fmt.Errorf("unshare cgroup/time namespace: %w", err)
 		}
+		cfg.debugf("init: unshared the deferred namespaces (clone flags %#x)", cfg.Unshare)
 		if cfg.Unshare&unix.CLONE_NEWTIME != 0 {
 			if err := writeTimeOffsets(spec.Linux.TimeOffsets); err != nil {
 				return err
@@ -100,6 +105,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 		return err
 	}
 	if nsexec.Has(spec.Linux.Namespaces, specs.UTSNamespace) {
+		cfg.debugf("init: hostname %q, domainname %q", spec.Hostname, spec.Domainname)
 		if spec.Hostname != "" {
 			if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
 				return fmt.Errorf("set hostname %q: %w", spec.Hostname, err)
@@ -117,6 +123,12 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + cfg.ID); err != nil && !errors.Is(err, unix.ENOSYS) {
 			return fmt.Errorf("join session keyring: %w", err)
 		}
+	}
+	if newNetNS(spec.Linux.Namespaces) {
+		if err := loopbackUp(); err != nil {
+			return err
+		}
+		cfg.debugf("init: lo set up in the new network namespace")
 	}
 	p := spec.Process
 	if p != nil {
@@ -149,6 +161,16 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			return err
 		}
 	}
+	// Before "ready": create returns on it, and an exec may follow.
+	if cfg.RootlessEUID {
+		if err := setDumpable(true); err != nil {
+			return err
+		}
+	}
+	if cfg.logsAfterFilter() {
+		cfg.debugf("init: ready, about to wait on exec fifo")
+	}
+	cfg.closeLog()
 	if err := ch.send(message{Type: msgReady}); err != nil {
 		return err
 	}
@@ -199,8 +221,21 @@ func becomeProcess(ch *channel, sock *os.File, cfg *initConfig, caps *capState, 
 	if err := applyProcSched(cfg.Spec, exec); err != nil {
 		return "", err
 	}
+	// Logged before the filter goes in: after it, init must not
+	// allocate more than it must (a notifying filter's agent serves the
+	// Go runtime's own futex calls; see seccomp_notify.go).
+	if cfg.log != nil {
+		cfg.debugf("%s: setting user %d:%d, cwd %s, capabilities", initName(exec), p.User.UID, p.User.GID, p.Cwd)
+		switch {
+		case cfg.Seccomp == nil:
+		case !p.NoNewPrivileges:
+			cfg.debugf("%s: seccomp: loading the filter (%d instructions) before the user switch", initName(exec), len(cfg.Seccomp.Instructions))
+		default:
+			cfg.debugf("%s: seccomp: the filter (%d instructions) goes in just before execve (noNewPrivileges)", initName(exec), len(cfg.Seccomp.Instructions))
+		}
+	}
 	filter := filterLoader{prog: cfg.Seccomp, ch: ch, sock: sock}
-	if err := startProcess(p, caps, filter); err != nil {
+	if err := startProcess(p, caps, filter, cfg.RootlessEUID); err != nil {
 		return "", err
 	}
 	if err := ch.sendWarnings(caps.warnings()); err != nil {
@@ -210,12 +245,23 @@ func becomeProcess(ch *channel, sock *os.File, cfg *initConfig, caps *capState, 
 	if err != nil {
 		return "", err
 	}
+	if cfg.logsAfterFilter() {
+		cfg.debugf("%s: will exec %s", initName(exec), path)
+	}
 	if notifies(cfg.Seccomp) && p.NoNewPrivileges {
 		if err := filter.load(); err != nil {
 			return "", err
 		}
 	}
 	return path, nil
+}
+
+// initName names the child in its log lines, as runc's do ("init: ...").
+func initName(exec bool) string {
+	if exec {
+		return "exec-init"
+	}
+	return "init"
 }
 
 // initConsole sets up the terminal when process.terminal is true.
@@ -269,11 +315,20 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 	if err := rootfs.Prepare(rc); err != nil {
 		return err
 	}
+	cfg.debugf("init: rootfs %s prepared: %d mounts, %d devices", rc.Rootfs, len(rc.Mounts), len(rc.Devices))
 	if err := createHooks(ch, cfg); err != nil {
 		return err
 	}
 	if err := rootfs.PivotRoot(rc); err != nil {
 		return err
+	}
+	switch {
+	case rc.HostMountNS:
+		cfg.debugf("init: chroot into %s (no mount namespace)", rc.Rootfs)
+	case rc.NoPivot:
+		cfg.debugf("init: moved %s to / and chroot (--no-pivot)", rc.Rootfs)
+	default:
+		cfg.debugf("init: pivot_root into %s", rc.Rootfs)
 	}
 	// The pty comes from the container's devpts, so after pivot_root;
 	// /dev/console is bound before Finalize's read-only remounts.
@@ -284,7 +339,11 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 	if err := writeSysctls(spec.Linux.Sysctl); err != nil {
 		return err
 	}
-	return rootfs.Finalize(rc)
+	if err := rootfs.Finalize(rc); err != nil {
+		return err
+	}
+	cfg.debugf("init: %d sysctls, %d masked and %d read-only paths applied", len(spec.Linux.Sysctl), len(rc.MaskedPaths), len(rc.ReadonlyPaths))
+	return nil
 }
 
 // mountSources are the bind sources the parent cloned (initConfig.MountFDs)
@@ -391,14 +450,14 @@ func setupProcess(p *specs.Process, caps *capState, setgroups, cwdDone, filtered
 // goes before the user switch (it needs CAP_SYS_ADMIN), and the working
 // directory before that (getcwd may be filtered). A notifying filter's
 // listener is handed to the parent right away (seccomp_notify.go).
-func startProcess(p *specs.Process, caps *capState, filter filterLoader) error {
+func startProcess(p *specs.Process, caps *capState, filter filterLoader, rootlessEUID bool) error {
 	// As root and before any seccomp filter (runc's order); the
 	// profile takes effect at execve.
 	if err := applyAppArmor(p.ApparmorProfile); err != nil {
 		return err
 	}
 	// Read before the filter, which need not allow the procfs lookup.
-	setgroups := setgroupsAllowed()
+	setgroups := !rootlessEUID && setgroupsAllowed()
 	cwdDone, filtered := false, false
 	if filter.prog != nil && !p.NoNewPrivileges {
 		var err error

@@ -30,6 +30,8 @@ type RestoreOptions struct {
 	Detach        bool
 	NoSubreaper   bool
 	NoPivot       bool
+	// SystemdCgroup is the global --systemd-cgroup, as for create.
+	SystemdCgroup bool
 }
 
 // Restore makes a new container ID from the bundle's config and a
@@ -116,7 +118,7 @@ func (s Store) Restore(o RestoreOptions) (int, error) {
 		l.release()
 	})
 	c := &Container{store: s, lock: l, rec: newRecord(o.ID, bundle, rootfsPath, spec)}
-	m, pidsLimit, err := c.makeCgroup(&undo)
+	m, pidsLimit, err := c.makeCgroup(&undo, o.SystemdCgroup)
 	if err != nil {
 		return 1, err
 	}

@@ -16,6 +16,9 @@ type RunOptions struct {
 	Detach bool
 	// Keep leaves the stopped container's state after a foreground run.
 	Keep bool
+	// NoSubreaper is --no-subreaper: gorunc does not become a child
+	// subreaper (reap.go).
+	NoSubreaper bool
 }
 
 // Run is create + start, then, in the foreground, waits for the container
@@ -23,6 +26,9 @@ type RunOptions struct {
 // killed by signal N, as a shell reports it).
 func (s Store) Run(o RunOptions) (int, error) {
 	o.Foreground = !o.Detach
+	if !o.NoSubreaper {
+		s.becomeSubreaper()
+	}
 	var sigs chan os.Signal
 	if o.Foreground {
 		// Registered before init exists so no signal meant for the
@@ -92,20 +98,24 @@ func (s Store) Run(o RunOptions) (int, error) {
 	if o.Detach {
 		return 0, nil
 	}
-	var winch func()
-	if proxy != nil {
-		winch = proxy.Resize
-	}
-	code := waitForwarding(proc, sigs, winch)
-	if proxy != nil {
-		proxy.Close()
-	}
+	code := waitProxied(proc, sigs, proxy)
+	s.Log.Debugf("run %s: process (pid %d) exited: status %d", o.ID, proc.Pid, code)
 	if !o.Keep {
 		if err := s.Delete(o.ID, true); err != nil {
 			return code, err
 		}
 	}
 	return code, nil
+}
+
+// waitProxied is waitForwarding for a process whose terminal, when it has
+// one, gorunc proxies: SIGWINCH resizes the pty, closed once it exits.
+func waitProxied(proc *os.Process, sigs chan os.Signal, proxy *Proxy) int {
+	if proxy == nil {
+		return waitForwarding(proc, sigs, nil)
+	}
+	defer proxy.Close()
+	return waitForwarding(proc, sigs, proxy.Resize)
 }
 
 // waitForwarding waits for init, forwarding signals to it; winch, when set,
@@ -121,9 +131,14 @@ func waitForwarding(proc *os.Process, sigs chan os.Signal, winch func()) int {
 		select {
 		case sig := <-sigs:
 			s := sig.(syscall.Signal)
-			// SIGCHLD is ours; SIGURG is the Go runtime's preemption
-			// signal, not the user's.
-			if s == unix.SIGCHLD || s == unix.SIGURG {
+			// SIGCHLD is ours: an orphan re-parented to us as a
+			// subreaper exited. SIGURG is the Go runtime's
+			// preemption signal, not the user's.
+			if s == unix.SIGCHLD {
+				reapOrphans(proc.Pid)
+				continue
+			}
+			if s == unix.SIGURG {
 				continue
 			}
 			if s == unix.SIGWINCH && winch != nil {

@@ -273,6 +273,9 @@ func applyProcSched(spec *specs.Spec, isExec bool) error {
 			return fmt.Errorf("failed to set io priority: %w", errno)
 		}
 	}
+	if err := applyMemoryPolicy(spec.Linux); err != nil {
+		return err
+	}
 	if per := spec.Linux.Personality; per != nil {
 		if _, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, personalities[per.Domain], 0, 0); errno != 0 {
 			return fmt.Errorf("set_personality: %w", errno)

@@ -50,6 +50,7 @@ func (s Store) Start(id string) error {
 	if err := os.Remove(fifoPath); err != nil {
 		return fmt.Errorf("remove exec fifo: %w", err)
 	}
+	s.Log.Debugf("start %s: init (pid %d) passed the exec fifo and execs the process", id, c.rec.InitPid)
 	if c.rec.Spec.Process == nil {
 		return errors.New("container has no process to start: config.json has no process section")
 	}
@@ -57,6 +58,7 @@ func (s Store) Start(id string) error {
 		// A failing poststart hook is logged, not fatal, and the next
 		// ones still run: the process already runs (runtime.md
 		// "Lifecycle" step 10).
+		s.Log.Debugf("start %s: running %d poststart hooks", id, len(h.Poststart))
 		s.warn(runHooksAll("poststart", h.Poststart, c.ociState(specs.StateRunning))...)
 	}
 	return nil

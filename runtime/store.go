@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/runlog"
 )
 
 // DefaultRoot is where state lives when --root is not given; podman and
@@ -48,9 +49,16 @@ type record struct {
 // Store is the --root directory: one directory per container.
 type Store struct {
 	Root string
+	// Rootless is the resolved --rootless: cgroups the caller cannot
+	// write are done without when the container asks for no limits
+	// (rootless.go).
+	Rootless bool
 	// Warn receives failures that the spec says must not fail the
 	// operation (poststart and poststop hooks). May be nil.
 	Warn func(msg string)
+	// Log is --log: each step of an operation is logged at debug level
+	// (--debug), init's steps relayed from its log pipe. May be nil.
+	Log *runlog.Logger
 }
 
 func (s Store) warn(msgs ...string) {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/runlog"
 	"github.com/gorunc/gorunc/seccomp"
 )
 
@@ -106,6 +107,19 @@ type initConfig struct {
 	// NoEnv: process.env is absent, not merely empty (runc then adds no
 	// HOME, procenv.go); Spec's omitempty would send both as absent.
 	NoEnv bool `json:"no_env,omitempty"`
+	// RootlessEUID: the runtime runs as a non-root host user (runc's
+	// RootlessEUID). Then, as runc:
+	//  - init turns dumpable while it waits on the exec fifo. The caller
+	//    has no CAP_SYS_PTRACE over the host's user namespace, where
+	//    init's memory belongs, so it could not open a non-dumpable
+	//    init's /proc/PID/ns files to exec into a created container;
+	//    runc's init is dumpable then too (nsexec.c makes it non-dumpable
+	//    only when joining namespaces). Whoever can reach init then has
+	//    the caller's own uid; /proc/PID/exe is the sealed copy.
+	//  - setgroups(2) is not called: the process keeps the caller's
+	//    supplementary groups (runc's setupUser), and additionalGids are
+	//    refused before anything starts (rootlessGroups).
+	RootlessEUID bool `json:"rootless_euid,omitempty"`
 	// CgroupV2 says which cgroup mount the container gets.
 	CgroupV2 bool `json:"cgroup_v2,omitempty"`
 	// State is the container's state ("creating", host pid) for the
@@ -118,6 +132,12 @@ type initConfig struct {
 	// its source, cloned by the parent before init entered its user
 	// namespace (rootfs.OpenBindSources); only with a user namespace.
 	MountFDs map[int]int `json:"mount_fds,omitempty"`
+	// LogFD, when not 0, is the write end of the log pipe (--debug):
+	// init's steps go there as JSON lines the parent relays (logpipe.go).
+	LogFD int `json:"log_fd,omitempty"`
+	// log writes to LogFD; nil (nothing logged) without it. Never sent.
+	log     *runlog.Logger
+	logFile *os.File
 	// procDir is the runtime's /proc, kept open by init when the
 	// container has no mount namespace (setupRootfs): never sent.
 	procDir *os.File

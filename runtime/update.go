@@ -32,6 +32,9 @@ func (s Store) Update(id string, r *specs.LinuxResources) error {
 	if c.rec.Spec == nil {
 		return fmt.Errorf("update %s: state has no config", id)
 	}
+	if c.rec.Cgroup.Version == 0 {
+		return fmt.Errorf("update %s: %w", id, cgroup.ErrNoCgroup)
+	}
 	if c.rec.Spec.Linux == nil {
 		c.rec.Spec.Linux = &specs.Linux{}
 	}

@@ -8,6 +8,9 @@ if [ "${1:-test}" = test ]; then
 	# runc and crun: compared against in tests and `make bench`;
 	# qemu/cpio: the cgroup v2 VM tier.
 	want+=(runc crun qemu-system-x86 cpio procps)
+	# mmdebstrap/e2fsprogs: the systemd VM tier's root image (Debian 12 from
+	# Debian's packages, mkfs.ext4 -d; tests/vm-systemd/mkimage.sh).
+	want+=(mmdebstrap e2fsprogs)
 	# podman/conmon: the podman tier (tests/e2e/podman); script (bsdutils)
 	# gives it a pty for -t, unshare (util-linux) a private mount namespace.
 	want+=(podman conmon bsdutils util-linux)
@@ -20,6 +23,9 @@ if [ "${1:-test}" = test ]; then
 	want+=(containernetworking-plugins iptables jq gcc libc6-dev)
 	# iproute2: tests/integration/nspath_test.go adds a link in a netns.
 	want+=(iproute2)
+	# uidmap (newuidmap/newgidmap): rootless containers mapping more than
+	# the caller's own id (tests/integration/rootless_test.go).
+	want+=(uidmap)
 	# libseccomp-dev, pkg-config: runc 1.5.1 built as the tests' reference
 	# (Makefile RUNC_REF).
 	want+=(libseccomp-dev pkg-config)

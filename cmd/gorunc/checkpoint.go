@@ -59,5 +59,6 @@ func cmdRestore(g *globals, args []string) (int, error) {
 	if o.ID, err = needID("restore", pos); err != nil {
 		return 1, err
 	}
+	o.SystemdCgroup = g.systemd
 	return g.store().Restore(o)
 }

@@ -53,6 +53,7 @@ func cmdCreate(g *globals, args []string) (int, error) {
 	if o.ID, err = needID("create", pos); err != nil {
 		return 1, err
 	}
+	o.SystemdCgroup = g.systemd
 	_, _, err = g.store().Create(o)
 	return 0, err
 }
@@ -62,6 +63,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	fs := createFlags("run", &o.CreateOptions)
 	fs.Bool(&o.Detach, "detach", "d")
 	fs.Bool(&o.Keep, "keep")
+	fs.Bool(&o.NoSubreaper, "no-subreaper")
 	pos, err := fs.Parse(args, -1)
 	if err != nil {
 		return 1, err
@@ -69,6 +71,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	if o.ID, err = needID("run", pos); err != nil {
 		return 1, err
 	}
+	o.SystemdCgroup = g.systemd
 	return g.store().Run(o)
 }
 

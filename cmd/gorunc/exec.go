@@ -33,6 +33,7 @@ func cmdExec(g *globals, args []string) (int, error) {
 	fs.String(&o.ProcessLabel, "process-label")
 	fs.String(&o.ApparmorProfile, "apparmor")
 	fs.Bool(&o.IgnorePaused, "ignore-paused")
+	fs.Strings(&o.Cgroups, "cgroup")
 	pos, err := fs.Parse(args, 1)
 	if err != nil {
 		return 1, err

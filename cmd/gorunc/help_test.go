@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"github.com/gorunc/gorunc/cmd/gorunc/cli"
+	"github.com/gorunc/gorunc/runlog"
 )
 
 // declaredFlags runs the command with --help and returns the flags its code
 // declared, as the parser knows them.
 func declaredFlags(t *testing.T, name string, cmd command) []declaredFlag {
 	t.Helper()
-	log, err := openLog("", "text", false)
+	log, err := runlog.Open("", "text", false)
 	if err != nil {
 		t.Fatal(err)
 	}

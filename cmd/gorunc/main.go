@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/gorunc/gorunc/cmd/gorunc/cli"
+	"github.com/gorunc/gorunc/runlog"
 	"github.com/gorunc/gorunc/runtime"
 )
 
@@ -86,14 +87,26 @@ type globals struct {
 	debug     bool
 	systemd   bool
 	rootless  string
-	version   bool
-	help      bool
-	log       *logger
+	// isRootless is --rootless resolved (runtime.Rootless).
+	isRootless bool
+	// xdgUnset: a rootless caller without XDG_RUNTIME_DIR got the
+	// default --root, which it likely cannot write (see fail).
+	xdgUnset bool
+	version  bool
+	help     bool
+	log      *runlog.Logger
 }
 
 func (g *globals) store() runtime.Store {
-	return runtime.Store{Root: g.root, Warn: func(msg string) {
-		g.log.Warnf("%s", msg)
+	return runtime.Store{Root: g.root, Log: g.log, Rootless: g.isRootless, Warn: func(msg string) {
+		// With --log a warning goes only to the log, as runc's (logrus)
+		// do: containerd's shim hands create its container's stderr
+		// pipe, so a line there would land in the container's own
+		// output (`kubectl logs`); the shim reads only the log.
+		if g.logPath != "" {
+			g.log.Warnf("%s", msg)
+			return
+		}
 		fmt.Fprintf(os.Stderr, "gorunc: warning: %s\n", msg)
 	}}
 }
@@ -148,10 +161,16 @@ func globalFlags(g *globals) *flagSet {
 }
 
 func run(args []string) int {
-	g := &globals{root: runtime.DefaultRoot, logFormat: "text"}
+	g := &globals{logFormat: "text"}
 	rest, err := globalFlags(g).Parse(args, 0)
 	if err != nil {
 		return fail(g, err)
+	}
+	defaultRoot := g.root == ""
+	if defaultRoot {
+		if g.root = runtime.XDGRoot(); g.root == "" {
+			g.root = runtime.DefaultRoot
+		}
 	}
 	if g.version {
 		fmt.Print(versionText())
@@ -160,21 +179,19 @@ func run(args []string) int {
 	if g.help || len(rest) == 0 {
 		return writeHelp(g, cli.WriteAppHelp(os.Stdout, strings.TrimSpace(version)))
 	}
-	if g.log, err = openLog(g.logPath, g.logFormat, g.debug); err != nil {
+	if g.log, err = runlog.Open(g.logPath, g.logFormat, g.debug); err != nil {
 		return fail(g, err)
 	}
-	if g.systemd {
-		return fail(g, errors.New("--systemd-cgroup: the systemd cgroup driver is not supported yet; use the cgroupfs driver (omit the flag)"))
+	if g.isRootless, err = runtime.Rootless(g.rootless, g.systemd); err != nil {
+		return fail(g, err)
 	}
-	switch g.rootless {
-	case "", "auto", "false":
-	case "true":
-		if os.Geteuid() != 0 {
-			return fail(g, errors.New("--rootless true: rootless containers are not supported yet"))
+	if defaultRoot && g.root != runtime.DefaultRoot {
+		// As runc's app.Before: for every command, spec included.
+		if err := runtime.MakeXDGRoot(g.root); err != nil {
+			return fail(g, err)
 		}
-	default:
-		return fail(g, fmt.Errorf("--rootless %q: must be auto, true or false", g.rootless))
 	}
+	g.xdgUnset = defaultRoot && g.isRootless && os.Getenv("XDG_RUNTIME_DIR") == ""
 	if rest[0] == "help" || rest[0] == "h" {
 		if len(rest) == 1 {
 			return writeHelp(g, cli.WriteAppHelp(os.Stdout, strings.TrimSpace(version)))
@@ -236,6 +253,10 @@ func commandHelp(h *helpRequest) cli.Command {
 // level where containerd's shim looks for it.
 func fail(g *globals, err error) int {
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	if g.xdgUnset && errors.Is(err, os.ErrPermission) {
+		// runc says only "mkdir /run/runc/ID: permission denied".
+		msg += fmt.Sprintf(" (rootless: XDG_RUNTIME_DIR is not set, so --root defaulted to %s; set XDG_RUNTIME_DIR or --root)", g.root)
+	}
 	if g.log != nil {
 		g.log.Errorf("%s", msg)
 	}

@@ -12,7 +12,8 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/runtime"
 )
 
 // updateFlags are `runc update`'s flags, kept as the strings given: ""
@@ -108,7 +109,7 @@ func checkRDT(l3CacheSchema, memBwSchema string) error {
 	if l3CacheSchema == "" && memBwSchema == "" {
 		return nil
 	}
-	root := resctrlRoot()
+	root := runtime.ResctrlRoot()
 	has := func(feature string) bool {
 		_, err := os.Stat(filepath.Join(root, "info", feature))
 		return root != "" && err == nil
@@ -120,33 +121,6 @@ func checkRDT(l3CacheSchema, memBwSchema string) error {
 		return errors.New("Intel RDT/MBA: memory bandwidth schema is not enabled")
 	}
 	return errors.New("updating a non-existent Intel RDT configuration is not supported")
-}
-
-// resctrlRoot is where the resctrl filesystem is mounted, "" when it is
-// not: /sys/fs/resctrl, or the first resctrl mount of /proc/self/mountinfo
-// (runc's intelrdt.Root).
-func resctrlRoot() string {
-	const std = "/sys/fs/resctrl"
-	var st unix.Statfs_t
-	if err := unix.Statfs(std, &st); err != nil {
-		return ""
-	}
-	if st.Type == unix.RDTGROUP_SUPER_MAGIC {
-		return std
-	}
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		// "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - FSTYPE SOURCE SUPER"
-		pre, post, ok := strings.Cut(line, " - ")
-		f, g := strings.Fields(pre), strings.Fields(post)
-		if ok && len(f) >= 5 && len(g) >= 1 && g[0] == "resctrl" {
-			return f[4]
-		}
-	}
-	return ""
 }
 
 func readResources(src string, stdin io.Reader) (*specs.LinuxResources, error) {

@@ -117,7 +117,6 @@ func TestBadCLI(t *testing.T) {
 		{"preserve fds beyond open", []string{"create", "--preserve-fds", "50", "pf"}, "is not open"},
 		{"state of missing", []string{"state", "missing"}, "does not exist"},
 		{"unknown flag", []string{"create", "--frob", "x"}, "unknown flag --frob"},
-		{"systemd cgroup", []string{"--systemd-cgroup", "list"}, "systemd cgroup driver is not supported"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

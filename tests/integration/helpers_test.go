@@ -91,6 +91,17 @@ func baseSpec(rootfs string, args ...string) *specs.Spec {
 	}
 }
 
+// withoutNamespace is ns without the namespaces of type typ.
+func withoutNamespace(ns []specs.LinuxNamespace, typ specs.LinuxNamespaceType) []specs.LinuxNamespace {
+	var keep []specs.LinuxNamespace
+	for _, n := range ns {
+		if n.Type != typ {
+			keep = append(keep, n)
+		}
+	}
+	return keep
+}
+
 // writeSpec writes e.spec as the bundle's config.json.
 func (e *env) writeSpec() {
 	e.t.Helper()

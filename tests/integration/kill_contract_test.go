@@ -164,13 +164,7 @@ func checkContract(t *testing.T, bin string, c contractCase) {
 	// One level: runc removes only the leaf it made.
 	e.spec.Linux.CgroupsPath = strings.ReplaceAll(e.spec.Linux.CgroupsPath, "/", "-")
 	if c.state == "orphans" || c.state == "shared" {
-		var keep []specs.LinuxNamespace
-		for _, ns := range e.spec.Linux.Namespaces {
-			if ns.Type != specs.PIDNamespace {
-				keep = append(keep, ns)
-			}
-		}
-		e.spec.Linux.Namespaces = keep
+		e.spec.Linux.Namespaces = withoutNamespace(e.spec.Linux.Namespaces, specs.PIDNamespace)
 	}
 	e.writeSpec()
 	id := "kc"

@@ -236,10 +236,7 @@ func TestHelpEveryCommandAsRunc(t *testing.T) {
 	// runc 1.5.1 flags gorunc does not accept (yet), "=" marking those
 	// that take a value; a flag leaving this list must show in gorunc's
 	// help.
-	notImplemented := map[string][]string{
-		"run":  {"no-subreaper"},
-		"exec": {"cgroup="},
-	}
+	notImplemented := map[string][]string{}
 	runc, why := runc15()
 	if runc == "" {
 		t.Logf("no side-by-side check: %s", why)

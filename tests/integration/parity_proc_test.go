@@ -305,6 +305,10 @@ func TestPsArgsAsRunc(t *testing.T) {
 		e.writeSpec()
 		e.must("run", "-d", "--bundle", e.bundle, "ctr")
 		pid := e.state("ctr").Pid
+		// `run -d` returns once the process is started, which for both
+		// runtimes can be before init has exec'd `sleep`: ps would show
+		// "init" (the flake seen in full runs).
+		waitFile(t, fmt.Sprintf("/proc/%d/comm", pid), "sleep\n")
 		line := regexp.MustCompile(`(?m)^\s*(\S+\s+)?` + strconv.Itoa(pid) + `\s.*sleep`)
 		cases := []struct {
 			args   []string

@@ -21,6 +21,9 @@
 #   --append ARGS     extra kernel command line (vmtest.controllers=0 keeps the
 #                     root's cgroup.subtree_control empty).
 #   -q                do not echo the console to stdout (log only).
+#   --init FILE       the initramfs's /init (default tests/vm/init); it must
+#                     run /vmtest/payload.sh and print the markers.
+#   --qemu ARG        one more qemu argument (repeat for more), e.g. a disk.
 #
 # Environment: VMTEST_CACHE (default tests/vm/.cache) holds the kernel;
 # VMTEST_KERNEL_PKG pins a linux-image-*-cloud-amd64 package name.
@@ -29,7 +32,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${VMTEST_CACHE:-$here/.cache}
 timeout=300 mem=1024 log= quiet=0 append=
-adds=() modules=()
+adds=() modules=() qemu_args=()
+init=$here/init
 
 die() { echo "vmtest: $*" >&2; exit 125; }
 # libs FILE prints the loader and libraries of a dynamically linked ELF
@@ -62,6 +66,8 @@ while [ $# -gt 0 ]; do
 	--mem) mem=${2:?}; shift 2 ;;
 	--append) append="$append ${2:?}"; shift 2 ;;
 	-q) quiet=1; shift ;;
+	--init) init=${2:?--init needs a file}; shift 2 ;;
+	--qemu) qemu_args+=("${2?--qemu needs an argument}"); shift 2 ;;
 	-h|--help) usage 0 ;;
 	--) shift; break ;;
 	*) echo "vmtest: unknown argument: $1" >&2; usage ;;
@@ -136,7 +142,7 @@ cp /bin/busybox "$root/bin/busybox"
 for a in $(/bin/busybox --list-full); do
 	[ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
 done
-install -m 0755 "$here/init" "$root/init"
+install -m 0755 "$init" "$root/init"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnobody:x:65534:\n' >"$root/etc/group"
 [ "$(id -u)" = 0 ] && mknod -m 600 "$root/dev/console" c 5 1
@@ -209,7 +215,7 @@ start=$(date +%s.%N)
 qemu-system-x86_64 -accel "${VMTEST_ACCEL:-tcg}" -machine pc -cpu "${VMTEST_CPU:-max}" -smp "${VMTEST_SMP:-2}" -m "$mem" \
 	-nodefaults -no-user-config -display none -monitor none -no-reboot \
 	-serial "file:$log" \
-	-kernel "$vmlinuz" -initrd "$work/initrd.cpio" \
+	-kernel "$vmlinuz" -initrd "$work/initrd.cpio" ${qemu_args[@]+"${qemu_args[@]}"} \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off tsc=reliable no_timer_check i8042.noaux i8042.nokbd$append" \
 	</dev/null >"$work/qemu.out" 2>&1 &
 qpid=$!

@@ -157,8 +157,11 @@ if $G run -d --bundle /b/upd upd; then
 	[ "${mem:-0}" -gt 0 ] && ok "events --stats: memory usage $mem > 0" || not_ok "events --stats: memory usage > 0" "$ev"
 	[ "${cpu:-0}" -gt 0 ] && ok "events --stats: cpu total $cpu > 0" || not_ok "events --stats: cpu total > 0" "$ev"
 	[ "${pids:-0}" -ge 1 ] && ok "events --stats: pids current $pids >= 1" || not_ok "events --stats: pids current >= 1" "$ev"
-	$G kill upd KILL; sleep 0.2
-	$G update --memory 32m upd 2>/tmp/err && not_ok "update of a stopped container refused" || ok "update of a stopped container refused: $(cat /tmp/err)"
+	# KILL is asynchronous: wait (up to 5 s) until state says stopped.
+	$G kill upd KILL
+	i=0; while [ $i -lt 50 ] && ! $G state upd | grep -q '"status": "stopped"'; do sleep 0.1; i=$((i + 1)); done
+	if $G update --memory 32m upd 2>/tmp/err; then not_ok "update of a stopped container refused" "update succeeded"
+	else ok "update of a stopped container refused: $(cat /tmp/err)"; fi
 	$G delete upd
 	[ -d $CG/upd ] && not_ok "update: delete removes the cgroup" || ok "update: delete removes the cgroup"
 else
@@ -287,6 +290,47 @@ else
 fi
 kill -0 $squatter 2>/dev/null && ok "parity: the process already there is left alone" || not_ok "parity: the process already there is left alone"
 kill $squatter; wait $squatter 2>/dev/null; rmdir $CG/par2
+
+# 9. exec --cgroup on cgroup v2 (runc 1.5's exec.bats "runc exec --cgroup
+# subcgroup [v2]"): one bare PATH below the container's cgroup; a path
+# outside, a missing sub-cgroup and a v1 controller prefix are refused in
+# runc's words; delete removes the sub-cgroup with the container's.
+bundle /b/sub '["sleep", "1000"]' ',
+    "cgroupsPath": "/sub/c"'
+if $G run -d --bundle /b/sub sub 2>/tmp/err; then
+	$G exec --cgroup .. sub true 2>/tmp/err; rc=$?
+	check "exec --cgroup ..: exit 255" "$rc" 255
+	grep -q "bad sub cgroup path: \.\." /tmp/err && ok "exec --cgroup ..: runc's words" || not_ok "exec --cgroup ..: runc's words" "$(cat /tmp/err)"
+	$G exec --cgroup nonexistent sub true 2>/tmp/err; rc=$?
+	check "exec --cgroup nonexistent: exit 255" "$rc" 255
+	grep -q " adding pid .*no such file or directory" /tmp/err && ok "exec --cgroup nonexistent: runc's words" || not_ok "exec --cgroup nonexistent: runc's words" "$(cat /tmp/err)"
+	$G exec --cgroup memory:foo sub true 2>/tmp/err
+	grep -q "unknown controller memory in SubCgroupPaths" /tmp/err && ok "exec --cgroup memory:foo: no v1 controllers on v2" || not_ok "exec --cgroup memory:foo: no v1 controllers on v2" "$(cat /tmp/err)"
+	check "exec --cgroup /: the container's cgroup" "$($G exec --cgroup / sub cat /proc/self/cgroup)" "0::/"
+	mkdir $CG/sub/c/foobar
+	check "exec --cgroup foobar: joins it" "$($G exec --cgroup foobar sub cat /proc/self/cgroup)" "0::/foobar"
+	$G exec -d --cgroup foobar sub sleep 1000
+	check "exec --cgroup foobar: the process stays there" "$(wc -l < $CG/sub/c/foobar/cgroup.procs)" 1
+	# runc's fallback: once the container's cgroup enables a domain
+	# controller for its children it takes no process (EBUSY); exec
+	# without --cgroup joins init's cgroup, --cgroup / does not.
+	initpid=$($G state sub | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+	echo "$initpid" > $CG/sub/c/foobar/cgroup.procs
+	echo +memory > $CG/sub/cgroup.subtree_control
+	if echo +memory > $CG/sub/c/cgroup.subtree_control; then
+		check "exec, domain controller on: joins init's cgroup" "$($G exec sub cat /proc/self/cgroup 2>&1)" "0::/foobar"
+		$G exec --cgroup / sub true 2>/tmp/err; rc=$?
+		check "exec --cgroup /, domain controller on: exit 255" "$rc" 255
+		grep -q " adding pid .*busy" /tmp/err && ok "exec --cgroup /, domain controller on: no fallback" || not_ok "exec --cgroup /, domain controller on: no fallback" "$(cat /tmp/err)"
+	else
+		not_ok "exec fallback: enable memory for the container's children"
+	fi
+	$G delete --force sub 2>/tmp/err; rc=$?
+	check "delete --force with a sub-cgroup" "$rc" 0
+	[ -d $CG/sub ] && not_ok "delete removes the sub-cgroup too" || ok "delete removes the sub-cgroup too"
+else
+	not_ok "exec --cgroup: run -d" "$(cat /tmp/err)"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
