@@ -23,13 +23,6 @@ var featureDifferences = map[string]string{
 	"linux/intelRdt/schemata":                          "nor schemata",
 }
 
-// pendingFeatures are keys that other branches of issue 15 add as they
-// implement them; either way passes until they land.
-var pendingFeatures = map[string]string{
-	"linux/netDevices":         "linux.netDevices",
-	"linux/netDevices/enabled": "linux.netDevices",
-}
-
 // bothFeatures is gorunc's and runc 1.5.1's `features` output (skipped
 // without runc 1.5).
 func bothFeatures(t *testing.T) (gorunc, runc string) {
@@ -72,8 +65,7 @@ func featureKeys(t *testing.T, data []byte) map[string]bool {
 
 // TestFeaturesKeysAsRunc: `gorunc features` has the same keys as runc
 // 1.5.1's, field by field, except the documented differences (each with
-// its reason, and each still a difference) and what other branches are
-// adding.
+// its reason, and each still a difference).
 func TestFeaturesKeysAsRunc(t *testing.T) {
 	g, r := bothFeatures(t)
 	gk, rk := featureKeys(t, []byte(g)), featureKeys(t, []byte(r))
@@ -93,9 +85,6 @@ func TestFeaturesKeysAsRunc(t *testing.T) {
 	}
 	sort.Strings(sorted)
 	for _, k := range sorted {
-		if pendingFeatures[k] != "" {
-			continue
-		}
 		why, deliberate := featureDifferences[k]
 		switch {
 		case deliberate && gk[k] == rk[k]:
