@@ -105,7 +105,9 @@ vm: build
 vm-systemd: deps build $(BUILD)/rootfs/bin/busybox
 	tests/vm-systemd/run.sh --timeout 900 --add bin/gorunc:/vmtest/bin/gorunc \
 	  --add bin/cgroup-tool:/vmtest/bin/cgroup-tool --add $(BUILD)/rootfs:/vmtest/rootfs \
-	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh $(VMSYSTEMD_SECTIONS)
+	  --add tests/vm-systemd/payloads:/vmtest/payloads \
+	  $(if $(wildcard $(RUNC_REF)),--add $(RUNC_REF):/vmtest/bin/runc-1.5.1) \
+	  -- /vmtest/payloads/all.sh $(VMSYSTEMD_SECTIONS)
 
 # gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in
 # the gitignored bench-results/. `make bench N=10` for a quicker run.
