@@ -107,12 +107,15 @@ for rt in "${runtimes[@]}"; do
 	# runtime binds the host's hierarchy, read-only.
 	AS cp "$b/spec.json" "$b/config.json"
 	AS sh -c "sed -i -e 's/\"terminal\": true/\"terminal\": false/' -e 's|\"path\": \"rootfs\"|\"path\": \"$ROOTFS\"|' \
-		-e 's/^\t\t\t\"sh\"$/\t\t\t\"sh\", \"-c\", \"cat \/proc\/self\/cgroup; cat \/sys\/fs\/cgroup\/cgroup.controllers >\/dev\/null \&\& test -d \/sys\/fs\/cgroup\/user.slice \&\& echo host-hierarchy\"/' $b/config.json &&
+		-e 's/^\t\t\t\"sh\"$/\t\t\t\"sh\", \"-c\", \"cat \/proc\/self\/cgroup; cat \/sys\/fs\/cgroup\/cgroup.controllers >\/dev\/null \&\& test -d \/sys\/fs\/cgroup\/user.slice \&\& echo host-hierarchy; mkdir \/sys\/fs\/cgroup\/user.slice\/user-$RUID.slice\/user@$RUID.service\/rl-cve 2>\/dev\/null \&\& echo WRITABLE || echo read-only\"/' $b/config.json &&
 		sed -i -z 's/{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t},\n\t\t\t//' $b/config.json"
 	expect "$T the config without a cgroup namespace" 0 "$(grep -c '"type": "cgroup"$' "$b/config.json")"
 	out=$(AS "$rt" run --bundle "$b" "$id" 2>&1 </dev/null)
-	expect "$T no limits, no cgroupns, no writable cgroup: the caller's cgroup, /sys/fs/cgroup bound from the host" \
-		"0::$(cgroup_of $$) host-hierarchy" "$(echo $out)"
+	# CVE-2023-25809: the bind must not let the container write the
+	# user's delegated subtree, which its root (the user) owns.
+	expect "$T no limits, no cgroupns, no writable cgroup: the caller's cgroup, /sys/fs/cgroup bound read-only from the host (CVE-2023-25809)" \
+		"0::$(cgroup_of $$) host-hierarchy read-only" "$(echo $out)"
+	rmdir "$CG$US/rl-cve" 2>/dev/null
 	expect "$T ... nothing left" "" "$(AS "$rt" list -q 2>&1)"
 done
 
