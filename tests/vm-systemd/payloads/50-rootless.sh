@@ -16,7 +16,7 @@
 . "$(dirname "$0")/rootless-lib.sh"
 need gorunc runuser loginctl systemd-run newuidmap
 rootless_user || exit 0
-declare -A exec_outside denied
+declare -A exec_outside denied join
 CG=/sys/fs/cgroup
 US="/user.slice/user-$RUID.slice/user@$RUID.service"
 
@@ -101,6 +101,26 @@ for rt in "${runtimes[@]}"; do
 	fi
 	expect "$T refused: no state left" "" "$(AS "$rt" list -q 2>&1)"
 	expect "$T refused: no cgroup left" "" "$(find $CG/system.slice -name "$id" 2>&1)"
+
+	# 3. A cgroupsPath inside the user's subtree, from vmtest.service's
+	# cgroup: mkdir works (the user owns the subtree), the move does not
+	# (the kernel wants cgroup.procs of the common ancestor, the root,
+	# writable). gorunc checks before starting anything (JoinPermitted).
+	id=rl-$rt-join
+	AS sed "s|^\t\"linux\": {\$|\t\"linux\": {\n\t\t\"cgroupsPath\": \"$US/app.slice/$id\",|" "$b/config.json" >/run/rl-join.json
+	install -o "$RUSER" -m 0644 /run/rl-join.json "$b/config.json"
+	expect "$T the config names a cgroup in the user's subtree" 1 "$(grep -c "\"cgroupsPath\": \"$US/app.slice/$id\"" "$b/config.json")"
+	AS "$rt" run -d --bundle "$b" "$id" </dev/null >/run/rl-out 2>&1
+	rc=$? out=$(cat /run/rl-out)
+	join[$rt]=$out
+	if [ $rc != 0 ] && [ "$(printf '%s\n' "$out" | grep -c .)" -le 2 ]; then
+		ok "$T a cgroup in the user's subtree from outside it: refused (rc $rc)"
+	else
+		notok "$T a cgroup in the user's subtree from outside it: refused with one line" "rc=$rc" "$out"
+		AS "$rt" delete -f "$id" >/dev/null 2>&1
+	fi
+	expect "$T ... no state left" "" "$(AS "$rt" list -q 2>&1)"
+	expect "$T ... the cgroup it made is removed" no "$([ -d "$CG$US/app.slice/$id" ] && echo yes || echo no)"
 	# Without limits: no cgroup at all. And without the cgroup namespace
 	# (the spec a v1 host writes): the kernel refuses a cgroup2 mount in a
 	# user namespace that does not own the cgroup namespace, so the
@@ -127,6 +147,8 @@ if [ ${#runtimes[@]} = 2 ]; then
 		"$(tail -1 <<<"${exec_outside[runc-1.5.1]}")" "$(tail -1 <<<"${exec_outside[gorunc]}")"
 	echo "# gorunc, limits from an unwritable cgroup: ${denied[gorunc]//$'\n'/ }"
 	echo "# runc,   limits from an unwritable cgroup: ${denied[runc-1.5.1]//$'\n'/ }"
+	echo "# gorunc, a cgroup in the user's subtree from outside it: ${join[gorunc]//$'\n'/ }"
+	echo "# runc,   a cgroup in the user's subtree from outside it: ${join[runc-1.5.1]//$'\n'/ }"
 fi
 expect "nothing left in the user's subtree but its own units" "" \
 	"$(find "$CG$US" -mindepth 1 -type d -name 'rl-*' 2>&1)"
