@@ -116,7 +116,7 @@ VM_CRIU = $(if $(wildcard /usr/sbin/criu),--add /usr/sbin/criu --add /usr/bin/ta
 vm-systemd: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/vm-systemd/run.sh --timeout 900 --add bin/gorunc:/vmtest/bin/gorunc \
 	  --add bin/cgroup-tool:/vmtest/bin/cgroup-tool --add $(BUILD)/rootfs:/vmtest/rootfs \
-	  --add $(RUNC_REF):/vmtest/bin/runc-1.5 \
+	  --add $(RUNC_REF):/vmtest/bin/runc-1.5.1 \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh $(VMSYSTEMD_SECTIONS)
 
 # The same VM booted on cgroup v1 (systemd.unified_cgroup_hierarchy=0, what
@@ -125,7 +125,7 @@ vm-systemd: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 vm-systemd-v1: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/vm-systemd/run.sh --timeout 400 --append systemd.unified_cgroup_hierarchy=0 \
 	  --add bin/gorunc:/vmtest/bin/gorunc --add $(BUILD)/rootfs:/vmtest/rootfs \
-	  --add $(RUNC_REF):/vmtest/bin/runc-1.5 \
+	  --add $(RUNC_REF):/vmtest/bin/runc-1.5.1 \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh 27-systemd-v1
 
 # gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in

@@ -20,16 +20,48 @@ const hostCgroupRoot = "/sys/fs/cgroup"
 // leaves its meaning to the runtime; this follows runc): a cgroup2 mount on
 // a unified host, otherwise a tmpfs with one mount per v1 hierarchy. It
 // returns a handle on the mount at the destination.
-func (r *root) mountCgroup(m specs.Mount, o mountOptions, newCgroupNS bool) (*os.File, error) {
+func (r *root) mountCgroup(m specs.Mount, o mountOptions, cfg *Config) (*os.File, error) {
 	var st unix.Statfs_t
 	if err := unix.Statfs(hostCgroupRoot, &st); err != nil {
 		return nil, fmt.Errorf("statfs %s: %w", hostCgroupRoot, err)
 	}
-	m2 := specs.Mount{Destination: m.Destination, Type: "cgroup2", Source: "cgroup2"}
 	if st.Type == unix.CGROUP2_SUPER_MAGIC {
-		return r.mountFS(m2, o, r.target(m2, o))
+		return r.mountCgroupV2(m, o, cfg)
 	}
-	return r.mountCgroupV1(m, o, newCgroupNS)
+	return r.mountCgroupV1(m, o, cfg.NewCgroupNS)
+}
+
+// mountCgroupV2 mounts a fresh cgroup2, or, where the kernel refuses it,
+// binds it from the host as runc 1.5 does (rootfs_linux.go
+// mountCgroupV2): a user namespace without a cgroup namespace of its own
+// (`spec --rootless` has none) may not mount cgroup2 (EPERM, runc #2158).
+// The bind is of the container's own cgroup when it has a cgroup
+// namespace, else of the whole hierarchy (read-only as the mount asks).
+// A rootless caller outside the user's mount view of that cgroup (ENOENT)
+// gets the destination masked, so that a read-write /sys bind cannot
+// expose it.
+func (r *root) mountCgroupV2(m specs.Mount, o mountOptions, cfg *Config) (*os.File, error) {
+	m2 := specs.Mount{Destination: m.Destination, Type: "cgroup2", Source: "cgroup2"}
+	mnt, err := r.mountFS(m2, o, r.target(m2, o))
+	if err == nil || !(errors.Is(err, unix.EPERM) || errors.Is(err, unix.EBUSY)) {
+		return mnt, err
+	}
+	src := hostCgroupRoot
+	if cfg.NewCgroupNS && cfg.CgroupDir != "" {
+		src = cfg.CgroupDir
+	}
+	bm := specs.Mount{Destination: m.Destination, Type: "bind", Source: src}
+	bo := mountOptions{flags: o.flags | unix.MS_BIND, cleared: o.cleared}
+	mnt, err = r.mountBind(bm, bo, r.target(bm, bo), nil)
+	if err == nil || !cfg.RootlessCgroups || !errors.Is(err, os.ErrNotExist) {
+		return mnt, err
+	}
+	dst, err := r.mkdirAll(m.Destination)
+	if err != nil {
+		return nil, err
+	}
+	defer dst.Close()
+	return maskTmpfs(dst)
 }
 
 // hierarchy is one host cgroup hierarchy mounted under /sys/fs/cgroup.

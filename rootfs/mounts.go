@@ -12,7 +12,7 @@ import (
 )
 
 // mountEntry performs the i-th OCI mount inside the rootfs.
-func (r *root) mountEntry(i int, m specs.Mount, newCgroupNS bool) error {
+func (r *root) mountEntry(i int, m specs.Mount, cfg *Config) error {
 	if !filepath.IsAbs(m.Destination) {
 		return fmt.Errorf("mounts[%d].destination %q is not absolute", i, m.Destination)
 	}
@@ -39,7 +39,7 @@ func (r *root) mountEntry(i int, m specs.Mount, newCgroupNS bool) error {
 		}
 		mnt, err = r.mountBind(m, o, r.target(m, o), pre)
 	case m.Type == "cgroup":
-		mnt, err = r.mountCgroup(m, o, newCgroupNS)
+		mnt, err = r.mountCgroup(m, o, cfg)
 	case o.flags&unix.MS_REMOUNT != 0:
 		err = r.remountFS(m, o)
 	default:

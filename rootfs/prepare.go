@@ -67,7 +67,7 @@ func Prepare(cfg *Config) error {
 // mountAll performs the OCI mounts in config order and populates /dev.
 func (r *root) mountAll(cfg *Config) error {
 	for i, m := range cfg.Mounts {
-		if err := r.mountEntry(i, m, cfg.NewCgroupNS); err != nil {
+		if err := r.mountEntry(i, m, cfg); err != nil {
 			return err
 		}
 	}

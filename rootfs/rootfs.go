@@ -43,6 +43,14 @@ type Config struct {
 	// so a "cgroup" mount can be a fresh cgroup2 (or v1) mount rather than
 	// binds of the host's hierarchy.
 	NewCgroupNS bool
+	// CgroupDir is the container's cgroup v2 directory on the host
+	// (under /sys/fs/cgroup), "" without one: what a "cgroup" mount binds
+	// when the kernel refuses a cgroup2 mount (mountCgroupV2).
+	CgroupDir string
+	// RootlessCgroups is the runtime's resolved --rootless: a "cgroup"
+	// mount whose bind source cannot be found is masked (runc's
+	// rootlessCgroups).
+	RootlessCgroups bool
 	// HostMountNS is true when the config has no mount namespace: the
 	// mounts are made in the runtime's own mount namespace, where they
 	// stay after the container is gone (as runc's), and the rootfs is

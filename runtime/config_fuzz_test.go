@@ -15,7 +15,7 @@ import (
 //
 //	go test -run '^$' -fuzz FuzzLoadSpec -fuzztime 60s ./runtime
 func FuzzLoadSpec(f *testing.F) {
-	good, err := json.Marshal(DefaultSpec(false))
+	good, err := json.Marshal(DefaultSpec(false, false))
 	if err != nil {
 		f.Fatal(err)
 	}

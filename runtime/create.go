@@ -439,23 +439,25 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	ch := newChannel(parent)
 	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
-		ID:           c.rec.ID,
-		Spec:         spec,
-		Rootfs:       c.rec.Rootfs,
-		NoPivot:      o.NoPivot,
-		NoNewKeyring: o.NoNewKeyring,
-		Unshare:      unshare,
-		PreserveFDs:  o.PreserveFDs,
-		FifoFD:       syncFD + 1,
-		ConsoleFD:    consoleFD,
-		ClearONLCR:   consoleFD != 0 && o.ConsoleSocket == "",
-		NoEnv:        spec.Process != nil && spec.Process.Env == nil,
-		CgroupV2:     m.State().Version == 2,
-		RootlessEUID: os.Geteuid() != 0,
-		MountFDs:     mountFDs,
-		LogFD:        logFD,
-		State:        c.ociState(specs.StateCreating),
-		Seccomp:      c.filter,
+		ID:              c.rec.ID,
+		Spec:            spec,
+		Rootfs:          c.rec.Rootfs,
+		NoPivot:         o.NoPivot,
+		NoNewKeyring:    o.NoNewKeyring,
+		Unshare:         unshare,
+		PreserveFDs:     o.PreserveFDs,
+		FifoFD:          syncFD + 1,
+		ConsoleFD:       consoleFD,
+		ClearONLCR:      consoleFD != 0 && o.ConsoleSocket == "",
+		NoEnv:           spec.Process != nil && spec.Process.Env == nil,
+		CgroupV2:        m.State().Version == 2,
+		CgroupDir:       cgroupV2Dir(m.State()),
+		RootlessCgroups: c.store.Rootless,
+		RootlessEUID:    os.Geteuid() != 0,
+		MountFDs:        mountFDs,
+		LogFD:           logFD,
+		State:           c.ociState(specs.StateCreating),
+		Seccomp:         c.filter,
 	}})
 	if err == nil {
 		err = c.parentHooks(w.ctx, ch)
@@ -677,4 +679,13 @@ func rootfsConfig(spec *specs.Spec, rootfsPath string, noPivot bool) *rootfs.Con
 		HostMountNS:   !nsexec.Has(spec.Linux.Namespaces, specs.MountNamespace),
 		UserNS:        containerUserNS(spec.Linux),
 	}
+}
+
+// cgroupV2Dir is the container's cgroup v2 directory on the host, "" on v1
+// or without a cgroup.
+func cgroupV2Dir(st cgroup.State) string {
+	if st.Version != 2 {
+		return ""
+	}
+	return st.Paths[""]
 }

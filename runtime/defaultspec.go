@@ -8,10 +8,12 @@ import (
 
 // DefaultSpec is what `gorunc spec` writes: runc 1.5's default config.json
 // field for field (hostname "runc" included), so that bundles, tutorials
-// and clients made for runc work unchanged. In particular it has no cgroup
-// namespace: clients (containerd's tests, runtime-tools) add one to this
-// spec, and a second entry is refused as "listed twice".
-func DefaultSpec(rootless bool) *specs.Spec {
+// and clients made for runc work unchanged. cgroupNS is whether the host
+// is cgroup v2, where runc's example adds a cgroup namespace
+// (specconv.Example); on a v1 host it has none, and clients (containerd's
+// tests, runtime-tools) add one to this spec (a second entry is refused as
+// "listed twice").
+func DefaultSpec(rootless, cgroupNS bool) *specs.Spec {
 	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
 	s := &specs.Spec{
 		Version: specs.Version,
@@ -52,6 +54,9 @@ func DefaultSpec(rootless bool) *specs.Spec {
 			},
 			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
 		},
+	}
+	if cgroupNS {
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
 	if rootless {
 		// As runc's `spec --rootless`: a user namespace mapping the

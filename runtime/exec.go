@@ -475,16 +475,15 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 		frozen = true
 	}
 	// Before exec-init reads its config, so it does no work outside.
-	if subDirs != nil {
-		if err := cgroup.Enter(subDirs, pid); err != nil {
-			return nil, fmt.Errorf("error adding pid %d to cgroups: %w", pid, err)
+	if err := c.joinCgroup(m, subDirs, pid); err != nil {
+		// runc 1.5 (setnsProcess.start): a rootless caller that may
+		// not move the process (its own cgroup is outside the user's
+		// delegated subtree, e.g. a login session's scope) runs it
+		// where it is, in the container's namespaces.
+		if !c.store.Rootless {
+			return nil, err
 		}
-	} else if err := m.Apply(pid); err != nil {
-		// cgroup v2: a container cgroup with domain controllers
-		// enabled for its children takes no process; join init's.
-		if !errors.Is(err, unix.EBUSY) || cgroup.EnterInitCgroup(m.State(), pid, c.rec.InitPid) != nil {
-			return nil, fmt.Errorf("exec: join cgroup: %w", err)
-		}
+		c.store.Log.Debugf("exec %s: rootless: staying in the caller's cgroup: %v", c.rec.ID, err)
 	}
 	c.store.Log.Debugf("exec %s: exec-init (pid %d) joined the namespaces of init (pid %d) and its cgroup %s", c.rec.ID, pid, c.rec.InitPid, cgroupSummary(m.State()))
 	// A freeze or stop after the check ends the wait too, except the
@@ -588,4 +587,23 @@ func (c *Container) subCgroupDirs(args []string) (map[string]string, error) {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
 	return cgroup.SubDirs(m.State().Paths, sub)
+}
+
+// joinCgroup moves exec-init (pid) into the container's cgroup, or into
+// subDirs (exec --cgroup).
+func (c *Container) joinCgroup(m cgroup.Manager, subDirs map[string]string, pid int) error {
+	if subDirs != nil {
+		if err := cgroup.Enter(subDirs, pid); err != nil {
+			return fmt.Errorf("error adding pid %d to cgroups: %w", pid, err)
+		}
+		return nil
+	}
+	if err := m.Apply(pid); err != nil {
+		// cgroup v2: a container cgroup with domain controllers
+		// enabled for its children takes no process; join init's.
+		if !errors.Is(err, unix.EBUSY) || cgroup.EnterInitCgroup(m.State(), pid, c.rec.InitPid) != nil {
+			return fmt.Errorf("exec: join cgroup: %w", err)
+		}
+	}
+	return nil
 }

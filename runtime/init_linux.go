@@ -296,6 +296,7 @@ func fatalf(failed, format string, args ...any) {
 func setupRootfs(ch *channel, cfg *initConfig) error {
 	spec := cfg.Spec
 	rc := rootfsConfig(spec, cfg.Rootfs, cfg.NoPivot)
+	rc.CgroupDir, rc.RootlessCgroups = cfg.CgroupDir, cfg.RootlessCgroups
 	if rc.HostMountNS {
 		// Without a mount namespace the mounts are made in the
 		// runtime's (runc's behaviour; they outlive the container, see

@@ -122,6 +122,11 @@ type initConfig struct {
 	RootlessEUID bool `json:"rootless_euid,omitempty"`
 	// CgroupV2 says which cgroup mount the container gets.
 	CgroupV2 bool `json:"cgroup_v2,omitempty"`
+	// CgroupDir is the container's cgroup v2 directory on the host ("" on
+	// v1 or without a cgroup), RootlessCgroups the resolved --rootless:
+	// for a "cgroup" mount the kernel refuses (rootfs.Config).
+	CgroupDir       string `json:"cgroup_dir,omitempty"`
+	RootlessCgroups bool   `json:"rootless_cgroups,omitempty"`
 	// State is the container's state ("creating", host pid) for the
 	// hooks init runs itself.
 	State specs.State `json:"state"`

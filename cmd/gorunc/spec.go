@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/runtime"
 )
 
@@ -24,7 +25,10 @@ func cmdSpec(g *globals, args []string) (int, error) {
 	}
 	// Byte for byte what runc 1.5 writes: tab indentation and no final
 	// newline (runc writes json.MarshalIndent's output as it is).
-	data, err := json.MarshalIndent(runtime.DefaultSpec(rootless), "", "\t")
+	// runc's IsCgroup2UnifiedMode: a host whose cgroupfs cannot be
+	// read counts as v1.
+	v, _ := cgroup.HostVersion()
+	data, err := json.MarshalIndent(runtime.DefaultSpec(rootless, v == 2), "", "\t")
 	if err != nil {
 		return 1, err
 	}

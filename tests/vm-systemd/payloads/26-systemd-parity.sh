@@ -7,7 +7,7 @@
 # systemd IOWeight for blockIO.weight (runc writes only io.weight).
 . "$(dirname "$0")/lib.sh"
 need gorunc systemctl
-command -v runc-1.5 >/dev/null || skip_section "runc-1.5 not added to the VM (make vm-systemd adds build/tools/runc-1.5.1)"
+command -v runc-1.5.1 >/dev/null || skip_section "runc-1.5.1 not added to the VM (make vm-systemd adds build/tools/runc-1.5.1)"
 CG=/sys/fs/cgroup
 B=/run/vmtest-sdp
 mkdir -p $B
@@ -37,7 +37,7 @@ for rt in gorunc runc; do
 }
 JSON
 done
-bin() { [ "$1" = runc ] && echo runc-1.5 || echo gorunc; }
+bin() { [ "$1" = runc ] && echo runc-1.5.1 || echo gorunc; }
 R() { local rt=$1; shift; "$(bin "$rt")" --root "/run/vmtest-sdp-$rt" --systemd-cgroup "$@"; }
 props="Slice Delegate DefaultDependencies MemoryAccounting CPUAccounting IOAccounting TasksAccounting
 	MemoryMax MemoryLow MemoryHigh MemorySwapMax CPUWeight CPUQuotaPerSecUSec CPUQuotaPeriodUSec TasksMax

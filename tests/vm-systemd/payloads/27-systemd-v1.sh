@@ -35,8 +35,8 @@ bundle_v1() { # RT
 JSON
 }
 rts=gorunc
-command -v runc-1.5 >/dev/null && rts="gorunc runc"
-bin() { [ "$1" = runc ] && echo runc-1.5 || echo gorunc; }
+command -v runc-1.5.1 >/dev/null && rts="gorunc runc"
+bin() { [ "$1" = runc ] && echo runc-1.5.1 || echo gorunc; }
 R() { local rt=$1; shift; "$(bin "$rt")" --root "/run/vmtest-sdv1-$rt" --systemd-cgroup "$@"; }
 props="Slice Delegate MemoryAccounting CPUAccounting BlockIOAccounting TasksAccounting MemoryLimit CPUShares
 	CPUQuotaPerSecUSec CPUQuotaPeriodUSec TasksMax AllowedCPUs DevicePolicy DeviceAllow"
