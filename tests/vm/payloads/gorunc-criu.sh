@@ -61,7 +61,7 @@ EOF
 }
 
 # count ID: the counter's value inside container ID.
-count() { $RUN exec "$1" cat /tmp/count 2>/dev/null; }
+count() { $RUN exec "$1" cat /tmp/count 2>$B/count.err || cat $B/count.err >&2; }
 status() { $RUN state "$1" 2>/dev/null | sed -n 's/.*"status": "\([a-z]*\)".*/\1/p'; }
 settle() { sleep 1; }
 # wait_running ID: up to 20 s for a container started in the background.
