@@ -69,9 +69,10 @@ type State struct {
 	// Systemd is set by the systemd driver: the unit's
 	// "slice:prefix:name", from which Load reopens that driver.
 	Systemd string `json:"systemd,omitempty"`
-	// SystemdUser: that unit is the user's systemd's (rootless), reached
-	// over the session bus.
-	SystemdUser bool `json:"systemd_user,omitempty"`
+	// SystemdUser: that unit is the systemd's of this uid (rootless),
+	// reached over the session bus, authenticated as this uid (found once,
+	// at create: from a user namespace that takes busctl).
+	SystemdUser *int `json:"systemd_user,omitempty"`
 }
 
 // Config says where the cgroup goes.

@@ -48,12 +48,13 @@ type sdManager struct {
 	// pending: resources Set before the unit exists.
 	pending *specs.LinuxResources
 	started bool
-	// user: the unit is the user's systemd's (rootless), on the session
-	// bus, under the manager's own cgroup.
-	user bool
-	dial func() (unitBus, error)
-	bus  unitBus
-	warn func(string)
+	// owner is the uid whose systemd has the unit (rootless: the user's,
+	// on the session bus, under the manager's own cgroup); nil for the
+	// system's.
+	owner *int
+	dial  func() (unitBus, error)
+	bus   unitBus
+	warn  func(string)
 }
 
 // unitBus is what the driver asks of systemd (sd.Conn).
@@ -63,15 +64,23 @@ type unitBus interface {
 	SetProperties(name string, props []sdbus.Property) error
 	Version() int
 	ManagerCgroup() (string, error)
+	Owner() int
 }
 
-// dialer is the real bus: the system's systemd, or, rootless, the user's
-// (as runc: the rootless cgroup manager with --systemd-cgroup).
-func dialer(user bool) func() (unitBus, error) {
-	if user {
-		return func() (unitBus, error) { return sd.DialUser(userns.Running()) }
+// dialer is the real bus: the system's systemd (owner nil), or the
+// systemd of the user owner names (recorded by the create).
+func dialer(owner *int) func() (unitBus, error) {
+	if owner == nil {
+		return func() (unitBus, error) { return sd.Dial() }
 	}
-	return func() (unitBus, error) { return sd.Dial() }
+	return func() (unitBus, error) { return sd.DialUser(func() (int, error) { return *owner, nil }) }
+}
+
+// dialUser is the create's: rootless (as runc: the rootless cgroup
+// manager with --systemd-cgroup), the user's systemd, whose uid is asked
+// of the session bus when in a user namespace.
+func dialUser() (unitBus, error) {
+	return sd.DialUser(func() (int, error) { return sd.OwnerUID(userns.Running()) })
 }
 
 // errRootlessV1 is runc's refusal (systemd.NewLegacyManager): a user's
@@ -102,7 +111,10 @@ func newSystemd(cfg Config, layout *hostLayout, running bool, dial func() (unitB
 	if err != nil {
 		return nil, fmt.Errorf("linux.cgroupsPath %q: %w", cfg.Path, err)
 	}
-	var bus unitBus
+	var (
+		bus   unitBus
+		owner *int
+	)
 	if cfg.Rootless {
 		if bus, err = dial(); err != nil {
 			return nil, err
@@ -113,6 +125,8 @@ func newSystemd(cfg Config, layout *hostLayout, running bool, dial func() (unitB
 			return nil, err
 		}
 		rel = path.Join(mgr, rel)
+		uid := bus.Owner()
+		owner = &uid
 	}
 	// The unit's cgroup is an absolute path in every hierarchy.
 	fs, err := newManager(Config{Path: rel, Name: cfg.Name}, layout, nil, o)
@@ -129,18 +143,18 @@ func newSystemd(cfg Config, layout *hostLayout, running bool, dial func() (unitB
 		warn = func(string) {}
 	}
 	return &sdManager{path: p, version: layout.Version, fs: fs, annotations: annotations,
-		user: cfg.Rootless, dial: dial, bus: bus, warn: warn}, nil
+		owner: owner, dial: dial, bus: bus, warn: warn}, nil
 }
 
 // loadSystemd reopens the driver from a State (delete, update, pause ...)
 // around the cgroupfs driver load made of the same State; the unit has
 // been started by the create that saved it.
-func loadSystemd(unitPath string, version int, user bool, fs Manager) (*sdManager, error) {
-	p, err := sd.ParsePath(unitPath, "", user)
+func loadSystemd(unitPath string, version int, owner *int, fs Manager) (*sdManager, error) {
+	p, err := sd.ParsePath(unitPath, "", owner != nil)
 	if err != nil {
 		return nil, fmt.Errorf("load cgroup state: %w", err)
 	}
-	return &sdManager{path: p, version: version, fs: fs, started: true, user: user, dial: dialer(user), warn: func(string) {}}, nil
+	return &sdManager{path: p, version: version, fs: fs, started: true, owner: owner, dial: dialer(owner), warn: func(string) {}}, nil
 }
 
 func (m *sdManager) unit() string { return m.path.Unit() }
@@ -333,6 +347,6 @@ func (m *sdManager) Path(controller string) string { return m.fs.Path(controller
 func (m *sdManager) State() State {
 	st := m.fs.State()
 	st.Systemd = m.path.Slice + ":" + m.path.Prefix + ":" + m.path.Name
-	st.SystemdUser = m.user
+	st.SystemdUser = m.owner
 	return st
 }

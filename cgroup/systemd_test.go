@@ -30,7 +30,10 @@ type fakeSystemd struct {
 	version int
 	// manager is the manager's own cgroup ("" for the system's, "/").
 	manager string
+	owner   int
 }
+
+func (f *fakeSystemd) Owner() int { return f.owner }
 
 func (f *fakeSystemd) ManagerCgroup() (string, error) {
 	return "/" + strings.TrimPrefix(f.manager, "/"), nil
@@ -263,7 +266,7 @@ func TestSystemdUserLifecycle(t *testing.T) {
 	if _, err := o.mkdirAll(root, filepath.Join(root, mgr, "user.slice")); err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeSystemd{t: t, root: root, o: o, started: map[string][]sdbus.Property{}, version: 252, manager: mgr}
+	f := &fakeSystemd{t: t, root: root, o: o, started: map[string][]sdbus.Property{}, version: 252, manager: mgr, owner: 1000}
 	dials := 0
 	m, err := newSystemd(Config{Name: "u", Rootless: true}, &hostLayout{Version: 2, V2Root: root}, true,
 		func() (unitBus, error) { dials++; return f, nil }, o)
@@ -293,7 +296,7 @@ func TestSystemdUserLifecycle(t *testing.T) {
 		t.Errorf("dialled %d times, want once (New's connection is kept)", dials)
 	}
 	st := m.State()
-	if !st.SystemdUser || st.Systemd != "user.slice:gorunc:u" {
+	if st.SystemdUser == nil || *st.SystemdUser != 1000 || st.Systemd != "user.slice:gorunc:u" {
 		t.Fatalf("state %+v: want the user's unit user.slice:gorunc:u", st)
 	}
 	b, err := json.Marshal(st)
@@ -308,7 +311,7 @@ func TestSystemdUserLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lm, ok := l.(*sdManager); !ok || !lm.user || lm.unit() != "gorunc-u.scope" || lm.Path("") != dir {
+	if lm, ok := l.(*sdManager); !ok || lm.owner == nil || *lm.owner != 1000 || lm.unit() != "gorunc-u.scope" || lm.Path("") != dir {
 		t.Fatalf("reloaded %+v, want the user's gorunc-u.scope at %s", l, dir)
 	}
 	if err := m.Destroy(); err != nil {

@@ -41,7 +41,8 @@ func Running() bool {
 // systemd's private socket /run/systemd/private for root without a bus
 // daemon). Its zero value is not usable: Dial makes one.
 type Conn struct {
-	c *sdbus.Conn
+	c     *sdbus.Conn
+	owner int
 }
 
 // Dial connects to systemd. ErrNotRunning when the host has no systemd.

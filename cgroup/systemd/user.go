@@ -83,17 +83,28 @@ func parseOwnerUID(out []byte) (int, error) {
 }
 
 // DialUser connects to the user's systemd over the session bus,
-// authenticating as the bus's owner (OwnerUID). ErrNotRunning when the
-// host has no systemd at all, ErrNoUserBus when the user has no bus.
-func DialUser(inUserNS bool) (*Conn, error) {
+// authenticating as owner's answer (OwnerUID at create; the uid recorded
+// then for later commands, which a client may run without PATH or bus
+// address: podman's `delete` gets only XDG_RUNTIME_DIR). ErrNotRunning
+// when the host has no systemd at all; any other failure in runc's words
+// with its hint.
+func DialUser(owner func() (int, error)) (*Conn, error) {
 	if !Running() {
 		return nil, ErrNotRunning
 	}
+	c, err := dialUser(owner)
+	if err != nil {
+		return nil, fmt.Errorf("failed to connect to dbus (hint: for rootless containers, maybe you need to install dbus-user-session package, see https://github.com/opencontainers/runc/blob/master/docs/cgroup-v2.md): %w", err)
+	}
+	return c, nil
+}
+
+func dialUser(owner func() (int, error)) (*Conn, error) {
 	addr, err := UserBusAddress(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	uid, err := OwnerUID(inUserNS)
+	uid, err := owner()
 	if err != nil {
 		return nil, err
 	}
@@ -101,10 +112,14 @@ func DialUser(inUserNS bool) (*Conn, error) {
 		return sdbus.NewConnection(func() (*dbus.Conn, error) { return dialSession(addr, uid) })
 	})
 	if err != nil {
-		return nil, fmt.Errorf("connect to the user's systemd (%s): %w", addr, err)
+		return nil, err
 	}
-	return &Conn{c: c}, nil
+	return &Conn{c: c, owner: uid}, nil
 }
+
+// Owner is the uid the connection authenticated as: the user whose
+// systemd it talks to (0 for the system's).
+func (c *Conn) Owner() int { return c.owner }
 
 // dialSession opens the bus connection go-systemd then talks over: godbus's
 // own session connection would authenticate as getuid(2), which inside a

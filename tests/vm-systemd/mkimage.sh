@@ -18,7 +18,7 @@ suite=${VMSYSTEMD_SUITE:-bookworm}
 mirror=${VMSYSTEMD_MIRROR:-http://deb.debian.org/debian}
 # systemd as PID 1 with dbus; what the payloads drive (containerd's ctr,
 # podman, criu, uidmap); iproute2/procps/busybox for the scripts.
-packages=(systemd systemd-sysv dbus containerd podman criu uidmap iproute2 busybox procps)
+packages=(systemd systemd-sysv dbus dbus-user-session containerd podman criu uidmap iproute2 busybox procps)
 
 die() { echo "vm-systemd: $*" >&2; exit 125; }
 
