@@ -69,6 +69,10 @@ type State struct {
 	// Systemd is set by the systemd driver: the unit's
 	// "slice:prefix:name", from which Load reopens that driver.
 	Systemd string `json:"systemd,omitempty"`
+	// SystemdUser: that unit is the systemd's of this uid (rootless),
+	// reached over the session bus, authenticated as this uid (found once,
+	// at create: from a user namespace that takes busctl).
+	SystemdUser *int `json:"systemd_user,omitempty"`
 }
 
 // Config says where the cgroup goes.
@@ -93,6 +97,8 @@ type Config struct {
 	Rootless bool
 	// Systemd selects the systemd driver (systemd.go): Path is then
 	// "slice:prefix:name", or empty for system.slice:gorunc:<Name>.
+	// With Rootless the unit is the user's systemd's (user.slice by
+	// default), as runc's rootless systemd driver.
 	Systemd bool
 	// Annotations are the container's; the systemd driver passes the
 	// org.systemd.property.<Name> ones to systemd as unit properties.

@@ -33,7 +33,11 @@ func New(cfg Config) (Manager, error) {
 		}
 	}
 	if cfg.Systemd {
-		return newSystemd(cfg, layout, sd.Running(), dialSystemd, ops{})
+		dial := dialer(nil)
+		if cfg.Rootless {
+			dial = dialUser
+		}
+		return newSystemd(cfg, layout, sd.Running(), dial, ops{})
 	}
 	return newManager(cfg, layout, own, ops{})
 }
@@ -99,12 +103,12 @@ func Load(st State) (Manager, error) { return load(st, ops{}) }
 func load(st State, o ops) (Manager, error) {
 	if st.Systemd != "" {
 		fsState := st
-		fsState.Systemd = ""
+		fsState.Systemd, fsState.SystemdUser = "", nil
 		fs, err := load(fsState, o)
 		if err != nil {
 			return nil, err
 		}
-		return loadSystemd(st.Systemd, st.Version, fs)
+		return loadSystemd(st.Systemd, st.Version, st.SystemdUser, fs)
 	}
 	switch st.Version {
 	case 2:

@@ -1,13 +1,16 @@
 package cgroup
 
 import (
+	"errors"
 	"fmt"
+	"path"
 
 	sdbus "github.com/coreos/go-systemd/v22/dbus"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	sd "github.com/gorunc/gorunc/cgroup/systemd"
+	"github.com/gorunc/gorunc/userns"
 )
 
 // The systemd driver (`gorunc --systemd-cgroup`), on cgroup v2 and on v1
@@ -45,9 +48,13 @@ type sdManager struct {
 	// pending: resources Set before the unit exists.
 	pending *specs.LinuxResources
 	started bool
-	dial    func() (unitBus, error)
-	bus     unitBus
-	warn    func(string)
+	// owner is the uid whose systemd has the unit (rootless: the user's,
+	// on the session bus, under the manager's own cgroup); nil for the
+	// system's.
+	owner *int
+	dial  func() (unitBus, error)
+	bus   unitBus
+	warn  func(string)
 }
 
 // unitBus is what the driver asks of systemd (sd.Conn).
@@ -56,29 +63,70 @@ type unitBus interface {
 	StopUnit(name string) error
 	SetProperties(name string, props []sdbus.Property) error
 	Version() int
+	ManagerCgroup() (string, error)
+	Owner() int
 }
 
-// dialSystemd is the real bus.
-func dialSystemd() (unitBus, error) { return sd.Dial() }
+// dialer is the real bus: the system's systemd (owner nil), or the
+// systemd of the user owner names (recorded by the create).
+func dialer(owner *int) func() (unitBus, error) {
+	if owner == nil {
+		return func() (unitBus, error) { return sd.Dial() }
+	}
+	return func() (unitBus, error) { return sd.DialUser(func() (int, error) { return *owner, nil }) }
+}
+
+// dialUser is the create's: rootless (as runc: the rootless cgroup
+// manager with --systemd-cgroup), the user's systemd, whose uid is asked
+// of the session bus when in a user namespace.
+func dialUser() (unitBus, error) {
+	return sd.DialUser(func() (int, error) { return sd.OwnerUID(userns.Running()) })
+}
+
+// errRootlessV1 is runc's refusal (systemd.NewLegacyManager): a user's
+// systemd gets no delegated v1 hierarchy.
+var errRootlessV1 = errors.New("cannot use rootless systemd cgroups manager on cgroup v1")
 
 // newSystemd checks what runc checks before anything is made, in runc's
-// order: the annotations, the cgroupsPath form, a systemd to talk to.
+// order: the annotations, the cgroupsPath form, a systemd to talk to, and,
+// rootless, cgroup v2 and the user's systemd (dialled now: where its units
+// live is its own cgroup, which only it can say).
 // running is sd.Running() on the host.
 func newSystemd(cfg Config, layout *hostLayout, running bool, dial func() (unitBus, error), o ops) (*sdManager, error) {
 	annotations, err := sd.AnnotationProperties(cfg.Annotations)
 	if err != nil {
 		return nil, err
 	}
-	p, err := sd.ParsePath(cfg.Path, cfg.Name)
+	p, err := sd.ParsePath(cfg.Path, cfg.Name, cfg.Rootless)
 	if err != nil {
 		return nil, err
 	}
 	if !running {
 		return nil, sd.ErrNotRunning
 	}
+	if cfg.Rootless && layout.Version != 2 {
+		return nil, errRootlessV1
+	}
 	rel, err := p.CgroupPath()
 	if err != nil {
 		return nil, fmt.Errorf("linux.cgroupsPath %q: %w", cfg.Path, err)
+	}
+	var (
+		bus   unitBus
+		owner *int
+	)
+	if cfg.Rootless {
+		if bus, err = dial(); err != nil {
+			return nil, err
+		}
+		// /user.slice/user-1000.slice/user@1000.service/user.slice/x.scope
+		mgr, err := bus.ManagerCgroup()
+		if err != nil {
+			return nil, err
+		}
+		rel = path.Join(mgr, rel)
+		uid := bus.Owner()
+		owner = &uid
 	}
 	// The unit's cgroup is an absolute path in every hierarchy.
 	fs, err := newManager(Config{Path: rel, Name: cfg.Name}, layout, nil, o)
@@ -94,18 +142,19 @@ func newSystemd(cfg Config, layout *hostLayout, running bool, dial func() (unitB
 	if warn == nil {
 		warn = func(string) {}
 	}
-	return &sdManager{path: p, version: layout.Version, fs: fs, annotations: annotations, dial: dial, warn: warn}, nil
+	return &sdManager{path: p, version: layout.Version, fs: fs, annotations: annotations,
+		owner: owner, dial: dial, bus: bus, warn: warn}, nil
 }
 
 // loadSystemd reopens the driver from a State (delete, update, pause ...)
 // around the cgroupfs driver load made of the same State; the unit has
 // been started by the create that saved it.
-func loadSystemd(unitPath string, version int, fs Manager) (*sdManager, error) {
-	p, err := sd.ParsePath(unitPath, "")
+func loadSystemd(unitPath string, version int, owner *int, fs Manager) (*sdManager, error) {
+	p, err := sd.ParsePath(unitPath, "", owner != nil)
 	if err != nil {
 		return nil, fmt.Errorf("load cgroup state: %w", err)
 	}
-	return &sdManager{path: p, version: version, fs: fs, started: true, dial: dialSystemd, warn: func(string) {}}, nil
+	return &sdManager{path: p, version: version, fs: fs, started: true, owner: owner, dial: dialer(owner), warn: func(string) {}}, nil
 }
 
 func (m *sdManager) unit() string { return m.path.Unit() }
@@ -298,5 +347,6 @@ func (m *sdManager) Path(controller string) string { return m.fs.Path(controller
 func (m *sdManager) State() State {
 	st := m.fs.State()
 	st.Systemd = m.path.Slice + ":" + m.path.Prefix + ":" + m.path.Name
+	st.SystemdUser = m.owner
 	return st
 }

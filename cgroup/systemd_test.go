@@ -28,13 +28,22 @@ type fakeSystemd struct {
 	started map[string][]sdbus.Property
 	set     [][]sdbus.Property
 	version int
+	// manager is the manager's own cgroup ("" for the system's, "/").
+	manager string
+	owner   int
+}
+
+func (f *fakeSystemd) Owner() int { return f.owner }
+
+func (f *fakeSystemd) ManagerCgroup() (string, error) {
+	return "/" + strings.TrimPrefix(f.manager, "/"), nil
 }
 
 func (f *fakeSystemd) dir(unit string) string {
 	// The fake knows only system.slice and one nested slice.
-	for _, d := range []string{"system.slice", "a.slice/a-b.slice"} {
-		if _, err := os.Stat(filepath.Join(f.root, d, unit)); err == nil {
-			return filepath.Join(f.root, d, unit)
+	for _, d := range []string{"system.slice", "a.slice/a-b.slice", "user.slice"} {
+		if _, err := os.Stat(filepath.Join(f.root, f.manager, d, unit)); err == nil {
+			return filepath.Join(f.root, f.manager, d, unit)
 		}
 	}
 	return ""
@@ -56,7 +65,7 @@ func (f *fakeSystemd) StartUnit(name string, props []sdbus.Property) error {
 		return err
 	}
 	for _, h := range f.hierarchies() {
-		dir := filepath.Join(h, rel, name)
+		dir := filepath.Join(h, f.manager, rel, name)
 		if _, err := f.o.mkdirAll(h, dir); err != nil {
 			return err
 		}
@@ -248,6 +257,71 @@ func TestSystemdDestroyRemovesLeftovers(t *testing.T) {
 	}
 }
 
+// Rootless, the unit is the user's systemd's: under the manager's own
+// cgroup, in user.slice by default, and a later command reopens it on the
+// user's bus.
+func TestSystemdUserLifecycle(t *testing.T) {
+	root, o := fakeV2(t, allV2)
+	const mgr = "/user.slice/user-1000.slice/user@1000.service"
+	if _, err := o.mkdirAll(root, filepath.Join(root, mgr, "user.slice")); err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeSystemd{t: t, root: root, o: o, started: map[string][]sdbus.Property{}, version: 252, manager: mgr, owner: 1000}
+	dials := 0
+	m, err := newSystemd(Config{Name: "u", Rootless: true}, &hostLayout{Version: 2, V2Root: root}, true,
+		func() (unitBus, error) { dials++; return f, nil }, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, mgr, "user.slice", "gorunc-u.scope")
+	if got := m.Path(""); got != dir {
+		t.Fatalf("Path %q, want %q", got, dir)
+	}
+	if err := m.Set(&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(32 << 20)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Apply(4243); err != nil {
+		t.Fatal(err)
+	}
+	props := propMap(f.started["gorunc-u.scope"])
+	for k, v := range map[string]any{"Slice": "user.slice", "Delegate": true, "MemoryMax": uint64(32 << 20)} {
+		if !jsonEqual(props[k], v) {
+			t.Errorf("unit property %s = %v, want %v", k, props[k], v)
+		}
+	}
+	if got := readT(t, filepath.Join(dir, "memory.max")); got != "33554432" {
+		t.Errorf("memory.max %q", got)
+	}
+	if dials != 1 {
+		t.Errorf("dialled %d times, want once (New's connection is kept)", dials)
+	}
+	st := m.State()
+	if st.SystemdUser == nil || *st.SystemdUser != 1000 || st.Systemd != "user.slice:gorunc:u" {
+		t.Fatalf("state %+v: want the user's unit user.slice:gorunc:u", st)
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back State
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	l, err := load(back, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lm, ok := l.(*sdManager); !ok || lm.owner == nil || *lm.owner != 1000 || lm.unit() != "gorunc-u.scope" || lm.Path("") != dir {
+		t.Fatalf("reloaded %+v, want the user's gorunc-u.scope at %s", l, dir)
+	}
+	if err := m.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("%s left after Destroy", dir)
+	}
+}
+
 // newSystemd refuses in runc's order: annotations, the path, systemd.
 func TestSystemdNewErrors(t *testing.T) {
 	v2 := &hostLayout{Version: 2, V2Root: "/sys/fs/cgroup"}
@@ -266,9 +340,17 @@ func TestSystemdNewErrors(t *testing.T) {
 			`expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups, got "bad" instead`},
 		{"then systemd", Config{Name: "x"}, v2, false, "systemd not running on this host, cannot use systemd cgroups manager"},
 		{"then systemd, v1", Config{Name: "x"}, v1, false, "systemd not running on this host, cannot use systemd cgroups manager"},
+		{"rootless: systemd first", Config{Name: "x", Rootless: true}, v1, false, "systemd not running on this host, cannot use systemd cgroups manager"},
+		{"rootless: then v2", Config{Name: "x", Rootless: true}, v1, true, "cannot use rootless systemd cgroups manager on cgroup v1"},
+		// The user's bus is dialled in New: its cgroup is the unit's parent.
+		{"rootless: then the user's bus", Config{Name: "x", Rootless: true}, v2, true, sd.ErrNoUserBus.Error()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			dial := dial
+			if tt.cfg.Rootless {
+				dial = func() (unitBus, error) { return nil, sd.ErrNoUserBus }
+			}
 			_, err := newSystemd(tt.cfg, tt.layout, tt.running, dial, ops{})
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Fatalf("err %v, want %q", err, tt.err)

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -10,16 +9,14 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/gorunc/gorunc/cgroup"
+	sd "github.com/gorunc/gorunc/cgroup/systemd"
 	"github.com/gorunc/gorunc/nsexec"
+	"github.com/gorunc/gorunc/userns"
 )
 
 // Rootless resolves the global --rootless flag as runc 1.5 does
 // (rootless_linux.go shouldUseRootlessCgroupManager): "true" and "false"
-// are taken as given; "auto" (or nothing) means rootless when the effective
-// uid is not 0, or when gorunc runs as uid 0 of a user namespace that is not
-// the initial one (rootless podman calls the runtime so): its "root" owns no
-// host cgroup. runc also answers false for auto with --systemd-cgroup, where
-// systemd delegates the cgroup.
+// are taken as given; "auto" (or nothing) is decided by rootlessAuto.
 func Rootless(mode string, systemd bool) (bool, error) {
 	switch mode {
 	case "true":
@@ -30,23 +27,27 @@ func Rootless(mode string, systemd bool) (bool, error) {
 	default:
 		return false, fmt.Errorf("--rootless %q: must be auto, true or false", mode)
 	}
-	if systemd {
-		return false, nil
-	}
-	return os.Geteuid() != 0 || InUserNS(), nil
+	return rootlessAuto(os.Geteuid(), userns.Running(), systemd, func() (int, error) { return sd.OwnerUID(true) }), nil
 }
 
-// InUserNS reports whether this process is in a user namespace other than
-// the initial one, whose uid_map is the identity over the whole 32-bit
-// range (user_namespaces(7)). Any other map, or none readable, is a child
-// namespace.
-func InUserNS() bool {
-	b, err := os.ReadFile("/proc/self/uid_map")
-	if err != nil {
+// rootlessAuto is runc 1.5's "auto": rootless when the effective uid is not
+// 0 (with --systemd-cgroup: the user's own systemd makes the scope), not
+// for the host's root. uid 0 of a user namespace (rootless podman calls
+// the runtime so) owns no host cgroup, so it is rootless too, except with
+// --systemd-cgroup when the session bus belongs to uid 0 (a rootful
+// systemd in that namespace): ownerUID asks the bus (busctl --user
+// status); when it cannot answer the caller is taken for root, as runc.
+func rootlessAuto(euid int, inUserNS, systemd bool, ownerUID func() (int, error)) bool {
+	switch {
+	case euid != 0:
+		return true
+	case !inUserNS:
 		return false
+	case systemd:
+		uid, err := ownerUID()
+		return err == nil && uid != 0
 	}
-	f := bytes.Fields(b)
-	return !(len(f) == 3 && string(f[0]) == "0" && string(f[1]) == "0" && string(f[2]) == "4294967295")
+	return true
 }
 
 // XDGRoot is the default --root for a caller that must not use DefaultRoot,
@@ -59,7 +60,7 @@ func XDGRoot() string {
 		return ""
 	}
 	if os.Geteuid() == 0 {
-		if !InUserNS() {
+		if !userns.Running() {
 			// The host's root keeps /run/gorunc even when a login gave
 			// it XDG_RUNTIME_DIR=/run/user/0, as runc.
 			return ""

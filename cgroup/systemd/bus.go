@@ -41,7 +41,8 @@ func Running() bool {
 // systemd's private socket /run/systemd/private for root without a bus
 // daemon). Its zero value is not usable: Dial makes one.
 type Conn struct {
-	c *sdbus.Conn
+	c     *sdbus.Conn
+	owner int
 }
 
 // Dial connects to systemd. ErrNotRunning when the host has no systemd.
@@ -52,7 +53,9 @@ func Dial() (*Conn, error) {
 	var err error
 	for i := range dialRetries {
 		var c *sdbus.Conn
-		if c, err = dialOnce(); err == nil {
+		if c, err = withTimeout(func() (*sdbus.Conn, error) {
+			return sdbus.NewWithContext(context.Background())
+		}); err == nil {
 			return &Conn{c: c}, nil
 		}
 		if !errors.Is(err, unix.EAGAIN) {
@@ -63,18 +66,19 @@ func Dial() (*Conn, error) {
 	return nil, fmt.Errorf("connect to systemd over D-Bus (the system bus, or /run/systemd/private): %w", err)
 }
 
-// dialOnce connects within dialTimeout. The context given to go-systemd
-// lives as long as the connection (godbus closes the connection when it
-// is done), so the bound is a timer here, not a deadline there; a dial
-// that outlives it is abandoned to the process's exit.
-func dialOnce() (*sdbus.Conn, error) {
+// withTimeout connects (dial) within dialTimeout. The context given to
+// go-systemd lives as long as the connection (godbus closes the
+// connection when it is done), so the bound is a timer here, not a
+// deadline there; a dial that outlives it is abandoned to the process's
+// exit.
+func withTimeout(dial func() (*sdbus.Conn, error)) (*sdbus.Conn, error) {
 	type answer struct {
 		c   *sdbus.Conn
 		err error
 	}
 	done := make(chan answer, 1)
 	go func() {
-		c, err := sdbus.NewWithContext(context.Background())
+		c, err := dial()
 		done <- answer{c, err}
 	}()
 	t := time.NewTimer(dialTimeout)

@@ -19,6 +19,9 @@ const (
 	// DefaultSlice holds a container whose cgroupsPath is empty or names
 	// no slice, as runc (system.slice for root).
 	DefaultSlice = "system.slice"
+	// DefaultUserSlice is the rootless one, in the user's own systemd
+	// (runc: user.slice, i.e. /user.slice/user-UID.slice/user@UID.service/user.slice).
+	DefaultUserSlice = "user.slice"
 	// DefaultPrefix names the scope of a container whose cgroupsPath is
 	// empty: gorunc-<id>.scope. runc says "runc"; clients that care
 	// (containerd, Docker, podman, CRI-O) always pass their own
@@ -39,12 +42,17 @@ type Path struct {
 }
 
 // ParsePath parses linux.cgroupsPath for the systemd driver: empty means
-// DefaultSlice:DefaultPrefix:id; otherwise exactly three fields separated
-// by ':' (runc: "system.slice:docker:1234"). An empty slice field means
-// DefaultSlice, as runc.
-func ParsePath(cgroupsPath, id string) (Path, error) {
+// slice:DefaultPrefix:id, where slice is DefaultSlice, or DefaultUserSlice
+// for the user's systemd; otherwise exactly three fields separated by ':'
+// (runc: "system.slice:docker:1234"). An empty slice field means the
+// default slice, as runc.
+func ParsePath(cgroupsPath, id string, user bool) (Path, error) {
+	slice := DefaultSlice
+	if user {
+		slice = DefaultUserSlice
+	}
 	if cgroupsPath == "" {
-		return Path{Slice: DefaultSlice, Prefix: DefaultPrefix, Name: id}, nil
+		return Path{Slice: slice, Prefix: DefaultPrefix, Name: id}, nil
 	}
 	parts := strings.Split(cgroupsPath, ":")
 	if len(parts) != 3 {
@@ -53,7 +61,7 @@ func ParsePath(cgroupsPath, id string) (Path, error) {
 	}
 	p := Path{Slice: parts[0], Prefix: parts[1], Name: parts[2]}
 	if p.Slice == "" {
-		p.Slice = DefaultSlice
+		p.Slice = slice
 	}
 	if p.Name == "" {
 		return Path{}, fmt.Errorf("linux.cgroupsPath %q: the name (third field) is empty", cgroupsPath)

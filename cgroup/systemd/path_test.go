@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -9,6 +10,7 @@ func TestParsePath(t *testing.T) {
 	runcFormat := "expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups"
 	tests := []struct {
 		path, id string
+		user     bool   // the user's systemd (rootless)
 		unit     string // "" when an error is expected
 		cgroup   string
 		err      string
@@ -20,6 +22,11 @@ func TestParsePath(t *testing.T) {
 		{path: "machine.slice:libpod:f00", unit: "libpod-f00.scope", cgroup: "/machine.slice/libpod-f00.scope"},
 		// An empty slice is the default slice, as runc.
 		{path: ":runc:x", unit: "runc-x.scope", cgroup: "/system.slice/runc-x.scope"},
+		// The user's systemd defaults to user.slice, as runc (relative
+		// to the manager's own cgroup, which the driver adds).
+		{path: "", id: "u", user: true, unit: "gorunc-u.scope", cgroup: "/user.slice/gorunc-u.scope"},
+		{path: ":runc:x", user: true, unit: "runc-x.scope", cgroup: "/user.slice/runc-x.scope"},
+		{path: "system.slice:runc:y", user: true, unit: "runc-y.scope", cgroup: "/system.slice/runc-y.scope"},
 		// A name that is a slice makes that slice, in the given parent's
 		// place by its own name's dashes.
 		{path: "system.slice:any:test-sub.slice", unit: "test-sub.slice", cgroup: "/system.slice/test-sub.slice"},
@@ -34,8 +41,8 @@ func TestParsePath(t *testing.T) {
 		{path: "a--b.slice:p:n", err: "invalid slice name: a--b.slice"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.path, func(t *testing.T) {
-			p, err := ParsePath(tt.path, tt.id)
+		t.Run(fmt.Sprintf("%s/user=%v", tt.path, tt.user), func(t *testing.T) {
+			p, err := ParsePath(tt.path, tt.id, tt.user)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("ParsePath(%q) = %+v, %v; want error containing %q", tt.path, p, err, tt.err)

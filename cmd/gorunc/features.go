@@ -50,9 +50,9 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 			Capabilities: runtime.CapabilityNames(),
 			// Both drivers are built in, whatever this host mounts
 			// (features.md: support, not the host's state);
-			// --systemd-cgroup drives system units (cgroup/systemd.go);
-			// units of a user's systemd (rootless) are not done yet.
-			Cgroup:  &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &no, Rdma: &yes},
+			// --systemd-cgroup drives system units (cgroup/systemd.go),
+			// and rootless the user's systemd's (cgroup/systemd/user.go).
+			Cgroup:  &features.Cgroup{V1: &yes, V2: &yes, Systemd: &yes, SystemdUser: &yes, Rdma: &yes},
 			Seccomp: seccompFeatures(),
 			// AppArmor profiles are applied (runtime/lsm.go); SELinux
 			// labels are refused.

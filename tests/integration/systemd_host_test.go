@@ -92,9 +92,9 @@ func TestSystemdCgroupWithoutSystemd(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The driver exists (even where this host cannot use it, as runc
-		// reports it); systemd user instances (rootless) do not yet.
-		if cg := f.Linux.Cgroup; cg.Systemd == nil || !*cg.Systemd || cg.SystemdUser == nil || *cg.SystemdUser {
-			t.Errorf("features: linux.cgroup systemd %v, systemdUser %v; want true, false", cg.Systemd, cg.SystemdUser)
+		// reports it), for systemd user instances (rootless) too.
+		if cg := f.Linux.Cgroup; cg.Systemd == nil || !*cg.Systemd || cg.SystemdUser == nil || !*cg.SystemdUser {
+			t.Errorf("features: linux.cgroup systemd %v, systemdUser %v; want true, true", cg.Systemd, cg.SystemdUser)
 		}
 	})
 }
