@@ -68,8 +68,8 @@ JSON
 }
 
 runtimes=(gorunc)
-command -v runc-1.5 >/dev/null && runtimes+=(runc-1.5) ||
-	_tap skip "runc 1.5.1 not in the VM (make vm-systemd adds it as runc-1.5)"
+command -v runc-1.5.1 >/dev/null && runtimes+=(runc-1.5.1) ||
+	_tap skip "runc 1.5.1 not in the VM (make vm-systemd adds it as runc-1.5.1)"
 declare -A seen
 for rt in "${runtimes[@]}"; do
 	T="$rt:"
@@ -129,10 +129,10 @@ if [ ${#runtimes[@]} = 2 ]; then
 	# process where it is (setnsProcess.start ignores the error when
 	# rootless); gorunc does so with the rootlessvm branch's exec change.
 	for p in MemoryMax TasksMax Delegate Slice files execout; do
-		expect "side by side: $p the same under gorunc and runc 1.5.1" "${seen[runc-1.5.$p]}" "${seen[gorunc.$p]}"
+		expect "side by side: $p the same under gorunc and runc 1.5.1" "${seen[runc-1.5.1.$p]}" "${seen[gorunc.$p]}"
 	done
 	expect "side by side: without a bus, runc's words" \
-		"$(printf '%s' "${seen[runc-1.5.nobus]}" | sed 's/.*runc run failed: //; s/"$//')" \
+		"$(printf '%s' "${seen[runc-1.5.1.nobus]}" | sed 's/.*runc run failed: //; s/"$//')" \
 		"$(printf '%s' "${seen[gorunc.nobus]}" | sed 's/^gorunc: //')"
 fi
 
