@@ -44,8 +44,11 @@ import (
 // one (sched(7); kernel/sched/fair.c, check_preempt_wakeup_fair), so the
 // worker parks before M0 runs. nsenter.c sets it before the Go runtime
 // starts, when batchEnv asks, and init restores SCHED_OTHER on M0 before
-// it becomes the container's process (restoreSched). The floor is then 4
-// threads: M0, sysmon, template, worker 1.
+// it becomes the container's process (restoreSched); createContainer hooks,
+// which init runs before that, inherit SCHED_BATCH. The floor is 4 threads
+// (M0, sysmon, template, worker 1); gcenable's race still gives 1 init in
+// 50 a worker 2, in runtime.main before any gorunc code (its tid is below
+// the template thread's).
 
 // batchEnv asks nsenter.c for SCHED_BATCH (see above).
 const batchEnv = "_GORUNC_BATCH"
