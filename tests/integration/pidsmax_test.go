@@ -53,6 +53,9 @@ func TestStartsUnderParentPidsMax(t *testing.T) {
 			t.Logf("%s under pids.max=%d: %d of %d starts failed; %d of %d inits had more than %d threads while created; pids.events %s; pids.peak %s",
 				b.name, initPidsMax, len(failed), 2*pidsStarts+20, racy, pidsStarts, initThreads, events, peak)
 			if b.name != "gorunc" {
+				if len(failed) > 0 {
+					t.Logf("%s, first failure: %s", b.name, failed[0])
+				}
 				return
 			}
 			for _, f := range failed {
