@@ -164,12 +164,28 @@ static void request_maps(void)
 	set_dumpable(was == 1);
 }
 
+// batch_threads puts init and exec-init under SCHED_BATCH before the Go
+// runtime makes its threads, which inherit it (runtime/initthreads.go says
+// why: a woken SCHED_BATCH thread does not preempt the one that woke it, so
+// the runtime's hand-offs between its threads stop racing for a new one).
+// Only from SCHED_OTHER, which the runtime asked for by setting
+// _GORUNC_BATCH; init and exec-init restore SCHED_OTHER before execve. A
+// mitigation, so a refusal is ignored.
+static void batch_threads(void)
+{
+	struct sched_param param = {0};
+	if (getenv("_GORUNC_BATCH") != NULL && sched_getscheduler(0) == SCHED_OTHER)
+		sched_setscheduler(0, SCHED_BATCH, &param);
+}
+
 __attribute__((constructor)) static void gorunc_nsenter(void)
 {
 	// First thing, before the Go runtime exists (see "Dumpability").
 	int nondumpable = getenv("_GORUNC_SYNC") != NULL;
-	if (nondumpable)
+	if (nondumpable) {
 		set_dumpable(0);
+		batch_threads();
+	}
 	const char *env = getenv("_GORUNC_NSENTER");
 	if (env == NULL)
 		return;

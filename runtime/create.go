@@ -364,9 +364,9 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		Stdout:     stdout,
 		Stderr:     stderr,
 		ExtraFiles: extra,
-		// One P keeps init's thread count low: a pids.max set before
-		// the container starts counts init's threads too.
-		Env: []string{syncEnv + "=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"},
+		// A pids.max set before the container starts counts init's
+		// threads too (initthreads.go).
+		Env: childEnv(syncFD),
 	}
 	cgroupFD := -1
 	if dir := m.Path(""); dir != "" && m.State().Version == 2 {

@@ -418,7 +418,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 		Stdout:     stdout,
 		Stderr:     stderr,
 		ExtraFiles: extra,
-		Env:        []string{nsenv, syncEnv + "=" + strconv.Itoa(syncFD), "GOMAXPROCS=1"},
+		Env:        childEnv(syncFD, nsenv),
 	}
 	// Every fd exec-init gets on purpose is in ExtraFiles or stdio.
 	if err := closeInherited(); err != nil {

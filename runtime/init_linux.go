@@ -57,6 +57,8 @@ func childMain(name, parent, failed string, body func(*channel, *os.File, *initC
 		os.Exit(1)
 	}
 	os.Unsetenv(syncEnv)
+	batch := os.Getenv(batchEnv) != ""
+	os.Unsetenv(batchEnv)
 	sock := os.NewFile(uintptr(fd), "sync")
 	ch := newChannel(sock)
 	m, err := ch.recv(msgConfig)
@@ -64,6 +66,7 @@ func childMain(name, parent, failed string, body func(*channel, *os.File, *initC
 		// The parent is gone: nothing to report to.
 		os.Exit(1)
 	}
+	m.Config.batch = batch
 	m.Config.openChildLog()
 	m.Config.debugf("%s: config received", strings.TrimPrefix(name, "gorunc "))
 	err = body(ch, sock, m.Config)
@@ -216,6 +219,9 @@ func becomeProcess(ch *channel, sock *os.File, cfg *initConfig, caps *capState, 
 	p := cfg.Spec.Process
 	var err error
 	if p.Env, err = prepareEnv(cfg.processEnv(), p.User.UID); err != nil {
+		return "", err
+	}
+	if err := restoreSched(cfg.batch); err != nil {
 		return "", err
 	}
 	if err := applyProcSched(cfg.Spec, exec); err != nil {

@@ -146,6 +146,9 @@ type initConfig struct {
 	// procDir is the runtime's /proc, kept open by init when the
 	// container has no mount namespace (setupRootfs): never sent.
 	procDir *os.File
+	// batch: nsenter.c put init under SCHED_BATCH, restored before
+	// execve (initthreads.go); from init's environment, never sent.
+	batch bool
 }
 
 type channel struct {
