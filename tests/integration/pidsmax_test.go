@@ -13,7 +13,7 @@ import (
 // gorunc's init and exec-init (beside a container's one process) start
 // reliably: their four threads (M0, sysmon, cgo's template thread, one
 // worker M; runtime/initthreads.go) and the fifth that a race in the Go
-// runtime's start still gives about 1 init in 50. Before SCHED_BATCH that
+// runtime's start still gives 1-6 inits in 100. Before SCHED_BATCH that
 // race hit about 1 in 5, a second one now and then made a sixth thread,
 // and about 1 start in 100 failed under this limit with "runtime/cgo:
 // pthread_create failed: Resource temporarily unavailable".
@@ -65,9 +65,12 @@ func TestStartsUnderParentPidsMax(t *testing.T) {
 				t.Errorf("pids.events: %s, want max 0 (no fork refused)", events)
 			}
 			// The race itself, which the limit catches only when it
-			// strikes twice: about 1 in 5 before, 1 in 50 now.
-			if racy > pidsStarts/20 {
-				t.Errorf("%d of %d inits had more than %d threads while created, want at most %d", racy, pidsStarts, initThreads, pidsStarts/20)
+			// strikes twice: 18-28 in 100 before SCHED_BATCH, 1-2 in 100
+			// now on a quiet host and 6 in a loaded `make test`; the
+			// bound sits between the two so that a loaded host does not
+			// fail it and the old code still does.
+			if maxRacy := pidsStarts / 8; racy > maxRacy {
+				t.Errorf("%d of %d inits had more than %d threads while created, want at most %d", racy, pidsStarts, initThreads, maxRacy)
 			}
 		})
 	}
