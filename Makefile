@@ -171,8 +171,8 @@ e2e-containerd: deps build
 # Kubernetes' path: crictl and critest (cri-tools v1.37.0, built once into
 # build/cri-tools) talk CRI to a private containerd 1.6 whose runc v2 shim
 # calls bin/gorunc, and runc for reference, in private pid, mount, network,
-# IPC, UTS and cgroup namespaces; fails when gorunc's critest pass set is
-# not runc's. TAP on stdout, wall time at the end (tests/e2e/cri/README.md).
+# IPC, UTS and cgroup namespaces; fails when gorunc fails a critest spec
+# runc passes. TAP on stdout, wall time at the end (tests/e2e/cri/README.md).
 e2e-cri: deps build $(RUNC_REF)
 	GORUNC=$(CURDIR)/bin/gorunc RUNC=$(RUNC_REF) timeout -k 10 1500 tests/e2e/cri/run.sh
 

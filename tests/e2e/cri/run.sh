@@ -3,8 +3,8 @@
 # private containerd 1.6 (Debian's, CRI plugin on), whose runc v2 shim calls
 # the runtime. Two runtime handlers: "gorunc" (options.BinaryName = the
 # gorunc under test) and "runc" (the reference); every crictl scenario and
-# the critest suite run once per handler, and the tier fails when gorunc's
-# critest pass set differs from runc's. TAP on stdout, a final
+# the critest suite run once per handler, and the tier fails when gorunc
+# fails a critest spec runc passes. TAP on stdout, a final
 # `N passed, N failed` line; exit 1 when anything failed. README.md here
 # says what is isolated how and why each critest spec that is skipped is.
 #
@@ -434,10 +434,14 @@ if [ "${CRITEST:-1}" != 0 ]; then
 	done
 	only_runc=$(comm -23 "$W/critest-runc.passed" "$W/critest-gorunc.passed" 2>/dev/null)
 	only_gorunc=$(comm -13 "$W/critest-runc.passed" "$W/critest-gorunc.passed" 2>/dev/null)
-	if [ -s "$W/critest-runc.passed" ] && [ -z "$only_runc$only_gorunc" ]; then
-		ok "critest: gorunc passes the same $(wc -l <"$W/critest-runc.passed") specs as runc"
+	# The gate: every spec runc passes, gorunc passes. A spec only gorunc
+	# passes is reported, not failed: runc's OOM spec has timed out under
+	# load (60 s) while gorunc's passed in the same run.
+	if [ -s "$W/critest-runc.passed" ] && [ -z "$only_runc" ]; then
+		ok "critest: gorunc passes every spec runc passes ($(wc -l <"$W/critest-runc.passed") of runc's, $(wc -l <"$W/critest-gorunc.passed") in all)"
+		printf '%s\n' "$only_gorunc" | grep . | sed 's/^/# passes with gorunc only: /'
 	else
-		notok "critest: gorunc's pass set is runc's" \
+		notok "critest: gorunc passes every spec runc passes" \
 			"runc $(wc -l <"$W/critest-runc.passed" 2>/dev/null) passed, gorunc $(wc -l <"$W/critest-gorunc.passed" 2>/dev/null)" \
 			"$(printf '%s\n' "$only_runc" | grep . | sed 's/^/passes with runc only: /')" \
 			"$(printf '%s\n' "$only_gorunc" | grep . | sed 's/^/passes with gorunc only: /')"
