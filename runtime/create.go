@@ -159,12 +159,12 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		}
 	}
 	faultPoint("before-pidfile")
+	// containerd considers create complete once the pid file exists, so
+	// it is written last.
+	if err := writePidFile(o.PidFile, proc.Pid); err != nil {
+		return nil, nil, err
+	}
 	if o.PidFile != "" {
-		// containerd considers create complete once the pid file
-		// exists, so it is written last.
-		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
-			return nil, nil, fmt.Errorf("--pid-file: %w", err)
-		}
 		s.Log.Debugf("create %s: pid file %s written", o.ID, o.PidFile)
 	}
 	undo.release()

@@ -181,24 +181,15 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		// does, not when a foreground exec returns.
 		pidfdConn.Close()
 	}
-	if o.Detach {
-		if o.PidFile != "" {
-			// containerd considers exec started once the pid file
-			// exists, so it is written last.
-			if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
-				proc.Kill()
-				proc.Wait()
-				return 1, fmt.Errorf("--pid-file: %w", err)
-			}
-		}
-		return 0, nil
+	// containerd considers exec started once the pid file exists, so
+	// it is written last.
+	if err := writePidFile(o.PidFile, proc.Pid); err != nil {
+		proc.Kill()
+		proc.Wait()
+		return 1, err
 	}
-	if o.PidFile != "" {
-		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(proc.Pid)), 0o644); err != nil {
-			proc.Kill()
-			proc.Wait()
-			return 1, fmt.Errorf("--pid-file: %w", err)
-		}
+	if o.Detach {
+		return 0, nil
 	}
 	// Waiting needs no lock: delete, kill and state must still work.
 	c.close()

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -131,10 +130,8 @@ func (s Store) Restore(o RestoreOptions) (int, error) {
 			return 1, err
 		}
 	}
-	if o.PidFile != "" {
-		if err := writeFileAtomic(o.PidFile, []byte(strconv.Itoa(c.rec.InitPid)), 0o644); err != nil {
-			return 1, fmt.Errorf("--pid-file: %w", err)
-		}
+	if err := writePidFile(o.PidFile, c.rec.InitPid); err != nil {
+		return 1, err
 	}
 	undo.release()
 	c.close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -210,6 +211,18 @@ func (s Store) write(r *record) error {
 		return fmt.Errorf("encode state: %w", err)
 	}
 	return writeFileAtomic(filepath.Join(s.dir(r.ID), stateFile), data, 0o600)
+}
+
+// writePidFile writes --pid-file (nothing when path is empty) atomically,
+// as runc: a client may read it the moment it appears.
+func writePidFile(path string, pid int) error {
+	if path == "" {
+		return nil
+	}
+	if err := writeFileAtomic(path, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		return fmt.Errorf("--pid-file: %w", err)
+	}
+	return nil
 }
 
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
