@@ -137,7 +137,14 @@ func (e *env) runIn(stdin *os.File, args ...string) result {
 	if stdin != nil {
 		cmd.Stdin = stdin
 	}
-	err := cmd.Run()
+	return resultOf(e.t, fmt.Sprintf("gorunc %v", args), cmd.Run(), out, errf)
+}
+
+// resultOf is a finished command's result: what it wrote to the files
+// out and errf, and its exit code; an error that is not an exit status
+// (the command did not run) fails the test.
+func resultOf(t *testing.T, what string, err error, out, errf *os.File) result {
+	t.Helper()
 	r := result{stdout: readAll(out), stderr: readAll(errf)}
 	var ee *exec.ExitError
 	switch {
@@ -145,7 +152,7 @@ func (e *env) runIn(stdin *os.File, args ...string) result {
 	case errors.As(err, &ee):
 		r.code = ee.ExitCode()
 	default:
-		e.t.Fatalf("gorunc %v: %v", args, err)
+		t.Fatalf("%s: %v", what, err)
 	}
 	return r
 }

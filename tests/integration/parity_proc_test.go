@@ -194,19 +194,10 @@ func (e *env) runWith(o runOpts, args ...string) result {
 	}
 	timer := time.AfterFunc(o.timeout, func() { cmd.Process.Kill() })
 	err := cmd.Wait()
-	expired := !timer.Stop()
-	r := result{stdout: readAll(out), stderr: readAll(errf)}
-	var ee *exec.ExitError
-	switch {
-	case expired:
-		r.code = -1
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		e.t.Fatalf("%s %v: %v", name, args, err)
+	if !timer.Stop() { // expired: killed
+		return result{stdout: readAll(out), stderr: readAll(errf), code: -1}
 	}
-	return r
+	return resultOf(e.t, fmt.Sprintf("%s %v", name, args), err, out, errf)
 }
 
 // TestExecPausedExit255AsRunc: exec exits 255 with "exec failed: ..." for

@@ -168,16 +168,7 @@ func (u *rootlessUser) runArgv(env []string, argv ...string) result {
 		<-done
 		u.t.Fatalf("%v as %s: no answer within 30s", argv, u.name)
 	}
-	r := result{stdout: readAll(out), stderr: readAll(errf)}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		u.t.Fatalf("%v: %v", argv, err)
-	}
-	return r
+	return resultOf(u.t, fmt.Sprint(argv), err, out, errf)
 }
 
 func tempIn(t *testing.T, dir string) *os.File {
