@@ -8,19 +8,7 @@
 need containerd ctr containerd-shim-runc-v2 gorunc
 GORUNC=$(command -v gorunc)
 CG=/sys/fs/cgroup
-mkdir -p /etc/containerd
-cat >/etc/containerd/config.toml <<TOML
-version = 2
-[plugins."io.containerd.grpc.v1.cri".containerd]
-  default_runtime_name = "runc"
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-  runtime_type = "io.containerd.runc.v2"
-[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-  BinaryName = "$GORUNC"
-  SystemdCgroup = true
-TOML
-check "systemctl restart containerd (SystemdCgroup = true)" systemctl restart containerd.service
-wait_for 30 ctr version || { notok "containerd answers" "$(journalctl -u containerd --no-pager | tail -n 20)"; exit 0; }
+containerd_start restart true || exit 0
 c() { timeout -k 5 60 ctr "$@"; }
 [ -n "$(c image ls -q | grep -x "$IMAGE")" ] || c image import "$IMAGE_TAR" >/dev/null 2>&1
 expect "the busybox image" "$IMAGE" "$(c image ls -q | grep -x "$IMAGE")"

@@ -62,3 +62,24 @@ JSON
 # state_pid ID: the container's init pid (gorunc state)
 state_pid() { gorunc state "$1" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p'; }
 cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
+
+# containerd_start VERB SYSTEMD_CGROUP: the CRI plugin's config as a
+# Kubernetes node's (io.containerd.runc.v2, runc options BinaryName =
+# gorunc, SystemdCgroup = SYSTEMD_CGROUP), `systemctl VERB containerd`,
+# then up to 30 s for it to answer; non-zero (with the journal's tail as a
+# failed check) when it does not.
+containerd_start() {
+	mkdir -p /etc/containerd
+	cat >/etc/containerd/config.toml <<TOML
+version = 2
+[plugins."io.containerd.grpc.v1.cri".containerd]
+  default_runtime_name = "runc"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  BinaryName = "$(command -v gorunc)"
+  SystemdCgroup = $2
+TOML
+	check "systemctl $1 containerd (SystemdCgroup = $2)" systemctl "$1" containerd.service
+	wait_for 30 ctr version || { notok "containerd answers" "$(journalctl -u containerd --no-pager | tail -n 20)"; return 1; }
+}
