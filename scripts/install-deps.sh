@@ -47,5 +47,11 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Tiers run in parallel (make test, several worktrees) may all find a
+# package missing at once: one apt-get at a time, through a lock of our
+# own (apt-get update has no lock timeout), and dpkg's lock waited for
+# rather than failing at once if something else holds it.
+exec 9>/run/gorunc-install-deps.lock
+flock -w 900 9 || { echo "install-deps: waited 900 s for another install (/run/gorunc-install-deps.lock)" >&2; exit 1; }
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" >/dev/null
