@@ -15,8 +15,25 @@ for s in "$here"/[0-9][0-9]-*.sh; do
 	[ -n "${1:-}" ] && [[ $name != *$1* ]] && continue
 	echo "# --- ${name%.sh}"
 	start=$(date +%s.%N)
-	SECTION=${name%.sh} timeout -k 10 "${SECTION_TIMEOUT:-240}" bash "$s"
+	limit=${SECTION_TIMEOUT:-240}
+	SECTION=${name%.sh} timeout -k 10 "$limit" bash "$s" &
+	pid=$!
+	# timeout(1) waits for its child after the KILL; a child stuck in
+	# the kernel (D state) would keep it, and this tier, until run.sh's
+	# outer limit (seen once in 20-cgroupfs). The watchdog shows what is
+	# stuck, then lets go of it so the next sections still run.
+	(
+		sleep $((limit + 30))
+		kill -0 "$pid" 2>/dev/null || exit 0
+		echo "# ${name%.sh}: still running $((limit + 30)) s after it started; what is stuck:"
+		ps -eo pid,ppid,stat,wchan:32,args | awk '$1 != 2 && $2 != 2 { print "#   " $0 }'
+		kill -KILL "$pid"
+	) &
+	dog=$!
+	wait "$pid"
 	rc=$?
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
 	[ $rc = 0 ] || { notok "${name%.sh}: the section exited $rc (124: timeout)"; died=1; }
 	echo "# ${name%.sh}: $(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}') s"
 done
