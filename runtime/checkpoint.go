@@ -32,8 +32,8 @@ func (s Store) Checkpoint(id string, o CriuOptions) error {
 		return err
 	}
 	defer c.close()
-	if st := c.Status(); st == Created || st == Stopped {
-		return fmt.Errorf("Container cannot be checkpointed in %s state", st)
+	if _, err := require("checkpoint", c, Status.CanCheckpoint); err != nil {
+		return err
 	}
 	set, err := o.settings()
 	if err != nil {

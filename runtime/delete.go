@@ -38,9 +38,13 @@ func (s Store) Delete(id string, force bool) error {
 		return err
 	}
 	defer c.close()
-	st := c.Status()
-	if !st.CanDelete() && !force {
-		return fmt.Errorf("cannot delete container %s that is not stopped: %s (use --force)", id, st)
+	can := Status.CanDelete
+	if force {
+		can = func(Status) bool { return true }
+	}
+	st, err := require("delete", c, can)
+	if err != nil {
+		return err
 	}
 	s.Log.Debugf("delete %s: status %s, killing what is left", id, st)
 	return c.destroy()

@@ -54,8 +54,8 @@ func (c *Container) signal(sig unix.Signal) error {
 		}
 		return nil
 	}
-	st := c.Status()
-	if err := require("kill", c.rec.ID, st, st.CanKill()); err != nil {
+	st, err := require("kill", c, Status.CanKill)
+	if err != nil {
 		return err
 	}
 	if err := unix.Kill(c.rec.InitPid, sig); err != nil {
@@ -103,12 +103,11 @@ func (s Store) freeze(id, op string, frozen bool) error {
 		return err
 	}
 	defer c.close()
-	st := c.Status()
-	ok := st.CanResume()
+	can := Status.CanResume
 	if frozen {
-		ok = st.CanPause()
+		can = Status.CanPause
 	}
-	if err := require(op, id, st, ok); err != nil {
+	if _, err := require(op, c, can); err != nil {
 		return err
 	}
 	m, err := c.cgroup()

@@ -21,9 +21,8 @@ func (s Store) Start(id string) error {
 		return err
 	}
 	defer c.close()
-	st := c.Status()
-	if err := require("start", id, st, st.CanStart()); err != nil {
-		return c.namingFreeze(st, err)
+	if _, err := require("start", c, Status.CanStart); err != nil {
+		return err
 	}
 	// nil when no cgroup was recorded: then nothing can freeze init.
 	m, _ := c.cgroup()
@@ -33,7 +32,7 @@ func (s Store) Start(id string) error {
 		// container in the paused state"); under a frozen ancestor it
 		// waits forever. Both are refused here, naming the freeze.
 		if f, err := m.FrozenBy(); err == nil && f != nil {
-			return fmt.Errorf("%w (%v)", require("start", id, Paused, false), f)
+			return fmt.Errorf("%w (%v)", refused("start", id, Paused), f)
 		}
 	}
 	fifoPath := filepath.Join(c.dir(), fifoFile)

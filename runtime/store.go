@@ -26,7 +26,8 @@ const (
 	fifoFile  = "exec.fifo"
 )
 
-// ErrNotExist is returned for an id that has no state directory.
+// ErrNotExist is returned for an id that has no state directory, bare:
+// runc 1.5.1 prints exactly this, without the id.
 var ErrNotExist = errors.New("container does not exist")
 
 // record is what state.json holds. Status is not stored: it is derived
@@ -94,7 +95,7 @@ func (s Store) lockDir(id string, flags int) (*lock, error) {
 		f, err := os.Open(s.dir(id))
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+				return nil, ErrNotExist
 			}
 			return nil, fmt.Errorf("open state of %s: %w", id, err)
 		}
@@ -192,7 +193,7 @@ func (s Store) read(id string) (*record, error) {
 				// written anything yet (or died before it).
 				return &record{ID: id}, nil
 			}
-			return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+			return nil, ErrNotExist
 		}
 		return nil, fmt.Errorf("read state of %s: %w", id, err)
 	}

@@ -11,10 +11,6 @@ import (
 	"github.com/gorunc/gorunc/cgroup"
 )
 
-// CanUpdate: new resources need a live cgroup with a live container in it
-// (runc allows created, running and paused).
-func (s Status) CanUpdate() bool { return s == Created || s == Running || s == Paused }
-
 // Update merges r into the container's linux.resources (only the fields r
 // sets), writes the result to its cgroup and records it in the state, so
 // that a later update starts from these values and state.json stays the
@@ -25,8 +21,7 @@ func (s Store) Update(id string, r *specs.LinuxResources) error {
 		return err
 	}
 	defer c.close()
-	st := c.Status()
-	if err := require("update", id, st, st.CanUpdate()); err != nil {
+	if _, err := require("update", c, Status.CanUpdate); err != nil {
 		return err
 	}
 	if c.rec.Spec == nil {
