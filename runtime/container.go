@@ -46,7 +46,7 @@ func (s Store) open(id string) (*Container, error) {
 	}
 	rec, err := s.read(id)
 	if err != nil {
-		l.release()
+		l.unlock()
 		return nil, err
 	}
 	return &Container{store: s, rec: rec, lock: l}, nil
@@ -54,13 +54,12 @@ func (s Store) open(id string) (*Container, error) {
 
 func (c *Container) close() {
 	if c.lock != nil {
-		c.lock.release()
+		c.lock.unlock()
 		c.lock = nil
 	}
 }
 
 func (c *Container) ID() string { return c.rec.ID }
-func (c *Container) Pid() int   { return c.rec.InitPid }
 func (c *Container) dir() string {
 	return c.store.dir(c.rec.ID)
 }

@@ -99,7 +99,7 @@ func (s Store) openForce(id string) (*Container, error) {
 		if err == nil {
 			rec, err := s.read(id)
 			if err != nil {
-				l.release()
+				l.unlock()
 				return nil, err
 			}
 			return &Container{store: s, rec: rec, lock: l}, nil

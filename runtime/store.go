@@ -113,9 +113,9 @@ func (s Store) lockDir(id string, flags int) (*lock, error) {
 	}
 }
 
-// create makes and locks a new container directory; mkdir is the atomic
+// mkdirLocked makes and locks a new container directory; mkdir is the atomic
 // test for a duplicate id.
-func (s Store) create(id string) (*lock, error) {
+func (s Store) mkdirLocked(id string) (*lock, error) {
 	if err := os.MkdirAll(s.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("create state root: %w", err)
 	}
@@ -136,7 +136,8 @@ func (s Store) create(id string) (*lock, error) {
 	return &lock{f}, nil
 }
 
-func (l *lock) release() { l.f.Close() }
+// unlock releases the flock (closing its file drops it).
+func (l *lock) unlock() { l.f.Close() }
 
 // busy reports whether some process holds the container's lock now.
 func (s Store) busy(id string) bool {
