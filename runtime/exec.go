@@ -79,18 +79,15 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if err := checkPreserved(o.PreserveFDs); err != nil {
 		return 1, err
 	}
-	c, err := s.open(o.ID)
-	if err != nil {
-		return 1, err
-	}
-	defer c.close()
 	can := Status.CanExec
 	if o.IgnorePaused {
 		can = Status.CanExecIgnoringPaused
 	}
-	if _, err := require("exec", c, can); err != nil {
+	c, err := s.openFor("exec", o.ID, can)
+	if err != nil {
 		return 1, err
 	}
+	defer c.close()
 	spec, err := execSpec(c.rec.Spec, o)
 	if err != nil {
 		return 1, err

@@ -98,18 +98,15 @@ func (s Store) Resume(id string) error {
 }
 
 func (s Store) freeze(id, op string, frozen bool) error {
-	c, err := s.open(id)
-	if err != nil {
-		return err
-	}
-	defer c.close()
 	can := Status.CanResume
 	if frozen {
 		can = Status.CanPause
 	}
-	if _, err := require(op, c, can); err != nil {
+	c, err := s.openFor(op, id, can)
+	if err != nil {
 		return err
 	}
+	defer c.close()
 	m, err := c.cgroup()
 	if err != nil {
 		return err

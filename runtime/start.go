@@ -16,14 +16,11 @@ import (
 // Start releases init from the exec fifo: init then execve()s the user
 // process. It returns once init has passed the fifo.
 func (s Store) Start(id string) error {
-	c, err := s.open(id)
+	c, err := s.openFor("start", id, Status.CanStart)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	if _, err := require("start", c, Status.CanStart); err != nil {
-		return err
-	}
 	// nil when no cgroup was recorded: then nothing can freeze init.
 	m, _ := c.cgroup()
 	if m != nil {

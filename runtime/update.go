@@ -16,14 +16,11 @@ import (
 // that a later update starts from these values and state.json stays the
 // truth. Device rules are rewritten only when r has some.
 func (s Store) Update(id string, r *specs.LinuxResources) error {
-	c, err := s.open(id)
+	c, err := s.openFor("update", id, Status.CanUpdate)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	if _, err := require("update", c, Status.CanUpdate); err != nil {
-		return err
-	}
 	if c.rec.Spec == nil {
 		return fmt.Errorf("update %s: state has no config", id)
 	}
