@@ -24,6 +24,12 @@ build: bin/gorunc bin/cgroup-tool
 bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c) cmd/gorunc/VERSION
 	CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags "$(LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
 
+# gorunc with its fault points armed by _GORUNC_TEST_FAULT (runtime/
+# fault_inject.go), for the crash tests of `make integration` only: the
+# production binary has no fault points.
+bin/gorunc-fault: $(GOFILES) $(wildcard nsexec/*.c) cmd/gorunc/VERSION
+	CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo,faultinject -ldflags "$(LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
+
 bin/cgroup-tool: $(GOFILES)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $@ ./cmd/cgroup-tool
 
@@ -85,8 +91,8 @@ unit:
 	scripts/check-install.sh
 	$(GO) test -count=1 ./cgroup/... ./rootfs/... ./seccomp/... ./nsexec/... ./runtime/... ./cmd/...
 
-integration: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
-	GORUNC=$(CURDIR)/bin/gorunc ROOTFS=$(CURDIR)/$(BUILD)/rootfs RUNC_REF=$(RUNC_REF) $(GO) test -count=1 -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
+integration: build bin/gorunc-fault $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
+	GORUNC=$(CURDIR)/bin/gorunc GORUNC_FAULT=$(CURDIR)/bin/gorunc-fault ROOTFS=$(CURDIR)/$(BUILD)/rootfs RUNC_REF=$(RUNC_REF) $(GO) test -count=1 -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
 
 # The cgroup v2 tier: a qemu VM (TCG) with Debian's cloud kernel, booted
 # from an initramfs holding busybox, gorunc, cgroup-tool and the cgroup

@@ -83,14 +83,6 @@ type Config struct {
 	Path string
 	// Name is the default leaf when Path is empty (the container id).
 	Name string
-	// Root overrides the cgroup mount point, for tests on a fake cgroupfs.
-	// With Root set the caller's own cgroup is taken to be the fake's root
-	// ("/"), and /proc/self/cgroup is not read. On v1 Root holds one
-	// directory per controller (Root/memory, Root/cpu, ...).
-	Root string
-	// Version forces the driver (1 or 2) when Root is set; 0 detects it
-	// from the fake (Root/cgroup.controllers exists: v2, else v1).
-	Version int
 	// Rootless: the caller is not the host's root (runc's
 	// Cgroups.Rootless). A hybrid host's cgroup2 hierarchy it may not
 	// write is then done without (v1.go).

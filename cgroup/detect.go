@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
@@ -108,36 +107,6 @@ func knownV1Controller(s string) bool {
 		}
 	}
 	return false
-}
-
-// fakeLayout describes a fake cgroupfs under root: v2 when
-// root/cgroup.controllers exists (or version says so), else v1 with one
-// directory per controller that exists under root, and root/unified as
-// the hybrid cgroup2 hierarchy when it exists.
-func fakeLayout(root string, version int) (*hostLayout, error) {
-	if version == 0 {
-		version = 1
-		if _, err := os.Stat(filepath.Join(root, "cgroup.controllers")); err == nil {
-			version = 2
-		}
-	}
-	l := &hostLayout{Version: version, V1: map[string]v1Mount{}}
-	switch version {
-	case 2:
-		l.V2Root = root
-	case 1:
-		for _, c := range v1Controllers {
-			if fi, err := os.Stat(filepath.Join(root, c)); err == nil && fi.IsDir() {
-				l.V1[c] = v1Mount{Mountpoint: filepath.Join(root, c), Root: "/"}
-			}
-		}
-		if fi, err := os.Stat(filepath.Join(root, "unified")); err == nil && fi.IsDir() {
-			l.Unified = &v1Mount{Mountpoint: filepath.Join(root, "unified"), Root: "/"}
-		}
-	default:
-		return nil, fmt.Errorf("cgroup version %d: want 1 or 2", version)
-	}
-	return l, nil
 }
 
 // ownCgroups returns this process's cgroup per v1 controller and under the

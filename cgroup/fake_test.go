@@ -88,10 +88,7 @@ func fakeV1(t *testing.T, controllers ...string) (string, *hostLayout, ops) {
 			writeFiles(t, dir, map[string]string{"cpuset.cpus": "0-1", "cpuset.mems": "0"})
 		}
 	}
-	layout, err := fakeLayout(root, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	layout := fakeV1Layout(root)
 	o := ops{
 		mkdir: func(dir string) error {
 			if err := os.Mkdir(dir, 0o755); err != nil {
@@ -106,6 +103,23 @@ func fakeV1(t *testing.T, controllers ...string) (string, *hostLayout, ops) {
 		rmdir: fakeRmdir,
 	}
 	return root, layout, o
+}
+
+// fakeV1Layout describes a fake v1 cgroupfs under root as readHostLayout
+// describes the host's: one hierarchy per controller directory that exists
+// under root, and root/unified as the hybrid cgroup2 hierarchy when it
+// exists.
+func fakeV1Layout(root string) *hostLayout {
+	l := &hostLayout{Version: 1, V1: map[string]v1Mount{}}
+	for _, c := range v1Controllers {
+		if fi, err := os.Stat(filepath.Join(root, c)); err == nil && fi.IsDir() {
+			l.V1[c] = v1Mount{Mountpoint: filepath.Join(root, c), Root: "/"}
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(root, "unified")); err == nil && fi.IsDir() {
+		l.Unified = &v1Mount{Mountpoint: filepath.Join(root, "unified"), Root: "/"}
+	}
+	return l
 }
 
 func fakeRmdir(dir string) error {

@@ -7,30 +7,20 @@ import (
 	sd "github.com/gorunc/gorunc/cgroup/systemd"
 )
 
-// New chooses the driver from the host's mounts (or from Config.Root and
-// Config.Version for a fake cgroupfs) and resolves Config.Path. It creates
-// nothing: Apply does.
+// New chooses the driver from the host's mounts and resolves Config.Path.
+// It creates nothing: Apply does. (Tests on a fake cgroupfs call
+// newManager with a layout of their own: fake_test.go.)
 func New(cfg Config) (Manager, error) {
 	if err := ValidatePath(cfg.Path); err != nil {
 		return nil, err
 	}
-	var (
-		layout *hostLayout
-		own    map[string]string
-		err    error
-	)
-	if cfg.Root != "" {
-		if layout, err = fakeLayout(cfg.Root, cfg.Version); err != nil {
-			return nil, err
-		}
-		own = map[string]string{} // a fake's own cgroup is its root
-	} else {
-		if layout, err = readHostLayout(); err != nil {
-			return nil, err
-		}
-		if own, err = ownCgroups(); err != nil {
-			return nil, err
-		}
+	layout, err := readHostLayout()
+	if err != nil {
+		return nil, err
+	}
+	own, err := ownCgroups()
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Systemd {
 		dial := dialer(nil)

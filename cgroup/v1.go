@@ -113,11 +113,15 @@ func (m *v1Manager) Set(r *specs.LinuxResources) error {
 	if err := Validate(r, 1); err != nil {
 		return err
 	}
-	setters := []func(*specs.LinuxResources) error{
-		m.setMemory, m.setCPU, m.setCpuset, m.setPids, m.setBlkio, m.setHugetlb, m.setNetwork, m.setRdma, m.setDevices,
-	}
-	for _, set := range setters {
-		if err := set(r); err != nil {
+	for _, c := range v1Setters {
+		if !c.needed(r) {
+			continue
+		}
+		dir, err := m.need(c.name, c.field)
+		if err != nil {
+			return err
+		}
+		if err := c.set(dir, r); err != nil {
 			return err
 		}
 	}

@@ -7,21 +7,14 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// setBlkio writes blkio.weight and blkio.weight_device, or with the BFQ
+// setV1Blkio writes blkio.weight and blkio.weight_device, or with the BFQ
 // scheduler (kernels without CFQ, 5.0+) blkio.bfq.weight and
 // blkio.bfq.weight_device; then blkio.leaf_weight and the blkio.throttle.*
 // files (Documentation/admin-guide/cgroup-v1/blkio-controller.rst). The
 // pair is chosen as runc 1.5 does (opencontainers/cgroups fs/blkio.go):
 // CFQ's when blkio.weight exists, BFQ's otherwise.
-func (m *v1Manager) setBlkio(r *specs.LinuxResources) error {
+func setV1Blkio(dir string, r *specs.LinuxResources) error {
 	b := r.BlockIO
-	if !isIOSet(b) && (b == nil || b.LeafWeight == nil) {
-		return nil
-	}
-	dir, err := m.need("blkio", "linux.resources.blockIO")
-	if err != nil {
-		return err
-	}
 	weightFile, deviceFile := "blkio.weight", "blkio.weight_device"
 	if !fileExists(dir, weightFile) {
 		weightFile, deviceFile = "blkio.bfq.weight", "blkio.bfq.weight_device"

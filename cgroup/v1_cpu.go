@@ -8,19 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// setCPU writes cpu.shares, cpu.cfs_period_us, cpu.cfs_quota_us,
+// setV1CPU writes cpu.shares, cpu.cfs_period_us, cpu.cfs_quota_us,
 // cpu.cfs_burst_us, cpu.rt_period_us, cpu.rt_runtime_us and cpu.idle
 // (Documentation/scheduler/sched-bwc.rst, sched-rt-group.rst).
-func (m *v1Manager) setCPU(r *specs.LinuxResources) error {
+func setV1CPU(dir string, r *specs.LinuxResources) error {
 	c := r.CPU
-	if c == nil || (c.Shares == nil && c.Quota == nil && c.Period == nil && c.Burst == nil &&
-		c.RealtimePeriod == nil && c.RealtimeRuntime == nil && c.Idle == nil) {
-		return nil
-	}
-	dir, err := m.need("cpu", "linux.resources.cpu")
-	if err != nil {
-		return err
-	}
 	if c.Shares != nil && *c.Shares != 0 {
 		if err := writeFile(dir, "cpu.shares", strconv.FormatUint(*c.Shares, 10)); err != nil {
 			return err

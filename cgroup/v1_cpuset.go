@@ -43,15 +43,9 @@ func fillCpusets(mountpoint, dir string) error {
 	return nil
 }
 
-func (m *v1Manager) setCpuset(r *specs.LinuxResources) error {
+// setV1Cpuset writes cpuset.cpus and cpuset.mems.
+func setV1Cpuset(dir string, r *specs.LinuxResources) error {
 	c := r.CPU
-	if c == nil || (c.Cpus == "" && c.Mems == "") {
-		return nil
-	}
-	dir, err := m.need("cpuset", "linux.resources.cpu.cpus/mems")
-	if err != nil {
-		return err
-	}
 	if c.Cpus != "" {
 		if err := writeFile(dir, "cpuset.cpus", c.Cpus); err != nil {
 			return err

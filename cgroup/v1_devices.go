@@ -6,18 +6,11 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// setDevices writes "a" to devices.deny, then each rule in config order to
+// setV1Devices writes "a" to devices.deny, then each rule in config order to
 // devices.allow or devices.deny. Nothing is prepended or reordered: the
 // rules are the container's, and the conformance suite compares
 // devices.list with them (Documentation/admin-guide/cgroup-v1/devices.rst).
-func (m *v1Manager) setDevices(r *specs.LinuxResources) error {
-	if len(r.Devices) == 0 {
-		return nil
-	}
-	dir, err := m.need("devices", "linux.resources.devices")
-	if err != nil {
-		return err
-	}
+func setV1Devices(dir string, r *specs.LinuxResources) error {
 	for _, w := range v1DeviceWrites(r.Devices) {
 		if err := writeFile(dir, w.file, w.data); err != nil {
 			return err

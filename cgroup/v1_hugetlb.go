@@ -6,17 +6,10 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// setHugetlb writes hugetlb.<size>.limit_in_bytes and, where the kernel
+// setV1Hugetlb writes hugetlb.<size>.limit_in_bytes and, where the kernel
 // has it, hugetlb.<size>.rsvd.limit_in_bytes
 // (Documentation/admin-guide/cgroup-v1/hugetlb.rst).
-func (m *v1Manager) setHugetlb(r *specs.LinuxResources) error {
-	if len(r.HugepageLimits) == 0 {
-		return nil
-	}
-	dir, err := m.need("hugetlb", "linux.resources.hugepageLimits")
-	if err != nil {
-		return err
-	}
+func setV1Hugetlb(dir string, r *specs.LinuxResources) error {
 	for _, h := range r.HugepageLimits {
 		v := strconv.FormatUint(h.Limit, 10)
 		if err := writeFile(dir, "hugetlb."+h.Pagesize+".limit_in_bytes", v); err != nil {

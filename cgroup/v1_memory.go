@@ -6,23 +6,13 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// setMemory writes memory.limit_in_bytes, memory.memsw.limit_in_bytes,
+// setV1Memory writes memory.limit_in_bytes, memory.memsw.limit_in_bytes,
 // memory.soft_limit_in_bytes, memory.swappiness and memory.oom_control
 // (Documentation/admin-guide/cgroup-v1/memory.rst). kernel and kernelTCP
 // are ignored: kernel memory limits are gone since Linux 5.16 and the spec
 // deprecates them.
-func (m *v1Manager) setMemory(r *specs.LinuxResources) error {
+func setV1Memory(dir string, r *specs.LinuxResources) error {
 	mem := r.Memory
-	if mem == nil {
-		return nil
-	}
-	if mem.Limit == nil && mem.Swap == nil && mem.Reservation == nil && mem.Swappiness == nil && mem.DisableOOMKiller == nil {
-		return nil
-	}
-	dir, err := m.need("memory", "linux.resources.memory")
-	if err != nil {
-		return err
-	}
 	if err := setV1MemoryAndSwap(dir, mem); err != nil {
 		return err
 	}

@@ -77,13 +77,16 @@ func (m *v2Manager) Set(r *specs.LinuxResources) error {
 	if err := m.enableControllers(neededV2Controllers(r, avail)); err != nil {
 		return err
 	}
-	setters := []func(string, *specs.LinuxResources) error{
-		setV2Memory, setV2CPU, setV2Cpuset, setV2Pids, setV2IO, setV2Hugetlb, setV2Rdma, setV2Unified,
-	}
-	for _, set := range setters {
-		if err := set(m.dir, r); err != nil {
+	for _, c := range v2Setters {
+		if !c.needed(r) {
+			continue
+		}
+		if err := c.set(m.dir, r); err != nil {
 			return m.explainWrite(err)
 		}
+	}
+	if err := setV2Unified(m.dir, r); err != nil {
+		return m.explainWrite(err)
 	}
 	if len(r.Devices) > 0 {
 		if err := setV2Devices(m.dir, r.Devices); err != nil {

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,45 +16,6 @@ import (
 // from core files such as "cgroup.max.depth".
 func (m *v2Manager) available() (map[string]bool, error) {
 	return readList(m.root, "cgroup.controllers")
-}
-
-// neededV2Controllers lists the controllers that r writes to, sorted.
-func neededV2Controllers(r *specs.LinuxResources, available map[string]bool) []string {
-	set := map[string]bool{}
-	if m := r.Memory; m != nil && (m.Limit != nil || m.Reservation != nil || m.Swap != nil) {
-		set["memory"] = true
-	}
-	if c := r.CPU; c != nil {
-		if c.Shares != nil || c.Quota != nil || c.Period != nil || c.Burst != nil || c.Idle != nil {
-			set["cpu"] = true
-		}
-		if c.Cpus != "" || c.Mems != "" {
-			set["cpuset"] = true
-		}
-	}
-	if r.Pids != nil && r.Pids.Limit != nil {
-		set["pids"] = true
-	}
-	if isIOSet(r.BlockIO) {
-		set["io"] = true
-	}
-	if len(r.HugepageLimits) > 0 {
-		set["hugetlb"] = true
-	}
-	if len(r.Rdma) > 0 {
-		set["rdma"] = true
-	}
-	for k := range r.Unified {
-		if ctrl, _, ok := strings.Cut(k, "."); ok && available[ctrl] {
-			set[ctrl] = true
-		}
-	}
-	out := make([]string, 0, len(set))
-	for c := range set {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // enableControllers writes "+ctrl" into cgroup.subtree_control of every

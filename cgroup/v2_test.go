@@ -287,24 +287,27 @@ func TestV2PidsRecursive(t *testing.T) {
 	}
 }
 
-func TestNewFakeDetectsVersion(t *testing.T) {
+// TestNewManagerPlacesOnFakeLayouts: the driver follows the layout's
+// version, a v1 manager has a directory for each mounted controller and
+// none for the others, and New refuses ".." before it looks at the host.
+func TestNewManagerPlacesOnFakeLayouts(t *testing.T) {
 	root, _ := fakeV2(t, allV2)
-	m, err := New(Config{Root: root, Path: "x"})
+	m, err := newManager(Config{Path: "x"}, &hostLayout{Version: 2, V2Root: root}, map[string]string{}, ops{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.State().Version != 2 || m.Path("") != filepath.Join(root, "x") {
 		t.Fatalf("state = %+v", m.State())
 	}
-	v1root, _, _ := fakeV1(t, "memory", "cpu")
-	m, err = New(Config{Root: v1root, Name: "ctr"})
+	v1root, layout, _ := fakeV1(t, "memory", "cpu")
+	m, err = newManager(Config{Name: "ctr"}, layout, map[string]string{}, ops{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.State().Version != 1 || m.Path("memory") != filepath.Join(v1root, "memory/ctr") || m.Path("pids") != "" {
 		t.Fatalf("state = %+v", m.State())
 	}
-	if _, err := New(Config{Root: root, Path: "../x"}); err == nil {
+	if _, err := New(Config{Path: "../x"}); err == nil {
 		t.Fatal("\"..\" accepted")
 	}
 }

@@ -27,14 +27,11 @@ const descriptorsFile = "descriptors.json"
 // the container is deleted, as runc destroys it: `state` then says it does
 // not exist, and restore makes it anew from the images.
 func (s Store) Checkpoint(id string, o CriuOptions) error {
-	c, err := s.open(id)
+	c, err := s.openFor("checkpoint", id, Status.CanCheckpoint)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	if st := c.Status(); st == Created || st == Stopped {
-		return fmt.Errorf("Container cannot be checkpointed in %s state", st)
-	}
 	set, err := o.settings()
 	if err != nil {
 		return err

@@ -36,31 +36,48 @@ func (s Store) Get(id string) (*Container, error) {
 }
 
 // open locks a container for a mutating operation. Release with close.
-func (s Store) open(id string) (*Container, error) {
+func (s Store) open(id string) (*Container, error) { return s.lockAndRead(id, s.acquire) }
+
+// lockAndRead takes id's lock with lock (acquire, or tryAcquire for
+// delete --force) and reads its state under it.
+func (s Store) lockAndRead(id string, lock func(string) (*lock, error)) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	l, err := s.acquire(id)
+	l, err := lock(id)
 	if err != nil {
 		return nil, err
 	}
 	rec, err := s.read(id)
 	if err != nil {
-		l.release()
+		l.unlock()
 		return nil, err
 	}
 	return &Container{store: s, rec: rec, lock: l}, nil
 }
 
+// openFor is open followed by op's status guard (require): the container,
+// locked, in a status can allows, or runc's refusal with nothing held.
+func (s Store) openFor(op, id string, can func(Status) bool) (*Container, error) {
+	c, err := s.open(id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := require(op, c, can); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
 func (c *Container) close() {
 	if c.lock != nil {
-		c.lock.release()
+		c.lock.unlock()
 		c.lock = nil
 	}
 }
 
 func (c *Container) ID() string { return c.rec.ID }
-func (c *Container) Pid() int   { return c.rec.InitPid }
 func (c *Container) dir() string {
 	return c.store.dir(c.rec.ID)
 }

@@ -52,11 +52,12 @@ type CreateOptions struct {
 	spec *specs.Spec
 }
 
-// cleanup undoes a half-finished create in reverse order, unless released.
+// cleanup undoes a half-finished create in reverse order, unless disarmed
+// once the create has succeeded.
 type cleanup struct{ undo []func() }
 
 func (c *cleanup) add(f func()) { c.undo = append(c.undo, f) }
-func (c *cleanup) release()     { c.undo = nil }
+func (c *cleanup) disarm()      { c.undo = nil }
 func (c *cleanup) run() {
 	for i := len(c.undo) - 1; i >= 0; i-- {
 		c.undo[i]()
@@ -116,7 +117,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	var undo cleanup
 	defer undo.run()
 
-	l, err := s.create(o.ID)
+	l, err := s.mkdirLocked(o.ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,7 +128,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		if !keepState {
 			os.RemoveAll(s.dir(o.ID))
 		}
-		l.release()
+		l.unlock()
 	})
 	c := &Container{store: s, lock: l, filter: filter, rec: newRecord(o.ID, bundle, rootfsPath, spec)}
 	m, pidsLimit, err := c.makeCgroup(&undo, o.SystemdCgroup)
@@ -167,7 +168,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if o.PidFile != "" {
 		s.Log.Debugf("create %s: pid file %s written", o.ID, o.PidFile)
 	}
-	undo.release()
+	undo.disarm()
 	// Released even for a foreground run, which waits without it, so
 	// that kill and state from elsewhere still work.
 	c.close()

@@ -38,9 +38,13 @@ func (s Store) Delete(id string, force bool) error {
 		return err
 	}
 	defer c.close()
-	st := c.Status()
-	if !st.CanDelete() && !force {
-		return fmt.Errorf("cannot delete container %s that is not stopped: %s (use --force)", id, st)
+	can := Status.CanDelete
+	if force {
+		can = func(Status) bool { return true }
+	}
+	st, err := require("delete", c, can)
+	if err != nil {
+		return err
 	}
 	s.Log.Debugf("delete %s: status %s, killing what is left", id, st)
 	return c.destroy()
@@ -86,19 +90,11 @@ func (c *Container) destroy() error {
 // no such lock and its delete --force of a container still being created
 // returns 0 and removes nothing, leaving the stuck create and its init.
 func (s Store) openForce(id string) (*Container, error) {
-	if err := ValidateID(id); err != nil {
-		return nil, err
-	}
 	start := time.Now()
 	for {
-		l, err := s.tryAcquire(id)
+		c, err := s.lockAndRead(id, s.tryAcquire)
 		if err == nil {
-			rec, err := s.read(id)
-			if err != nil {
-				l.release()
-				return nil, err
-			}
-			return &Container{store: s, rec: rec, lock: l}, nil
+			return c, nil
 		}
 		if !errors.Is(err, errLocked) {
 			return nil, err

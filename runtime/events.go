@@ -127,8 +127,8 @@ func (s Store) Stats(id string) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st := c.Status(); st == Stopped || st == Creating {
-		return nil, fmt.Errorf("events %s: container is %s", id, st)
+	if _, err := require("events", c, Status.CanStats); err != nil {
+		return nil, err
 	}
 	cs, err := c.rawStats()
 	if err != nil {
@@ -168,8 +168,8 @@ func (s Store) Events(id string, interval time.Duration, emit func(Event) error)
 	if err != nil {
 		return err
 	}
-	if st := c.Status(); st == Stopped || st == Creating {
-		return fmt.Errorf("events %s: container is %s", id, st)
+	if _, err := require("events", c, Status.CanStats); err != nil {
+		return err
 	}
 	first, err := c.rawStats()
 	if err != nil {

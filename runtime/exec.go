@@ -74,24 +74,20 @@ type ExecOptions struct {
 //	else: wait P2 forwarding signals, exit with its code (128+N on signal N)
 func (s Store) Exec(o ExecOptions) (int, error) {
 	if !nsexec.NsenterAvailable {
-		return 1, errors.New("exec: this gorunc was built without cgo, so it cannot join the container's namespaces (build it with `make build`)")
+		return 1, errors.New("this gorunc was built without cgo, so it cannot join the container's namespaces (build it with `make build`)")
 	}
 	if err := checkPreserved(o.PreserveFDs); err != nil {
-		return 1, fmt.Errorf("exec: %w", err)
+		return 1, err
 	}
-	c, err := s.open(o.ID)
+	can := Status.CanExec
+	if o.IgnorePaused {
+		can = Status.CanExecIgnoringPaused
+	}
+	c, err := s.openFor("exec", o.ID, can)
 	if err != nil {
 		return 1, err
 	}
 	defer c.close()
-	st := c.Status()
-	switch {
-	case st == Paused && !o.IgnorePaused:
-		// runc's words, with the hint it gives.
-		return 1, c.namingFreeze(st, fmt.Errorf("%w (use --ignore-paused to override)", require("exec in", o.ID, st, false)))
-	case st != Paused && !st.CanExec():
-		return 1, require("exec in", o.ID, st, false)
-	}
 	spec, err := execSpec(c.rec.Spec, o)
 	if err != nil {
 		return 1, err
@@ -104,22 +100,22 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	tty := spec.Process.Terminal
 	switch {
 	case o.ConsoleSocket != "" && !tty:
-		return 1, errors.New("exec: --console-socket needs --tty (or process.terminal)")
+		return 1, errors.New("--console-socket needs --tty (or process.terminal)")
 	case tty && o.Detach && o.ConsoleSocket == "":
-		return 1, errors.New("exec: --tty with --detach needs --console-socket to receive the pty")
+		return 1, errors.New("--tty with --detach needs --console-socket to receive the pty")
 	}
 	// The pty master goes to --console-socket, or, in the foreground
 	// without one, to us over a socketpair: we proxy our stdio to it.
 	var console, ours *os.File
 	if tty && o.ConsoleSocket != "" {
 		if console, err = DialConsoleSocket(o.ConsoleSocket); err != nil {
-			return 1, fmt.Errorf("exec: %w", err)
+			return 1, err
 		}
 		defer console.Close()
 	} else if tty {
 		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
-			return 1, fmt.Errorf("exec: create console socket: %w", err)
+			return 1, fmt.Errorf("create console socket: %w", err)
 		}
 		ours, console = os.NewFile(uintptr(fds[0]), "console-parent"), os.NewFile(uintptr(fds[1]), "console-child")
 		defer ours.Close()
@@ -147,7 +143,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if !o.Detach && !tty {
 		uid, gid := pipeOwner(spec)
 		if stdio, err = newStdioPipes(uid, gid, os.Stdin, os.Stdout, os.Stderr); err != nil {
-			return 1, fmt.Errorf("exec: %w", err)
+			return 1, err
 		}
 		// Runs last: after the process exited, or failed to start.
 		defer stdio.finish()
@@ -163,12 +159,12 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if err != nil {
 		proc.Kill()
 		proc.Wait()
-		return 1, fmt.Errorf("exec: %w", err)
+		return 1, err
 	}
 	if pidfdConn != nil {
 		// proc is the process that execve()s the command (exec-init's
 		// P2, our unreaped child as subreaper), never P1.
-		err := errors.New("exec: process exited before it was ready")
+		err := errors.New("process exited before it was ready")
 		if st, serr := procStat(proc.Pid); serr == nil {
 			err = sendPidfd(pidfdConn, proc.Pid, st.start, pidfdKindExec)
 		}
@@ -212,11 +208,11 @@ func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
 	if o.ProcessFile != "" {
 		data, err := os.ReadFile(o.ProcessFile)
 		if err != nil {
-			return nil, fmt.Errorf("exec: --process: %w", err)
+			return nil, fmt.Errorf("--process: %w", err)
 		}
 		var p specs.Process
 		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, fmt.Errorf("exec: --process %s: %w", o.ProcessFile, err)
+			return nil, fmt.Errorf("--process %s: %w", o.ProcessFile, err)
 		}
 		spec.Process = &p
 	} else {
@@ -250,23 +246,23 @@ func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
 		}
 	}
 	if err := execProcSched(p); err != nil {
-		return nil, fmt.Errorf("exec: %w", err)
+		return nil, err
 	}
 	if err := validateLabels(p, nil); err != nil {
-		return nil, fmt.Errorf("exec: %w", err)
+		return nil, err
 	}
 	if len(p.Args) == 0 {
-		return nil, errors.New("exec: no command given (usage: gorunc exec ID COMMAND [ARG...] or --process FILE)")
+		return nil, errors.New("no command given (usage: gorunc exec ID COMMAND [ARG...] or --process FILE)")
 	}
 	if p.Cwd == "" {
 		p.Cwd = "/"
 	}
 	if !strings.HasPrefix(p.Cwd, "/") {
-		return nil, fmt.Errorf("exec: cwd %q is not absolute", p.Cwd)
+		return nil, fmt.Errorf("cwd %q is not absolute", p.Cwd)
 	}
 	for _, rl := range p.Rlimits {
 		if _, ok := rlimitTypes[rl.Type]; !ok {
-			return nil, fmt.Errorf("exec: process.rlimits: unknown type %q", rl.Type)
+			return nil, fmt.Errorf("process.rlimits: unknown type %q", rl.Type)
 		}
 	}
 	return &spec, nil
@@ -285,13 +281,13 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 		u, g, hasGID := strings.Cut(o.User, ":")
 		uid, err := strconv.ParseUint(u, 10, 32)
 		if err != nil {
-			return fmt.Errorf("exec: --user %q: want UID[:GID] as numbers", o.User)
+			return fmt.Errorf("--user %q: want UID[:GID] as numbers", o.User)
 		}
 		p.User.UID = uint32(uid)
 		if hasGID {
 			gid, err := strconv.ParseUint(g, 10, 32)
 			if err != nil {
-				return fmt.Errorf("exec: --user %q: want UID[:GID] as numbers", o.User)
+				return fmt.Errorf("--user %q: want UID[:GID] as numbers", o.User)
 			}
 			p.User.GID = uint32(gid)
 		}
@@ -299,12 +295,12 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 	for _, s := range o.AdditionalGids {
 		gid, err := strconv.ParseUint(s, 10, 32)
 		if err != nil {
-			return fmt.Errorf("exec: --additional-gids %q: not a number", s)
+			return fmt.Errorf("--additional-gids %q: not a number", s)
 		}
 		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(gid))
 	}
 	if err := rootlessGroups(p); err != nil {
-		return fmt.Errorf("exec: %w", err)
+		return err
 	}
 	if len(o.Caps) > 0 {
 		if p.Capabilities == nil {
@@ -428,7 +424,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 		// others to die) has lost its namespaces but is not yet a
 		// zombie: say so rather than print a failed open.
 		if _, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", c.rec.InitPid)); !processAlive(c.rec.InitPid, c.rec.InitStart) || errors.Is(err, os.ErrNotExist) {
-			return nil, require("exec in", c.rec.ID, Stopped, false)
+			return nil, refused("exec", c.rec.ID, Stopped)
 		}
 		return nil, fmt.Errorf("exec: %w", rerr)
 	}
@@ -461,7 +457,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	frozen := false
 	if f, err := m.FrozenBy(); err == nil && f != nil {
 		if !ignorePaused {
-			return nil, fmt.Errorf("%w (use --ignore-paused to override) (%v)", require("exec in", c.rec.ID, Paused, false), f)
+			return nil, fmt.Errorf("%w (%v)", refused("exec", c.rec.ID, Paused), f)
 		}
 		frozen = true
 	}
@@ -575,7 +571,7 @@ func (c *Container) subCgroupDirs(args []string) (map[string]string, error) {
 	}
 	m, err := c.cgroup()
 	if err != nil {
-		return nil, fmt.Errorf("exec: %w", err)
+		return nil, err
 	}
 	return cgroup.SubDirs(m.State().Paths, sub)
 }
@@ -593,7 +589,7 @@ func (c *Container) joinCgroup(m cgroup.Manager, subDirs map[string]string, pid 
 		// cgroup v2: a container cgroup with domain controllers
 		// enabled for its children takes no process; join init's.
 		if !errors.Is(err, unix.EBUSY) || cgroup.EnterInitCgroup(m.State(), pid, c.rec.InitPid) != nil {
-			return fmt.Errorf("exec: join cgroup: %w", err)
+			return fmt.Errorf("join cgroup: %w", err)
 		}
 	}
 	return nil

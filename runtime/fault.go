@@ -1,30 +1,10 @@
+//go:build !faultinject
+
 package runtime
 
-import (
-	"os"
-
-	"golang.org/x/sys/unix"
-)
-
-// faultEnv names the crash point a test wants: with _GORUNC_TEST_FAULT=NAME
-// in gorunc's environment, faultPoint(NAME) SIGKILLs gorunc itself there,
-// as a crash or an OOM kill of the runtime would at that step
-// (tests/integration/faults_test.go). It is for tests only; in production
-// the variable is unset and a fault point costs one getenv.
-//
-// Points: "after-cgroup" (create: cgroup made, state not yet naming it),
-// "after-spawn" (create: init started, its config not yet sent),
-// "before-pidfile" (create: init ready and waiting on the exec fifo, pid
-// file not yet written).
-const faultEnv = "_GORUNC_TEST_FAULT"
-
-// faultPoint kills the calling process with SIGKILL when the test fault
-// named name is armed. SIGKILL, not os.Exit: no deferred cleanup runs,
-// exactly as in a real crash.
-func faultPoint(name string) {
-	if v, ok := os.LookupEnv(faultEnv); !ok || v != name {
-		return
-	}
-	unix.Kill(os.Getpid(), unix.SIGKILL)
-	select {} // SIGKILL is delivered before kill(2) returns to user space; never reached
-}
+// faultPoint marks a step of create where a test kills gorunc to check
+// that nothing is left behind (tests/integration/faults_test.go). In this,
+// the production build, it does nothing: the fault points exist only in a
+// binary built with `-tags faultinject` (fault_inject.go; `make
+// integration` builds one as bin/gorunc-fault).
+func faultPoint(string) {}

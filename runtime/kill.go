@@ -54,8 +54,8 @@ func (c *Container) signal(sig unix.Signal) error {
 		}
 		return nil
 	}
-	st := c.Status()
-	if err := require("kill", c.rec.ID, st, st.CanKill()); err != nil {
+	st, err := require("kill", c, Status.CanKill)
+	if err != nil {
 		return err
 	}
 	if err := unix.Kill(c.rec.InitPid, sig); err != nil {
@@ -98,19 +98,15 @@ func (s Store) Resume(id string) error {
 }
 
 func (s Store) freeze(id, op string, frozen bool) error {
-	c, err := s.open(id)
+	can := Status.CanResume
+	if frozen {
+		can = Status.CanPause
+	}
+	c, err := s.openFor(op, id, can)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	st := c.Status()
-	ok := st.CanResume()
-	if frozen {
-		ok = st.CanPause()
-	}
-	if err := require(op, id, st, ok); err != nil {
-		return err
-	}
 	m, err := c.cgroup()
 	if err != nil {
 		return err

@@ -108,13 +108,13 @@ func (s Store) Restore(o RestoreOptions) (int, error) {
 
 	var undo cleanup
 	defer undo.run()
-	l, err := s.create(o.ID)
+	l, err := s.mkdirLocked(o.ID)
 	if err != nil {
 		return 1, err
 	}
 	undo.add(func() {
 		os.RemoveAll(s.dir(o.ID))
-		l.release()
+		l.unlock()
 	})
 	c := &Container{store: s, lock: l, rec: newRecord(o.ID, bundle, rootfsPath, spec)}
 	m, pidsLimit, err := c.makeCgroup(&undo, o.SystemdCgroup)
@@ -133,7 +133,7 @@ func (s Store) Restore(o RestoreOptions) (int, error) {
 	if err := writePidFile(o.PidFile, c.rec.InitPid); err != nil {
 		return 1, err
 	}
-	undo.release()
+	undo.disarm()
 	c.close()
 	if o.Detach {
 		return 0, nil

@@ -119,11 +119,11 @@ func TestProcStatParsesOddNames(t *testing.T) {
 
 func TestStoreAtomicWriteAndLock(t *testing.T) {
 	s := Store{Root: t.TempDir()}
-	l, err := s.create("c1")
+	l, err := s.mkdirLocked("c1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.create("c1"); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if _, err := s.mkdirLocked("c1"); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("duplicate create: %v", err)
 	}
 	if !s.busy("c1") {
@@ -141,7 +141,7 @@ func TestStoreAtomicWriteAndLock(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("temporary files left beside state.json: %v", entries)
 	}
-	l.release()
+	l.unlock()
 	if s.busy("c1") {
 		t.Error("released lock still busy")
 	}

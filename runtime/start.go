@@ -16,15 +16,11 @@ import (
 // Start releases init from the exec fifo: init then execve()s the user
 // process. It returns once init has passed the fifo.
 func (s Store) Start(id string) error {
-	c, err := s.open(id)
+	c, err := s.openFor("start", id, Status.CanStart)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	st := c.Status()
-	if err := require("start", id, st, st.CanStart()); err != nil {
-		return c.namingFreeze(st, err)
-	}
 	// nil when no cgroup was recorded: then nothing can freeze init.
 	m, _ := c.cgroup()
 	if m != nil {
@@ -33,7 +29,7 @@ func (s Store) Start(id string) error {
 		// container in the paused state"); under a frozen ancestor it
 		// waits forever. Both are refused here, naming the freeze.
 		if f, err := m.FrozenBy(); err == nil && f != nil {
-			return fmt.Errorf("%w (%v)", require("start", id, Paused, false), f)
+			return fmt.Errorf("%w (%v)", refused("start", id, Paused), f)
 		}
 	}
 	fifoPath := filepath.Join(c.dir(), fifoFile)

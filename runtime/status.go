@@ -1,6 +1,9 @@
 package runtime
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Status is a container's place in the OCI lifecycle (runtime-spec
 // runtime.md "State": creating, created, running, stopped; "paused" is the
@@ -52,50 +55,77 @@ func (s Status) CanResume() bool { return s == Paused }
 // not frozen.
 func (s Status) CanExec() bool { return s == Created || s == Running }
 
-// require returns the error a command prints for a disallowed status,
-// naming the container and ending in runc's own words, which clients
-// match (docs/clients.md): "container not running" above all.
-func require(op, id string, s Status, ok bool) error {
-	if ok {
-		return nil
+// CanExecIgnoringPaused is exec --ignore-paused: a frozen container takes
+// the process too (it starts frozen, as runc's does).
+func (s Status) CanExecIgnoringPaused() bool { return s.CanExec() || s == Paused }
+
+// CanUpdate: new resources need a live cgroup with a live container in it
+// (runc allows created, running and paused).
+func (s Status) CanUpdate() bool { return s == Created || s == Running || s == Paused }
+
+// CanStats: events and its --stats read a live container's cgroup (runc
+// refuses a stopped one).
+func (s Status) CanStats() bool { return s == Created || s == Running || s == Paused }
+
+// CanCheckpoint: CRIU dumps processes that run (or are frozen); runc
+// refuses created and stopped containers.
+func (s Status) CanCheckpoint() bool { return s == Running || s == Paused }
+
+// require is every command's status guard, as gVisor's requireStatus: it
+// derives the container's status once and returns it, or, when can does
+// not allow op in it, the error runc 1.5.1 prints, word for word, because
+// clients match those words (docs/clients.md): "container not running"
+// above all. Start and exec in a paused container also name the freeze
+// that holds it (the operator's own, or an ancestor's).
+func require(op string, c *Container, can func(Status) bool) (Status, error) {
+	s := c.Status()
+	if can(s) {
+		return s, nil
 	}
-	switch op {
-	case "resume":
-		return fmt.Errorf("cannot resume container %s: container not paused", id)
-	case "start", "exec in":
-		if why := refusal(op, s); why != "" {
-			return fmt.Errorf("container %s: %s", id, why)
-		}
-		return fmt.Errorf("cannot %s container %s: container is %s", op, id, s)
+	err := refused(op, c.rec.ID, s)
+	if s == Paused && (op == "start" || op == "exec") {
+		err = c.namingFreeze(err)
 	}
-	// kill, pause, update: libcontainer's ErrNotRunning.
-	return fmt.Errorf("cannot %s container %s: %w", op, id, ErrNotRunning)
+	return s, err
 }
 
-// refusal is runc's message for start and exec in a status that does not
-// allow them (libcontainer's state transitions and exec.go).
-func refusal(op string, s Status) string {
+// refused is runc 1.5.1's error for op in status s (libcontainer's state
+// transitions, its delete.go, exec.go, events.go and checkpoint.go). The
+// CLI adds runc's prefix where runc has one ("exec failed: "); the
+// container's id appears only where runc names it.
+func refused(op, id string, s Status) error {
 	switch op + " " + string(s) {
 	case "start running":
-		return "cannot start an already running container"
+		return errors.New("cannot start an already running container")
 	case "start paused":
-		return "cannot start a container in the paused state"
+		return errors.New("cannot start a container in the paused state")
 	case "start stopped":
-		return "cannot start a container that has stopped"
-	case "exec in paused":
-		return "cannot exec in a paused container"
-	case "exec in stopped":
-		return "cannot exec in a stopped container"
+		return errors.New("cannot start a container that has stopped")
+	case "exec paused":
+		return errors.New("cannot exec in a paused container (use --ignore-paused to override)")
+	case "exec stopped":
+		return errors.New("cannot exec in a stopped container")
 	}
-	return ""
+	switch op {
+	case "kill", "pause", "update":
+		return ErrNotRunning
+	case "resume":
+		return errors.New("container not paused")
+	case "delete":
+		return fmt.Errorf("cannot delete container %s that is not stopped: %s", id, s)
+	case "events":
+		return fmt.Errorf("container with id %s is not running", id)
+	case "checkpoint":
+		return fmt.Errorf("Container cannot be checkpointed in %s state", s)
+	}
+	// A status runc has no words for (creating: another gorunc command
+	// is still making the container).
+	return fmt.Errorf("cannot %s container %s: it is %s", op, id, s)
 }
 
 // namingFreeze adds to a refusal of a paused container which cgroup holds
 // the freeze: the operator's own, or one an ancestor's owner froze.
-func (c *Container) namingFreeze(s Status, refused error) error {
-	if s != Paused {
-		return refused
-	}
+func (c *Container) namingFreeze(refused error) error {
 	if m, err := c.cgroup(); err == nil {
 		if f, err := m.FrozenBy(); err == nil && f != nil {
 			return fmt.Errorf("%w (%v)", refused, f)

@@ -26,7 +26,8 @@ const (
 	fifoFile  = "exec.fifo"
 )
 
-// ErrNotExist is returned for an id that has no state directory.
+// ErrNotExist is returned for an id that has no state directory, bare:
+// runc 1.5.1 prints exactly this, without the id.
 var ErrNotExist = errors.New("container does not exist")
 
 // record is what state.json holds. Status is not stored: it is derived
@@ -94,7 +95,7 @@ func (s Store) lockDir(id string, flags int) (*lock, error) {
 		f, err := os.Open(s.dir(id))
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+				return nil, ErrNotExist
 			}
 			return nil, fmt.Errorf("open state of %s: %w", id, err)
 		}
@@ -112,9 +113,9 @@ func (s Store) lockDir(id string, flags int) (*lock, error) {
 	}
 }
 
-// create makes and locks a new container directory; mkdir is the atomic
+// mkdirLocked makes and locks a new container directory; mkdir is the atomic
 // test for a duplicate id.
-func (s Store) create(id string) (*lock, error) {
+func (s Store) mkdirLocked(id string) (*lock, error) {
 	if err := os.MkdirAll(s.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("create state root: %w", err)
 	}
@@ -135,7 +136,8 @@ func (s Store) create(id string) (*lock, error) {
 	return &lock{f}, nil
 }
 
-func (l *lock) release() { l.f.Close() }
+// unlock releases the flock (closing its file drops it).
+func (l *lock) unlock() { l.f.Close() }
 
 // busy reports whether some process holds the container's lock now.
 func (s Store) busy(id string) bool {
@@ -192,7 +194,7 @@ func (s Store) read(id string) (*record, error) {
 				// written anything yet (or died before it).
 				return &record{ID: id}, nil
 			}
-			return nil, fmt.Errorf("container %s: %w", id, ErrNotExist)
+			return nil, ErrNotExist
 		}
 		return nil, fmt.Errorf("read state of %s: %w", id, err)
 	}

@@ -14,7 +14,7 @@ import (
 // lock is taken; a missing container is ErrNotExist.
 func TestTryAcquire(t *testing.T) {
 	s := Store{Root: t.TempDir()}
-	l, err := s.create("c1")
+	l, err := s.mkdirLocked("c1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,12 +24,12 @@ func TestTryAcquire(t *testing.T) {
 	if h, want := s.holder("c1"), "pid "+strconv.Itoa(os.Getpid())+" ("; !strings.HasPrefix(h, want) {
 		t.Errorf("holder = %q, want it to start with %q", h, want)
 	}
-	l.release()
+	l.unlock()
 	l2, err := s.tryAcquire("c1")
 	if err != nil {
 		t.Fatalf("tryAcquire after release: %v", err)
 	}
-	l2.release()
+	l2.unlock()
 	if h := s.holder("c1"); h != "" {
 		t.Errorf("holder of a free lock = %q, want none", h)
 	}

@@ -11,24 +11,16 @@ import (
 	"github.com/gorunc/gorunc/cgroup"
 )
 
-// CanUpdate: new resources need a live cgroup with a live container in it
-// (runc allows created, running and paused).
-func (s Status) CanUpdate() bool { return s == Created || s == Running || s == Paused }
-
 // Update merges r into the container's linux.resources (only the fields r
 // sets), writes the result to its cgroup and records it in the state, so
 // that a later update starts from these values and state.json stays the
 // truth. Device rules are rewritten only when r has some.
 func (s Store) Update(id string, r *specs.LinuxResources) error {
-	c, err := s.open(id)
+	c, err := s.openFor("update", id, Status.CanUpdate)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	st := c.Status()
-	if err := require("update", id, st, st.CanUpdate()); err != nil {
-		return err
-	}
 	if c.rec.Spec == nil {
 		return fmt.Errorf("update %s: state has no config", id)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // childEnv switches the test binary into a child that loads a filter
-// (load_linux_test.go): a filter cannot be removed, so it must not be
+// (load_test.go): a filter cannot be removed, so it must not be
 // loaded into the test process itself.
 const childEnv = "GORUNC_SECCOMP_TEST_CHILD"
 

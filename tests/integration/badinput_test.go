@@ -113,7 +113,7 @@ func TestBadCLI(t *testing.T) {
 		{"id with slash", []string{"create", "a/b"}, "invalid container id"},
 		{"empty id", []string{"create", ""}, "container id is empty"},
 		{"id 1 KiB long", []string{"create", long}, "longer than"},
-		{"kill of missing, before its signal", []string{"kill", "nope", "SIGFOO"}, "container nope: container does not exist"},
+		{"kill of missing, before its signal", []string{"kill", "nope", "SIGFOO"}, "container does not exist"},
 		{"preserve fds beyond open", []string{"create", "--preserve-fds", "50", "pf"}, "is not open"},
 		{"state of missing", []string{"state", "missing"}, "does not exist"},
 		{"unknown flag", []string{"create", "--frob", "x"}, "unknown flag --frob"},

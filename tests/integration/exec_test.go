@@ -150,12 +150,12 @@ func TestExecFlagsAndProcessFile(t *testing.T) {
 func TestExecNotRunning(t *testing.T) {
 	e := startSleeper(t, "np")
 	e.must("pause", "np")
-	assertExecError(t, e.run("exec", "np", "true"), "container np: cannot exec in a paused container")
+	assertExecError(t, e.run("exec", "np", "true"), "cannot exec in a paused container (use --ignore-paused to override)")
 	e.must("resume", "np")
 	e.must("exec", "np", "true")
 	e.must("kill", "np", "KILL")
 	e.waitStatus("np", "stopped")
-	assertExecError(t, e.run("exec", "np", "true"), "container np: cannot exec in a stopped container")
+	assertExecError(t, e.run("exec", "np", "true"), "cannot exec in a stopped container")
 }
 
 func TestExecCreatedContainer(t *testing.T) {
@@ -176,14 +176,14 @@ func TestExecBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-u", "abc", "bad", "id"}, `exec: --user "abc": want UID[:GID] as numbers`},
-		{[]string{"-u", "1:x", "bad", "id"}, `exec: --user "1:x": want UID[:GID] as numbers`},
-		{[]string{"--additional-gids", "g", "bad", "id"}, `exec: --additional-gids "g": not a number`},
-		{[]string{"bad"}, "exec: no command given"},
-		{[]string{"nosuch", "true"}, "container nosuch: container does not exist"},
+		{[]string{"-u", "abc", "bad", "id"}, `--user "abc": want UID[:GID] as numbers`},
+		{[]string{"-u", "1:x", "bad", "id"}, `--user "1:x": want UID[:GID] as numbers`},
+		{[]string{"--additional-gids", "g", "bad", "id"}, `--additional-gids "g": not a number`},
+		{[]string{"bad"}, "no command given"},
+		{[]string{"nosuch", "true"}, "container does not exist"},
 		{[]string{"bad", "/no/such/binary"}, `exec: "/no/such/binary": stat /no/such/binary: no such file or directory`},
 		{[]string{"--cwd", "/no/such/dir", "bad", "true"}, "process.cwd /no/such/dir: no such file or directory"},
-		{[]string{"--process", "/no/such/file", "bad"}, "exec: --process: open /no/such/file: no such file or directory"},
+		{[]string{"--process", "/no/such/file", "bad"}, "--process: open /no/such/file: no such file or directory"},
 	} {
 		assertExecError(t, e.run(append([]string{"exec"}, c.args...)...), c.want)
 	}
@@ -213,6 +213,6 @@ func TestExecTty(t *testing.T) {
 	data, _ := os.ReadFile(pidFile)
 	waitGone(t, atoi(t, string(data)))
 
-	assertExecError(t, e.run("exec", "-t", "-d", "tty", "true"), "exec: --tty with --detach needs --console-socket")
-	assertExecError(t, e.run("exec", "--console-socket", cs.path, "tty", "true"), "exec: --console-socket needs --tty")
+	assertExecError(t, e.run("exec", "-t", "-d", "tty", "true"), "--tty with --detach needs --console-socket")
+	assertExecError(t, e.run("exec", "--console-socket", cs.path, "tty", "true"), "--console-socket needs --tty")
 }

@@ -22,13 +22,25 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// runFault runs `gorunc create` with the fault point armed
-// (runtime/fault.go) in a process group of its own, so that the processes
-// it started are found by their group even when it recorded no pid: init
-// keeps the group until it calls setsid, after it receives its config.
-func (e *env) runFault(fault string, args ...string) (r result, pgid int) {
+// faultBin is gorunc built with -tags faultinject (runtime/
+// fault_inject.go), named by GORUNC_FAULT: `make integration` builds it as
+// bin/gorunc-fault. The production build has no fault points.
+func faultBin(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("GORUNC_FAULT")
+	if bin == "" {
+		t.Skip("GORUNC_FAULT must name a gorunc built with -tags faultinject (`make integration` builds bin/gorunc-fault)")
+	}
+	return bin
+}
+
+// runFault runs `bin create` with the fault point armed in a process group
+// of its own, so that the processes it started are found by their group
+// even when it recorded no pid: init keeps the group until it calls setsid,
+// after it receives its config.
+func (e *env) runFault(bin, fault string, args ...string) (r result, pgid int) {
 	e.t.Helper()
-	cmd := exec.Command(e.bin, append([]string{"--root", e.root}, args...)...)
+	cmd := exec.Command(bin, append([]string{"--root", e.root}, args...)...)
 	cmd.Env = append(os.Environ(), "_GORUNC_TEST_FAULT="+fault)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, errf := e.tempFile(), e.tempFile()
@@ -106,12 +118,15 @@ func TestFaultCreateKilled(t *testing.T) {
 		{"after-spawn", "stopped"},
 		{"before-pidfile", "created"},
 	}
+	bin := faultBin(t)
 	for _, c := range cases {
 		t.Run(c.fault, func(t *testing.T) {
 			e := newEnv(t, "sleep", "100")
 			e.writeSpec()
 			pidFile := filepath.Join(t.TempDir(), "pid")
-			r, pgid := e.runFault(c.fault, "create", "--bundle", e.bundle, "--pid-file", pidFile, "fc")
+			// The crash is the fault binary's; what follows (state,
+			// list, delete --force) is the production gorunc's.
+			r, pgid := e.runFault(bin, c.fault, "create", "--bundle", e.bundle, "--pid-file", pidFile, "fc")
 			if r.code != 128+int(syscall.SIGKILL) {
 				t.Fatalf("create with fault %s: exit %d, want death by SIGKILL (stderr %q)", c.fault, r.code, r.stderr)
 			}
@@ -156,6 +171,29 @@ func TestFaultCreateKilled(t *testing.T) {
 			}
 			if len(left) > 0 {
 				t.Errorf("cgroup %v left after delete --force", left)
+			}
+		})
+	}
+}
+
+// TestFaultPointsOnlyInFaultBuild: the production gorunc ignores
+// _GORUNC_TEST_FAULT (its fault points are no-ops, runtime/fault.go), so
+// the variable in a client's environment cannot kill a create.
+func TestFaultPointsOnlyInFaultBuild(t *testing.T) {
+	for _, fault := range []string{"after-cgroup", "after-spawn", "before-pidfile"} {
+		t.Run(fault, func(t *testing.T) {
+			e := newEnv(t, "sleep", "100")
+			e.writeSpec()
+			r, pgid := e.runFault(e.bin, fault, "create", "--bundle", e.bundle, "fp")
+			if r.code != 0 {
+				t.Fatalf("production create with _GORUNC_TEST_FAULT=%s: exit %d (stderr %q), want 0", fault, r.code, r.stderr)
+			}
+			if s := e.state("fp"); s.Status != "created" {
+				t.Errorf("state %s, want created", s.Status)
+			}
+			e.must("delete", "--force", "fp")
+			if left := groupPids(pgid); len(left) > 0 {
+				t.Errorf("processes %v left after delete --force", left)
 			}
 		})
 	}

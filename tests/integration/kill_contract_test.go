@@ -37,6 +37,9 @@ type contractCase struct {
 	after string
 	// orphan: "alive" or "dead", the second process afterwards.
 	orphan string
+	// exact: the error is msg word for word (runcMessage of stderr),
+	// not merely a part of it.
+	exact bool
 }
 
 // runc15 names runc 1.5 for the side-by-side half, or says why not.
@@ -132,6 +135,38 @@ func TestCommandContractMatchesRunc(t *testing.T) {
 	runContract(t, cases)
 }
 
+// TestStatusErrorsWordForWord: a command refused for its container's
+// status (or a missing container) prints runc 1.5.1's error whole: no id
+// prefixed ("container ID: container does not exist"), no hint of our
+// own, only the prefix runc has ("exec failed: "). Start and exec in a
+// paused container are left out: gorunc adds the freeze that holds it
+// (TestCommandContractMatchesRunc has them).
+func TestStatusErrorsWordForWord(t *testing.T) {
+	const notRunning = "container not running"
+	var cases []contractCase
+	for _, args := range [][]string{{"start", "ID"}, {"kill", "ID", "KILL"}, {"delete", "ID"}, {"pause", "ID"}, {"resume", "ID"},
+		{"update", "--pids-limit", "10", "ID"}, {"ps", "ID"}, {"events", "--stats", "ID"}, {"state", "ID"}} {
+		cases = append(cases, contractCase{name: args[0] + " missing", state: "missing", args: args, code: 1, msg: "container does not exist", exact: true})
+	}
+	cases = append(cases, []contractCase{
+		{name: "exec missing", state: "missing", args: []string{"exec", "ID", "true"}, code: 255, msg: "exec failed: container does not exist", exact: true},
+		{name: "resume created", state: "created", args: []string{"resume", "ID"}, code: 1, msg: "container not paused", after: "created", exact: true},
+		{name: "start running", state: "running", args: []string{"start", "ID"}, code: 1, msg: "cannot start an already running container", after: "running", exact: true},
+		{name: "resume running", state: "running", args: []string{"resume", "ID"}, code: 1, msg: "container not paused", after: "running", exact: true},
+		{name: "delete running", state: "running", args: []string{"delete", "ID"}, code: 1, msg: "cannot delete container ID that is not stopped: running", after: "running", exact: true},
+		{name: "pause paused", state: "paused", args: []string{"pause", "ID"}, code: 1, msg: notRunning, after: "paused", exact: true},
+		{name: "delete paused", state: "paused", args: []string{"delete", "ID"}, code: 1, msg: "cannot delete container ID that is not stopped: paused", after: "paused", exact: true},
+		{name: "start stopped", state: "stopped", args: []string{"start", "ID"}, code: 1, msg: "cannot start a container that has stopped", after: "stopped", exact: true},
+		{name: "kill stopped", state: "stopped", args: []string{"kill", "ID", "KILL"}, code: 1, msg: notRunning, after: "stopped", exact: true},
+		{name: "pause stopped", state: "stopped", args: []string{"pause", "ID"}, code: 1, msg: notRunning, after: "stopped", exact: true},
+		{name: "resume stopped", state: "stopped", args: []string{"resume", "ID"}, code: 1, msg: "container not paused", after: "stopped", exact: true},
+		{name: "exec stopped", state: "stopped", args: []string{"exec", "ID", "true"}, code: 255, msg: "exec failed: cannot exec in a stopped container", after: "stopped", exact: true},
+		{name: "update stopped", state: "stopped", args: []string{"update", "--pids-limit", "10", "ID"}, code: 1, msg: notRunning, after: "stopped", exact: true},
+		{name: "events stopped", state: "stopped", args: []string{"events", "--stats", "ID"}, code: 1, msg: "container with id ID is not running", after: "stopped", exact: true},
+	}...)
+	runContract(t, cases)
+}
+
 // runContract runs every case on gorunc and, when present, on runc 1.5.
 func runContract(t *testing.T, cases []contractCase) {
 	runc, why := runc15()
@@ -220,6 +255,8 @@ func checkContract(t *testing.T, bin string, c contractCase) {
 	}
 	msg := strings.ReplaceAll(c.msg, "ID", id)
 	switch {
+	case c.exact && runcMessage(r.stderr) != msg:
+		t.Errorf("%s: error %q, want exactly %q", strings.Join(argv, " "), runcMessage(r.stderr), msg)
 	case msg == "" && strings.TrimSpace(r.stderr) != "":
 		t.Errorf("%s: stderr %q, want none", strings.Join(argv, " "), r.stderr)
 	case msg != "" && !strings.Contains(r.stderr, msg):

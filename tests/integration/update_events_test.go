@@ -224,10 +224,10 @@ func TestUpdateEventsBadInput(t *testing.T) {
 		{"intel rdt", []string{"update", "--l3-cache-schema", "L3:0=f", "bad"}, "", []string{"Intel RDT"}},
 		{"unknown flag", []string{"update", "--memroy", "1m", "bad"}, "", []string{"update: unknown flag --memroy"}},
 		{"no id", []string{"update", "--memory", "1m"}, "", []string{"update: expects exactly one container id"}},
-		{"unknown container", []string{"update", "--memory", "1m", "nosuch"}, "", []string{"nosuch", "does not exist"}},
+		{"unknown container", []string{"update", "--memory", "1m", "nosuch"}, "", []string{"container does not exist"}},
 		{"events interval 0", []string{"events", "--interval", "0s", "bad"}, "", []string{`events: --interval "0s"`}},
 		{"events interval not a duration", []string{"events", "--interval", "5", "bad"}, "", []string{`events: --interval "5"`}},
-		{"events unknown container", []string{"events", "--stats", "nosuch"}, "", []string{"nosuch", "does not exist"}},
+		{"events unknown container", []string{"events", "--stats", "nosuch"}, "", []string{"container does not exist"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -245,8 +245,8 @@ func TestUpdateEventsBadInput(t *testing.T) {
 	s.writeSpec()
 	s.must("run", "-d", "--bundle", s.bundle, "done")
 	s.waitStatus("done", "stopped")
-	wantOneLineError(t, s.run("update", "--memory", "32m", "done"), "cannot update container done: container not running")
-	wantOneLineError(t, s.run("events", "--stats", "done"), "events done: container is stopped")
+	wantOneLineError(t, s.run("update", "--memory", "32m", "done"), "container not running")
+	wantOneLineError(t, s.run("events", "--stats", "done"), "container with id done is not running")
 }
 
 // runcStats is the part of runc's types.Stats the checks read.

@@ -575,7 +575,7 @@ func TestStressSameID(t *testing.T) {
 		if createErr != nil {
 			t.Errorf("create with a concurrent kill: %v", createErr)
 		}
-		if killErr != nil && (!clear(killErr) || !(strings.Contains(killErr.Error(), "does not exist") || strings.Contains(killErr.Error(), "cannot kill"))) {
+		if killErr != nil && (!clear(killErr) || !(strings.Contains(killErr.Error(), "does not exist") || strings.Contains(killErr.Error(), "container not running"))) {
 			t.Errorf("kill during create: %v", killErr)
 		}
 		if killErr == nil {

@@ -1,0 +1,32 @@
+//go:build faultinject
+
+package runtime
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// faultEnv names the crash point a test wants: with _GORUNC_TEST_FAULT=NAME
+// in the environment of a gorunc built with -tags faultinject,
+// faultPoint(NAME) SIGKILLs gorunc itself there, as a crash or an OOM kill
+// of the runtime would at that step (tests/integration/faults_test.go).
+// The production build has no such variable (fault.go).
+//
+// Points: "after-cgroup" (create: cgroup made, state not yet naming it),
+// "after-spawn" (create: init started, its config not yet sent),
+// "before-pidfile" (create: init ready and waiting on the exec fifo, pid
+// file not yet written).
+const faultEnv = "_GORUNC_TEST_FAULT"
+
+// faultPoint kills the calling process with SIGKILL when the test fault
+// named name is armed. SIGKILL, not os.Exit: no deferred cleanup runs,
+// exactly as in a real crash.
+func faultPoint(name string) {
+	if v, ok := os.LookupEnv(faultEnv); !ok || v != name {
+		return
+	}
+	unix.Kill(os.Getpid(), unix.SIGKILL)
+	select {} // SIGKILL is delivered before kill(2) returns to user space; never reached
+}
