@@ -60,6 +60,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,8 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stage2.h"
@@ -78,9 +81,13 @@
 //   sync fd, fifo O_PATH fd, fd-dir fd, ready bytes (string),
 //   argv0, argc, argc strings, envc, envc strings,
 //   [seccomp flags, instruction count, count * 8 bytes of sock_filter]
+//   [hooks: the state JSON (string), count, each: path, argc, argc
+//    strings, has env (0: the process's env, 1: envc, envc strings),
+//    timeout in seconds (0: none)]
 #define PLAN_MAGIC 0x32535247u // "GRS2"
 #define PLAN_DUMPABLE 1u
 #define PLAN_SECCOMP 2u
+#define PLAN_HOOKS 4u
 #define PLAN_MAX (64u << 20)
 #define BPF_MAXINSNS_ 4096u
 
@@ -333,6 +340,226 @@ static void quote(char *buf, size_t size, size_t *n, const char *s)
 	buf[*n] = '\0';
 }
 
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *q = realloc(b->p, cap);
+		if (q == NULL)
+			fail("stage 2: realloc", ENOMEM);
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+// one_line is runtime/hooks.go's oneLine: trailing newlines go, inner
+// ones read as \n.
+static void one_line(struct buf *out, struct buf *in)
+{
+	size_t n = in->len;
+	while (n > 0 && in->p[n - 1] == '\n')
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		if (in->p[i] == '\n')
+			buf_add(out, "\\n", 2);
+		else
+			buf_add(out, in->p + i, 1);
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct hook {
+	char *path;
+	char **argv;
+	char **envp; // NULL: the process's env
+	uint32_t timeout;
+};
+
+// Go's syscall.Signal strings: strsignal's, lowercase first letter.
+static void signal_text(struct buf *b, int sig)
+{
+	char t[64];
+	snprintf(t, sizeof(t), "%s", strsignal(sig));
+	if (t[0] >= 'A' && t[0] <= 'Z')
+		t[0] += 'a' - 'A';
+	buf_add(b, t, strlen(t));
+}
+
+// run_hook is runtime/hooks.go's runHook for one startContainer hook, at
+// init's working directory: the state on stdin, the output kept for the
+// error, killed (SIGKILL) at its timeout, and a child it leaves holding
+// the output given one more second (exec.Cmd.WaitDelay). It returns 0, or
+// fails with the error in runc's words.
+static void run_hook(int index, const struct hook *h, const char *state, size_t state_len, char **proc_env)
+{
+	int in[2], out[2], errp[2], exe[2];
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(exe, O_CLOEXEC) < 0)
+		fail("stage 2: pipe2", errno);
+	pid_t pid = fork();
+	if (pid < 0)
+		fail("stage 2: fork", errno);
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0) {
+			int e = errno;
+			if (write(exe[1], &e, sizeof(e)) < 0) {
+			}
+			_exit(127);
+		}
+		execve(h->path, h->argv, h->envp ? h->envp : proc_env);
+		int e = errno;
+		if (write(exe[1], &e, sizeof(e)) < 0) {
+		}
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(errp[1]);
+	close(exe[1]);
+	char what[640];
+	int e;
+	ssize_t r;
+	do
+		r = read(exe[0], &e, sizeof(e));
+	while (r < 0 && errno == EINTR);
+	close(exe[0]);
+	if (r == sizeof(e)) {
+		// As os.StartProcess reports it: it did not start.
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+		}
+		snprintf(what, sizeof(what), "error running startContainer hook #%d: fork/exec %s", index, h->path);
+		fail(what, e);
+	}
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
+	struct buf o = {0}, er = {0};
+	buf_add(&o, "", 0);
+	buf_add(&er, "", 0);
+	size_t sent = 0;
+	int in_fd = in[1], fds[2] = {out[0], errp[0]};
+	struct buf *bufs[2] = {&o, &er};
+	long long deadline = h->timeout ? now_ms() + (long long)h->timeout * 1000 : -1;
+	long long ended = -1; // when the hook exited or was killed
+	int status = 0, exited = 0, timed_out = 0, delay_expired = 0;
+	for (;;) {
+		if (!exited) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+			if (w == pid) {
+				exited = 1;
+				if (ended < 0)
+					ended = now_ms();
+			}
+		}
+		if (exited && fds[0] < 0 && fds[1] < 0)
+			break;
+		long long now = now_ms();
+		if (!timed_out && deadline >= 0 && now >= deadline && !exited) {
+			kill(pid, SIGKILL);
+			timed_out = 1;
+			ended = now;
+		}
+		if (ended >= 0 && now - ended >= 1000 && (fds[0] >= 0 || fds[1] >= 0)) {
+			delay_expired = 1;
+			break;
+		}
+		struct pollfd pf[3];
+		int n = 0;
+		if (in_fd >= 0)
+			pf[n++] = (struct pollfd){.fd = in_fd, .events = POLLOUT};
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				pf[n++] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+		if (n == 0) {
+			// Nothing open: wait for the exit.
+			struct timespec ts = {0, 5 * 1000 * 1000};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		poll(pf, (nfds_t)n, 10);
+		if (in_fd >= 0) {
+			ssize_t w = write(in_fd, state + sent, state_len - sent);
+			if (w > 0)
+				sent += (size_t)w;
+			// EPIPE: the hook did not read its stdin (Go ignores it).
+			if (sent == state_len || (w < 0 && errno != EAGAIN && errno != EINTR)) {
+				close(in_fd);
+				in_fd = -1;
+			}
+		}
+		for (int i = 0; i < 2; i++) {
+			if (fds[i] < 0)
+				continue;
+			char chunk[4096];
+			ssize_t got = read(fds[i], chunk, sizeof(chunk));
+			if (got > 0)
+				buf_add(bufs[i], chunk, (size_t)got);
+			else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		}
+	}
+	if (in_fd >= 0)
+		close(in_fd);
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	while (!exited) {
+		if (waitpid(pid, &status, 0) == pid)
+			exited = 1;
+		else if (errno != EINTR)
+			break;
+	}
+	if (timed_out) {
+		snprintf(what, sizeof(what), "error running startContainer hook #%d: hook ran past specified timeout of %u.0s", index, h->timeout);
+		fail(what, 0);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (!delay_expired)
+			return;
+		snprintf(what, sizeof(what), "error running startContainer hook #%d: exec: WaitDelay expired before I/O complete", index);
+		fail(what, 0);
+	}
+	struct buf msg = {0};
+	snprintf(what, sizeof(what), "error running startContainer hook #%d: ", index);
+	buf_add(&msg, what, strlen(what));
+	if (WIFEXITED(status)) {
+		snprintf(what, sizeof(what), "exit status %d", WEXITSTATUS(status));
+		buf_add(&msg, what, strlen(what));
+	} else {
+		buf_add(&msg, "signal: ", 8);
+		signal_text(&msg, WTERMSIG(status));
+		if (WCOREDUMP(status))
+			buf_add(&msg, " (core dumped)", 14);
+	}
+	buf_add(&msg, ", stdout: ", 10);
+	one_line(&msg, &o);
+	buf_add(&msg, ", stderr: ", 10);
+	one_line(&msg, &er);
+	// fail's buffer would cut long output: print it whole.
+	write_all(2, INIT_FAILED, strlen(INIT_FAILED));
+	write_all(2, msg.p, msg.len);
+	write_all(2, "\n", 1);
+	_exit(127);
+}
+
 void gorunc_stage2(const char *marker)
 {
 	// First syscall: no one below the host's CAP_SYS_PTRACE may look in.
@@ -398,10 +625,36 @@ void gorunc_stage2(const char *marker)
 		prog.len = (unsigned short)count;
 		prog.filter = insns;
 	}
+	char *state = NULL;
+	size_t state_len = 0;
+	uint32_t nhooks = 0;
+	struct hook *hooks = NULL;
+	if (flags & PLAN_HOOKS) {
+		state = get_string(&c, &arena, &arena_left, &state_len);
+		nhooks = get_u32(&c);
+		// Each hook takes at least 16 bytes of the plan.
+		if (nhooks > c.left / 16)
+			fail("stage 2: bad hook count in plan", 0);
+		hooks = calloc(nhooks ? nhooks : 1, sizeof(*hooks));
+		if (hooks == NULL)
+			fail("stage 2: calloc", ENOMEM);
+		for (uint32_t i = 0; i < nhooks; i++) {
+			hooks[i].path = get_string(&c, &arena, &arena_left, NULL);
+			hooks[i].argv = get_strings(&c, &arena, &arena_left);
+			if (hooks[i].argv[0] == NULL)
+				fail("stage 2: empty hook argv in plan", 0);
+			if (get_u32(&c) != 0)
+				hooks[i].envp = get_strings(&c, &arena, &arena_left);
+			hooks[i].timeout = get_u32(&c);
+		}
+	}
 	if (c.left != 0)
 		fail("stage 2: trailing bytes in plan", 0);
 	if (argv[0] == NULL)
 		fail("stage 2: empty argv in plan", 0);
+	// Close-on-exec again: neither a hook nor the process may get them.
+	if (fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(fifo_fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(fd_dir, F_SETFD, FD_CLOEXEC) < 0)
+		fail("stage 2: fcntl(F_SETFD, FD_CLOEXEC)", errno);
 	if (flags & PLAN_DUMPABLE)
 		set_dumpable(1);
 
@@ -435,6 +688,10 @@ void gorunc_stage2(const char *marker)
 			fail(what, 0);
 		}
 	}
+	// startContainer hooks, under the filter, before the byte that lets
+	// start go on to poststart (runtime/hooks_linux.go).
+	for (uint32_t i = 0; i < nhooks; i++)
+		run_hook((int)i, &hooks[i], state, state_len, envp);
 	ssize_t w;
 	do
 		w = write(fifo, "", 1);

@@ -43,8 +43,6 @@ const stage2Env = "_GORUNC_STAGE2"
 
 // stage2Refusal is why init keeps the Go wait for cfg, or "" when stage 2
 // may run. Each reason is a case stage 2 would change:
-//   - startContainer hooks: not in the C stage yet (runHooksIn's timeout
-//     and error words would need a C copy).
 //   - process.apparmorProfile, selinuxLabel: both take effect at the next
 //     execve, which would be stage 2's, not the process's.
 //   - a notifying seccomp filter: its agent would be asked about stage 2's
@@ -65,8 +63,6 @@ func stage2Refusal(cfg *initConfig) string {
 		return "no process"
 	case cfg.ExeFD <= 0:
 		return "no binary fd"
-	case cfg.Spec.Hooks != nil && len(cfg.Spec.Hooks.StartContainer) > 0:
-		return "startContainer hooks"
 	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
 		return "an LSM label applies at the next execve"
 	case notifies(cfg.Seccomp):
@@ -165,11 +161,13 @@ func execStage2(cfg *initConfig, plan *os.File, sock *os.File, fdDir *os.File, a
 const (
 	planDumpable = 1
 	planSeccomp  = 2
+	planHooks    = 4
 )
 
 // planBytes is stage 2's plan (format in nsexec/stage2.c): the fds in
 // stage 2, the "ready" message as the channel would send it, the process
-// to exec and a noNewPrivileges filter that goes in after the fifo.
+// to exec, a noNewPrivileges filter that goes in after the fifo and the
+// startContainer hooks with the state they get on stdin.
 func planBytes(cfg *initConfig, argv0 string, syncFD, fifoFD, fdDirFD int) ([]byte, error) {
 	var ready bytes.Buffer
 	if err := json.NewEncoder(&ready).Encode(message{Type: msgReady}); err != nil {
@@ -184,8 +182,17 @@ func planBytes(cfg *initConfig, argv0 string, syncFD, fifoFD, fdDirFD int) ([]by
 	if filter {
 		flags |= planSeccomp
 	}
+	var hooks []specs.Hook
+	if h := cfg.Spec.Hooks; h != nil && len(h.StartContainer) > 0 {
+		flags |= planHooks
+		hooks = h.StartContainer
+	}
 	// What Go's execve would refuse, Go refuses in its own words.
-	for _, s := range append(append([]string{argv0}, p.Args...), p.Env...) {
+	all := append(append([]string{argv0}, p.Args...), p.Env...)
+	for _, h := range hooks {
+		all = append(append(append(all, h.Path), h.Args...), h.Env...)
+	}
+	for _, s := range all {
 		if bytes.IndexByte([]byte(s), 0) >= 0 {
 			return nil, errors.New("NUL byte in argv or env")
 		}
@@ -221,6 +228,38 @@ func planBytes(cfg *initConfig, argv0 string, syncFD, fifoFD, fdDirFD int) ([]by
 			b = binary.LittleEndian.AppendUint16(b, ins.Op)
 			b = append(b, ins.Jt, ins.Jf)
 			u32(ins.K)
+		}
+	}
+	if len(hooks) > 0 {
+		st := cfg.State
+		st.Status = specs.StateCreated
+		state, err := json.Marshal(st)
+		if err != nil {
+			return nil, err
+		}
+		str(string(state))
+		u32(uint32(len(hooks)))
+		for _, h := range hooks {
+			str(h.Path)
+			args := h.Args
+			if len(args) == 0 {
+				args = []string{h.Path}
+			}
+			strs(args)
+			if h.Env == nil {
+				u32(0)
+			} else {
+				u32(1)
+				strs(h.Env)
+			}
+			var timeout uint32
+			if h.Timeout != nil {
+				if *h.Timeout <= 0 || *h.Timeout > 1<<31 {
+					return nil, errors.New("hook timeout out of range")
+				}
+				timeout = uint32(*h.Timeout)
+			}
+			u32(timeout)
 		}
 	}
 	return b, nil

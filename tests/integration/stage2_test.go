@@ -261,3 +261,52 @@ func TestStage2FallsBackWhenExecveatDenied(t *testing.T) {
 	}
 	e.waitStatus("fb", "stopped")
 }
+
+// TestStartContainerHooksInStage2: startContainer hooks run from init's
+// stage 2 (its one thread is the hook's parent) and fail in the words Go
+// init used (runc's): a timeout, a hook that cannot start, one that leaves
+// a child holding its output (exec.Cmd's WaitDelay). runc 1.5.1's stderr
+// is logged. Before stage 2 the hook's parent had 4 threads.
+func TestStartContainerHooksInStage2(t *testing.T) {
+	one := 1
+	cases := []struct {
+		name string
+		hook specs.Hook
+		want string // in stderr; "" for success
+	}{
+		{"parent-threads", specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", `grep Threads /proc/$PPID/status > /hooks/probe; cat >> /hooks/probe`}}, ""},
+		{"timeout", specs.Hook{Path: "/bin/sleep", Args: []string{"sleep", "10"}, Timeout: &one}, "error running startContainer hook #0: hook ran past specified timeout of 1.0s"},
+		{"missing", specs.Hook{Path: "/nonexistent"}, "error running startContainer hook #0: fork/exec /nonexistent: no such file or directory"},
+		{"signal", specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", "echo a; echo b; kill -SEGV $$"}}, "error running startContainer hook #0: signal: segmentation fault, stdout: a\\nb, stderr: "},
+		{"wait-delay", specs.Hook{Path: "/bin/sh", Args: []string{"sh", "-c", "sleep 3 & echo bg"}}, "error running startContainer hook #0: exec: WaitDelay expired before I/O complete"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, b := range cgBins(t) {
+				dir := t.TempDir()
+				e := cgEnv(t, b, "true")
+				e.spec.Mounts = append(e.spec.Mounts, specs.Mount{Destination: "/hooks", Type: "bind", Source: dir, Options: []string{"bind", "rw"}})
+				e.spec.Hooks = &specs.Hooks{StartContainer: []specs.Hook{c.hook}}
+				e.writeSpec()
+				r := e.run("run", "--bundle", e.bundle, "h")
+				if b.name != "gorunc" {
+					t.Logf("%s: exit %d, stderr %q", b.name, r.code, r.stderr)
+					continue
+				}
+				if c.want == "" {
+					if r.code != 0 {
+						t.Fatalf("run: exit %d: %s", r.code, r.stderr)
+					}
+					data, _ := os.ReadFile(filepath.Join(dir, "probe"))
+					if !strings.HasPrefix(string(data), "Threads:\t1\n") || !strings.Contains(string(data), `"status":"created"`) {
+						t.Errorf("hook recorded %q, want its parent's 1 thread and the created state", data)
+					}
+					continue
+				}
+				if r.code == 0 || !strings.Contains(r.stderr, c.want) {
+					t.Errorf("run: exit %d, stderr %q lacks %q", r.code, r.stderr, c.want)
+				}
+			}
+		})
+	}
+}
