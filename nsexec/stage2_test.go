@@ -4,9 +4,9 @@ package nsexec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
-	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
