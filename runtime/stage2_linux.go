@@ -110,6 +110,9 @@ func openStage2Plan(cfg *initConfig) *os.File {
 // execveat failed (a seccomp profile may deny it: EPERM, ENOSYS, EACCES),
 // with every fd it made closed: the caller then waits in Go as before.
 func execStage2(cfg *initConfig, plan *os.File, sock *os.File, fdDir *os.File, argv0 string) error {
+	if why := capsChangeAtExec(); why != "" {
+		return errors.New(why)
+	}
 	// Copies without O_CLOEXEC are what crosses the execveat; the
 	// originals stay close-on-exec for the fallback.
 	var dups []int
@@ -155,6 +158,60 @@ func execStage2(cfg *initConfig, plan *os.File, sock *os.File, fdDir *os.File, a
 	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(cfg.ExeFD), uintptr(unsafe.Pointer(empty)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])), unix.AT_EMPTY_PATH, 0)
 	return fmt.Errorf("execveat: %w", errno)
+}
+
+// capsChangeAtExec says why the calling thread's capabilities would not
+// be the same after stage 2's execve ("" when they would). The process's
+// own caps after its execve are the same either way, but stage 2 acts
+// with its own: the startContainer hooks run with them, and the process's
+// execve is checked with them (a non-root user with CAP_DAC_OVERRIDE in
+// its effective set only may execute a file it has no x bit for:
+// TestExecPermissionAsRunc). An execve of a binary without file
+// capabilities or set-id bits (capabilities(7)) gives a uid 0 process
+// permitted = effective = inheritable | bounding, any other uid permitted
+// = effective = ambient, and keeps inheritable, bounding and ambient;
+// securebits could change that, so any set bit keeps the Go wait.
+func capsChangeAtExec() string {
+	var uids [3]int
+	uids[0], uids[1], uids[2] = unix.Getresuid()
+	if uids[0] != uids[1] || uids[1] != uids[2] {
+		return "real, effective and saved uids differ"
+	}
+	if bits, err := unix.PrctlRetInt(unix.PR_GET_SECUREBITS, 0, 0, 0, 0); err != nil || bits != 0 {
+		return fmt.Sprintf("securebits %#x (%v)", bits, err)
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return "capget: " + err.Error()
+	}
+	eff := uint64(data[1].Effective)<<32 | uint64(data[0].Effective)
+	perm := uint64(data[1].Permitted)<<32 | uint64(data[0].Permitted)
+	inh := uint64(data[1].Inheritable)<<32 | uint64(data[0].Inheritable)
+	var bset, amb uint64
+	for c := 0; c < 64; c++ {
+		in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0)
+		if errors.Is(err, unix.EINVAL) {
+			break // past the kernel's last capability
+		}
+		if err != nil {
+			return "PR_CAPBSET_READ: " + err.Error()
+		}
+		set, err := unix.PrctlRetInt(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_IS_SET, uintptr(c), 0, 0)
+		if err != nil {
+			return "PR_CAP_AMBIENT_IS_SET: " + err.Error()
+		}
+		bset |= uint64(in) << c
+		amb |= uint64(set) << c
+	}
+	after := amb
+	if uids[0] == 0 {
+		after = inh | bset
+	}
+	if perm != after || eff != after {
+		return fmt.Sprintf("capabilities would change at execve (permitted %#x, effective %#x, after %#x)", perm, eff, after)
+	}
+	return ""
 }
 
 // Plan flags, as nsexec/stage2.c reads them.
