@@ -252,7 +252,7 @@ static void set_handler(int sig, void (*fn)(int))
 {
 	struct sigaction old, sa = {.sa_handler = fn, .sa_flags = SA_RESTART};
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN && (sig == SIGHUP || sig == SIGINT))
+	if ((sig == SIGHUP || sig == SIGINT) && sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 		return; // Go keeps an inherited SIG_IGN of these two
 	// glibc keeps 32 and 33 for itself (EINVAL); see catch_setxid.
 	if (sigaction(sig, &sa, NULL) < 0 && !(errno == EINVAL && sig >= 32))
