@@ -37,8 +37,10 @@ import (
 // memfd copy carry neither, nsexec.ProtectedSelf; a binary with file
 // capabilities would clear the ambient set, so stage2Refusal checks).
 // Permitted and effective after the process's execve are therefore the
-// same whether one or two execs lie between; TestStage2StatusAsBefore
-// compares /proc/self/status of the process with and without stage 2.
+// same whether one or two execs lie between (TestStage2StatusAsBefore
+// compares the process's /proc/self/status with runc 1.5.1's). Stage 2's
+// own capabilities are another matter: capsChangeAtExec keeps the Go wait
+// when they would differ from Go init's.
 const stage2Env = "_GORUNC_STAGE2"
 
 // stage2Refusal is why init keeps the Go wait for cfg, or "" when stage 2
