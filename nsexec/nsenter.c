@@ -74,6 +74,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "stage2.h"
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -180,6 +182,10 @@ static void batch_threads(void)
 
 __attribute__((constructor)) static void gorunc_nsenter(void)
 {
+	// Init's stage 2 (stage2.c) never returns into Go.
+	const char *stage2 = getenv("_GORUNC_STAGE2");
+	if (stage2 != NULL)
+		gorunc_stage2(stage2);
 	// First thing, before the Go runtime exists (see "Dumpability").
 	int nondumpable = getenv("_GORUNC_SYNC") != NULL;
 	if (nondumpable) {

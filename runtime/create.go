@@ -448,6 +448,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		Unshare:         unshare,
 		PreserveFDs:     o.PreserveFDs,
 		FifoFD:          syncFD + 1,
+		ExeFD:           exeFD,
 		ConsoleFD:       consoleFD,
 		ClearONLCR:      consoleFD != 0 && o.ConsoleSocket == "",
 		NoEnv:           spec.Process != nil && spec.Process.Env == nil,

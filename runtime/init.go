@@ -81,6 +81,11 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err := closeExtraFDs(3 + cfg.PreserveFDs); err != nil {
 		return err
 	}
+	// Before anything can load a seccomp filter.
+	if plan := openStage2Plan(cfg); plan != nil {
+		defer plan.Close()
+		cfg.stage2Plan = plan
+	}
 	if cfg.Unshare != 0 {
 		if err := unix.Unshare(int(cfg.Unshare)); err != nil {
 			return fmt.Errorf("unshare cgroup/time namespace: %w", err)
@@ -168,6 +173,16 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if cfg.RootlessEUID {
 		if err := setDumpable(true); err != nil {
 			return err
+		}
+	}
+	if cfg.stage2Plan != nil {
+		if cfg.logsAfterFilter() {
+			cfg.debugf("init: ready; stage 2 (no Go runtime) sends it and waits on the exec fifo")
+		}
+		// Returns only when the execveat failed.
+		err := execStage2(cfg, cfg.stage2Plan, sock, fdDir, argv0)
+		if cfg.logsAfterFilter() {
+			cfg.debugf("init: stage 2 not started (%v); the Go runtime waits", err)
 		}
 	}
 	if cfg.logsAfterFilter() {

@@ -96,6 +96,9 @@ type initConfig struct {
 	PreserveFDs int `json:"preserve_fds,omitempty"`
 	// FifoFD is an O_PATH fd of exec.fifo.
 	FifoFD int `json:"fifo_fd"`
+	// ExeFD is the read-only binary init was started from
+	// (nsexec.ProtectedSelf): stage 2 is executed from it (stage2_linux.go).
+	ExeFD int `json:"exe_fd,omitempty"`
 	// ConsoleFD, when not 0, is a unix socket connected to the console
 	// socket (or to a foreground `run`): init sends the pty master over
 	// it (terminal.go).
@@ -146,6 +149,9 @@ type initConfig struct {
 	// procDir is the runtime's /proc, kept open by init when the
 	// container has no mount namespace (setupRootfs): never sent.
 	procDir *os.File
+	// stage2Plan is the memfd of stage 2's plan, made early by init
+	// (stage2_linux.go); nil when init waits in Go. Never sent.
+	stage2Plan *os.File
 	// batch: nsenter.c put init under SCHED_BATCH, restored before
 	// execve (initthreads.go); from init's environment, never sent.
 	batch bool

@@ -124,6 +124,22 @@ max=$(sed -n 's/^max //p' $CG/pids-test/pids.events)
 [ "${max:-0}" -gt 0 ] && ok "pids: pids.events max > 0" || not_ok "pids: pids.events max > 0"
 $CT delete pids-test
 
+# 5b. pids.max 1 set between create and start: a created init is one thread
+# (stage 2, nsexec/stage2.c), and start still works.
+bundle /b/pids1 '["sh", "-c", "exit 3"]' ',
+    "cgroupsPath": "/pids-one"'
+if $G create --bundle /b/pids1 pids1 </dev/null >/dev/null 2>&1; then
+	ipid=$($G state pids1 | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+	check "pids.max 1: created init has 1 thread" "$(sed -n 's/^Threads:[[:space:]]*//p' /proc/$ipid/status)" 1
+	echo 1 > $CG/pids-one/pids.max
+	check "pids.max 1: start works" "$($G start pids1 >/dev/null 2>&1; echo $?)" 0
+	for i in $(seq 1 100); do [ "$($G state pids1 | grep -c '"stopped"')" = 1 ] && break; sleep 0.05; done
+	check "pids.max 1: no fork refused" "$(cat $CG/pids-one/pids.events)" "max 0"
+	$G delete -f pids1
+else
+	not_ok "pids.max 1: create"
+fi
+
 # 5b. Devices: the eBPF program denies what the rules deny (ttyS0, 4:64),
 # keeps the default devices, and allows everything when told to.
 for mode in deny allow; do
