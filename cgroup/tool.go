@@ -98,9 +98,13 @@ func (t *Tool) Delete(p string) error {
 	return rmdirRetry(t.ops, d)
 }
 
-var (
-	numOrMax = regexp.MustCompile(`^([0-9]+|max)$`)
-	cpuMaxRe = regexp.MustCompile(`^([0-9]+|max)( [0-9]+)?$`)
+// The value patterns are compiled when a value is checked, not at package
+// initialisation: every gorunc process links this package, and compiling
+// them cost each one 141 allocations (GODEBUG=inittrace=1; docs/performance.md,
+// "Hot path, session 4") for cgroup-tool's sake.
+const (
+	numOrMax = `^([0-9]+|max)$`
+	cpuMaxRe = `^([0-9]+|max)( [0-9]+)?$`
 )
 
 // SetMemoryMax writes memory.max: bytes or "max".
@@ -118,12 +122,12 @@ func (t *Tool) SetPidsMax(p, v string) error {
 	return t.set(p, "pids.max", v, numOrMax, `a number of processes or "max"`)
 }
 
-func (t *Tool) set(p, file, v string, re *regexp.Regexp, want string) error {
+func (t *Tool) set(p, file, v, pattern, want string) error {
 	d, err := t.dir(p, false)
 	if err != nil {
 		return err
 	}
-	if !re.MatchString(v) {
+	if !regexp.MustCompile(pattern).MatchString(v) {
 		return fmt.Errorf("%s value %q: want %s", file, v, want)
 	}
 	if err := writeFile(d, file, v); err != nil {

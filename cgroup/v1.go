@@ -17,6 +17,12 @@ type v1Manager struct {
 	created []string
 	// applied: Apply ran, so State reports Created, not Planned.
 	applied bool
+	// ready are the directories an earlier Apply made (or found) and
+	// filled (cpuset): create applies before init exists, to write
+	// limits, and again with init's pid, which then only writes
+	// cgroup.procs (9 mkdir EEXIST and 2 cpuset reads fewer on a hybrid
+	// host; docs/performance.md, "Hot path, session 4").
+	ready map[string]bool
 	// rootless: the caller may be denied the hybrid cgroup2 hierarchy,
 	// which enforces nothing; the container then goes without it.
 	rootless bool
@@ -48,11 +54,16 @@ func (m *v1Manager) Apply(pid int) error {
 			continue
 		}
 		seen[dir] = true
-		made, err := m.ops.mkdirAll(m.mounts[ctrl].Mountpoint, dir)
-		m.created = append(m.created, made...)
-		if err != nil {
-			err = fmt.Errorf("create cgroup for %s: %w", hierarchyName(ctrl), err)
-		} else if pid > 0 && ctrl == unifiedKey {
+		var err error
+		if !m.ready[dir] {
+			var made []string
+			made, err = m.ops.mkdirAll(m.mounts[ctrl].Mountpoint, dir)
+			m.created = append(m.created, made...)
+			if err != nil {
+				err = fmt.Errorf("create cgroup for %s: %w", hierarchyName(ctrl), err)
+			}
+		}
+		if err == nil && pid > 0 && ctrl == unifiedKey {
 			err = movePid(dir, ctrl, pid)
 		}
 		if err != nil && ctrl == unifiedKey && m.rootless && IsPermission(err) {
@@ -66,7 +77,7 @@ func (m *v1Manager) Apply(pid int) error {
 		if err != nil {
 			return err
 		}
-		if ctrl == "cpuset" {
+		if ctrl == "cpuset" && !m.ready[dir] {
 			if err := fillCpusets(m.mounts[ctrl].Mountpoint, dir); err != nil {
 				return err
 			}
@@ -76,6 +87,10 @@ func (m *v1Manager) Apply(pid int) error {
 				return err
 			}
 		}
+		if m.ready == nil {
+			m.ready = map[string]bool{}
+		}
+		m.ready[dir] = true
 	}
 	return nil
 }

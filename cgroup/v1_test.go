@@ -400,3 +400,30 @@ func TestV1HybridUnifiedJoined(t *testing.T) {
 		})
 	}
 }
+
+// TestV1ApplyTwiceMakesOnce: create applies before init exists and again
+// with init's pid; the second pass only joins (no mkdir, no cpuset copy).
+func TestV1ApplyTwiceMakesOnce(t *testing.T) {
+	m, _ := newFakeV1(t, "/a/b", hybridControllers...)
+	mkdirs := 0
+	inner := m.ops.mkdir
+	m.ops.mkdir = func(dir string) error { mkdirs++; return inner(dir) }
+	if err := m.Apply(0); err != nil {
+		t.Fatal(err)
+	}
+	first, created := mkdirs, len(m.created)
+	if first == 0 {
+		t.Fatal("the first Apply made nothing")
+	}
+	if err := m.Apply(77); err != nil {
+		t.Fatal(err)
+	}
+	if mkdirs != first || len(m.created) != created {
+		t.Errorf("second Apply: %d mkdir calls (first %d), created %d (first %d)", mkdirs, first, len(m.created), created)
+	}
+	for _, c := range hybridControllers {
+		if got := readT(t, filepath.Join(m.Path(c), "cgroup.procs")); got != "77" {
+			t.Errorf("%s cgroup.procs = %q", c, got)
+		}
+	}
+}

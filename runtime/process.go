@@ -114,17 +114,26 @@ func (s *capState) warnings() []string {
 
 // lastCap is the highest capability the running kernel knows:
 // PR_CAPBSET_READ fails with EINVAL past it (prctl(2)), the same number
-// /proc/sys/kernel/cap_last_cap shows, without reading a file.
+// /proc/sys/kernel/cap_last_cap shows, without reading a file. The known
+// capabilities are 0..last, so a binary search finds it in 6 calls where
+// asking for each one took 41 (per create, in the CLI and again in init).
 func lastCap() (capability.Cap, error) {
-	for c := capability.Cap(1); c < 64; c++ {
-		if _, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(c), 0, 0, 0); err != nil {
-			if errors.Is(err, unix.EINVAL) {
-				return c - 1, nil
-			}
-			return 0, fmt.Errorf("prctl(PR_CAPBSET_READ, %d): %w", c, err)
+	// Invariant: lo is known (CAP_CHOWN, 0, on every kernel), hi is
+	// unknown or 64.
+	lo, hi := 0, 64
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		_, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(mid), 0, 0, 0)
+		switch {
+		case err == nil:
+			lo = mid
+		case errors.Is(err, unix.EINVAL):
+			hi = mid
+		default:
+			return 0, fmt.Errorf("prctl(PR_CAPBSET_READ, %d): %w", mid, err)
 		}
 	}
-	return 63, nil
+	return capability.Cap(lo), nil
 }
 
 // capsFor builds the capability state the config asks for, dropping

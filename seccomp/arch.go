@@ -2,6 +2,7 @@ package seccomp
 
 import (
 	"fmt"
+	"sort"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -26,11 +27,30 @@ type archInfo struct {
 	bigEndian bool
 }
 
+// syscallTable is a generated syscall name -> number table, sorted by name.
+// A slice of constants is laid out by the linker, where a map literal of the
+// same ~3,000 entries was built at every gorunc start (including `gorunc
+// init`): ~500k instructions and 126 KB of heap (docs/performance.md, "Hot
+// path, session 4"), for tables a process uses only to compile a filter.
+type syscallTable []struct {
+	name string
+	nr   uint32
+}
+
+// lookup finds name by binary search.
+func (t syscallTable) lookup(name string) (uint32, bool) {
+	i := sort.Search(len(t), func(i int) bool { return t[i].name >= name })
+	if i < len(t) && t[i].name == name {
+		return t[i].nr, true
+	}
+	return 0, false
+}
+
 // tableLookup adapts a generated table (plus arch-private extras) to archInfo.lookup.
-func tableLookup(tables ...map[string]uint32) func(string) (uint32, bool) {
+func tableLookup(tables ...syscallTable) func(string) (uint32, bool) {
 	return func(name string) (uint32, bool) {
 		for _, t := range tables {
-			if nr, ok := t[name]; ok {
+			if nr, ok := t.lookup(name); ok {
 				return nr, true
 			}
 		}
@@ -39,14 +59,15 @@ func tableLookup(tables ...map[string]uint32) func(string) (uint32, bool) {
 }
 
 // armPrivate are the ARM-specific syscalls at __ARM_NR_BASE (0x0f0000,
-// arch/arm/include/uapi/asm/unistd.h) that x/sys does not list.
-var armPrivate = map[string]uint32{
-	"breakpoint": 0x0f0001,
-	"cacheflush": 0x0f0002,
-	"usr26":      0x0f0003,
-	"usr32":      0x0f0004,
-	"set_tls":    0x0f0005,
-	"get_tls":    0x0f0006,
+// arch/arm/include/uapi/asm/unistd.h) that x/sys does not list; sorted by
+// name.
+var armPrivate = syscallTable{
+	{"breakpoint", 0x0f0001},
+	{"cacheflush", 0x0f0002},
+	{"get_tls", 0x0f0006},
+	{"set_tls", 0x0f0005},
+	{"usr26", 0x0f0003},
+	{"usr32", 0x0f0004},
 }
 
 // archs lists every architecture gorunc can compile filters for. It is

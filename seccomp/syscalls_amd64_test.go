@@ -20,7 +20,7 @@ func TestAMD64AgainstUnix(t *testing.T) {
 		"io_uring_setup": unix.SYS_IO_URING_SETUP, "personality": unix.SYS_PERSONALITY,
 	}
 	for name, nr := range want {
-		if got, ok := sysAMD64[name]; !ok || got != nr {
+		if got, ok := sysAMD64.lookup(name); !ok || got != nr {
 			t.Errorf("%s: table %d (present %v), unix.SYS_* %d", name, got, ok, nr)
 		}
 	}

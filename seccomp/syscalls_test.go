@@ -19,7 +19,7 @@ func TestTablesMatchXSys(t *testing.T) {
 	if err != nil || dir == "" {
 		t.Skipf("cannot locate golang.org/x/sys in the module cache (go list: %v)", err)
 	}
-	tables := map[string]map[string]uint32{
+	tables := map[string]syscallTable{
 		"amd64": sysAMD64, "386": sys386, "arm64": sysARM64, "arm": sysARM,
 		"riscv64": sysRISCV64, "ppc64le": sysPPC64LE, "s390x": sysS390X, "loong64": sysLOONG64,
 	}
@@ -36,7 +36,7 @@ func TestTablesMatchXSys(t *testing.T) {
 			t.Errorf("%s: x/sys has %d syscalls, table has %d: run go generate", goarch, len(entries), len(table))
 		}
 		for _, e := range entries {
-			if got, ok := table[e.Name]; !ok || got != e.Nr {
+			if got, ok := table.lookup(e.Name); !ok || got != e.Nr {
 				t.Errorf("%s: %s = %d in x/sys, table has %d (present %v)", goarch, e.Name, e.Nr, got, ok)
 			}
 		}
@@ -79,6 +79,31 @@ func TestX32Lookup(t *testing.T) {
 		nr, ok := x32Lookup(tc.name)
 		if nr != tc.nr || ok != tc.ok {
 			t.Errorf("x32Lookup(%q) = %#x, %v; want %#x, %v", tc.name, nr, ok, tc.nr, tc.ok)
+		}
+	}
+}
+
+// TestTablesSorted: lookup is a binary search, so an entry out of order (a
+// hand edit of armPrivate, a generator change) would make names vanish.
+func TestTablesSorted(t *testing.T) {
+	tables := map[string]syscallTable{
+		"amd64": sysAMD64, "386": sys386, "arm64": sysARM64, "arm": sysARM,
+		"riscv64": sysRISCV64, "ppc64le": sysPPC64LE, "s390x": sysS390X, "loong64": sysLOONG64,
+		"armPrivate": armPrivate,
+	}
+	for name, table := range tables {
+		for i := 1; i < len(table); i++ {
+			if table[i-1].name >= table[i].name {
+				t.Errorf("%s: %q before %q", name, table[i-1].name, table[i].name)
+			}
+		}
+		for _, e := range table {
+			if nr, ok := table.lookup(e.name); !ok || nr != e.nr {
+				t.Errorf("%s: lookup(%q) = %d, %v; want %d", name, e.name, nr, ok, e.nr)
+			}
+		}
+		if _, ok := table.lookup("no_such_syscall"); ok {
+			t.Errorf("%s: lookup of an unknown name succeeded", name)
 		}
 	}
 }

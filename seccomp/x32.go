@@ -32,7 +32,7 @@ func x32Lookup(name string) (uint32, bool) {
 	if x86_64Only[name] {
 		return 0, false
 	}
-	nr, ok := sysAMD64[name]
+	nr, ok := sysAMD64.lookup(name)
 	if !ok {
 		return 0, false
 	}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/gorunc/gorunc/seccomp/internal/sysnum"
@@ -61,10 +62,12 @@ func run(out string) error {
 		if err != nil {
 			return fmt.Errorf("parse %s: %w", path, err)
 		}
-		fmt.Fprintf(&b, "// %s is linux/%s's syscall table (x/sys/unix zsysnum_linux_%s.go).\n", t.ident, t.goarch, t.goarch)
-		fmt.Fprintf(&b, "var %s = map[string]uint32{\n", t.ident)
+		// Sorted by name for syscallTable.lookup's binary search.
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Name < entries[j].Name })
+		fmt.Fprintf(&b, "// %s is linux/%s's syscall table (x/sys/unix zsysnum_linux_%s.go), sorted by name.\n", t.ident, t.goarch, t.goarch)
+		fmt.Fprintf(&b, "var %s = syscallTable{\n", t.ident)
 		for _, e := range entries {
-			fmt.Fprintf(&b, "\t%q: %d,\n", e.Name, e.Nr)
+			fmt.Fprintf(&b, "\t{%q, %d},\n", e.Name, e.Nr)
 		}
 		b.WriteString("}\n\n")
 	}
