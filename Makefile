@@ -158,7 +158,7 @@ bench-vm: N ?= 10
 bench-vm: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/bench/deps.sh
 	CGO_ENABLED=0 $(GO) build -o $(BUILD)/bench ./tests/bench
-	tests/vm/run.sh --timeout 900 --mem 2048 --add $(BUILD)/bench:/usr/bin/bench --add bin/gorunc:/usr/bin/gorunc \
+	tests/vm/run.sh --timeout 1500 --mem 2048 --add $(BUILD)/bench:/usr/bin/bench --add bin/gorunc:/usr/bin/gorunc \
 	  --add /usr/sbin/runc:/usr/sbin/runc --add $(RUNC_REF):/usr/bin/runc-1.5.1 --add /usr/bin/crun:/usr/bin/crun \
 	  --add $(BUILD)/rootfs:/bench/rootfs \
 	  --add tests/vm/payloads/bench.sh:/payloads/bench.sh -- /payloads/bench.sh $(N) $(VERSION) $(BENCH_VM_FLAGS)

@@ -47,7 +47,7 @@ func main() {
 	flag.IntVar(&o.concReps, "conc-reps", 3, "repetitions of the concurrent scenario per runtime")
 	flag.IntVar(&o.many, "many", 1000, "containers created and left waiting (not started) in the many scenario; lowered, with the reason printed, when memory or pids do not allow it")
 	flag.IntVar(&o.manyPar, "many-par", 8, "concurrent CLI invocations in the many scenario")
-	flag.IntVar(&o.listReps, "list-reps", 10, "timed runs of list, list --format json and state at each container count")
+	flag.IntVar(&o.listReps, "list-reps", 5, "timed runs of list, list --format json and state at each container count")
 	flag.Var(&o.scenarios, "scenarios", "comma-separated scenarios to run: "+strings.Join(scenarioNames, ","))
 	flag.StringVar(&o.gorunc, "gorunc", "bin/gorunc", "gorunc binary")
 	flag.StringVar(&o.runc, "runc", "runc", "Debian's runc (1.1.5; the column is skipped if --version says otherwise)")

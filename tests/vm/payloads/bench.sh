@@ -11,5 +11,5 @@ commit=${2:-unknown}
 shift 2 2>/dev/null || shift $#
 cd /tmp
 echo "# bench in the cgroup v2 VM (QEMU TCG: absolute times are distorted, read the ratios)"
-/usr/bin/bench -n "$n" -commit "$commit" -no-rss -no-plot -runc-ref /usr/bin/runc-1.5.1 -many 100 \
+/usr/bin/bench -n "$n" -commit "$commit" -no-rss -no-plot -runc-ref /usr/bin/runc-1.5.1 -many 100 -list-reps 3 \
 	-gorunc /usr/bin/gorunc -rootfs /bench/rootfs -out /tmp/bench-results "$@"
