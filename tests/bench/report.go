@@ -144,8 +144,10 @@ func ratio(m map[string][]float64, a, b string) float64 {
 func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 	cols := columnsOf(rts)
 	rcols := ratioColumns(cols)
-	// "12345 / 12345" fits 13; a column is wider when its name is.
-	width := func(c string) int { return max(13, len(c)) }
+	// "12345 / 12345" fits 13, "16.30x" 6, plus a space at least; a column
+	// is wider when its name is.
+	width := func(c string) int { return max(14, len(c)) }
+	rwidth := func(c string) int { return max(8, len(c)+2) }
 	var tb strings.Builder
 	fmt.Fprintf(&tb, "gorunc tree %s; %s; N=%d\n", o.describe, time.Now().UTC().Format(time.RFC3339), o.n)
 	for _, r := range rts {
@@ -156,7 +158,7 @@ func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 		fmt.Fprintf(&tb, " %*s", width(c), c)
 	}
 	for _, c := range rcols {
-		fmt.Fprintf(&tb, " %*s", len(c)+2, "g/"+c)
+		fmt.Fprintf(&tb, " %*s", rwidth(c), "g/"+c)
 	}
 	tb.WriteString("\n")
 	for _, metric := range m.order {
@@ -175,7 +177,7 @@ func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 			fmt.Fprintf(&tb, " %*s", width(c), cell)
 		}
 		for _, c := range rcols {
-			fmt.Fprintf(&tb, " %*s", len(c)+2, fmtRatio(ratio(s, colGorunc, c)))
+			fmt.Fprintf(&tb, " %*s", rwidth(c), fmtRatio(ratio(s, colGorunc, c)))
 		}
 		tb.WriteString("\n")
 	}
