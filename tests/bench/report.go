@@ -361,7 +361,8 @@ func plot(base string, m *measurements, cols []string) error {
 	var script strings.Builder
 	fmt.Fprintf(&script, "set terminal pngcairo size 2000,1900 font ',10'\nset output '%s.png'\n", base)
 	script.WriteString("set multiplot layout 3,2\nset style data histograms\nset style histogram errorbars gap 2 lw 1\n" +
-		"set style fill solid 0.7 border -1\nset boxwidth 0.9\nset key outside top center horizontal noenhanced\nset grid ytics\nset yrange [0:*]\nset xtics noenhanced rotate by -12 right offset 4,0\n")
+		"set style fill solid 0.7 border -1\nset boxwidth 0.9\nset key outside top center horizontal noenhanced\nset grid ytics\n" +
+		"set xtics noenhanced nomirror rotate by 20 right\nset bmargin 7\n")
 	for pi, title := range panels {
 		var metrics []string
 		for _, metric := range m.order {
@@ -389,7 +390,7 @@ func plot(base string, m *measurements, cols []string) error {
 			for _, c := range pcols {
 				v := m.samples[metric][c]
 				if len(v) == 0 {
-					d.WriteString(" 0 0 0")
+					d.WriteString(" NaN NaN NaN") // no bar (0 would break the log scale)
 					continue
 				}
 				sm := summarize(v)
@@ -402,6 +403,13 @@ func plot(base string, m *measurements, cols []string) error {
 		}
 		defer os.Remove(dat)
 		fmt.Fprintf(&script, "set title '%s (bars: median, whiskers: p10-p90)' noenhanced\n", title)
+		// list's time spans 10 to 1000 containers: a log scale keeps the
+		// small counts' bars readable beside the large ones.
+		if pi == 3 {
+			script.WriteString("set logscale y\nset yrange [*:*]\n")
+		} else {
+			script.WriteString("unset logscale y\nset yrange [0:*]\n")
+		}
 		var plots []string
 		for i, c := range pcols {
 			src := "''"
