@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -336,5 +337,39 @@ func TestMeasurementsLeak(t *testing.T) {
 	}
 	if !math.IsNaN(median(m, "x", "gorunc")) {
 		t.Errorf("median of nothing must be NaN")
+	}
+}
+
+func TestSamplesRoundTrip(t *testing.T) {
+	m := newMeasurements()
+	m.add("run /bin/true (ms)", colFloor, 1.25)
+	m.add("run /bin/true (ms)", colGorunc, 6.5)
+	m.add("run /bin/true (ms)", colGorunc, 7)
+	m.add("run /bin/true (ms)", colRuncRef, 8)
+	m.add(listMetric("list", 10), colCrun, 3)
+	cols := []string{colGorunc, colRuncRef, colCrun, colFloor}
+	path := t.TempDir() + "/x-samples.csv"
+	if err := writeSamples(path, m, cols); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, gotCols, err := readSamples(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.order, m.order) || !reflect.DeepEqual(got.samples, m.samples) {
+		t.Errorf("round trip: %v %v, want %v %v", got.order, got.samples, m.order, m.samples)
+	}
+	if !reflect.DeepEqual(gotCols, cols) {
+		t.Errorf("columns %v, want %v (floor last)", gotCols, cols)
+	}
+	for _, bad := range []string{"", "metric,runtime,n,median\n", "metric,runtime,run,value\nx,gorunc,0,abc\n"} {
+		if _, _, err := readSamples(strings.NewReader(bad)); err == nil {
+			t.Errorf("readSamples(%q): no error", bad)
+		}
 	}
 }

@@ -60,6 +60,7 @@ func main() {
 	flag.BoolVar(&o.noRSS, "no-rss", false, "skip the CLI peak RSS rows (they need GNU time; skipped anyway when it is missing)")
 	flag.BoolVar(&o.noPlot, "no-plot", false, "do not draw the PNG (needs gnuplot)")
 	flag.BoolVar(&o.noFloor, "no-floor", false, "skip the unshare+chroot floor")
+	replot := flag.String("replot", "", "draw the PNG again from a run's -samples.csv (no containers, no root) and exit")
 	flag.BoolVar(&o.inner, "inner", false, "internal: already inside the private mount namespace")
 	flag.StringVar(&o.outerNS, "outer-mntns", "", "internal: the mount namespace the bench was started in")
 	flag.Parse()
@@ -77,6 +78,12 @@ func main() {
 	}
 	if o.many < 1 {
 		fatal(fmt.Errorf("-many %d: must be at least 1", o.many))
+	}
+	if *replot != "" {
+		if err := replotSamples(*replot); err != nil {
+			fatal(err)
+		}
+		return
 	}
 	if !o.inner {
 		os.Exit(reexec(o))

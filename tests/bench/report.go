@@ -4,11 +4,13 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -312,6 +314,59 @@ func writeSamples(path string, m *measurements, cols []string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// readSamples reads what writeSamples wrote: the measurements (metrics in
+// file order) and the columns (runtimes in order of first appearance).
+func readSamples(r io.Reader) (*measurements, []string, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(rows) == 0 || strings.Join(rows[0], ",") != "metric,runtime,run,value" {
+		return nil, nil, fmt.Errorf("not a samples CSV: header is not metric,runtime,run,value")
+	}
+	m := newMeasurements()
+	var cols []string
+	seen := map[string]bool{}
+	for i, row := range rows[1:] {
+		v, err := strconv.ParseFloat(row[3], 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("line %d: value %q: %w", i+2, row[3], err)
+		}
+		m.add(row[0], row[1], v)
+		if !seen[row[1]] {
+			seen[row[1]] = true
+			cols = append(cols, row[1])
+		}
+	}
+	// The floor column goes last, as in a run.
+	for i, c := range cols {
+		if c == colFloor {
+			cols = append(append(cols[:i:i], cols[i+1:]...), colFloor)
+			break
+		}
+	}
+	return m, cols, nil
+}
+
+// replotSamples draws BASE.png from BASE-samples.csv.
+func replotSamples(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	m, cols, err := readSamples(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	base := strings.TrimSuffix(strings.TrimSuffix(path, ".csv"), "-samples")
+	if err := plot(base, m, cols); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s.png\n", base)
+	return nil
 }
 
 func f3(x float64) string {
