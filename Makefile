@@ -77,6 +77,14 @@ $(RUNC_REF):
 	GOBIN=$(@D)/gobin CGO_ENABLED=1 $(GO) install -tags seccomp github.com/opencontainers/runc@v1.5.1
 	mv $(@D)/gobin/runc $@
 
+# The same runc without the seccomp tag (no libseccomp; cgo stays: runc's
+# nsenter is C), for `make bench RUNC_NOSECCOMP=1`: issue 18 compares both.
+RUNC_NOSECCOMP_REF := $(CURDIR)/$(BUILD)/tools/runc-1.5.1-noseccomp
+$(RUNC_NOSECCOMP_REF):
+	mkdir -p $(@D)/gobin-noseccomp
+	GOBIN=$(@D)/gobin-noseccomp CGO_ENABLED=1 $(GO) install github.com/opencontainers/runc@v1.5.1
+	mv $(@D)/gobin-noseccomp/runc $@
+
 # Every tier: unit (fake cgroupfs, parsers), host integration (root, v1
 # hybrid cgroups here), stress, the cgroup v2 VM, the OCI runtime-tools
 # suite and the clients (podman, containerd, CRI, Docker). Each tier runs
@@ -134,25 +142,31 @@ vm-systemd-v1: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	  --add $(RUNC_REF):/vmtest/bin/runc-1.5.1 \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh 27-systemd-v1
 
-# gorunc vs runc vs crun side by side (not pass/fail): tables, CSV and PNG in
-# the gitignored bench-results/. `make bench N=10` for a quicker run.
+# gorunc vs runc (Debian's 1.1.5 and 1.5.1) vs crun side by side (not
+# pass/fail): tables, CSV and PNG in the gitignored bench-results/. `make
+# bench N=10` for a quicker run; RUNC_NOSECCOMP=1 adds runc 1.5.1 built
+# without the seccomp tag; BENCH_FLAGS passes harness flags (e.g.
+# `-scenarios single,many -many 100`).
 bench: N ?= 50
-bench: build $(BUILD)/rootfs/bin/busybox
+bench: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF) $(if $(RUNC_NOSECCOMP),$(RUNC_NOSECCOMP_REF))
 	tests/bench/deps.sh
-	$(GO) run ./tests/bench -n $(N) -gorunc bin/gorunc -rootfs $(BUILD)/rootfs -out bench-results
+	$(GO) run ./tests/bench -n $(N) -gorunc bin/gorunc -rootfs $(BUILD)/rootfs -out bench-results \
+	  -runc-ref $(RUNC_REF) $(if $(RUNC_NOSECCOMP),-runc-noseccomp $(RUNC_NOSECCOMP_REF)) $(BENCH_FLAGS)
 	@echo "seccomp: compile time of Docker's default profile (amd64, x86, x32):"
 	@$(GO) test -run '^$$' -bench CompileDockerDefault -benchtime 300x ./seccomp | grep ^Benchmark
 
 # The same harness in the cgroup v2 VM (tests/vm): static build, gorunc,
-# runc and crun (run.sh copies their libraries), the rootfs; N=10 rounds, no
-# RSS rows (no GNU time there), no PNG. QEMU TCG distorts absolute times:
+# Debian's runc, runc 1.5.1 and crun (run.sh copies their libraries), the
+# rootfs; N=10 rounds, no RSS rows (no GNU time there), no PNG, 100 created
+# containers instead of 1000 (bench.sh). QEMU TCG distorts absolute times:
 # read the ratios. The table is printed on the console.
 bench-vm: N ?= 10
-bench-vm: build $(BUILD)/rootfs/bin/busybox
+bench-vm: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/bench/deps.sh
 	CGO_ENABLED=0 $(GO) build -o $(BUILD)/bench ./tests/bench
-	tests/vm/run.sh --timeout 900 --add $(BUILD)/bench:/usr/bin/bench --add bin/gorunc:/usr/bin/gorunc \
-	  --add /usr/sbin/runc:/usr/sbin/runc --add /usr/bin/crun:/usr/bin/crun --add $(BUILD)/rootfs:/bench/rootfs \
+	tests/vm/run.sh --timeout 1500 --mem 2048 --add $(BUILD)/bench:/usr/bin/bench --add bin/gorunc:/usr/bin/gorunc \
+	  --add /usr/sbin/runc:/usr/sbin/runc --add $(RUNC_REF):/usr/bin/runc-1.5.1 --add /usr/bin/crun:/usr/bin/crun \
+	  --add $(BUILD)/rootfs:/bench/rootfs \
 	  --add tests/vm/payloads/bench.sh:/payloads/bench.sh -- /payloads/bench.sh $(N) $(VERSION) $(BENCH_VM_FLAGS)
 
 # OCI runtime-tools v0.9.0 validation suite, gorunc and runc side by side;

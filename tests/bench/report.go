@@ -4,11 +4,13 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -16,14 +18,27 @@ import (
 // measurements keeps samples per metric and runtime, metrics in the order
 // they were first seen.
 type measurements struct {
-	order   []string
-	samples map[string]map[string][]float64
-	leaks   map[string][]string
-	failed  map[string]string // runtime -> first error; it is not run again
+	order     []string
+	samples   map[string]map[string][]float64
+	leakOrder []string                       // scenarios with a leak check, in order
+	leaks     map[string]map[string][]string // scenario -> runtime -> leaks (present, empty: checked, none)
+	failed    map[string]string              // runtime -> first error; it is not run again
 }
 
 func newMeasurements() *measurements {
-	return &measurements{samples: map[string]map[string][]float64{}, leaks: map[string][]string{}, failed: map[string]string{}}
+	return &measurements{samples: map[string]map[string][]float64{}, leaks: map[string]map[string][]string{}, failed: map[string]string{}}
+}
+
+// leak records a leak check's findings (none is a finding too).
+func (m *measurements) leak(scenario, rt string, found []string) {
+	if m.leaks[scenario] == nil {
+		m.leaks[scenario] = map[string][]string{}
+		m.leakOrder = append(m.leakOrder, scenario)
+	}
+	m.leaks[scenario][rt] = append(m.leaks[scenario][rt], found...)
+	if m.leaks[scenario][rt] == nil {
+		m.leaks[scenario][rt] = []string{}
+	}
 }
 
 // fail records a runtime's first error and drops it from the remaining
@@ -83,7 +98,26 @@ func summarize(v []float64) summary {
 	return summary{n: len(s), median: quantile(s, 0.5), p10: quantile(s, 0.1), p90: quantile(s, 0.9), mn: mean}
 }
 
-var columns = []string{"gorunc", "runc", "crun", "floor"}
+// columnsOf is the table's columns: the runtimes measured, in order, then
+// the floor.
+func columnsOf(rts []*runtimeUnderTest) []string {
+	var out []string
+	for _, r := range rts {
+		out = append(out, r.name)
+	}
+	return append(out, colFloor)
+}
+
+// ratioColumns is what gorunc is compared with: every other runtime.
+func ratioColumns(cols []string) []string {
+	var out []string
+	for _, c := range cols {
+		if c != colGorunc && c != colFloor {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 func fmtNum(x float64) string {
 	switch {
@@ -110,22 +144,31 @@ func ratio(m map[string][]float64, a, b string) float64 {
 }
 
 func report(o options, m *measurements, rts []*runtimeUnderTest) error {
+	cols := columnsOf(rts)
+	rcols := ratioColumns(cols)
+	// "12345 / 12345" fits 13, "16.30x" 6, plus a space at least; a column
+	// is wider when its name is.
+	width := func(c string) int { return max(14, len(c)) }
+	rwidth := func(c string) int { return max(8, len(c)+2) }
 	var tb strings.Builder
 	fmt.Fprintf(&tb, "gorunc tree %s; %s; N=%d\n", o.describe, time.Now().UTC().Format(time.RFC3339), o.n)
 	for _, r := range rts {
-		fmt.Fprintf(&tb, "  %-6s %s %s\n", r.name, r.bin, version(r.bin))
+		fmt.Fprintf(&tb, "  %-20s %s %s\n", r.name, r.bin, version(r.bin))
 	}
-	fmt.Fprintf(&tb, "\n%-40s", "metric: median / p90")
-	for _, c := range columns {
-		fmt.Fprintf(&tb, " %15s", c)
+	fmt.Fprintf(&tb, "\n%-48s", "metric: median / p90")
+	for _, c := range cols {
+		fmt.Fprintf(&tb, " %*s", width(c), c)
 	}
-	fmt.Fprintf(&tb, " %8s %8s\n", "g/runc", "g/crun")
+	for _, c := range rcols {
+		fmt.Fprintf(&tb, " %*s", rwidth(c), "g/"+c)
+	}
+	tb.WriteString("\n")
 	for _, metric := range m.order {
 		s := m.samples[metric]
-		fmt.Fprintf(&tb, "%-40s", metric)
-		for _, c := range columns {
+		fmt.Fprintf(&tb, "%-48s", metric)
+		for _, c := range cols {
 			if len(s[c]) == 0 {
-				fmt.Fprintf(&tb, " %15s", "-")
+				fmt.Fprintf(&tb, " %*s", width(c), "-")
 				continue
 			}
 			sm := summarize(s[c])
@@ -133,50 +176,47 @@ func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 			if sm.n > 1 {
 				cell += " / " + fmtNum(sm.p90)
 			}
-			fmt.Fprintf(&tb, " %15s", cell)
+			fmt.Fprintf(&tb, " %*s", width(c), cell)
 		}
-		fmt.Fprintf(&tb, " %8s %8s\n", fmtRatio(ratio(s, "gorunc", "runc")), fmtRatio(ratio(s, "gorunc", "crun")))
+		for _, c := range rcols {
+			fmt.Fprintf(&tb, " %*s", rwidth(c), fmtRatio(ratio(s, colGorunc, c)))
+		}
+		tb.WriteString("\n")
 	}
-	tb.WriteString("\nleaks after the concurrent scenario (state dirs, processes, cgroups):\n")
-	for _, r := range rts {
-		l, checked := m.leaks[r.name]
-		if !checked {
-			fmt.Fprintf(&tb, "  %-6s not measured\n", r.name)
-		} else if len(l) == 0 {
-			fmt.Fprintf(&tb, "  %-6s none\n", r.name)
-		} else {
-			fmt.Fprintf(&tb, "  %-6s %d: %s\n", r.name, len(l), strings.Join(l, ", "))
+	for _, sc := range m.leakOrder {
+		fmt.Fprintf(&tb, "\nleaks after %s (state dirs, processes, cgroups):\n", sc)
+		for _, r := range rts {
+			l, checked := m.leaks[sc][r.name]
+			if !checked {
+				fmt.Fprintf(&tb, "  %-20s not measured\n", r.name)
+			} else if len(l) == 0 {
+				fmt.Fprintf(&tb, "  %-20s none\n", r.name)
+			} else {
+				fmt.Fprintf(&tb, "  %-20s %d: %s\n", r.name, len(l), strings.Join(l, ", "))
+			}
 		}
 	}
 	for _, r := range rts {
 		if e, ok := m.failed[r.name]; ok {
-			fmt.Fprintf(&tb, "  %-6s FAILED (numbers above are partial): %s\n", r.name, e)
+			fmt.Fprintf(&tb, "  %-20s FAILED (numbers above are partial): %s\n", r.name, e)
 		}
 	}
-	tb.WriteString("\ntargets (reported, not asserted):\n")
-	target := func(label, metric, other string, max float64) {
-		r := ratio(m.samples[metric], "gorunc", other)
-		verdict := "MISSED"
-		if r <= max {
-			verdict = "met"
-		} else if math.IsNaN(r) {
-			verdict = "not measured"
-		}
-		fmt.Fprintf(&tb, "  %-48s %s (gorunc/%s = %s, target <= %.1f)\n", label, verdict, other, fmtRatio(r), max)
+	tb.WriteString("\nissue 18's targets, from this run's medians (reported, not asserted):\n")
+	for _, t := range evalTargets(o, m) {
+		fmt.Fprintf(&tb, "  %-58s %-12s %s\n", t.label, t.verdict, t.detail)
 	}
-	target("run /bin/true median <= 0.5x runc", "run /bin/true (ms)", "runc", 0.5)
-	target("run /bin/true median <= 1.0x crun", "run /bin/true (ms)", "crun", 1.0)
-	target("run CLI peak RSS <= 0.5x runc", "run CLI peak RSS (KiB)", "runc", 0.5)
-	target("init VmHWM <= 0.5x runc init", "init VmHWM before start (KiB)", "runc", 0.5)
 	floorNote := "notes: floor = unshare --pid --fork --net --ipc --uts --mount + chroot ROOTFS /bin/true (busybox's applets in the VM).\n"
 	if o.noFloor {
 		floorNote = "notes: no floor (-no-floor).\n"
 	}
 	tb.WriteString(floorNote +
-		"  crun has no re-exec'd init: its \"init\" row is crun's forked child blocked on the exec fifo.\n" +
+		"  crun has no re-exec'd init: its \"init\" rows are crun's forked child blocked on the exec fifo.\n" +
 		"  crun gets an absolute cgroupsPath equal to the others' relative one (crun 1.8 reads a relative path from the hierarchy root).\n" +
+		"  runc-1.1.5 is Debian's; runc-1.5.1 is `go install -tags seccomp` of v1.5.1 (make's RUNC_REF), runc-1.5.1-noseccomp the same without the tag.\n" +
 		"  CLI peak RSS: GNU time's %M (wait4 ru_maxrss: the CLI and the children it reaped, so `run` includes init);\n" +
-		"  its floor column is /bin/true under the same wrapper, the smallest value this method can report.\n")
+		"  its floor column is /bin/true under the same wrapper, the smallest value this method can report.\n" +
+		"  N created: one runtime after the other, each with only its own containers; list/state rows are medians of -list-reps runs\n" +
+		"  at that count; the MiB rows sum VmRSS, VmHWM (/proc/PID/status) and Pss (/proc/PID/smaps_rollup) over all waiting inits.\n")
 
 	fmt.Print("\n" + tb.String())
 
@@ -188,16 +228,16 @@ func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 	if err := os.WriteFile(base+".txt", []byte(tb.String()), 0o644); err != nil {
 		return err
 	}
-	if err := writeCSV(base+".csv", m); err != nil {
+	if err := writeCSV(base+".csv", m, cols); err != nil {
 		return err
 	}
-	if err := writeSamples(base+"-samples.csv", m); err != nil {
+	if err := writeSamples(base+"-samples.csv", m, cols); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s.txt, %s.csv, %s-samples.csv\n", base, base, base)
 	if o.noPlot {
 		fmt.Println("no PNG: -no-plot")
-	} else if err := plot(base, m); err != nil {
+	} else if err := plot(base, m, cols); err != nil {
 		fmt.Printf("no PNG: %v\n", err)
 	} else {
 		fmt.Printf("wrote %s.png\n", base)
@@ -220,22 +260,30 @@ func version(bin string) string {
 	return "(" + strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0] + ")"
 }
 
-func writeCSV(path string, m *measurements) error {
+func writeCSV(path string, m *measurements, cols []string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"metric", "runtime", "n", "median", "p10", "p90", "mean", "ratio_gorunc_runc", "ratio_gorunc_crun"})
+	rcols := ratioColumns(cols)
+	head := []string{"metric", "runtime", "n", "median", "p10", "p90", "mean"}
+	for _, c := range rcols {
+		head = append(head, "ratio_gorunc_"+c)
+	}
+	w.Write(head)
 	for _, metric := range m.order {
 		s := m.samples[metric]
-		for _, c := range columns {
+		for _, c := range cols {
 			if len(s[c]) == 0 {
 				continue
 			}
 			sm := summarize(s[c])
-			w.Write([]string{metric, c, fmt.Sprint(sm.n), f3(sm.median), f3(sm.p10), f3(sm.p90), f3(sm.mn),
-				f3(ratio(s, "gorunc", "runc")), f3(ratio(s, "gorunc", "crun"))})
+			row := []string{metric, c, fmt.Sprint(sm.n), f3(sm.median), f3(sm.p10), f3(sm.p90), f3(sm.mn)}
+			for _, rc := range rcols {
+				row = append(row, f3(ratio(s, colGorunc, rc)))
+			}
+			w.Write(row)
 		}
 	}
 	w.Flush()
@@ -246,7 +294,7 @@ func writeCSV(path string, m *measurements) error {
 	return f.Close()
 }
 
-func writeSamples(path string, m *measurements) error {
+func writeSamples(path string, m *measurements, cols []string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -254,7 +302,7 @@ func writeSamples(path string, m *measurements) error {
 	w := csv.NewWriter(f)
 	w.Write([]string{"metric", "runtime", "run", "value"})
 	for _, metric := range m.order {
-		for _, c := range columns {
+		for _, c := range cols {
 			for i, v := range m.samples[metric][c] {
 				w.Write([]string{metric, c, fmt.Sprint(i), f3(v)})
 			}
@@ -268,6 +316,59 @@ func writeSamples(path string, m *measurements) error {
 	return f.Close()
 }
 
+// readSamples reads what writeSamples wrote: the measurements (metrics in
+// file order) and the columns (runtimes in order of first appearance).
+func readSamples(r io.Reader) (*measurements, []string, error) {
+	rows, err := csv.NewReader(r).ReadAll()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(rows) == 0 || strings.Join(rows[0], ",") != "metric,runtime,run,value" {
+		return nil, nil, fmt.Errorf("not a samples CSV: header is not metric,runtime,run,value")
+	}
+	m := newMeasurements()
+	var cols []string
+	seen := map[string]bool{}
+	for i, row := range rows[1:] {
+		v, err := strconv.ParseFloat(row[3], 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("line %d: value %q: %w", i+2, row[3], err)
+		}
+		m.add(row[0], row[1], v)
+		if !seen[row[1]] {
+			seen[row[1]] = true
+			cols = append(cols, row[1])
+		}
+	}
+	// The floor column goes last, as in a run.
+	for i, c := range cols {
+		if c == colFloor {
+			cols = append(append(cols[:i:i], cols[i+1:]...), colFloor)
+			break
+		}
+	}
+	return m, cols, nil
+}
+
+// replotSamples draws BASE.png from BASE-samples.csv.
+func replotSamples(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	m, cols, err := readSamples(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	base := strings.TrimSuffix(strings.TrimSuffix(path, ".csv"), "-samples")
+	if err := plot(base, m, cols); err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s.png\n", base)
+	return nil
+}
+
 func f3(x float64) string {
 	if math.IsNaN(x) {
 		return ""
@@ -275,53 +376,108 @@ func f3(x float64) string {
 	return fmt.Sprintf("%.3f", x)
 }
 
-// plot draws medians as bars with p10-p90 whiskers, one panel per unit,
-// with gnuplot (tests/bench/deps.sh installs gnuplot-nox).
-func plot(base string, m *measurements) error {
+// panels of the PNG, in drawing order; panelOf assigns each metric to one.
+var panels = []string{
+	"single container, ms; floor: unshare + chroot /bin/true",
+	"concurrent containers up and down, ms",
+	"containers created, not started: create and delete all, ms",
+	"list / state with N containers created, ms",
+	"per process: peak memory and binary size, KiB; floor: /bin/true under GNU time",
+	"all waiting inits of the created containers, MiB",
+}
+
+// panelOf returns the index in panels of the metric's panel, -1 for none.
+func panelOf(metric string) int {
+	switch {
+	case strings.HasSuffix(metric, "(MiB)"):
+		return 5
+	case strings.Contains(metric, " created: "):
+		return 2
+	case strings.HasPrefix(metric, "list") || strings.HasPrefix(metric, "state"):
+		return 3
+	case matchAny(metric, "at a time|delete --force|up and down"):
+		return 1
+	case strings.HasSuffix(metric, "(KiB)"):
+		return 4
+	case strings.HasSuffix(metric, "(ms)"):
+		return 0
+	}
+	return -1
+}
+
+// plot draws medians as bars with p10-p90 whiskers, one panel per unit and
+// scenario, every runtime with data in the panel side by side, with gnuplot
+// (tests/bench/deps.sh installs gnuplot-nox).
+func plot(base string, m *measurements, cols []string) error {
 	gp, err := exec.LookPath("gnuplot")
 	if err != nil {
 		return fmt.Errorf("gnuplot not installed (run tests/bench/deps.sh)")
 	}
-	panels := []struct{ title, match string }{
-		{"single container, ms; floor: unshare + chroot /bin/true", "(ms)"},
-		{"concurrent, ms", "at a time|delete --force|up and down"},
-		{"peak memory, KiB; floor: /bin/true under GNU time", "RSS|VmHWM|binary"},
-	}
 	var script strings.Builder
-	fmt.Fprintf(&script, "set terminal pngcairo size 1600,1500 font ',10'\nset output '%s.png'\n", base)
-	script.WriteString("set multiplot layout 3,1\nset style data histograms\nset style histogram errorbars gap 2 lw 1\n" +
-		"set style fill solid 0.7 border -1\nset boxwidth 0.9\nset key top left\nset grid ytics\nset yrange [0:*]\nset xtics noenhanced\n")
-	for pi, p := range panels {
+	fmt.Fprintf(&script, "set terminal pngcairo size 2000,1900 font ',10'\nset output '%s.png'\n", base)
+	script.WriteString("set multiplot layout 3,2\nset style data histograms\nset style histogram errorbars gap 2 lw 1\n" +
+		"set style fill solid 0.7 border -1\nset boxwidth 0.9\nset key outside top center horizontal noenhanced\nset grid ytics\n" +
+		"set xtics noenhanced nomirror rotate by 20 right\nset bmargin 7\n")
+	for pi, title := range panels {
+		var metrics []string
+		for _, metric := range m.order {
+			if panelOf(metric) == pi {
+				metrics = append(metrics, metric)
+			}
+		}
+		var pcols []string // the columns with data in this panel
+		for _, c := range cols {
+			for _, metric := range metrics {
+				if len(m.samples[metric][c]) > 0 {
+					pcols = append(pcols, c)
+					break
+				}
+			}
+		}
+		if len(pcols) == 0 {
+			continue
+		}
 		dat := fmt.Sprintf("%s.plot%d.dat", base, pi)
 		var d strings.Builder
-		rows := 0
-		for _, metric := range m.order {
-			if !matchAny(metric, p.match) || (pi == 0 && matchAny(metric, panels[1].match)) {
-				continue
-			}
-			label := strings.TrimSpace(strings.NewReplacer("(ms)", "", "(KiB)", "").Replace(metric))
+		for _, metric := range metrics {
+			label := strings.TrimSpace(strings.NewReplacer("(ms)", "", "(KiB)", "", "(MiB)", "").Replace(metric))
 			fmt.Fprintf(&d, "%q", label)
-			for _, c := range columns {
+			for _, c := range pcols {
 				v := m.samples[metric][c]
 				if len(v) == 0 {
-					d.WriteString(" 0 0 0")
+					d.WriteString(" NaN NaN NaN") // no bar (0 would break the log scale)
 					continue
 				}
 				sm := summarize(v)
 				fmt.Fprintf(&d, " %.3f %.3f %.3f", sm.median, sm.p10, sm.p90)
 			}
 			d.WriteString("\n")
-			rows++
-		}
-		if rows == 0 {
-			continue
 		}
 		if err := os.WriteFile(dat, []byte(d.String()), 0o644); err != nil {
 			return err
 		}
 		defer os.Remove(dat)
-		fmt.Fprintf(&script, "set title '%s (bars: median, whiskers: p10-p90)' noenhanced\n", p.title)
-		fmt.Fprintf(&script, "plot '%s' using 2:3:4:xtic(1) title 'gorunc', '' using 5:6:7 title 'runc', '' using 8:9:10 title 'crun', '' using 11:12:13 title 'floor'\n", dat)
+		fmt.Fprintf(&script, "set title '%s (bars: median, whiskers: p10-p90)' noenhanced\n", title)
+		// list's time spans 10 to 1000 containers: a log scale keeps the
+		// small counts' bars readable beside the large ones.
+		if pi == 3 {
+			script.WriteString("set logscale y\nset yrange [*:*]\n")
+		} else {
+			script.WriteString("unset logscale y\nset yrange [0:*]\n")
+		}
+		var plots []string
+		for i, c := range pcols {
+			src := "''"
+			if i == 0 {
+				src = fmt.Sprintf("'%s'", dat)
+			}
+			using := fmt.Sprintf("%d:%d:%d", 2+3*i, 3+3*i, 4+3*i)
+			if i == 0 {
+				using += ":xtic(1)"
+			}
+			plots = append(plots, fmt.Sprintf("%s using %s title '%s' noenhanced", src, using, c))
+		}
+		script.WriteString("plot " + strings.Join(plots, ", ") + "\n")
 	}
 	script.WriteString("unset multiplot\n")
 	cmd := exec.Command(gp)
