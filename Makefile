@@ -97,10 +97,10 @@ test: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 unit:
 	$(GO) vet ./...
 	scripts/check-install.sh
-	$(GO) test -count=1 ./cgroup/... ./rootfs/... ./seccomp/... ./nsexec/... ./runtime/... ./cmd/...
+	$(GO) test -count=1 ./cgroup/... ./rootfs/... ./seccomp/... ./nsexec/... ./runtime/... ./cmd/... ./netdev/... ./userns/... ./runlog/... ./tests/bench/
 
 integration: build bin/gorunc-fault $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
-	GORUNC=$(CURDIR)/bin/gorunc GORUNC_FAULT=$(CURDIR)/bin/gorunc-fault ROOTFS=$(CURDIR)/$(BUILD)/rootfs RUNC_REF=$(RUNC_REF) $(GO) test -count=1 -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
+	GORUNC=$(CURDIR)/bin/gorunc GORUNC_FAULT=$(CURDIR)/bin/gorunc-fault ROOTFS=$(CURDIR)/$(BUILD)/rootfs RUNC_REF=$(RUNC_REF) $(GO) test -count=1 -timeout 40m -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
 
 # The cgroup v2 tier: a qemu VM (TCG) with Debian's cloud kernel, booted
 # from an initramfs holding busybox, gorunc, cgroup-tool and the cgroup
