@@ -90,7 +90,11 @@ func TestDebugLogAsRunc(t *testing.T) {
 				relayed = append(relayed, l["msg"].(string))
 			}
 		}
-		if len(own) == 0 || len(relayed) == 0 {
+		// runc 1.5.1 tags the init lines it relays with its forwarder's
+		// caller keys in some runs and not in others (0, 23, 26 or 33
+		// of 47 lines without "func" in four runs of the same
+		// container): its split cannot be asserted, gorunc's is.
+		if len(own)+len(relayed) == 0 || gorunc && (len(own) == 0 || len(relayed) == 0) {
 			t.Fatalf("debug lines: %d with caller keys (the runtime's), %d without (relayed from init); want both:\n%v\n%v", len(own), len(relayed), own, relayed)
 		}
 		if data, _ := os.ReadFile(log); strings.Contains(string(data), secret) {
