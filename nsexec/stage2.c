@@ -663,7 +663,7 @@ void gorunc_stage2(const char *marker)
 	close(sync_fd);
 
 	// The fifo is reopened through init's own fd directory, never
-	// through the container's /proc (runtime/init_linux.go, openFdDir).
+	// through the container's /proc (runtime/init.go, openFdDir).
 	char name[16];
 	snprintf(name, sizeof(name), "%d", fifo_fd);
 	int fifo;
@@ -689,7 +689,7 @@ void gorunc_stage2(const char *marker)
 		}
 	}
 	// startContainer hooks, under the filter, before the byte that lets
-	// start go on to poststart (runtime/hooks_linux.go).
+	// start go on to poststart (runtime/hooks_init.go).
 	for (uint32_t i = 0; i < nhooks; i++)
 		run_hook((int)i, &hooks[i], state, state_len, envp);
 	ssize_t w;

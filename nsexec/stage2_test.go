@@ -18,7 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// plan builds a stage 2 plan as runtime/stage2_linux.go does (the format
+// plan builds a stage 2 plan as runtime/stage2.go does (the format
 // is nsexec/stage2.c's).
 type plan struct{ b []byte }
 

@@ -97,7 +97,7 @@ type initConfig struct {
 	// FifoFD is an O_PATH fd of exec.fifo.
 	FifoFD int `json:"fifo_fd"`
 	// ExeFD is the read-only binary init was started from
-	// (nsexec.ProtectedSelf): stage 2 is executed from it (stage2_linux.go).
+	// (nsexec.ProtectedSelf): stage 2 is executed from it (stage2.go).
 	ExeFD int `json:"exe_fd,omitempty"`
 	// ConsoleFD, when not 0, is a unix socket connected to the console
 	// socket (or to a foreground `run`): init sends the pty master over
@@ -150,7 +150,7 @@ type initConfig struct {
 	// container has no mount namespace (setupRootfs): never sent.
 	procDir *os.File
 	// stage2Plan is the memfd of stage 2's plan, made early by init
-	// (stage2_linux.go); nil when init waits in Go. Never sent.
+	// (stage2.go); nil when init waits in Go. Never sent.
 	stage2Plan *os.File
 	// batch: nsenter.c put init under SCHED_BATCH, restored before
 	// execve (initthreads.go); from init's environment, never sent.
