@@ -383,7 +383,15 @@ scenarios() {
 		"$(cat "$(cgdir "$pid" cpu)/cpu.cfs_quota_us" "$(cgdir "$pid" cpu)/cpu.cfs_period_us" "$(cgdir "$pid" pids)/pids.max" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 	# 1 init + sh + 5 sleeps = 7: the 6th sleep cannot fork
 	out=$(d exec "$RT-res" sh -c 'for i in 1 2 3 4 5 6; do sleep 2 & done; wait' 2>&1)
-	if [[ $out == *"can't fork"* ]]; then ok "$p --pids-limit 7: the 8th process cannot fork"; else notok "$p --pids-limit 7: the 8th process cannot fork" "$out"; fi
+	if [[ $out == *"can't fork"* ]]; then ok "$p --pids-limit 7: the 8th process cannot fork"
+	elif [ "$RT" = runc-ref ] && [[ $out == *"procReady not received"* ]]; then
+		# runc 1.5.1's exec-init is a Go process that joins the cgroup
+		# before its runtime makes its threads: beside init and sleep it
+		# sometimes needs more than the 5 pids left (the final CI run of
+		# 2026-11-30: "procReady not received").
+		# The reference's own limit, not the check's: said, not failed.
+		ok "$p --pids-limit 7: the 8th process cannot fork # SKIP runc 1.5.1's exec ran out of pids itself (procReady not received)"
+	else notok "$p --pids-limit 7: the 8th process cannot fork" "$out"; fi
 	d rm -f "$RT-res" >/dev/null 2>&1
 
 	# capabilities, privileged, seccomp, no-new-privileges, devices
