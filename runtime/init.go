@@ -81,10 +81,11 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err := closeExtraFDs(3 + cfg.PreserveFDs); err != nil {
 		return err
 	}
-	// Before anything can load a seccomp filter.
-	if plan := openStage2Plan(cfg); plan != nil {
+	// Before anything can load a seccomp filter; nil when init waits
+	// in Go.
+	plan := openStage2Plan(cfg)
+	if plan != nil {
 		defer plan.Close()
-		cfg.stage2Plan = plan
 	}
 	if cfg.Unshare != 0 {
 		if err := unix.Unshare(int(cfg.Unshare)); err != nil {
@@ -175,12 +176,12 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			return err
 		}
 	}
-	if cfg.stage2Plan != nil {
+	if plan != nil {
 		if cfg.logsAfterFilter() {
 			cfg.debugf("init: ready; stage 2 (no Go runtime) sends it and waits on the exec fifo")
 		}
 		// Returns only when the execveat failed.
-		err := execStage2(cfg, cfg.stage2Plan, sock, fdDir, argv0)
+		err := execStage2(cfg, plan, sock, fdDir, argv0)
 		if cfg.logsAfterFilter() {
 			cfg.debugf("init: stage 2 not started (%v); the Go runtime waits", err)
 		}

@@ -149,9 +149,6 @@ type initConfig struct {
 	// procDir is the runtime's /proc, kept open by init when the
 	// container has no mount namespace (setupRootfs): never sent.
 	procDir *os.File
-	// stage2Plan is the memfd of stage 2's plan, made early by init
-	// (stage2.go); nil when init waits in Go. Never sent.
-	stage2Plan *os.File
 	// batch: nsenter.c put init under SCHED_BATCH, restored before
 	// execve (initthreads.go); from init's environment, never sent.
 	batch bool
