@@ -3,7 +3,6 @@ package cgroup
 import (
 	"fmt"
 
-	"github.com/cilium/ebpf/asm"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -19,6 +18,17 @@ const (
 	devcgAccAll   = devcgAccMknod | devcgAccRead | devcgAccWrite
 )
 
+// Registers: R0 the verdict, R1 the context and then scratch, R2 type,
+// R3 access, R4 major, R5 minor.
+const (
+	r0 uint8 = iota
+	r1
+	r2
+	r3
+	r4
+	r5
+)
+
 // deviceFilter compiles linux.resources.devices into a device program. As
 // in runc's devicefilter, the last rule that matches a request decides it
 // (the blocks are emitted in reverse config order and the first that
@@ -29,29 +39,20 @@ const (
 // requested access is in the rule's access (one rule must cover the whole
 // request, as v1's devices.allow); for a deny rule, any requested access
 // is in the rule's access (as v1's devices.deny removes access bits).
-// Registers: R2 type, R3 access, R4 major, R5 minor; R1 is scratch once
-// the context is read.
-func deviceFilter(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
-	insns := asm.Instructions{
-		asm.LoadMem(asm.R2, asm.R1, 0, asm.Word),
-		asm.And.Imm32(asm.R2, 0xffff),
-		asm.LoadMem(asm.R3, asm.R1, 0, asm.Word),
-		asm.RSh.Imm32(asm.R3, 16),
-		asm.LoadMem(asm.R4, asm.R1, 4, asm.Word),
-		asm.LoadMem(asm.R5, asm.R1, 8, asm.Word),
-	}
-	label := func(i int) string {
-		if i < 0 {
-			return "default"
-		}
-		return fmt.Sprintf("rule%d", i)
+func deviceFilter(rules []specs.LinuxDeviceCgroup) ([]insn, error) {
+	insns := []insn{
+		ldxW(r2, r1, 0),
+		and32(r2, 0xffff),
+		ldxW(r3, r1, 0),
+		rsh32(r3, 16),
+		ldxW(r4, r1, 4),
+		ldxW(r5, r1, 8),
 	}
 	for i := len(rules) - 1; i >= 0; i-- {
-		block, err := ruleBlock(rules[i], label(i-1))
+		block, err := ruleBlock(rules[i])
 		if err != nil {
 			return nil, fmt.Errorf("linux.resources.devices[%d]: %w", i, err)
 		}
-		block[0] = block[0].WithSymbol(label(i))
 		insns = append(insns, block...)
 		if len(block) == 2 {
 			// An unconditional rule decides every request that gets here:
@@ -59,21 +60,20 @@ func deviceFilter(rules []specs.LinuxDeviceCgroup) (asm.Instructions, error) {
 			return insns, nil
 		}
 	}
-	insns = append(insns,
-		asm.Mov.Imm32(asm.R0, 0).WithSymbol(label(-1)),
-		asm.Return(),
-	)
-	return insns, nil
+	return append(insns, mov32(r0, 0), exit()), nil
 }
 
-func ruleBlock(r specs.LinuxDeviceCgroup, next string) (asm.Instructions, error) {
-	var b asm.Instructions
+// ruleBlock is one rule's checks and verdict. Every check that fails jumps
+// to the instruction after the block: the next rule's block, or the
+// default verdict.
+func ruleBlock(r specs.LinuxDeviceCgroup) ([]insn, error) {
+	var b []insn
 	switch r.Type {
 	case "", "a":
 	case "c":
-		b = append(b, asm.JNE.Imm(asm.R2, devcgDevChar, next))
+		b = append(b, jne(r2, devcgDevChar, 0))
 	case "b":
-		b = append(b, asm.JNE.Imm(asm.R2, devcgDevBlock, next))
+		b = append(b, jne(r2, devcgDevBlock, 0))
 	default:
 		return nil, fmt.Errorf("type %q: want a, b or c", r.Type)
 	}
@@ -83,29 +83,29 @@ func ruleBlock(r specs.LinuxDeviceCgroup, next string) (asm.Instructions, error)
 	}
 	if r.Allow && acc != devcgAccAll {
 		// Requested bits outside the rule: not covered.
-		b = append(b,
-			asm.Mov.Reg32(asm.R1, asm.R3),
-			asm.And.Imm32(asm.R1, int32(devcgAccAll&^acc)),
-			asm.JNE.Imm(asm.R1, 0, next))
+		b = append(b, mov32Reg(r1, r3), and32(r1, int32(devcgAccAll&^acc)), jne(r1, 0, 0))
 	}
 	if !r.Allow && acc != devcgAccAll {
 		// No requested bit in the rule: it does not apply.
-		b = append(b,
-			asm.Mov.Reg32(asm.R1, asm.R3),
-			asm.And.Imm32(asm.R1, int32(acc)),
-			asm.JEq.Imm(asm.R1, 0, next))
+		b = append(b, mov32Reg(r1, r3), and32(r1, int32(acc)), jeq(r1, 0, 0))
 	}
 	if r.Major != nil && *r.Major >= 0 {
-		b = append(b, asm.JNE.Imm(asm.R4, int32(*r.Major), next))
+		b = append(b, jne(r4, int32(*r.Major), 0))
 	}
 	if r.Minor != nil && *r.Minor >= 0 {
-		b = append(b, asm.JNE.Imm(asm.R5, int32(*r.Minor), next))
+		b = append(b, jne(r5, int32(*r.Minor), 0))
 	}
 	verdict := int32(0)
 	if r.Allow {
 		verdict = 1
 	}
-	return append(b, asm.Mov.Imm32(asm.R0, verdict), asm.Return()), nil
+	b = append(b, mov32(r0, verdict), exit())
+	for i := range b {
+		if b[i].code == bpfJneImm || b[i].code == bpfJeqImm {
+			b[i].off = int16(len(b) - 1 - i)
+		}
+	}
+	return b, nil
 }
 
 // accessBits parses "rwm"; empty means all three, as in devices.allow.

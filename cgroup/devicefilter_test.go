@@ -2,69 +2,50 @@ package cgroup
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 
-	"github.com/cilium/ebpf/asm"
+	"golang.org/x/sys/unix"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // runFilter interprets the few instructions deviceFilter emits, so the
 // rule semantics are tested without a kernel (BPF_PROG_TEST_RUN does not
-// support device programs). The real-kernel test is TestHostUnified....
-func runFilter(t *testing.T, insns asm.Instructions, typ, access, major, minor uint32) int {
+// support device programs). The real-kernel tests are
+// TestHostUnifiedV2DeviceFilter and TestV2RealDeviceFilter.
+func runFilter(t *testing.T, insns []insn, typ, access, major, minor uint32) int {
 	t.Helper()
 	ctx := []uint32{access<<16 | typ, major, minor}
-	labels := map[string]int{}
-	for i, ins := range insns {
-		if s := ins.Symbol(); s != "" {
-			labels[s] = i
-		}
-	}
 	var reg [11]uint64
 	for pc, steps := 0, 0; steps < 1000; steps++ {
+		if pc < 0 || pc >= len(insns) {
+			t.Fatalf("pc %d out of the program (%d instructions)", pc, len(insns))
+		}
 		ins := insns[pc]
-		op := ins.OpCode
 		pc++
-		switch {
-		case op.Class() == asm.LdXClass:
-			reg[ins.Dst] = uint64(ctx[ins.Offset/4])
-		case op.Class() == asm.ALU64Class || op.Class() == asm.ALUClass:
-			src := uint64(uint32(ins.Constant))
-			if op.Source() == asm.RegSource {
-				src = reg[ins.Src]
+		switch ins.code {
+		case bpfLdxMemW:
+			if ins.src() != r1 || ins.off%4 != 0 || int(ins.off/4) >= len(ctx) {
+				t.Fatalf("load %v: not a word of the context", ins)
 			}
-			switch op.ALUOp() {
-			case asm.Mov:
-				reg[ins.Dst] = src
-			case asm.And:
-				reg[ins.Dst] &= src
-			case asm.RSh:
-				reg[ins.Dst] >>= src
-			default:
-				t.Fatalf("unexpected ALU op %v", ins)
+			reg[ins.dst()] = uint64(ctx[ins.off/4])
+		case bpfMov32Imm:
+			reg[ins.dst()] = uint64(uint32(ins.imm))
+		case bpfMov32Reg:
+			reg[ins.dst()] = uint64(uint32(reg[ins.src()]))
+		case bpfAnd32Imm:
+			reg[ins.dst()] = uint64(uint32(reg[ins.dst()]) & uint32(ins.imm))
+		case bpfRsh32Imm:
+			reg[ins.dst()] = uint64(uint32(reg[ins.dst()]) >> uint32(ins.imm))
+		case bpfJneImm, bpfJeqImm:
+			v := uint64(int64(ins.imm)) // BPF_JMP compares 64 bits, imm sign-extended
+			if (reg[ins.dst()] != v) == (ins.code == bpfJneImm) {
+				pc += int(ins.off)
 			}
-			reg[ins.Dst] = uint64(uint32(reg[ins.Dst]))
-		case op.Class().IsJump():
-			if op.JumpOp() == asm.Exit {
-				return int(reg[0])
-			}
-			v := uint64(uint32(ins.Constant))
-			taken := false
-			switch op.JumpOp() {
-			case asm.JNE:
-				taken = reg[ins.Dst] != v
-			case asm.JEq:
-				taken = reg[ins.Dst] == v
-			default:
-				t.Fatalf("unexpected jump %v", ins)
-			}
-			if taken {
-				target, ok := labels[ins.Reference()]
-				if !ok {
-					t.Fatalf("jump to unknown label %q", ins.Reference())
-				}
-				pc = target
-			}
+		case bpfExit:
+			return int(reg[r0])
 		default:
 			t.Fatalf("unexpected instruction %v", ins)
 		}
@@ -135,34 +116,64 @@ func TestDeviceFilterBadRule(t *testing.T) {
 	}
 }
 
-// checkReachable fails when an instruction cannot be reached: the kernel's
-// verifier rejects such a program ("unreachable insn").
-func checkReachable(t *testing.T, insns asm.Instructions) {
+// checkReachable fails when an instruction cannot be reached or a jump
+// leaves the program: the kernel's verifier rejects both.
+func checkReachable(t *testing.T, insns []insn) {
 	t.Helper()
-	labels := map[string]int{}
-	for i, ins := range insns {
-		if s := ins.Symbol(); s != "" {
-			labels[s] = i
-		}
-	}
 	seen := make([]bool, len(insns))
 	var walk func(int)
 	walk = func(pc int) {
 		for ; pc < len(insns) && !seen[pc]; pc++ {
 			seen[pc] = true
-			op := insns[pc].OpCode
-			if op.Class().IsJump() {
-				if op.JumpOp() == asm.Exit {
-					return
+			switch insns[pc].code {
+			case bpfExit:
+				return
+			case bpfJneImm, bpfJeqImm:
+				target := pc + 1 + int(insns[pc].off)
+				if target <= pc || target >= len(insns) {
+					t.Fatalf("instruction %d (%v) jumps to %d, outside the program or back", pc, insns[pc], target)
 				}
-				walk(labels[insns[pc].Reference()])
+				walk(target)
 			}
+		}
+		if pc == len(insns) {
+			t.Fatalf("the program runs off its end:\n%v", insns)
 		}
 	}
 	walk(0)
 	for i, ok := range seen {
 		if !ok {
 			t.Fatalf("instruction %d (%v) is unreachable in\n%v", i, insns[i], insns)
+		}
+	}
+}
+
+// TestLoadDeviceProgramSaysWhy: a program the verifier refuses fails with
+// the verifier's reason, not only the errno. Needs root (bpf(2)).
+func TestLoadDeviceProgramSaysWhy(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for bpf(2)")
+	}
+	// Exit without setting R0: "R0 !read_ok".
+	fd, err := loadDeviceProgram([]insn{exit()})
+	if err == nil {
+		unix.Close(fd)
+		t.Fatal("a program that exits without a verdict was loaded")
+	}
+	if !strings.Contains(err.Error(), "verifier: ") || !strings.Contains(err.Error(), "R0") {
+		t.Fatalf("err = %v, want the verifier's reason naming R0", err)
+	}
+}
+
+func TestVerifierReason(t *testing.T) {
+	tests := []struct{ log, want string }{
+		{"0: (95) exit\nR0 !read_ok\nprocessed 1 insns (limit 1000000) max_states_per_insn 0\n\x00\x00", "R0 !read_ok"},
+		{"last insn is not an exit or jmp\nverification time 5 usec\nstack depth 0\nprocessed 0 insns\n", "last insn is not an exit or jmp"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := verifierReason([]byte(tt.log)); got != tt.want {
+			t.Errorf("verifierReason(%q) = %q, want %q", tt.log, got, tt.want)
 		}
 	}
 }
