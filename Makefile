@@ -90,9 +90,14 @@ $(RUNC_NOSECCOMP_REF):
 # suite and the clients (podman, containerd, CRI, Docker). Each tier runs
 # even when an earlier one failed; each one's wall time is printed, and a
 # summary at the end (scripts/tiers.sh).
-TIERS := unit integration stress-ci vm vm-systemd vm-systemd-v1 conformance e2e-podman e2e-containerd e2e-cri e2e-docker
-test: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
-	MAKE="$(MAKE)" scripts/tiers.sh $(TIERS)
+# Two lanes at once: the tiers that run containers on this host, one after
+# the other, and the VM tiers (qemu; they share only the built binaries with
+# the host's). `make test SERIAL=1` runs every tier one after the other.
+TIERS_HOST := unit integration stress-ci conformance e2e-podman e2e-containerd e2e-cri e2e-docker
+TIERS_VM := vm vm-systemd vm-systemd-v1
+TIERS := $(TIERS_HOST) $(TIERS_VM)
+test: deps build bin/gorunc-fault $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
+	MAKE="$(MAKE)" scripts/tiers.sh $(if $(SERIAL),"$(TIERS)","$(TIERS_HOST)" "$(TIERS_VM)")
 
 unit:
 	$(GO) vet ./...

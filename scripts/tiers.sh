@@ -1,26 +1,76 @@
 #!/usr/bin/env bash
-# Runs `make TIER` for each tier given, in order, whatever the earlier ones
-# did, prints each tier's wall time as it ends and a summary table at the
-# end, and exits 1 when any tier failed. `make test` uses it so that one
-# failing tier neither hides the others' results nor their times.
+# Runs test tiers in lanes: each argument is one lane, a space-separated
+# list of tiers run with `make TIER` in order, whatever the earlier ones
+# did; the lanes run at the same time. `make test` gives two lanes: the
+# tiers that run containers on this host, and the VM tiers (qemu, which
+# share nothing with the host's tiers but the built binaries). Each tier's
+# wall time is printed as it ends and a summary in the order given at the
+# end; the exit status is 1 when any tier failed. With more than one lane,
+# every line a tier prints is prefixed with "[TIER] ".
+#
+#   scripts/tiers.sh "unit integration" "vm vm-systemd"   # two lanes
+#   scripts/tiers.sh "unit integration vm"                # one after the other
 set -uo pipefail
-declare -a rows
-failed=0
+[ $# -gt 0 ] || { echo "usage: tiers.sh 'TIER...' ['TIER...' ...]" >&2; exit 2; }
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+prefix=$(( $# > 1 ))
+
+# lane N TIER...: runs the tiers in order, one result line per tier in
+# $results/N ("TIER ok|FAILED SECONDS").
+lane() {
+	local n=$1 t start status secs
+	shift
+	for t in "$@"; do
+		start=$(date +%s)
+		echo "=== tier $t"
+		if [ "$prefix" = 1 ]; then
+			${MAKE:-make} --no-print-directory "$t" 2>&1 | sed -u "s/^/[$t] /"
+		else
+			${MAKE:-make} --no-print-directory "$t"
+		fi
+		if [ "${PIPESTATUS[0]}" = 0 ]; then status=ok; else status=FAILED; fi
+		secs=$(( $(date +%s) - start ))
+		echo "=== tier $t: $status in ${secs}s"
+		echo "$t $status $secs" >>"$results/$n"
+	done
+}
+
 total_start=$(date +%s)
-for t in "$@"; do
-	start=$(date +%s)
-	echo "=== tier $t"
-	if ${MAKE:-make} --no-print-directory "$t"; then
-		status=ok
-	else
-		status=FAILED
-		failed=1
-	fi
-	secs=$(( $(date +%s) - start ))
-	echo "=== tier $t: $status in ${secs}s"
-	rows+=("$(printf '%-16s %-7s %5ds' "$t" "$status" "$secs")")
+# Each lane in its own process group (job control), so that an interrupt
+# stops the lanes this script started and everything they run.
+set -m
+pids=()
+n=0
+for l in "$@"; do
+	# shellcheck disable=SC2086 # a lane is a word list
+	lane "$n" $l &
+	pids+=($!)
+	n=$((n + 1))
 done
+set +m
+stop() {
+	for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
+	wait
+	exit 130
+}
+trap stop INT TERM
+wait
+
 echo "=== tiers (wall time)"
-printf '%s\n' "${rows[@]}"
+failed=0
+n=0
+for l in "$@"; do
+	for t in $l; do
+		if r=$(grep -m1 "^$t " "$results/$n" 2>/dev/null); then
+			read -r _ status secs <<<"$r"
+		else
+			status=FAILED secs=0 # the lane died before it ran the tier
+		fi
+		[ "$status" = ok ] || failed=1
+		printf '%-16s %-7s %5ds  (lane %d)\n' "$t" "$status" "$secs" "$n"
+	done
+	n=$((n + 1))
+done
 echo "total $(( $(date +%s) - total_start ))s"
 exit $failed
