@@ -93,6 +93,8 @@ $(RUNC_NOSECCOMP_REF):
 # Two lanes at once: the tiers that run containers on this host, one after
 # the other, and the VM tiers (qemu; they share only the built binaries with
 # the host's). `make test SERIAL=1` runs every tier one after the other.
+# The VM tiers' --timeout values are hang guards with room for a VM that
+# shares the two cores with the host lane (TCG: 2-4x slower then).
 TIERS_HOST := unit integration stress-ci conformance e2e-podman e2e-containerd e2e-cri e2e-docker
 TIERS_VM := vm vm-systemd vm-systemd-v1
 TIERS := $(TIERS_HOST) $(TIERS_VM)
@@ -113,7 +115,7 @@ integration: build bin/gorunc-fault $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 vm: build
 	CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/cgroup.test ./cgroup
 	CGO_ENABLED=0 $(GO) build -o $(BUILD)/recvtty ./tests/vm/recvtty
-	tests/vm/run.sh --timeout 600 --module dummy --add bin/gorunc:/usr/bin/gorunc \
+	tests/vm/run.sh --timeout 1200 --module dummy --add bin/gorunc:/usr/bin/gorunc \
 	  --add bin/cgroup-tool:/usr/bin/cgroup-tool --add $(BUILD)/cgroup.test:/usr/bin/cgroup.test \
 	  $(VM_CRIU) --add tests/vm/payloads:/payloads -- /payloads/all.sh
 
@@ -133,7 +135,7 @@ VM_CRIU = $(if $(wildcard /usr/sbin/criu),--add /usr/sbin/criu --add /usr/bin/ta
 # drive gorunc directly, through containerd and through podman
 # (tests/vm-systemd/README.md).
 vm-systemd: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
-	tests/vm-systemd/run.sh --timeout 900 --add bin/gorunc:/vmtest/bin/gorunc \
+	tests/vm-systemd/run.sh --timeout 1800 --add bin/gorunc:/vmtest/bin/gorunc \
 	  --add bin/cgroup-tool:/vmtest/bin/cgroup-tool --add $(BUILD)/rootfs:/vmtest/rootfs \
 	  --add $(RUNC_REF):/vmtest/bin/runc-1.5.1 \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh $(VMSYSTEMD_SECTIONS)
@@ -142,7 +144,7 @@ vm-systemd: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 # RHEL 8 and older distributions run): the systemd driver over the v1
 # controllers, side by side with runc 1.5 (payloads/27-systemd-v1.sh).
 vm-systemd-v1: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
-	tests/vm-systemd/run.sh --timeout 400 --append systemd.unified_cgroup_hierarchy=0 \
+	tests/vm-systemd/run.sh --timeout 800 --append systemd.unified_cgroup_hierarchy=0 \
 	  --add bin/gorunc:/vmtest/bin/gorunc --add $(BUILD)/rootfs:/vmtest/rootfs \
 	  --add $(RUNC_REF):/vmtest/bin/runc-1.5.1 \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh 27-systemd-v1
