@@ -61,7 +61,18 @@ EOF
 }
 
 # count ID: the counter's value inside container ID.
-count() { $RUN exec "$1" cat /tmp/count 2>$B/count.err || cat $B/count.err >&2; }
+# count ID: the counter's last value. The loop rewrites /tmp/count with
+# `>` (truncate, then write), so a read can fall between the two and see
+# nothing: read again (seen once at load 10, "after=" empty).
+count() {
+	local n='' i=0
+	while [ -z "$n" ] && [ $i -lt 10 ]; do
+		n=$($RUN exec "$1" cat /tmp/count 2>$B/count.err) || cat $B/count.err >&2
+		[ -n "$n" ] || sleep 0.1
+		i=$((i + 1))
+	done
+	echo "$n"
+}
 status() { $RUN state "$1" 2>/dev/null | sed -n 's/.*"status": "\([a-z]*\)".*/\1/p'; }
 settle() { sleep 1; }
 # wait_running ID: up to 20 s for a container started in the background.
