@@ -66,6 +66,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,21 @@ static void batch_threads(void)
 		sched_setscheduler(0, SCHED_BATCH, &param);
 }
 
+// default_ignored gives every signal the caller left ignored its default
+// disposition, as runc's init gets them: runc's CLI calls signal.Notify for
+// every signal before it starts init, so none is still SIG_IGN at init's
+// execve, while a Go program keeps an inherited SIG_IGN for SIGHUP and
+// SIGINT (and the job-control signals) until asked. Without this, `nohup
+// gorunc create` made an init that `kill HUP` no longer ended and a
+// container process that ignored SIGHUP, where runc's does neither.
+static void default_ignored(void)
+{
+	struct sigaction old, dfl = {.sa_handler = SIG_DFL};
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			sigaction(sig, &dfl, NULL);
+}
+
 __attribute__((constructor)) static void gorunc_nsenter(void)
 {
 	// Init's stage 2 (stage2.c) never returns into Go.
@@ -191,6 +207,7 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 	if (nondumpable) {
 		set_dumpable(0);
 		batch_threads();
+		default_ignored();
 	}
 	const char *env = getenv("_GORUNC_NSENTER");
 	if (env == NULL)

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -308,5 +309,64 @@ func TestStartContainerHooksInStage2(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIgnoredSignalsAsRunc: a CLI started with SIGHUP and SIGINT ignored
+// (`nohup`, a shell's `trap ” HUP INT`) does not pass the ignore on: runc's
+// CLI calls signal.Notify for every signal as it starts init, so its init,
+// and the container's process, start with default dispositions. So `kill
+// HUP` still ends a created container, and the process's SigIgn is 0.
+// (`make test` under nohup failed TestKillCreatedAsRunc on this.) runc 1.5
+// makes that Notify call in a goroutine that races with init's start
+// (signals.go newSignalHandler), so its init keeps the ignore now and then
+// (1 of 2 runs here): runc's outcome is logged, gorunc's asserted.
+func TestIgnoredSignalsAsRunc(t *testing.T) {
+	type outcome struct {
+		killed string // status after kill HUP of a created container
+		sigIgn string // the started process's SigIgn
+	}
+	got := map[string]outcome{}
+	for _, b := range cgBins(t) {
+		t.Run(b.name, func(t *testing.T) {
+			e := cgEnv(t, b, "grep", "SigIgn", "/proc/self/status")
+			e.writeSpec()
+			// create with HUP and INT ignored; the container's stdout is out.
+			ignoring := func(out *os.File, id string) result {
+				t.Helper()
+				cmd := exec.Command("sh", "-c", `trap "" HUP INT; exec "$0" "$@"`, e.bin, "--root", e.root, "create", "--bundle", e.bundle, id)
+				errf := e.tempFile()
+				defer errf.Close()
+				cmd.Stdout, cmd.Stderr = out, errf
+				return resultOf(t, "create "+id+" (HUP and INT ignored)", cmd.Run(), e.tempFile(), errf)
+			}
+			out := e.tempFile()
+			defer out.Close()
+			if r := ignoring(out, "khup"); r.code != 0 {
+				t.Fatalf("create: exit %d: %s", r.code, r.stderr)
+			}
+			e.must("kill", "khup", "HUP")
+			var o outcome
+			o.killed = "created"
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if o.killed = e.state("khup").Status; o.killed != "created" {
+					break
+				}
+			}
+			e.run("delete", "--force", "khup")
+			if r := ignoring(out, "ign"); r.code != 0 {
+				t.Fatalf("create: exit %d: %s", r.code, r.stderr)
+			}
+			e.must("start", "ign")
+			e.waitStatus("ign", "stopped")
+			e.run("delete", "--force", "ign")
+			o.sigIgn = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(readAll(out)), "SigIgn:"))
+			got[b.name] = o
+		})
+	}
+	g, r := got["gorunc"], got["runc-1.5"]
+	t.Logf("gorunc %+v, runc 1.5.1 %+v", g, r)
+	if want := (outcome{"stopped", "0000000000000000"}); g != want {
+		t.Errorf("gorunc %+v, want %+v (runc 1.5.1's when its Notify wins the race)", g, want)
 	}
 }
