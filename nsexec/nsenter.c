@@ -181,6 +181,22 @@ static void batch_threads(void)
 		sched_setscheduler(0, SCHED_BATCH, &param);
 }
 
+// hide_env replaces the entry that starts with prefix (NAME=) by an inert
+// one, in place. unsetenv would move the entries after it down: environ is
+// still the array the kernel put on the stack, and the Go runtime finds the
+// auxiliary vector just after its NULL, so the moved NULL left Go an empty
+// auxv and it read /proc/self/auxv instead, after the setns, from the
+// container's /proc: vDSO address, AT_RANDOM and hardware capabilities
+// from a file the container may have overmounted.
+static void hide_env(const char *prefix)
+{
+	static char inert[] = "_GORUNC_NSENTER_DONE=1";
+	size_t n = strlen(prefix);
+	for (char **e = environ; *e != NULL; e++)
+		if (strncmp(*e, prefix, n) == 0)
+			*e = inert;
+}
+
 // default_ignored gives every signal the caller left ignored its default
 // disposition, as runc's init gets them: runc's CLI calls signal.Notify for
 // every signal before it starts init, so none is still SIG_IGN at init's
@@ -293,7 +309,7 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 		nsenter_fail("fork", "", errno);
 	if (child == 0) {
 		close(report_fd);
-		unsetenv("_GORUNC_NSENTER");
+		hide_env("_GORUNC_NSENTER=");
 		return;
 	}
 	char buf[32];

@@ -25,6 +25,11 @@ func TestMain(m *testing.M) {
 		if os.Getenv(NsenterEnvName) != "" {
 			fmt.Println("env not cleared")
 		}
+		// The runtime found the auxiliary vector on the stack, after
+		// the environment's NULL (an in-place unsetenv hid it).
+		if a, err := unix.Auxv(); err != nil || len(a) == 0 {
+			fmt.Println("auxv lost", err)
+		}
 		for _, n := range nsNames {
 			l, _ := os.Readlink("/proc/self/ns/" + n)
 			fmt.Println(n, l)
@@ -108,7 +113,7 @@ func enter(t *testing.T, pid int, types []specs.LinuxNamespaceType) (map[string]
 		k, v, _ := strings.Cut(line, " ")
 		got[k] = v
 	}
-	if ws.ExitStatus() != 0 || got["env"] != "" {
+	if ws.ExitStatus() != 0 || got["env"] != "" || got["auxv"] != "" {
 		t.Fatalf("helper child: %v, output %q", ws, data)
 	}
 	return got, nil
