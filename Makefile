@@ -21,13 +21,13 @@ build: bin/gorunc bin/cgroup-tool
 # needs to join mount and user namespaces before the Go runtime starts;
 # netgo/osusergo keep glibc's NSS (dlopen) out. Measured cost of cgo itself
 # (perf stat -r 1000 `gorunc --version`): 1.16 -> 1.30 ms, +0.1 ms task-clock.
-bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c) cmd/gorunc/VERSION
+bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION
 	CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags "$(LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
 
 # gorunc with its fault points armed by _GORUNC_TEST_FAULT (runtime/
 # fault_inject.go), for the crash tests of `make integration` only: the
 # production binary has no fault points.
-bin/gorunc-fault: $(GOFILES) $(wildcard nsexec/*.c) cmd/gorunc/VERSION
+bin/gorunc-fault: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION
 	CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo,faultinject -ldflags "$(LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
 
 bin/cgroup-tool: $(GOFILES)
