@@ -15,7 +15,7 @@ for s in "$here"/[0-9][0-9]-*.sh; do
 	[ -n "${1:-}" ] && [[ $name != *$1* ]] && continue
 	echo "# --- ${name%.sh}"
 	start=$(date +%s.%N)
-	limit=${SECTION_TIMEOUT:-240}
+	limit=${SECTION_TIMEOUT:-600}
 	SECTION=${name%.sh} timeout -k 10 "$limit" bash "$s" &
 	pid=$!
 	# timeout(1) waits for its child after the KILL; a child stuck in
