@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	goruntime "runtime"
@@ -52,8 +51,9 @@ type CreateOptions struct {
 	spec *specs.Spec
 }
 
-// cleanup undoes a half-finished create in reverse order, unless disarmed
-// once the create has succeeded.
+// cleanup undoes a half-finished operation (create, restore, the start of
+// init or an exec'd process) in reverse order, unless disarmed once it has
+// succeeded or the failure path has undone it itself.
 type cleanup struct{ undo []func() }
 
 func (c *cleanup) add(f func()) { c.undo = append(c.undo, f) }
@@ -291,6 +291,12 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 // fifo) or fails.
 func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error) {
 	spec := c.rec.Spec
+	l, err := newLaunch(c.store.Log, o.PreserveFDs)
+	if err != nil {
+		return nil, err
+	}
+	// Deferred first, so it runs last: after a failed init is reaped.
+	defer l.close()
 	fifoPath := filepath.Join(c.dir(), fifoFile)
 	// 0622: init may already run as the container's user when it opens
 	// the fifo for writing.
@@ -302,73 +308,17 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if err != nil {
 		return nil, fmt.Errorf("open exec fifo: %w", err)
 	}
-	defer fifo.Close()
-	parent, child, err := syncPair()
-	if err != nil {
-		return nil, err
-	}
-	defer parent.Close()
-	defer child.Close()
-	logs, err := openLogPipe(c.store.Log)
-	if err != nil {
-		return nil, fmt.Errorf("log pipe: %w", err)
-	}
-	// Deferred first, so it runs last: after a failed init is reaped,
-	// whose end of the pipe then is closed too.
-	defer logs.wait()
-
-	extra := preserved(o.PreserveFDs)
-	syncFD := 3 + len(extra)
-	extra = append(extra, child, fifo)
-	consoleFD := 0
-	if o.console != nil {
-		consoleFD = syncFD + 2
-		extra = append(extra, o.console)
-	}
-	logFD := 0
-	if logs != nil {
-		logFD = 3 + len(extra)
-		extra = append(extra, logs.w)
-	}
-	// init runs from a read-only detached bind of the binary, never from the host's
-	// file: a container process must not reach the host gorunc through
-	// /proc/PID/exe (CVE-2019-5736; cost and alternatives in
-	// nsexec.ProtectedSelf).
-	exe, err := nsexec.ProtectedSelf()
-	if err != nil {
-		return nil, fmt.Errorf("create: %w", err)
-	}
-	defer exe.Close()
-	exeFD := 3 + len(extra)
-	extra = append(extra, exe)
+	l.give(fdFifo, fifo)
+	l.add(fdConsole, o.console)
 	trees, err := openMountSources(spec, c.rec.Rootfs, o.NoPivot)
 	if err != nil {
 		return nil, err
 	}
-	var mountFDs map[int]int
 	for i, tree := range trees {
-		if tree == nil {
-			continue
-		}
-		defer tree.Close()
-		if mountFDs == nil {
-			mountFDs = map[int]int{}
-		}
-		mountFDs[i] = 3 + len(extra)
-		extra = append(extra, tree)
+		l.give(mountRole(i), tree)
 	}
 	stdin, stdout, stderr := o.stdio.files()
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
-		Args:       []string{"gorunc", "init"},
-		Stdin:      stdin,
-		Stdout:     stdout,
-		Stderr:     stderr,
-		ExtraFiles: extra,
-		// A pids.max set before the container starts counts init's
-		// threads too (initthreads.go).
-		Env: childEnv(syncFD),
-	}
+	cmd := l.command("init", stdin, stdout, stderr)
 	cgroupFD := -1
 	if dir := m.Path(""); dir != "" && m.State().Version == 2 {
 		// A cgroup that does not exist yet is made by Apply(init's
@@ -399,18 +349,14 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if err != nil {
 		return nil, fmt.Errorf("start container init: %w", err)
 	}
-	ok, reaped := false, false
-	defer func() {
-		if !ok && !reaped {
-			reapInit(proc, m)
-		}
-	}()
-	child.Close()
-	logs.sent()
+	var undo cleanup
+	defer undo.run()
+	undo.add(func() { reapInit(proc, m) })
+	l.started()
 	c.store.Log.Debugf("create %s: init started (pid %d); namespaces: %s", c.rec.ID, proc.Pid, nsSummary(spec.Linux.Namespaces))
 	// Every wait below is on init: the watch ends them when init dies,
 	// freezes or stops instead of answering.
-	w := watchPeer("container init", proc.Pid, m, parent)
+	w := watchPeer("container init", proc.Pid, m, l.sync)
 	defer w.stop()
 	faultPoint("after-spawn")
 	if cgroupFD < 0 {
@@ -437,8 +383,9 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 			return nil, fmt.Errorf("unable to start container process: error creating network interfaces: %w", err)
 		}
 	}
-	ch := newChannel(parent)
+	ch := newChannel(l.sync)
 	ch.warn = c.store.warn
+	_, console := l.fds[fdConsole]
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
 		ID:              c.rec.ID,
 		Spec:            spec,
@@ -447,17 +394,13 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		NoNewKeyring:    o.NoNewKeyring,
 		Unshare:         unshare,
 		PreserveFDs:     o.PreserveFDs,
-		FifoFD:          syncFD + 1,
-		ExeFD:           exeFD,
-		ConsoleFD:       consoleFD,
-		ClearONLCR:      consoleFD != 0 && o.ConsoleSocket == "",
+		FDs:             l.fds,
+		ClearONLCR:      console && o.ConsoleSocket == "",
 		NoEnv:           spec.Process != nil && spec.Process.Env == nil,
 		CgroupV2:        m.State().Version == 2,
 		CgroupDir:       cgroupV2Dir(m.State()),
 		RootlessCgroups: c.store.Rootless,
 		RootlessEUID:    os.Geteuid() != 0,
-		MountFDs:        mountFDs,
-		LogFD:           logFD,
 		State:           c.ociState(specs.StateCreating),
 		Seccomp:         c.filter,
 	}})
@@ -472,18 +415,19 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	if err != nil {
 		if why := w.why(); why != nil {
-			reaped = true
+			undo.disarm()
 			if _, rerr := reapInit(proc, m); rerr != nil {
 				return nil, &initLeftError{id: c.rec.ID, why: why}
 			}
 			return nil, why
 		}
 		if errors.Is(err, errPeerGone) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+			undo.disarm()
 			return nil, initDied(proc, m)
 		}
 		return nil, err
 	}
-	ok = true
+	undo.disarm()
 	return proc, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -154,11 +153,15 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		return 1, err
 	}
 	s.Log.Debugf("exec %s: process (pid %d) is ready and execs %s", o.ID, proc.Pid, spec.Process.Args[0])
+	var undo cleanup
+	defer undo.run()
+	undo.add(func() {
+		proc.Kill()
+		proc.Wait()
+	})
 	// exec-init sent the master before it reported ready.
 	proxy, err := proxyReceived(ours)
 	if err != nil {
-		proc.Kill()
-		proc.Wait()
 		return 1, err
 	}
 	if pidfdConn != nil {
@@ -169,8 +172,6 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 			err = sendPidfd(pidfdConn, proc.Pid, st.start, pidfdKindExec)
 		}
 		if err != nil {
-			proc.Kill()
-			proc.Wait()
 			return 1, err
 		}
 		// Closed now, so the receiver sees the end before the process
@@ -180,10 +181,9 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	// containerd considers exec started once the pid file exists, so
 	// it is written last.
 	if err := writePidFile(o.PidFile, proc.Pid); err != nil {
-		proc.Kill()
-		proc.Wait()
 		return 1, err
 	}
+	undo.disarm()
 	if o.Detach {
 		return 0, nil
 	}
@@ -346,67 +346,29 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return nil, fmt.Errorf("exec: become subreaper: %w", err)
 	}
-	parent, child, err := syncPair()
+	l, err := newLaunch(c.store.Log, preserveFDs)
 	if err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
-	defer parent.Close()
-	defer child.Close()
+	// Deferred before the kill of a failed exec-init, so it runs after.
+	defer l.close()
 	report, reportW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("exec: create pipe: %w", err)
 	}
 	defer report.Close()
-	defer reportW.Close()
-	logs, err := openLogPipe(c.store.Log)
-	if err != nil {
-		return nil, fmt.Errorf("exec: log pipe: %w", err)
-	}
-	// Deferred before the kill of a failed exec-init, so it runs after.
-	defer logs.wait()
-
-	extra := preserved(preserveFDs)
-	syncFD := 3 + len(extra)
-	extra = append(extra, child, reportW)
-	consoleFD := 0
-	if console != nil {
-		consoleFD = 3 + len(extra)
-		extra = append(extra, console)
-	}
-	// exec-init runs from a read-only detached bind of this binary, so nothing in the
-	// container can reach the host's file through /proc/PID/exe
-	// (CVE-2019-5736; see nsexec.ProtectedSelf for why and what it costs).
-	exe, err := nsexec.ProtectedSelf()
-	if err != nil {
-		return nil, fmt.Errorf("exec: %w", err)
-	}
-	defer exe.Close()
-	exeFD := 3 + len(extra)
-	extra = append(extra, exe)
-	logFD := 0
-	if logs != nil {
-		logFD = 3 + len(extra)
-		extra = append(extra, logs.w)
-	}
+	l.give(fdReport, reportW)
+	l.add(fdConsole, console)
 	var types []specs.LinuxNamespaceType
 	for _, ns := range spec.Linux.Namespaces {
 		types = append(types, ns.Type)
 	}
-	nsenv, err := nsexec.NsenterEnv(syncFD+1, c.rec.InitPid, types)
+	nsenv, err := nsexec.NsenterEnv(l.fds[fdReport], c.rec.InitPid, types)
 	if err != nil {
 		return nil, fmt.Errorf("exec: %w", err)
 	}
 	stdin, stdout, stderr := stdio.files()
-	cmd := &exec.Cmd{
-		// The child's fd exeFD after ExtraFiles are in place.
-		Path:       "/proc/self/fd/" + strconv.Itoa(exeFD),
-		Args:       []string{"gorunc", "exec-init"},
-		Stdin:      stdin,
-		Stdout:     stdout,
-		Stderr:     stderr,
-		ExtraFiles: extra,
-		Env:        childEnv(syncFD, nsenv),
-	}
+	cmd := l.command("exec-init", stdin, stdout, stderr, nsenv)
 	// Every fd exec-init gets on purpose is in ExtraFiles or stdio.
 	if err := closeInherited(); err != nil {
 		return nil, err
@@ -414,9 +376,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	if err := startAffine(cmd, spec.Process.ExecCPUAffinity); err != nil {
 		return nil, fmt.Errorf("exec: start exec-init: %w", err)
 	}
-	child.Close()
-	reportW.Close()
-	logs.sent()
+	l.started()
 	pid, rerr := nsexec.ReadNsenterPid(report)
 	werr := cmd.Wait()
 	if rerr != nil {
@@ -432,13 +392,12 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	if err != nil {
 		return nil, fmt.Errorf("exec: find process %d: %w", pid, err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			proc.Kill()
-			proc.Wait()
-		}
-	}()
+	var undo cleanup
+	defer undo.run()
+	undo.add(func() {
+		proc.Kill()
+		proc.Wait()
+	})
 	if werr != nil {
 		return nil, fmt.Errorf("exec: exec-init: %w", werr)
 	}
@@ -482,13 +441,13 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 		// resume, which needs the lock.
 		c.close()
 	}
-	w := watchPeer("exec-init", pid, watched, parent)
+	w := watchPeer("exec-init", pid, watched, l.sync)
 	defer w.stop()
-	ch := newChannel(parent)
+	ch := newChannel(l.sync)
 	ch.warn = c.store.warn
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
-		ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, ConsoleFD: consoleFD, Seccomp: filter,
-		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil, LogFD: logFD, RootlessEUID: os.Geteuid() != 0,
+		ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, FDs: l.fds, Seccomp: filter,
+		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil, RootlessEUID: os.Geteuid() != 0,
 	}})
 	if err == nil && notifies(filter) {
 		// As runc: the agent learns the exec'd process's pid, and the
@@ -500,8 +459,9 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	}
 	if err != nil {
 		if why := w.why(); why != nil {
-			// Reaped here, within a bound, not by the deferred
+			// Reaped here, within a bound, not by the undo's
 			// Wait: a task frozen in a v1 freezer ignores SIGKILL.
+			undo.disarm()
 			reapInit(proc, m)
 			return nil, fmt.Errorf("exec: %w", why)
 		}
@@ -511,7 +471,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 		// exec-init's own error, in runc's words (execInitFailed).
 		return nil, err
 	}
-	ok = true
+	undo.disarm()
 	return proc, nil
 }
 
@@ -527,12 +487,12 @@ func execInit(ch *channel, sock *os.File, cfg *initConfig) error {
 		return err
 	}
 	p := cfg.Spec.Process
-	if cfg.ConsoleFD != 0 {
+	if fd, ok := cfg.FDs[fdConsole]; ok {
 		// The pty becomes the controlling terminal of a new session.
 		if _, err := unix.Setsid(); err != nil {
 			return fmt.Errorf("setsid: %w", err)
 		}
-		if err := setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), p, false, cfg.ClearONLCR); err != nil {
+		if err := setupConsole(os.NewFile(uintptr(fd), "console-socket"), p, false, cfg.ClearONLCR); err != nil {
 			return err
 		}
 	}

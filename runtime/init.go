@@ -81,6 +81,10 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	if err := closeExtraFDs(3 + cfg.PreserveFDs); err != nil {
 		return err
 	}
+	fifoFD, err := cfg.FDs.need(fdFifo)
+	if err != nil {
+		return err
+	}
 	// Before anything can load a seccomp filter; nil when init waits
 	// in Go.
 	plan := openStage2Plan(cfg)
@@ -181,7 +185,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 			cfg.debugf("init: ready; stage 2 (no Go runtime) sends it and waits on the exec fifo")
 		}
 		// Returns only when the execveat failed.
-		err := execStage2(cfg, plan, sock, fdDir, argv0)
+		err := execStage2(cfg, plan, sock, fifoFD, fdDir, argv0)
 		if cfg.logsAfterFilter() {
 			cfg.debugf("init: stage 2 not started (%v); the Go runtime waits", err)
 		}
@@ -196,7 +200,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 	sock.Close()
 
 	// From here on the parent is gone; errors go to the container's stderr.
-	fifo, err := unix.Openat(int(fdDir.Fd()), strconv.Itoa(cfg.FifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	fifo, err := unix.Openat(int(fdDir.Fd()), strconv.Itoa(fifoFD), unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		fatalf(initFailed, "open exec fifo: %v", err)
 	}
@@ -217,7 +221,7 @@ func initContainer(ch *channel, sock *os.File, cfg *initConfig) error {
 		fatalf(initFailed, "write exec fifo: %v", err)
 	}
 	unix.Close(fifo)
-	unix.Close(cfg.FifoFD)
+	unix.Close(fifoFD)
 	if p == nil {
 		fatalf(initFailed, "config.json has no process to start")
 	}
@@ -289,10 +293,11 @@ func initName(exec bool) string {
 // initConsole sets up the terminal when process.terminal is true.
 func initConsole(cfg *initConfig, mount bool) error {
 	p := cfg.Spec.Process
-	if p == nil || !p.Terminal || cfg.ConsoleFD == 0 {
+	fd, ok := cfg.FDs[fdConsole]
+	if p == nil || !p.Terminal || !ok {
 		return nil
 	}
-	return setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), p, mount, cfg.ClearONLCR)
+	return setupConsole(os.NewFile(uintptr(fd), "console-socket"), p, mount, cfg.ClearONLCR)
 }
 
 // loadSeccomp installs the filter compiled by the parent on this (locked)
@@ -333,7 +338,7 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 		}
 		cfg.procDir = proc
 	}
-	rc.Sources = mountSources(cfg.MountFDs, len(spec.Mounts))
+	rc.Sources = mountSources(cfg.FDs, len(spec.Mounts))
 	defer closeFiles(rc.Sources)
 	if err := rootfs.Prepare(rc); err != nil {
 		return err
@@ -369,17 +374,19 @@ func setupRootfs(ch *channel, cfg *initConfig) error {
 	return nil
 }
 
-// mountSources are the bind sources the parent cloned (initConfig.MountFDs)
-// as files, by index of spec.mounts.
-func mountSources(fds map[int]int, n int) []*os.File {
-	if len(fds) == 0 {
-		return nil
-	}
-	files := make([]*os.File, n)
-	for i, fd := range fds {
-		if i >= 0 && i < n {
-			files[i] = os.NewFile(uintptr(fd), "mount source "+strconv.Itoa(i))
+// mountSources are the bind sources the parent cloned (mountRole) as
+// files, by index of spec.mounts; nil when it cloned none.
+func mountSources(fds fdTable, n int) []*os.File {
+	var files []*os.File
+	for i := range n {
+		fd, ok := fds[mountRole(i)]
+		if !ok {
+			continue
 		}
+		if files == nil {
+			files = make([]*os.File, n)
+		}
+		files[i] = os.NewFile(uintptr(fd), "mount source "+strconv.Itoa(i))
 	}
 	return files
 }
@@ -509,14 +516,14 @@ func setgroupsAllowed() bool {
 	return err != nil || strings.TrimSpace(string(data)) != "deny"
 }
 
-// closeExtraFDs marks every fd from first upwards close-on-exec: init's own
-// sync socket and fifo fd, and exec-init's sync socket, pid pipe and
-// handle of the gorunc binary, were inherited without it, and no runtime
-// fd (state dir, cgroup dir, log file) may reach the container process:
-// CVE-2024-21626 was such a leak. Not by listing /proc/self/fd by name:
-// exec-init runs in the container's mount namespace from its first
-// instruction, where container root can mount an empty directory there
-// (CVE-2025-52881 class). close_range(2) needs no /proc at all (runc's
+// closeExtraFDs marks every fd from first upwards close-on-exec: the fds
+// the runtime handed init or exec-init (launch.go: sync socket, fifo,
+// report pipe, binary, log pipe) were inherited without it, and no
+// runtime fd (state dir, cgroup dir, log file) may reach the container
+// process: CVE-2024-21626 was such a leak. Not by listing /proc/self/fd
+// by name: exec-init runs in the container's mount namespace from its
+// first instruction, where container root can mount an empty directory
+// there (CVE-2025-52881 class). close_range(2) needs no /proc at all (runc's
 // CloseExecFrom does the same); kernels before 5.11 lack
 // CLOSE_RANGE_CLOEXEC and get a listing through a procfs handle.
 func closeExtraFDs(first int) error {

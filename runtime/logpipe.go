@@ -60,13 +60,15 @@ func (p *logPipe) wait() {
 	}
 }
 
-// openChildLog is the child's half: a JSON logger on cfg.LogFD, which is
-// close-on-exec (closeExtraFDs) so the container's process never gets it.
+// openChildLog is the child's half: a JSON logger on the log role's fd,
+// which is close-on-exec (closeExtraFDs) so the container's process never
+// gets it.
 func (cfg *initConfig) openChildLog() {
-	if cfg.LogFD == 0 {
+	fd, ok := cfg.FDs[fdLog]
+	if !ok {
 		return
 	}
-	cfg.logFile = os.NewFile(uintptr(cfg.LogFD), "logpipe")
+	cfg.logFile = os.NewFile(uintptr(fd), "logpipe")
 	cfg.log = runlog.New(runlog.Options{W: cfg.logFile, JSON: true, Debug: true})
 }
 

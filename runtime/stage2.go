@@ -19,7 +19,7 @@ import (
 
 // Stage 2: a created container's init waits on the exec fifo without the
 // Go runtime. Go init does everything it did before "ready", then
-// execveat()s its own read-only binary (initConfig.ExeFD, the fd it was
+// execveat()s its own read-only binary (the exe role's fd, the one it was
 // started from, CVE-2019-5736) with only stage2Env set, and the nsenter
 // constructor's C stage (nsexec/stage2.c, which has the diagram) sends
 // "ready", waits on the fifo, loads a noNewPrivileges filter and execs the
@@ -58,12 +58,13 @@ const stage2Env = "_GORUNC_STAGE2"
 //     to load past the point of no return of execve.
 func stage2Refusal(cfg *initConfig) string {
 	p := cfg.Spec.Process
+	exe, hasExe := cfg.FDs[fdExe]
 	switch {
 	case !nsexec.NsenterAvailable:
 		return "built without cgo"
 	case p == nil:
 		return "no process"
-	case cfg.ExeFD <= 0:
+	case !hasExe:
 		return "no binary fd"
 	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
 		return "an LSM label applies at the next execve"
@@ -80,13 +81,13 @@ func stage2Refusal(cfg *initConfig) string {
 		}
 	}
 	var st unix.Stat_t
-	if err := unix.Fstat(cfg.ExeFD, &st); err != nil {
+	if err := unix.Fstat(exe, &st); err != nil {
 		return "stat of the binary: " + err.Error()
 	}
 	if st.Mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
 		return "set-id binary"
 	}
-	if _, err := unix.Fgetxattr(cfg.ExeFD, "security.capability", nil); err == nil {
+	if _, err := unix.Fgetxattr(exe, "security.capability", nil); err == nil {
 		return "binary with file capabilities"
 	}
 	return ""
@@ -111,7 +112,7 @@ func openStage2Plan(cfg *initConfig) *os.File {
 // execStage2 hands the rest of init to stage 2. It returns only when the
 // execveat failed (a seccomp profile may deny it: EPERM, ENOSYS, EACCES),
 // with every fd it made closed: the caller then waits in Go as before.
-func execStage2(cfg *initConfig, plan *os.File, sock *os.File, fdDir *os.File, argv0 string) error {
+func execStage2(cfg *initConfig, plan *os.File, sock *os.File, fifoFD int, fdDir *os.File, argv0 string) error {
 	if why := capsChangeAtExec(); why != "" {
 		return errors.New(why)
 	}
@@ -132,7 +133,7 @@ func execStage2(cfg *initConfig, plan *os.File, sock *os.File, fdDir *os.File, a
 		return d, nil
 	}
 	var fds [4]int
-	for i, fd := range []uintptr{sock.Fd(), uintptr(cfg.FifoFD), fdDir.Fd(), plan.Fd()} {
+	for i, fd := range []uintptr{sock.Fd(), uintptr(fifoFD), fdDir.Fd(), plan.Fd()} {
 		d, err := dup(fd)
 		if err != nil {
 			return err
@@ -157,7 +158,7 @@ func execStage2(cfg *initConfig, plan *os.File, sock *os.File, fdDir *os.File, a
 	empty, _ := syscall.BytePtrFromString("")
 	// On the main thread, locked (Init's caller): its credentials are
 	// the ones that cross.
-	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(cfg.ExeFD), uintptr(unsafe.Pointer(empty)),
+	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(cfg.FDs[fdExe]), uintptr(unsafe.Pointer(empty)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])), unix.AT_EMPTY_PATH, 0)
 	return fmt.Errorf("execveat: %w", errno)
 }

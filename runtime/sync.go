@@ -19,17 +19,19 @@ import (
 )
 
 // The parent (gorunc create) and the child (gorunc init) talk over a
-// socketpair passed to init as an inherited fd (named by $_GORUNC_SYNC).
-// Each message is one JSON object; either side that fails sends "error"
-// instead of its next message and stops. The child may send "warning"
-// (runc's warnings, which never fail the operation) before "ready": the
-// parent prints them whatever it is waiting for.
+// socketpair passed to init as an inherited fd (named by $_GORUNC_SYNC;
+// the config names init's other fds, launch.go). Each message is one JSON
+// object; either side that fails sends "error" instead of its next
+// message and stops. The child may send "warning" (runc's warnings, which
+// never fail the operation) before "ready": the parent prints them
+// whatever it is waiting for.
 //
 //	gorunc create (parent)                     gorunc init (child)
 //	----------------------                     -------------------
 //	mkdir state dir, flock it
 //	cgroup: create dirs, write resources
-//	clone(CLONE_NEW*) /proc/self/exe init ---> Go starts, blocks reading
+//	clone(CLONE_NEW*) gorunc init         ---> Go starts, blocks reading
+//	  from the exe fd, fds by role (launch.go)
 //	  (born in the cgroup on v2: CLONE_INTO_CGROUP)
 //	cgroup: add init's pid (v1)
 //	write state.json (pid, cgroup paths)
@@ -94,15 +96,9 @@ type initConfig struct {
 	Unshare uintptr `json:"unshare,omitempty"`
 	// PreserveFDs is --preserve-fds: fds 3..3+N-1 reach the process.
 	PreserveFDs int `json:"preserve_fds,omitempty"`
-	// FifoFD is an O_PATH fd of exec.fifo.
-	FifoFD int `json:"fifo_fd"`
-	// ExeFD is the read-only binary init was started from
-	// (nsexec.ProtectedSelf): stage 2 is executed from it (stage2.go).
-	ExeFD int `json:"exe_fd,omitempty"`
-	// ConsoleFD, when not 0, is a unix socket connected to the console
-	// socket (or to a foreground `run`): init sends the pty master over
-	// it (terminal.go).
-	ConsoleFD int `json:"console_fd,omitempty"`
+	// FDs are the fds the runtime handed the child, by role (launch.go):
+	// the child looks each up here, never computes it.
+	FDs fdTable `json:"fds"`
 	// ClearONLCR: the master goes to gorunc's own proxy (a foreground
 	// `run` or `exec -t` without --console-socket), which wants the pty
 	// without ONLCR as runc's recvtty does (terminal.go).
@@ -136,14 +132,9 @@ type initConfig struct {
 	// Seccomp is linux.seccomp compiled by the parent, so a bad profile
 	// fails create before anything exists.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
-	// MountFDs maps the index of a bind mount to the fd (in init) of
-	// its source, cloned by the parent before init entered its user
-	// namespace (rootfs.OpenBindSources); only with a user namespace.
-	MountFDs map[int]int `json:"mount_fds,omitempty"`
-	// LogFD, when not 0, is the write end of the log pipe (--debug):
-	// init's steps go there as JSON lines the parent relays (logpipe.go).
-	LogFD int `json:"log_fd,omitempty"`
-	// log writes to LogFD; nil (nothing logged) without it. Never sent.
+	// log writes to the log role's fd (--debug): the child's steps go
+	// there as JSON lines the parent relays (logpipe.go); nil (nothing
+	// logged) without it. Never sent.
 	log     *runlog.Logger
 	logFile *os.File
 	// procDir is the runtime's /proc, kept open by init when the
