@@ -6,7 +6,7 @@ import (
 	"net"
 	"os"
 	"runtime"
-	"strconv"
+	"strings"
 	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -70,10 +70,13 @@ func (l filterLoader) load() error {
 		_, err := loadSeccomp(l.prog)
 		return err
 	}
-	sock := int(l.sock.Fd())
-	// Built now: nothing may allocate once the filter is in.
-	msg := make([]byte, 0, 64)
-	msg = append(msg, string(`{"type":"`+msgSeccomp+`","fd":`)...)
+	q, err := seccomp.Prepare(l.prog)
+	if err != nil {
+		return fmt.Errorf("linux.seccomp: %w", err)
+	}
+	// Built now: nothing may allocate once the filter is in. The fd's
+	// digits go right-aligned into the spaces (whitespace to JSON).
+	msg := []byte(`{"type":"` + string(msgSeccomp) + `","fd":` + strings.Repeat(" ", fdDigits) + "}\n")
 	var all, old unix.Sigset_t
 	for i := range all.Val {
 		all.Val[i] = ^uint64(0)
@@ -81,26 +84,52 @@ func (l filterLoader) load() error {
 	if err := unix.PthreadSigmask(unix.SIG_SETMASK, &all, &old); err != nil {
 		return fmt.Errorf("block signals: %w", err)
 	}
-	fd, err := seccomp.Load(l.prog)
-	if err != nil {
-		// Nothing was installed: no syscall is filtered yet.
-		unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
-		return fmt.Errorf("linux.seccomp: %w", err)
-	}
-	msg = strconv.AppendInt(msg, int64(fd), 10)
-	msg = append(msg, "}\n"...)
-	_, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(sock), uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)))
+	fd, loadErr, writeErr := installAndTell(q, int(l.sock.Fd()), msg, len(msg)-2)
+	runtime.KeepAlive(q)
 	runtime.KeepAlive(msg)
 	// From here on every syscall may be notified: the agent is getting
 	// the listener.
 	unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	if loadErr != 0 {
+		// Nothing was installed: no syscall is filtered yet.
+		return fmt.Errorf("linux.seccomp: %w", q.Err(loadErr))
+	}
 	defer unix.Close(fd)
-	if errno != 0 {
-		return fmt.Errorf("send seccomp listener fd number: %w", errno)
+	if writeErr != 0 {
+		return fmt.Errorf("send seccomp listener fd number: %w", writeErr)
 	}
 	// The fd stays open until the parent has its copy.
 	_, err = l.ch.recv(msgSeccompAck)
 	return err
+}
+
+// fdDigits is the room for the listener's fd number in the message.
+const fdDigits = 10
+
+// installAndTell is the window itself: the seccomp(2) that returns the
+// listener, its number written into msg before end, the write(2) of msg.
+// It is nosplit and calls only nosplit code. A stack check is where Go
+// preempts a goroutine that sysmon has seen running for 10 ms (signals are
+// blocked, so only there): the goroutine would go to the scheduler, which
+// wakes another thread with futex(FUTEX_WAKE), a syscall the profile may
+// notify. That hung `gorunc run` (futex notified, TSYNC) in 1 to 3 of 32
+// runs on a loaded host, with init's thread in the notified FUTEX_WAKE and
+// the parent still waiting for the number.
+//
+//go:nosplit
+func installAndTell(q *seccomp.Prepared, sock int, msg []byte, end int) (fd int, loadErr, writeErr unix.Errno) {
+	r, errno := q.Install()
+	if errno != 0 {
+		return -1, errno, 0
+	}
+	for i, n := end-1, r; ; i-- {
+		msg[i] = byte('0' + n%10)
+		if n /= 10; n == 0 {
+			break
+		}
+	}
+	_, _, errno = unix.RawSyscall(unix.SYS_WRITE, uintptr(sock), uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)))
+	return int(r), 0, errno
 }
 
 // forwardListener is the parent's half: take the listener from child pid

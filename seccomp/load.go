@@ -27,21 +27,14 @@ import (
 // When p has a NOTIFY rule the returned listenerFd is the notification fd
 // (to send to listenerPath); otherwise it is -1.
 func Load(p *Program) (listenerFd int, err error) {
-	if p == nil || len(p.Instructions) == 0 {
-		return -1, errors.New("load seccomp filter: empty program")
+	q, err := Prepare(p)
+	if err != nil {
+		return -1, err
 	}
-	if len(p.Instructions) > maxInsns {
-		return -1, fmt.Errorf("load seccomp filter: %d instructions, the kernel allows %d", len(p.Instructions), maxInsns)
-	}
-	filter := make([]unix.SockFilter, len(p.Instructions))
-	for i, ins := range p.Instructions {
-		filter[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
-	}
-	prog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
-	r, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, p.Flags, uintptr(unsafe.Pointer(&prog)))
-	runtime.KeepAlive(filter)
+	r, errno := q.Install()
+	runtime.KeepAlive(q)
 	if errno != 0 {
-		return -1, fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER, flags %#x): %w", p.Flags, errno)
+		return -1, q.Err(errno)
 	}
 	if p.Flags&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
 		return int(r), nil
@@ -52,4 +45,45 @@ func Load(p *Program) (listenerFd int, err error) {
 		return -1, fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER, TSYNC): thread %d could not be synchronised", r)
 	}
 	return -1, nil
+}
+
+// Prepared is a program in the kernel's form, ready for seccomp(2): what
+// Load does before the syscall, for a caller that must make the syscall
+// itself from code that may not enter the Go scheduler (Install).
+type Prepared struct {
+	flags  uintptr
+	prog   unix.SockFprog
+	filter []unix.SockFilter
+}
+
+// Prepare checks p and lays it out for Install.
+func Prepare(p *Program) (*Prepared, error) {
+	if p == nil || len(p.Instructions) == 0 {
+		return nil, errors.New("load seccomp filter: empty program")
+	}
+	if len(p.Instructions) > maxInsns {
+		return nil, fmt.Errorf("load seccomp filter: %d instructions, the kernel allows %d", len(p.Instructions), maxInsns)
+	}
+	q := &Prepared{flags: p.Flags, filter: make([]unix.SockFilter, len(p.Instructions))}
+	for i, ins := range p.Instructions {
+		q.filter[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
+	}
+	q.prog = unix.SockFprog{Len: uint16(len(q.filter)), Filter: &q.filter[0]}
+	return q, nil
+}
+
+// Install is seccomp(SECCOMP_SET_MODE_FILTER) of the prepared program on
+// the calling thread. It is nosplit and calls only nosplit code, so it can
+// be called between a filter and the hand-over of its listener (no stack
+// check, so no preemption into the scheduler). The caller keeps q alive.
+//
+//go:nosplit
+func (q *Prepared) Install() (uintptr, unix.Errno) {
+	r, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, q.flags, uintptr(unsafe.Pointer(&q.prog)))
+	return r, errno
+}
+
+// Err is Install's errno as Load reports it.
+func (q *Prepared) Err(errno unix.Errno) error {
+	return fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER, flags %#x): %w", q.flags, errno)
 }
