@@ -45,8 +45,10 @@ import (
 // The Go runtime must not slip a syscall in either: seccomp(2) and write(2)
 // are raw (no scheduler entry, whose slow path parks the thread on a futex
 // that another thread must wake), the message buffer is allocated before
-// the filter (no mmap), and signals are blocked across the window (a
-// preemption signal's handler ends in rt_sigreturn). The filter is per
+// the filter (no mmap), signals are blocked across the window (a
+// preemption signal's handler ends in rt_sigreturn), and the window is one
+// nosplit function (no stack check, where a goroutine marked for
+// preemption would enter the scheduler: installAndTell). The filter is per
 // thread unless the profile asks for TSYNC; with TSYNC the other Go
 // threads' futex/nanosleep/mmap calls may be notified too, but nothing in
 // the window waits for them, and they are answered once the agent has the
