@@ -187,64 +187,39 @@ func same(f *os.File, path string) bool {
 }
 
 func (s Store) read(id string) (*record, error) {
-	var r record
-	found, err := s.decode(id, &r)
+	data, found, err := s.readState(id)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return &record{ID: id}, nil
 	}
+	var r record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, corrupt(id, err)
+	}
 	return &r, nil
 }
 
-// recordView is record with only the spec's annotations decoded: what the
-// read-only commands (state, list, ps, events) need. Its Spec field, less
-// nested than record's, is the one encoding/json fills. Decoding a whole
-// specs.Spec by reflection was most of `list`'s time with many containers
-// (docs/performance.md "list and state, session 5").
-type recordView struct {
-	record
-	Spec *struct {
-		Annotations map[string]string `json:"annotations"`
-	} `json:"spec"`
-}
-
-// readView reads id's state for a read-only view: the record without its
-// spec, and the spec's annotations.
-func (s Store) readView(id string) (*record, map[string]string, error) {
-	var v recordView
-	found, err := s.decode(id, &v)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !found {
-		return &record{ID: id}, nil, nil
-	}
-	if v.Spec == nil {
-		return &v.record, nil, nil
-	}
-	return &v.record, v.Spec.Annotations, nil
-}
-
-// decode reads id's state.json into v. found is false, with no error, when
+// readState reads id's state.json. found is false, with no error, when
 // the directory exists without a state.json: create has not written one
 // yet (or died before it).
-func (s Store) decode(id string, v any) (found bool, err error) {
-	data, err := rawfile.Read(filepath.Join(s.dir(id), stateFile), 4096)
+func (s Store) readState(id string) (data []byte, found bool, err error) {
+	data, err = rawfile.Read(filepath.Join(s.dir(id), stateFile), 4096)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			if _, serr := os.Stat(s.dir(id)); serr == nil {
-				return false, nil
+				return nil, false, nil
 			}
-			return false, ErrNotExist
+			return nil, false, ErrNotExist
 		}
-		return false, fmt.Errorf("read state of %s: %w", id, err)
+		return nil, false, fmt.Errorf("read state of %s: %w", id, err)
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return false, fmt.Errorf("state of %s is corrupt: %w", id, err)
-	}
-	return true, nil
+	return data, true, nil
+}
+
+func corrupt(id string, err error) error {
+	return fmt.Errorf("state of %s is corrupt: %w", id, err)
 }
 
 // write replaces state.json atomically: a reader sees the old or the new
