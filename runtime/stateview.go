@@ -7,10 +7,9 @@ import (
 )
 
 // recordView is record with only the spec's annotations decoded: what the
-// read-only commands (state, list, ps, events) need. Its Spec field, less
-// nested than record's, is the one encoding/json fills.
+// read-only commands (state, list, ps, events) need.
 type recordView struct {
-	record
+	recordHead
 	Spec *struct {
 		Annotations map[string]string `json:"annotations"`
 	} `json:"spec"`
@@ -22,28 +21,30 @@ type recordView struct {
 // skipped, encoding/json scans the spec twice (validation, then skip) at
 // some 80 instructions a byte: the spec is cut out lexically instead
 // (cutMember) and only the rest and the annotations go to encoding/json
-// (docs/performance.md "list and state, session 5").
+// (docs/performance.md "list and state, session 5"). The record returned
+// has no spec.
 func (s Store) readView(id string) (*record, map[string]string, error) {
 	data, found, err := s.readState(id)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !found {
-		return &record{ID: id}, nil, nil
+		return &record{recordHead: recordHead{ID: id}}, nil, nil
 	}
-	if r, annotations, err := decodeView(data); err == nil {
-		return r, annotations, nil
+	v, err := decodeView(data)
+	if err != nil {
+		// Whatever the lexical cut does not understand, encoding/json
+		// decides, with its own error.
+		v = &recordView{}
+		if err := json.Unmarshal(data, v); err != nil {
+			return nil, nil, corrupt(id, err)
+		}
 	}
-	// Whatever the lexical cut does not understand, encoding/json
-	// decides, with its own error.
-	var v recordView
-	if err := json.Unmarshal(data, &v); err != nil {
-		return nil, nil, corrupt(id, err)
+	var annotations map[string]string
+	if v.Spec != nil {
+		annotations = v.Spec.Annotations
 	}
-	if v.Spec == nil {
-		return &v.record, nil, nil
-	}
-	return &v.record, v.Spec.Annotations, nil
+	return &record{recordHead: v.recordHead}, annotations, nil
 }
 
 var errCut = errors.New("not cut lexically")
@@ -52,36 +53,37 @@ var errCut = errors.New("not cut lexically")
 // encoding/json accepts, without scanning the spec but for its
 // annotations. Unlike encoding/json it does not validate the rest of the
 // spec: state.json is written whole by gorunc (writeFileAtomic).
-func decodeView(data []byte) (*record, map[string]string, error) {
+func decodeView(data []byte) (*recordView, error) {
 	rest, spec, err := cutMember(data, "spec")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var r record
-	if err := json.Unmarshal(rest, &r); err != nil {
-		return nil, nil, err
+	var v recordView
+	if err := json.Unmarshal(rest, &v.recordHead); err != nil {
+		return nil, err
 	}
 	if spec == nil || string(spec) == "null" {
-		return &r, nil, nil
+		return &v, nil
 	}
 	_, annotations, err := cutMember(spec, "annotations")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if annotations == nil {
-		return &r, nil, nil
+	v.Spec = &struct {
+		Annotations map[string]string `json:"annotations"`
+	}{}
+	if annotations != nil {
+		if err := json.Unmarshal(annotations, &v.Spec.Annotations); err != nil {
+			return nil, err
+		}
 	}
-	var a map[string]string
-	if err := json.Unmarshal(annotations, &a); err != nil {
-		return nil, nil, err
-	}
-	return &r, a, nil
+	return &v, nil
 }
 
 // cutMember finds the member key of the JSON object obj and returns obj
 // without it (a copy when the member was found) and the member's value,
 // nil when there is none. Keys match as encoding/json matches them to a
-// field: ASCII case folded. A key with an escape, a second match or
+// field: folded as bytes.EqualFold folds them. A key with an escape, a second match or
 // anything but an object is errCut, for encoding/json to judge.
 func cutMember(obj []byte, key string) (rest, val []byte, err error) {
 	i := skipSpace(obj, 0)

@@ -35,6 +35,16 @@ var ErrNotExist = errors.New("container does not exist")
 // from the world each time (see Container.Status), so a crash can never
 // leave a lie on disk.
 type record struct {
+	recordHead
+	Spec *specs.Spec `json:"spec"`
+}
+
+// recordHead is record without the spec, its fields promoted into
+// state.json's object as record's own. A type that does not reach
+// specs.Spec: the first json.Unmarshal into a type builds encoding/json's
+// field and encoder caches for every type it reaches, which for specs.Spec
+// was most of what `state` costs beyond the Go start (stateview.go).
+type recordHead struct {
 	ID      string    `json:"id"`
 	Bundle  string    `json:"bundle"`
 	Rootfs  string    `json:"rootfs"`
@@ -46,7 +56,6 @@ type record struct {
 	// (/proc/PID/stat field 22): a pid alone may have been reused.
 	InitStart uint64       `json:"init_start"`
 	Cgroup    cgroup.State `json:"cgroup"`
-	Spec      *specs.Spec  `json:"spec"`
 }
 
 // Store is the --root directory: one directory per container.
@@ -192,7 +201,7 @@ func (s Store) read(id string) (*record, error) {
 		return nil, err
 	}
 	if !found {
-		return &record{ID: id}, nil
+		return &record{recordHead: recordHead{ID: id}}, nil
 	}
 	var r record
 	if err := json.Unmarshal(data, &r); err != nil {
