@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/internal/rawfile"
 )
 
 // ops is the indirection between the drivers and the cgroupfs calls whose
@@ -99,7 +101,7 @@ func (o ops) mkdirAll(stop, dir string) ([]string, error) {
 // os's shape (*os.PathError), so errors.Is and the messages are unchanged.
 func writeFile(dir, file, data string) error {
 	p := filepath.Join(dir, file)
-	fd, err := openRaw(p, unix.O_WRONLY|unix.O_TRUNC)
+	fd, err := rawfile.Open(p, unix.O_WRONLY|unix.O_TRUNC)
 	if err != nil {
 		return fmt.Errorf("write %q to %s: %w", data, p, err)
 	}
@@ -119,49 +121,16 @@ func writeFile(dir, file, data string) error {
 	}
 }
 
-// openRaw opens path O_CLOEXEC, retrying on EINTR as package os does; the
-// error is os.Open's.
-func openRaw(path string, flags int) (int, error) {
-	for {
-		fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return -1, &os.PathError{Op: "open", Path: path, Err: err}
-		}
-		return fd, nil
-	}
-}
-
 // readFile reads a cgroup interface file (raw fd, as writeFile) and trims
-// the surrounding white space.
+// the surrounding white space. Most interface files fit in one page;
+// memory.stat and the like take a few more reads.
 func readFile(dir, file string) (string, error) {
 	p := filepath.Join(dir, file)
-	fd, err := openRaw(p, unix.O_RDONLY)
+	b, err := rawfile.Read(p, 512)
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", p, err)
 	}
-	defer unix.Close(fd)
-	// Most interface files fit in one page; memory.stat and the like
-	// take a few more reads.
-	b := make([]byte, 0, 512)
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := unix.Read(fd, b[len(b):cap(b)])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", p, &os.PathError{Op: "read", Path: p, Err: err})
-		}
-		if n == 0 {
-			return strings.TrimSpace(string(b)), nil
-		}
-		b = b[:len(b)+n]
-	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 func fileExists(dir, file string) bool {

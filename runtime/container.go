@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/internal/rawfile"
 	"github.com/gorunc/gorunc/seccomp"
 )
 
@@ -19,20 +20,24 @@ type Container struct {
 	store Store
 	rec   *record
 	lock  *lock // held for mutating operations; nil for read-only views
+	// viewAnnotations are the spec's annotations in a view made by Get,
+	// whose rec holds no spec (Store.readView).
+	viewAnnotations map[string]string
 	// filter is linux.seccomp compiled during create; not persisted.
 	filter *seccomp.Program
 }
 
-// Get reads a container without locking it (state, list, ps).
+// Get reads a container without locking it (state, list, ps, events): a
+// view, whose record holds of the spec only its annotations.
 func (s Store) Get(id string) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	rec, err := s.read(id)
+	rec, annotations, err := s.readView(id)
 	if err != nil {
 		return nil, err
 	}
-	return &Container{store: s, rec: rec}, nil
+	return &Container{store: s, rec: rec, viewAnnotations: annotations}, nil
 }
 
 // open locks a container for a mutating operation. Release with close.
@@ -129,11 +134,16 @@ type State struct {
 
 // ociState is the state given to hooks, with the status of that moment.
 func (c *Container) ociState(st specs.ContainerState) specs.State {
-	s := specs.State{Version: specs.Version, ID: c.rec.ID, Status: st, Pid: c.rec.InitPid, Bundle: c.rec.Bundle}
+	return specs.State{Version: specs.Version, ID: c.rec.ID, Status: st, Pid: c.rec.InitPid, Bundle: c.rec.Bundle, Annotations: c.annotations()}
+}
+
+// annotations are config.json's, from the spec or, in a view, from what
+// Get kept of it.
+func (c *Container) annotations() map[string]string {
 	if c.rec.Spec != nil {
-		s.Annotations = c.rec.Spec.Annotations
+		return c.rec.Spec.Annotations
 	}
-	return s
+	return c.viewAnnotations
 }
 
 func (c *Container) State() State {
@@ -152,9 +162,7 @@ func (c *Container) State() State {
 	if st != Stopped {
 		s.Pid = c.rec.InitPid
 	}
-	if c.rec.Spec != nil {
-		s.Annotations = c.rec.Spec.Annotations
-	}
+	s.Annotations = c.annotations()
 	return s
 }
 
@@ -178,7 +186,7 @@ type procStatus struct {
 // procStat parses /proc/PID/stat. The command name (field 2) may contain
 // spaces and parentheses, so fields are counted after the last ')'.
 func procStat(pid int) (procStatus, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := rawfile.Read("/proc/"+strconv.Itoa(pid)+"/stat", 1024)
 	if err != nil {
 		return procStatus{}, err
 	}

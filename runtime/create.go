@@ -565,7 +565,7 @@ func isBind(m specs.Mount) bool {
 
 // newRecord is the state of a container being made now.
 func newRecord(id, bundle, rootfsPath string, spec *specs.Spec) *record {
-	return &record{ID: id, Bundle: bundle, Rootfs: rootfsPath, Created: time.Now().UTC(), Owner: owner(), Spec: spec}
+	return &record{recordHead: recordHead{ID: id, Bundle: bundle, Rootfs: rootfsPath, Created: time.Now().UTC(), Owner: owner()}, Spec: spec}
 }
 
 func owner() string {

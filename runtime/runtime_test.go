@@ -129,7 +129,7 @@ func TestStoreAtomicWriteAndLock(t *testing.T) {
 	if !s.busy("c1") {
 		t.Error("a locked container is not reported busy")
 	}
-	rec := &record{ID: "c1", Bundle: "/b", InitPid: 42}
+	rec := &record{recordHead: recordHead{ID: "c1", Bundle: "/b", InitPid: 42}}
 	if err := s.write(rec); err != nil {
 		t.Fatal(err)
 	}

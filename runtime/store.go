@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/internal/rawfile"
 	"github.com/gorunc/gorunc/runlog"
 )
 
@@ -34,6 +35,16 @@ var ErrNotExist = errors.New("container does not exist")
 // from the world each time (see Container.Status), so a crash can never
 // leave a lie on disk.
 type record struct {
+	recordHead
+	Spec *specs.Spec `json:"spec"`
+}
+
+// recordHead is record without the spec, its fields promoted into
+// state.json's object as record's own. A type that does not reach
+// specs.Spec: the first json.Unmarshal into a type builds encoding/json's
+// field and encoder caches for every type it reaches, which for specs.Spec
+// was most of what `state` costs beyond the Go start (stateview.go).
+type recordHead struct {
 	ID      string    `json:"id"`
 	Bundle  string    `json:"bundle"`
 	Rootfs  string    `json:"rootfs"`
@@ -45,7 +56,6 @@ type record struct {
 	// (/proc/PID/stat field 22): a pid alone may have been reused.
 	InitStart uint64       `json:"init_start"`
 	Cgroup    cgroup.State `json:"cgroup"`
-	Spec      *specs.Spec  `json:"spec"`
 }
 
 // Store is the --root directory: one directory per container.
@@ -186,23 +196,39 @@ func same(f *os.File, path string) bool {
 }
 
 func (s Store) read(id string) (*record, error) {
-	data, err := os.ReadFile(filepath.Join(s.dir(id), stateFile))
+	data, found, err := s.readState(id)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			if _, serr := os.Stat(s.dir(id)); serr == nil {
-				// The directory exists but create has not
-				// written anything yet (or died before it).
-				return &record{ID: id}, nil
-			}
-			return nil, ErrNotExist
-		}
-		return nil, fmt.Errorf("read state of %s: %w", id, err)
+		return nil, err
+	}
+	if !found {
+		return &record{recordHead: recordHead{ID: id}}, nil
 	}
 	var r record
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("state of %s is corrupt: %w", id, err)
+		return nil, corrupt(id, err)
 	}
 	return &r, nil
+}
+
+// readState reads id's state.json. found is false, with no error, when
+// the directory exists without a state.json: create has not written one
+// yet (or died before it).
+func (s Store) readState(id string) (data []byte, found bool, err error) {
+	data, err = rawfile.Read(filepath.Join(s.dir(id), stateFile), 4096)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			if _, serr := os.Stat(s.dir(id)); serr == nil {
+				return nil, false, nil
+			}
+			return nil, false, ErrNotExist
+		}
+		return nil, false, fmt.Errorf("read state of %s: %w", id, err)
+	}
+	return data, true, nil
+}
+
+func corrupt(id string, err error) error {
+	return fmt.Errorf("state of %s is corrupt: %w", id, err)
 }
 
 // write replaces state.json atomically: a reader sees the old or the new

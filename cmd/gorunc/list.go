@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -64,22 +65,28 @@ func cmdList(g *globals, args []string) (int, error) {
 			Rootfs: st.Rootfs, Created: st.Created, Annotations: st.Annotations, Owner: st.Owner,
 		})
 	}
+	// Buffered: tabwriter writes each cell and its padding on its own,
+	// a dozen write(2)s a line unbuffered.
+	out := bufio.NewWriter(os.Stdout)
 	if quiet {
 		for _, e := range entries {
-			fmt.Println(e.ID)
+			fmt.Fprintln(out, e.ID)
 		}
-		return 0, nil
+		return 0, out.Flush()
 	}
 	switch format {
 	case "json":
 		return 0, printJSON(entries, "")
 	case "table":
-		w := tabwriter.NewWriter(os.Stdout, 12, 1, 3, ' ', 0)
+		w := tabwriter.NewWriter(out, 12, 1, 3, ' ', 0)
 		fmt.Fprintln(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER")
 		for _, e := range entries {
 			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", e.ID, e.Pid, e.Status, e.Bundle, e.Created.Format(time.RFC3339Nano), e.Owner)
 		}
-		return 0, w.Flush()
+		if err := w.Flush(); err != nil {
+			return 1, err
+		}
+		return 0, out.Flush()
 	}
 	// runc's wording; like runc, only after the root was read.
 	return 1, errors.New("invalid format option")
