@@ -92,7 +92,14 @@ func cmdState(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	return 0, printJSON(c.State(), "  ")
+	// runc's bytes: its containerState, "pid": 0 once stopped, "owner": "",
+	// and no newline after the closing brace.
+	data, err := json.MarshalIndent(containerState(c.State(), false), "", "  ")
+	if err != nil {
+		return 1, err
+	}
+	_, err = os.Stdout.Write(data)
+	return 0, err
 }
 
 func printJSON(v any, indent string) error {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gorunc/gorunc/runtime"
 )
 
 // listEntry is one container as `runc list --format json` prints it: runc's
@@ -23,6 +25,19 @@ type listEntry struct {
 	Created     time.Time         `json:"created"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 	Owner       string            `json:"owner"`
+}
+
+// containerState is runc's containerState of st. runc's state command
+// prints the same type without filling the owner: "owner": "" there.
+func containerState(st runtime.State, owner bool) listEntry {
+	e := listEntry{
+		Version: st.Version, ID: st.ID, Pid: st.Pid, Status: string(st.Status), Bundle: st.Bundle,
+		Rootfs: st.Rootfs, Created: st.Created, Annotations: st.Annotations,
+	}
+	if owner {
+		e.Owner = st.Owner
+	}
+	return e
 }
 
 func cmdList(g *globals, args []string) (int, error) {
@@ -59,11 +74,7 @@ func cmdList(g *globals, args []string) (int, error) {
 		if err != nil {
 			continue // deleted while we listed
 		}
-		st := c.State()
-		entries = append(entries, listEntry{
-			Version: st.Version, ID: st.ID, Pid: st.Pid, Status: string(st.Status), Bundle: st.Bundle,
-			Rootfs: st.Rootfs, Created: st.Created, Annotations: st.Annotations, Owner: st.Owner,
-		})
+		entries = append(entries, containerState(c.State(), true))
 	}
 	// Buffered: tabwriter writes each cell and its padding on its own,
 	// a dozen write(2)s a line unbuffered.
