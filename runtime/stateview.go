@@ -10,9 +10,12 @@ import (
 // read-only commands (state, list, ps, events) need.
 type recordView struct {
 	recordHead
-	Spec *struct {
-		Annotations map[string]string `json:"annotations"`
-	} `json:"spec"`
+	Spec *specView `json:"spec"`
+}
+
+// specView is the part of the spec a view keeps.
+type specView struct {
+	Annotations map[string]string `json:"annotations"`
 }
 
 // readView reads id's state for a read-only view: the record without its
@@ -69,9 +72,7 @@ func decodeView(data []byte) (*recordView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.Spec = &struct {
-		Annotations map[string]string `json:"annotations"`
-	}{}
+	v.Spec = &specView{}
 	if annotations != nil {
 		if err := json.Unmarshal(annotations, &v.Spec.Annotations); err != nil {
 			return nil, err
