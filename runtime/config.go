@@ -18,19 +18,27 @@ import (
 // LoadSpec reads and validates bundle/config.json. Every error names the
 // file or field and the reason, and nothing has been created yet.
 func LoadSpec(bundle string) (*specs.Spec, error) {
+	spec, _, err := loadConfig(bundle)
+	return spec, err
+}
+
+// loadConfig is LoadSpec that also returns config.json's bytes, which
+// create stores and sends to init instead of encoding the spec again
+// (specjson.go).
+func loadConfig(bundle string) (*specs.Spec, json.RawMessage, error) {
 	path := filepath.Join(bundle, "config.json")
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))
+		return nil, nil, fmt.Errorf("read %s: %w", path, errors.Unwrap(err))
 	}
-	var spec specs.Spec
-	if err := json.Unmarshal(data, &spec); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, describeJSONError(data, err))
+	spec, err := decodeSpec(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse %s: %w", path, describeJSONError(data, err))
 	}
-	if err := validateSpec(&spec, bundle); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := validateSpec(spec, bundle); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &spec, nil
+	return spec, data, nil
 }
 
 // describeJSONError turns encoding/json's byte offset into a line and

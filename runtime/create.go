@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -47,8 +48,10 @@ type CreateOptions struct {
 	// pipes init gets instead of the caller's stdio (stdio.go).
 	stdio *stdioPipes
 	// spec is config.json as a foreground `run` already loaded and
-	// validated it, so that Create need not read it again.
-	spec *specs.Spec
+	// validated it, so that Create need not read it again; specJSON is
+	// the file's bytes.
+	spec     *specs.Spec
+	specJSON json.RawMessage
 }
 
 // cleanup undoes a half-finished operation (create, restore, the start of
@@ -76,9 +79,9 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle %s: %w", o.Bundle, err)
 	}
-	spec := o.spec
+	spec, raw := o.spec, o.specJSON
 	if spec == nil {
-		if spec, err = LoadSpec(bundle); err != nil {
+		if spec, raw, err = loadConfig(bundle); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -131,6 +134,8 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		l.unlock()
 	})
 	c := &Container{store: s, lock: l, filter: filter, rec: newRecord(o.ID, bundle, rootfsPath, spec)}
+	// Create changes the spec no more from here on.
+	c.rec.specJSON = sameSpec(raw, spec)
 	m, pidsLimit, err := c.makeCgroup(&undo, o.SystemdCgroup)
 	if err != nil {
 		return nil, nil, err
@@ -386,9 +391,13 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	ch := newChannel(l.sync)
 	ch.warn = c.store.warn
 	_, console := l.fds[fdConsole]
+	sj, err := specJSON(c.rec.specJSON, spec)
+	if err != nil {
+		return nil, err
+	}
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
 		ID:              c.rec.ID,
-		Spec:            spec,
+		SpecJSON:        sj,
 		Rootfs:          c.rec.Rootfs,
 		NoPivot:         o.NoPivot,
 		NoNewKeyring:    o.NoNewKeyring,

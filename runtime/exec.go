@@ -445,8 +445,12 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	defer w.stop()
 	ch := newChannel(l.sync)
 	ch.warn = c.store.warn
+	sj, err := specJSON(nil, spec)
+	if err != nil {
+		return nil, err
+	}
 	err = ch.send(message{Type: msgConfig, Config: &initConfig{
-		ID: c.rec.ID, Spec: spec, PreserveFDs: preserveFDs, FDs: l.fds, Seccomp: filter,
+		ID: c.rec.ID, SpecJSON: sj, PreserveFDs: preserveFDs, FDs: l.fds, Seccomp: filter,
 		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil, RootlessEUID: os.Geteuid() != 0,
 	}})
 	if err == nil && notifies(filter) {

@@ -66,6 +66,10 @@ func childMain(name, parent, failed string, body func(*channel, *os.File, *initC
 		// The parent is gone: nothing to report to.
 		os.Exit(1)
 	}
+	if m.Config.Spec, err = decodeInitSpec(m.Config.SpecJSON); err != nil {
+		ch.send(message{Type: msgError, Error: failed + err.Error()})
+		os.Exit(1)
+	}
 	m.Config.batch = batch
 	m.Config.openChildLog()
 	m.Config.debugf("%s: config received", strings.TrimPrefix(name, "gorunc "))

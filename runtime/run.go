@@ -43,7 +43,7 @@ func (s Store) Run(o RunOptions) (int, error) {
 	// handed it; one that does not load is Create's to report.
 	var spec *specs.Spec
 	if o.Foreground {
-		spec, _ = LoadSpec(o.Bundle)
+		spec, o.specJSON, _ = loadConfig(o.Bundle)
 		o.spec = spec
 	}
 	terminal := spec != nil && spec.Process != nil && spec.Process.Terminal

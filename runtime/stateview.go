@@ -52,21 +52,33 @@ func (s Store) readView(id string) (*record, map[string]string, error) {
 
 var errCut = errors.New("not cut lexically")
 
+// decodeHead decodes state.json but for its spec, cut out lexically
+// (cutMember), whose bytes it returns, nil for none or null.
+func decodeHead(data []byte) (recordHead, []byte, error) {
+	rest, spec, err := cutMember(data, "spec")
+	if err != nil {
+		return recordHead{}, nil, err
+	}
+	var h recordHead
+	if err := json.Unmarshal(rest, &h); err != nil {
+		return recordHead{}, nil, err
+	}
+	if string(spec) == "null" {
+		spec = nil
+	}
+	return h, spec, nil
+}
+
 // decodeView is json.Unmarshal into a recordView, for the objects
 // encoding/json accepts, without scanning the spec but for its
 // annotations. Unlike encoding/json it does not validate the rest of the
 // spec: state.json is written whole by gorunc (writeFileAtomic).
 func decodeView(data []byte) (*recordView, error) {
-	rest, spec, err := cutMember(data, "spec")
-	if err != nil {
-		return nil, err
-	}
 	var v recordView
-	if err := json.Unmarshal(rest, &v.recordHead); err != nil {
-		return nil, err
-	}
-	if spec == nil || string(spec) == "null" {
-		return &v, nil
+	var spec []byte
+	var err error
+	if v.recordHead, spec, err = decodeHead(data); err != nil || spec == nil {
+		return &v, err
 	}
 	_, annotations, err := cutMember(spec, "annotations")
 	if err != nil {

@@ -37,6 +37,17 @@ var ErrNotExist = errors.New("container does not exist")
 type record struct {
 	recordHead
 	Spec *specs.Spec `json:"spec"`
+	// specJSON is config.json's bytes, set by create, which never
+	// changes Spec after: state.json gets them rather than Spec encoded
+	// again (specjson.go). Whatever changes Spec must leave it nil.
+	specJSON json.RawMessage
+}
+
+// recordFile is record as write encodes it, the spec as its JSON: the same
+// object, without encoding/json seeing specs.Spec's type.
+type recordFile struct {
+	recordHead
+	Spec json.RawMessage `json:"spec"`
 }
 
 // recordHead is record without the spec, its fields promoted into
@@ -203,9 +214,30 @@ func (s Store) read(id string) (*record, error) {
 	if !found {
 		return &record{recordHead: recordHead{ID: id}}, nil
 	}
+	if r, err := decodeRecord(data); err == nil {
+		return r, nil
+	}
+	// Whatever decodeRecord does not take, encoding/json judges as a
+	// whole, with its own error.
 	var r record
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, corrupt(id, err)
+	}
+	return &r, nil
+}
+
+// decodeRecord is json.Unmarshal into a record, for what encoding/json
+// accepts, with the spec cut out (cutMember) and decoded by decodeSpec:
+// record's own type reaches the whole of specs.Spec's (specjson.go).
+func decodeRecord(data []byte) (*record, error) {
+	var r record
+	var spec []byte
+	var err error
+	if r.recordHead, spec, err = decodeHead(data); err != nil || spec == nil {
+		return &r, err
+	}
+	if r.Spec, err = decodeSpec(spec); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }
@@ -234,7 +266,11 @@ func corrupt(id string, err error) error {
 // write replaces state.json atomically: a reader sees the old or the new
 // file, never half of one, and a full disk fails the write, not the file.
 func (s Store) write(r *record) error {
-	data, err := json.Marshal(r)
+	spec, err := specJSON(r.specJSON, r.Spec)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	data, err := json.Marshal(recordFile{r.recordHead, spec})
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}

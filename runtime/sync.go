@@ -87,11 +87,16 @@ type message struct {
 // initConfig is everything init needs; it owns no other channel to the
 // runtime.
 type initConfig struct {
-	ID           string      `json:"id"`
-	Spec         *specs.Spec `json:"spec"`
-	Rootfs       string      `json:"rootfs"`
-	NoPivot      bool        `json:"no_pivot,omitempty"`
-	NoNewKeyring bool        `json:"no_new_keyring,omitempty"`
+	ID string `json:"id"`
+	// SpecJSON is the spec as sent (specJSON), Spec as init decoded it
+	// (decodeInitSpec): with only what init reads. Never the spec's Go
+	// type on the wire, whose first encoding or decoding builds
+	// encoding/json's caches for all of it (specjson.go).
+	SpecJSON     json.RawMessage `json:"spec"`
+	Spec         *specs.Spec     `json:"-"`
+	Rootfs       string          `json:"rootfs"`
+	NoPivot      bool            `json:"no_pivot,omitempty"`
+	NoNewKeyring bool            `json:"no_new_keyring,omitempty"`
 	// Unshare are namespace flags init unshares itself (nsexec).
 	Unshare uintptr `json:"unshare,omitempty"`
 	// PreserveFDs is --preserve-fds: fds 3..3+N-1 reach the process.

@@ -1,0 +1,270 @@
+package runtime
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/rootfs"
+)
+
+var otherPlatforms = map[string]bool{"Solaris": true, "Windows": true, "VM": true, "ZOS": true, "FreeBSD": true}
+
+// mirrors checks that view's fields are full's, by name, type and tag, but
+// for those in other (name to the type view has instead), and that the
+// fields of full that view lacks are exactly skipped.
+func mirrors(t *testing.T, view, full reflect.Type, other map[string]reflect.Type, skipped map[string]bool) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, v := range reflect.VisibleFields(view) {
+		if v.Anonymous {
+			continue
+		}
+		f, ok := full.FieldByName(v.Name)
+		if !ok {
+			t.Errorf("%s.%s: no such field in %s", view.Name(), v.Name, full)
+			continue
+		}
+		seen[v.Name] = true
+		want := f.Type
+		if o, ok := other[v.Name]; ok {
+			want = o
+		}
+		if v.Type != want || v.Tag != f.Tag && !strings.HasPrefix(string(f.Tag), string(v.Tag)+" platform:") {
+			t.Errorf("%s.%s is %v `%s`, want %v `%s`", view.Name(), v.Name, v.Type, v.Tag, want, f.Tag)
+		}
+	}
+	for i := 0; i < full.NumField(); i++ {
+		if n := full.Field(i).Name; !seen[n] && !skipped[n] {
+			t.Errorf("%s.%s is missing from %s", full, n, view.Name())
+		}
+		if n := full.Field(i).Name; seen[n] && skipped[n] {
+			t.Errorf("%s.%s is in %s, which should skip it", full, n, view.Name())
+		}
+	}
+}
+
+// TestSpecFileMirrorsSpec: specFile decodes what specs.Spec decodes; a new
+// field of runtime-spec fails this until it is added.
+func TestSpecFileMirrorsSpec(t *testing.T) {
+	raw := reflect.TypeOf(json.RawMessage{})
+	other := map[string]reflect.Type{}
+	for n := range otherPlatforms {
+		other[n] = raw
+	}
+	mirrors(t, reflect.TypeOf(specFile{}), reflect.TypeOf(specs.Spec{}), other, nil)
+}
+
+// TestInitSpecMirrorsSpec: what initSpec keeps is specs.Spec's, and what
+// it skips is the list its comment names (which init must not read).
+func TestInitSpecMirrorsSpec(t *testing.T) {
+	mirrors(t, reflect.TypeOf(initSpec{}), reflect.TypeOf(specs.Spec{}),
+		map[string]reflect.Type{"Linux": reflect.TypeOf(&initLinux{})}, otherPlatforms)
+	mirrors(t, reflect.TypeOf(initLinux{}), reflect.TypeOf(specs.Linux{}),
+		map[string]reflect.Type{"Resources": reflect.TypeOf(&initResources{})},
+		map[string]bool{"NetDevices": true, "Seccomp": true, "IntelRdt": true})
+	mirrors(t, reflect.TypeOf(initResources{}), reflect.TypeOf(specs.LinuxResources{}), nil,
+		map[string]bool{"Devices": true, "Memory": true, "Pids": true, "BlockIO": true, "HugepageLimits": true, "Network": true, "Rdma": true, "Unified": true})
+}
+
+// reaches reports whether encoding/json, handed t, would build its caches
+// for target: whether target is among the types t's exported fields reach.
+func reaches(t, target reflect.Type, seen map[reflect.Type]bool) bool {
+	for {
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			t = t.Elem()
+			continue
+		case reflect.Map:
+			if reaches(t.Key(), target, seen) {
+				return true
+			}
+			t = t.Elem()
+			continue
+		}
+		break
+	}
+	if t == target {
+		return true
+	}
+	if t.Kind() != reflect.Struct || seen[t] {
+		return false
+	}
+	seen[t] = true
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() && !f.Anonymous || f.Tag.Get("json") == "-" {
+			continue
+		}
+		if reaches(f.Type, target, seen) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestHotPathTypesAvoidSpecGraph: no type create, run or init hand to
+// encoding/json reaches specs.Spec, whose first use builds caches for all
+// of it (specjson.go), nor init's view the sections only the parent uses.
+func TestHotPathTypesAvoidSpecGraph(t *testing.T) {
+	for _, c := range []struct {
+		typ    any
+		target any
+	}{
+		{message{}, specs.Spec{}},
+		{recordFile{}, specs.Spec{}},
+		{specFile{}, specs.Spec{}},
+		{specFile{}, specs.Windows{}},
+		{initSpec{}, specs.Spec{}},
+		{initSpec{}, specs.LinuxResources{}},
+		{initSpec{}, specs.LinuxSeccomp{}},
+	} {
+		if reaches(reflect.TypeOf(c.typ), reflect.TypeOf(c.target), map[reflect.Type]bool{}) {
+			t.Errorf("%T reaches %T", c.typ, c.target)
+		}
+	}
+}
+
+// specSeeds are config.json shapes decodeSpec must decode as
+// json.Unmarshal into a specs.Spec does, error included.
+var specSeeds = []string{
+	`{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},"linux":{"namespaces":[{"type":"pid"}],"resources":{"memory":{"limit":1}}},"annotations":{"a":"b"}}`,
+	`{"ociVersion":"1.0.2","windows":{"layerFolders":["x"]}}`,
+	`{"ociVersion":"1.0.2","WINDOWS":null,"Process":{"args":["sh"]}}`,
+	`{"ociVersion":"1.0.2","vm":{"hypervisor":{"path":5}}}`,
+	`{"ociVersion":"1.0.2","solaris":{},"zos":{},"freebsd":{}}`,
+	`{"ociVersion":"1.0.2","linux":{"resources":{"memory":{"limit":"x"}}}}`,
+	`{"ociVersion":"1.0.2","process":{"user":{"uid":-1}},"windows":{"layerFolders":5}}`,
+	`{"ociVersion":1}`, `[]`, `"x"`, `null`, `{"ociVersion":"1.0.2"} x`, `{`, ``,
+	`{"ociVersion":"1.0.2","unknown":{"x":1},"hostname":"h","hostname":"i"}`,
+}
+
+func TestDecodeSpecAsUnmarshal(t *testing.T) {
+	for _, data := range specSeeds {
+		var want specs.Spec
+		werr := json.Unmarshal([]byte(data), &want)
+		got, err := decodeSpec([]byte(data))
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Errorf("decodeSpec(%s): error %v, want %v", data, err, werr)
+			continue
+		}
+		if err == nil && !reflect.DeepEqual(got, &want) {
+			t.Errorf("decodeSpec(%s) = %+v, want %+v", data, got, &want)
+		}
+	}
+}
+
+// TestDecodeInitSpec: init's spec is the parent's, but for the fields
+// initSpec skips.
+func TestDecodeInitSpec(t *testing.T) {
+	full := DefaultSpec(false, true)
+	full.Linux.Resources.CPU = &specs.LinuxCPU{Cpus: "0-1"}
+	full.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}
+	full.Linux.NetDevices = map[string]specs.LinuxNetDevice{"eth0": {Name: "eth1"}}
+	full.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 1}}
+	full.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/true"}}}
+	data, err := json.Marshal(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeInitSpec(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *full
+	l := *full.Linux
+	l.Resources = &specs.LinuxResources{CPU: full.Linux.Resources.CPU}
+	l.Seccomp, l.NetDevices = nil, nil
+	want.Linux = &l
+	if !reflect.DeepEqual(got, &want) {
+		t.Errorf("decodeInitSpec = %+v\nwant %+v", got, &want)
+	}
+}
+
+// TestStateKeepsConfigBytes: state.json holds config.json's bytes
+// (compacted, HTML-escaped as json.Marshal does) when create did not change the spec, reads back as the
+// spec, and is otherwise what encoding the whole record gave.
+func TestStateKeepsConfigBytes(t *testing.T) {
+	s := Store{Root: t.TempDir()}
+	l, err := s.mkdirLocked("c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.unlock()
+	config := []byte("{\n  \"ociVersion\": \"1.0.2\", \"x-unknown\": [1, 2],\n  \"process\": {\"args\": [\"<sh>\"], \"cwd\": \"/\"},\n  \"annotations\": {\"k\": \"v\"}\n}\n")
+	spec, err := decodeSpec(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := recordHead{ID: "c1", Bundle: "/b", Created: time.Date(2026, 11, 30, 0, 0, 0, 1, time.UTC), InitPid: 7,
+		Cgroup: cgroup.State{Version: 2, Paths: map[string]string{"": "/sys/fs/cgroup/c1"}}}
+	if err := s.write(&record{recordHead: head, Spec: spec, specJSON: config}); err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := s.readState("c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"spec":{"ociVersion":"1.0.2","x-unknown":[1,2],"process":{"args":["\u003csh\u003e"],"cwd":"/"},"annotations":{"k":"v"}}}`; !strings.HasSuffix(string(data), want) {
+		t.Errorf("state.json = %s, want it to end %s", data, want)
+	}
+	var old record // how an older gorunc reads it
+	if err := json.Unmarshal(data, &old); err != nil || !reflect.DeepEqual(old.Spec, spec) {
+		t.Errorf("json.Unmarshal(state.json): %+v, %v", old.Spec, err)
+	}
+	got, err := s.read("c1")
+	if err != nil || !reflect.DeepEqual(got.Spec, spec) || !reflect.DeepEqual(got.recordHead, old.recordHead) {
+		t.Errorf("read = %+v, %v", got, err)
+	}
+	// Without the bytes (a spec changed since), the file is byte for
+	// byte json.Marshal of the record, as before.
+	r := &record{recordHead: head, Spec: spec}
+	if err := s.write(r); err != nil {
+		t.Fatal(err)
+	}
+	data, _, _ = s.readState("c1")
+	if want, _ := json.Marshal(r); string(data) != string(want) {
+		t.Errorf("state.json = %s\nwant %s", data, want)
+	}
+}
+
+// TestDecodeRecordAsUnmarshal: Store.read's cut gives json.Unmarshal's
+// record for every state.json it takes.
+func TestDecodeRecordAsUnmarshal(t *testing.T) {
+	for _, data := range viewSeeds(t) {
+		got, err := decodeRecord(data)
+		if err != nil {
+			continue // read hands these to json.Unmarshal
+		}
+		var want record
+		if werr := json.Unmarshal(data, &want); werr != nil {
+			t.Errorf("decodeRecord(%s) took what json.Unmarshal refuses: %v", data, werr)
+			continue
+		}
+		if !reflect.DeepEqual(got, &want) {
+			t.Errorf("decodeRecord(%s) = %+v, want %+v", data, got, &want)
+		}
+	}
+}
+
+// TestSameSpec: config.json's bytes stand for the spec only while create
+// has not rewritten it (a relative mount destination made absolute).
+func TestSameSpec(t *testing.T) {
+	raw := []byte(`{"ociVersion":"1.0.2","mounts":[{"destination":"tmp","type":"tmpfs","source":"tmpfs"}]}`)
+	spec, err := decodeSpec(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sameSpec(raw, spec); string(got) != string(raw) {
+		t.Errorf("unchanged spec: sameSpec = %s, want the bytes", got)
+	}
+	rootfs.AbsDestinations(spec.Mounts)
+	if got := sameSpec(raw, spec); got != nil {
+		t.Errorf("rewritten spec: sameSpec = %s, want nil", got)
+	}
+}
