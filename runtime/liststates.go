@@ -51,19 +51,22 @@ func (s Store) ListStates(ids []string) []State {
 const listPerWorker = 64
 
 // listRange fills states[i] (and ok[i]) for ids[i], with one state.json
-// buffer and one map of cgroup paths for the range.
+// buffer, one record and one map of cgroup paths for the range: a
+// State holds none of them.
 func (s Store) listRange(ids []string, states []State, ok []bool) {
 	buf := make([]byte, 0, 4096)
+	rec := &record{}
 	paths := map[string]string{}
 	for i, id := range ids {
-		states[i], ok[i], buf = s.listState(id, buf, paths)
+		states[i], ok[i], buf = s.listState(id, buf, rec, paths)
 	}
 }
 
 // listState is Get(id).State() for ListStates: state.json read into buf
-// (returned, grown if it had to be), the cgroup paths Status reads into
-// paths (decodeListView), and false for an id Get fails on.
-func (s Store) listState(id string, buf []byte, paths map[string]string) (State, bool, []byte) {
+// (returned, grown if it had to be), decoded into rec, the cgroup paths
+// Status reads into paths (decodeListView), and false for an id Get
+// fails on.
+func (s Store) listState(id string, buf []byte, rec *record, paths map[string]string) (State, bool, []byte) {
 	data, found, err := s.readState(id, buf)
 	if err != nil {
 		return State{}, false, buf
@@ -71,7 +74,8 @@ func (s Store) listState(id string, buf []byte, paths map[string]string) (State,
 	if cap(data) > cap(buf) {
 		buf = data[:0]
 	}
-	c := Container{store: s, rec: &record{recordHead: recordHead{ID: id}}}
+	*rec = record{recordHead: recordHead{ID: id}}
+	c := Container{store: s, rec: rec}
 	if found {
 		if c.rec.recordHead, c.viewAnnotations, err = decodeListView(data, id, paths); err != nil {
 			if c.rec.recordHead, c.viewAnnotations, err = viewOf(data); err != nil {

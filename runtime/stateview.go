@@ -359,8 +359,13 @@ func decodeStatusPaths(obj []byte, st *cgroup.State, paths map[string]string) er
 	}
 	var seen uint
 	return eachMember(obj, func(key, val []byte) error {
-		k := string(key)
-		if k != "freezer" && k != "" {
+		// The constant, not a copy of key: it goes into the map.
+		var k string
+		switch string(key) {
+		case "freezer":
+			k = "freezer"
+		case "":
+		default:
 			return nil
 		}
 		p, err := jsonString(val, "")

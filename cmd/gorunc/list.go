@@ -68,8 +68,11 @@ func cmdList(g *globals, args []string) (int, error) {
 	}
 	// A nil slice, as runc's: an empty root prints "null" in json.
 	var entries []listEntry
-	for _, st := range s.ListStates(ids) {
-		entries = append(entries, containerState(st, true))
+	if states := s.ListStates(ids); len(states) > 0 {
+		entries = make([]listEntry, 0, len(states))
+		for _, st := range states {
+			entries = append(entries, containerState(st, true))
+		}
 	}
 	out := bufio.NewWriter(os.Stdout)
 	if quiet {
