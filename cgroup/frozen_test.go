@@ -1,6 +1,7 @@
 package cgroup
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,5 +132,53 @@ func TestFrozenByReloaded(t *testing.T) {
 	}
 	if want := f.Dir + " is frozen by its ancestor " + f.By + " (cgroup.freeze=1)"; f.Error() != want {
 		t.Errorf("message %q, want %q", f.Error(), want)
+	}
+}
+
+// TestIsFrozenAsLoad: IsFrozen answers as Load then Frozen, for states
+// that load and for states Load refuses (the same error).
+func TestIsFrozenAsLoad(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for file, c := range map[string]string{"freezer.state": content, "cgroup.events": "populated 0\nfrozen " + map[bool]string{true: "1", false: "0"}[content == "FROZEN"] + "\n"} {
+			if err := os.WriteFile(filepath.Join(p, file), []byte(c), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	frozen, thawed := write("frozen", "FROZEN"), write("thawed", "THAWED")
+	uid := 1000
+	for _, st := range []State{
+		{Version: 1, Paths: map[string]string{"freezer": frozen, "cpu": "/c"}},
+		{Version: 1, Paths: map[string]string{"freezer": thawed}},
+		{Version: 1, Paths: map[string]string{"cpu": frozen}},
+		{Version: 1, Paths: map[string]string{"freezer": filepath.Join(dir, "missing")}},
+		{Version: 1},
+		{Version: 2, Root: dir, Paths: map[string]string{"": frozen}},
+		{Version: 2, Root: dir, Paths: map[string]string{"": thawed}},
+		{Version: 2, Paths: map[string]string{"": frozen}},
+		{Version: 2, Root: dir, Paths: map[string]string{"freezer": frozen}},
+		{Version: 0},
+		{Version: 3, Paths: map[string]string{"freezer": frozen}},
+		{Version: 1, Paths: map[string]string{"freezer": frozen}, Systemd: "system.slice:gorunc:c1"},
+		{Version: 1, Paths: map[string]string{"freezer": frozen}, Systemd: "system.slice:gorunc:c1", SystemdUser: &uid},
+		{Version: 1, Paths: map[string]string{"freezer": frozen}, Systemd: "not:a:valid:unit"},
+	} {
+		var want bool
+		var wantErr error
+		if m, err := Load(st); err != nil {
+			wantErr = err
+		} else {
+			want, wantErr = m.Frozen()
+		}
+		got, err := IsFrozen(st)
+		if got != want || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Errorf("%+v: IsFrozen = %v, %v; Load and Frozen: %v, %v", st, got, err, want, wantErr)
+		}
 	}
 }

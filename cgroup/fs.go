@@ -133,6 +133,19 @@ func readFile(dir, file string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// readRecord is readFile for a file of one record (freezer.state,
+// cgroup.events: seq_file shows it whole), in one read into a buffer on
+// the stack: Frozen reads one for every container `list` lists.
+func readRecord(dir, file string) (string, error) {
+	var buf [256]byte
+	p := filepath.Join(dir, file)
+	b, err := rawfile.ReadWhole(p, buf[:])
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", p, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
 func fileExists(dir, file string) bool {
 	_, err := os.Stat(filepath.Join(dir, file))
 	return err == nil

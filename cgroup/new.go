@@ -92,40 +92,78 @@ func Load(st State) (Manager, error) { return load(st, ops{}) }
 
 func load(st State, o ops) (Manager, error) {
 	if st.Systemd != "" {
+		p, err := unitOf(st)
+		if err != nil {
+			return nil, err
+		}
 		fsState := st
 		fsState.Systemd, fsState.SystemdUser = "", nil
 		fs, err := load(fsState, o)
 		if err != nil {
 			return nil, err
 		}
-		return loadSystemd(st.Systemd, st.Version, st.SystemdUser, fs)
+		return newLoadedSystemd(p, st.Version, st.SystemdUser, fs), nil
 	}
+	if err := checkLoadable(st); err != nil {
+		return nil, err
+	}
+	if st.Version == 2 {
+		return &v2Manager{root: st.Root, dir: st.Paths[""], created: createdOrPlanned(st), applied: true, ops: o}, nil
+	}
+	paths := map[string]string{}
+	mounts := map[string]v1Mount{}
+	for ctrl, dir := range st.Paths {
+		paths[ctrl] = dir
+		// The directories exist already (a reloaded manager joins, it
+		// does not create), so each is its own stop for mkdir -p.
+		mounts[ctrl] = v1Mount{Mountpoint: dir, Root: "/"}
+	}
+	m := newV1(mounts, paths, o)
+	m.created = createdOrPlanned(st)
+	m.applied = true
+	return m, nil
+}
+
+// checkLoadable is what Load requires of a cgroupfs state (version 1 or
+// 2 and their paths).
+func checkLoadable(st State) error {
 	switch st.Version {
 	case 2:
-		dir, ok := st.Paths[""]
-		if !ok || st.Root == "" {
-			return nil, fmt.Errorf("load cgroup state: version 2 state needs paths[\"\"] and root")
+		if _, ok := st.Paths[""]; !ok || st.Root == "" {
+			return fmt.Errorf("load cgroup state: version 2 state needs paths[\"\"] and root")
 		}
-		m := &v2Manager{root: st.Root, dir: dir, created: createdOrPlanned(st), applied: true, ops: o}
-		return m, nil
+		return nil
 	case 1:
 		if len(st.Paths) == 0 {
-			return nil, fmt.Errorf("load cgroup state: version 1 state has no paths")
+			return fmt.Errorf("load cgroup state: version 1 state has no paths")
 		}
-		paths := map[string]string{}
-		mounts := map[string]v1Mount{}
-		for ctrl, dir := range st.Paths {
-			paths[ctrl] = dir
-			// The directories exist already (a reloaded manager joins, it
-			// does not create), so each is its own stop for mkdir -p.
-			mounts[ctrl] = v1Mount{Mountpoint: dir, Root: "/"}
-		}
-		m := newV1(mounts, paths, o)
-		m.created = createdOrPlanned(st)
-		m.applied = true
-		return m, nil
+		return nil
 	}
-	return nil, fmt.Errorf("load cgroup state: version %d: want 1 or 2", st.Version)
+	return fmt.Errorf("load cgroup state: version %d: want 1 or 2", st.Version)
+}
+
+// IsFrozen is Load(st) then the manager's Frozen, without making the
+// manager: a container's status asks it, `list` for every container, and
+// a v1 manager's maps were most of what that allocated
+// (docs/performance.md "list, session 6"). A state Load refuses is the
+// same error here.
+func IsFrozen(st State) (bool, error) {
+	if st.Systemd != "" {
+		if _, err := unitOf(st); err != nil {
+			return false, err
+		}
+	}
+	if err := checkLoadable(st); err != nil {
+		return false, err
+	}
+	if st.Version == 2 {
+		return v2Frozen(st.Paths[""])
+	}
+	dir, ok := st.Paths["freezer"]
+	if !ok {
+		return false, errNotMounted("freezer", "frozen")
+	}
+	return v1Frozen(dir)
 }
 
 // createdOrPlanned is what a reloaded manager may remove: what it made,

@@ -146,15 +146,20 @@ func newSystemd(cfg Config, layout *hostLayout, running bool, dial func() (unitB
 		owner: owner, dial: dial, bus: bus, warn: warn}, nil
 }
 
-// loadSystemd reopens the driver from a State (delete, update, pause ...)
-// around the cgroupfs driver load made of the same State; the unit has
-// been started by the create that saved it.
-func loadSystemd(unitPath string, version int, owner *int, fs Manager) (*sdManager, error) {
-	p, err := sd.ParsePath(unitPath, "", owner != nil)
+// unitOf parses a state's systemd unit path ("slice:prefix:name").
+func unitOf(st State) (sd.Path, error) {
+	p, err := sd.ParsePath(st.Systemd, "", st.SystemdUser != nil)
 	if err != nil {
-		return nil, fmt.Errorf("load cgroup state: %w", err)
+		return sd.Path{}, fmt.Errorf("load cgroup state: %w", err)
 	}
-	return &sdManager{path: p, version: version, fs: fs, started: true, owner: owner, dial: dialer(owner), warn: func(string) {}}, nil
+	return p, nil
+}
+
+// newLoadedSystemd reopens the driver from a State (delete, update,
+// pause ...) around the cgroupfs driver load made of the same State; the
+// unit has been started by the create that saved it.
+func newLoadedSystemd(p sd.Path, version int, owner *int, fs Manager) *sdManager {
+	return &sdManager{path: p, version: version, fs: fs, started: true, owner: owner, dial: dialer(owner), warn: func(string) {}}
 }
 
 func (m *sdManager) unit() string { return m.path.Unit() }

@@ -115,9 +115,13 @@ func hierarchyName(ctrl string) string {
 func (m *v1Manager) need(ctrl, field string) (string, error) {
 	dir, ok := m.paths[ctrl]
 	if !ok {
-		return "", fmt.Errorf("%s: set, but the %s controller is not mounted on this host (cgroup v1)", field, ctrl)
+		return "", errNotMounted(ctrl, field)
 	}
 	return dir, nil
+}
+
+func errNotMounted(ctrl, field string) error {
+	return fmt.Errorf("%s: set, but the %s controller is not mounted on this host (cgroup v1)", field, ctrl)
 }
 
 // Set writes resources to each controller's directory.

@@ -54,7 +54,11 @@ func (m *v1Manager) Frozen() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	state, err := readFile(dir, "freezer.state")
+	return v1Frozen(dir)
+}
+
+func v1Frozen(dir string) (bool, error) {
+	state, err := readRecord(dir, "freezer.state")
 	if err != nil {
 		return false, err
 	}

@@ -42,8 +42,10 @@ func (m *v2Manager) Freeze(frozen bool) error {
 }
 
 // Frozen reads the "frozen" key of cgroup.events.
-func (m *v2Manager) Frozen() (bool, error) {
-	s, err := readFile(m.dir, "cgroup.events")
+func (m *v2Manager) Frozen() (bool, error) { return v2Frozen(m.dir) }
+
+func v2Frozen(dir string) (bool, error) {
+	s, err := readRecord(dir, "cgroup.events")
 	if err != nil {
 		return false, err
 	}
@@ -52,5 +54,5 @@ func (m *v2Manager) Frozen() (bool, error) {
 			return f[1] == "1", nil
 		}
 	}
-	return false, fmt.Errorf("%s/cgroup.events has no \"frozen\" key (kernel older than 5.2)", m.dir)
+	return false, fmt.Errorf("%s/cgroup.events has no \"frozen\" key (kernel older than 5.2)", dir)
 }

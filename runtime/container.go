@@ -1,14 +1,14 @@
 package runtime
 
 import (
+	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/internal/rawfile"
@@ -104,12 +104,13 @@ func (c *Container) Status() Status {
 	// Frozen before created, as runc's refreshState: a created container
 	// can be paused, and then it must not look startable (start would
 	// wait forever for a frozen init) nor refuse resume.
-	if m, err := c.cgroup(); err == nil {
-		if frozen, err := m.Frozen(); err == nil && frozen {
-			return Paused
-		}
+	// IsFrozen, not a loaded manager's Frozen: the same answer without
+	// the manager's maps, for each container `list` lists.
+	if frozen, err := cgroup.IsFrozen(c.rec.Cgroup); err == nil && frozen {
+		return Paused
 	}
-	if _, err := os.Lstat(filepath.Join(c.dir(), fifoFile)); err == nil {
+	var st unix.Stat_t
+	if unix.Lstat(filepath.Join(c.dir(), fifoFile), &st) == nil {
 		return Created
 	}
 	return Running
@@ -184,27 +185,45 @@ type procStatus struct {
 }
 
 // procStat parses /proc/PID/stat. The command name (field 2) may contain
-// spaces and parentheses, so fields are counted after the last ')'.
+// spaces and parentheses, so fields are counted after the last ')'. The
+// line is read into a buffer on the stack and parsed in place: `list`
+// calls this once per container.
 func procStat(pid int) (procStatus, error) {
-	data, err := rawfile.Read("/proc/"+strconv.Itoa(pid)+"/stat", 1024)
+	var buf [512]byte
+	data, err := rawfile.ReadWhole("/proc/"+strconv.Itoa(pid)+"/stat", buf[:])
 	if err != nil {
 		return procStatus{}, err
 	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
+	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
 		return procStatus{}, fmt.Errorf("parse /proc/%d/stat", pid)
 	}
-	f := strings.Fields(s[i+1:])
-	// f[0] is field 3 (state); starttime is field 22, f[19].
-	if len(f) < 20 {
-		return procStatus{}, fmt.Errorf("parse /proc/%d/stat", pid)
+	// Fields as strings.Fields splits them (the kernel separates them by
+	// one space and ends the line with a newline); field 3 (state) is
+	// the first after ')', starttime (22) the twentieth.
+	var state, start []byte
+	for n, rest := 0, data[i+1:]; n < 20; n++ {
+		rest = bytes.TrimLeft(rest, " \t\n")
+		end := bytes.IndexAny(rest, " \t\n")
+		if end < 0 {
+			end = len(rest)
+		}
+		if end == 0 {
+			return procStatus{}, fmt.Errorf("parse /proc/%d/stat", pid)
+		}
+		switch n {
+		case 0:
+			state = rest[:end]
+		case 19:
+			start = rest[:end]
+		}
+		rest = rest[end:]
 	}
-	start, err := strconv.ParseUint(f[19], 10, 64)
+	st, err := strconv.ParseUint(string(start), 10, 64)
 	if err != nil {
 		return procStatus{}, fmt.Errorf("parse /proc/%d/stat: %w", pid, err)
 	}
-	return procStatus{state: f[0][0], start: start}, nil
+	return procStatus{state: state[0], start: st}, nil
 }
 
 // Processes lists the host pids of every process in the container's cgroup.

@@ -206,7 +206,7 @@ func TestStateKeepsConfigBytes(t *testing.T) {
 	if err := s.write(&record{recordHead: head, Spec: spec, specJSON: config}); err != nil {
 		t.Fatal(err)
 	}
-	data, _, err := s.readState("c1")
+	data, _, err := s.readState("c1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestStateKeepsConfigBytes(t *testing.T) {
 	if err := s.write(r); err != nil {
 		t.Fatal(err)
 	}
-	data, _, _ = s.readState("c1")
+	data, _, _ = s.readState("c1", nil)
 	if want, _ := json.Marshal(r); string(data) != string(want) {
 		t.Errorf("state.json = %s\nwant %s", data, want)
 	}

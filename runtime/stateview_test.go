@@ -50,25 +50,33 @@ func viewSeeds(t testing.TB) [][]byte {
 // gives for every seed it accepts, and declines (errCut) or fails where
 // it would be guessing.
 func TestDecodeViewAsEncodingJSON(t *testing.T) {
-	cut := 0
-	for _, data := range viewSeeds(t) {
-		if checkView(t, data) {
-			cut++
-		}
-	}
-	if cut < 10 {
-		t.Errorf("only %d seeds decoded by the lexical cut", cut)
-	}
+	checkSeeds(t, "the lexical cut", viewSeeds(t), 10, checkView)
 }
 
 // FuzzDecodeView: whenever both decoders accept the bytes they agree.
 //
 //	go test -run '^$' -fuzz FuzzDecodeView -fuzztime 60s ./runtime
-func FuzzDecodeView(f *testing.F) {
-	for _, s := range viewSeeds(f) {
+func FuzzDecodeView(f *testing.F) { fuzzSeeds(f, viewSeeds(f), checkView) }
+
+// checkSeeds runs check on each seed, and fails t when fewer than min of
+// them were decoded (check's true) rather than left to encoding/json.
+func checkSeeds(t *testing.T, decoder string, seeds [][]byte, min int, check func(*testing.T, []byte) bool) {
+	decoded := 0
+	for _, data := range seeds {
+		if check(t, data) {
+			decoded++
+		}
+	}
+	if decoded < min {
+		t.Errorf("only %d seeds decoded by %s", decoded, decoder)
+	}
+}
+
+func fuzzSeeds(f *testing.F, seeds [][]byte, check func(*testing.T, []byte) bool) {
+	for _, s := range seeds {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, data []byte) { checkView(t, data) })
+	f.Fuzz(func(t *testing.T, data []byte) { check(t, data) })
 }
 
 // checkView reports whether decodeView accepted data, and fails t when
@@ -115,4 +123,85 @@ func TestRecordJSONUnchanged(t *testing.T) {
 	if string(data) != want {
 		t.Errorf("state.json\n got %s\nwant %s", data, want)
 	}
+}
+
+// listSeeds are viewSeeds and cgroup states in the shapes decodeListView
+// must read as encoding/json reads them, or leave to it (errCut).
+func listSeeds(t testing.TB) [][]byte {
+	seeds := viewSeeds(t)
+	for _, s := range []string{
+		`{"id":"c1","init_pid":7,"init_start":0,"cgroup":{"version":1,"paths":{"cpu":"/c","freezer":"/f"},"created":["/c","/f"],"planned":null}}`,
+		`{"id":"c1","cgroup":{"version":2,"paths":{"":"/sys/fs/cgroup/c1"},"root":"/sys/fs/cgroup","systemd":"system.slice:gorunc:c1","systemd_user":1000}}`,
+		`{"id":"c1","cgroup":{"version":1,"paths":{"freezer":"/f"},"systemd_user":null}}`,
+		`{"id":"c1","cgroup":{"version":1,"paths":null}}`, `{"id":"c1","cgroup":{"version":1,"paths":{}}}`, `{"id":"c1","cgroup":null}`,
+		`{"id":"c1","cgroup":{"version":1,"paths":{"freezer":"/f","freezer":"/g"}}}`,
+		`{"id":"c1","cgroup":{"version":1,"Paths":{"freezer":"/f"}}}`,
+		`{"id":"c1","cgroup":{"version":1,"paths":{"Freezer":"/f"}}}`,
+		`{"id":"c1","cgroup":{"version":"1"}}`, `{"id":"c1","cgroup":{"version":1,"paths":{"freezer":5}}}`,
+		`{"id":"c1","cgroup":{"version":1,"paths":{"freezer":"/f\u00e9"}}}`, `{"id":"c1","cgroup":{"version":1,"paths":{"freezer":"/fé"}}}`,
+		`{"id":"c1","init_pid":-1}`, `{"id":"c1","init_pid":1e3}`, `{"id":"c1","init_pid":01}`, `{"id":"c1","init_pid":99999999999999999999}`,
+		`{"id":"c1","init_start":18446744073709551615}`, `{"id":"c1","init_pid":null}`, `{"id":null}`,
+		`{"id":"c\"1"}`, `{"id":"c1","owner":"jos\u00e9"}`, `{"id":"c1","owner":"josé","bundle":"\xff"}`, `{"ID":"c1"}`, `{"id":"c1","id":"c2"}`,
+		`{"id":"c1","created":"2026-11-30T21:00:00.000000005Z"}`, `{"id":"c1","created":"2026-11-30T21:00:00+01:00"}`,
+		`{"id":"c1","created":"yesterday"}`, `{"id":"c1","created":null}`, `{"id":"c1","created":5}`,
+		`{"id":"c1","unknown":{"a":[1,2,{"b":"}"}]},"status":"running"}`, "{\"id\":\"c1\",\"bundle\":\"a\tb\"}",
+	} {
+		seeds = append(seeds, []byte(s))
+	}
+	return seeds
+}
+
+// TestDecodeListViewAsEncodingJSON: decodeListView gives encoding/json's
+// head, with the cgroup state Status reads, and the spec's annotations,
+// for every seed it accepts, and declines where it would be guessing.
+func TestDecodeListViewAsEncodingJSON(t *testing.T) {
+	checkSeeds(t, "decodeListView", listSeeds(t), 20, checkListView)
+}
+
+// FuzzDecodeListView: whenever both decoders accept the bytes they agree.
+//
+//	go test -run '^$' -fuzz FuzzDecodeListView -fuzztime 60s ./runtime
+func FuzzDecodeListView(f *testing.F) { fuzzSeeds(f, listSeeds(f), checkListView) }
+
+// checkListView reports whether decodeListView accepted data, and fails
+// t when what it decoded differs from encoding/json's recordView (its
+// cgroup state cut to statusCgroup).
+func checkListView(t *testing.T, data []byte) bool {
+	paths := map[string]string{"stale": "/x"}
+	got, annotations, err := decodeListView(data, "c1", paths)
+	if err != nil {
+		return false
+	}
+	var v recordView
+	if jerr := json.Unmarshal(data, &v); jerr != nil {
+		// Only the members decodeListView skips without validating
+		// may hold what encoding/json refuses: the spec and the
+		// cgroup state.
+		var rest recordHead
+		if json.Unmarshal(cutMembers(t, data, "spec", "cgroup"), &rest) != nil {
+			t.Errorf("%q: decodeListView accepted what encoding/json refuses (%v)", data, jerr)
+		}
+		return true
+	}
+	want := v.recordHead
+	want.Cgroup = statusCgroup(want.Cgroup)
+	var wantAnnotations map[string]string
+	if v.Spec != nil {
+		wantAnnotations = v.Spec.Annotations
+	}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(annotations, wantAnnotations) {
+		t.Errorf("%q:\ndecodeListView %+v %v\nencoding/json  %+v %v", data, got, annotations, want, wantAnnotations)
+	}
+	return true
+}
+
+func cutMembers(t *testing.T, data []byte, keys ...string) []byte {
+	for _, k := range keys {
+		rest, _, err := cutMember(data, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = rest
+	}
+	return data
 }

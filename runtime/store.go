@@ -207,7 +207,7 @@ func same(f *os.File, path string) bool {
 }
 
 func (s Store) read(id string) (*record, error) {
-	data, found, err := s.readState(id)
+	data, found, err := s.readState(id, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -242,11 +242,15 @@ func decodeRecord(data []byte) (*record, error) {
 	return &r, nil
 }
 
-// readState reads id's state.json. found is false, with no error, when
-// the directory exists without a state.json: create has not written one
-// yet (or died before it).
-func (s Store) readState(id string) (data []byte, found bool, err error) {
-	data, err = rawfile.Read(filepath.Join(s.dir(id), stateFile), 4096)
+// readState reads id's state.json into buf (nil: a buffer of its own),
+// in one read when it fits (a regular file, replaced whole by write).
+// found is false, with no error, when the directory exists without a
+// state.json: create has not written one yet (or died before it).
+func (s Store) readState(id string, buf []byte) (data []byte, found bool, err error) {
+	if buf == nil {
+		buf = make([]byte, 0, 4096)
+	}
+	data, err = rawfile.ReadWhole(filepath.Join(s.dir(id), stateFile), buf)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			if _, serr := os.Stat(s.dir(id)); serr == nil {
@@ -320,14 +324,13 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	return nil
 }
 
-// List returns the ids in the store, in directory order.
+// List returns the ids in the store, in os.ReadDir's order (by name). A
+// missing root is os.ReadDir's error, unwrapped: runc's list fails on it
+// with those words ("open /abs/root: no such file or directory").
 func (s Store) List() ([]string, error) {
 	entries, err := os.ReadDir(s.Root)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("list %s: %w", s.Root, err)
+		return nil, err
 	}
 	var ids []string
 	for _, e := range entries {

@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"errors"
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorunc/gorunc/runtime"
 )
@@ -55,33 +58,27 @@ func cmdList(g *globals, args []string) (int, error) {
 	// runc reads the root directory itself and fails when it is missing
 	// ("open /abs/root: no such file or directory"): a mistyped --root
 	// is an error, not an empty list.
-	root, err := filepath.Abs(g.root)
-	if err != nil {
-		return 1, err
-	}
-	if _, err := os.ReadDir(root); err != nil {
-		return 1, err
-	}
 	s := g.store()
+	if s.Root, err = filepath.Abs(g.root); err != nil {
+		return 1, err
+	}
 	ids, err := s.List()
 	if err != nil {
 		return 1, err
 	}
 	// A nil slice, as runc's: an empty root prints "null" in json.
 	var entries []listEntry
-	for _, id := range ids {
-		c, err := s.Get(id)
-		if err != nil {
-			continue // deleted while we listed
+	if states := s.ListStates(ids); len(states) > 0 {
+		entries = make([]listEntry, 0, len(states))
+		for _, st := range states {
+			entries = append(entries, containerState(st, true))
 		}
-		entries = append(entries, containerState(c.State(), true))
 	}
-	// Buffered: tabwriter writes each cell and its padding on its own,
-	// a dozen write(2)s a line unbuffered.
 	out := bufio.NewWriter(os.Stdout)
 	if quiet {
 		for _, e := range entries {
-			fmt.Fprintln(out, e.ID)
+			out.WriteString(e.ID)
+			out.WriteByte('\n')
 		}
 		return 0, out.Flush()
 	}
@@ -89,16 +86,82 @@ func cmdList(g *globals, args []string) (int, error) {
 	case "json":
 		return 0, printJSON(entries, "")
 	case "table":
-		w := tabwriter.NewWriter(out, 12, 1, 3, ' ', 0)
-		fmt.Fprintln(w, "ID\tPID\tSTATUS\tBUNDLE\tCREATED\tOWNER")
-		for _, e := range entries {
-			fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\n", e.ID, e.Pid, e.Status, e.Bundle, e.Created.Format(time.RFC3339Nano), e.Owner)
-		}
-		if err := w.Flush(); err != nil {
+		if err := writeTable(out, tableRows(entries)); err != nil {
 			return 1, err
 		}
 		return 0, out.Flush()
 	}
 	// runc's wording; like runc, only after the root was read.
 	return 1, errors.New("invalid format option")
+}
+
+// tableRows are list's table: a header, then a line per container.
+func tableRows(entries []listEntry) [][]string {
+	rows := make([][]string, 0, len(entries)+1)
+	rows = append(rows, []string{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"})
+	for _, e := range entries {
+		rows = append(rows, []string{e.ID, strconv.Itoa(e.Pid), e.Status, e.Bundle, e.Created.Format(time.RFC3339Nano), e.Owner})
+	}
+	return rows
+}
+
+// The table's layout, runc's: text/tabwriter's minimum cell width,
+// padding and pad character.
+const (
+	tableMinWidth = 12
+	tablePadding  = 3
+)
+
+// writeTable writes rows, each of the same number of cells, as
+// text/tabwriter lays out their tab-separated lines (each cell but the
+// last padded to its column's widest plus the padding, in runes), with
+// none of its buffering of every cell: with many containers, tabwriter
+// and fmt were most of what `list` allocated after the states. A cell
+// tabwriter would read otherwise (a tab, a line break, its escape byte)
+// goes through tabwriter itself.
+func writeTable(out *bufio.Writer, rows [][]string) error {
+	width := make([]int, len(rows[0])-1)
+	for _, r := range rows {
+		for i, c := range r {
+			if !plainCell(c) {
+				return tabwriterTable(out, rows)
+			}
+			if i < len(width) {
+				width[i] = max(width[i], utf8.RuneCountInString(c)+tablePadding, tableMinWidth)
+			}
+		}
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			out.WriteString(c)
+			if i < len(width) {
+				for n := utf8.RuneCountInString(c); n < width[i]; n++ {
+					out.WriteByte(' ')
+				}
+			}
+		}
+		out.WriteByte('\n')
+	}
+	return nil
+}
+
+// plainCell: tabwriter takes c's bytes as the cell's text.
+func plainCell(c string) bool {
+	for i := 0; i < len(c); i++ {
+		switch c[i] {
+		case '\t', '\v', '\n', '\f', tabwriter.Escape:
+			return false
+		}
+	}
+	return true
+}
+
+func tabwriterTable(out *bufio.Writer, rows [][]string) error {
+	w := tabwriter.NewWriter(out, tableMinWidth, 1, tablePadding, ' ', 0)
+	for _, r := range rows {
+		if _, err := io.WriteString(w, strings.Join(r, "\t")+"\n"); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
 }
