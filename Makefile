@@ -19,7 +19,7 @@ build: bin/gorunc bin/cgroup-tool
 # Static: no dynamic loader at start, which `gorunc init` pays for every
 # container. cgo only for nsexec/nsenter.c, the constructor `gorunc exec`
 # needs to join mount and user namespaces before the Go runtime starts;
-# netgo/osusergo keep glibc's NSS (dlopen) out. Measured cost of cgo itself
+# netgo/osusergo keep libc's user and host lookups out (glibc's NSS dlopens). Measured cost of cgo itself
 # (perf stat -r 1000 `gorunc --version`): 1.16 -> 1.30 ms, +0.1 ms task-clock.
 # musl, not glibc (issue 18, docs/performance.md "musl, session 6"): fewer
 # page faults and system calls at every start, a smaller binary. `make
