@@ -75,6 +75,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "errtext.h"
+#include "sigs.h"
 #include "stage2.h"
 
 #ifndef CLONE_NEWTIME
@@ -96,8 +98,10 @@ static int report_fd = 2;
 
 static void nsenter_fail(const char *what, const char *arg, int err)
 {
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "error: %s %s: %s\n", what, arg, strerror(err));
+	char buf[512], text[128];
+	// glibc's strerror text with any libc (runc's nsexec words it so).
+	glibc_errno_text(text, sizeof(text), err);
+	int n = snprintf(buf, sizeof(buf), "error: %s %s: %s\n", what, arg, text);
 	if (n > 0 && write(report_fd, buf, (size_t)n) < 0) {
 		// Nothing left to report to.
 	}
@@ -197,19 +201,32 @@ static void hide_env(const char *prefix)
 			*e = inert;
 }
 
-// default_ignored gives every signal the caller left ignored its default
-// disposition, as runc's init gets them: runc's CLI calls signal.Notify for
-// every signal before it starts init, so none is still SIG_IGN at init's
-// execve, while a Go program keeps an inherited SIG_IGN for SIGHUP and
-// SIGINT (and the job-control signals) until asked. Without this, `nohup
-// gorunc create` made an init that `kill HUP` no longer ended and a
-// container process that ignored SIGHUP, where runc's does neither.
-static void default_ignored(void)
+static void on_setxid(int sig)
 {
-	struct sigaction old, dfl = {.sa_handler = SIG_DFL};
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-			sigaction(sig, &dfl, NULL);
+	(void)sig;
+}
+
+// catch_setxid gives signal 33 a handler that drops it, in every gorunc
+// process, as glibc's pthread_create does (its SIGSETXID handler, which
+// drops a signal it did not send itself): with musl, which has no handler
+// there, `kill -33` would end a gorunc process that runc's glibc keeps
+// alive, and Go init's SigCgt would differ from runc's init's. The C
+// library refuses 33 to sigaction: SIGUSR1 (its inherited disposition
+// restored after, all signals blocked meanwhile) lends the handler with
+// the library's sa_restorer. Best effort, as glibc's.
+static void catch_setxid(void)
+{
+	sigset_t all, mask;
+	struct sigaction saved, sa = {.sa_handler = on_setxid, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, &mask) < 0)
+		return;
+	if (sigaction(SIGUSR1, &sa, &saved) == 0) {
+		gorunc_copy_handler(SIGUSR1, 33);
+		sigaction(SIGUSR1, &saved, NULL);
+	}
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
 __attribute__((constructor)) static void gorunc_nsenter(void)
@@ -223,8 +240,9 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 	if (nondumpable) {
 		set_dumpable(0);
 		batch_threads();
-		default_ignored();
+		gorunc_default_ignored();
 	}
+	catch_setxid();
 	const char *env = getenv("_GORUNC_NSENTER");
 	if (env == NULL)
 		return;

@@ -58,8 +58,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -73,7 +71,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errtext.h"
+#include "sigs.h"
 #include "stage2.h"
+
+// The seccomp ABI (linux/filter.h, linux/seccomp.h), spelled out: musl-gcc
+// has no kernel headers (the Makefile builds against musl).
+struct sock_filter {
+	uint16_t code;
+	uint8_t jt, jf;
+	uint32_t k;
+};
+struct sock_fprog {
+	unsigned short len;
+	struct sock_filter *filter;
+};
+#define SECCOMP_SET_MODE_FILTER 1
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 
 // The plan's format, written by runtime/stage2.go (planBytes); all
 // integers little-endian u32, strings a u32 length and the bytes:
@@ -98,16 +112,14 @@ struct cursor {
 	size_t left;
 };
 
-// put_errno appends Go's text of an errno (syscall.Errno.Error): strerror with a
-// lowercase first letter.
+// put_errno appends Go's text of an errno (syscall.Errno.Error).
 static void put_errno(char *buf, size_t size, size_t *n, int err)
 {
-	const char *s = strerror(err);
+	char text[128];
+	go_errno_text(text, sizeof(text), err);
 	if (*n + 1 >= size)
 		return;
-	int k = snprintf(buf + *n, size - *n, "%s", s);
-	if (k > 0 && buf[*n] >= 'A' && buf[*n] <= 'Z')
-		buf[*n] += 'a' - 'A';
+	int k = snprintf(buf + *n, size - *n, "%s", text);
 	if (k > 0)
 		*n += (size_t)k < size - *n ? (size_t)k : size - *n - 1;
 }
@@ -254,7 +266,7 @@ static void set_handler(int sig, void (*fn)(int))
 	sigemptyset(&sa.sa_mask);
 	if ((sig == SIGHUP || sig == SIGINT) && sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 		return; // Go keeps an inherited SIG_IGN of these two
-	// glibc keeps 32 and 33 for itself (EINVAL); see catch_setxid.
+	// The C library keeps 33 for itself (EINVAL); see catch_setxid.
 	if (sigaction(sig, &sa, NULL) < 0 && !(errno == EINVAL && sig >= 32))
 		fail("stage 2: sigaction", errno);
 }
@@ -287,25 +299,18 @@ static void go_signals(void)
 	}
 }
 
-// The kernel's struct sigaction on x86_64 and arm64 (rt_sigaction(2)).
-struct kernel_sigaction {
-	void *handler;
-	unsigned long flags;
-	void *restorer;
-	uint64_t mask;
-};
-
-// catch_setxid gives signal 33, which glibc refuses to sigaction, the
-// handler SIGUSR1 has (on_ignore, with glibc's own sa_restorer): Go init
-// has glibc's SIGSETXID handler there, installed with its first thread,
-// which drops a signal it did not send itself.
+// catch_setxid gives signal 33, which the C library refuses to sigaction,
+// the handler SIGUSR1 has (on_ignore): Go init has glibc's SIGSETXID
+// handler there (nsenter.c's catch_setxid with musl), which drops a signal
+// it did not send itself.
 static void catch_setxid(void)
 {
-	struct kernel_sigaction k;
-	if (syscall(SYS_rt_sigaction, SIGUSR1, NULL, &k, 8) < 0 || k.handler != (void *)on_ignore)
-		fail("stage 2: rt_sigaction", errno ? errno : EINVAL);
-	if (syscall(SYS_rt_sigaction, 33, &k, NULL, 8) < 0)
-		fail("stage 2: rt_sigaction 33", errno);
+	struct sigaction old;
+	if (sigaction(SIGUSR1, NULL, &old) < 0 || old.sa_handler != on_ignore)
+		fail("stage 2: rt_sigaction", EINVAL);
+	int err = gorunc_copy_handler(SIGUSR1, 33);
+	if (err != 0)
+		fail("stage 2: rt_sigaction 33", err);
 }
 
 static void set_dumpable(int on)
@@ -389,13 +394,11 @@ struct hook {
 	uint32_t timeout;
 };
 
-// Go's syscall.Signal strings: strsignal's, lowercase first letter.
+// Go's syscall.Signal strings.
 static void signal_text(struct buf *b, int sig)
 {
 	char t[64];
-	snprintf(t, sizeof(t), "%s", strsignal(sig));
-	if (t[0] >= 'A' && t[0] <= 'Z')
-		t[0] += 'a' - 'A';
+	go_signal_text(t, sizeof(t), sig);
 	buf_add(b, t, strlen(t));
 }
 

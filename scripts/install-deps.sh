@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what gorunc's demo and tests need, from Debian's packages, on a
 # fresh machine. Idempotent: packages already present are not touched.
-# Usage: scripts/install-deps.sh [demo|test|bench]
+# Usage: scripts/install-deps.sh [build|demo|test|bench]
 set -euo pipefail
-want=(busybox-static)
+# gcc and musl-tools (musl-gcc): bin/gorunc is a static cgo binary linked
+# against musl (Makefile).
+want=(gcc musl-tools)
+[ "${1:-test}" = build ] || want+=(busybox-static)
 if [ "${1:-test}" = test ]; then
 	# runc and crun: compared against in tests and `make bench`;
 	# qemu/cpio: the cgroup v2 VM tier.

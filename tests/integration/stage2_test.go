@@ -328,7 +328,7 @@ func TestStartContainerHooksInStage2(t *testing.T) {
 	}
 }
 
-// TestIgnoredSignalsAsRunc: a CLI started with SIGHUP and SIGINT ignored
+// TestIgnoredSignalsAsRunc: a CLI started with SIGHUP, SIGINT and 34 ignored
 // (`nohup`, a shell's `trap ” HUP INT`) does not pass the ignore on: runc's
 // CLI calls signal.Notify for every signal as it starts init, so its init,
 // and the container's process, start with default dispositions. So `kill
@@ -350,7 +350,7 @@ func TestIgnoredSignalsAsRunc(t *testing.T) {
 			// create with HUP and INT ignored; the container's stdout is out.
 			ignoring := func(out *os.File, id string) result {
 				t.Helper()
-				cmd := exec.Command("sh", "-c", `trap "" HUP INT; exec "$0" "$@"`, e.bin, "--root", e.root, "create", "--bundle", e.bundle, id)
+				cmd := exec.Command("sh", "-c", `trap "" HUP INT 34; exec "$0" "$@"`, e.bin, "--root", e.root, "create", "--bundle", e.bundle, id)
 				errf := e.tempFile()
 				defer errf.Close()
 				cmd.Stdout, cmd.Stderr = out, errf
@@ -382,10 +382,13 @@ func TestIgnoredSignalsAsRunc(t *testing.T) {
 	}
 	g, r := got["gorunc"], got["runc-1.5"]
 	t.Logf("gorunc %+v, runc 1.5.1 %+v", g, r)
-	// Only SIGHUP and SIGINT: a signal the runtimes' glibc or Go leave
-	// alone (32, ignored by some callers) stays ignored with both.
+	// Only SIGHUP, SIGINT and 34: a signal the runtimes' glibc or Go
+	// leave alone (32, ignored by some callers) stays ignored with both.
+	// 34 is reset as gorunc always did (musl's sigaction refuses it: sigs.c
+	// goes to the kernel), though runc 1.5.1's process keeps it ignored
+	// (logged above; open question, not a musl one).
 	ign, err := strconv.ParseUint(g.sigIgn, 16, 64)
-	if g.killed != "stopped" || err != nil || ign&3 != 0 {
-		t.Errorf("gorunc %+v, want status stopped and SIGHUP, SIGINT not in SigIgn (runc 1.5.1's when its Notify wins the race)", g)
+	if g.killed != "stopped" || err != nil || ign&(1<<33|3) != 0 {
+		t.Errorf("gorunc %+v, want status stopped and SIGHUP, SIGINT, 34 not in SigIgn (runc 1.5.1's when its Notify wins the race)", g)
 	}
 }

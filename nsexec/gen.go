@@ -1,0 +1,3 @@
+package nsexec
+
+//go:generate go run ./internal/mkerrtext -o zerrtext.c
