@@ -1,0 +1,340 @@
+//go:build cgo && linux
+
+// The setup program: init's steps as the runtime resolved them, run in C
+// before the Go runtime starts (docs/performance.md, "Where gorunc could be
+// faster", item 8). Slice (a): the format, the interpreter and its first
+// steps, run only by the nsexec tests' harness (setup_test.go); the runtime
+// does not send programs yet.
+//
+// Format, written by nsexec/setupprog.go (SetupProgram): little-endian
+// u32s; a string is a u32 length and its bytes (no NUL inside); u64 is two
+// u32s, low first.
+//   magic "GRP1", root path (string), step count, then each step:
+//   op (u32) and its arguments:
+//     1 hostname      name (string)
+//     2 domainname    name (string)
+//     3 rlimit        resource (u32), soft (u64), hard (u64)
+//     4 mkdirs        path (string), mode (u32)
+//     5 mount         fstype (string), target (string), attr (u32:
+//                     MOUNT_ATTR_*), option count (u32), each: key
+//                     (string), value (string; empty: a flag option)
+// Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
+// RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
+// climbing with "..", stays inside the root, and no /proc magic link is
+// followed. Mounts are made detached (fsopen, fsconfig, fsmount) and moved
+// onto the resolved target's fd (move_mount): no path is looked up twice.
+//
+// A failing step stops the program; the caller gets the step's index, the
+// errno and what was being done, and reports them (the runtime will word
+// them as Go init does).
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "setup.h"
+
+// The kernel's mount and openat2 ABI, which musl's headers lack (as
+// stage2.c defines seccomp's).
+struct open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_IN_ROOT 0x10
+#define FSOPEN_CLOEXEC 0x00000001
+#define FSCONFIG_SET_FLAG 0
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#define FSMOUNT_CLOEXEC 0x00000001
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_fsopen
+#define SYS_fsopen 430
+#endif
+#ifndef SYS_fsconfig
+#define SYS_fsconfig 431
+#endif
+#ifndef SYS_fsmount
+#define SYS_fsmount 432
+#endif
+
+#define SETUP_MAGIC 0x31505247u // "GRP1"
+#define SETUP_MAX (16u << 20)
+#define PATH_MAX_ 4096
+
+enum {
+	OP_HOSTNAME = 1,
+	OP_DOMAINNAME = 2,
+	OP_RLIMIT = 3,
+	OP_MKDIRS = 4,
+	OP_MOUNT = 5,
+};
+
+struct prog {
+	const unsigned char *p;
+	size_t left;
+	int bad; // the program itself is malformed
+};
+
+static uint32_t u32(struct prog *c)
+{
+	if (c->left < 4) {
+		c->bad = 1;
+		return 0;
+	}
+	uint32_t v = (uint32_t)c->p[0] | (uint32_t)c->p[1] << 8 | (uint32_t)c->p[2] << 16 | (uint32_t)c->p[3] << 24;
+	c->p += 4;
+	c->left -= 4;
+	return v;
+}
+
+static uint64_t u64(struct prog *c)
+{
+	uint64_t lo = u32(c);
+	return lo | (uint64_t)u32(c) << 32;
+}
+
+// str copies a string of the program into buf (NUL-terminated); a string
+// that is too long, holds a NUL or runs past the program marks it bad.
+static const char *str(struct prog *c, char *buf, size_t size)
+{
+	uint32_t n = u32(c);
+	if (c->bad || n >= size || n > c->left || memchr(c->p, 0, n) != NULL) {
+		c->bad = 1;
+		buf[0] = 0;
+		return buf;
+	}
+	memcpy(buf, c->p, n);
+	buf[n] = 0;
+	c->p += n;
+	c->left -= n;
+	return buf;
+}
+
+static int fail_step(struct setup_result *r, int err, const char *fmt, const char *arg)
+{
+	r->err = err;
+	snprintf(r->what, sizeof(r->what), fmt, arg);
+	return -1;
+}
+
+static int bad_program(struct setup_result *r)
+{
+	r->err = EINVAL;
+	snprintf(r->what, sizeof(r->what), "setup: malformed program");
+	return -1;
+}
+
+static long sys_openat2(int dirfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)flags | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+	do
+		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	return fd;
+}
+
+// mkdirs makes path and its missing parents as directories (mode) inside
+// the root and returns an O_PATH fd of it. Every prefix is opened from the
+// root with openat2 scoped to it, so a symlink in the tree, absolute or
+// climbing with "..", resolves inside the root as if the root were "/";
+// a missing component is made with mkdirat in its parent's fd, so a
+// symlink swapped in meanwhile cannot send it outside. A component that
+// exists and is not a directory fails (ENOTDIR). A dangling symlink fails
+// (ENOENT), where Go init makes its target (rootfs/secure.go, resolve):
+// slice (b) must match that before the runtime uses this.
+static int mkdirs(int root, const char *path, mode_t mode)
+{
+	char prefix[PATH_MAX_];
+	size_t used = 0;
+	int dir = (int)sys_openat2(root, "/", O_PATH | O_DIRECTORY);
+	if (dir < 0)
+		return -1;
+	const char *p = path;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == 0)
+			return dir;
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (used + 1 + n >= sizeof(prefix)) {
+			close(dir);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		char *part = prefix + used + 1;
+		prefix[used] = '/';
+		memcpy(part, p, n);
+		used += 1 + n;
+		prefix[used] = 0;
+		p += n;
+		int next = (int)sys_openat2(root, prefix, O_PATH | O_DIRECTORY);
+		if (next < 0 && errno == ENOENT) {
+			char name[PATH_MAX_];
+			memcpy(name, part, n);
+			name[n] = 0;
+			if (mkdirat(dir, name, mode) < 0 && errno != EEXIST) {
+				int err = errno;
+				close(dir);
+				errno = err;
+				return -1;
+			}
+			next = (int)sys_openat2(root, prefix, O_PATH | O_DIRECTORY);
+		}
+		int err = errno;
+		close(dir);
+		if (next < 0) {
+			errno = err;
+			return -1;
+		}
+		dir = next;
+	}
+}
+
+static int step_mount(struct prog *c, int root, struct setup_result *r)
+{
+	char fstype[64], target[PATH_MAX_], key[256], value[PATH_MAX_];
+	str(c, fstype, sizeof(fstype));
+	str(c, target, sizeof(target));
+	uint32_t attr = u32(c);
+	uint32_t nopts = u32(c);
+	if (c->bad)
+		return bad_program(r);
+	int fsfd = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return fail_step(r, errno, "fsopen %s", fstype);
+	for (uint32_t i = 0; i < nopts; i++) {
+		str(c, key, sizeof(key));
+		str(c, value, sizeof(value));
+		if (c->bad) {
+			close(fsfd);
+			return bad_program(r);
+		}
+		long rc = value[0] ? syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, key, value, 0)
+				   : syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
+		if (rc < 0) {
+			int err = errno;
+			close(fsfd);
+			return fail_step(r, err, "fsconfig %s", key);
+		}
+	}
+	if (syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int err = errno;
+		close(fsfd);
+		return fail_step(r, err, "fsconfig create %s", fstype);
+	}
+	int mnt = (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, attr);
+	int err = errno;
+	close(fsfd);
+	if (mnt < 0)
+		return fail_step(r, err, "fsmount %s", fstype);
+	int dst = mkdirs(root, target, 0755);
+	if (dst < 0) {
+		err = errno;
+		close(mnt);
+		return fail_step(r, err, "mkdir %s", target);
+	}
+	long rc = syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	err = errno;
+	close(dst);
+	close(mnt);
+	if (rc < 0)
+		return fail_step(r, err, "mount on %s", target);
+	return 0;
+}
+
+int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
+{
+	char root_path[PATH_MAX_], s[PATH_MAX_];
+	memset(r, 0, sizeof(*r));
+	r->step = -1;
+	if (len > SETUP_MAX)
+		return bad_program(r);
+	struct prog c = {buf, len, 0};
+	if (u32(&c) != SETUP_MAGIC)
+		return bad_program(r);
+	str(&c, root_path, sizeof(root_path));
+	uint32_t n = u32(&c);
+	if (c.bad)
+		return bad_program(r);
+	int root = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return fail_step(r, errno, "open root %s", root_path);
+	int rc = 0;
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		r->step = (int)i;
+		switch (u32(&c)) {
+		case OP_HOSTNAME:
+			str(&c, s, sizeof(s));
+			if (c.bad)
+				rc = bad_program(r);
+			else if (sethostname(s, strlen(s)) < 0)
+				rc = fail_step(r, errno, "set hostname %s", s);
+			break;
+		case OP_DOMAINNAME:
+			str(&c, s, sizeof(s));
+			if (c.bad)
+				rc = bad_program(r);
+			else if (setdomainname(s, strlen(s)) < 0)
+				rc = fail_step(r, errno, "set domainname %s", s);
+			break;
+		case OP_RLIMIT: {
+			uint32_t res = u32(&c);
+			struct rlimit lim = {.rlim_cur = u64(&c), .rlim_max = u64(&c)};
+			if (c.bad)
+				rc = bad_program(r);
+			else if (setrlimit((int)res, &lim) < 0) {
+				snprintf(s, sizeof(s), "%u", res);
+				rc = fail_step(r, errno, "setrlimit %s", s);
+			}
+			break;
+		}
+		case OP_MKDIRS: {
+			str(&c, s, sizeof(s));
+			uint32_t mode = u32(&c);
+			if (c.bad) {
+				rc = bad_program(r);
+				break;
+			}
+			int fd = mkdirs(root, s, (mode_t)(mode & 07777));
+			if (fd < 0)
+				rc = fail_step(r, errno, "mkdir %s", s);
+			else
+				close(fd);
+			break;
+		}
+		case OP_MOUNT:
+			rc = step_mount(&c, root, r);
+			break;
+		default:
+			rc = bad_program(r);
+		}
+	}
+	if (rc == 0 && (c.bad || c.left != 0)) {
+		r->step = -1;
+		rc = bad_program(r);
+	}
+	close(root);
+	return rc;
+}

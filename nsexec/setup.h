@@ -1,0 +1,19 @@
+#ifndef GORUNC_SETUP_H
+#define GORUNC_SETUP_H
+
+#include <stddef.h>
+
+// setup_result says where a setup program stopped: the index of the
+// failing step (-1: the program itself, or before any step), the errno
+// and what the step was doing.
+struct setup_result {
+	int step;
+	int err;
+	char what[4160]; // room for a whole path and the words before it
+};
+
+// gorunc_setup_run runs a setup program (format in setup.c); 0 when every
+// step succeeded, else -1 with *r filled in.
+int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r);
+
+#endif

@@ -1,0 +1,225 @@
+//go:build setupharness
+
+package nsexec
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// runSetup runs prog in a child of the test binary (setup_harness.c), in
+// new mount and UTS namespaces and chrooted into jail (a copy of the test
+// binary goes there), and calls check with its pid and report line while
+// the child waits. The jail is the child's "/": a path the interpreter
+// failed to keep inside the program's root lands in the jail, never in
+// the host's tree, whatever the code under test does.
+func runSetup(t *testing.T, jail string, prog []byte, check func(pid int, report string)) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: new mount and UTS namespaces")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "prog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(prog); err != nil {
+		t.Fatal(err)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "report"), os.NewFile(uintptr(fds[1]), "report (child)")
+	defer ours.Close()
+	bin, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(jail, "setup.test"), bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/setup.test", "-test.run=^$")
+	cmd.Env = []string{"_GORUNC_SETUP_TEST=3:4"}
+	cmd.ExtraFiles = []*os.File{f, theirs}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWUTS, Chroot: jail}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	theirs.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	ours.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(ours).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("no report: %v (stderr %q)", err, stderr.String())
+	}
+	check(cmd.Process.Pid, strings.TrimSuffix(line, "\n"))
+	ours.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("harness: %v (stderr %q)", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Error("harness still running 10 s after its report was read")
+	}
+}
+
+func mustBytes(t *testing.T, p *SetupProgram) []byte {
+	t.Helper()
+	b, err := p.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSetupUTSAndLimits: the program's hostname, domainname and rlimit are
+// the child's, in its own UTS namespace.
+func TestSetupUTSAndLimits(t *testing.T) {
+	jail := t.TempDir()
+	p := NewSetupProgram("/")
+	p.Hostname("setup-test")
+	p.Domainname("setup-domain")
+	p.Rlimit(unix.RLIMIT_NOFILE, 100, 200)
+	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+		if report != "ok" {
+			t.Fatalf("report %q", report)
+		}
+		for file, want := range map[string]string{"hostname": "setup-test", "domainname": "setup-domain"} {
+			out, err := exec.Command("nsenter", "--uts=/proc/"+strconv.Itoa(pid)+"/ns/uts", "cat", "/proc/sys/kernel/"+file).Output()
+			if err != nil {
+				t.Fatalf("nsenter: %v", err)
+			}
+			if got := strings.TrimSpace(string(out)); got != want {
+				t.Errorf("%s %q, want %q", file, got, want)
+			}
+		}
+		limits, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/limits")
+		if !strings.Contains(strings.Join(strings.Fields(string(limits)), " "), "Max open files 100 200 files") {
+			t.Errorf("limits:\n%s", limits)
+		}
+	})
+}
+
+// TestSetupPathsStayInRoot: symlinks in the root's tree, absolute or
+// climbing with "..", resolve inside the root, for mkdirs and for a
+// mount's target; the host's tree is untouched.
+func TestSetupPathsStayInRoot(t *testing.T) {
+	jail := t.TempDir()
+	root := filepath.Join(jail, "root")
+	// "hostdir" names a directory of the jail (the child's "/") by its
+	// absolute path, as a container's symlink may name one of the host's.
+	for _, dir := range []string{"root/etc", "root/elsewhere", "elsewhere"} {
+		if err := os.MkdirAll(filepath.Join(jail, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, target := range map[string]string{"abs": "/", "up": "../../../../../..", "etcl": "/etc", "hostdir": "/elsewhere"} {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The symlinks' targets exist inside the root: a dangling one fails
+	// here (TestSetupFailures), where Go init makes its target.
+	p := NewSetupProgram("/root")
+	p.Mkdirs("abs/made1", 0o755)
+	p.Mkdirs("up/made2/deeper", 0o700)
+	p.Mkdirs("etcl/made3", 0o755)
+	p.Mkdirs("hostdir/made4", 0o755)
+	p.Mount("tmpfs", "up/mnt", unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, MountOption{"size", "1m"}, MountOption{"mode", "0700"})
+	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+		if report != "ok" {
+			t.Fatalf("report %q", report)
+		}
+		for _, dir := range []string{"made1", "made2/deeper", "etc/made3", "elsewhere/made4", "mnt"} {
+			if st, err := os.Stat(filepath.Join(root, dir)); err != nil || !st.IsDir() {
+				t.Errorf("%s not made inside the root: %v", dir, err)
+			}
+		}
+		for _, escaped := range []string{"made1", "made2", "etc", "elsewhere/made4", "mnt"} {
+			if _, err := os.Lstat(filepath.Join(jail, escaped)); err == nil {
+				t.Errorf("%s made outside the root", escaped)
+			}
+		}
+		if st, _ := os.Stat(filepath.Join(root, "made2/deeper")); st != nil && st.Mode().Perm() != 0o700 {
+			t.Errorf("made2/deeper mode %v, want 0700", st.Mode().Perm())
+		}
+		// Mount points as the chrooted child sees them.
+		info, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/mountinfo")
+		var found string
+		for _, l := range strings.Split(string(info), "\n") {
+			if f := strings.Fields(l); len(f) > 5 && f[4] == "/root/mnt" {
+				found = l
+			}
+		}
+		if !strings.Contains(found, " - tmpfs ") || !strings.Contains(found, "nosuid") || !strings.Contains(found, "nodev") || !strings.Contains(found, "size=1024k") || !strings.Contains(found, "mode=700") {
+			t.Errorf("tmpfs at /root/mnt in the child: %q", found)
+		}
+	})
+	// Made in the child's mount namespace only.
+	if info, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(info), filepath.Join(root, "mnt")) {
+		t.Error("the tmpfs is in the test's own mount namespace")
+	}
+}
+
+// TestSetupFailures: a failing step stops the program with its index,
+// errno and words; a malformed program is refused before any step.
+func TestSetupFailures(t *testing.T) {
+	jail := t.TempDir()
+	root := filepath.Join(jail, "root")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/nowhere", filepath.Join(root, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	p := NewSetupProgram("/root")
+	p.Hostname("first")
+	p.Mkdirs("file/x", 0o755)
+	p.Hostname("never")
+	bad := mustBytes(t, NewSetupProgram("/root"))
+	cases := []struct {
+		name string
+		prog []byte
+		want string
+	}{
+		{"enotdir", mustBytes(t, p), "err 1 20 mkdir file/x"},
+		{"truncated", bad[:len(bad)-2], "err -1 22 setup: malformed program"},
+		{"trailing", append(append([]byte{}, bad...), 0), "err -1 22 setup: malformed program"},
+		{"magic", append([]byte("XXXX"), bad[4:]...), "err -1 22 setup: malformed program"},
+		{"dangling", func() []byte { q := NewSetupProgram("/root"); q.Mkdirs("dangling/x", 0o755); return mustBytes(t, q) }(), "err 0 2 mkdir dangling/x"},
+		{"fstype", func() []byte { q := NewSetupProgram("/root"); q.Mount("nosuchfs", "m", 0); return mustBytes(t, q) }(), "err 0 19 fsopen nosuchfs"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			runSetup(t, jail, c.prog, func(pid int, report string) {
+				if report != c.want {
+					t.Errorf("report %q, want %q", report, c.want)
+				}
+			})
+		})
+	}
+	if _, err := NewSetupProgram("/root\x00").Bytes(); err == nil {
+		t.Error("a NUL in a string was encoded")
+	}
+}

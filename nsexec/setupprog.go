@@ -1,0 +1,100 @@
+package nsexec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// SetupProgram is init's setup as the runtime resolved it, for the C
+// interpreter (setup.c, which documents the format) to run before the Go
+// runtime starts. Slice (a) of docs/performance.md's item 8: the runtime
+// does not send it yet. The zero value is not usable: NewSetupProgram.
+type SetupProgram struct {
+	b     []byte
+	steps uint32
+	err   error
+}
+
+const (
+	setupHostname   = 1
+	setupDomainname = 2
+	setupRlimit     = 3
+	setupMkdirs     = 4
+	setupMount      = 5
+)
+
+// NewSetupProgram starts a program whose paths resolve inside root.
+func NewSetupProgram(root string) *SetupProgram {
+	p := &SetupProgram{}
+	p.u32(0x31505247) // "GRP1"
+	p.str(root)
+	return p
+}
+
+func (p *SetupProgram) u32(v uint32) { p.b = binary.LittleEndian.AppendUint32(p.b, v) }
+func (p *SetupProgram) u64(v uint64) { p.u32(uint32(v)); p.u32(uint32(v >> 32)) }
+func (p *SetupProgram) str(s string) {
+	if strings.IndexByte(s, 0) >= 0 && p.err == nil {
+		p.err = fmt.Errorf("setup program: NUL byte in %q", s)
+	}
+	p.u32(uint32(len(s)))
+	p.b = append(p.b, s...)
+}
+
+func (p *SetupProgram) op(code uint32) { p.u32(code); p.steps++ }
+
+// Hostname sets the UTS namespace's host name.
+func (p *SetupProgram) Hostname(name string) { p.op(setupHostname); p.str(name) }
+
+// Domainname sets the UTS namespace's NIS domain name.
+func (p *SetupProgram) Domainname(name string) { p.op(setupDomainname); p.str(name) }
+
+// Rlimit sets resource (RLIMIT_*) to soft and hard.
+func (p *SetupProgram) Rlimit(resource int, soft, hard uint64) {
+	p.op(setupRlimit)
+	p.u32(uint32(resource))
+	p.u64(soft)
+	p.u64(hard)
+}
+
+// Mkdirs makes path, relative to the root, and its missing parents.
+func (p *SetupProgram) Mkdirs(path string, mode uint32) {
+	p.op(setupMkdirs)
+	p.str(path)
+	p.u32(mode)
+}
+
+// MountOption is one fsconfig key; an empty Value sets a flag.
+type MountOption struct{ Key, Value string }
+
+// Mount makes a new fstype mount with opts and attr (MOUNT_ATTR_*) and
+// moves it onto target, made as a directory inside the root if missing.
+func (p *SetupProgram) Mount(fstype, target string, attr uint32, opts ...MountOption) {
+	p.op(setupMount)
+	p.str(fstype)
+	p.str(target)
+	p.u32(attr)
+	p.u32(uint32(len(opts)))
+	for _, o := range opts {
+		p.str(o.Key)
+		p.str(o.Value)
+	}
+}
+
+// Bytes is the program as the interpreter reads it.
+func (p *SetupProgram) Bytes() ([]byte, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	if len(p.b) < 8 {
+		return nil, errors.New("setup program: not started by NewSetupProgram")
+	}
+	// The step count follows the root: splice it in.
+	root := 4 + 4 + int(binary.LittleEndian.Uint32(p.b[4:8]))
+	out := make([]byte, 0, len(p.b)+4)
+	out = append(out, p.b[:root]...)
+	out = binary.LittleEndian.AppendUint32(out, p.steps)
+	return append(out, p.b[root:]...), nil
+}
