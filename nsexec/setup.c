@@ -159,18 +159,27 @@ static long sys_openat2(int dirfd, const char *path, int flags)
 // root with openat2 scoped to it, so a symlink in the tree, absolute or
 // climbing with "..", resolves inside the root as if the root were "/";
 // a missing component is made with mkdirat in its parent's fd, so a
-// symlink swapped in meanwhile cannot send it outside. A component that
-// exists and is not a directory fails (ENOTDIR). A dangling symlink fails
-// (ENOENT), where Go init makes its target (rootfs/secure.go, resolve):
-// slice (b) must match that before the runtime uses this.
+// symlink swapped in meanwhile cannot send it outside. A dangling symlink
+// is followed by hand (its target, from the root or from its directory,
+// takes its place in the path, 40 times at most: ELOOP), so that its
+// target is what gets made, as Go init does (rootfs/secure.go, resolve).
+// A component that exists and is not a directory fails (ENOTDIR).
 static int mkdirs(int root, const char *path, mode_t mode)
 {
-	char prefix[PATH_MAX_];
+	char work[PATH_MAX_], prefix[PATH_MAX_], name[PATH_MAX_], link[PATH_MAX_];
+	if (strlen(path) >= sizeof(work)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(work, path);
+	int links = 0;
+restart:;
 	size_t used = 0;
+	prefix[0] = 0;
 	int dir = (int)sys_openat2(root, "/", O_PATH | O_DIRECTORY);
 	if (dir < 0)
 		return -1;
-	const char *p = path;
+	const char *p = work;
 	for (;;) {
 		while (*p == '/')
 			p++;
@@ -183,17 +192,36 @@ static int mkdirs(int root, const char *path, mode_t mode)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		char *part = prefix + used + 1;
+		memcpy(name, p, n);
+		name[n] = 0;
+		size_t parent_used = used;
 		prefix[used] = '/';
-		memcpy(part, p, n);
+		memcpy(prefix + used + 1, p, n);
 		used += 1 + n;
 		prefix[used] = 0;
 		p += n;
 		int next = (int)sys_openat2(root, prefix, O_PATH | O_DIRECTORY);
 		if (next < 0 && errno == ENOENT) {
-			char name[PATH_MAX_];
-			memcpy(name, part, n);
-			name[n] = 0;
+			ssize_t ln = readlinkat(dir, name, link, sizeof(link) - 1);
+			if (ln >= 0) {
+				// A dangling symlink: its target replaces it.
+				close(dir);
+				if (++links > 40) {
+					errno = ELOOP;
+					return -1;
+				}
+				link[ln] = 0;
+				char joined[PATH_MAX_];
+				prefix[parent_used] = 0;
+				int k = link[0] == '/' ? snprintf(joined, sizeof(joined), "%s/%s", link, p)
+						       : snprintf(joined, sizeof(joined), "%s/%s/%s", prefix, link, p);
+				if (k < 0 || (size_t)k >= sizeof(joined)) {
+					errno = ENAMETOOLONG;
+					return -1;
+				}
+				strcpy(work, joined);
+				goto restart;
+			}
 			if (mkdirat(dir, name, mode) < 0 && errno != EEXIST) {
 				int err = errno;
 				close(dir);

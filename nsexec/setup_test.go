@@ -131,29 +131,32 @@ func TestSetupPathsStayInRoot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for name, target := range map[string]string{"abs": "/", "up": "../../../../../..", "etcl": "/etc", "hostdir": "/elsewhere"} {
+	// dangling* name what does not exist yet: mkdirs makes their targets,
+	// inside the root, as Go init does.
+	for name, target := range map[string]string{"abs": "/", "up": "../../../../../..", "etcl": "/etc", "hostdir": "/elsewhere",
+		"dangling": "/made5", "danglingup": "../../../made6", "chain": "dangling"} {
 		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// The symlinks' targets exist inside the root: a dangling one fails
-	// here (TestSetupFailures), where Go init makes its target.
 	p := NewSetupProgram("/root")
 	p.Mkdirs("abs/made1", 0o755)
 	p.Mkdirs("up/made2/deeper", 0o700)
 	p.Mkdirs("etcl/made3", 0o755)
 	p.Mkdirs("hostdir/made4", 0o755)
+	p.Mkdirs("chain/x", 0o755)
+	p.Mkdirs("etc/../danglingup/y", 0o755)
 	p.Mount("tmpfs", "up/mnt", unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV, MountOption{"size", "1m"}, MountOption{"mode", "0700"})
 	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
 		if report != "ok" {
 			t.Fatalf("report %q", report)
 		}
-		for _, dir := range []string{"made1", "made2/deeper", "etc/made3", "elsewhere/made4", "mnt"} {
+		for _, dir := range []string{"made1", "made2/deeper", "etc/made3", "elsewhere/made4", "made5/x", "made6/y", "mnt"} {
 			if st, err := os.Stat(filepath.Join(root, dir)); err != nil || !st.IsDir() {
 				t.Errorf("%s not made inside the root: %v", dir, err)
 			}
 		}
-		for _, escaped := range []string{"made1", "made2", "etc", "elsewhere/made4", "mnt"} {
+		for _, escaped := range []string{"made1", "made2", "etc", "elsewhere/made4", "made5", "made6", "mnt"} {
 			if _, err := os.Lstat(filepath.Join(jail, escaped)); err == nil {
 				t.Errorf("%s made outside the root", escaped)
 			}
@@ -190,7 +193,7 @@ func TestSetupFailures(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "file"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink("/nowhere", filepath.Join(root, "dangling")); err != nil {
+	if err := os.Symlink("loop", filepath.Join(root, "loop")); err != nil {
 		t.Fatal(err)
 	}
 	p := NewSetupProgram("/root")
@@ -207,7 +210,7 @@ func TestSetupFailures(t *testing.T) {
 		{"truncated", bad[:len(bad)-2], "err -1 22 setup: malformed program"},
 		{"trailing", append(append([]byte{}, bad...), 0), "err -1 22 setup: malformed program"},
 		{"magic", append([]byte("XXXX"), bad[4:]...), "err -1 22 setup: malformed program"},
-		{"dangling", func() []byte { q := NewSetupProgram("/root"); q.Mkdirs("dangling/x", 0o755); return mustBytes(t, q) }(), "err 0 2 mkdir dangling/x"},
+		{"loop", func() []byte { q := NewSetupProgram("/root"); q.Mkdirs("loop/x", 0o755); return mustBytes(t, q) }(), "err 0 40 mkdir loop/x"},
 		{"fstype", func() []byte { q := NewSetupProgram("/root"); q.Mount("nosuchfs", "m", 0); return mustBytes(t, q) }(), "err 0 19 fsopen nosuchfs"},
 	}
 	for _, c := range cases {
