@@ -18,6 +18,12 @@
 //     5 mount         fstype (string), target (string), attr (u32:
 //                     MOUNT_ATTR_*), option count (u32), each: key
 //                     (string), value (string; empty: a flag option)
+//     6 bind          source fd (u32: a detached mount the runtime cloned
+//                     with open_tree(OPEN_TREE_CLONE) in its own mount
+//                     namespace, which a new one cannot clone from),
+//                     target (string), recursive (u32: the attributes
+//                     apply to the whole tree), attr_set, attr_clr,
+//                     propagation (u64 each: struct mount_attr)
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -58,6 +64,18 @@ struct open_how {
 #define FSMOUNT_CLOEXEC 0x00000001
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+struct mount_attr {
+	uint64_t attr_set;
+	uint64_t attr_clr;
+	uint64_t propagation;
+	uint64_t userns_fd;
+};
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -84,6 +102,7 @@ enum {
 	OP_RLIMIT = 3,
 	OP_MKDIRS = 4,
 	OP_MOUNT = 5,
+	OP_BIND = 6,
 };
 
 struct prog {
@@ -292,6 +311,79 @@ static int step_mount(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
+// mkfile makes path an empty file (0644, parents as mkdirs) when missing,
+// the mount point of a file bind, and returns an O_PATH fd of it, looked
+// up again from the root.
+static int mkfile(int root, const char *path)
+{
+	int fd = (int)sys_openat2(root, path, O_PATH);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	char parent[PATH_MAX_];
+	size_t n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	size_t slash = n;
+	while (slash > 0 && path[slash - 1] != '/')
+		slash--;
+	if (slash == n || n >= sizeof(parent)) {
+		errno = EINVAL; // no file name, or too long
+		return -1;
+	}
+	memcpy(parent, path, slash);
+	parent[slash] = 0;
+	char base[PATH_MAX_];
+	memcpy(base, path + slash, n - slash);
+	base[n - slash] = 0;
+	int dir = mkdirs(root, parent, 0755);
+	if (dir < 0)
+		return -1;
+	// O_PATH dirs cannot create: reopen the directory for that.
+	int wdir = (int)sys_openat2(dir, ".", O_DIRECTORY | O_RDONLY);
+	close(dir);
+	if (wdir < 0)
+		return -1;
+	int f = openat(wdir, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+	int err = errno;
+	close(wdir);
+	if (f < 0 && err != EEXIST) {
+		errno = err;
+		return -1;
+	}
+	if (f >= 0)
+		close(f);
+	return (int)sys_openat2(root, path, O_PATH);
+}
+
+static int step_bind(struct prog *c, int root, struct setup_result *r)
+{
+	char target[PATH_MAX_];
+	uint32_t src = u32(c);
+	str(c, target, sizeof(target));
+	uint32_t recursive = u32(c);
+	struct mount_attr attr = {.attr_set = u64(c), .attr_clr = u64(c), .propagation = u64(c)};
+	if (c->bad || src > 0x7fffffffu)
+		return bad_program(r);
+	unsigned int rec = recursive ? AT_RECURSIVE : 0;
+	int mnt = (int)src;
+	if ((attr.attr_set || attr.attr_clr || attr.propagation) &&
+	    syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0)
+		return fail_step(r, errno, "set the attributes of %s", target);
+	struct stat st;
+	if (fstat(mnt, &st) < 0)
+		return fail_step(r, errno, "stat the source of %s", target);
+	int dst = S_ISDIR(st.st_mode) ? mkdirs(root, target, 0755) : mkfile(root, target);
+	if (dst < 0)
+		return fail_step(r, errno, S_ISDIR(st.st_mode) ? "mkdir %s" : "create %s", target);
+	long rc = syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	int err = errno;
+	close(dst);
+	close(mnt); // moved: the fd has done its work
+	if (rc < 0)
+		return fail_step(r, err, "mount on %s", target);
+	return 0;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -354,6 +446,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 		}
 		case OP_MOUNT:
 			rc = step_mount(&c, root, r);
+			break;
+		case OP_BIND:
+			rc = step_bind(&c, root, r);
 			break;
 		default:
 			rc = bad_program(r);

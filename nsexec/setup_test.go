@@ -22,7 +22,7 @@ import (
 // the child waits. The jail is the child's "/": a path the interpreter
 // failed to keep inside the program's root lands in the jail, never in
 // the host's tree, whatever the code under test does.
-func runSetup(t *testing.T, jail string, prog []byte, check func(pid int, report string)) {
+func runSetup(t *testing.T, jail string, prog []byte, check func(pid int, report string), sources ...*os.File) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: new mount and UTS namespaces")
@@ -50,7 +50,8 @@ func runSetup(t *testing.T, jail string, prog []byte, check func(pid int, report
 	}
 	cmd := exec.Command("/setup.test", "-test.run=^$")
 	cmd.Env = []string{"_GORUNC_SETUP_TEST=3:4"}
-	cmd.ExtraFiles = []*os.File{f, theirs}
+	// 3 the program, 4 the report, 5 on the sources.
+	cmd.ExtraFiles = append([]*os.File{f, theirs}, sources...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWUTS, Chroot: jail}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -180,6 +181,67 @@ func TestSetupPathsStayInRoot(t *testing.T) {
 	if info, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(info), filepath.Join(root, "mnt")) {
 		t.Error("the tmpfs is in the test's own mount namespace")
 	}
+}
+
+// TestSetupBind: a directory and a file of the host, opened by the caller
+// (as the runtime opens mount sources), are bound read-only inside the
+// root, the file onto an empty file made for it.
+func TestSetupBind(t *testing.T) {
+	jail := t.TempDir()
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "marker"), []byte("from the host"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Detached clones, made in the test's mount namespace as the
+	// runtime makes them in its own (a new namespace cannot clone them).
+	clone := func(path string, flags int) *os.File {
+		fd, err := unix.OpenTree(unix.AT_FDCWD, path, uint(unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|flags))
+		if err != nil {
+			t.Skipf("open_tree: %v", err)
+		}
+		return os.NewFile(uintptr(fd), path)
+	}
+	dir := clone(src, unix.AT_RECURSIVE)
+	defer dir.Close()
+	file := clone(filepath.Join(src, "marker"), 0)
+	defer file.Close()
+	if err := os.MkdirAll(filepath.Join(jail, "root"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/", filepath.Join(jail, "root", "abs")); err != nil {
+		t.Fatal(err)
+	}
+	p := NewSetupProgram("/root")
+	p.Bind(5, "abs/data", true, MountAttr{Set: unix.MOUNT_ATTR_RDONLY})
+	p.Bind(6, "abs/etc/marker", false, MountAttr{Set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID})
+	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+		if report != "ok" {
+			t.Fatalf("report %q", report)
+		}
+		if st, err := os.Stat(filepath.Join(jail, "root/etc/marker")); err != nil || !st.Mode().IsRegular() {
+			t.Errorf("the file bind's mount point: %v", err)
+		}
+		if _, err := os.Lstat(filepath.Join(jail, "data")); err == nil {
+			t.Error("the directory bind's mount point was made outside the root")
+		}
+		info, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/mountinfo")
+		for _, want := range []struct{ at, opt string }{{"/root/data", "ro"}, {"/root/etc/marker", "ro"}} {
+			found := ""
+			for _, l := range strings.Split(string(info), "\n") {
+				if f := strings.Fields(l); len(f) > 5 && f[4] == want.at {
+					found = l
+				}
+			}
+			if f := strings.Fields(found); len(f) < 6 || !strings.Contains(","+f[5]+",", ","+want.opt+",") {
+				t.Errorf("%s in the child: %q, want options with %s", want.at, found, want.opt)
+			}
+		}
+		// The content is the host's, through the child's root.
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/root/root/data/marker")
+		if string(data) != "from the host" {
+			t.Errorf("through the bind: %q, %v", data, err)
+		}
+	}, dir, file)
 }
 
 // TestSetupFailures: a failing step stops the program with its index,

@@ -23,6 +23,7 @@ const (
 	setupRlimit     = 3
 	setupMkdirs     = 4
 	setupMount      = 5
+	setupBind       = 6
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -81,6 +82,28 @@ func (p *SetupProgram) Mount(fstype, target string, attr uint32, opts ...MountOp
 		p.str(o.Key)
 		p.str(o.Value)
 	}
+}
+
+// MountAttr is struct mount_attr's settings for a bind (MOUNT_ATTR_*,
+// MS_PRIVATE and the like for Propagation).
+type MountAttr struct{ Set, Clear, Propagation uint64 }
+
+// Bind applies attr to the detached mount at srcFD (the runtime's
+// open_tree(OPEN_TREE_CLONE) of the source; to its whole tree if
+// recursive) and moves it onto target: a directory made inside the root
+// when the source is one, else an empty file.
+func (p *SetupProgram) Bind(srcFD int, target string, recursive bool, attr MountAttr) {
+	p.op(setupBind)
+	p.u32(uint32(srcFD))
+	p.str(target)
+	rec := uint32(0)
+	if recursive {
+		rec = 1
+	}
+	p.u32(rec)
+	p.u64(attr.Set)
+	p.u64(attr.Clear)
+	p.u64(attr.Propagation)
 }
 
 // Bytes is the program as the interpreter reads it.
