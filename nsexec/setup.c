@@ -313,7 +313,9 @@ static int step_mount(struct prog *c, int root, struct setup_result *r)
 
 // mkfile makes path an empty file (0644, parents as mkdirs) when missing,
 // the mount point of a file bind, and returns an O_PATH fd of it, looked
-// up again from the root.
+// up again from the root. A dangling symlink as the file's own name fails
+// (ENOENT), where Go init makes its target (rootfs/secure.go,
+// createFile): to do before the runtime uses this (slice (b)).
 static int mkfile(int root, const char *path)
 {
 	int fd = (int)sys_openat2(root, path, O_PATH);
