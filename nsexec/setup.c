@@ -24,6 +24,15 @@
 //                     target (string), recursive (u32: the attributes
 //                     apply to the whole tree), attr_set, attr_clr,
 //                     propagation (u64 each: struct mount_attr)
+//     7 mask          path (string): a missing path is skipped; a file
+//                     gets the root's /dev/null bound over it (a char
+//                     device 1:3, or the step fails), a directory a
+//                     read-only tmpfs (nr_blocks=1, nr_inodes=1, else 2),
+//                     the first one shared with the later ones (a clone
+//                     of it), as rootfs/paths.go's masker and runc do
+//     8 readonly      path (string): a missing path is skipped; else a
+//                     clone of its mount tree, read-only, nosuid, nodev,
+//                     noexec on top, is moved onto it
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -44,6 +53,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "setup.h"
@@ -64,6 +74,11 @@ struct open_how {
 #define FSMOUNT_CLOEXEC 0x00000001
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#define OPEN_TREE_CLONE 1
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
@@ -73,6 +88,9 @@ struct mount_attr {
 	uint64_t propagation;
 	uint64_t userns_fd;
 };
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -103,6 +121,8 @@ enum {
 	OP_MKDIRS = 4,
 	OP_MOUNT = 5,
 	OP_BIND = 6,
+	OP_MASK = 7,
+	OP_READONLY = 8,
 };
 
 struct prog {
@@ -386,6 +406,140 @@ static int step_bind(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
+// clone_tree is a detached copy of the mount (tree) at fd.
+static int clone_tree(int fd, int recursive)
+{
+	return (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+}
+
+static int move_onto(int mnt, int dst)
+{
+	return (int)syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+// mask_tmpfs is a new read-only tmpfs that holds nothing.
+static int mask_tmpfs(void)
+{
+	int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "nr_blocks", "1", 0) < 0 ||
+	    // Ubuntu's 5.4 kernel refuses nr_inodes=1 (runc retries with 2).
+	    (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) < 0 &&
+	     syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "nr_inodes", "2", 0) < 0) ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int err = errno;
+		close(fs);
+		errno = err;
+		return -1;
+	}
+	int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+	int err = errno;
+	close(fs);
+	errno = err;
+	return mnt;
+}
+
+// masker keeps, across mask steps, the first directory mask to share and
+// whether sharing failed once (every directory then gets its own).
+struct masker {
+	int shared;
+	int unshared;
+};
+
+static int step_mask(struct prog *c, int root, struct masker *m, struct setup_result *r)
+{
+	char path[PATH_MAX_];
+	str(c, path, sizeof(path));
+	if (c->bad)
+		return bad_program(r);
+	int dst = (int)sys_openat2(root, path, O_PATH);
+	if (dst < 0 && errno == ENOENT)
+		return 0;
+	if (dst < 0)
+		return fail_step(r, errno, "can't mask path %s", path);
+	struct stat st;
+	if (fstat(dst, &st) < 0) {
+		int err = errno;
+		close(dst);
+		return fail_step(r, err, "can't mask path %s", path);
+	}
+	int mnt;
+	if (!S_ISDIR(st.st_mode)) {
+		// The root's own /dev/null, which must be the null device: a
+		// rootfs may bring a file or another device by that name.
+		int null = (int)sys_openat2(root, "/dev/null", O_PATH | O_NOFOLLOW);
+		struct stat ns;
+		if (null < 0 || fstat(null, &ns) < 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3)) {
+			int err = null < 0 ? errno : EINVAL;
+			if (null >= 0)
+				close(null);
+			close(dst);
+			return fail_step(r, err, "can't mask path %s: the container's /dev/null is invalid", path);
+		}
+		mnt = clone_tree(null, 0);
+		int err = errno;
+		close(null);
+		errno = err;
+	} else if (m->shared >= 0 && (mnt = clone_tree(m->shared, 0)) >= 0) {
+		// Shared with the first directory mask.
+	} else {
+		if (m->shared >= 0) {
+			// runc falls back to a tmpfs of its own for this and
+			// every later directory.
+			close(m->shared);
+			m->shared = -1;
+			m->unshared = 1;
+		}
+		mnt = mask_tmpfs();
+		if (mnt >= 0 && !m->unshared)
+			m->shared = clone_tree(mnt, 0);
+	}
+	if (mnt < 0) {
+		int err = errno;
+		close(dst);
+		return fail_step(r, err, "can't mask path %s", path);
+	}
+	int rc = move_onto(mnt, dst);
+	int err = errno;
+	close(mnt);
+	close(dst);
+	if (rc < 0)
+		return fail_step(r, err, "can't mask path %s", path);
+	return 0;
+}
+
+static int step_readonly(struct prog *c, int root, struct setup_result *r)
+{
+	char path[PATH_MAX_];
+	str(c, path, sizeof(path));
+	if (c->bad)
+		return bad_program(r);
+	int dst = (int)sys_openat2(root, path, O_PATH);
+	if (dst < 0 && errno == ENOENT)
+		return 0;
+	if (dst < 0)
+		return fail_step(r, errno, "bind readonly path %s", path);
+	int mnt = clone_tree(dst, 1);
+	if (mnt < 0) {
+		int err = errno;
+		close(dst);
+		return fail_step(r, err, "bind readonly path %s", path);
+	}
+	// The top mount only, as a remount of the bind would.
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+	int rc = (int)syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr));
+	if (rc == 0)
+		rc = move_onto(mnt, dst);
+	int err = errno;
+	close(mnt);
+	close(dst);
+	if (rc < 0)
+		return fail_step(r, err, "readonly path %s", path);
+	return 0;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -404,6 +558,7 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 	if (root < 0)
 		return fail_step(r, errno, "open root %s", root_path);
 	int rc = 0;
+	struct masker masker = {.shared = -1};
 	for (uint32_t i = 0; i < n && rc == 0; i++) {
 		r->step = (int)i;
 		switch (u32(&c)) {
@@ -452,6 +607,12 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 		case OP_BIND:
 			rc = step_bind(&c, root, r);
 			break;
+		case OP_MASK:
+			rc = step_mask(&c, root, &masker, r);
+			break;
+		case OP_READONLY:
+			rc = step_readonly(&c, root, r);
+			break;
 		default:
 			rc = bad_program(r);
 		}
@@ -460,6 +621,8 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 		r->step = -1;
 		rc = bad_program(r);
 	}
+	if (masker.shared >= 0)
+		close(masker.shared);
 	close(root);
 	return rc;
 }

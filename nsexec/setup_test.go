@@ -244,6 +244,121 @@ func TestSetupBind(t *testing.T) {
 	}, dir, file)
 }
 
+// TestSetupMaskAndReadonly: masked files get the root's /dev/null, masked
+// directories one shared read-only tmpfs, read-only paths a read-only
+// nosuid, nodev, noexec bind; missing paths are skipped; a symlink among
+// them resolves inside the root; a /dev/null that is not the null device
+// fails the mask of a file.
+func TestSetupMaskAndReadonly(t *testing.T) {
+	jail := t.TempDir()
+	root := filepath.Join(jail, "root")
+	for _, dir := range []string{"proc/acpi", "proc/sys", "sys/firmware", "dev", "etc"} {
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "proc/kcore"), []byte("secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/shadow"), []byte("secret"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mknod(filepath.Join(root, "dev/null"), unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Fatal(err)
+	}
+	// An absolute symlink to a directory: masked inside the root.
+	if err := os.Symlink("/etc", filepath.Join(root, "proc/escape")); err != nil {
+		t.Fatal(err)
+	}
+	p := NewSetupProgram("/root")
+	for _, m := range []string{"proc/kcore", "proc/acpi", "sys/firmware", "proc/missing", "proc/escape"} {
+		p.Mask(m)
+	}
+	p.Readonly("proc/sys")
+	p.Readonly("proc/nothing")
+	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+		if report != "ok" {
+			t.Fatalf("report %q", report)
+		}
+		info, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/mountinfo")
+		at := map[string][]string{}
+		for _, l := range strings.Split(string(info), "\n") {
+			if f := strings.Fields(l); len(f) > 9 {
+				at[f[4]] = f
+			}
+		}
+		check := func(point, fstype string, opts ...string) []string {
+			f := at[point]
+			if f == nil {
+				t.Errorf("no mount at %s", point)
+				return nil
+			}
+			sep := 6
+			for sep < len(f) && f[sep] != "-" {
+				sep++
+			}
+			if sep+1 >= len(f) || f[sep+1] != fstype {
+				t.Errorf("%s: %v, want a %s", point, f, fstype)
+			}
+			for _, o := range opts {
+				if !strings.Contains(","+f[5]+",", ","+o+",") {
+					t.Errorf("%s: options %s, want %s", point, f[5], o)
+				}
+			}
+			return f
+		}
+		check("/root/proc/kcore", rootFSType(t, root))
+		acpi := check("/root/proc/acpi", "tmpfs", "ro")
+		firmware := check("/root/sys/firmware", "tmpfs", "ro")
+		check("/root/etc", "tmpfs", "ro")
+		if acpi != nil && firmware != nil && acpi[2] != firmware[2] {
+			t.Errorf("directory masks not shared: devices %s and %s", acpi[2], firmware[2])
+		}
+		check("/root/proc/sys", rootFSType(t, root), "ro", "nosuid", "nodev", "noexec")
+		if _, ok := at["/root/proc/missing"]; ok {
+			t.Error("a missing path was masked")
+		}
+		// Read through the child's root: the masked file is empty.
+		if data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/root/root/proc/kcore"); err != nil || len(data) != 0 {
+			t.Errorf("masked kcore reads %q, %v", data, err)
+		}
+	})
+	// A /dev/null that is a plain file.
+	os.Remove(filepath.Join(root, "dev/null"))
+	if err := os.WriteFile(filepath.Join(root, "dev/null"), nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	q := NewSetupProgram("/root")
+	q.Mask("proc/kcore")
+	runSetup(t, jail, mustBytes(t, q), func(pid int, report string) {
+		if want := "err 0 22 can't mask path proc/kcore: the container's /dev/null is invalid"; report != want {
+			t.Errorf("report %q, want %q", report, want)
+		}
+	})
+}
+
+// rootFSType is the type of the filesystem dir is on, as mountinfo names it.
+func rootFSType(t *testing.T, dir string) string {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	switch st.Type {
+	case unix.EXT4_SUPER_MAGIC:
+		return "ext4"
+	case unix.TMPFS_MAGIC:
+		return "tmpfs"
+	case unix.XFS_SUPER_MAGIC:
+		return "xfs"
+	case unix.BTRFS_SUPER_MAGIC:
+		return "btrfs"
+	case unix.OVERLAYFS_SUPER_MAGIC:
+		return "overlay"
+	}
+	t.Skipf("filesystem type %#x of %s not known to the test", st.Type, dir)
+	return ""
+}
+
 // TestSetupFailures: a failing step stops the program with its index,
 // errno and words; a malformed program is refused before any step.
 func TestSetupFailures(t *testing.T) {

@@ -24,6 +24,8 @@ const (
 	setupMkdirs     = 4
 	setupMount      = 5
 	setupBind       = 6
+	setupMask       = 7
+	setupReadonly   = 8
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -105,6 +107,14 @@ func (p *SetupProgram) Bind(srcFD int, target string, recursive bool, attr Mount
 	p.u64(attr.Clear)
 	p.u64(attr.Propagation)
 }
+
+// Mask hides path (linux.maskedPaths): the root's /dev/null over a file, a
+// read-only empty tmpfs over a directory; a missing path is skipped.
+func (p *SetupProgram) Mask(path string) { p.op(setupMask); p.str(path) }
+
+// Readonly makes path a read-only (nosuid, nodev, noexec) bind of itself
+// (linux.readonlyPaths); a missing path is skipped.
+func (p *SetupProgram) Readonly(path string) { p.op(setupReadonly); p.str(path) }
 
 // Bytes is the program as the interpreter reads it.
 func (p *SetupProgram) Bytes() ([]byte, error) {
