@@ -448,17 +448,28 @@ struct masker {
 	int unshared;
 };
 
+// existing reads a path step's path and opens it in the root: 1 with
+// *dst set, 0 when the path is missing (the step is skipped), -1 on
+// failure (what says the step's words).
+static int existing(struct prog *c, int root, char *path, int *dst, const char *what, struct setup_result *r)
+{
+	str(c, path, PATH_MAX_);
+	if (c->bad)
+		return bad_program(r);
+	*dst = (int)sys_openat2(root, path, O_PATH);
+	if (*dst < 0 && errno == ENOENT)
+		return 0;
+	if (*dst < 0)
+		return fail_step(r, errno, what, path);
+	return 1;
+}
+
 static int step_mask(struct prog *c, int root, struct masker *m, struct setup_result *r)
 {
 	char path[PATH_MAX_];
-	str(c, path, sizeof(path));
-	if (c->bad)
-		return bad_program(r);
-	int dst = (int)sys_openat2(root, path, O_PATH);
-	if (dst < 0 && errno == ENOENT)
-		return 0;
-	if (dst < 0)
-		return fail_step(r, errno, "can't mask path %s", path);
+	int dst, ok = existing(c, root, path, &dst, "can't mask path %s", r);
+	if (ok <= 0)
+		return ok;
 	struct stat st;
 	if (fstat(dst, &st) < 0) {
 		int err = errno;
@@ -513,14 +524,9 @@ static int step_mask(struct prog *c, int root, struct masker *m, struct setup_re
 static int step_readonly(struct prog *c, int root, struct setup_result *r)
 {
 	char path[PATH_MAX_];
-	str(c, path, sizeof(path));
-	if (c->bad)
-		return bad_program(r);
-	int dst = (int)sys_openat2(root, path, O_PATH);
-	if (dst < 0 && errno == ENOENT)
-		return 0;
-	if (dst < 0)
-		return fail_step(r, errno, "bind readonly path %s", path);
+	int dst, ok = existing(c, root, path, &dst, "bind readonly path %s", r);
+	if (ok <= 0)
+		return ok;
 	int mnt = clone_tree(dst, 1);
 	if (mnt < 0) {
 		int err = errno;
