@@ -33,6 +33,12 @@
 //     8 readonly      path (string): a missing path is skipped; else a
 //                     clone of its mount tree, read-only, nosuid, nodev,
 //                     noexec on top, is moved onto it
+//     9 mknod         path (string), mode (u32: S_IFCHR, S_IFBLK or
+//                     S_IFIFO and the permission bits), major, minor, uid,
+//                     gid (u32 each): a node made in its parent's fd
+//                     (parents as mkdirs), exactly that mode (no umask),
+//                     owned by uid:gid through its own fd; an existing
+//                     node is left as it is (rootfs/devices.go)
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -123,6 +129,7 @@ enum {
 	OP_BIND = 6,
 	OP_MASK = 7,
 	OP_READONLY = 8,
+	OP_MKNOD = 9,
 };
 
 struct prog {
@@ -331,6 +338,27 @@ static int step_mount(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
+// split_path cuts path into its parent (with the trailing slash) and last
+// name; EINVAL when there is no name.
+static int split_path(const char *path, char *parent, char *base)
+{
+	size_t n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	size_t slash = n;
+	while (slash > 0 && path[slash - 1] != '/')
+		slash--;
+	if (slash == n || n >= PATH_MAX_) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(parent, path, slash);
+	parent[slash] = 0;
+	memcpy(base, path + slash, n - slash);
+	base[n - slash] = 0;
+	return 0;
+}
+
 // mkfile makes path an empty file (0644, parents as mkdirs) when missing,
 // the mount point of a file bind, and returns an O_PATH fd of it, looked
 // up again from the root. A dangling symlink as the file's own name fails
@@ -341,33 +369,16 @@ static int mkfile(int root, const char *path)
 	int fd = (int)sys_openat2(root, path, O_PATH);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	char parent[PATH_MAX_];
-	size_t n = strlen(path);
-	while (n > 0 && path[n - 1] == '/')
-		n--;
-	size_t slash = n;
-	while (slash > 0 && path[slash - 1] != '/')
-		slash--;
-	if (slash == n || n >= sizeof(parent)) {
-		errno = EINVAL; // no file name, or too long
+	char parent[PATH_MAX_], base[PATH_MAX_];
+	if (split_path(path, parent, base) < 0)
 		return -1;
-	}
-	memcpy(parent, path, slash);
-	parent[slash] = 0;
-	char base[PATH_MAX_];
-	memcpy(base, path + slash, n - slash);
-	base[n - slash] = 0;
 	int dir = mkdirs(root, parent, 0755);
 	if (dir < 0)
 		return -1;
-	// O_PATH dirs cannot create: reopen the directory for that.
-	int wdir = (int)sys_openat2(dir, ".", O_DIRECTORY | O_RDONLY);
-	close(dir);
-	if (wdir < 0)
-		return -1;
-	int f = openat(wdir, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+	// An O_PATH fd serves as the directory of the *at calls.
+	int f = openat(dir, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
 	int err = errno;
-	close(wdir);
+	close(dir);
 	if (f < 0 && err != EEXIST) {
 		errno = err;
 		return -1;
@@ -546,6 +557,45 @@ static int step_readonly(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
+static int step_mknod(struct prog *c, int root, struct setup_result *r)
+{
+	char path[PATH_MAX_], parent[PATH_MAX_], base[PATH_MAX_];
+	str(c, path, sizeof(path));
+	uint32_t mode = u32(c), major = u32(c), minor = u32(c), uid = u32(c), gid = u32(c);
+	uint32_t type = mode & S_IFMT;
+	if (c->bad || (type != S_IFCHR && type != S_IFBLK && type != S_IFIFO) || (mode & ~(S_IFMT | 07777)))
+		return bad_program(r);
+	if (split_path(path, parent, base) < 0)
+		return fail_step(r, errno, "mknod %s", path);
+	int dir = mkdirs(root, parent, 0755);
+	if (dir < 0)
+		return fail_step(r, errno, "mkdir %s", parent);
+	dev_t dev = type == S_IFIFO ? 0 : makedev(major, minor);
+	mode_t old = umask(0);
+	int rc = mknodat(dir, base, (mode_t)mode, dev);
+	int err = errno;
+	umask(old);
+	if (rc < 0) {
+		close(dir);
+		if (err == EEXIST)
+			return 0;
+		return fail_step(r, err, "mknod %s", path);
+	}
+	// Owner through the new node's own fd: a name swapped meanwhile for
+	// a symlink to a host node is not followed.
+	int node = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	err = errno;
+	close(dir);
+	if (node < 0)
+		return fail_step(r, err, "open new node %s", path);
+	rc = fchownat(node, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH);
+	err = errno;
+	close(node);
+	if (rc < 0)
+		return fail_step(r, err, "chown %s", path);
+	return 0;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -618,6 +668,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			break;
 		case OP_READONLY:
 			rc = step_readonly(&c, root, r);
+			break;
+		case OP_MKNOD:
+			rc = step_mknod(&c, root, r);
 			break;
 		default:
 			rc = bad_program(r);

@@ -337,6 +337,67 @@ func TestSetupMaskAndReadonly(t *testing.T) {
 	})
 }
 
+// TestSetupMknod: nodes made with their exact mode (whatever the umask)
+// and owner, in the root even through a symlink; an existing node is left
+// as it is; a bad node type is a malformed program.
+func TestSetupMknod(t *testing.T) {
+	jail := t.TempDir()
+	root := filepath.Join(jail, "root")
+	if err := os.MkdirAll(filepath.Join(root, "dev"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/", filepath.Join(root, "abs")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "dev/kept"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := NewSetupProgram("/root")
+	p.Mknod("dev/null", unix.S_IFCHR|0o666, 1, 3, 0, 0)
+	p.Mknod("abs/dev/fuse", unix.S_IFCHR|0o600, 10, 229, 1000, 1001)
+	p.Mknod("dev/new/fifo", unix.S_IFIFO|0o640, 0, 0, 0, 0)
+	p.Mknod("dev/kept", unix.S_IFCHR|0o666, 1, 5, 0, 0)
+	old := unix.Umask(0o077) // the child inherits it
+	defer unix.Umask(old)
+	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+		if report != "ok" {
+			t.Fatalf("report %q", report)
+		}
+	})
+	unix.Umask(old)
+	for _, c := range []struct {
+		path     string
+		mode     uint32
+		dev      uint64
+		uid, gid uint32
+	}{
+		{"dev/null", unix.S_IFCHR | 0o666, unix.Mkdev(1, 3), 0, 0},
+		{"dev/fuse", unix.S_IFCHR | 0o600, unix.Mkdev(10, 229), 1000, 1001},
+		{"dev/new/fifo", unix.S_IFIFO | 0o640, 0, 0, 0},
+		{"dev/kept", unix.S_IFREG | 0o600, 0, 0, 0},
+	} {
+		var st unix.Stat_t
+		if err := unix.Lstat(filepath.Join(root, c.path), &st); err != nil {
+			t.Errorf("%s: %v", c.path, err)
+			continue
+		}
+		if st.Mode != c.mode || st.Rdev != c.dev || st.Uid != c.uid || st.Gid != c.gid {
+			t.Errorf("%s: mode %o rdev %d:%d owner %d:%d, want %o %d:%d %d:%d", c.path, st.Mode,
+				unix.Major(st.Rdev), unix.Minor(st.Rdev), st.Uid, st.Gid, c.mode, unix.Major(c.dev), unix.Minor(c.dev), c.uid, c.gid)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(jail, "dev/fuse")); err == nil {
+		t.Error("dev/fuse made outside the root")
+	}
+	q := NewSetupProgram("/root")
+	q.Mknod("dev/sock", unix.S_IFSOCK|0o666, 0, 0, 0, 0)
+	runSetup(t, jail, mustBytes(t, q), func(pid int, report string) {
+		if want := "err 0 22 setup: malformed program"; report != want {
+			t.Errorf("report %q, want %q", report, want)
+		}
+	})
+}
+
 // rootFSType is the type of the filesystem dir is on, as mountinfo names it.
 func rootFSType(t *testing.T, dir string) string {
 	var st unix.Statfs_t

@@ -26,6 +26,7 @@ const (
 	setupBind       = 6
 	setupMask       = 7
 	setupReadonly   = 8
+	setupMknod      = 9
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -115,6 +116,17 @@ func (p *SetupProgram) Mask(path string) { p.op(setupMask); p.str(path) }
 // Readonly makes path a read-only (nosuid, nodev, noexec) bind of itself
 // (linux.readonlyPaths); a missing path is skipped.
 func (p *SetupProgram) Readonly(path string) { p.op(setupReadonly); p.str(path) }
+
+// Mknod makes the node path (linux.devices): mode is the type (S_IFCHR,
+// S_IFBLK, S_IFIFO) and permission bits, taken as they are (no umask),
+// owned by uid:gid; an existing node is left as it is.
+func (p *SetupProgram) Mknod(path string, mode, major, minor, uid, gid uint32) {
+	p.op(setupMknod)
+	p.str(path)
+	for _, v := range []uint32{mode, major, minor, uid, gid} {
+		p.u32(v)
+	}
+}
 
 // Bytes is the program as the interpreter reads it.
 func (p *SetupProgram) Bytes() ([]byte, error) {
