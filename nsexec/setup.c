@@ -39,6 +39,11 @@
 //                     (parents as mkdirs), exactly that mode (no umask),
 //                     owned by uid:gid through its own fd; an existing
 //                     node is left as it is (rootfs/devices.go)
+//    10 sysctl        key (string: dotted, as linux.sysctl names it),
+//                     value (string): written to proc/sys/<key with "/"
+//                     for "."> in the root, which must resolve without
+//                     symlinks to a file of procfs (fstatfs); a key with
+//                     "/" or an empty or ".." part is refused
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -58,6 +63,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -72,6 +78,7 @@ struct open_how {
 	uint64_t resolve;
 };
 #define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
 #define RESOLVE_IN_ROOT 0x10
 #define FSOPEN_CLOEXEC 0x00000001
 #define FSCONFIG_SET_FLAG 0
@@ -116,6 +123,8 @@ struct mount_attr {
 #define SYS_fsmount 432
 #endif
 
+#define PROC_SUPER_MAGIC_ 0x9fa0
+
 #define SETUP_MAGIC 0x31505247u // "GRP1"
 #define SETUP_MAX (16u << 20)
 #define PATH_MAX_ 4096
@@ -130,6 +139,7 @@ enum {
 	OP_MASK = 7,
 	OP_READONLY = 8,
 	OP_MKNOD = 9,
+	OP_SYSCTL = 10,
 };
 
 struct prog {
@@ -187,17 +197,22 @@ static int bad_program(struct setup_result *r)
 	return -1;
 }
 
-static long sys_openat2(int dirfd, const char *path, int flags)
+static long sys_openat2_how(int dirfd, const char *path, int flags, uint64_t resolve)
 {
 	struct open_how how = {
 		.flags = (uint64_t)flags | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
 	};
 	long fd;
 	do
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	while (fd < 0 && errno == EAGAIN);
 	return fd;
+}
+
+static long sys_openat2(int dirfd, const char *path, int flags)
+{
+	return sys_openat2_how(dirfd, path, flags, 0);
 }
 
 // mkdirs makes path and its missing parents as directories (mode) inside
@@ -596,6 +611,53 @@ static int step_mknod(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
+static int step_sysctl(struct prog *c, int root, struct setup_result *r)
+{
+	char key[256], value[PATH_MAX_], path[300];
+	str(c, key, sizeof(key));
+	str(c, value, sizeof(value));
+	if (c->bad)
+		return bad_program(r);
+	// "a.b.c" -> "/proc/sys/a/b/c"; no "/" and no empty or ".." part.
+	int n = snprintf(path, sizeof(path), "/proc/sys/%s", key);
+	if (n < 0 || (size_t)n >= sizeof(path) || strchr(key, '/') != NULL || key[0] == 0)
+		return fail_step(r, EINVAL, "sysctl %s: not a sysctl name", key);
+	for (char *p = path + strlen("/proc/sys/"), *part = p;; p++) {
+		if (*p == '.' || *p == 0) {
+			size_t len = (size_t)(p - part);
+			if (len == 0 || (len == 2 && part[0] == '.' && part[1] == '.') || (len == 1 && part[0] == '.'))
+				return fail_step(r, EINVAL, "sysctl %s: not a sysctl name", key);
+			if (*p == 0)
+				break;
+			*p = '/';
+			part = p + 1;
+		}
+	}
+	int fd = (int)sys_openat2_how(root, path, O_WRONLY | O_TRUNC, RESOLVE_NO_SYMLINKS);
+	if (fd < 0)
+		return fail_step(r, errno, "write sysctl %s", key);
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC_) {
+		close(fd);
+		return fail_step(r, EINVAL, "write sysctl %s: not on procfs", key);
+	}
+	size_t len = strlen(value), done = 0;
+	while (done < len) {
+		ssize_t w = write(fd, value + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int err = w < 0 ? errno : EIO;
+			close(fd);
+			return fail_step(r, err, "write sysctl %s", key);
+		}
+		done += (size_t)w;
+	}
+	if (close(fd) < 0)
+		return fail_step(r, errno, "write sysctl %s", key);
+	return 0;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -671,6 +733,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			break;
 		case OP_MKNOD:
 			rc = step_mknod(&c, root, r);
+			break;
+		case OP_SYSCTL:
+			rc = step_sysctl(&c, root, r);
 			break;
 		default:
 			rc = bad_program(r);

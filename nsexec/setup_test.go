@@ -398,6 +398,54 @@ func TestSetupMknod(t *testing.T) {
 	})
 }
 
+// TestSetupSysctl: a sysctl is written through the procfs mounted in the
+// root (kernel.hostname: the child's own UTS namespace); a name that
+// climbs, or a proc/sys that is not procfs, fails the step.
+func TestSetupSysctl(t *testing.T) {
+	jail := t.TempDir()
+	root := filepath.Join(jail, "root")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := NewSetupProgram("/root")
+	p.Mount("proc", "proc", unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC)
+	p.Sysctl("kernel.hostname", "via-sysctl")
+	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+		if report != "ok" {
+			t.Fatalf("report %q", report)
+		}
+		out, err := exec.Command("nsenter", "--uts=/proc/"+strconv.Itoa(pid)+"/ns/uts", "cat", "/proc/sys/kernel/hostname").Output()
+		if got := strings.TrimSpace(string(out)); err != nil || got != "via-sysctl" {
+			t.Errorf("hostname %q, %v", got, err)
+		}
+	})
+	fake := filepath.Join(jail, "fake")
+	if err := os.MkdirAll(filepath.Join(fake, "proc/sys/kernel"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fake, "proc/sys/kernel/hostname"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ root, key, want string }{
+		{"/fake", "kernel.hostname", "err 0 22 write sysctl kernel.hostname: not on procfs"},
+		{"/root", "kernel..hostname", "err 0 22 sysctl kernel..hostname: not a sysctl name"},
+		{"/root", "...etc.passwd", "err 0 22 sysctl ...etc.passwd: not a sysctl name"},
+		{"/root", "kernel/hostname", "err 0 22 sysctl kernel/hostname: not a sysctl name"},
+		{"/root", "net.nosuch", "err 0 2 write sysctl net.nosuch"},
+	} {
+		q := NewSetupProgram(c.root)
+		q.Sysctl(c.key, "x")
+		runSetup(t, jail, mustBytes(t, q), func(pid int, report string) {
+			if report != c.want {
+				t.Errorf("%s in %s: report %q, want %q", c.key, c.root, report, c.want)
+			}
+		})
+	}
+	if data, _ := os.ReadFile(filepath.Join(fake, "proc/sys/kernel/hostname")); len(data) != 0 {
+		t.Errorf("the fake proc's file was written: %q", data)
+	}
+}
+
 // rootFSType is the type of the filesystem dir is on, as mountinfo names it.
 func rootFSType(t *testing.T, dir string) string {
 	var st unix.Statfs_t

@@ -27,6 +27,7 @@ const (
 	setupMask       = 7
 	setupReadonly   = 8
 	setupMknod      = 9
+	setupSysctl     = 10
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -126,6 +127,15 @@ func (p *SetupProgram) Mknod(path string, mode, major, minor, uid, gid uint32) {
 	for _, v := range []uint32{mode, major, minor, uid, gid} {
 		p.u32(v)
 	}
+}
+
+// Sysctl writes value to the root's /proc/sys file for key (linux.sysctl,
+// dotted), which must be on procfs; a key with "/" or an empty or ".."
+// part fails the step.
+func (p *SetupProgram) Sysctl(key, value string) {
+	p.op(setupSysctl)
+	p.str(key)
+	p.str(value)
 }
 
 // Bytes is the program as the interpreter reads it.
