@@ -44,6 +44,16 @@
 //                     for "."> in the root, which must resolve without
 //                     symlinks to a file of procfs (fstatfs); a key with
 //                     "/" or an empty or ".." part is refused
+//    11 identity      flags (u32: 1 capabilities, 2 setgroups, 4
+//                     no_new_privs, 8 umask), uid, gid, group count and
+//                     groups (u32 each), bounding, effective, permitted,
+//                     inheritable, ambient (u64 masks), last capability,
+//                     umask (u32): runtime/init.go's setupProcess, in its
+//                     order: the bounding set (with CAP_SETPCAP), keepcaps,
+//                     groups, gid, uid, the three sets, the ambient set
+//                     (a capability the kernel refuses to raise is left
+//                     out and said in the result, as runc warns), umask,
+//                     no_new_privs
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -61,6 +71,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -140,6 +151,7 @@ enum {
 	OP_READONLY = 8,
 	OP_MKNOD = 9,
 	OP_SYSCTL = 10,
+	OP_IDENTITY = 11,
 };
 
 struct prog {
@@ -658,6 +670,105 @@ static int step_sysctl(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+struct cap_data {
+	uint32_t effective;
+	uint32_t permitted;
+	uint32_t inheritable;
+};
+#define CAP_VERSION_3 0x20080522
+#define CAP_SETPCAP_ 8
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_LOWER 3
+#endif
+
+static int step_identity(struct prog *c, struct setup_result *r)
+{
+	uint32_t flags = u32(c), uid = u32(c), gid = u32(c), ngroups = u32(c);
+	if (c->bad || ngroups > 65536 || ngroups > c->left / 4)
+		return bad_program(r);
+	gid_t *groups = calloc(ngroups ? ngroups : 1, sizeof(gid_t));
+	if (groups == NULL)
+		return fail_step(r, ENOMEM, "%s", "process.user");
+	for (uint32_t i = 0; i < ngroups; i++)
+		groups[i] = (gid_t)u32(c);
+	uint64_t bounding = u64(c), effective = u64(c), permitted = u64(c), inheritable = u64(c), ambient = u64(c);
+	uint32_t last = u32(c), mask = u32(c);
+	if (c->bad || last > 63) {
+		free(groups);
+		return bad_program(r);
+	}
+	int caps = flags & 1;
+	char what[64];
+	if (caps) {
+		struct cap_header h = {CAP_VERSION_3, 0};
+		struct cap_data d[2];
+		if (syscall(SYS_capget, &h, d) < 0) {
+			free(groups);
+			return fail_step(r, errno, "apply capability bounding set: %s", "capget");
+		}
+		// Dropping needs CAP_SETPCAP; without it the set stays.
+		if (d[0].effective & (1u << CAP_SETPCAP_)) {
+			for (uint32_t cap = 0; cap <= last; cap++) {
+				if (bounding & (1ull << cap))
+					continue;
+				if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+					free(groups);
+					snprintf(what, sizeof(what), "drop %u", cap);
+					return fail_step(r, errno, "apply capability bounding set: %s", what);
+				}
+			}
+		}
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) {
+			free(groups);
+			return fail_step(r, errno, "%s", "set keepcaps");
+		}
+	}
+	// Raw system calls: no C library broadcast to threads (there is one).
+	if ((flags & 2) && syscall(SYS_setgroups, (long)ngroups, groups) < 0) {
+		free(groups);
+		return fail_step(r, errno, "%s", "process.user: setgroups");
+	}
+	free(groups);
+	if (syscall(SYS_setresgid, gid, gid, gid) < 0) {
+		snprintf(what, sizeof(what), "setgid %u", gid);
+		return fail_step(r, errno, "process.user: %s", what);
+	}
+	if (syscall(SYS_setresuid, uid, uid, uid) < 0) {
+		snprintf(what, sizeof(what), "setuid %u", uid);
+		return fail_step(r, errno, "process.user: %s", what);
+	}
+	if (caps) {
+		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+			return fail_step(r, errno, "%s", "clear keepcaps");
+		struct cap_header h = {CAP_VERSION_3, 0};
+		struct cap_data d[2];
+		for (int i = 0; i < 2; i++) {
+			d[i].effective = (uint32_t)(effective >> (32 * i));
+			d[i].permitted = (uint32_t)(permitted >> (32 * i));
+			d[i].inheritable = (uint32_t)(inheritable >> (32 * i));
+		}
+		if (syscall(SYS_capset, &h, d) < 0)
+			return fail_step(r, errno, "%s", "unable to apply caps: can't apply capabilities");
+		for (uint32_t cap = 0; cap <= last; cap++) {
+			if (!(ambient & (1ull << cap)))
+				prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0);
+			else if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+				r->ambient_refused |= 1ull << cap;
+		}
+	}
+	if (flags & 8)
+		umask((mode_t)(mask & 0777));
+	if ((flags & 4) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return fail_step(r, errno, "%s", "set no_new_privs");
+	return 0;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -736,6 +847,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			break;
 		case OP_SYSCTL:
 			rc = step_sysctl(&c, root, r);
+			break;
+		case OP_IDENTITY:
+			rc = step_identity(&c, r);
 			break;
 		default:
 			rc = bad_program(r);

@@ -10,6 +10,9 @@ struct setup_result {
 	int step;
 	int err;
 	char what[4160]; // room for a whole path and the words before it
+	// ambient_refused are the ambient capabilities the kernel refused to
+	// raise (the program still succeeds, as runc only warns).
+	unsigned long long ambient_refused;
 };
 
 // gorunc_setup_run runs a setup program (format in setup.c); 0 when every

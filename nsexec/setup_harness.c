@@ -41,7 +41,10 @@ __attribute__((constructor)) static void gorunc_setup_harness(void)
 	struct setup_result r;
 	char line[4200];
 	int n;
-	if (gorunc_setup_run(buf, got, &r) == 0)
+	int rc = gorunc_setup_run(buf, got, &r);
+	if (rc == 0 && r.ambient_refused != 0)
+		n = snprintf(line, sizeof(line), "ok ambient-refused=%llx\n", r.ambient_refused);
+	else if (rc == 0)
 		n = snprintf(line, sizeof(line), "ok\n");
 	else
 		n = snprintf(line, sizeof(line), "err %d %d %s\n", r.step, r.err, r.what);

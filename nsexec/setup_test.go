@@ -446,6 +446,49 @@ func TestSetupSysctl(t *testing.T) {
 	}
 }
 
+// TestSetupIdentity: user, groups, the five capability sets, umask and
+// no_new_privs end as a process's status says; an ambient capability
+// outside the inheritable set is refused and reported, the program still
+// succeeds (runc warns).
+func TestSetupIdentity(t *testing.T) {
+	const chown, netBind, kill = 0, 10, 5
+	last, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err != nil {
+		t.Skip(err)
+	}
+	lastCap, _ := strconv.Atoi(strings.TrimSpace(string(last)))
+	umask := uint32(0o027)
+	p := NewSetupProgram("/")
+	p.Identity(Identity{
+		UID: 1000, GID: 1001, Groups: []uint32{10, 20}, Umask: &umask, NoNewPrivileges: true,
+		Caps: &CapSets{
+			Bounding: 1<<chown | 1<<netBind | 1<<kill, Effective: 1 << netBind, Permitted: 1<<netBind | 1<<kill,
+			Inheritable: 1 << netBind, Ambient: 1<<netBind | 1<<kill, Last: uint32(lastCap),
+		},
+	})
+	runSetup(t, t.TempDir(), mustBytes(t, p), func(pid int, report string) {
+		if want := "ok ambient-refused=20"; report != want {
+			t.Errorf("report %q, want %q (CAP_KILL is not inheritable)", report, want)
+		}
+		status, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+		got := map[string]string{}
+		for _, l := range strings.Split(string(status), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok {
+				got[k] = strings.Join(strings.Fields(v), " ")
+			}
+		}
+		for k, want := range map[string]string{
+			"Uid": "1000 1000 1000 1000", "Gid": "1001 1001 1001 1001", "Groups": "10 20",
+			"CapBnd": "0000000000000421", "CapEff": "0000000000000400", "CapPrm": "0000000000000420",
+			"CapInh": "0000000000000400", "CapAmb": "0000000000000400", "NoNewPrivs": "1", "Umask": "0027",
+		} {
+			if got[k] != want {
+				t.Errorf("%s: %q, want %q", k, got[k], want)
+			}
+		}
+	})
+}
+
 // rootFSType is the type of the filesystem dir is on, as mountinfo names it.
 func rootFSType(t *testing.T, dir string) string {
 	var st unix.Statfs_t

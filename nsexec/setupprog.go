@@ -28,6 +28,7 @@ const (
 	setupReadonly   = 8
 	setupMknod      = 9
 	setupSysctl     = 10
+	setupIdentity   = 11
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -136,6 +137,59 @@ func (p *SetupProgram) Sysctl(key, value string) {
 	p.op(setupSysctl)
 	p.str(key)
 	p.str(value)
+}
+
+// Identity is the process's user, groups, capabilities, umask and
+// no_new_privs, applied in runtime/init.go's setupProcess order. Caps nil:
+// capabilities untouched; Groups nil: setgroups not called (a user
+// namespace that denies it).
+type Identity struct {
+	UID, GID        uint32
+	Groups          []uint32
+	Caps            *CapSets
+	Umask           *uint32
+	NoNewPrivileges bool
+}
+
+// CapSets are capability masks (bit n: capability n), Last the highest
+// capability the kernel knows.
+type CapSets struct {
+	Bounding, Effective, Permitted, Inheritable, Ambient uint64
+	Last                                                 uint32
+}
+
+// Identity becomes id.
+func (p *SetupProgram) Identity(id Identity) {
+	p.op(setupIdentity)
+	var flags uint32
+	caps := CapSets{}
+	if id.Caps != nil {
+		flags |= 1
+		caps = *id.Caps
+	}
+	if id.Groups != nil {
+		flags |= 2
+	}
+	if id.NoNewPrivileges {
+		flags |= 4
+	}
+	umask := uint32(0)
+	if id.Umask != nil {
+		flags |= 8
+		umask = *id.Umask
+	}
+	p.u32(flags)
+	p.u32(id.UID)
+	p.u32(id.GID)
+	p.u32(uint32(len(id.Groups)))
+	for _, g := range id.Groups {
+		p.u32(g)
+	}
+	for _, m := range []uint64{caps.Bounding, caps.Effective, caps.Permitted, caps.Inheritable, caps.Ambient} {
+		p.u64(m)
+	}
+	p.u32(caps.Last)
+	p.u32(umask)
 }
 
 // Bytes is the program as the interpreter reads it.
