@@ -45,7 +45,11 @@
 //                     symlinks to a file of procfs (fstatfs); a key with
 //                     "/" or an empty or ".." part is refused
 //    11 identity      flags (u32: 1 capabilities, 2 setgroups, 4
-//                     no_new_privs, 8 umask), uid, gid, group count and
+//                     no_new_privs
+//    12 symlink       target (string, stored as it is), path (string):
+//                     made in its parent's fd (parents as mkdirs); an
+//                     existing path is left as it is (runc's /dev/fd,
+//                     stdin, stdout, stderr and ptmx links), 8 umask), uid, gid, group count and
 //                     groups (u32 each), bounding, effective, permitted,
 //                     inheritable, ambient (u64 masks), last capability,
 //                     umask (u32): runtime/init.go's setupProcess, in its
@@ -152,6 +156,7 @@ enum {
 	OP_MKNOD = 9,
 	OP_SYSCTL = 10,
 	OP_IDENTITY = 11,
+	OP_SYMLINK = 12,
 };
 
 struct prog {
@@ -769,6 +774,26 @@ static int step_identity(struct prog *c, struct setup_result *r)
 	return 0;
 }
 
+static int step_symlink(struct prog *c, int root, struct setup_result *r)
+{
+	char target[PATH_MAX_], path[PATH_MAX_], parent[PATH_MAX_], base[PATH_MAX_];
+	str(c, target, sizeof(target));
+	str(c, path, sizeof(path));
+	if (c->bad)
+		return bad_program(r);
+	if (split_path(path, parent, base) < 0)
+		return fail_step(r, errno, "symlink %s", path);
+	int dir = mkdirs(root, parent, 0755);
+	if (dir < 0)
+		return fail_step(r, errno, "mkdir %s", parent);
+	int rc = symlinkat(target, dir, base);
+	int err = errno;
+	close(dir);
+	if (rc < 0 && err != EEXIST)
+		return fail_step(r, err, "symlink %s", path);
+	return 0;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -850,6 +875,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			break;
 		case OP_IDENTITY:
 			rc = step_identity(&c, r);
+			break;
+		case OP_SYMLINK:
+			rc = step_symlink(&c, root, r);
 			break;
 		default:
 			rc = bad_program(r);

@@ -339,7 +339,7 @@ func TestSetupMaskAndReadonly(t *testing.T) {
 
 // TestSetupMknod: nodes made with their exact mode (whatever the umask)
 // and owner, in the root even through a symlink; an existing node is left
-// as it is; a bad node type is a malformed program.
+// as it is; a bad node type is a malformed program. The /dev symlinks too.
 func TestSetupMknod(t *testing.T) {
 	jail := t.TempDir()
 	root := filepath.Join(jail, "root")
@@ -357,6 +357,9 @@ func TestSetupMknod(t *testing.T) {
 	p.Mknod("abs/dev/fuse", unix.S_IFCHR|0o600, 10, 229, 1000, 1001)
 	p.Mknod("dev/new/fifo", unix.S_IFIFO|0o640, 0, 0, 0, 0)
 	p.Mknod("dev/kept", unix.S_IFCHR|0o666, 1, 5, 0, 0)
+	p.Symlink("/proc/self/fd", "abs/dev/fd")
+	p.Symlink("pts/ptmx", "dev/ptmx")
+	p.Symlink("elsewhere", "dev/kept")
 	old := unix.Umask(0o077) // the child inherits it
 	defer unix.Umask(old)
 	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
@@ -388,6 +391,14 @@ func TestSetupMknod(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(jail, "dev/fuse")); err == nil {
 		t.Error("dev/fuse made outside the root")
+	}
+	for path, want := range map[string]string{"dev/fd": "/proc/self/fd", "dev/ptmx": "pts/ptmx"} {
+		if got, err := os.Readlink(filepath.Join(root, path)); err != nil || got != want {
+			t.Errorf("%s -> %q, %v; want -> %q", path, got, err, want)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(jail, "dev/fd")); err == nil {
+		t.Error("dev/fd made outside the root")
 	}
 	q := NewSetupProgram("/root")
 	q.Mknod("dev/sock", unix.S_IFSOCK|0o666, 0, 0, 0, 0)

@@ -29,6 +29,7 @@ const (
 	setupMknod      = 9
 	setupSysctl     = 10
 	setupIdentity   = 11
+	setupSymlink    = 12
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -190,6 +191,14 @@ func (p *SetupProgram) Identity(id Identity) {
 	}
 	p.u32(caps.Last)
 	p.u32(umask)
+}
+
+// Symlink makes path a symlink to target (stored as given); an existing
+// path is left as it is.
+func (p *SetupProgram) Symlink(target, path string) {
+	p.op(setupSymlink)
+	p.str(target)
+	p.str(path)
 }
 
 // Bytes is the program as the interpreter reads it.
