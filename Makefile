@@ -119,7 +119,8 @@ unit:
 	CC=$(CC) CGO_ENABLED=1 $(GO) test -count=1 -tags netgo,osusergo,setupharness -ldflags "-linkmode external -extldflags -static" ./nsexec/
 
 integration: build bin/gorunc-fault $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
-	GORUNC=$(CURDIR)/bin/gorunc GORUNC_FAULT=$(CURDIR)/bin/gorunc-fault ROOTFS=$(CURDIR)/$(BUILD)/rootfs RUNC_REF=$(RUNC_REF) $(GO) test -count=1 -timeout 40m -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; exit $${PIPESTATUS[0]}
+	GORUNC=$(CURDIR)/bin/gorunc GORUNC_FAULT=$(CURDIR)/bin/gorunc-fault ROOTFS=$(CURDIR)/$(BUILD)/rootfs RUNC_REF=$(RUNC_REF) $(GO) test -count=1 -timeout 40m -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; \
+	  rc=$${PIPESTATUS[0]}; [ $$rc = 0 ] || grep -E -- '--- FAIL|_test\.go:[0-9]+:|^panic:' $(BUILD)/integration.log | head -80; exit $$rc
 
 # The cgroup v2 tier: a qemu VM (TCG) with Debian's cloud kernel, booted
 # from an initramfs holding busybox, gorunc, cgroup-tool and the cgroup

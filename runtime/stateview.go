@@ -249,7 +249,7 @@ func skipValue(b []byte, i int) (int, bool) {
 
 // decodeListView is viewOf for `list`, in one lexical pass without
 // encoding/json: state.json's head, the spec's annotations, and of the
-// cgroup state only what Status reads (statusCgroup). `list` decodes
+// cgroup state only what Status reads (statusPaths). `list` decodes
 // every container's state, and encoding/json's reflection, scanning and
 // maps were most of what remained per container (docs/performance.md
 // "list, session 6"). Whatever it would have to guess at (an escape, a
@@ -260,10 +260,11 @@ func skipValue(b []byte, i int) (int, bool) {
 // cgroup state's other members.
 //
 // id is the container's directory name, which the state's id usually
-// is (and then is not copied). paths, cleared first, takes the cgroup paths decoded, and the head's
-// cgroup state holds it when there are any: the caller reuses one map
-// for all containers (a map each was a tenth of `list`'s page faults),
-// so the head is good until the next call with the same map.
+// is (and then is not copied). paths, cleared first, takes the cgroup
+// paths decoded, and the head's cgroup state holds it when there are any:
+// the caller reuses one map for all containers (a map each was a tenth of
+// `list`'s page faults), so the head is good until the next call with the
+// same map.
 func decodeListView(data []byte, id string, paths map[string]string) (recordHead, map[string]string, error) {
 	clear(paths)
 	var h recordHead
@@ -308,23 +309,10 @@ func decodeListView(data []byte, id string, paths map[string]string) (recordHead
 // headKeys are the members of state.json decodeListView reads.
 var headKeys = []string{"id", "bundle", "rootfs", "owner", "created", "init_pid", "init_start", "cgroup", "spec"}
 
-// statusCgroup is what Status reads of a cgroup state (through
-// cgroup.Load and Frozen): the version, the directory that holds the
-// freezer state (v1 "freezer", v2 ""), the v2 root and the systemd unit.
-// decodeListView decodes these only.
-func statusCgroup(st cgroup.State) cgroup.State {
-	out := cgroup.State{Version: st.Version, Root: st.Root, Systemd: st.Systemd, SystemdUser: st.SystemdUser}
-	for _, k := range statusPaths {
-		if p, ok := st.Paths[k]; ok {
-			if out.Paths == nil {
-				out.Paths = map[string]string{}
-			}
-			out.Paths[k] = p
-		}
-	}
-	return out
-}
-
+// Of a cgroup state, Status reads (through cgroup.IsFrozen) the version,
+// the directory that holds the freezer state (statusPaths: v1 "freezer",
+// v2 ""), the v2 root and the systemd unit; decodeListView decodes these
+// only.
 var (
 	statusPaths = []string{"freezer", ""}
 	cgroupKeys  = []string{"version", "paths", "created", "planned", "root", "systemd", "systemd_user"}

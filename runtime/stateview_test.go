@@ -205,3 +205,20 @@ func cutMembers(t *testing.T, data []byte, keys ...string) []byte {
 	}
 	return data
 }
+
+// statusCgroup is what Status reads of a cgroup state (through
+// cgroup.IsFrozen): the version, the directory that holds the
+// freezer state (v1 "freezer", v2 ""), the v2 root and the systemd unit.
+// decodeListView decodes these only: the fuzz test's expectation.
+func statusCgroup(st cgroup.State) cgroup.State {
+	out := cgroup.State{Version: st.Version, Root: st.Root, Systemd: st.Systemd, SystemdUser: st.SystemdUser}
+	for _, k := range statusPaths {
+		if p, ok := st.Paths[k]; ok {
+			if out.Paths == nil {
+				out.Paths = map[string]string{}
+			}
+			out.Paths[k] = p
+		}
+	}
+	return out
+}

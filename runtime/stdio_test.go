@@ -85,6 +85,11 @@ func TestStdioPipesLastOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := data
+			// Taken before the holder starts its sleep: its late write
+			// comes no sooner than held after this, however the
+			// goroutines are scheduled (taken after closeChild, a busy
+			// machine made the bound fail).
+			start := time.Now()
 			if c.holder {
 				fd, err := unix.Dup(int(p.child[1].Fd()))
 				if err != nil {
@@ -99,7 +104,6 @@ func TestStdioPipesLastOutput(t *testing.T) {
 				}()
 			}
 			p.closeChild()
-			start := time.Now()
 			done := make(chan struct{})
 			go func() { p.finish(); close(done) }()
 			select {

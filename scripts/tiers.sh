@@ -5,7 +5,8 @@
 # tiers that run containers on this host, and the VM tiers (qemu, which
 # share nothing with the host's tiers but the built binaries). Each tier's
 # wall time is printed as it ends and a summary in the order given at the
-# end; the exit status is 1 when any tier failed. With more than one lane,
+# end, after the failure lines and last lines of each tier that failed;
+# the exit status is 1 when any tier failed. With more than one lane,
 # every line a tier prints is prefixed with "[TIER] ".
 #
 #   scripts/tiers.sh "unit integration" "vm vm-systemd"   # two lanes
@@ -25,9 +26,9 @@ lane() {
 		start=$(date +%s)
 		echo "=== tier $t"
 		if [ "$prefix" = 1 ]; then
-			${MAKE:-make} --no-print-directory "$t" 2>&1 | sed -u "s/^/[$t] /"
+			${MAKE:-make} --no-print-directory "$t" 2>&1 | tee "$results/$t.log" | sed -u "s/^/[$t] /"
 		else
-			${MAKE:-make} --no-print-directory "$t"
+			${MAKE:-make} --no-print-directory "$t" 2>&1 | tee "$results/$t.log"
 		fi
 		if [ "${PIPESTATUS[0]}" = 0 ]; then status=ok; else status=FAILED; fi
 		secs=$(( $(date +%s) - start ))
@@ -56,6 +57,19 @@ stop() {
 }
 trap stop INT TERM
 wait
+
+# A failed tier's failure lines and last lines again, after every lane has
+# ended: a CI log that keeps only its tail still says why.
+for l in "$@"; do
+	for t in $l; do
+		grep -qx "$t ok [0-9]*" "$results"/[0-9]* 2>/dev/null && continue
+		[ -s "$results/$t.log" ] || continue
+		echo "=== why $t failed: its failure lines, then its last 25 lines"
+		grep -E -- '--- FAIL|^FAIL|^panic:|^not ok|_test\.go:[0-9]+:|\*\*\*' "$results/$t.log" | head -60
+		echo "--- last lines of $t"
+		tail -n 25 "$results/$t.log"
+	done
+done
 
 echo "=== tiers (wall time)"
 failed=0
