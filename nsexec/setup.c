@@ -45,11 +45,7 @@
 //                     symlinks to a file of procfs (fstatfs); a key with
 //                     "/" or an empty or ".." part is refused
 //    11 identity      flags (u32: 1 capabilities, 2 setgroups, 4
-//                     no_new_privs
-//    12 symlink       target (string, stored as it is), path (string):
-//                     made in its parent's fd (parents as mkdirs); an
-//                     existing path is left as it is (runc's /dev/fd,
-//                     stdin, stdout, stderr and ptmx links), 8 umask), uid, gid, group count and
+//                     no_new_privs, 8 umask), uid, gid, group count and
 //                     groups (u32 each), bounding, effective, permitted,
 //                     inheritable, ambient (u64 masks), last capability,
 //                     umask (u32): runtime/init.go's setupProcess, in its
@@ -58,6 +54,26 @@
 //                     (a capability the kernel refuses to raise is left
 //                     out and said in the result, as runc warns), umask,
 //                     no_new_privs
+//    12 symlink       target (string, stored as it is), path (string):
+//                     made in its parent's fd (parents as mkdirs); an
+//                     existing path is left as it is (runc's /dev/fd,
+//                     stdin, stdout, stderr and ptmx links)
+//    13 root          propagation (u32: MS_SLAVE or MS_PRIVATE, with or
+//                     without MS_REC) given to /, then the root bound onto
+//                     itself recursively; later steps resolve in the bind
+//    14 pivot         propagation name (string, for the error), flags
+//                     (u32: MS_* for the new /, 0 for none), devnull (u32:
+//                     1 points stdio fds that are /dev/null at the
+//                     container's): pivot_root(".", ".") into the root, the
+//                     old root detached; later steps resolve from the new /
+//    15 cwd           path (string), flags (u32: 1 verify with getcwd, 2
+//                     try: EACCES/EPERM leave it to a later step, 4 after:
+//                     only when no earlier cwd step succeeded)
+//    16 setsid
+//    17 unshare       flags (u32: CLONE_NEWCGROUP, CLONE_NEWTIME)
+//    18 keyring       name (string): a new session keyring joined (ENOSYS
+//                     is not an error)
+//    19 loopback      lo set up (new network namespace)
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -75,7 +91,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -138,6 +158,16 @@ struct mount_attr {
 #define SYS_fsmount 432
 #endif
 
+// mount(2) and umount2(2) declared here: glibc's <sys/mount.h> pulls in
+// <linux/mount.h>, whose struct mount_attr this file defines for musl.
+int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data);
+int umount2(const char *target, int flags);
+#define MS_BIND_ 4096
+#define MS_REC_ 16384
+#define MS_PRIVATE_ (1 << 18)
+#define MS_SLAVE_ (1 << 19)
+#define MNT_DETACH_ 2
+
 #define PROC_SUPER_MAGIC_ 0x9fa0
 
 #define SETUP_MAGIC 0x31505247u // "GRP1"
@@ -157,6 +187,13 @@ enum {
 	OP_SYSCTL = 10,
 	OP_IDENTITY = 11,
 	OP_SYMLINK = 12,
+	OP_ROOT = 13,
+	OP_PIVOT = 14,
+	OP_CWD = 15,
+	OP_SETSID = 16,
+	OP_UNSHARE = 17,
+	OP_KEYRING = 18,
+	OP_LOOPBACK = 19,
 };
 
 struct prog {
@@ -794,6 +831,199 @@ static int step_symlink(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
+// step_root makes the root a mount point of its own, as rootfs.Prepare
+// does before any mount: / gets the propagation (rslave, or rprivate,
+// slave, private: a shared one keeps Go init, so no parent mount need be
+// made private here), the root is bound onto itself recursively and the
+// program's root fd moves onto that bind, where every later step resolves.
+static int step_root(struct prog *c, const char *root_path, int *root, struct setup_result *r)
+{
+	uint32_t prop = u32(c);
+	if (c->bad || prop == 0 || (prop & ~(uint32_t)(MS_SLAVE_ | MS_PRIVATE_ | MS_REC_)) != 0)
+		return bad_program(r);
+	if (mount("", "/", NULL, prop, NULL) < 0)
+		return fail_step(r, errno, "%s", "set propagation of /");
+	if (mount(root_path, root_path, NULL, MS_BIND_ | MS_REC_, NULL) < 0)
+		return fail_step(r, errno, "bind rootfs %s onto itself", root_path);
+	int fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_step(r, errno, "open root %s", root_path);
+	close(*root);
+	*root = fd;
+	return 0;
+}
+
+// reopen opens the object of the O_PATH fd path_fd for flags through a
+// procfs instance of this process's own (fsopen, never attached: nothing
+// in the container's tree is looked up), as pathrs-lite's Reopen does: a
+// device node is never opened by a name the container could have swapped.
+static int reopen(int path_fd, int flags)
+{
+	int fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	// Only the pid directories; older kernels lack the option.
+	syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "subset", "pid", 0);
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		int err = errno;
+		close(fs);
+		errno = err;
+		return -1;
+	}
+	int proc = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	int err = errno;
+	close(fs);
+	if (proc < 0) {
+		errno = err;
+		return -1;
+	}
+	char name[32];
+	snprintf(name, sizeof(name), "thread-self/fd/%d", path_fd);
+	int fd = openat(proc, name, flags | O_CLOEXEC);
+	err = errno;
+	close(proc);
+	errno = err;
+	return fd;
+}
+
+// step_pivot is rootfs.PivotRoot's pivot_root(".", "."): the old root is
+// stacked on the new one, made rslave (its unmount must not reach the
+// host's copies) and detached; then / gets the configured propagation and,
+// when the config has a /dev of the runtime's making, the stdio fds that
+// are a /dev/null point at the container's (a char device 1:3, or the step
+// fails, as runc's words say).
+static int step_pivot(struct prog *c, const char *root_path, int *root, struct setup_result *r)
+{
+	char name[32];
+	str(c, name, sizeof(name));
+	uint32_t prop = u32(c), devnull = u32(c);
+	if (c->bad)
+		return bad_program(r);
+	int old = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (old < 0)
+		return fail_step(r, errno, "%s", "open old root");
+	if (fchdir(*root) < 0) {
+		int err = errno;
+		close(old);
+		return fail_step(r, err, "%s", "chdir to new root");
+	}
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		int err = errno;
+		close(old);
+		return fail_step(r, err, "pivot_root %s", root_path);
+	}
+	int rc = fchdir(old);
+	int err = errno;
+	close(old);
+	if (rc < 0)
+		return fail_step(r, err, "%s", "chdir to old root");
+	if (mount("", ".", NULL, MS_SLAVE_ | MS_REC_, NULL) < 0)
+		return fail_step(r, errno, "%s", "make old root rslave");
+	if (umount2(".", MNT_DETACH_) < 0)
+		return fail_step(r, errno, "%s", "detach old root");
+	if (chdir("/") < 0)
+		return fail_step(r, errno, "%s", "chdir /");
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_step(r, errno, "%s", "open /");
+	close(*root);
+	*root = fd;
+	if (prop != 0 && mount("", "/", NULL, prop, NULL) < 0)
+		return fail_step(r, errno, "set propagation %s of /", name);
+	if (!devnull)
+		return 0;
+	int p = (int)sys_openat2_how(fd, "dev/null", O_PATH, RESOLVE_NO_SYMLINKS);
+	if (p < 0)
+		return fail_step(r, errno, "%s", "can't reopen /dev/null");
+	struct stat st;
+	if (fstat(p, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+		close(p);
+		return fail_step(r, 0, "%s", "can't reopen /dev/null: container's /dev/null is invalid");
+	}
+	int null = reopen(p, O_RDWR);
+	err = errno;
+	close(p);
+	if (null < 0)
+		return fail_step(r, err, "%s", "can't reopen /dev/null");
+	for (int i = 0; i < 3; i++) {
+		if (fstat(i, &st) < 0) {
+			err = errno;
+			close(null);
+			snprintf(name, sizeof(name), "%d", i);
+			return fail_step(r, err, "can't reopen /dev/null: fstat fd %s", name);
+		}
+		if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3) && dup3(null, i, 0) < 0) {
+			err = errno;
+			close(null);
+			snprintf(name, sizeof(name), "%d", i);
+			return fail_step(r, err, "can't reopen /dev/null: dup /dev/null onto fd %s", name);
+		}
+	}
+	close(null);
+	return 0;
+}
+
+// step_cwd is runtime/init.go's enterCwd: chdir to process.cwd (a path in
+// the container, after the pivot) and, when verify is set, check that
+// getcwd(2) finds it under the root (CVE-2024-21626: a cwd reached through
+// a leaked host fd says "(unreachable)"). With try set, EACCES or EPERM
+// leave it to a later cwd step with after set (as the container's user),
+// which is skipped when the try succeeded.
+#define CWD_VERIFY 1
+#define CWD_TRY 2
+#define CWD_AFTER 4
+static int step_cwd(struct prog *c, int *cwd_done, struct setup_result *r)
+{
+	char path[PATH_MAX_], wd[PATH_MAX_];
+	str(c, path, sizeof(path));
+	uint32_t flags = u32(c);
+	if (c->bad)
+		return bad_program(r);
+	if ((flags & CWD_AFTER) && *cwd_done)
+		return 0;
+	if (chdir(path) < 0) {
+		if ((flags & CWD_TRY) && (errno == EACCES || errno == EPERM))
+			return 0;
+		return fail_step(r, errno, "process.cwd %s", path);
+	}
+	if ((flags & CWD_VERIFY) && (getcwd(wd, sizeof(wd)) == NULL || wd[0] != '/')) {
+		r->err = 0;
+		snprintf(r->what, sizeof(r->what), "process.cwd %s: resolves outside the container's root", path);
+		return -1;
+	}
+	*cwd_done = 1;
+	return 0;
+}
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+// step_loopback sets lo up in the new network namespace (runtime/
+// loopback.go: two ioctls, no netlink).
+static int step_loopback(struct setup_result *r)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_step(r, errno, "%s", "set lo up: socket");
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		int err = errno;
+		close(fd);
+		return fail_step(r, err, "%s", "set lo up: SIOCGIFFLAGS");
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0) {
+		int err = errno;
+		close(fd);
+		return fail_step(r, err, "%s", "set lo up: SIOCSIFFLAGS");
+	}
+	close(fd);
+	return 0;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -811,7 +1041,7 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 	int root = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return fail_step(r, errno, "open root %s", root_path);
-	int rc = 0;
+	int rc = 0, cwd_done = 0;
 	struct masker masker = {.shared = -1};
 	for (uint32_t i = 0; i < n && rc == 0; i++) {
 		r->step = (int)i;
@@ -878,6 +1108,37 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			break;
 		case OP_SYMLINK:
 			rc = step_symlink(&c, root, r);
+			break;
+		case OP_ROOT:
+			rc = step_root(&c, root_path, &root, r);
+			break;
+		case OP_PIVOT:
+			rc = step_pivot(&c, root_path, &root, r);
+			break;
+		case OP_CWD:
+			rc = step_cwd(&c, &cwd_done, r);
+			break;
+		case OP_SETSID:
+			if (setsid() < 0)
+				rc = fail_step(r, errno, "%s", "setsid");
+			break;
+		case OP_UNSHARE: {
+			uint32_t flags = u32(&c);
+			if (c.bad || (flags & ~(uint32_t)(CLONE_NEWCGROUP | 0x80 /* CLONE_NEWTIME */)) != 0)
+				rc = bad_program(r);
+			else if (unshare((int)flags) < 0)
+				rc = fail_step(r, errno, "%s", "unshare cgroup/time namespace");
+			break;
+		}
+		case OP_KEYRING:
+			str(&c, s, sizeof(s));
+			if (c.bad)
+				rc = bad_program(r);
+			else if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s, 0, 0, 0) < 0 && errno != ENOSYS)
+				rc = fail_step(r, errno, "%s", "join session keyring");
+			break;
+		case OP_LOOPBACK:
+			rc = step_loopback(r);
 			break;
 		default:
 			rc = bad_program(r);

@@ -24,6 +24,16 @@ import (
 // the host's tree, whatever the code under test does.
 func runSetup(t *testing.T, jail string, prog []byte, check func(pid int, report string), sources ...*os.File) {
 	t.Helper()
+	attr := &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWUTS, Chroot: jail}
+	runSetupAs(t, attr, jail, "/setup.test", prog, check, sources...)
+}
+
+// runSetupAs runs the harness with attr, copied into dir and started as
+// path (dir's copy as the child sees it). Only a program without paths
+// in the container may run unchrooted (the pivot test's): a broken
+// resolver would act on the host's tree.
+func runSetupAs(t *testing.T, attr *syscall.SysProcAttr, dir, path string, prog []byte, check func(pid int, report string), sources ...*os.File) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: new mount and UTS namespaces")
 	}
@@ -45,14 +55,14 @@ func runSetup(t *testing.T, jail string, prog []byte, check func(pid int, report
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(jail, "setup.test"), bin, 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "setup.test"), bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("/setup.test", "-test.run=^$")
+	cmd := exec.Command(path, "-test.run=^$")
 	cmd.Env = []string{"_GORUNC_SETUP_TEST=3:4"}
 	// 3 the program, 4 the report, 5 on the sources.
 	cmd.ExtraFiles = append([]*os.File{f, theirs}, sources...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWUTS, Chroot: jail}
+	cmd.SysProcAttr = attr
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

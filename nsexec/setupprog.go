@@ -30,6 +30,13 @@ const (
 	setupSysctl     = 10
 	setupIdentity   = 11
 	setupSymlink    = 12
+	setupRoot       = 13
+	setupPivot      = 14
+	setupCwd        = 15
+	setupSetsid     = 16
+	setupUnshare    = 17
+	setupKeyring    = 18
+	setupLoopback   = 19
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -102,11 +109,7 @@ func (p *SetupProgram) Bind(srcFD int, target string, recursive bool, attr Mount
 	p.op(setupBind)
 	p.u32(uint32(srcFD))
 	p.str(target)
-	rec := uint32(0)
-	if recursive {
-		rec = 1
-	}
-	p.u32(rec)
+	p.u32(boolU32(recursive))
 	p.u64(attr.Set)
 	p.u64(attr.Clear)
 	p.u64(attr.Propagation)
@@ -215,4 +218,61 @@ func (p *SetupProgram) Bytes() ([]byte, error) {
 	out = append(out, p.b[:root]...)
 	out = binary.LittleEndian.AppendUint32(out, p.steps)
 	return append(out, p.b[root:]...), nil
+}
+
+// Root gives / the propagation prop (MS_SLAVE or MS_PRIVATE, with or
+// without MS_REC: a shared one stays with Go init) and binds the root onto
+// itself, recursively, as pivot_root needs; later steps resolve in the bind.
+func (p *SetupProgram) Root(prop uint32) { p.op(setupRoot); p.u32(prop) }
+
+// Pivot makes the root the process's / (pivot_root(".", "."), the old
+// root detached), then gives the new / the propagation flags (0: none;
+// name is the config's word for them, for the error) and, when devNull is
+// set, points the stdio fds that are /dev/null at the container's.
+func (p *SetupProgram) Pivot(name string, flags uint32, devNull bool) {
+	p.op(setupPivot)
+	p.str(name)
+	p.u32(flags)
+	p.u32(boolU32(devNull))
+}
+
+// CwdFlags say how a Cwd step goes (setup.c, step_cwd).
+type CwdFlags uint32
+
+const (
+	// CwdVerify checks with getcwd(2) that the directory is under the
+	// root (CVE-2024-21626).
+	CwdVerify CwdFlags = 1
+	// CwdTry leaves a directory refused with EACCES or EPERM to a later
+	// step with CwdAfter.
+	CwdTry CwdFlags = 2
+	// CwdAfter runs only when no earlier Cwd step succeeded.
+	CwdAfter CwdFlags = 4
+)
+
+// Cwd changes to path, the process's cwd in the container.
+func (p *SetupProgram) Cwd(path string, flags CwdFlags) {
+	p.op(setupCwd)
+	p.str(path)
+	p.u32(uint32(flags))
+}
+
+// Setsid makes the process a session leader.
+func (p *SetupProgram) Setsid() { p.op(setupSetsid) }
+
+// Unshare unshares the namespaces init makes itself (CLONE_NEWCGROUP,
+// CLONE_NEWTIME).
+func (p *SetupProgram) Unshare(flags uint32) { p.op(setupUnshare); p.u32(flags) }
+
+// Keyring joins a new session keyring called name.
+func (p *SetupProgram) Keyring(name string) { p.op(setupKeyring); p.str(name) }
+
+// Loopback sets lo up.
+func (p *SetupProgram) Loopback() { p.op(setupLoopback) }
+
+func boolU32(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
 }

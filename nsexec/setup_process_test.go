@@ -1,0 +1,310 @@
+//go:build setupharness
+
+package nsexec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestSetupPivot: the root step binds the root onto itself and the pivot
+// makes it the child's "/" with the old root gone: the child's mount
+// table holds the bind alone, and a later step's path lands in the new
+// root. Unchrooted (pivot_root refuses a root that is not a mount point),
+// so the program has no other path than the one whose place is checked.
+func TestSetupPivot(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "marker"), []byte("new root"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	made := fmt.Sprintf("made-%d", os.Getpid())
+	t.Cleanup(func() {
+		if _, err := os.Lstat("/" + made); err == nil {
+			os.Remove("/" + made)
+			t.Errorf("/%s was made in the host's root", made)
+		}
+	})
+	p := NewSetupProgram(root)
+	p.Root(unix.MS_SLAVE | unix.MS_REC)
+	p.Pivot("rprivate", unix.MS_PRIVATE|unix.MS_REC, false)
+	p.Mkdirs(made, 0o755)
+	attr := &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS}
+	runSetupAs(t, attr, dir, filepath.Join(dir, "setup.test"), mustBytes(t, p), func(pid int, report string) {
+		if report != "ok" {
+			t.Errorf("report %q", report)
+			return
+		}
+		proc := "/proc/" + strconv.Itoa(pid)
+		if data, err := os.ReadFile(proc + "/root/marker"); err != nil || string(data) != "new root" {
+			t.Errorf("child's /marker: %q, %v", data, err)
+		}
+		if _, err := os.Stat(filepath.Join(root, made)); err != nil {
+			t.Errorf("the step after the pivot did not make %s in the new root: %v", made, err)
+		}
+		mi, err := os.ReadFile(proc + "/mountinfo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(mi)), "\n")
+		if len(lines) != 1 || strings.Fields(lines[0])[4] != "/" {
+			t.Errorf("child's mounts after the pivot, want the root's bind alone:\n%s", mi)
+		}
+		if strings.Contains(lines[0], "shared:") || strings.Contains(lines[0], "master:") {
+			t.Errorf("new / not private: %s", lines[0])
+		}
+		if data, err := os.ReadFile(proc + "/cwd/marker"); err != nil || string(data) != "new root" {
+			t.Errorf("child's cwd is not the new root: marker %q, %v", data, err)
+		}
+	})
+	// pivot_root refuses a root that is not a mount point (EINVAL, or
+	// EBUSY when it is on the current root's mount): without the root
+	// step the pivot fails, and says which root.
+	q := NewSetupProgram(root)
+	q.Pivot("", 0, false)
+	runSetupAs(t, attr, dir, filepath.Join(dir, "setup.test"), mustBytes(t, q), func(pid int, report string) {
+		want := []string{fmt.Sprintf("err 0 %d pivot_root %s", unix.EINVAL, root), fmt.Sprintf("err 0 %d pivot_root %s", unix.EBUSY, root)}
+		if report != want[0] && report != want[1] {
+			t.Errorf("report %q, want one of %q", report, want)
+		}
+	})
+}
+
+// TestSetupCwd: the cwd steps as enterCwd and setupProcess take them: a
+// refused directory tried as root is retried as the user, a missing one
+// fails, and with verify a directory reached through an fd from outside
+// the root (CVE-2024-21626) is refused.
+func TestSetupCwd(t *testing.T) {
+	// The program's root is the jail, as "/" is the container's root
+	// when these steps run (after the pivot).
+	jail := t.TempDir()
+	root := jail
+	for _, d := range []string{"work", "mine", "proc"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(filepath.Join(root, "mine"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(root, "mine"), 1000, 1000); err != nil {
+		t.Fatal(err)
+	}
+	// An fd of a directory outside the child's root: the harness gets it
+	// as fd 5.
+	outside, err := os.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outside.Close()
+	last := lastCap(t)
+	user := Identity{UID: 1000, GID: 1000, Groups: []uint32{}, Caps: &CapSets{Last: last}}
+	// Root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, with what
+	// the later user switch needs.
+	const setgid, setuid, setpcap = 6, 7, 8
+	ids := uint64(1<<setgid | 1<<setuid | 1<<setpcap)
+	weakRoot := Identity{UID: 0, GID: 0, Groups: []uint32{}, Caps: &CapSets{Bounding: ids, Effective: ids, Permitted: ids, Last: last}}
+	for _, c := range []struct {
+		name   string
+		build  func(p *SetupProgram)
+		report string
+		cwd    string
+	}{
+		{name: "as root", build: func(p *SetupProgram) {
+			p.Cwd("/work", CwdTry|CwdVerify)
+			p.Identity(user)
+			p.Cwd("/missing-after-done", CwdAfter|CwdVerify)
+		}, report: "ok", cwd: "/work"},
+		{name: "refused to root, retried as the user", build: func(p *SetupProgram) {
+			p.Identity(weakRoot)
+			p.Cwd("/mine", CwdTry|CwdVerify)
+			p.Identity(user)
+			p.Cwd("/mine", CwdAfter|CwdVerify)
+		}, report: "ok", cwd: "/mine"},
+		{name: "refused to the user too", build: func(p *SetupProgram) {
+			p.Identity(Identity{UID: 2000, GID: 2000, Groups: []uint32{}, Caps: &CapSets{Last: last}})
+			p.Cwd("/mine", CwdTry|CwdVerify)
+			p.Cwd("/mine", CwdAfter|CwdVerify)
+		}, report: fmt.Sprintf("err 2 %d process.cwd /mine", unix.EACCES)},
+		{name: "missing", build: func(p *SetupProgram) {
+			p.Cwd("/nosuch", CwdTry|CwdVerify)
+		}, report: fmt.Sprintf("err 0 %d process.cwd /nosuch", unix.ENOENT)},
+		{name: "through a leaked fd, verified", build: func(p *SetupProgram) {
+			p.Mount("proc", "proc", unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC)
+			p.Cwd("/proc/self/fd/5", CwdTry|CwdVerify)
+		}, report: "err 1 0 process.cwd /proc/self/fd/5: resolves outside the container's root"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := NewSetupProgram("/")
+			c.build(p)
+			runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+				if report != c.report {
+					t.Errorf("report %q, want %q", report, c.report)
+					return
+				}
+				if c.cwd == "" {
+					return
+				}
+				// The jail is the child's "/": its cwd reads as a
+				// path there, outside the program's root.
+				if cwd, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/cwd"); err != nil || cwd != filepath.Join(root, c.cwd) {
+					t.Errorf("cwd %q, %v, want %s", cwd, err, filepath.Join(root, c.cwd))
+				}
+			}, outside)
+		})
+	}
+}
+
+// TestSetupSessionKeyringLoopback: setsid, a new session keyring and lo
+// up in a new network namespace, as Go init makes them.
+func TestSetupSessionKeyringLoopback(t *testing.T) {
+	jail := t.TempDir()
+	name := fmt.Sprintf("_ses.setup-test-%d", os.Getpid())
+	p := NewSetupProgram("/")
+	p.Setsid()
+	p.Keyring(name)
+	p.Loopback()
+	attr := &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWNET, Chroot: jail}
+	runSetupAs(t, attr, jail, "/setup.test", mustBytes(t, p), func(pid int, report string) {
+		if report != "ok" {
+			t.Errorf("report %q", report)
+			return
+		}
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Fields after the command's closing parenthesis: state ppid
+		// pgrp session.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if f[3] != strconv.Itoa(pid) {
+			t.Errorf("session %s, want the child's own (%d)", f[3], pid)
+		}
+		keys, err := os.ReadFile("/proc/keys")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(keys), name) {
+			t.Errorf("no keyring %s in /proc/keys", name)
+		}
+		if up, err := loUp(pid); err != nil || !up {
+			t.Errorf("lo up in the child's network namespace: %v, %v", up, err)
+		}
+	})
+}
+
+// loUp reads lo's flags in pid's network namespace, from a thread that
+// joins it and is then let go with its goroutine.
+func loUp(pid int) (bool, error) {
+	type result struct {
+		up  bool
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // not unlocked: the thread ends with the goroutine
+		ns, err := os.Open("/proc/" + strconv.Itoa(pid) + "/ns/net")
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer ns.Close()
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- result{err: err}
+			return
+		}
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		defer unix.Close(fd)
+		ifr, err := unix.NewIfreq("lo")
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+			done <- result{err: err}
+			return
+		}
+		done <- result{up: ifr.Uint16()&unix.IFF_UP != 0}
+	}()
+	r := <-done
+	return r.up, r.err
+}
+
+// lastCap is the highest capability the kernel knows.
+func lastCap(t *testing.T) uint32 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err != nil {
+		t.Skip(err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint32(n)
+}
+
+// TestSetupPivotDevNull: after the pivot, stdio fds that are a /dev/null
+// point at the container's own (a char device 1:3), as PivotRoot's
+// reopenDevNull does; a dev/null that is not one fails the step.
+func TestSetupPivotDevNull(t *testing.T) {
+	for _, c := range []struct {
+		name, report string
+		node         func(path string) error
+	}{
+		{"the container's own", "ok", func(path string) error { return unix.Mknod(path, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))) }},
+		{"a file", "err 1 0 can't reopen /dev/null: container's /dev/null is invalid", func(path string) error { return os.WriteFile(path, nil, 0o666) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			root := filepath.Join(dir, "root")
+			if err := os.MkdirAll(filepath.Join(root, "dev"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			null := filepath.Join(root, "dev/null")
+			if err := c.node(null); err != nil {
+				t.Fatal(err)
+			}
+			var want unix.Stat_t
+			if err := unix.Stat(null, &want); err != nil {
+				t.Fatal(err)
+			}
+			p := NewSetupProgram(root)
+			p.Root(unix.MS_SLAVE | unix.MS_REC)
+			p.Pivot("", 0, true)
+			attr := &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWNS}
+			// The harness's stdin is the host's /dev/null (os/exec).
+			runSetupAs(t, attr, dir, filepath.Join(dir, "setup.test"), mustBytes(t, p), func(pid int, report string) {
+				if report != c.report {
+					t.Errorf("report %q, want %q", report, c.report)
+					return
+				}
+				if report != "ok" {
+					return
+				}
+				var st unix.Stat_t
+				if err := unix.Stat("/proc/"+strconv.Itoa(pid)+"/fd/0", &st); err != nil {
+					t.Fatal(err)
+				}
+				if st.Ino != want.Ino || st.Dev != want.Dev {
+					t.Errorf("stdin is %d:%d, want the container's dev/null %d:%d", st.Dev, st.Ino, want.Dev, want.Ino)
+				}
+			})
+		})
+	}
+}
