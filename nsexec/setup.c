@@ -74,6 +74,9 @@
 //    18 keyring       name (string): a new session keyring joined (ENOSYS
 //                     is not an error)
 //    19 loopback      lo set up (new network namespace)
+//    20 root-readonly the root's mount made read-only (root.readonly)
+//    21 fd-dir        slot (u32): thread-self/fd of a procfs of the
+//                     process's own, O_PATH, dup'ed to fd slot
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -194,6 +197,8 @@ enum {
 	OP_UNSHARE = 17,
 	OP_KEYRING = 18,
 	OP_LOOPBACK = 19,
+	OP_ROOT_READONLY = 20,
+	OP_FDDIR = 21,
 };
 
 struct prog {
@@ -857,7 +862,7 @@ static int step_root(struct prog *c, const char *root_path, int *root, struct se
 // procfs instance of this process's own (fsopen, never attached: nothing
 // in the container's tree is looked up), as pathrs-lite's Reopen does: a
 // device node is never opened by a name the container could have swapped.
-static int reopen(int path_fd, int flags)
+static int private_proc(void)
 {
 	int fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
 	if (fs < 0)
@@ -873,17 +878,37 @@ static int reopen(int path_fd, int flags)
 	int proc = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	int err = errno;
 	close(fs);
-	if (proc < 0) {
-		errno = err;
+	errno = err;
+	return proc;
+}
+
+static int reopen(int path_fd, int flags)
+{
+	int proc = private_proc();
+	if (proc < 0)
 		return -1;
-	}
 	char name[32];
 	snprintf(name, sizeof(name), "thread-self/fd/%d", path_fd);
 	int fd = openat(proc, name, flags | O_CLOEXEC);
-	err = errno;
+	int err = errno;
 	close(proc);
 	errno = err;
 	return fd;
+}
+
+// proc_fd_dir is thread-self/fd of a procfs of this process's own, O_PATH:
+// the directory stage 2 reopens the exec fifo through (runtime/init.go's
+// openFdDir), opened while the capabilities a procfs mount needs are held.
+static int proc_fd_dir(void)
+{
+	int proc = private_proc();
+	if (proc < 0)
+		return -1;
+	int d = openat(proc, "thread-self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int err = errno;
+	close(proc);
+	errno = err;
+	return d;
 }
 
 // step_pivot is rootfs.PivotRoot's pivot_root(".", "."): the old root is
@@ -1140,6 +1165,27 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 		case OP_LOOPBACK:
 			rc = step_loopback(r);
 			break;
+		case OP_FDDIR: {
+			uint32_t slot = u32(&c);
+			if (c.bad || slot < 3 || slot > 0x7fffffffu) {
+				rc = bad_program(r);
+				break;
+			}
+			int d = proc_fd_dir();
+			if (d < 0 || dup3(d, (int)slot, O_CLOEXEC) < 0)
+				rc = fail_step(r, errno, "%s", "open fd directory");
+			if (d >= 0)
+				close(d);
+			break;
+		}
+		case OP_ROOT_READONLY: {
+			// The top mount only, its other flags kept: a remount
+			// of the bind, as rootfs.Finalize's.
+			struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+			if (syscall(SYS_mount_setattr, root, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+				rc = fail_step(r, errno, "%s", "root.readonly: remount / read-only");
+			break;
+		}
 		default:
 			rc = bad_program(r);
 		}

@@ -19,4 +19,8 @@ struct setup_result {
 // step succeeded, else -1 with *r filled in.
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r);
 
+// gorunc_setup_init is `gorunc init` without the Go runtime (setup_init.c):
+// marker is $_GORUNC_SETUP, sync $_GORUNC_SYNC.
+void gorunc_setup_init(const char *marker, const char *sync) __attribute__((noreturn));
+
 #endif

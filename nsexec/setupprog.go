@@ -37,6 +37,8 @@ const (
 	setupUnshare    = 17
 	setupKeyring    = 18
 	setupLoopback   = 19
+	setupRootRO     = 20
+	setupFdDir      = 21
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -276,3 +278,11 @@ func boolU32(b bool) uint32 {
 	}
 	return 0
 }
+
+// RootReadonly makes the root's mount read-only (root.readonly), its
+// other flags kept.
+func (p *SetupProgram) RootReadonly() { p.op(setupRootRO) }
+
+// FdDir opens the process's fd directory on a procfs of its own at fd
+// slot (stage 2 reopens the exec fifo through it).
+func (p *SetupProgram) FdDir(slot int) { p.op(setupFdDir); p.u32(uint32(slot)) }

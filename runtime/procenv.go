@@ -38,6 +38,11 @@ func (cfg *initConfig) processEnv() []string {
 // /etc/passwd) and before the user switch (a passwd file the user cannot
 // read still counts, as with runc).
 func prepareEnv(env []string, uid uint32) ([]string, error) {
+	return prepareEnvIn("/", env, uid)
+}
+
+// prepareEnvIn is prepareEnv with the container's root at root.
+func prepareEnvIn(root string, env []string, uid uint32) ([]string, error) {
 	if env == nil {
 		return nil, nil
 	}
@@ -69,7 +74,7 @@ func prepareEnv(env []string, uid uint32) ([]string, error) {
 	}
 	slices.Reverse(out)
 	if !homeSet {
-		out = append(out, "HOME="+passwdHome(uid))
+		out = append(out, "HOME="+passwdHome(root, uid))
 	}
 	return out, nil
 }
@@ -81,9 +86,9 @@ func prepareEnv(env []string, uid uint32) ([]string, error) {
 // link (/proc/PID/root/... of a host process is the host's filesystem;
 // runc's plain open(2) follows it), and only a regular file is read (a
 // fifo would block init forever, a device could be endless).
-func passwdHome(uid uint32) string {
+func passwdHome(root string, uid uint32) string {
 	const fallback = "/"
-	f, err := openPasswd()
+	f, err := openPasswd(root)
 	if err != nil {
 		return fallback
 	}
@@ -95,8 +100,8 @@ func passwdHome(uid uint32) string {
 	return users[0].Home
 }
 
-func openPasswd() (*os.File, error) {
-	handle, err := pathrs.OpenInRoot("/", "/etc/passwd")
+func openPasswd(root string) (*os.File, error) {
+	handle, err := pathrs.OpenInRoot(root, "/etc/passwd")
 	if err != nil {
 		return nil, err
 	}

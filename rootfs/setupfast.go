@@ -1,0 +1,155 @@
+package rootfs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/nsexec"
+)
+
+// CompileSetup appends to p what Prepare, PivotRoot and Finalize do for
+// cfg, as steps of the C setup program (nsexec/setup.c), and returns ""; or
+// says why cfg needs Go init. PROTOTYPE (branch setupprog, docs/
+// performance.md item 8 slice (b)): it covers the mounts of `gorunc
+// spec`'s config but its cgroup mount, to measure what a create without
+// the Go runtime in init costs; what it refuses is what the real slice must
+// still translate (each with its Go behaviour), not what it may skip.
+func CompileSetup(cfg *Config, p *nsexec.SetupProgram) string {
+	switch {
+	case cfg.HostMountNS || cfg.NoPivot:
+		return "no mount namespace, or --no-pivot"
+	case cfg.BindDevices:
+		return "devices bound (user namespace)"
+	case cfg.UserNS != nil:
+		return "user namespace"
+	}
+	prepare := prepareRootFlags(cfg.Propagation)
+	if prepare&^(unix.MS_SLAVE|unix.MS_PRIVATE|unix.MS_REC) != 0 {
+		return "shared rootfsPropagation"
+	}
+	rootfs, err := realRootfs(cfg)
+	if err != nil {
+		return err.Error()
+	}
+	p.Root(uint32(prepare))
+	for i, m := range cfg.Mounts {
+		if why := compileMount(rootfs, m, p); why != "" {
+			return fmt.Sprintf("mounts[%d] (%s on %s): %s", i, m.Type, m.Destination, why)
+		}
+	}
+	dev := needsDevSetup(cfg.Mounts)
+	if dev {
+		given := map[string]bool{}
+		for _, d := range cfg.Devices {
+			if why := compileDevice(d, p); why != "" {
+				return why
+			}
+			given[filepath.Clean(d.Path)] = true
+		}
+		for _, d := range defaultDevices() {
+			if !given[d.Path] {
+				if why := compileDevice(d, p); why != "" {
+					return why
+				}
+			}
+		}
+		for _, l := range devSymlinks {
+			p.Symlink(l[0], "/dev/"+l[1])
+		}
+		// A fresh /dev tmpfs has no ptmx to remove first.
+		if _, err := os.Lstat(filepath.Join(rootfs, "dev/ptmx")); err == nil {
+			return "dev/ptmx in the rootfs"
+		}
+		p.Symlink("pts/ptmx", "/dev/ptmx")
+	}
+	prop := propagationOptions[cfg.Propagation]
+	p.Pivot(cfg.Propagation, uint32(prop), dev)
+	seen := map[string]bool{}
+	for _, m := range cfg.MaskedPaths {
+		if !seen[m] {
+			p.Mask(m)
+			seen[m] = true
+		}
+	}
+	for _, r := range cfg.ReadonlyPaths {
+		p.Readonly(r)
+	}
+	if cfg.Readonly {
+		p.RootReadonly()
+	}
+	return ""
+}
+
+func compileMount(rootfs string, m specs.Mount, p *nsexec.SetupProgram) string {
+	o := parseMountOptions(m.Options)
+	switch {
+	case m.Type == "bind" || m.Type == "rbind" || o.isBind():
+		return "a bind"
+	case m.Type != "proc" && m.Type != "sysfs" && m.Type != "tmpfs" && m.Type != "devpts" && m.Type != "mqueue":
+		return "type not covered"
+	case o.flags&^fsMountFlags != 0 || o.flags&unix.MS_REC != 0:
+		return "flags not covered"
+	case len(o.propagation) > 0 || o.copyUp || o.attr != (unix.MountAttr{}) || o.idmap != noIDMapOption:
+		return "options not covered"
+	case o.flags&unix.MS_RDONLY != 0 && (m.Type == "tmpfs" || filepath.Clean(m.Destination) == "/dev"):
+		return "read-only tmpfs (made read-only late)"
+	case strings.Contains(o.dataString(), `"`):
+		return "quoted option"
+	}
+	dest := filepath.Clean(m.Destination)
+	if dest == "/proc" != (m.Type == "proc") || strings.HasPrefix(dest, "/proc/") {
+		return "on or under /proc"
+	}
+	// tmpfs over an existing directory takes its mode; proc and sysfs
+	// need an ordinary directory: both are decided in the rootfs, which
+	// only a fresh mount point keeps simple.
+	if fi, err := os.Lstat(filepath.Join(rootfs, dest)); err == nil && (fi.Mode()&os.ModeSymlink != 0 || m.Type == "tmpfs" && fi.IsDir() && dest != "/dev") {
+		return "existing mount point (symlink, or a tmpfs's mode)"
+	}
+	var opts []nsexec.MountOption
+	if m.Source != "" {
+		opts = append(opts, nsexec.MountOption{Key: "source", Value: m.Source})
+	}
+	for _, sb := range sbFlagNames {
+		if o.flags&sb.flag != 0 {
+			opts = append(opts, nsexec.MountOption{Key: sb.name})
+		}
+	}
+	for _, opt := range strings.Split(o.dataString(), ",") {
+		if opt == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(opt, "=")
+		if strings.Contains(opt, "=") && value == "" {
+			return "empty option value"
+		}
+		opts = append(opts, nsexec.MountOption{Key: key, Value: value})
+	}
+	p.Mount(m.Type, dest, uint32(mountAttrs(o.flags)), opts...)
+	return ""
+}
+
+func compileDevice(d specs.LinuxDevice, p *nsexec.SetupProgram) string {
+	t, err := deviceType(d.Type)
+	if err != nil {
+		return err.Error()
+	}
+	perm := uint32(0o666)
+	if d.FileMode != nil {
+		perm = uint32(*d.FileMode) & 0o7777
+	}
+	var uid, gid uint32
+	if d.UID != nil {
+		uid = *d.UID
+	}
+	if d.GID != nil {
+		gid = *d.GID
+	}
+	p.Mknod(d.Path, t|perm, uint32(d.Major), uint32(d.Minor), uid, gid)
+	return ""
+}

@@ -1,0 +1,238 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/nsexec"
+	"github.com/gorunc/gorunc/rootfs"
+)
+
+// PROTOTYPE (branch setupprog; docs/performance.md item 8, slice (b)):
+// `gorunc init` without the Go runtime. With setupFastEnv set in the
+// runtime's environment, create compiles the config into a setup program
+// (nsexec/setup.c) and a stage 2 plan (stage2.go's planBytes) when every
+// part of it is covered, and init's constructor runs them
+// (nsexec/setup_init.c): no Go runtime starts in init. It exists to
+// measure that design against Go init on the same config; the parts the
+// runtime computes here that Go init computes inside the container (HOME
+// from the container's /etc/passwd, the program's path) are read from
+// the rootfs directory, which the real slice must do in C after the pivot
+// and the user switch (a mount over /etc or a PATH directory would
+// differ).
+const setupFastEnv = "_GORUNC_SETUPFAST"
+
+// setupFastRole and planRole are the memfds of the program and the plan.
+const (
+	fdSetup fdRole = "setup"
+	fdPlan  fdRole = "plan"
+)
+
+// fastSetup is a create whose init runs the setup program.
+type fastSetup struct {
+	prog, plan *os.File
+}
+
+// fastSetupRefusal says why spec needs Go init ("" when it does not).
+func (c *Container) fastSetupRefusal(o CreateOptions) string {
+	if os.Getenv(setupFastEnv) == "" {
+		return "off"
+	}
+	spec := c.rec.Spec
+	p := spec.Process
+	h := spec.Hooks
+	switch {
+	case p == nil:
+		return "no process"
+	case os.Geteuid() != 0:
+		return "rootless"
+	case nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace):
+		return "user namespace"
+	case h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer)+len(h.StartContainer) > 0:
+		return "hooks"
+	case p.Terminal || o.console != nil:
+		return "terminal"
+	case c.filter != nil && (!p.NoNewPrivileges || notifies(c.filter)):
+		return "seccomp before the user switch, or notifying"
+	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil || p.OOMScoreAdj != nil:
+		return "process scheduling or oomScoreAdj"
+	case len(spec.Linux.TimeOffsets) > 0 || len(spec.Linux.Sysctl) > 0 || len(spec.Linux.NetDevices) > 0:
+		return "time offsets, sysctls or net devices"
+	case p.Capabilities != nil && len(p.Capabilities.Ambient) > 0:
+		return "ambient capabilities (warnings)"
+	case o.PreserveFDs > 0:
+		return "preserved fds"
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Path != "" {
+			return "joined namespace"
+		}
+	}
+	switch {
+	case !nsexec.NsenterAvailable:
+		return "built without cgo"
+	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
+		return "an LSM label"
+	case spec.Linux.Personality != nil:
+		return "linux.personality"
+	}
+	_, _, _, why := c.compileSetup(0, o, 3)
+	return why
+}
+
+// compileSetup is init's setup as a program, and the argv0 and env the
+// plan gives the process; why says what is not covered.
+func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int) (*nsexec.SetupProgram, *specs.Process, string, string) {
+	spec := c.rec.Spec
+	p := nsexec.NewSetupProgram(c.rec.Rootfs)
+	if unshare != 0 {
+		p.Unshare(uint32(unshare))
+	}
+	p.Setsid()
+	rc := rootfsConfig(spec, c.rec.Rootfs, o.NoPivot)
+	if why := rootfs.CompileSetup(rc, p); why != "" {
+		return nil, nil, "", why
+	}
+	if nsexec.Has(spec.Linux.Namespaces, specs.UTSNamespace) {
+		if spec.Hostname != "" {
+			p.Hostname(spec.Hostname)
+		}
+		if spec.Domainname != "" {
+			p.Domainname(spec.Domainname)
+		}
+	}
+	if !o.NoNewKeyring {
+		p.Keyring("_ses." + c.rec.ID)
+	}
+	if newNetNS(spec.Linux.Namespaces) {
+		p.Loopback()
+	}
+	// Before the user switch, as init.go's openFdDir: a procfs mount
+	// needs capabilities the process may not keep.
+	p.FdDir(fdDirSlot)
+	proc := *spec.Process
+	for _, rl := range proc.Rlimits {
+		res, ok := rlimitTypes[rl.Type]
+		if !ok {
+			return nil, nil, "", "rlimit type " + rl.Type
+		}
+		p.Rlimit(res, rl.Soft, rl.Hard)
+	}
+	id := nsexec.Identity{UID: proc.User.UID, GID: proc.User.GID, Groups: []uint32{}, Umask: proc.User.Umask, NoNewPrivileges: proc.NoNewPrivileges}
+	id.Groups = append(id.Groups, proc.User.AdditionalGids...)
+	if proc.Capabilities != nil {
+		caps, err := capsFor(proc.Capabilities)
+		if err != nil {
+			return nil, nil, "", err.Error()
+		}
+		id.Caps = &nsexec.CapSets{Bounding: caps.bounding, Effective: caps.effective, Permitted: caps.permitted,
+			Inheritable: caps.inheritable, Ambient: caps.amb, Last: uint32(caps.last)}
+	}
+	p.Identity(id)
+	p.Cwd(proc.Cwd, nsexec.CwdVerify)
+	var err error
+	if proc.Env, err = prepareEnvIn(c.rec.Rootfs, proc.Env, proc.User.UID); err != nil {
+		return nil, nil, "", err.Error()
+	}
+	argv0, why := lookPathIn(c.rec.Rootfs, proc.Args[0], proc.Env)
+	if why != "" {
+		return nil, nil, "", why
+	}
+	return p, &proc, argv0, ""
+}
+
+// lookPathIn is lookPath's search, in the rootfs directory (see the
+// PROTOTYPE note: the real slice searches after the pivot, as the user).
+func lookPathIn(root, file string, env []string) (string, string) {
+	if strings.Contains(file, "/") {
+		return file, ""
+	}
+	var search string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			search = v
+		}
+	}
+	for _, dir := range strings.Split(search, ":") {
+		if !path.IsAbs(dir) {
+			continue
+		}
+		f, err := pathrs.OpenInRoot(root, path.Join(dir, file))
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		err = unix.Fstat(int(f.Fd()), &st)
+		f.Close()
+		if err == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && st.Mode&0o111 != 0 {
+			return path.Join(dir, file), ""
+		}
+	}
+	return "", "program not found in the rootfs"
+}
+
+// openFastSetup makes the memfds of a fast create and hands them to l.
+func openFastSetup(l *launch) (*fastSetup, []string, error) {
+	mk := func(name string) (*os.File, error) {
+		fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
+		if err != nil {
+			return nil, fmt.Errorf("memfd_create: %w", err)
+		}
+		return os.NewFile(uintptr(fd), name), nil
+	}
+	prog, err := mk("gorunc-setup")
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := mk("gorunc-plan")
+	if err != nil {
+		prog.Close()
+		return nil, nil, err
+	}
+	progFD, planFD := l.add(fdSetup, prog), l.add(fdPlan, plan)
+	// The fd directory stage 2 reopens the fifo through takes the
+	// program's slot once the program is read.
+	env := "_GORUNC_SETUP=" + strconv.Itoa(progFD) + ":" + strconv.Itoa(planFD) + ":" + strconv.Itoa(progFD) + ":" + strconv.Itoa(l.preserve)
+	return &fastSetup{prog: prog, plan: plan}, []string{env}, nil
+}
+
+// write fills in the program and the plan once init is spawned (the
+// namespaces init unshares itself are known then).
+func (f *fastSetup) write(c *Container, l *launch, unshare uintptr, o CreateOptions) error {
+	prog, proc, argv0, why := c.compileSetup(unshare, o, l.fds[fdSetup])
+	if why != "" {
+		return fmt.Errorf("setup program: %s", why)
+	}
+	b, err := prog.Bytes()
+	if err != nil {
+		return err
+	}
+	if _, err := f.prog.WriteAt(b, 0); err != nil {
+		return fmt.Errorf("write setup program: %w", err)
+	}
+	spec := *c.rec.Spec
+	spec.Process = proc
+	cfg := &initConfig{Spec: &spec, Seccomp: c.filter, State: c.ociState(specs.StateCreating)}
+	plan, err := planBytes(cfg, argv0, l.fds[fdSync], l.fds[fdFifo], l.fds[fdSetup])
+	if err != nil {
+		return err
+	}
+	if _, err := f.plan.WriteAt(plan, 0); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+func (f *fastSetup) close() {
+	if f != nil {
+		f.prog.Close()
+		f.plan.Close()
+	}
+}
