@@ -77,6 +77,19 @@
 //    20 root-readonly the root's mount made read-only (root.readonly)
 //    21 fd-dir        slot (u32): thread-self/fd of a procfs of the
 //                     process's own, O_PATH, dup'ed to fd slot
+//    23 proc-check    context (string), proc (u32): the next mount step
+//                     refuses a destination on /proc (unless proc is
+//                     set) or inside it (but for the files lxcfs
+//                     emulates), on names and again on the opened mount
+//                     point, its errors after context (checkProcDest)
+//    24 affinity-all  every CPU (setAffinity), failure ignored
+//    22 lookup        name (string: process.args[0], for the errors),
+//                     search (u32: 1 when name has no "/"), candidate
+//                     count and candidates (strings: the PATH entries
+//                     joined with name and cleaned, in order): the first
+//                     candidate findExecutable accepts is the program's
+//                     path (in the result), as runtime/procenv.go's
+//                     lookPath, in its words
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -199,6 +212,9 @@ enum {
 	OP_LOOPBACK = 19,
 	OP_ROOT_READONLY = 20,
 	OP_FDDIR = 21,
+	OP_LOOKUP = 22,
+	OP_PROC_CHECK = 23,
+	OP_AFFINITY_ALL = 24,
 };
 
 struct prog {
@@ -360,7 +376,122 @@ restart:;
 	}
 }
 
-static int step_mount(struct prog *c, int root, struct setup_result *r)
+// A mount step's /proc check (runc's checkProcMount, rootfs/mountcheck.go's
+// checkProcDest), armed by the proc-check step before it: the context
+// ("mounts[i] (type on dest)") its errors start with, and whether the
+// mount is a procfs, which alone may go on /proc.
+struct proc_check {
+	int armed;
+	int is_proc;
+	char context[PATH_MAX_ + 128];
+};
+
+static const char *const proc_allowed[] = {
+	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
+	"/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+};
+
+// fd_path reads where fd is (the /proc/self/fd magic link of the runtime's
+// procfs, before the pivot), as the kernel knows it.
+static int fd_path(int fd, char *out, size_t size)
+{
+	char link[64];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, out, size - 1);
+	if (n < 0)
+		return -1;
+	out[n] = 0;
+	return 0;
+}
+
+// location is where fd is inside the root ("/..."), -1 when it is not in
+// it (errno EXDEV).
+static int location(int root, int fd, char *out, size_t size)
+{
+	char rp[PATH_MAX_], fp[PATH_MAX_];
+	if (fd_path(root, rp, sizeof(rp)) < 0 || fd_path(fd, fp, sizeof(fp)) < 0)
+		return -1;
+	size_t n = strlen(rp);
+	if (strcmp(rp, "/") == 0)
+		snprintf(out, size, "%s", fp);
+	else if (strcmp(fp, rp) == 0)
+		snprintf(out, size, "/");
+	else if (strncmp(fp, rp, n) == 0 && fp[n] == '/')
+		snprintf(out, size, "%s", fp + n);
+	else {
+		errno = EXDEV;
+		return -1;
+	}
+	return 0;
+}
+
+// resolve_loc is where dest resolves inside the root as far as it exists,
+// with the components that do not exist yet appended (rootfs's resolve:
+// the check is made on names before anything is created).
+static int resolve_loc(int root, const char *dest, char *out, size_t size)
+{
+	char prefix[PATH_MAX_], loc[PATH_MAX_];
+	int best = (int)sys_openat2(root, "/", O_PATH);
+	if (best < 0)
+		return -1;
+	size_t rest = 0, n = strlen(dest);
+	if (n >= sizeof(prefix)) {
+		close(best);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (size_t i = 1; i <= n; i++) {
+		if (i < n && dest[i] != '/')
+			continue;
+		memcpy(prefix, dest, i);
+		prefix[i] = 0;
+		int fd = (int)sys_openat2(root, prefix, O_PATH);
+		if (fd < 0)
+			break;
+		close(best);
+		best = fd;
+		rest = i;
+	}
+	int rc = location(root, best, loc, sizeof(loc));
+	int err = errno;
+	close(best);
+	if (rc < 0) {
+		errno = err;
+		return -1;
+	}
+	const char *tail = dest + rest;
+	while (*tail == '/')
+		tail++;
+	int k = *tail == 0 ? snprintf(out, size, "%s", loc)
+			   : snprintf(out, size, "%s%s%s", loc, strcmp(loc, "/") == 0 ? "" : "/", tail);
+	if (k < 0 || (size_t)k >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+// check_proc fails a mount at loc as checkProcDest does.
+static int check_proc(const struct proc_check *pc, const char *loc, struct setup_result *r)
+{
+	if (strcmp(loc, "/proc") == 0) {
+		if (pc->is_proc)
+			return 0;
+		r->err = 0;
+		snprintf(r->what, sizeof(r->what), "%s: %s cannot be mounted because it is not of type proc", pc->context, loc);
+		return -1;
+	}
+	if (strncmp(loc, "/proc/", 6) != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(proc_allowed) / sizeof(proc_allowed[0]); i++)
+		if (strcmp(loc, proc_allowed[i]) == 0)
+			return 0;
+	r->err = 0;
+	snprintf(r->what, sizeof(r->what), "%s: %s cannot be mounted because it is inside /proc", pc->context, loc);
+	return -1;
+}
+
+static int step_mount(struct prog *c, int root, struct proc_check *pc, struct setup_result *r)
 {
 	char fstype[64], target[PATH_MAX_], key[256], value[PATH_MAX_];
 	str(c, fstype, sizeof(fstype));
@@ -369,6 +500,16 @@ static int step_mount(struct prog *c, int root, struct setup_result *r)
 	uint32_t nopts = u32(c);
 	if (c->bad)
 		return bad_program(r);
+	struct proc_check check = *pc;
+	pc->armed = 0;
+	char loc[PATH_MAX_];
+	if (check.armed) {
+		// On names first, before anything is made (as Go init).
+		if (resolve_loc(root, target, loc, sizeof(loc)) < 0)
+			return fail_step(r, errno, "resolve %s", target);
+		if (check_proc(&check, loc, r) < 0)
+			return -1;
+	}
 	int fsfd = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
 	if (fsfd < 0)
 		return fail_step(r, errno, "fsopen %s", fstype);
@@ -402,6 +543,18 @@ static int step_mount(struct prog *c, int root, struct setup_result *r)
 		err = errno;
 		close(mnt);
 		return fail_step(r, err, "mkdir %s", target);
+	}
+	if (check.armed) {
+		// Again on what is mounted on: a component swapped since the
+		// names were checked cannot move the mount into /proc
+		// (CVE-2019-16884, CVE-2019-19921 by a race).
+		if (location(root, dst, loc, sizeof(loc)) < 0 || check_proc(&check, loc, r) < 0) {
+			if (r->what[0] == 0)
+				fail_step(r, errno, "locate %s", target);
+			close(dst);
+			close(mnt);
+			return -1;
+		}
 	}
 	long rc = syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 	err = errno;
@@ -1049,6 +1202,73 @@ static int step_loopback(struct setup_result *r)
 	return 0;
 }
 
+// find_executable is runtime/procenv.go's findExecutable (Go's
+// exec.LookPath check): a file, not a directory, executable for the
+// effective ids and capabilities (faccessat2 AT_EACCESS); where the
+// kernel lacks that or a filter refuses it, the mode bits decide.
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+static int find_executable(const char *p, int *from_stat)
+{
+	struct stat st;
+	*from_stat = 0;
+	if (stat(p, &st) < 0) {
+		*from_stat = 1; // os.Stat's error: "stat <path>: <errno>"
+		return errno;
+	}
+	if (S_ISDIR(st.st_mode))
+		return EISDIR;
+	if (syscall(SYS_faccessat2, AT_FDCWD, p, X_OK, AT_EACCESS) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EPERM)
+		return errno;
+	return (st.st_mode & 0111) ? 0 : EACCES;
+}
+
+static int step_lookup(struct prog *c, struct setup_result *r)
+{
+	char name[PATH_MAX_], cand[PATH_MAX_];
+	str(c, name, sizeof(name));
+	uint32_t search = u32(c), n = u32(c);
+	if (c->bad)
+		return bad_program(r);
+	int from_stat;
+	if (!search) {
+		int err = find_executable(name, &from_stat);
+		if (err != 0) {
+			r->err = err;
+			if (from_stat)
+				snprintf(r->what, sizeof(r->what), "exec: \"%s\": stat %s", name, name);
+			else
+				snprintf(r->what, sizeof(r->what), "exec: \"%s\"", name);
+			return -1;
+		}
+		snprintf(r->argv0, sizeof(r->argv0), "%s", name);
+		return 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		str(c, cand, sizeof(cand));
+		if (c->bad)
+			return bad_program(r);
+		if (find_executable(cand, &from_stat) != 0)
+			continue;
+		if (cand[0] != '/') {
+			r->err = 0;
+			snprintf(r->what, sizeof(r->what), "exec: \"%s\": cannot run executable found relative to current directory", name);
+			return -1;
+		}
+		snprintf(r->argv0, sizeof(r->argv0), "%s", cand);
+		// The rest of the candidates are not read: skip them.
+		for (i++; i < n; i++)
+			str(c, cand, sizeof(cand));
+		return c->bad ? bad_program(r) : 0;
+	}
+	r->err = 0;
+	snprintf(r->what, sizeof(r->what), "exec: \"%s\": executable file not found in $PATH", name);
+	return -1;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -1067,6 +1287,7 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 	if (root < 0)
 		return fail_step(r, errno, "open root %s", root_path);
 	int rc = 0, cwd_done = 0;
+	struct proc_check pc = {0};
 	struct masker masker = {.shared = -1};
 	for (uint32_t i = 0; i < n && rc == 0; i++) {
 		r->step = (int)i;
@@ -1111,7 +1332,7 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			break;
 		}
 		case OP_MOUNT:
-			rc = step_mount(&c, root, r);
+			rc = step_mount(&c, root, &pc, r);
 			break;
 		case OP_BIND:
 			rc = step_bind(&c, root, r);
@@ -1178,6 +1399,25 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				close(d);
 			break;
 		}
+		case OP_PROC_CHECK:
+			str(&c, pc.context, sizeof(pc.context));
+			pc.is_proc = (int)u32(&c);
+			pc.armed = 1;
+			if (c.bad)
+				rc = bad_program(r);
+			break;
+		case OP_AFFINITY_ALL: {
+			// Every CPU the cgroup allows (runtime/sched.go's
+			// setAffinity): the caller's pinning does not leak in;
+			// runc only warns when it fails, so nothing here.
+			static unsigned char all[64 * 1024 / 8];
+			memset(all, 0xff, sizeof(all));
+			syscall(SYS_sched_setaffinity, 0, sizeof(all), all);
+			break;
+		}
+		case OP_LOOKUP:
+			rc = step_lookup(&c, r);
+			break;
 		case OP_ROOT_READONLY: {
 			// The top mount only, its other flags kept: a remount
 			// of the bind, as rootfs.Finalize's.

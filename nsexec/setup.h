@@ -9,10 +9,12 @@
 struct setup_result {
 	int step;
 	int err;
-	char what[4160]; // room for a whole path and the words before it
+	char what[8400]; // room for a whole path and the words around it
 	// ambient_refused are the ambient capabilities the kernel refused to
 	// raise (the program still succeeds, as runc only warns).
 	unsigned long long ambient_refused;
+	// argv0 is the program's path the lookup step found ("" without one).
+	char argv0[4096];
 };
 
 // gorunc_setup_run runs a setup program (format in setup.c); 0 when every

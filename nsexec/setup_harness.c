@@ -39,10 +39,12 @@ __attribute__((constructor)) static void gorunc_setup_harness(void)
 		got += (size_t)n;
 	}
 	struct setup_result r;
-	char line[4200];
+	char line[8600];
 	int n;
 	int rc = gorunc_setup_run(buf, got, &r);
-	if (rc == 0 && r.ambient_refused != 0)
+	if (rc == 0 && r.argv0[0] != 0)
+		n = snprintf(line, sizeof(line), "ok argv0=%s\n", r.argv0);
+	else if (rc == 0 && r.ambient_refused != 0)
 		n = snprintf(line, sizeof(line), "ok ambient-refused=%llx\n", r.ambient_refused);
 	else if (rc == 0)
 		n = snprintf(line, sizeof(line), "ok\n");

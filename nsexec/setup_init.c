@@ -67,7 +67,7 @@ static void write_all(int fd, const char *p, size_t n)
 // Go init's childMain does, and exits.
 __attribute__((noreturn)) static void report(int sync_fd, const char *what, int err)
 {
-	char text[4400], out[9000];
+	char text[8600], out[17400];
 	size_t n = (size_t)snprintf(text, sizeof(text), SETUP_INIT_FAILED "%s", what);
 	if (n >= sizeof(text))
 		n = sizeof(text) - 1;
@@ -156,5 +156,5 @@ void gorunc_setup_init(const char *marker, const char *sync)
 	(void)slot; // the program's fd-dir step filled it
 	char planfd[16];
 	snprintf(planfd, sizeof(planfd), "%d", plan_fd);
-	gorunc_stage2(planfd);
+	gorunc_stage2_argv0(planfd, r.argv0[0] ? r.argv0 : NULL);
 }

@@ -308,3 +308,111 @@ func TestSetupPivotDevNull(t *testing.T) {
 		})
 	}
 }
+
+// TestSetupLookup: the program's path as lookPath finds it, after the
+// user switch and in its words: the first executable candidate for the
+// process's ids, a directory or a file without x for it skipped, a
+// relative match refused, a name with a slash taken as it is if it can be
+// executed.
+func TestSetupLookup(t *testing.T) {
+	jail := t.TempDir()
+	for _, f := range []struct {
+		path string
+		mode os.FileMode
+	}{
+		{"a/prog", 0o744}, // x for the owner (root) only
+		{"b/prog", 0o755},
+		{"c/prog", 0o755},
+		{"rel/prog", 0o755},
+	} {
+		if err := os.MkdirAll(filepath.Join(jail, filepath.Dir(f.path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(jail, f.path), []byte("#!/bin/sh\n"), f.mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(jail, "d/prog"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	user := Identity{UID: 1000, GID: 1000, Groups: []uint32{}, Caps: &CapSets{Last: lastCap(t)}}
+	for _, c := range []struct {
+		name       string
+		asUser     bool
+		file       string
+		search     bool
+		candidates []string
+		report     string
+	}{
+		{"root takes the first", false, "prog", true, []string{"/nosuch/prog", "/a/prog", "/b/prog"}, "ok argv0=/a/prog"},
+		{"the user skips what it cannot execute and a directory", true, "prog", true, []string{"/a/prog", "/d/prog", "/c/prog"}, "ok argv0=/c/prog"},
+		{"relative match", false, "prog", true, []string{"/nosuch/prog", "rel/prog", "/b/prog"}, `err 1 0 exec: "prog": cannot run executable found relative to current directory`},
+		{"not found", false, "prog", true, []string{"/nosuch/prog", "/d/prog"}, `err 1 0 exec: "prog": executable file not found in $PATH`},
+		{"no PATH", false, "prog", true, nil, `err 1 0 exec: "prog": executable file not found in $PATH`},
+		{"with a slash", true, "/b/prog", false, nil, "ok argv0=/b/prog"},
+		{"with a slash, not executable for the user", true, "/a/prog", false, nil, fmt.Sprintf(`err 1 %d exec: "/a/prog"`, unix.EACCES)},
+		{"with a slash, a directory", false, "/d/prog", false, nil, fmt.Sprintf(`err 1 %d exec: "/d/prog"`, unix.EISDIR)},
+		{"with a slash, missing", false, "/x/prog", false, nil, fmt.Sprintf(`err 1 %d exec: "/x/prog": stat /x/prog`, unix.ENOENT)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := NewSetupProgram("/")
+			if c.asUser {
+				p.Identity(user)
+			} else {
+				p.Cwd("/", 0)
+			}
+			p.Lookup(c.file, c.search, c.candidates)
+			runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+				if report != c.report {
+					t.Errorf("report %q, want %q", report, c.report)
+				}
+			})
+		})
+	}
+}
+
+// TestSetupProcCheck: a mount whose destination is, or resolves through a
+// symlink to, /proc or a path inside it is refused as checkProcDest does
+// (CVE-2023-28642), on names before anything is made, in its words; procfs
+// itself may go on /proc, and the files lxcfs emulates may be covered.
+func TestSetupProcCheck(t *testing.T) {
+	jail := t.TempDir()
+	for _, l := range [][2]string{{"proc/sys", "evil"}, {"/proc", "up"}} {
+		if err := os.Symlink(l[0], filepath.Join(jail, l[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name, fstype, dest, report string
+		proc                       bool
+	}{
+		{"procfs on /proc", "proc", "/proc2", "ok", true},
+		{"tmpfs inside /proc through a symlink", "tmpfs", "/evil/kernel", "err 2 0 ctx: /proc/sys/kernel cannot be mounted because it is inside /proc", false},
+		{"tmpfs over /proc through a symlink", "tmpfs", "/up", "err 2 0 ctx: /proc cannot be mounted because it is not of type proc", false},
+		{"a missing path inside /proc", "tmpfs", "/up/nosuch/dir", "err 2 0 ctx: /proc/nosuch/dir cannot be mounted because it is inside /proc", false},
+		{"an lxcfs file", "tmpfs", "/up/uptime", fmt.Sprintf("err 2 %d mkdir /up/uptime", unix.ENOTDIR), false},
+		{"elsewhere", "tmpfs", "/tmp/x", "ok", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := NewSetupProgram("/")
+			// The runtime's /proc, which the check reads fds' places
+			// from (the jail has none of its own).
+			p.Mount("proc", "/proc", unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC)
+			p.ProcCheck("ctx", c.proc)
+			if c.dest == "/proc2" {
+				// /proc itself is taken: the check is on the
+				// place, so a second procfs goes on /proc again.
+				c.dest = "/proc"
+			}
+			p.Mount(c.fstype, c.dest, unix.MOUNT_ATTR_NOSUID)
+			runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+				if report != c.report {
+					t.Errorf("report %q, want %q", report, c.report)
+				}
+			})
+			if _, err := os.Stat(filepath.Join(jail, "proc/nosuch")); err == nil {
+				t.Error("proc/nosuch was made")
+			}
+		})
+	}
+}

@@ -39,6 +39,9 @@ const (
 	setupLoopback   = 19
 	setupRootRO     = 20
 	setupFdDir      = 21
+	setupLookup     = 22
+	setupProcCheck  = 23
+	setupAffinity   = 24
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -286,3 +289,29 @@ func (p *SetupProgram) RootReadonly() { p.op(setupRootRO) }
 // FdDir opens the process's fd directory on a procfs of its own at fd
 // slot (stage 2 reopens the exec fifo through it).
 func (p *SetupProgram) FdDir(slot int) { p.op(setupFdDir); p.u32(uint32(slot)) }
+
+// Lookup finds the program's path as runtime/procenv.go's lookPath: name
+// itself when it has a "/" (search false), else the first of candidates
+// (PATH's entries joined with name and cleaned, in order) that is an
+// executable file for the process's ids; a relative one is refused.
+func (p *SetupProgram) Lookup(name string, search bool, candidates []string) {
+	p.op(setupLookup)
+	p.str(name)
+	p.u32(boolU32(search))
+	p.u32(uint32(len(candidates)))
+	for _, c := range candidates {
+		p.str(c)
+	}
+}
+
+// ProcCheck arms the /proc check of the next Mount: its destination may
+// not be /proc (unless proc, a procfs mount) nor inside it, checked on
+// names and on the opened mount point; errors start with context.
+func (p *SetupProgram) ProcCheck(context string, proc bool) {
+	p.op(setupProcCheck)
+	p.str(context)
+	p.u32(boolU32(proc))
+}
+
+// AffinityAll gives the process every CPU its cgroup allows.
+func (p *SetupProgram) AffinityAll() { p.op(setupAffinity) }

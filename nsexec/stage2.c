@@ -565,6 +565,11 @@ static void run_hook(int index, const struct hook *h, const char *state, size_t 
 
 void gorunc_stage2(const char *marker)
 {
+	gorunc_stage2_argv0(marker, NULL);
+}
+
+void gorunc_stage2_argv0(const char *marker, const char *found)
+{
 	// First syscall: no one below the host's CAP_SYS_PTRACE may look in.
 	set_dumpable(0);
 	go_signals();
@@ -605,6 +610,8 @@ void gorunc_stage2(const char *marker)
 	size_t ready_len;
 	char *ready = get_string(&c, &arena, &arena_left, &ready_len);
 	char *argv0 = get_string(&c, &arena, &arena_left, NULL);
+	if (found != NULL)
+		argv0 = (char *)found; // the setup program's lookup (setup_init.c)
 	char **argv = get_strings(&c, &arena, &arena_left);
 	char **envp = get_strings(&c, &arena, &arena_left);
 	struct sock_fprog prog = {0};

@@ -5,4 +5,8 @@
 // (stage2.c); marker is the value of _GORUNC_STAGE2. It never returns.
 void gorunc_stage2(const char *marker) __attribute__((noreturn));
 
+// gorunc_stage2_argv0 is gorunc_stage2 with the program's path found by
+// the setup program (setup.c's lookup step) instead of the plan's.
+void gorunc_stage2_argv0(const char *marker, const char *found) __attribute__((noreturn));
+
 #endif

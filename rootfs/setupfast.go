@@ -38,7 +38,7 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram) string {
 	}
 	p.Root(uint32(prepare))
 	for i, m := range cfg.Mounts {
-		if why := compileMount(rootfs, m, p); why != "" {
+		if why := compileMount(rootfs, i, m, p); why != "" {
 			return fmt.Sprintf("mounts[%d] (%s on %s): %s", i, m.Type, m.Destination, why)
 		}
 	}
@@ -85,7 +85,7 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram) string {
 	return ""
 }
 
-func compileMount(rootfs string, m specs.Mount, p *nsexec.SetupProgram) string {
+func compileMount(rootfs string, i int, m specs.Mount, p *nsexec.SetupProgram) string {
 	o := parseMountOptions(m.Options)
 	switch {
 	case m.Type == "bind" || m.Type == "rbind" || o.isBind():
@@ -102,9 +102,6 @@ func compileMount(rootfs string, m specs.Mount, p *nsexec.SetupProgram) string {
 		return "quoted option"
 	}
 	dest := filepath.Clean(m.Destination)
-	if dest == "/proc" != (m.Type == "proc") || strings.HasPrefix(dest, "/proc/") {
-		return "on or under /proc"
-	}
 	// tmpfs over an existing directory takes its mode; proc and sysfs
 	// need an ordinary directory: both are decided in the rootfs, which
 	// only a fresh mount point keeps simple.
@@ -130,6 +127,7 @@ func compileMount(rootfs string, m specs.Mount, p *nsexec.SetupProgram) string {
 		}
 		opts = append(opts, nsexec.MountOption{Key: key, Value: value})
 	}
+	p.ProcCheck(fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination), m.Type == "proc")
 	p.Mount(m.Type, dest, uint32(mountAttrs(o.flags)), opts...)
 	return ""
 }

@@ -3,11 +3,10 @@ package runtime
 import (
 	"fmt"
 	"os"
-	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -63,6 +62,8 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "seccomp before the user switch, or notifying"
 	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil || p.OOMScoreAdj != nil:
 		return "process scheduling or oomScoreAdj"
+	case spec.Linux.MemoryPolicy != nil:
+		return "linux.memoryPolicy"
 	case len(spec.Linux.TimeOffsets) > 0 || len(spec.Linux.Sysctl) > 0 || len(spec.Linux.NetDevices) > 0:
 		return "time offsets, sysctls or net devices"
 	case p.Capabilities != nil && len(p.Capabilities.Ambient) > 0:
@@ -135,47 +136,38 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int
 		id.Caps = &nsexec.CapSets{Bounding: caps.bounding, Effective: caps.effective, Permitted: caps.permitted,
 			Inheritable: caps.inheritable, Ambient: caps.amb, Last: uint32(caps.last)}
 	}
+	// Go init's becomeProcess order: affinity (applyProcSched), then
+	// the identity.
+	p.AffinityAll()
 	p.Identity(id)
 	p.Cwd(proc.Cwd, nsexec.CwdVerify)
 	var err error
 	if proc.Env, err = prepareEnvIn(c.rec.Rootfs, proc.Env, proc.User.UID); err != nil {
 		return nil, nil, "", err.Error()
 	}
-	argv0, why := lookPathIn(c.rec.Rootfs, proc.Args[0], proc.Env)
-	if why != "" {
-		return nil, nil, "", why
+	name := proc.Args[0]
+	if strconv.Quote(name) != `"`+name+`"` {
+		return nil, nil, "", "args[0] that %q would escape"
 	}
-	return p, &proc, argv0, ""
-}
-
-// lookPathIn is lookPath's search, in the rootfs directory (see the
-// PROTOTYPE note: the real slice searches after the pivot, as the user).
-func lookPathIn(root, file string, env []string) (string, string) {
-	if strings.Contains(file, "/") {
-		return file, ""
+	if strings.Contains(name, "/") {
+		p.Lookup(name, false, nil)
+	} else {
+		var search string
+		for _, kv := range proc.Env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				search = v
+			}
+		}
+		var candidates []string
+		for _, dir := range filepath.SplitList(search) {
+			if dir == "" {
+				dir = "."
+			}
+			candidates = append(candidates, filepath.Join(dir, name))
+		}
+		p.Lookup(name, true, candidates)
 	}
-	var search string
-	for _, kv := range env {
-		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-			search = v
-		}
-	}
-	for _, dir := range strings.Split(search, ":") {
-		if !path.IsAbs(dir) {
-			continue
-		}
-		f, err := pathrs.OpenInRoot(root, path.Join(dir, file))
-		if err != nil {
-			continue
-		}
-		var st unix.Stat_t
-		err = unix.Fstat(int(f.Fd()), &st)
-		f.Close()
-		if err == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && st.Mode&0o111 != 0 {
-			return path.Join(dir, file), ""
-		}
-	}
-	return "", "program not found in the rootfs"
+	return p, &proc, "", ""
 }
 
 // openFastSetup makes the memfds of a fast create and hands them to l.
