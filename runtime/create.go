@@ -324,7 +324,9 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	var fast *fastSetup
 	var fastEnv []string
-	if why := c.fastSetupRefusal(o); why == "" {
+	why := c.fastSetupRefusal(o)
+	logFastSetup(why)
+	if why == "" {
 		if fast, fastEnv, err = openFastSetup(l); err != nil {
 			return nil, err
 		}
