@@ -16,7 +16,11 @@
 //     3 rlimit        resource (u32), soft (u64), hard (u64)
 //     4 mkdirs        path (string), mode (u32)
 //     5 mount         fstype (string), target (string), attr (u32:
-//                     MOUNT_ATTR_*), option count (u32), each: key
+//                     MOUNT_ATTR_*), flags (u32: 1 the target's last
+//                     component must be a directory, not a symlink, as
+//                     proc and sysfs need; 2 a tmpfs over an existing
+//                     directory takes its mode before the options),
+//                     option count (u32), each: key
 //                     (string), value (string; empty: a flag option)
 //     6 bind          source fd (u32: a detached mount the runtime cloned
 //                     with open_tree(OPEN_TREE_CLONE) in its own mount
@@ -83,6 +87,8 @@
 //                     emulates), on names and again on the opened mount
 //                     point, its errors after context (checkProcDest)
 //    24 affinity-all  every CPU (setAffinity), failure ignored
+//    25 relink        target, path (strings): symlink as 12, what path
+//                     was removed first (not a directory)
 //    22 lookup        name (string: process.args[0], for the errors),
 //                     search (u32: 1 when name has no "/"), candidate
 //                     count and candidates (strings: the PATH entries
@@ -215,6 +221,7 @@ enum {
 	OP_LOOKUP = 22,
 	OP_PROC_CHECK = 23,
 	OP_AFFINITY_ALL = 24,
+	OP_RELINK = 25,
 };
 
 struct prog {
@@ -491,80 +498,6 @@ static int check_proc(const struct proc_check *pc, const char *loc, struct setup
 	return -1;
 }
 
-static int step_mount(struct prog *c, int root, struct proc_check *pc, struct setup_result *r)
-{
-	char fstype[64], target[PATH_MAX_], key[256], value[PATH_MAX_];
-	str(c, fstype, sizeof(fstype));
-	str(c, target, sizeof(target));
-	uint32_t attr = u32(c);
-	uint32_t nopts = u32(c);
-	if (c->bad)
-		return bad_program(r);
-	struct proc_check check = *pc;
-	pc->armed = 0;
-	char loc[PATH_MAX_];
-	if (check.armed) {
-		// On names first, before anything is made (as Go init).
-		if (resolve_loc(root, target, loc, sizeof(loc)) < 0)
-			return fail_step(r, errno, "resolve %s", target);
-		if (check_proc(&check, loc, r) < 0)
-			return -1;
-	}
-	int fsfd = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
-	if (fsfd < 0)
-		return fail_step(r, errno, "fsopen %s", fstype);
-	for (uint32_t i = 0; i < nopts; i++) {
-		str(c, key, sizeof(key));
-		str(c, value, sizeof(value));
-		if (c->bad) {
-			close(fsfd);
-			return bad_program(r);
-		}
-		long rc = value[0] ? syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, key, value, 0)
-				   : syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
-		if (rc < 0) {
-			int err = errno;
-			close(fsfd);
-			return fail_step(r, err, "fsconfig %s", key);
-		}
-	}
-	if (syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
-		int err = errno;
-		close(fsfd);
-		return fail_step(r, err, "fsconfig create %s", fstype);
-	}
-	int mnt = (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, attr);
-	int err = errno;
-	close(fsfd);
-	if (mnt < 0)
-		return fail_step(r, err, "fsmount %s", fstype);
-	int dst = mkdirs(root, target, 0755);
-	if (dst < 0) {
-		err = errno;
-		close(mnt);
-		return fail_step(r, err, "mkdir %s", target);
-	}
-	if (check.armed) {
-		// Again on what is mounted on: a component swapped since the
-		// names were checked cannot move the mount into /proc
-		// (CVE-2019-16884, CVE-2019-19921 by a race).
-		if (location(root, dst, loc, sizeof(loc)) < 0 || check_proc(&check, loc, r) < 0) {
-			if (r->what[0] == 0)
-				fail_step(r, errno, "locate %s", target);
-			close(dst);
-			close(mnt);
-			return -1;
-		}
-	}
-	long rc = syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-	err = errno;
-	close(dst);
-	close(mnt);
-	if (rc < 0)
-		return fail_step(r, err, "mount on %s", target);
-	return 0;
-}
-
 // split_path cuts path into its parent (with the trailing slash) and last
 // name; EINVAL when there is no name.
 static int split_path(const char *path, char *parent, char *base)
@@ -585,6 +518,183 @@ static int split_path(const char *path, char *parent, char *base)
 	base[n - slash] = 0;
 	return 0;
 }
+
+#define MOUNT_ORDINARY_DIR 1 // proc, sysfs: the last component no symlink
+#define MOUNT_TAKE_MODE 2     // tmpfs: an existing directory's mode first
+
+// ordinary_dir is rootfs's mkdirNoFollow: target's parents made inside the
+// root, its last component opened without following a symlink (made when
+// missing), and a directory, or the step fails in runc's words.
+static int ordinary_dir(int root, const char *fstype, const char *target, const struct proc_check *pc,
+			struct setup_result *r)
+{
+	char parent[PATH_MAX_], base[PATH_MAX_];
+	if (split_path(target, parent, base) < 0) {
+		int fd = mkdirs(root, target, 0755);
+		return fd >= 0 ? fd : fail_step(r, errno, "mkdir %s", target);
+	}
+	int dir = mkdirs(root, parent, 0755);
+	if (dir < 0)
+		return fail_step(r, errno, "mkdir %s", parent);
+	int fd = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(dir, base, 0755) < 0 && errno != EEXIST) {
+			int err = errno;
+			close(dir);
+			return fail_step(r, err, "mkdir %s in rootfs", target);
+		}
+		fd = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	int err = errno;
+	close(dir);
+	if (fd < 0)
+		return fail_step(r, err, "open %s in rootfs", target);
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		err = errno;
+		close(fd);
+		return fail_step(r, err, "stat %s", target);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		close(fd);
+		r->err = 0;
+		snprintf(r->what, sizeof(r->what), "%s: filesystem \"%s\" must be mounted on ordinary directory: %s is not a directory (mode %#o)",
+			 pc->context, fstype, target, (unsigned)st.st_mode);
+		return -1;
+	}
+	return fd;
+}
+
+static int step_mount(struct prog *c, int root, struct proc_check *pc, struct setup_result *r)
+{
+	char fstype[64], target[PATH_MAX_], key[256], value[PATH_MAX_];
+	str(c, fstype, sizeof(fstype));
+	str(c, target, sizeof(target));
+	uint32_t attr = u32(c);
+	uint32_t flags = u32(c);
+	uint32_t nopts = u32(c);
+	if (c->bad)
+		return bad_program(r);
+	struct proc_check check = *pc;
+	pc->armed = 0;
+	char loc[PATH_MAX_];
+	char parent[PATH_MAX_], base[PATH_MAX_];
+	if ((flags & MOUNT_ORDINARY_DIR) && split_path(target, parent, base) == 0) {
+		// requireDirOrMissing, on names before the /proc check, as
+		// rootfs's checkMount orders them.
+		int dir = (int)sys_openat2(root, parent, O_PATH | O_DIRECTORY);
+		struct stat st;
+		if (dir >= 0 && fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+			close(dir);
+			r->err = 0;
+			snprintf(r->what, sizeof(r->what), "%s: filesystem \"%s\" must be mounted on ordinary directory: %s is not a directory (mode %#o)",
+				 check.context, fstype, target, (unsigned)st.st_mode);
+			return -1;
+		}
+		if (dir >= 0)
+			close(dir);
+	}
+	if (check.armed) {
+		// On names first, before anything is made (as Go init).
+		if (resolve_loc(root, target, loc, sizeof(loc)) < 0)
+			return fail_step(r, errno, "resolve %s", target);
+		if (check_proc(&check, loc, r) < 0)
+			return -1;
+	}
+	// The mount point first, as rootfs's mountFS: what it is decides
+	// the tmpfs's mode.
+	int existed = 0;
+	if (flags & MOUNT_TAKE_MODE) {
+		int e = (int)sys_openat2(root, target, O_PATH);
+		if (e >= 0) {
+			existed = 1;
+			close(e);
+		}
+	}
+	int dst;
+	if (flags & MOUNT_ORDINARY_DIR) {
+		dst = ordinary_dir(root, fstype, target, &check, r);
+		if (dst == -1)
+			return -1;
+	} else {
+		dst = mkdirs(root, target, 0755);
+		if (dst < 0)
+			return fail_step(r, errno, "mkdir %s", target);
+	}
+	if (check.armed) {
+		// Again on what is mounted on: a component swapped since the
+		// names were checked cannot move the mount into /proc
+		// (CVE-2019-16884, CVE-2019-19921 by a race).
+		if (location(root, dst, loc, sizeof(loc)) < 0 || check_proc(&check, loc, r) < 0) {
+			if (r->what[0] == 0)
+				fail_step(r, errno, "locate %s", target);
+			close(dst);
+			return -1;
+		}
+	}
+	int err;
+	char mode[16] = "";
+	if (existed) {
+		struct stat st;
+		if (fstat(dst, &st) < 0) {
+			err = errno;
+			close(dst);
+			return fail_step(r, err, "stat %s", target);
+		}
+		snprintf(mode, sizeof(mode), "%04o", (unsigned)(st.st_mode & 07777));
+	}
+	int fsfd = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
+	if (fsfd < 0) {
+		err = errno;
+		close(dst);
+		return fail_step(r, err, "fsopen %s", fstype);
+	}
+	// Before the options: a mode= among them wins, as in tmpfs's parsing.
+	if (mode[0] && syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, "mode", mode, 0) < 0) {
+		err = errno;
+		close(fsfd);
+		close(dst);
+		return fail_step(r, err, "fsconfig %s", "mode");
+	}
+	for (uint32_t i = 0; i < nopts; i++) {
+		str(c, key, sizeof(key));
+		str(c, value, sizeof(value));
+		if (c->bad) {
+			close(fsfd);
+			close(dst);
+			return bad_program(r);
+		}
+		long rc = value[0] ? syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, key, value, 0)
+				   : syscall(SYS_fsconfig, fsfd, FSCONFIG_SET_FLAG, key, NULL, 0);
+		if (rc < 0) {
+			err = errno;
+			close(fsfd);
+			close(dst);
+			return fail_step(r, err, "fsconfig %s", key);
+		}
+	}
+	if (syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		err = errno;
+		close(fsfd);
+		close(dst);
+		return fail_step(r, err, "fsconfig create %s", fstype);
+	}
+	int mnt = (int)syscall(SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, attr);
+	err = errno;
+	close(fsfd);
+	if (mnt < 0) {
+		close(dst);
+		return fail_step(r, err, "fsmount %s", fstype);
+	}
+	long rc = syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	err = errno;
+	close(dst);
+	close(mnt);
+	if (rc < 0)
+		return fail_step(r, err, "mount on %s", target);
+	return 0;
+}
+
 
 // mkfile makes path an empty file (0644, parents as mkdirs) when missing,
 // the mount point of a file bind, and returns an O_PATH fd of it, looked
@@ -969,7 +1079,7 @@ static int step_identity(struct prog *c, struct setup_result *r)
 	return 0;
 }
 
-static int step_symlink(struct prog *c, int root, struct setup_result *r)
+static int step_symlink(struct prog *c, int root, int replace, struct setup_result *r)
 {
 	char target[PATH_MAX_], path[PATH_MAX_], parent[PATH_MAX_], base[PATH_MAX_];
 	str(c, target, sizeof(target));
@@ -981,10 +1091,15 @@ static int step_symlink(struct prog *c, int root, struct setup_result *r)
 	int dir = mkdirs(root, parent, 0755);
 	if (dir < 0)
 		return fail_step(r, errno, "mkdir %s", parent);
+	if (replace && unlinkat(dir, base, 0) < 0 && errno != ENOENT) {
+		int err = errno;
+		close(dir);
+		return fail_step(r, err, "remove %s", path);
+	}
 	int rc = symlinkat(target, dir, base);
 	int err = errno;
 	close(dir);
-	if (rc < 0 && err != EEXIST)
+	if (rc < 0 && (replace || err != EEXIST))
 		return fail_step(r, err, "symlink %s", path);
 	return 0;
 }
@@ -1110,7 +1225,7 @@ static int step_pivot(struct prog *c, const char *root_path, int *root, struct s
 		return fail_step(r, errno, "set propagation %s of /", name);
 	if (!devnull)
 		return 0;
-	int p = (int)sys_openat2_how(fd, "dev/null", O_PATH, RESOLVE_NO_SYMLINKS);
+	int p = (int)sys_openat2(fd, "dev/null", O_PATH | O_NOFOLLOW);
 	if (p < 0)
 		return fail_step(r, errno, "%s", "can't reopen /dev/null");
 	struct stat st;
@@ -1353,7 +1468,7 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			rc = step_identity(&c, r);
 			break;
 		case OP_SYMLINK:
-			rc = step_symlink(&c, root, r);
+			rc = step_symlink(&c, root, 0, r);
 			break;
 		case OP_ROOT:
 			rc = step_root(&c, root_path, &root, r);
@@ -1399,6 +1514,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				close(d);
 			break;
 		}
+		case OP_RELINK:
+			rc = step_symlink(&c, root, 1, r);
+			break;
 		case OP_PROC_CHECK:
 			str(&c, pc.context, sizeof(pc.context));
 			pc.is_proc = (int)u32(&c);

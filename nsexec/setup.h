@@ -9,7 +9,7 @@
 struct setup_result {
 	int step;
 	int err;
-	char what[8400]; // room for a whole path and the words around it
+	char what[12288]; // room for a whole path and the words around it
 	// ambient_refused are the ambient capabilities the kernel refused to
 	// raise (the program still succeeds, as runc only warns).
 	unsigned long long ambient_refused;

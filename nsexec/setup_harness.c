@@ -39,7 +39,7 @@ __attribute__((constructor)) static void gorunc_setup_harness(void)
 		got += (size_t)n;
 	}
 	struct setup_result r;
-	char line[8600];
+	char line[12800];
 	int n;
 	int rc = gorunc_setup_run(buf, got, &r);
 	if (rc == 0 && r.argv0[0] != 0)

@@ -67,7 +67,7 @@ static void write_all(int fd, const char *p, size_t n)
 // Go init's childMain does, and exits.
 __attribute__((noreturn)) static void report(int sync_fd, const char *what, int err)
 {
-	char text[8600], out[17400];
+	char text[12544], out[25344];
 	size_t n = (size_t)snprintf(text, sizeof(text), SETUP_INIT_FAILED "%s", what);
 	if (n >= sizeof(text))
 		n = sizeof(text) - 1;

@@ -416,3 +416,62 @@ func TestSetupProcCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestSetupMountFlags: proc and sysfs go on an ordinary directory only (a
+// symlink there fails in runc's words, whatever it points at), and a tmpfs
+// over an existing directory takes its mode unless an option gives one.
+func TestSetupMountFlags(t *testing.T) {
+	jail := t.TempDir()
+	if err := os.Symlink("/elsewhere", filepath.Join(jail, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(jail, "sticky"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(jail, "sticky"), os.ModeSticky|0o733); err != nil {
+		t.Fatal(err)
+	}
+	attr := uint32(unix.MOUNT_ATTR_NOSUID)
+	for _, c := range []struct {
+		name   string
+		build  func(p *SetupProgram)
+		report string
+		mode   os.FileMode // of /sticky in the child, 0: not checked
+	}{
+		{"proc on a symlink", func(p *SetupProgram) {
+			p.Mount("proc", "/proc", attr) // the runtime's, for the check
+			p.ProcCheck("mounts[0] (proc on /link)", true)
+			p.MountWith("proc", "/link", attr, MountOrdinaryDir)
+		}, `err 2 0 mounts[0] (proc on /link): filesystem "proc" must be mounted on ordinary directory: /link is not a directory (mode 0120777)`, 0},
+		{"tmpfs takes the mode", func(p *SetupProgram) {
+			p.MountWith("tmpfs", "/sticky", attr, MountTakeMode)
+		}, "ok", os.ModeDir | os.ModeSticky | 0o733},
+		{"an option's mode wins", func(p *SetupProgram) {
+			p.MountWith("tmpfs", "/sticky", attr, MountTakeMode, MountOption{Key: "mode", Value: "0711"})
+		}, "ok", os.ModeDir | 0o711},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := NewSetupProgram("/")
+			c.build(p)
+			runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+				if report != c.report {
+					t.Errorf("report %q, want %q", report, c.report)
+					return
+				}
+				if c.mode == 0 {
+					return
+				}
+				fi, err := os.Stat("/proc/" + strconv.Itoa(pid) + "/root/sticky")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fi.Mode() != c.mode {
+					t.Errorf("mode %v, want %v", fi.Mode(), c.mode)
+				}
+			})
+			if _, err := os.Lstat(filepath.Join(jail, "elsewhere")); err == nil {
+				t.Error("the symlink's target was made")
+			}
+		})
+	}
+}

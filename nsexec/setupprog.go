@@ -42,6 +42,7 @@ const (
 	setupLookup     = 22
 	setupProcCheck  = 23
 	setupAffinity   = 24
+	setupRelink     = 25
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -91,10 +92,26 @@ type MountOption struct{ Key, Value string }
 // Mount makes a new fstype mount with opts and attr (MOUNT_ATTR_*) and
 // moves it onto target, made as a directory inside the root if missing.
 func (p *SetupProgram) Mount(fstype, target string, attr uint32, opts ...MountOption) {
+	p.MountWith(fstype, target, attr, 0, opts...)
+}
+
+// Mount flags (setup.c, step_mount).
+const (
+	// MountOrdinaryDir refuses a target whose last component is not a
+	// directory (a symlink in particular), as proc and sysfs need.
+	MountOrdinaryDir = 1
+	// MountTakeMode gives a tmpfs the mode of the directory it covers,
+	// before the options (a mode= among them wins).
+	MountTakeMode = 2
+)
+
+// MountWith is Mount with flags (MountOrdinaryDir, MountTakeMode).
+func (p *SetupProgram) MountWith(fstype, target string, attr, flags uint32, opts ...MountOption) {
 	p.op(setupMount)
 	p.str(fstype)
 	p.str(target)
 	p.u32(attr)
+	p.u32(flags)
 	p.u32(uint32(len(opts)))
 	for _, o := range opts {
 		p.str(o.Key)
@@ -315,3 +332,11 @@ func (p *SetupProgram) ProcCheck(context string, proc bool) {
 
 // AffinityAll gives the process every CPU its cgroup allows.
 func (p *SetupProgram) AffinityAll() { p.op(setupAffinity) }
+
+// Relink makes path a symlink to target, replacing what path is (the
+// /dev/ptmx node of an image, as rootfs's setupDev does).
+func (p *SetupProgram) Relink(target, path string) {
+	p.op(setupRelink)
+	p.str(target)
+	p.str(path)
+}

@@ -2,7 +2,6 @@ package rootfs
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,7 +13,9 @@ import (
 
 // CompileSetup appends to p what Prepare, PivotRoot and Finalize do for
 // cfg, as steps of the C setup program (nsexec/setup.c), and returns ""; or
-// says why cfg needs Go init. PROTOTYPE (branch setupprog, docs/
+// says why cfg needs Go init. It reads the config only: what the rootfs
+// holds is decided by the steps in init (a rootfs changed between this
+// and init's run would otherwise turn a refusal into a failed create). PROTOTYPE (branch setupprog, docs/
 // performance.md item 8 slice (b)): it covers the mounts of `gorunc
 // spec`'s config but its cgroup mount, to measure what a create without
 // the Go runtime in init costs; what it refuses is what the real slice must
@@ -32,13 +33,9 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram) string {
 	if prepare&^(unix.MS_SLAVE|unix.MS_PRIVATE|unix.MS_REC) != 0 {
 		return "shared rootfsPropagation"
 	}
-	rootfs, err := realRootfs(cfg)
-	if err != nil {
-		return err.Error()
-	}
 	p.Root(uint32(prepare))
 	for i, m := range cfg.Mounts {
-		if why := compileMount(rootfs, i, m, p); why != "" {
+		if why := compileMount(i, m, p); why != "" {
 			return fmt.Sprintf("mounts[%d] (%s on %s): %s", i, m.Type, m.Destination, why)
 		}
 	}
@@ -61,11 +58,7 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram) string {
 		for _, l := range devSymlinks {
 			p.Symlink(l[0], "/dev/"+l[1])
 		}
-		// A fresh /dev tmpfs has no ptmx to remove first.
-		if _, err := os.Lstat(filepath.Join(rootfs, "dev/ptmx")); err == nil {
-			return "dev/ptmx in the rootfs"
-		}
-		p.Symlink("pts/ptmx", "/dev/ptmx")
+		p.Relink("pts/ptmx", "/dev/ptmx")
 	}
 	prop := propagationOptions[cfg.Propagation]
 	p.Pivot(cfg.Propagation, uint32(prop), dev)
@@ -85,7 +78,7 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram) string {
 	return ""
 }
 
-func compileMount(rootfs string, i int, m specs.Mount, p *nsexec.SetupProgram) string {
+func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram) string {
 	o := parseMountOptions(m.Options)
 	switch {
 	case m.Type == "bind" || m.Type == "rbind" || o.isBind():
@@ -102,11 +95,12 @@ func compileMount(rootfs string, i int, m specs.Mount, p *nsexec.SetupProgram) s
 		return "quoted option"
 	}
 	dest := filepath.Clean(m.Destination)
-	// tmpfs over an existing directory takes its mode; proc and sysfs
-	// need an ordinary directory: both are decided in the rootfs, which
-	// only a fresh mount point keeps simple.
-	if fi, err := os.Lstat(filepath.Join(rootfs, dest)); err == nil && (fi.Mode()&os.ModeSymlink != 0 || m.Type == "tmpfs" && fi.IsDir() && dest != "/dev") {
-		return "existing mount point (symlink, or a tmpfs's mode)"
+	var flags uint32
+	switch m.Type {
+	case "proc", "sysfs":
+		flags = nsexec.MountOrdinaryDir
+	case "tmpfs":
+		flags = nsexec.MountTakeMode
 	}
 	var opts []nsexec.MountOption
 	if m.Source != "" {
@@ -128,7 +122,7 @@ func compileMount(rootfs string, i int, m specs.Mount, p *nsexec.SetupProgram) s
 		opts = append(opts, nsexec.MountOption{Key: key, Value: value})
 	}
 	p.ProcCheck(fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination), m.Type == "proc")
-	p.Mount(m.Type, dest, uint32(mountAttrs(o.flags)), opts...)
+	p.MountWith(m.Type, dest, uint32(mountAttrs(o.flags)), flags, opts...)
 	return ""
 }
 
