@@ -87,6 +87,9 @@
 //                     emulates), on names and again on the opened mount
 //                     point, its errors after context (checkProcDest)
 //    24 affinity-all  every CPU (setAffinity), failure ignored
+//    26 home          uid (u32): "HOME=" and uid's home directory in the
+//                     container's /etc/passwd, "/" without one, in the
+//                     result (runtime/procenv.go's passwdHome)
 //    25 relink        target, path (strings): symlink as 12, what path
 //                     was removed first (not a directory)
 //    22 lookup        name (string: process.args[0], for the errors),
@@ -222,6 +225,7 @@ enum {
 	OP_PROC_CHECK = 23,
 	OP_AFFINITY_ALL = 24,
 	OP_RELINK = 25,
+	OP_HOME = 26,
 };
 
 struct prog {
@@ -1384,6 +1388,169 @@ static int step_lookup(struct prog *c, struct setup_result *r)
 	return -1;
 }
 
+// Go's unicode.IsSpace for the rune starting at p (n bytes left), as
+// bytes.TrimSpace sees it: its length when it is white space, else 0.
+static size_t space_at(const unsigned char *p, size_t n)
+{
+	if (n >= 1 && (p[0] == ' ' || (p[0] >= '\t' && p[0] <= '\r')))
+		return 1;
+	if (n >= 2 && p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
+		return 2;
+	if (n >= 3 && p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) // U+1680
+		return 3;
+	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] <= 0x8a || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
+		return 3; // U+2000-U+200A, U+2028, U+2029, U+202F
+	if (n >= 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) // U+205F
+		return 3;
+	if (n >= 3 && p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) // U+3000
+		return 3;
+	return 0;
+}
+
+// space_before is space_at for the rune ending at p + n.
+static size_t space_before(const unsigned char *p, size_t n)
+{
+	for (size_t k = 1; k <= 3 && k <= n; k++)
+		if (space_at(p + n - k, k) == k)
+			return k;
+	return 0;
+}
+
+// go_atoi is strconv.Atoi as moby/sys/user uses it (errors ignored): the
+// value, 0 for a syntax error; *fits is 0 when it is no uint32, which no
+// uid can match (a range error's clamped value included).
+static long long go_atoi(const unsigned char *p, size_t n, int *fits)
+{
+	*fits = 1;
+	size_t i = 0;
+	int neg = 0;
+	if (n > 0 && (p[0] == '+' || p[0] == '-')) {
+		neg = p[0] == '-';
+		i = 1;
+	}
+	if (i == n)
+		return 0;
+	unsigned long long v = 0;
+	for (; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0; // syntax error: 0, whatever came before
+		if (v < (1ull << 40))
+			v = v * 10 + (p[i] - '0');
+		else
+			*fits = 0;
+	}
+	if (neg && v != 0)
+		*fits = 0;
+	if (v > 0xffffffffull)
+		*fits = 0;
+	return (long long)v;
+}
+
+// step_home is runtime/procenv.go's passwdHome after the pivot, before
+// the user switch: the home directory of the first entry of the
+// container's /etc/passwd whose uid is uid, parsed as moby/sys/user does
+// (lines trimmed of white space, empty ones skipped, fields split at ":",
+// a missing or bad number read as 0, a missing field as ""), or "/" when
+// the file is not a regular file, cannot be read, or has a line longer
+// than bufio.Scanner takes (64 KiB). The file is found inside the root,
+// its last component not a magic link, and read through a procfs of
+// init's own.
+#define PASSWD_MAX (64u << 20)
+static int step_home(struct prog *c, int root, struct setup_result *r)
+{
+	uint32_t uid = u32(c);
+	if (c->bad)
+		return bad_program(r);
+	snprintf(r->home, sizeof(r->home), "HOME=/");
+	int p = (int)sys_openat2(root, "etc/passwd", O_PATH);
+	if (p < 0)
+		return 0;
+	struct stat st;
+	if (fstat(p, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > PASSWD_MAX) {
+		close(p);
+		return 0;
+	}
+	int fd = reopen(p, O_RDONLY);
+	close(p);
+	if (fd < 0)
+		return 0;
+	size_t cap = (size_t)st.st_size + 1, len = 0;
+	unsigned char *buf = malloc(cap);
+	if (buf == NULL) {
+		close(fd);
+		return fail_step(r, ENOMEM, "%s", "read /etc/passwd");
+	}
+	for (;;) {
+		if (len == cap) {
+			close(fd);
+			free(buf);
+			return 0; // grew while read: as good as unreadable
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			free(buf);
+			return 0;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	const unsigned char *home = NULL;
+	size_t home_len = 0;
+	for (size_t at = 0; at < len;) {
+		const unsigned char *nl = memchr(buf + at, '\n', len - at);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		size_t n = end - at;
+		// bufio.Scanner's limit: the line and its newline in 64 KiB.
+		if (n + (nl ? 1 : 0) > 64 * 1024) {
+			free(buf);
+			return 0;
+		}
+		const unsigned char *line = buf + at;
+		at = nl ? end + 1 : len;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		for (size_t k; n > 0 && (k = space_at(line, n)) > 0;)
+			line += k, n -= k;
+		for (size_t k; n > 0 && (k = space_before(line, n)) > 0;)
+			n -= k;
+		if (n == 0 || home != NULL)
+			continue;
+		const unsigned char *f[7] = {0};
+		size_t fl[7] = {0};
+		size_t nf = 0, start = 0;
+		for (size_t i = 0; i <= n && nf < 7; i++) {
+			if (i == n || line[i] == ':') {
+				f[nf] = line + start;
+				fl[nf] = i - start;
+				nf++;
+				start = i + 1;
+			}
+		}
+		int fits = 1;
+		long long v = nf > 2 ? go_atoi(f[2], fl[2], &fits) : 0;
+		if (fits && v == (long long)uid) {
+			home = nf > 5 ? f[5] : (const unsigned char *)"";
+			home_len = nf > 5 ? fl[5] : 0;
+		}
+	}
+	if (home != NULL) {
+		if (home_len + 6 > sizeof(r->home) || memchr(home, 0, home_len) != NULL) {
+			free(buf);
+			return fail_step(r, ENAMETOOLONG, "%s", "HOME from /etc/passwd");
+		}
+		memcpy(r->home, "HOME=", 5);
+		memcpy(r->home + 5, home, home_len);
+		r->home[5 + home_len] = 0;
+	}
+	free(buf);
+	return 0;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -1514,6 +1681,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				close(d);
 			break;
 		}
+		case OP_HOME:
+			rc = step_home(&c, root, r);
+			break;
 		case OP_RELINK:
 			rc = step_symlink(&c, root, 1, r);
 			break;

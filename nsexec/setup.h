@@ -15,6 +15,8 @@ struct setup_result {
 	unsigned long long ambient_refused;
 	// argv0 is the program's path the lookup step found ("" without one).
 	char argv0[4096];
+	// home is "HOME=<dir>" the home step found ("" without one).
+	char home[4104];
 };
 
 // gorunc_setup_run runs a setup program (format in setup.c); 0 when every

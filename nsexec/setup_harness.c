@@ -42,13 +42,16 @@ __attribute__((constructor)) static void gorunc_setup_harness(void)
 	char line[12800];
 	int n;
 	int rc = gorunc_setup_run(buf, got, &r);
-	if (rc == 0 && r.argv0[0] != 0)
-		n = snprintf(line, sizeof(line), "ok argv0=%s\n", r.argv0);
-	else if (rc == 0 && r.ambient_refused != 0)
-		n = snprintf(line, sizeof(line), "ok ambient-refused=%llx\n", r.ambient_refused);
-	else if (rc == 0)
-		n = snprintf(line, sizeof(line), "ok\n");
-	else
+	if (rc == 0) {
+		n = snprintf(line, sizeof(line), "ok");
+		if (r.argv0[0] != 0)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " argv0=%s", r.argv0);
+		if (r.home[0] != 0)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s", r.home);
+		if (r.ambient_refused != 0)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " ambient-refused=%llx", r.ambient_refused);
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "\n");
+	} else
 		n = snprintf(line, sizeof(line), "err %d %d %s\n", r.step, r.err, r.what);
 	if (write(report, line, (size_t)n) != n)
 		_exit(125);

@@ -156,5 +156,5 @@ void gorunc_setup_init(const char *marker, const char *sync)
 	(void)slot; // the program's fd-dir step filled it
 	char planfd[16];
 	snprintf(planfd, sizeof(planfd), "%d", plan_fd);
-	gorunc_stage2_argv0(planfd, r.argv0[0] ? r.argv0 : NULL);
+	gorunc_stage2_argv0(planfd, r.argv0[0] ? r.argv0 : NULL, r.home[0] ? r.home : NULL);
 }

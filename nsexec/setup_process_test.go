@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/moby/sys/user"
 	"golang.org/x/sys/unix"
 )
 
@@ -472,6 +473,83 @@ func TestSetupMountFlags(t *testing.T) {
 			if _, err := os.Lstat(filepath.Join(jail, "elsewhere")); err == nil {
 				t.Error("the symlink's target was made")
 			}
+		})
+	}
+}
+
+// TestSetupHome: HOME as runtime/procenv.go's passwdHome finds it, for
+// files moby/sys/user parses with its quirks (a line without a number
+// reads as uid 0, white space trimmed, a line too long for its scanner
+// loses the whole file), each compared with the library's own answer.
+func TestSetupHome(t *testing.T) {
+	long := strings.Repeat("x", 70*1024)
+	for _, c := range []struct {
+		name, passwd string
+		uid          uint32
+	}{
+		{"plain", "root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000::/home/u:/bin/sh\n", 1000},
+		{"root", "root:x:0:0:root:/root:/bin/sh\n", 0},
+		{"no entry", "root:x:0:0:root:/root:/bin/sh\n", 7},
+		{"a comment reads as uid 0", "# hi\nroot:x:0:0:root:/root:/bin/sh\n", 0},
+		{"short line", "u:x:5\n", 5},
+		{"spaces and CRLF", "  u:x:5:5::/h5 \r\n", 5},
+		{"unicode space", "\u00a0u:x:5:5::/h5\u00a0\n", 5},
+		{"wide unicode space", "u:x:5:5::/h5\u3000\u2028\n", 5},
+		{"bad number", "u:x:5x:5::/nope:/bin/sh\nv:x:5:5::/yes:/bin/sh\n", 5},
+		{"bad number is 0", "u:x:5x:5::/zero:/bin/sh\n", 0},
+		{"signed", "u:x:+5:5::/plus:/bin/sh\n", 5},
+		{"huge", "u:x:99999999999999999999:5::/huge:/bin/sh\n", 0},
+		{"first of two", "a:x:5:5::/first:\nb:x:5:5::/second:\n", 5},
+		{"line too long later", "u:x:5:5::/h5:/bin/sh\n" + long + "\n", 5},
+		{"empty home", "u:x:5:5:::/bin/sh\n", 5},
+		{"no newline at the end", "u:x:5:5::/h5:/bin/sh", 5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			jail := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(jail, "etc"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(jail, "etc/passwd"), []byte(c.passwd), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want := "/"
+			users, err := user.ParsePasswdFilter(strings.NewReader(c.passwd), func(u user.User) bool { return u.Uid == int(c.uid) })
+			if err == nil && len(users) > 0 {
+				want = users[0].Home
+			}
+			p := NewSetupProgram("/")
+			p.Home(c.uid)
+			runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+				if report != "ok HOME="+want {
+					t.Errorf("report %q, want HOME=%q", report, want)
+				}
+			})
+		})
+	}
+	// Not a regular file, or missing: "/".
+	for _, c := range []struct {
+		name string
+		make func(path string) error
+	}{
+		{"a fifo", func(path string) error { return unix.Mkfifo(path, 0o644) }},
+		{"a directory", func(path string) error { return os.Mkdir(path, 0o755) }},
+		{"missing", func(string) error { return nil }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			jail := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(jail, "etc"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.make(filepath.Join(jail, "etc/passwd")); err != nil {
+				t.Fatal(err)
+			}
+			p := NewSetupProgram("/")
+			p.Home(0)
+			runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+				if report != "ok HOME=/" {
+					t.Errorf("report %q, want HOME=/", report)
+				}
+			})
 		})
 	}
 }

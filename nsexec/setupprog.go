@@ -43,6 +43,7 @@ const (
 	setupProcCheck  = 23
 	setupAffinity   = 24
 	setupRelink     = 25
+	setupHome       = 26
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -340,3 +341,7 @@ func (p *SetupProgram) Relink(target, path string) {
 	p.str(target)
 	p.str(path)
 }
+
+// Home finds uid's home directory in the container's /etc/passwd ("/"
+// without one) for the process's HOME (passwdHome's rules).
+func (p *SetupProgram) Home(uid uint32) { p.op(setupHome); p.u32(uid) }

@@ -20,12 +20,9 @@ import (
 // (nsexec/setup.c) and a stage 2 plan (stage2.go's planBytes) when every
 // part of it is covered, and init's constructor runs them
 // (nsexec/setup_init.c): no Go runtime starts in init. It exists to
-// measure that design against Go init on the same config; the parts the
-// runtime computes here that Go init computes inside the container (HOME
-// from the container's /etc/passwd, the program's path) are read from
-// the rootfs directory, which the real slice must do in C after the pivot
-// and the user switch (a mount over /etc or a PATH directory would
-// differ).
+// measure that design against Go init on the same config. The compile
+// reads the config only; what the rootfs holds (mount points, HOME from
+// /etc/passwd, the program's path) is decided by steps in init.
 const setupFastEnv = "_GORUNC_SETUPFAST"
 
 // setupFastRole and planRole are the memfds of the program and the plan.
@@ -136,15 +133,20 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int
 		id.Caps = &nsexec.CapSets{Bounding: caps.bounding, Effective: caps.effective, Permitted: caps.permitted,
 			Inheritable: caps.inheritable, Ambient: caps.amb, Last: uint32(caps.last)}
 	}
-	// Go init's becomeProcess order: affinity (applyProcSched), then
-	// the identity.
+	// Go init's becomeProcess order: the environment (HOME from the
+	// container's /etc/passwd, as root), affinity (applyProcSched),
+	// then the identity.
+	env, needHome, err := checkEnv(proc.Env)
+	if err != nil {
+		return nil, nil, "", err.Error()
+	}
+	proc.Env = env
+	if needHome {
+		p.Home(proc.User.UID)
+	}
 	p.AffinityAll()
 	p.Identity(id)
 	p.Cwd(proc.Cwd, nsexec.CwdVerify)
-	var err error
-	if proc.Env, err = prepareEnvIn(c.rec.Rootfs, proc.Env, proc.User.UID); err != nil {
-		return nil, nil, "", err.Error()
-	}
 	name := proc.Args[0]
 	if strconv.Quote(name) != `"`+name+`"` {
 		return nil, nil, "", "args[0] that %q would escape"
