@@ -90,6 +90,12 @@
 //    26 home          uid (u32): "HOME=" and uid's home directory in the
 //                     container's /etc/passwd, "/" without one, in the
 //                     result (runtime/procenv.go's passwdHome)
+//    27 bindpath      source (string), pre (u32: the runtime's clone of
+//                     it, 0 none), target (string), recursive, remount,
+//                     flags, cleared (u32 each: MS_*), propagation count
+//                     and each (u32 MS_*): rootfs's mountBind (the step
+//                     comment has the order); a proc-check before it
+//                     gives its context
 //    25 relink        target, path (strings): symlink as 12, what path
 //                     was removed first (not a directory)
 //    22 lookup        name (string: process.args[0], for the errors),
@@ -226,6 +232,7 @@ enum {
 	OP_AFFINITY_ALL = 24,
 	OP_RELINK = 25,
 	OP_HOME = 26,
+	OP_BINDPATH = 27,
 };
 
 struct prog {
@@ -702,20 +709,38 @@ static int step_mount(struct prog *c, int root, struct proc_check *pc, struct se
 
 // mkfile makes path an empty file (0644, parents as mkdirs) when missing,
 // the mount point of a file bind, and returns an O_PATH fd of it, looked
-// up again from the root. A dangling symlink as the file's own name fails
-// (ENOENT), where Go init makes its target (rootfs/secure.go,
-// createFile): to do before the runtime uses this (slice (b)).
-static int mkfile(int root, const char *path)
+// up again from the root. A dangling symlink as the file's own name has
+// its target made, inside the root, as Go init's createFile does.
+static int mkfile_depth(int root, const char *path, int depth)
 {
 	int fd = (int)sys_openat2(root, path, O_PATH);
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	char parent[PATH_MAX_], base[PATH_MAX_];
+	char parent[PATH_MAX_], base[PATH_MAX_], link[PATH_MAX_];
 	if (split_path(path, parent, base) < 0)
 		return -1;
 	int dir = mkdirs(root, parent, 0755);
 	if (dir < 0)
 		return -1;
+	ssize_t ln = readlinkat(dir, base, link, sizeof(link) - 1);
+	if (ln >= 0) {
+		// A dangling symlink: its target, inside the root, is made
+		// (rootfs/secure.go's createFile resolves the name first).
+		close(dir);
+		if (depth >= 40) {
+			errno = ELOOP;
+			return -1;
+		}
+		link[ln] = 0;
+		char next[PATH_MAX_];
+		int k = link[0] == '/' ? snprintf(next, sizeof(next), "%s", link)
+				       : snprintf(next, sizeof(next), "%s/%s", parent, link);
+		if (k < 0 || (size_t)k >= sizeof(next)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		return mkfile_depth(root, next, depth + 1);
+	}
 	// An O_PATH fd serves as the directory of the *at calls.
 	int f = openat(dir, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
 	int err = errno;
@@ -727,6 +752,11 @@ static int mkfile(int root, const char *path)
 	if (f >= 0)
 		close(f);
 	return (int)sys_openat2(root, path, O_PATH);
+}
+
+static int mkfile(int root, const char *path)
+{
+	return mkfile_depth(root, path, 0);
 }
 
 static int step_bind(struct prog *c, int root, struct setup_result *r)
@@ -1551,6 +1581,209 @@ static int step_home(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
+// remount_attr is rootfs/detached.go's remountAttr: what mount(2) with
+// MS_REMOUNT|MS_BIND and flags does to a mount's flags.
+#define MS_RDONLY_ 1
+#define MS_NOSUID_ 2
+#define MS_NODEV_ 4
+#define MS_NOEXEC_ 8
+#define MS_NOATIME_ 1024
+#define MS_NODIRATIME_ 2048
+#define MS_RELATIME_ (1 << 21)
+#define MS_STRICTATIME_ (1 << 24)
+#define MS_NOSYMFOLLOW_ 256
+#define MOUNT_ATTR_RELATIME_ 0x00000000
+#define MOUNT_ATTR_NOATIME_ 0x00000010
+#define MOUNT_ATTR_STRICTATIME_ 0x00000020
+#define MOUNT_ATTR__ATIME_ 0x00000070
+#define MOUNT_ATTR_NODIRATIME_ 0x00000080
+#define MOUNT_ATTR_NOSYMFOLLOW_ 0x00200000
+#define ATIME_FLAGS (MS_NOATIME_ | MS_RELATIME_ | MS_STRICTATIME_ | MS_NODIRATIME_)
+#define LOCKABLE_FLAGS (MS_RDONLY_ | MS_NOSUID_ | MS_NODEV_ | MS_NOEXEC_ | ATIME_FLAGS)
+
+static uint64_t mount_attrs(uint32_t flags)
+{
+	uint64_t a = 0;
+	if (flags & MS_RDONLY_)
+		a |= MOUNT_ATTR_RDONLY;
+	if (flags & MS_NOSUID_)
+		a |= MOUNT_ATTR_NOSUID;
+	if (flags & MS_NODEV_)
+		a |= MOUNT_ATTR_NODEV;
+	if (flags & MS_NOEXEC_)
+		a |= MOUNT_ATTR_NOEXEC;
+	if (flags & MS_NODIRATIME_)
+		a |= MOUNT_ATTR_NODIRATIME_;
+	if (flags & MS_NOSYMFOLLOW_)
+		a |= MOUNT_ATTR_NOSYMFOLLOW_;
+	if (flags & MS_STRICTATIME_)
+		a |= MOUNT_ATTR_STRICTATIME_;
+	else if (flags & MS_NOATIME_)
+		a |= MOUNT_ATTR_NOATIME_;
+	return a;
+}
+
+static struct mount_attr remount_attr(uint32_t flags)
+{
+	struct mount_attr a = {.attr_set = mount_attrs(flags),
+			       .attr_clr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+					   MOUNT_ATTR_NOSYMFOLLOW_};
+	if (flags & ATIME_FLAGS)
+		a.attr_clr |= MOUNT_ATTR__ATIME_ | MOUNT_ATTR_NODIRATIME_;
+	else
+		a.attr_set &= ~(uint64_t)(MOUNT_ATTR__ATIME_ | MOUNT_ATTR_NODIRATIME_);
+	return a;
+}
+
+// statfs_flags is rootfs's statfsMountFlags: a mount's MS_* flags from
+// its statfs (ST_RELATIME 4096 and ST_NOSYMFOLLOW 8192 differ from MS_*;
+// neither noatime nor relatime is strictatime).
+static uint32_t statfs_flags(const struct statfs *st)
+{
+	uint32_t f = 0, s = (uint32_t)st->f_flags;
+	f |= s & (MS_RDONLY_ | MS_NOSUID_ | MS_NODEV_ | MS_NOEXEC_ | MS_NOATIME_ | MS_NODIRATIME_);
+	if (s & 4096)
+		f |= MS_RELATIME_;
+	if (s & 8192)
+		f |= MS_NOSYMFOLLOW_;
+	if (!(s & (MS_NOATIME_ | 4096)))
+		f |= MS_STRICTATIME_;
+	return f;
+}
+
+static int set_attr(int mnt, struct mount_attr a)
+{
+	return (int)syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &a, sizeof(a));
+}
+
+// remount_bind is rootfs's remountBind on the detached tree: exactly the
+// options' flags, or, where the kernel refuses (flags locked by a less
+// privileged user namespace), the locked ones kept unless an option
+// asked to clear one, in runc 1.5's words.
+static int remount_bind(int mnt, const char *dest, uint32_t flags, uint32_t cleared, struct setup_result *r)
+{
+	if (set_attr(mnt, remount_attr(flags)) == 0)
+		return 0;
+	int first = errno;
+	struct statfs st;
+	if (fstatfs(mnt, &st) < 0)
+		return fail_step(r, errno, "statfs bind source of %s", dest);
+	uint32_t src = statfs_flags(&st);
+	if (src & cleared & LOCKABLE_FLAGS) {
+		r->err = first;
+		snprintf(r->what, sizeof(r->what), "failed to set user-requested vfs flags on bind-mount %s: cannot clear locked flags", dest);
+		return -1;
+	}
+	uint32_t want = flags & ATIME_FLAGS;
+	if (want != 0 && want != (src & ATIME_FLAGS)) {
+		r->err = first;
+		snprintf(r->what, sizeof(r->what), "failed to set user-requested vfs flags on bind-mount %s: cannot change locked atime flags", dest);
+		return -1;
+	}
+	if (set_attr(mnt, remount_attr(flags | (src & LOCKABLE_FLAGS))) < 0)
+		return fail_step(r, errno, "failed to set user-requested vfs flags on bind-mount %s: remount with locked flags re-applied", dest);
+	return 0;
+}
+
+// step_bindpath is rootfs's mountBind: the source cloned here, in the
+// container's mount namespace with the earlier mounts in place, or the
+// runtime's clone (pre) when that fails; the mount point a directory or
+// an empty file as the source is; the /proc check with the source's
+// statfs; the options' flags on the detached tree; attached; then the
+// propagation, in order.
+static int step_bindpath(struct prog *c, int root, struct proc_check *pc, struct setup_result *r)
+{
+	char source[PATH_MAX_], target[PATH_MAX_], loc[PATH_MAX_];
+	str(c, source, sizeof(source));
+	uint32_t pre = u32(c);
+	str(c, target, sizeof(target));
+	uint32_t recursive = u32(c), remount = u32(c), flags = u32(c), cleared = u32(c), nprop = u32(c);
+	if (c->bad || nprop > 16 || pre > 0x7fffffffu)
+		return bad_program(r);
+	uint32_t props[16];
+	for (uint32_t i = 0; i < nprop; i++)
+		props[i] = u32(c);
+	if (c->bad)
+		return bad_program(r);
+	struct proc_check check = *pc;
+	pc->armed = 0;
+	struct statfs sfs;
+	if (check.armed) {
+		// On names first, the source's by its path (checkMount).
+		check.is_proc = statfs(source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC_;
+		if (resolve_loc(root, target, loc, sizeof(loc)) < 0 || check_proc(&check, loc, r) < 0) {
+			if (r->what[0] == 0)
+				fail_step(r, errno, "resolve %s", target);
+			if (pre > 0)
+				close((int)pre);
+			return -1;
+		}
+	}
+	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+	if (tree < 0 && pre > 0) {
+		// Attached as it is: it is this mount's alone.
+		tree = (int)pre;
+	} else if (pre > 0)
+		close((int)pre);
+	if (tree < 0) {
+		r->err = errno;
+		snprintf(r->what, sizeof(r->what), "%s: bind source: open_tree %s", check.context, source);
+		return -1;
+	}
+	struct stat st;
+	if (fstat(tree, &st) < 0) {
+		int err = errno;
+		close(tree);
+		r->err = err;
+		snprintf(r->what, sizeof(r->what), "%s: bind source: stat %s", check.context, source);
+		return -1;
+	}
+	// Again on what is mounted: the tree's own statfs (checkHandle).
+	check.is_proc = fstatfs(tree, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC_;
+	int dir = S_ISDIR(st.st_mode);
+	int dst = dir ? mkdirs(root, target, 0755) : mkfile(root, target);
+	if (dst < 0) {
+		int err = errno;
+		close(tree);
+		r->err = err;
+		snprintf(r->what, sizeof(r->what), "%s: %s %s in rootfs", check.context, dir ? "mkdir" : "create", target);
+		return -1;
+	}
+	if (check.armed && (location(root, dst, loc, sizeof(loc)) < 0 || check_proc(&check, loc, r) < 0)) {
+		if (r->what[0] == 0)
+			fail_step(r, errno, "locate %s", target);
+		close(dst);
+		close(tree);
+		return -1;
+	}
+	if (remount && remount_bind(tree, target, flags, cleared, r) < 0) {
+		close(dst);
+		close(tree);
+		return -1;
+	}
+	long rc = syscall(SYS_move_mount, tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	int err = errno;
+	close(dst);
+	if (rc < 0) {
+		close(tree);
+		return fail_step(r, err, "mount on %s", target);
+	}
+	for (uint32_t i = 0; i < nprop; i++) {
+		struct mount_attr a = {.propagation = props[i] & ~(uint32_t)MS_REC_};
+		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | ((props[i] & MS_REC_) ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0) {
+			err = errno;
+			close(tree);
+			char what[32];
+			snprintf(what, sizeof(what), "%#x", props[i]);
+			r->err = err;
+			snprintf(r->what, sizeof(r->what), "set propagation %s on %s", what, target);
+			return -1;
+		}
+	}
+	close(tree);
+	return 0;
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -1681,6 +1914,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				close(d);
 			break;
 		}
+		case OP_BINDPATH:
+			rc = step_bindpath(&c, root, &pc, r);
+			break;
 		case OP_HOME:
 			rc = step_home(&c, root, r);
 			break;

@@ -3,6 +3,7 @@
 package nsexec
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -550,6 +551,87 @@ func TestSetupHome(t *testing.T) {
 					t.Errorf("report %q, want HOME=/", report)
 				}
 			})
+		})
+	}
+}
+
+// TestSetupBindPath: binds as rootfs's mountBind makes them: the source
+// cloned in the child (a directory or a file, the mount point made to
+// match, a dangling symlink's target made inside the root), the runtime's
+// clone used when the child cannot reach the source, the options' flags
+// on the tree, a destination inside /proc refused.
+func TestSetupBindPath(t *testing.T) {
+	jail := t.TempDir()
+	for _, d := range []string{"src", "proc"} {
+		if err := os.MkdirAll(filepath.Join(jail, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"src/in-dir", "srcfile"} {
+		if err := os.WriteFile(filepath.Join(jail, f), []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("/made/by/link", filepath.Join(jail, "dangling")); err != nil {
+		t.Fatal(err)
+	}
+	// Outside the jail: only the runtime's clone reaches it.
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "outside"), []byte("outside"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := unix.OpenTree(unix.AT_FDCWD, outside, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
+	if err != nil {
+		t.Skipf("open_tree: %v", err)
+	}
+	clone := os.NewFile(uintptr(fd), "clone")
+	defer clone.Close()
+	const ms_RDONLY = 1
+	for _, c := range []struct {
+		name   string
+		b      BindSpec
+		report string
+		check  func(t *testing.T, root string)
+	}{
+		{"directory", BindSpec{Source: "/src", Target: "/dst"}, "ok", func(t *testing.T, root string) {
+			if data, err := os.ReadFile(filepath.Join(root, "dst/in-dir")); err != nil || string(data) != "src/in-dir" {
+				t.Errorf("dst/in-dir: %q, %v", data, err)
+			}
+		}},
+		{"file onto a dangling symlink", BindSpec{Source: "/srcfile", Target: "/dangling"}, "ok", func(t *testing.T, root string) {
+			if data, err := os.ReadFile(filepath.Join(root, "made/by/link")); err != nil || string(data) != "srcfile" {
+				t.Errorf("made/by/link: %q, %v", data, err)
+			}
+		}},
+		{"read-only", BindSpec{Source: "/src", Target: "/ro", Remount: true, Flags: ms_RDONLY}, "ok", func(t *testing.T, root string) {
+			if err := os.WriteFile(filepath.Join(root, "ro/new"), nil, 0o644); !errors.Is(err, unix.EROFS) {
+				t.Errorf("write in the read-only bind: %v, want EROFS", err)
+			}
+		}},
+		{"the runtime's clone", BindSpec{Source: "/nosuch", Target: "/pre", Pre: 5}, "ok", func(t *testing.T, root string) {
+			if data, err := os.ReadFile(filepath.Join(root, "pre/outside")); err != nil || string(data) != "outside" {
+				t.Errorf("pre/outside: %q, %v", data, err)
+			}
+		}},
+		{"no source", BindSpec{Source: "/nosuch", Target: "/none"}, fmt.Sprintf("err 2 %d ctx: bind source: open_tree /nosuch", unix.ENOENT), nil},
+		{"inside /proc", BindSpec{Source: "/src", Target: "/proc/sys"}, "err 2 0 ctx: /proc/sys cannot be mounted because it is inside /proc", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// The jail is the program's root and the child's "/",
+			// with a procfs the check reads fds' places from.
+			p := NewSetupProgram("/")
+			p.Mount("proc", "/proc", unix.MOUNT_ATTR_NOSUID)
+			p.ProcCheck("ctx", false)
+			p.BindPath(c.b)
+			runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+				if report != c.report {
+					t.Errorf("report %q, want %q", report, c.report)
+					return
+				}
+				if c.check != nil {
+					c.check(t, "/proc/"+strconv.Itoa(pid)+"/root")
+				}
+			}, clone)
 		})
 	}
 }

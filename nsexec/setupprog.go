@@ -44,6 +44,7 @@ const (
 	setupAffinity   = 24
 	setupRelink     = 25
 	setupHome       = 26
+	setupBindPath   = 27
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -345,3 +346,32 @@ func (p *SetupProgram) Relink(target, path string) {
 // Home finds uid's home directory in the container's /etc/passwd ("/"
 // without one) for the process's HOME (passwdHome's rules).
 func (p *SetupProgram) Home(uid uint32) { p.op(setupHome); p.u32(uid) }
+
+// BindSpec is one bind mount for BindPath: Pre is the runtime's clone of
+// Source (0: none), used when Source cannot be cloned in init; Remount
+// gives the tree exactly Flags (MS_*), keeping flags a user namespace
+// locked unless Cleared names one; Propagation is applied in order once
+// attached (MS_* with MS_REC for the whole tree).
+type BindSpec struct {
+	Source, Target     string
+	Pre                int
+	Recursive, Remount bool
+	Flags, Cleared     uint32
+	Propagation        []uint32
+}
+
+// BindPath bind-mounts b.Source on b.Target (rootfs's mountBind).
+func (p *SetupProgram) BindPath(b BindSpec) {
+	p.op(setupBindPath)
+	p.str(b.Source)
+	p.u32(uint32(b.Pre))
+	p.str(b.Target)
+	p.u32(boolU32(b.Recursive))
+	p.u32(boolU32(b.Remount))
+	p.u32(b.Flags)
+	p.u32(b.Cleared)
+	p.u32(uint32(len(b.Propagation)))
+	for _, v := range b.Propagation {
+		p.u32(v)
+	}
+}

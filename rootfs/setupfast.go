@@ -20,7 +20,7 @@ import (
 // spec`'s config but its cgroup mount, to measure what a create without
 // the Go runtime in init costs; what it refuses is what the real slice must
 // still translate (each with its Go behaviour), not what it may skip.
-func CompileSetup(cfg *Config, p *nsexec.SetupProgram) string {
+func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int) string {
 	switch {
 	case cfg.HostMountNS || cfg.NoPivot:
 		return "no mount namespace, or --no-pivot"
@@ -35,7 +35,7 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram) string {
 	}
 	p.Root(uint32(prepare))
 	for i, m := range cfg.Mounts {
-		if why := compileMount(i, m, p); why != "" {
+		if why := compileMount(i, m, p, pre); why != "" {
 			return fmt.Sprintf("mounts[%d] (%s on %s): %s", i, m.Type, m.Destination, why)
 		}
 	}
@@ -78,11 +78,36 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram) string {
 	return ""
 }
 
-func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram) string {
+func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) int) string {
 	o := parseMountOptions(m.Options)
+	if m.Type == "bind" || m.Type == "rbind" {
+		o.flags |= unix.MS_BIND
+		if m.Type == "rbind" {
+			o.flags |= unix.MS_REC
+		}
+	}
+	context := fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination)
+	if o.isBind() {
+		switch {
+		case o.idmap != noIDMapOption:
+			return "an idmapped bind"
+		case o.attr != (unix.MountAttr{}):
+			return "recursive options"
+		case o.copyUp:
+			return "tmpcopyup on a bind"
+		}
+		b := nsexec.BindSpec{Source: m.Source, Target: filepath.Clean(m.Destination), Pre: pre(i), Recursive: o.isRecursive()}
+		if f := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); f != 0 || o.cleared != 0 {
+			b.Remount, b.Flags, b.Cleared = true, uint32(f), uint32(o.cleared)
+		}
+		for _, v := range o.propagation {
+			b.Propagation = append(b.Propagation, uint32(v))
+		}
+		p.ProcCheck(context, false)
+		p.BindPath(b)
+		return ""
+	}
 	switch {
-	case m.Type == "bind" || m.Type == "rbind" || o.isBind():
-		return "a bind"
 	case m.Type != "proc" && m.Type != "sysfs" && m.Type != "tmpfs" && m.Type != "devpts" && m.Type != "mqueue":
 		return "type not covered"
 	case o.flags&^fsMountFlags != 0 || o.flags&unix.MS_REC != 0:
@@ -121,7 +146,7 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram) string {
 		}
 		opts = append(opts, nsexec.MountOption{Key: key, Value: value})
 	}
-	p.ProcCheck(fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination), m.Type == "proc")
+	p.ProcCheck(context, m.Type == "proc")
 	p.MountWith(m.Type, dest, uint32(mountAttrs(o.flags)), flags, opts...)
 	return ""
 }

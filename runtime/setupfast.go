@@ -81,13 +81,13 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 	case spec.Linux.Personality != nil:
 		return "linux.personality"
 	}
-	_, _, _, why := c.compileSetup(0, o, 3)
+	_, _, _, why := c.compileSetup(0, o, 3, func(int) int { return 0 })
 	return why
 }
 
 // compileSetup is init's setup as a program, and the argv0 and env the
 // plan gives the process; why says what is not covered.
-func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int) (*nsexec.SetupProgram, *specs.Process, string, string) {
+func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int, pre func(i int) int) (*nsexec.SetupProgram, *specs.Process, string, string) {
 	spec := c.rec.Spec
 	p := nsexec.NewSetupProgram(c.rec.Rootfs)
 	if unshare != 0 {
@@ -95,7 +95,7 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int
 	}
 	p.Setsid()
 	rc := rootfsConfig(spec, c.rec.Rootfs, o.NoPivot)
-	if why := rootfs.CompileSetup(rc, p); why != "" {
+	if why := rootfs.CompileSetup(rc, p, pre); why != "" {
 		return nil, nil, "", why
 	}
 	if nsexec.Has(spec.Linux.Namespaces, specs.UTSNamespace) {
@@ -200,7 +200,7 @@ func openFastSetup(l *launch) (*fastSetup, []string, error) {
 // write fills in the program and the plan once init is spawned (the
 // namespaces init unshares itself are known then).
 func (f *fastSetup) write(c *Container, l *launch, unshare uintptr, o CreateOptions) error {
-	prog, proc, argv0, why := c.compileSetup(unshare, o, l.fds[fdSetup])
+	prog, proc, argv0, why := c.compileSetup(unshare, o, l.fds[fdSetup], func(i int) int { return l.fds[mountRole(i)] })
 	if why != "" {
 		return fmt.Errorf("setup program: %s", why)
 	}
