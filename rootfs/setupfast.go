@@ -89,7 +89,7 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) 
 	context := fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination)
 	if o.isBind() {
 		switch {
-		case o.idmap != noIDMapOption:
+		case isIDMapped(m, o):
 			return "an idmapped bind"
 		case o.attr != (unix.MountAttr{}):
 			return "recursive options"
@@ -112,7 +112,7 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) 
 		return "type not covered"
 	case o.flags&^fsMountFlags != 0 || o.flags&unix.MS_REC != 0:
 		return "flags not covered"
-	case len(o.propagation) > 0 || o.copyUp || o.attr != (unix.MountAttr{}) || o.idmap != noIDMapOption:
+	case len(o.propagation) > 0 || o.copyUp || o.attr != (unix.MountAttr{}) || isIDMapped(m, o):
 		return "options not covered"
 	case o.flags&unix.MS_RDONLY != 0 && (m.Type == "tmpfs" || filepath.Clean(m.Destination) == "/dev"):
 		return "read-only tmpfs (made read-only late)"
