@@ -44,7 +44,9 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 }
 
 func (c *Container) signal(sig unix.Signal) error {
-	if sig == unix.SIGKILL && !c.privatePIDNamespace() {
+	// A directory without state (a create that died before its first
+	// write) has no spec, no cgroup and no init: "not running" below.
+	if sig == unix.SIGKILL && c.rec.Spec != nil && !c.privatePIDNamespace() {
 		m, err := c.cgroup()
 		if err == nil {
 			err = m.Kill(unix.SIGKILL)

@@ -134,12 +134,52 @@ func (s Store) lockDir(id string, flags int) (*lock, error) {
 	}
 }
 
-// mkdirLocked makes and locks a new container directory; mkdir is the atomic
-// test for a duplicate id.
+// mkdirLocked makes and locks a new container directory. It appears under
+// its id already locked: made under a name that is no valid id (List
+// skips it), locked, then renamed into place with RENAME_NOREPLACE, the
+// atomic test for a duplicate id. A directory made and then locked in
+// place could be locked first by another command, which would read a
+// container with no state yet (TestNewContainerNeverUnlocked).
 func (s Store) mkdirLocked(id string) (*lock, error) {
 	if err := os.MkdirAll(s.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("create state root: %w", err)
 	}
+	tmp, err := os.MkdirTemp(s.Root, "~new~")
+	if err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	f, err := os.Open(tmp)
+	if err == nil {
+		err = os.Chmod(tmp, 0o711)
+	}
+	if err == nil {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+	}
+	if err == nil {
+		err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, s.dir(id), unix.RENAME_NOREPLACE)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+			// A filesystem without RENAME_NOREPLACE: mkdir stays the
+			// test for a duplicate, locked right after it.
+			f.Close()
+			os.Remove(tmp)
+			return s.mkdirThenLock(id)
+		}
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		os.Remove(tmp)
+		if errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("container with id %s already exists", id)
+		}
+		return nil, fmt.Errorf("lock new container %s: %w", id, err)
+	}
+	return &lock{f}, nil
+}
+
+// mkdirThenLock is mkdirLocked where rename cannot refuse to replace.
+func (s Store) mkdirThenLock(id string) (*lock, error) {
 	if err := os.Mkdir(s.dir(id), 0o711); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("container with id %s already exists", id)
@@ -151,6 +191,9 @@ func (s Store) mkdirLocked(id string) (*lock, error) {
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
 	}
 	if err != nil {
+		if f != nil {
+			f.Close()
+		}
 		os.RemoveAll(s.dir(id))
 		return nil, fmt.Errorf("lock new container %s: %w", id, err)
 	}
