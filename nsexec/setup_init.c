@@ -37,15 +37,6 @@
 #define SYS_close_range 436
 #endif
 #define CLOSE_RANGE_CLOEXEC_ (1U << 2)
-#ifndef SYS_fsopen
-#define SYS_fsopen 430
-#endif
-#ifndef SYS_fsconfig
-#define SYS_fsconfig 431
-#endif
-#ifndef SYS_fsmount
-#define SYS_fsmount 432
-#endif
 
 // runc's words before an init error (runtime/init.go, initFailed).
 #define SETUP_INIT_FAILED "unable to start container process: error during container init: "
