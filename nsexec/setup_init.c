@@ -5,16 +5,16 @@
 // the runtime sends a program only for the configs runtime/setupfast.go
 // accepts, and only when _GORUNC_SETUPFAST is set in its environment).
 //
-// With _GORUNC_SETUP=<program fd>:<plan fd>:<fd dir slot> (and
-// _GORUNC_SYNC) the nsenter constructor calls gorunc_setup_init once the
-// namespaces are in place. It waits for the runtime's go-ahead (one line
-// on the sync socket, where Go init reads its config: the runtime has put
-// init in its cgroup and moved its network devices by then), marks every
-// fd from 3 + the preserved ones close-on-exec, runs the program
-// (setup.c), opens the fd directory stage 2 reopens the exec fifo through
-// (a procfs instance of its own: nothing in the container's tree) at the
-// plan's slot, and becomes stage 2 (stage2.c) with the runtime's plan:
-// "ready", the fifo, the process. A failing step is reported on the sync
+// With _GORUNC_SETUP=<program fd>:<plan fd>:<fd dir slot>:<preserved
+// fds> (and _GORUNC_SYNC) the nsenter constructor calls gorunc_setup_init
+// once the namespaces are in place. It waits for the runtime's go-ahead
+// (one line on the sync socket, where Go init reads its config: the
+// runtime has put init in its cgroup and moved its network devices by
+// then), marks every fd from 3 + the preserved ones close-on-exec, runs
+// the program (setup.c; its fd-dir step opens the fd directory stage 2
+// reopens the exec fifo through, on a procfs of init's own, at the slot,
+// which is the program's fd) and becomes stage 2 (stage2.c) with the
+// runtime's plan: "ready", the fifo, the process. A failing step is reported on the sync
 // socket as Go init's error message would be, in its words.
 
 #define _GNU_SOURCE
