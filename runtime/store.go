@@ -144,14 +144,14 @@ func (s Store) mkdirLocked(id string) (*lock, error) {
 	if err := os.MkdirAll(s.Root, 0o700); err != nil {
 		return nil, fmt.Errorf("create state root: %w", err)
 	}
-	tmp, err := os.MkdirTemp(s.Root, "~new~")
-	if err != nil {
+	// Unique among live processes (pid) and against a crashed one's
+	// leftover (time); 0711 under the umask, as the directory always was
+	// (runc: MkdirAll(containerRoot, 0o711)).
+	tmp := filepath.Join(s.Root, fmt.Sprintf("~new~%d~%d", os.Getpid(), time.Now().UnixNano()))
+	if err := os.Mkdir(tmp, 0o711); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
 	f, err := os.Open(tmp)
-	if err == nil {
-		err = os.Chmod(tmp, 0o711)
-	}
 	if err == nil {
 		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
 	}

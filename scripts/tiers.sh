@@ -58,17 +58,29 @@ stop() {
 trap stop INT TERM
 wait
 
+# result N TIER sets status and secs from lane N's result line for TIER.
+result() {
+	local r
+	if r=$(grep -m1 "^$2 " "$results/$1" 2>/dev/null); then
+		read -r _ status secs <<<"$r"
+	else
+		status=FAILED secs=0 # the lane died before it ran the tier
+	fi
+}
+
 # A failed tier's failure lines and last lines again, after every lane has
 # ended: a CI log that keeps only its tail still says why.
+n=0
 for l in "$@"; do
 	for t in $l; do
-		grep -qx "$t ok [0-9]*" "$results"/[0-9]* 2>/dev/null && continue
-		[ -s "$results/$t.log" ] || continue
+		result "$n" "$t"
+		[ "$status" != ok ] && [ -s "$results/$t.log" ] || continue
 		echo "=== why $t failed: its failure lines, then its last 25 lines"
 		grep -E -- '--- FAIL|^FAIL|^panic:|^not ok|_test\.go:[0-9]+:|\*\*\*' "$results/$t.log" | head -60
 		echo "--- last lines of $t"
 		tail -n 25 "$results/$t.log"
 	done
+	n=$((n + 1))
 done
 
 echo "=== tiers (wall time)"
@@ -76,11 +88,7 @@ failed=0
 n=0
 for l in "$@"; do
 	for t in $l; do
-		if r=$(grep -m1 "^$t " "$results/$n" 2>/dev/null); then
-			read -r _ status secs <<<"$r"
-		else
-			status=FAILED secs=0 # the lane died before it ran the tier
-		fi
+		result "$n" "$t"
 		[ "$status" = ok ] || failed=1
 		printf '%-16s %-7s %5ds  (lane %d)\n' "$t" "$status" "$secs" "$n"
 	done

@@ -183,13 +183,15 @@ for rt in $RUNTIMES; do
 	gorunc) rts+=(gorunc) ;;
 	*) rts+=("$(command -v "$rt")") ;;
 	esac
-	for t in $TESTS; do rm -f "${OUT:?}/${rt##*/}/$t".{tap,stderr,rc}; done
+	for t in $TESTS; do rm -f "${OUT:?}/${rt##*/}/$t".{,first.}{tap,stderr,rc}; done
 done
-(
-	for d in "${cgdirs[@]}"; do echo $BASHPID >"$d/cgroup.procs" || exit 3; done
-	exec unshare -m -C --propagation private "$HERE/run.sh" --inner "${rts[@]}"
-) || die "the suite did not run (status $?)"
-
+suite() { # runtimes... (TESTS from the environment)
+	(
+		for d in "${cgdirs[@]}"; do echo $BASHPID >"$d/cgroup.procs" || exit 3; done
+		exec unshare -m -C --propagation private "$HERE/run.sh" --inner "$@"
+	) || die "the suite did not run (status $?)"
+}
+suite "${rts[@]}"
 fi
 
 # ---------------------------------------------------------------- summary
@@ -231,6 +233,27 @@ result() { # dir test -> "ok total status"
 
 names=()
 for rt in $RUNTIMES; do names+=("${rt##*/}"); done
+
+# A second run of an expected test that failed with gorunc: some programs
+# race the container they test (killsig sends its signal as soon as the
+# state says running, which can be before the container's shell has set
+# its trap; poststart, see expected-pass.txt), and a loaded CI machine
+# loses such a race now and then. A real regression fails both runs; the
+# first run's files stay as <test>.first.* and the rerun is reported.
+retried=()
+if [[ -z ${SUMMARY_ONLY:-} && " ${names[*]} " == *" gorunc "* && -f $EXPECTED ]]; then
+	for t in $(grep -vE '^(#|$)' "$EXPECTED"); do
+		[[ " $TESTS " == *" $t "* ]] || continue
+		read -r _ _ st < <(result "$OUT/gorunc" "$t")
+		[[ $st == PASS ]] && continue
+		for f in tap stderr rc; do mv "$OUT/gorunc/$t.$f" "$OUT/gorunc/$t.first.$f"; done
+		retried+=("$t")
+	done
+	if ((${#retried[@]})); then
+		log "running again with gorunc, after a failed first run: ${retried[*]}"
+		TESTS="${retried[*]}" suite gorunc
+	fi
+fi
 {
 	printf '%-36s' test
 	for n in "${names[@]}"; do printf ' %-16s' "$n"; done
@@ -261,8 +284,11 @@ if [[ " ${names[*]} " == *" gorunc "* && -f $EXPECTED ]]; then
 		[[ " $TESTS " == *" $t "* || $TESTS == "$ALL" ]] || continue
 		read -r _ _ st < <(result "$OUT/gorunc" "$t")
 		if [[ $st != PASS ]]; then
-			echo "REGRESSION: $t no longer fully passes with gorunc ($st, see $OUT/gorunc/$t.tap)"
+			echo "REGRESSION: $t no longer fully passes with gorunc ($st twice, see $OUT/gorunc/$t.tap and $t.first.tap)"
 			status=1
+		elif [[ " ${retried[*]} " == *" $t "* ]]; then
+			read -r ok tot st < <(result "$OUT/gorunc" "$t.first")
+			echo "RERUN: $t failed its first run ($st $ok/$tot, see $OUT/gorunc/$t.first.tap) and passed the second"
 		fi
 	done <"$EXPECTED"
 	for t in $TESTS; do
