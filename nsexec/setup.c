@@ -233,6 +233,7 @@ enum {
 	OP_RELINK = 25,
 	OP_HOME = 26,
 	OP_BINDPATH = 27,
+	OP_REMOUNT = 28,
 };
 
 struct prog {
@@ -1685,6 +1686,28 @@ static int remount_bind(int mnt, const char *dest, uint32_t flags, uint32_t clea
 	return 0;
 }
 
+// step_remount sets exactly flags' per-mount options on the mount at
+// path (its top mount only), as a MS_BIND|MS_REMOUNT of it would: the
+// read-only tmpfs of a v1 cgroup mount, made read-only after its
+// hierarchies are mounted in it (mountHierarchies).
+static int step_remount(struct prog *c, int root, struct setup_result *r)
+{
+	char path[PATH_MAX_];
+	str(c, path, sizeof(path));
+	uint32_t flags = u32(c);
+	if (c->bad)
+		return bad_program(r);
+	int mnt = (int)sys_openat2(root, path, O_PATH | O_DIRECTORY);
+	if (mnt < 0)
+		return fail_step(r, errno, "remount %s", path);
+	int rc = set_attr(mnt, remount_attr(flags));
+	int err = errno;
+	close(mnt);
+	if (rc < 0)
+		return fail_step(r, err, "remount %s", path);
+	return 0;
+}
+
 // step_bindpath is rootfs's mountBind: the source cloned here, in the
 // container's mount namespace with the earlier mounts in place, or the
 // runtime's clone (pre) when that fails; the mount point a directory or
@@ -1916,6 +1939,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 		}
 		case OP_BINDPATH:
 			rc = step_bindpath(&c, root, &pc, r);
+			break;
+		case OP_REMOUNT:
+			rc = step_remount(&c, root, r);
 			break;
 		case OP_HOME:
 			rc = step_home(&c, root, r);

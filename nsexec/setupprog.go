@@ -45,6 +45,7 @@ const (
 	setupRelink     = 25
 	setupHome       = 26
 	setupBindPath   = 27
+	setupRemount    = 28
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -374,4 +375,12 @@ func (p *SetupProgram) BindPath(b BindSpec) {
 	for _, v := range b.Propagation {
 		p.u32(v)
 	}
+}
+
+// Remount sets exactly flags (MS_RDONLY, MS_NOSUID, ...) on the top mount
+// at path, as a MS_BIND|MS_REMOUNT of it.
+func (p *SetupProgram) Remount(path string, flags uint32) {
+	p.op(setupRemount)
+	p.str(path)
+	p.u32(flags)
 }

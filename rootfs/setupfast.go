@@ -20,7 +20,10 @@ import (
 // spec`'s config but its cgroup mount, to measure what a create without
 // the Go runtime in init costs; what it refuses is what the real slice must
 // still translate (each with its Go behaviour), not what it may skip.
-func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int) string {
+//
+// cgroups is init's cgroup per /proc/<pid>/cgroup line
+// (cgroup.ProcHierarchies), what a "cgroup" mount binds.
+func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgroups map[string]string) string {
 	switch {
 	case cfg.HostMountNS || cfg.NoPivot:
 		return "no mount namespace, or --no-pivot"
@@ -35,7 +38,13 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int) stri
 	}
 	p.Root(uint32(prepare))
 	for i, m := range cfg.Mounts {
-		if why := compileMount(i, m, p, pre); why != "" {
+		why := ""
+		if m.Type == "cgroup" {
+			why = compileCgroup(i, m, p, cfg, cgroups)
+		} else {
+			why = compileMount(i, m, p, pre)
+		}
+		if why != "" {
 			return fmt.Sprintf("mounts[%d] (%s on %s): %s", i, m.Type, m.Destination, why)
 		}
 	}
@@ -107,9 +116,17 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) 
 		p.BindPath(b)
 		return ""
 	}
-	switch {
-	case m.Type != "proc" && m.Type != "sysfs" && m.Type != "tmpfs" && m.Type != "devpts" && m.Type != "mqueue":
+	if m.Type != "proc" && m.Type != "sysfs" && m.Type != "tmpfs" && m.Type != "devpts" && m.Type != "mqueue" {
 		return "type not covered"
+	}
+	p.ProcCheck(context, m.Type == "proc")
+	return compileFS(m, o, p)
+}
+
+// compileFS is mountFS of m (its type covered) with the options o, its
+// /proc check armed by the caller.
+func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram) string {
+	switch {
 	case o.flags&^fsMountFlags != 0 || o.flags&unix.MS_REC != 0:
 		return "flags not covered"
 	case len(o.propagation) > 0 || o.copyUp || o.attr != (unix.MountAttr{}) || isIDMapped(m, o):
@@ -146,8 +163,68 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) 
 		}
 		opts = append(opts, nsexec.MountOption{Key: key, Value: value})
 	}
-	p.ProcCheck(context, m.Type == "proc")
 	p.MountWith(m.Type, dest, uint32(mountAttrs(o.flags)), flags, opts...)
+	return ""
+}
+
+// compileCgroup is mountCgroup: on a unified host a cgroup2 mount, else a
+// tmpfs with each v1 hierarchy (and hybrid's unified one) under it, bound
+// from init's own cgroup, or mounted fresh in a cgroup namespace of its
+// own; symlinks for co-mounted controllers; the tmpfs read-only last.
+func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cgroups map[string]string) string {
+	o := parseMountOptions(m.Options)
+	switch {
+	case len(o.propagation) > 0 || o.copyUp || o.attr != (unix.MountAttr{}) || o.isBind():
+		return "options not covered"
+	case cgroups == nil:
+		return "init's cgroups not known"
+	}
+	dest := filepath.Clean(m.Destination)
+	p.ProcCheck(fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination), false)
+	var st unix.Statfs_t
+	if err := unix.Statfs(hostCgroupRoot, &st); err != nil {
+		return "statfs " + hostCgroupRoot + ": " + err.Error()
+	}
+	if st.Type == unix.CGROUP2_SUPER_MAGIC {
+		// Go init binds the host's cgroup2 where the kernel refuses
+		// the mount (EPERM, EBUSY): a user namespace, which the
+		// program does not cover.
+		return compileFS(specs.Mount{Destination: dest, Type: "cgroup2", Source: "cgroup2"}, o, p)
+	}
+	hs, err := hostHierarchiesOf(cgroups)
+	if err != nil {
+		return err.Error()
+	}
+	tmpfs := mountOptions{flags: o.flags &^ (unix.MS_RDONLY | unix.MS_BIND | unix.MS_REC), data: []string{"mode=755"}}
+	if why := compileFS(specs.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs"}, tmpfs, p); why != "" {
+		return why
+	}
+	for _, h := range hs {
+		sub := filepath.Join(dest, h.name)
+		if cfg.NewCgroupNS {
+			so := mountOptions{flags: o.flags &^ (unix.MS_BIND | unix.MS_REC)}
+			if h.controllers != "" {
+				so.data = []string{h.controllers}
+			}
+			if why := compileFS(specs.Mount{Destination: sub, Type: h.fstype, Source: h.fstype}, so, p); why != "" {
+				return "cgroup hierarchy " + h.name + ": " + why
+			}
+		} else {
+			b := nsexec.BindSpec{Source: h.source, Target: sub}
+			if f := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); f != 0 || o.cleared != 0 {
+				b.Remount, b.Flags, b.Cleared = true, uint32(f), uint32(o.cleared)
+			}
+			p.BindPath(b)
+		}
+		if strings.Contains(h.name, ",") {
+			for _, c := range strings.Split(h.name, ",") {
+				p.Symlink(h.name, filepath.Join(dest, c))
+			}
+		}
+	}
+	if o.flags&unix.MS_RDONLY != 0 {
+		p.Remount(dest, uint32(o.flags&^unix.MS_REC))
+	}
 	return ""
 }
 

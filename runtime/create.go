@@ -410,7 +410,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	if fast != nil {
 		// The go-ahead: init reads one line and runs its program.
-		err = fast.write(c, l, unshare, o)
+		err = fast.write(c, l, proc.Pid, unshare, o)
 		if err == nil {
 			err = ch.send(message{Type: msgConfig})
 		}

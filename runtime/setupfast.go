@@ -10,6 +10,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
+	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
 )
@@ -81,13 +82,19 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 	case spec.Linux.Personality != nil:
 		return "linux.personality"
 	}
-	_, _, _, why := c.compileSetup(0, o, 3, func(int) int { return 0 })
+	// The runtime's own cgroups stand in for init's, which it joins
+	// after the spawn: the same hierarchies.
+	own, err := cgroup.OwnHierarchies()
+	if err != nil {
+		return err.Error()
+	}
+	_, _, _, why := c.compileSetup(0, o, 3, func(int) int { return 0 }, own)
 	return why
 }
 
 // compileSetup is init's setup as a program, and the argv0 and env the
 // plan gives the process; why says what is not covered.
-func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int, pre func(i int) int) (*nsexec.SetupProgram, *specs.Process, string, string) {
+func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int, pre func(i int) int, cgroups map[string]string) (*nsexec.SetupProgram, *specs.Process, string, string) {
 	spec := c.rec.Spec
 	p := nsexec.NewSetupProgram(c.rec.Rootfs)
 	if unshare != 0 {
@@ -95,7 +102,7 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int
 	}
 	p.Setsid()
 	rc := rootfsConfig(spec, c.rec.Rootfs, o.NoPivot)
-	if why := rootfs.CompileSetup(rc, p, pre); why != "" {
+	if why := rootfs.CompileSetup(rc, p, pre, cgroups); why != "" {
 		return nil, nil, "", why
 	}
 	if nsexec.Has(spec.Linux.Namespaces, specs.UTSNamespace) {
@@ -199,8 +206,12 @@ func openFastSetup(l *launch) (*fastSetup, []string, error) {
 
 // write fills in the program and the plan once init is spawned (the
 // namespaces init unshares itself are known then).
-func (f *fastSetup) write(c *Container, l *launch, unshare uintptr, o CreateOptions) error {
-	prog, proc, argv0, why := c.compileSetup(unshare, o, l.fds[fdSetup], func(i int) int { return l.fds[mountRole(i)] })
+func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o CreateOptions) error {
+	cgroups, err := cgroup.ProcHierarchies(pid)
+	if err != nil {
+		return err
+	}
+	prog, proc, argv0, why := c.compileSetup(unshare, o, l.fds[fdSetup], func(i int) int { return l.fds[mountRole(i)] }, cgroups)
 	if why != "" {
 		return fmt.Errorf("setup program: %s", why)
 	}
