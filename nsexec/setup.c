@@ -234,6 +234,7 @@ enum {
 	OP_HOME = 26,
 	OP_BINDPATH = 27,
 	OP_REMOUNT = 28,
+	OP_SECCOMP = 29,
 };
 
 struct prog {
@@ -1708,6 +1709,54 @@ static int step_remount(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
+// The seccomp ABI, as stage2.c spells it out (musl has no kernel headers).
+struct setup_sock_filter {
+	uint16_t code;
+	uint8_t jt, jf;
+	uint32_t k;
+};
+struct setup_sock_fprog {
+	unsigned short len;
+	struct setup_sock_filter *filter;
+};
+#define SETUP_SECCOMP_SET_MODE_FILTER 1
+#define SETUP_BPF_MAXINSNS 4096
+
+// step_seccomp loads a filter before the user switch (no noNewPrivileges:
+// it needs CAP_SYS_ADMIN, runtime/init.go's startProcess): every later
+// step runs under it, as Go init's do. Each instruction is two u32s:
+// code | jt << 16 | jf << 24, then k.
+static int step_seccomp(struct prog *c, struct setup_result *r)
+{
+	static struct setup_sock_filter insns[SETUP_BPF_MAXINSNS];
+	uint32_t flags = u32(c), count = u32(c);
+	if (c->bad || count == 0 || count > SETUP_BPF_MAXINSNS)
+		return bad_program(r);
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t op = u32(c);
+		insns[i].code = (uint16_t)op;
+		insns[i].jt = (uint8_t)(op >> 16);
+		insns[i].jf = (uint8_t)(op >> 24);
+		insns[i].k = u32(c);
+	}
+	if (c->bad)
+		return bad_program(r);
+	struct setup_sock_fprog prog = {.len = (unsigned short)count, .filter = insns};
+	long rc = syscall(SYS_seccomp, SETUP_SECCOMP_SET_MODE_FILTER, flags, &prog);
+	char flagtext[16];
+	snprintf(flagtext, sizeof(flagtext), "0x%x", flags);
+	if (rc < 0)
+		return fail_step(r, errno, "linux.seccomp: seccomp(SECCOMP_SET_MODE_FILTER, flags %s)", flagtext);
+	if (rc > 0) {
+		// TSYNC's thread that could not be synchronised: none here,
+		// init has one thread.
+		r->err = 0;
+		snprintf(r->what, sizeof(r->what), "linux.seccomp: seccomp(SECCOMP_SET_MODE_FILTER, TSYNC): thread %ld could not be synchronised", rc);
+		return -1;
+	}
+	return 0;
+}
+
 // step_bindpath is rootfs's mountBind: the source cloned here, in the
 // container's mount namespace with the earlier mounts in place, or the
 // runtime's clone (pre) when that fails; the mount point a directory or
@@ -1942,6 +1991,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			break;
 		case OP_REMOUNT:
 			rc = step_remount(&c, root, r);
+			break;
+		case OP_SECCOMP:
+			rc = step_seccomp(&c, r);
 			break;
 		case OP_HOME:
 			rc = step_home(&c, root, r);

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"golang.org/x/net/bpf"
 	"strings"
 )
 
@@ -46,6 +47,7 @@ const (
 	setupHome       = 26
 	setupBindPath   = 27
 	setupRemount    = 28
+	setupSeccomp    = 29
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -383,4 +385,16 @@ func (p *SetupProgram) Remount(path string, flags uint32) {
 	p.op(setupRemount)
 	p.str(path)
 	p.u32(flags)
+}
+
+// Seccomp loads a filter (flags and instructions as seccomp.Program's)
+// before the user switch: the steps after it run under it.
+func (p *SetupProgram) Seccomp(flags uint32, ins []bpf.RawInstruction) {
+	p.op(setupSeccomp)
+	p.u32(flags)
+	p.u32(uint32(len(ins)))
+	for _, in := range ins {
+		p.u32(uint32(in.Op) | uint32(in.Jt)<<16 | uint32(in.Jf)<<24)
+		p.u32(in.K)
+	}
 }

@@ -56,8 +56,8 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "hooks"
 	case p.Terminal || o.console != nil:
 		return "terminal"
-	case c.filter != nil && (!p.NoNewPrivileges || notifies(c.filter)):
-		return "seccomp before the user switch, or notifying"
+	case notifies(c.filter):
+		return "a notifying seccomp filter"
 	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil || p.OOMScoreAdj != nil:
 		return "process scheduling or oomScoreAdj"
 	case spec.Linux.MemoryPolicy != nil:
@@ -152,8 +152,22 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int
 		p.Home(proc.User.UID)
 	}
 	p.AffinityAll()
-	p.Identity(id)
-	p.Cwd(proc.Cwd, nsexec.CwdVerify)
+	if c.filter != nil && !proc.NoNewPrivileges {
+		// startProcess's order: the working directory verified
+		// before the filter (which may forbid getcwd), tried again
+		// as the new user when refused; the filter before the
+		// identity (it needs CAP_SYS_ADMIN).
+		if n := len(c.filter.Instructions); c.filter.Flags > 0xffffffff || n == 0 || n > 4096 {
+			return nil, nil, "", "a seccomp program Go init refuses in its words"
+		}
+		p.Cwd(proc.Cwd, nsexec.CwdVerify|nsexec.CwdTry)
+		p.Seccomp(uint32(c.filter.Flags), c.filter.Instructions)
+		p.Identity(id)
+		p.Cwd(proc.Cwd, nsexec.CwdAfter)
+	} else {
+		p.Identity(id)
+		p.Cwd(proc.Cwd, nsexec.CwdVerify)
+	}
 	name := proc.Args[0]
 	if strconv.Quote(name) != `"`+name+`"` {
 		return nil, nil, "", "args[0] that %q would escape"
