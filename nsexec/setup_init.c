@@ -1,9 +1,9 @@
 //go:build cgo && linux
 
-// `gorunc init` without the Go runtime (slice (b) of docs/performance.md's
-// item 8; PROTOTYPE on branch setupprog, measured, not for main as it is:
-// the runtime sends a program only for the configs runtime/setupfast.go
-// accepts, and only when _GORUNC_SETUPFAST is set in its environment).
+// `gorunc init` without the Go runtime (docs/performance.md, "init
+// without the Go runtime"): the runtime sends a program for the configs
+// runtime/setupfast.go accepts, unless GORUNC_INIT=go is set in its
+// environment; the others keep Go init.
 //
 // With _GORUNC_SETUP=<program fd>:<plan fd>:<fd dir slot>:<preserved
 // fds> (and _GORUNC_SYNC) the nsenter constructor calls gorunc_setup_init

@@ -15,11 +15,9 @@ import (
 // cfg, as steps of the C setup program (nsexec/setup.c), and returns ""; or
 // says why cfg needs Go init. It reads the config only: what the rootfs
 // holds is decided by the steps in init (a rootfs changed between this
-// and init's run would otherwise turn a refusal into a failed create). PROTOTYPE (branch setupprog, docs/
-// performance.md item 8 slice (b)): it covers the mounts of `gorunc
-// spec`'s config but its cgroup mount, to measure what a create without
-// the Go runtime in init costs; what it refuses is what the real slice must
-// still translate (each with its Go behaviour), not what it may skip.
+// and init's run would otherwise turn a refusal into a failed create).
+// Each refusal keeps Go init for what the program does not yet do with
+// Go's behaviour; it never skips a part of the config.
 //
 // cgroups is init's cgroup per /proc/<pid>/cgroup line
 // (cgroup.ProcHierarchies), what a "cgroup" mount binds.

@@ -332,7 +332,7 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		}
 		defer fast.close()
 		c.store.Log.Debugf("create %s: init runs a setup program (no Go runtime)", c.rec.ID)
-	} else if why != "off" {
+	} else {
 		c.store.Log.Debugf("create %s: Go init (%s)", c.rec.ID, why)
 	}
 	stdin, stdout, stderr := o.stdio.files()
