@@ -235,6 +235,7 @@ enum {
 	OP_BINDPATH = 27,
 	OP_REMOUNT = 28,
 	OP_SECCOMP = 29,
+	OP_LOG = 30,
 };
 
 struct prog {
@@ -534,6 +535,7 @@ static int split_path(const char *path, char *parent, char *base)
 
 #define MOUNT_ORDINARY_DIR 1 // proc, sysfs: the last component no symlink
 #define MOUNT_TAKE_MODE 2     // tmpfs: an existing directory's mode first
+#define MOUNT_HOLD 4          // keep the new mount's fd for the remount step
 
 // ordinary_dir is rootfs's mkdirNoFollow: target's parents made inside the
 // root, its last component opened without following a symlink (made when
@@ -578,7 +580,7 @@ static int ordinary_dir(int root, const char *fstype, const char *target, const 
 	return fd;
 }
 
-static int step_mount(struct prog *c, int root, struct proc_check *pc, struct setup_result *r)
+static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc, struct setup_result *r)
 {
 	char fstype[64], target[PATH_MAX_], key[256], value[PATH_MAX_];
 	str(c, fstype, sizeof(fstype));
@@ -702,9 +704,18 @@ static int step_mount(struct prog *c, int root, struct proc_check *pc, struct se
 	long rc = syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 	err = errno;
 	close(dst);
-	close(mnt);
-	if (rc < 0)
+	if (rc < 0) {
+		close(mnt);
 		return fail_step(r, err, "mount on %s", target);
+	}
+	if (flags & MOUNT_HOLD) {
+		// The mount itself, as Go init's handle on it: a name
+		// resolved again could meanwhile lead to another mount.
+		if (*held >= 0)
+			close(*held);
+		*held = mnt;
+	} else
+		close(mnt);
 	return 0;
 }
 
@@ -1687,23 +1698,22 @@ static int remount_bind(int mnt, const char *dest, uint32_t flags, uint32_t clea
 	return 0;
 }
 
-// step_remount sets exactly flags' per-mount options on the mount at
-// path (its top mount only), as a MS_BIND|MS_REMOUNT of it would: the
-// read-only tmpfs of a v1 cgroup mount, made read-only after its
-// hierarchies are mounted in it (mountHierarchies).
-static int step_remount(struct prog *c, int root, struct setup_result *r)
+// step_remount sets exactly flags' per-mount options on the mount the
+// last mount step with MOUNT_HOLD made (its top mount only), as a
+// MS_BIND|MS_REMOUNT of it would: the read-only tmpfs of a v1 cgroup
+// mount, made read-only after its hierarchies are mounted in it
+// (mountHierarchies). path names it in errors.
+static int step_remount(struct prog *c, int *held, struct setup_result *r)
 {
 	char path[PATH_MAX_];
 	str(c, path, sizeof(path));
 	uint32_t flags = u32(c);
-	if (c->bad)
+	if (c->bad || *held < 0)
 		return bad_program(r);
-	int mnt = (int)sys_openat2(root, path, O_PATH | O_DIRECTORY);
-	if (mnt < 0)
-		return fail_step(r, errno, "remount %s", path);
-	int rc = set_attr(mnt, remount_attr(flags));
+	int rc = set_attr(*held, remount_attr(flags));
 	int err = errno;
-	close(mnt);
+	close(*held);
+	*held = -1;
 	if (rc < 0)
 		return fail_step(r, err, "remount %s", path);
 	return 0;
@@ -1873,7 +1883,7 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 	int root = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return fail_step(r, errno, "open root %s", root_path);
-	int rc = 0, cwd_done = 0;
+	int rc = 0, cwd_done = 0, held = -1;
 	struct proc_check pc = {0};
 	struct masker masker = {.shared = -1};
 	for (uint32_t i = 0; i < n && rc == 0; i++) {
@@ -1919,7 +1929,7 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			break;
 		}
 		case OP_MOUNT:
-			rc = step_mount(&c, root, &pc, r);
+			rc = step_mount(&c, root, &held, &pc, r);
 			break;
 		case OP_BIND:
 			rc = step_bind(&c, root, r);
@@ -1990,11 +2000,31 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			rc = step_bindpath(&c, root, &pc, r);
 			break;
 		case OP_REMOUNT:
-			rc = step_remount(&c, root, r);
+			rc = step_remount(&c, &held, r);
 			break;
 		case OP_SECCOMP:
 			rc = step_seccomp(&c, r);
 			break;
+		case OP_LOG: {
+			// A debug line for the runtime's log (Go init's
+			// debugf), or the pipe closed. A lost line is no
+			// failure, as Go init's logger ignores its errors.
+			uint32_t fd = u32(&c), close_it = u32(&c);
+			str(&c, s, sizeof(s));
+			if (c.bad || fd < 3 || fd > 0x7fffffffu) {
+				rc = bad_program(r);
+				break;
+			}
+			if (s[0]) {
+				ssize_t w;
+				do
+					w = write((int)fd, s, strlen(s));
+				while (w < 0 && errno == EINTR);
+			}
+			if (close_it)
+				close((int)fd);
+			break;
+		}
 		case OP_HOME:
 			rc = step_home(&c, root, r);
 			break;
@@ -2038,6 +2068,8 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 	}
 	if (masker.shared >= 0)
 		close(masker.shared);
+	if (held >= 0)
+		close(held);
 	close(root);
 	return rc;
 }

@@ -635,3 +635,38 @@ func TestSetupBindPath(t *testing.T) {
 		})
 	}
 }
+
+// TestSetupRemountHeld: the remount step acts on the mount the held mount
+// step made, not on what its name leads to by then: with a second tmpfs
+// stacked on the same directory in between (as a swapped path would lead
+// elsewhere), the first turns read-only and the second stays writable.
+func TestSetupRemountHeld(t *testing.T) {
+	jail := t.TempDir()
+	if err := os.Mkdir(filepath.Join(jail, "cg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := NewSetupProgram("/")
+	p.MountWith("tmpfs", "/cg", unix.MOUNT_ATTR_NOSUID, MountTakeMode|MountHold, MountOption{Key: "size", Value: "1m"})
+	p.Mkdirs("/cg/sub", 0o755)
+	p.MountWith("tmpfs", "/cg", unix.MOUNT_ATTR_NOSUID, MountTakeMode, MountOption{Key: "size", Value: "2m"})
+	p.Remount("/cg", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV)
+	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
+		if report != "ok" {
+			t.Fatalf("report %q", report)
+		}
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/mountinfo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var opts []string
+		for _, l := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(l); len(f) > 5 && f[4] == "/cg" {
+				opts = append(opts, f[5]+" "+f[len(f)-1])
+			}
+		}
+		want := []string{"ro,nosuid,nodev,relatime rw,size=1024k,mode=755", "rw,nosuid,relatime rw,size=2048k,mode=755"}
+		if strings.Join(opts, "|") != strings.Join(want, "|") {
+			t.Errorf("mounts on /cg (per-mount options, super options): %q, want %q", opts, want)
+		}
+	})
+}

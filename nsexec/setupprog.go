@@ -2,10 +2,12 @@ package nsexec
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/net/bpf"
 	"strings"
+
+	"golang.org/x/net/bpf"
 )
 
 // SetupProgram is init's setup as the runtime resolved it, for the C
@@ -16,6 +18,7 @@ type SetupProgram struct {
 	b     []byte
 	steps uint32
 	err   error
+	logFD int // LogTo's, -1 without
 }
 
 const (
@@ -48,11 +51,12 @@ const (
 	setupBindPath   = 27
 	setupRemount    = 28
 	setupSeccomp    = 29
+	setupLog        = 30
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
 func NewSetupProgram(root string) *SetupProgram {
-	p := &SetupProgram{}
+	p := &SetupProgram{logFD: -1}
 	p.u32(0x31505247) // "GRP1"
 	p.str(root)
 	return p
@@ -108,6 +112,8 @@ const (
 	// MountTakeMode gives a tmpfs the mode of the directory it covers,
 	// before the options (a mode= among them wins).
 	MountTakeMode = 2
+	// MountHold keeps the new mount for the next Remount step.
+	MountHold = 4
 )
 
 // MountWith is Mount with flags (MountOrdinaryDir, MountTakeMode).
@@ -379,8 +385,9 @@ func (p *SetupProgram) BindPath(b BindSpec) {
 	}
 }
 
-// Remount sets exactly flags (MS_RDONLY, MS_NOSUID, ...) on the top mount
-// at path, as a MS_BIND|MS_REMOUNT of it.
+// Remount sets exactly flags (MS_RDONLY, MS_NOSUID, ...) on the mount the
+// last MountHold mount made, as a MS_BIND|MS_REMOUNT of it; path, its
+// destination, names it in errors.
 func (p *SetupProgram) Remount(path string, flags uint32) {
 	p.op(setupRemount)
 	p.str(path)
@@ -397,4 +404,36 @@ func (p *SetupProgram) Seccomp(flags uint32, ins []bpf.RawInstruction) {
 		p.u32(uint32(in.Op) | uint32(in.Jt)<<16 | uint32(in.Jf)<<24)
 		p.u32(in.K)
 	}
+}
+
+// LogTo makes Debugf write its lines to fd, the write end of the
+// runtime's log pipe (runtime/logpipe.go); without it Debugf adds nothing.
+func (p *SetupProgram) LogTo(fd int) { p.logFD = fd }
+
+// Debugf adds a step that writes one debug line, as Go init's debugf
+// does: {"level":"debug","msg":...} on the log pipe.
+func (p *SetupProgram) Debugf(format string, args ...any) {
+	if p.logFD < 0 {
+		return
+	}
+	line, _ := json.Marshal(struct {
+		Level string `json:"level"`
+		Msg   string `json:"msg"`
+	}{"debug", fmt.Sprintf(format, args...)})
+	p.op(setupLog)
+	p.u32(uint32(p.logFD))
+	p.u32(0)
+	p.str(string(line) + "\n")
+}
+
+// CloseLog adds a step that closes the log pipe, which ends the runtime's
+// relay (its EOF): before stage 2 waits on the exec fifo.
+func (p *SetupProgram) CloseLog() {
+	if p.logFD < 0 {
+		return
+	}
+	p.op(setupLog)
+	p.u32(uint32(p.logFD))
+	p.u32(1)
+	p.str("")
 }

@@ -67,8 +67,10 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgro
 		}
 		p.Relink("pts/ptmx", "/dev/ptmx")
 	}
+	p.Debugf("init: rootfs %s prepared: %d mounts, %d devices", cfg.Rootfs, len(cfg.Mounts), len(cfg.Devices))
 	prop := propagationOptions[cfg.Propagation]
 	p.Pivot(cfg.Propagation, uint32(prop), dev)
+	p.Debugf("init: pivot_root into %s", cfg.Rootfs)
 	seen := map[string]bool{}
 	for _, m := range cfg.MaskedPaths {
 		if !seen[m] {
@@ -118,12 +120,12 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) 
 		return "type not covered"
 	}
 	p.ProcCheck(context, m.Type == "proc")
-	return compileFS(m, o, p)
+	return compileFS(m, o, p, false)
 }
 
 // compileFS is mountFS of m (its type covered) with the options o, its
-// /proc check armed by the caller.
-func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram) string {
+// /proc check armed by the caller; hold adds nsexec.MountHold.
+func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool) string {
 	switch {
 	case o.flags&^fsMountFlags != 0 || o.flags&unix.MS_REC != 0:
 		return "flags not covered"
@@ -141,6 +143,9 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram) string {
 		flags = nsexec.MountOrdinaryDir
 	case "tmpfs":
 		flags = nsexec.MountTakeMode
+	}
+	if hold {
+		flags |= nsexec.MountHold
 	}
 	var opts []nsexec.MountOption
 	if m.Source != "" {
@@ -187,14 +192,17 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 		// Go init binds the host's cgroup2 where the kernel refuses
 		// the mount (EPERM, EBUSY): a user namespace, which the
 		// program does not cover.
-		return compileFS(specs.Mount{Destination: dest, Type: "cgroup2", Source: "cgroup2"}, o, p)
+		return compileFS(specs.Mount{Destination: dest, Type: "cgroup2", Source: "cgroup2"}, o, p, false)
 	}
 	hs, err := hostHierarchiesOf(cgroups)
 	if err != nil {
 		return err.Error()
 	}
 	tmpfs := mountOptions{flags: o.flags &^ (unix.MS_RDONLY | unix.MS_BIND | unix.MS_REC), data: []string{"mode=755"}}
-	if why := compileFS(specs.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs"}, tmpfs, p); why != "" {
+	// Held for the remount that makes it read-only at the end, as Go
+	// init remounts its handle: not looked up again by name.
+	readonly := o.flags&unix.MS_RDONLY != 0
+	if why := compileFS(specs.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs"}, tmpfs, p, readonly); why != "" {
 		return why
 	}
 	for _, h := range hs {
@@ -204,7 +212,7 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 			if h.controllers != "" {
 				so.data = []string{h.controllers}
 			}
-			if why := compileFS(specs.Mount{Destination: sub, Type: h.fstype, Source: h.fstype}, so, p); why != "" {
+			if why := compileFS(specs.Mount{Destination: sub, Type: h.fstype, Source: h.fstype}, so, p, false); why != "" {
 				return "cgroup hierarchy " + h.name + ": " + why
 			}
 		} else {
@@ -220,7 +228,7 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 			}
 		}
 	}
-	if o.flags&unix.MS_RDONLY != 0 {
+	if readonly {
 		p.Remount(dest, uint32(o.flags&^unix.MS_REC))
 	}
 	return ""

@@ -93,23 +93,30 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 	if err != nil {
 		return err.Error()
 	}
-	_, _, _, why := c.compileSetup(0, o, 3, func(int) int { return 0 }, own)
+	_, _, _, why := c.compileSetup(0, o, 3, -1, func(int) int { return 0 }, own)
 	return why
 }
 
 // compileSetup is init's setup as a program, and the argv0 and env the
 // plan gives the process; why says what is not covered.
-func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int, pre func(i int) int, cgroups map[string]string) (*nsexec.SetupProgram, *specs.Process, string, string) {
+//
+// With logFD (the log pipe's fd in init, -1 without --debug) the program
+// writes Go init's debug lines at the same steps.
+func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot, logFD int, pre func(i int) int, cgroups map[string]string) (*nsexec.SetupProgram, *specs.Process, string, string) {
 	spec := c.rec.Spec
 	p := nsexec.NewSetupProgram(c.rec.Rootfs)
+	p.LogTo(logFD)
+	p.Debugf("init: setup program received (no Go runtime)")
 	if unshare != 0 {
 		p.Unshare(uint32(unshare))
+		p.Debugf("init: unshared the deferred namespaces (clone flags %#x)", unshare)
 	}
 	p.Setsid()
 	rc := rootfsConfig(spec, c.rec.Rootfs, o.NoPivot)
 	if why := rootfs.CompileSetup(rc, p, pre, cgroups); why != "" {
 		return nil, nil, "", why
 	}
+	p.Debugf("init: %d sysctls, %d masked and %d read-only paths applied", len(spec.Linux.Sysctl), len(rc.MaskedPaths), len(rc.ReadonlyPaths))
 	if nsexec.Has(spec.Linux.Namespaces, specs.UTSNamespace) {
 		if spec.Hostname != "" {
 			p.Hostname(spec.Hostname)
@@ -117,12 +124,14 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int
 		if spec.Domainname != "" {
 			p.Domainname(spec.Domainname)
 		}
+		p.Debugf("init: hostname %q, domainname %q", spec.Hostname, spec.Domainname)
 	}
 	if !o.NoNewKeyring {
 		p.Keyring("_ses." + c.rec.ID)
 	}
 	if newNetNS(spec.Linux.Namespaces) {
 		p.Loopback()
+		p.Debugf("init: lo set up in the new network namespace")
 	}
 	// Before the user switch, as init.go's openFdDir: a procfs mount
 	// needs capabilities the process may not keep.
@@ -157,6 +166,7 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int
 		p.Home(proc.User.UID)
 	}
 	p.AffinityAll()
+	p.Debugf("init: setting user %d:%d, cwd %s, capabilities", proc.User.UID, proc.User.GID, proc.Cwd)
 	if c.filter != nil && !proc.NoNewPrivileges {
 		// startProcess's order: the working directory verified
 		// before the filter (which may forbid getcwd), tried again
@@ -166,10 +176,14 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int
 			return nil, nil, "", "a seccomp program Go init refuses in its words"
 		}
 		p.Cwd(proc.Cwd, nsexec.CwdVerify|nsexec.CwdTry)
+		p.Debugf("init: seccomp: loading the filter (%d instructions) before the user switch", len(c.filter.Instructions))
 		p.Seccomp(uint32(c.filter.Flags), c.filter.Instructions)
 		p.Identity(id)
 		p.Cwd(proc.Cwd, nsexec.CwdAfter)
 	} else {
+		if c.filter != nil {
+			p.Debugf("init: seccomp: the filter (%d instructions) goes in just before execve (noNewPrivileges)", len(c.filter.Instructions))
+		}
 		p.Identity(id)
 		p.Cwd(proc.Cwd, nsexec.CwdVerify)
 	}
@@ -195,6 +209,9 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot int
 		}
 		p.Lookup(name, true, candidates)
 	}
+	p.Debugf("init: ready; stage 2 (no Go runtime) sends it and waits on the exec fifo")
+	// Before stage 2 waits: the runtime's relay ends at its EOF.
+	p.CloseLog()
 	return p, &proc, "", ""
 }
 
@@ -230,7 +247,11 @@ func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o C
 	if err != nil {
 		return err
 	}
-	prog, proc, argv0, why := c.compileSetup(unshare, o, l.fds[fdSetup], func(i int) int { return l.fds[mountRole(i)] }, cgroups)
+	logFD := -1
+	if fd, ok := l.fds[fdLog]; ok {
+		logFD = fd
+	}
+	prog, proc, argv0, why := c.compileSetup(unshare, o, l.fds[fdSetup], logFD, func(i int) int { return l.fds[mountRole(i)] }, cgroups)
 	if why != "" {
 		return fmt.Errorf("setup program: %s", why)
 	}

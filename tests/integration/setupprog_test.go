@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,4 +119,36 @@ func goInitWrapper(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return w
+}
+
+// TestCreatedInitHoldsNoLogPipe: with --debug, init (the setup program's
+// or Go's) closes its end of the log pipe before it waits on the exec
+// fifo: create's relay ends at that EOF, and an init that kept it would
+// make every create wait for the relay's bound (2 s).
+func TestCreatedInitHoldsNoLogPipe(t *testing.T) {
+	for _, bin := range []string{"", goInitWrapper(t)} {
+		e := newEnv(t, "true")
+		if bin != "" {
+			e.bin = bin
+		}
+		e.writeSpec()
+		log := filepath.Join(t.TempDir(), "log")
+		if r := e.run("--debug", "--log", log, "create", "--bundle", e.bundle, "c"); r.code != 0 {
+			t.Fatalf("create (GORUNC_INIT=go: %v): exit %d: %s", bin != "", r.code, r.stderr)
+		}
+		dir := "/proc/" + strconv.Itoa(e.state("c").Pid) + "/fd"
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ent := range ents {
+			if n, _ := strconv.Atoi(ent.Name()); n <= 2 {
+				continue
+			}
+			if l, _ := os.Readlink(filepath.Join(dir, ent.Name())); strings.HasPrefix(l, "pipe:") {
+				t.Errorf("GORUNC_INIT=go: %v: created init holds fd %s -> %s", bin != "", ent.Name(), l)
+			}
+		}
+		e.run("delete", "--force", "c")
+	}
 }
