@@ -115,7 +115,8 @@ unit:
 	$(GO) test -count=1 ./cgroup/... ./rootfs/... ./seccomp/... ./nsexec/... ./runtime/... ./cmd/... ./netdev/... ./userns/... ./runlog/... ./tests/bench/
 	@# nsenter.c and stage2.c again, linked as bin/gorunc is (musl, static).
 	@command -v $(CC) >/dev/null || scripts/install-deps.sh build
-	CC=$(CC) CGO_ENABLED=1 $(GO) test -count=1 -tags netgo,osusergo -ldflags "-linkmode external -extldflags -static" ./nsexec/
+	@# setupharness: the setup program's test harness (nsexec/setup_harness.c).
+	CC=$(CC) CGO_ENABLED=1 $(GO) test -count=1 -tags netgo,osusergo,setupharness -ldflags "-linkmode external -extldflags -static" ./nsexec/
 
 integration: build bin/gorunc-fault $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	GORUNC=$(CURDIR)/bin/gorunc GORUNC_FAULT=$(CURDIR)/bin/gorunc-fault ROOTFS=$(CURDIR)/$(BUILD)/rootfs RUNC_REF=$(RUNC_REF) $(GO) test -count=1 -timeout 40m -v ./tests/integration/ 2>&1 | tee $(BUILD)/integration.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)' ; \

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
@@ -124,9 +125,19 @@ func ownCgroups() (map[string]string, error) {
 // writes it ("cpu,cpuacct", "name=systemd"; "" for the cgroup2 line): what
 // matching a hierarchy's mount needs (rootfs's cgroup mount).
 func OwnHierarchies() (map[string]string, error) {
-	f, err := os.Open("/proc/self/cgroup")
+	return procHierarchies("/proc/self/cgroup")
+}
+
+// ProcHierarchies is OwnHierarchies for process pid: where a runtime's
+// init is, once it has joined its cgroups.
+func ProcHierarchies(pid int) (map[string]string, error) {
+	return procHierarchies("/proc/" + strconv.Itoa(pid) + "/cgroup")
+}
+
+func procHierarchies(name string) (map[string]string, error) {
+	f, err := os.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("open /proc/self/cgroup: %w", err)
+		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	defer f.Close()
 	return parseProcCgroupLines(f)

@@ -77,6 +77,7 @@
 
 #include "errtext.h"
 #include "sigs.h"
+#include "setup.h"
 #include "stage2.h"
 
 #ifndef CLONE_NEWTIME
@@ -244,8 +245,14 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 	}
 	catch_setxid();
 	const char *env = getenv("_GORUNC_NSENTER");
-	if (env == NULL)
+	// init's setup program (setup_init.c), once in the namespaces: it
+	// never returns into Go.
+	const char *setup = nondumpable ? getenv("_GORUNC_SETUP") : NULL;
+	if (env == NULL) {
+		if (setup != NULL)
+			gorunc_setup_init(setup, getenv("_GORUNC_SYNC"));
 		return;
+	}
 
 	char *end;
 	long fd = strtol(env, &end, 10);
@@ -328,6 +335,8 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 	if (child == 0) {
 		close(report_fd);
 		hide_env("_GORUNC_NSENTER=");
+		if (setup != NULL)
+			gorunc_setup_init(setup, getenv("_GORUNC_SYNC"));
 		return;
 	}
 	char buf[32];

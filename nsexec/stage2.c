@@ -565,6 +565,11 @@ static void run_hook(int index, const struct hook *h, const char *state, size_t 
 
 void gorunc_stage2(const char *marker)
 {
+	gorunc_stage2_argv0(marker, NULL, NULL);
+}
+
+void gorunc_stage2_argv0(const char *marker, const char *found, const char *extra_env)
+{
 	// First syscall: no one below the host's CAP_SYS_PTRACE may look in.
 	set_dumpable(0);
 	go_signals();
@@ -605,8 +610,22 @@ void gorunc_stage2(const char *marker)
 	size_t ready_len;
 	char *ready = get_string(&c, &arena, &arena_left, &ready_len);
 	char *argv0 = get_string(&c, &arena, &arena_left, NULL);
+	if (found != NULL)
+		argv0 = (char *)found; // the setup program's lookup (setup_init.c)
 	char **argv = get_strings(&c, &arena, &arena_left);
 	char **envp = get_strings(&c, &arena, &arena_left);
+	if (extra_env != NULL) {
+		// The setup program's HOME, appended last (prepareEnv).
+		size_t n = 0;
+		while (envp[n] != NULL)
+			n++;
+		char **v = calloc(n + 2, sizeof(char *));
+		if (v == NULL)
+			fail("stage 2: calloc", ENOMEM);
+		memcpy(v, envp, n * sizeof(char *));
+		v[n] = (char *)extra_env;
+		envp = v;
+	}
 	struct sock_fprog prog = {0};
 	uint32_t filter_flags = 0;
 	if (flags & PLAN_SECCOMP) {

@@ -166,6 +166,12 @@ func hostHierarchies() ([]hierarchy, error) {
 	if err != nil {
 		return nil, err
 	}
+	return hostHierarchiesOf(own)
+}
+
+// hostHierarchiesOf is hostHierarchies for a process in the cgroups own
+// (cgroup.OwnHierarchies's shape).
+func hostHierarchiesOf(own map[string]string) ([]hierarchy, error) {
 	mounts, err := mountinfo.GetMounts(func(i *mountinfo.Info) (skip, stop bool) {
 		ok := (i.FSType == "cgroup" || i.FSType == "cgroup2") && filepath.Dir(i.Mountpoint) == hostCgroupRoot
 		return !ok, false

@@ -322,8 +322,21 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	for i, tree := range trees {
 		l.give(mountRole(i), tree)
 	}
+	var fast *fastSetup
+	var fastEnv []string
+	why := c.fastSetupRefusal(o)
+	logFastSetup(why)
+	if why == "" {
+		if fast, fastEnv, err = openFastSetup(l); err != nil {
+			return nil, err
+		}
+		defer fast.close()
+		c.store.Log.Debugf("create %s: init runs a setup program (no Go runtime)", c.rec.ID)
+	} else {
+		c.store.Log.Debugf("create %s: Go init (%s)", c.rec.ID, why)
+	}
 	stdin, stdout, stderr := o.stdio.files()
-	cmd := l.command("init", stdin, stdout, stderr)
+	cmd := l.command("init", stdin, stdout, stderr, fastEnv...)
 	cgroupFD := -1
 	if dir := m.Path(""); dir != "" && m.State().Version == 2 {
 		// A cgroup that does not exist yet is made by Apply(init's
@@ -395,32 +408,26 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	if err != nil {
 		return nil, err
 	}
-	err = ch.send(message{Type: msgConfig, Config: &initConfig{
-		ID:              c.rec.ID,
-		SpecJSON:        sj,
-		Rootfs:          c.rec.Rootfs,
-		NoPivot:         o.NoPivot,
-		NoNewKeyring:    o.NoNewKeyring,
-		Unshare:         unshare,
-		PreserveFDs:     o.PreserveFDs,
-		FDs:             l.fds,
-		ClearONLCR:      console && o.ConsoleSocket == "",
-		NoEnv:           spec.Process != nil && spec.Process.Env == nil,
-		CgroupV2:        m.State().Version == 2,
-		CgroupDir:       cgroupV2Dir(m.State()),
-		RootlessCgroups: c.store.Rootless,
-		RootlessEUID:    os.Geteuid() != 0,
-		State:           c.ociState(specs.StateCreating),
-		Seccomp:         c.filter,
-	}})
-	if err == nil {
-		err = c.parentHooks(w.ctx, ch)
-	}
-	if err == nil && notifies(c.filter) {
-		err = forwardListener(ch, spec.Linux.Seccomp, proc.Pid, c.ociState(specs.StateCreating))
-	}
-	if err == nil {
-		_, err = ch.recv(msgReady)
+	if fast != nil {
+		// The go-ahead: init reads one line and runs its program.
+		err = fast.write(c, l, proc.Pid, unshare, o)
+		if err == nil {
+			err = ch.send(message{Type: msgConfig})
+		}
+		if err == nil {
+			_, err = ch.recv(msgReady)
+		}
+	} else {
+		err = c.sendConfig(ch, l, unshare, o, sj, console, m)
+		if err == nil {
+			err = c.parentHooks(w.ctx, ch)
+		}
+		if err == nil && notifies(c.filter) {
+			err = forwardListener(ch, spec.Linux.Seccomp, proc.Pid, c.ociState(specs.StateCreating))
+		}
+		if err == nil {
+			_, err = ch.recv(msgReady)
+		}
 	}
 	if err != nil {
 		if why := w.why(); why != nil {
@@ -438,6 +445,29 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	}
 	undo.disarm()
 	return proc, nil
+}
+
+// sendConfig sends Go init its config.
+func (c *Container) sendConfig(ch *channel, l *launch, unshare uintptr, o CreateOptions, sj json.RawMessage, console bool, m cgroup.Manager) error {
+	spec := c.rec.Spec
+	return ch.send(message{Type: msgConfig, Config: &initConfig{
+		ID:              c.rec.ID,
+		SpecJSON:        sj,
+		Rootfs:          c.rec.Rootfs,
+		NoPivot:         o.NoPivot,
+		NoNewKeyring:    o.NoNewKeyring,
+		Unshare:         unshare,
+		PreserveFDs:     o.PreserveFDs,
+		FDs:             l.fds,
+		ClearONLCR:      console && o.ConsoleSocket == "",
+		NoEnv:           spec.Process != nil && spec.Process.Env == nil,
+		CgroupV2:        m.State().Version == 2,
+		CgroupDir:       cgroupV2Dir(m.State()),
+		RootlessCgroups: c.store.Rootless,
+		RootlessEUID:    os.Geteuid() != 0,
+		State:           c.ociState(specs.StateCreating),
+		Seccomp:         c.filter,
+	}})
 }
 
 // compileSeccomp compiles linux.seccomp for this machine's architecture.

@@ -38,10 +38,25 @@ func (cfg *initConfig) processEnv() []string {
 // /etc/passwd) and before the user switch (a passwd file the user cannot
 // read still counts, as with runc).
 func prepareEnv(env []string, uid uint32) ([]string, error) {
-	if env == nil {
-		return nil, nil
+	return prepareEnvIn("/", env, uid)
+}
+
+// prepareEnvIn is prepareEnv with the container's root at root.
+func prepareEnvIn(root string, env []string, uid uint32) ([]string, error) {
+	out, needHome, err := checkEnv(env)
+	if err != nil || !needHome {
+		return out, err
 	}
-	out := make([]string, 0, len(env)+1)
+	return append(out, "HOME="+passwdHome(root, uid)), nil
+}
+
+// checkEnv is prepareEnv but for HOME: needHome says that HOME, unset or
+// empty, is to be appended from /etc/passwd.
+func checkEnv(env []string) (out []string, needHome bool, err error) {
+	if env == nil {
+		return nil, false, nil
+	}
+	out = make([]string, 0, len(env)+1)
 	seen := make(map[string]bool, len(env))
 	homeSet := false
 	for i := len(env) - 1; i >= 0; i-- {
@@ -49,15 +64,15 @@ func prepareEnv(env []string, uid uint32) ([]string, error) {
 		name, value, ok := strings.Cut(kv, "=")
 		switch {
 		case !ok:
-			return nil, errors.New("invalid environment variable: missing '='")
+			return nil, false, errors.New("invalid environment variable: missing '='")
 		case name == "":
-			return nil, errors.New("invalid environment variable: name cannot be empty")
+			return nil, false, errors.New("invalid environment variable: name cannot be empty")
 		case seen[name]:
 			continue
 		}
 		seen[name] = true
 		if strings.IndexByte(kv, 0) >= 0 {
-			return nil, fmt.Errorf("invalid environment variable %q: contains nul byte (\\x00)", name)
+			return nil, false, fmt.Errorf("invalid environment variable %q: contains nul byte (\\x00)", name)
 		}
 		if name == "HOME" {
 			if value == "" {
@@ -68,10 +83,7 @@ func prepareEnv(env []string, uid uint32) ([]string, error) {
 		out = append(out, kv)
 	}
 	slices.Reverse(out)
-	if !homeSet {
-		out = append(out, "HOME="+passwdHome(uid))
-	}
-	return out, nil
+	return out, !homeSet, nil
 }
 
 // passwdHome is the home directory of uid's first entry in the
@@ -81,9 +93,9 @@ func prepareEnv(env []string, uid uint32) ([]string, error) {
 // link (/proc/PID/root/... of a host process is the host's filesystem;
 // runc's plain open(2) follows it), and only a regular file is read (a
 // fifo would block init forever, a device could be endless).
-func passwdHome(uid uint32) string {
+func passwdHome(root string, uid uint32) string {
 	const fallback = "/"
-	f, err := openPasswd()
+	f, err := openPasswd(root)
 	if err != nil {
 		return fallback
 	}
@@ -95,8 +107,8 @@ func passwdHome(uid uint32) string {
 	return users[0].Home
 }
 
-func openPasswd() (*os.File, error) {
-	handle, err := pathrs.OpenInRoot("/", "/etc/passwd")
+func openPasswd(root string) (*os.File, error) {
+	handle, err := pathrs.OpenInRoot(root, "/etc/passwd")
 	if err != nil {
 		return nil, err
 	}

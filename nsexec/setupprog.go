@@ -1,0 +1,439 @@
+package nsexec
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/net/bpf"
+)
+
+// SetupProgram is init's setup as the runtime resolved it, for the C
+// interpreter (setup.c, which documents the format) to run before the Go
+// runtime starts. Slice (a) of docs/performance.md's item 8: the runtime
+// does not send it yet. The zero value is not usable: NewSetupProgram.
+type SetupProgram struct {
+	b     []byte
+	steps uint32
+	err   error
+	logFD int // LogTo's, -1 without
+}
+
+const (
+	setupHostname   = 1
+	setupDomainname = 2
+	setupRlimit     = 3
+	setupMkdirs     = 4
+	setupMount      = 5
+	setupBind       = 6
+	setupMask       = 7
+	setupReadonly   = 8
+	setupMknod      = 9
+	setupSysctl     = 10
+	setupIdentity   = 11
+	setupSymlink    = 12
+	setupRoot       = 13
+	setupPivot      = 14
+	setupCwd        = 15
+	setupSetsid     = 16
+	setupUnshare    = 17
+	setupKeyring    = 18
+	setupLoopback   = 19
+	setupRootRO     = 20
+	setupFdDir      = 21
+	setupLookup     = 22
+	setupProcCheck  = 23
+	setupAffinity   = 24
+	setupRelink     = 25
+	setupHome       = 26
+	setupBindPath   = 27
+	setupRemount    = 28
+	setupSeccomp    = 29
+	setupLog        = 30
+)
+
+// NewSetupProgram starts a program whose paths resolve inside root.
+func NewSetupProgram(root string) *SetupProgram {
+	p := &SetupProgram{logFD: -1}
+	p.u32(0x31505247) // "GRP1"
+	p.str(root)
+	return p
+}
+
+func (p *SetupProgram) u32(v uint32) { p.b = binary.LittleEndian.AppendUint32(p.b, v) }
+func (p *SetupProgram) u64(v uint64) { p.u32(uint32(v)); p.u32(uint32(v >> 32)) }
+func (p *SetupProgram) str(s string) {
+	if strings.IndexByte(s, 0) >= 0 && p.err == nil {
+		p.err = fmt.Errorf("setup program: NUL byte in %q", s)
+	}
+	p.u32(uint32(len(s)))
+	p.b = append(p.b, s...)
+}
+
+func (p *SetupProgram) op(code uint32) { p.u32(code); p.steps++ }
+
+// Hostname sets the UTS namespace's host name.
+func (p *SetupProgram) Hostname(name string) { p.op(setupHostname); p.str(name) }
+
+// Domainname sets the UTS namespace's NIS domain name.
+func (p *SetupProgram) Domainname(name string) { p.op(setupDomainname); p.str(name) }
+
+// Rlimit sets resource (RLIMIT_*) to soft and hard.
+func (p *SetupProgram) Rlimit(resource int, soft, hard uint64) {
+	p.op(setupRlimit)
+	p.u32(uint32(resource))
+	p.u64(soft)
+	p.u64(hard)
+}
+
+// Mkdirs makes path, relative to the root, and its missing parents.
+func (p *SetupProgram) Mkdirs(path string, mode uint32) {
+	p.op(setupMkdirs)
+	p.str(path)
+	p.u32(mode)
+}
+
+// MountOption is one fsconfig key; an empty Value sets a flag.
+type MountOption struct{ Key, Value string }
+
+// Mount makes a new fstype mount with opts and attr (MOUNT_ATTR_*) and
+// moves it onto target, made as a directory inside the root if missing.
+func (p *SetupProgram) Mount(fstype, target string, attr uint32, opts ...MountOption) {
+	p.MountWith(fstype, target, attr, 0, opts...)
+}
+
+// Mount flags (setup.c, step_mount).
+const (
+	// MountOrdinaryDir refuses a target whose last component is not a
+	// directory (a symlink in particular), as proc and sysfs need.
+	MountOrdinaryDir = 1
+	// MountTakeMode gives a tmpfs the mode of the directory it covers,
+	// before the options (a mode= among them wins).
+	MountTakeMode = 2
+	// MountHold keeps the new mount for the next Remount step.
+	MountHold = 4
+)
+
+// MountWith is Mount with flags (MountOrdinaryDir, MountTakeMode).
+func (p *SetupProgram) MountWith(fstype, target string, attr, flags uint32, opts ...MountOption) {
+	p.op(setupMount)
+	p.str(fstype)
+	p.str(target)
+	p.u32(attr)
+	p.u32(flags)
+	p.u32(uint32(len(opts)))
+	for _, o := range opts {
+		p.str(o.Key)
+		p.str(o.Value)
+	}
+}
+
+// MountAttr is struct mount_attr's settings for a bind (MOUNT_ATTR_*,
+// MS_PRIVATE and the like for Propagation).
+type MountAttr struct{ Set, Clear, Propagation uint64 }
+
+// Bind applies attr to the detached mount at srcFD (the runtime's
+// open_tree(OPEN_TREE_CLONE) of the source; to its whole tree if
+// recursive) and moves it onto target: a directory made inside the root
+// when the source is one, else an empty file.
+func (p *SetupProgram) Bind(srcFD int, target string, recursive bool, attr MountAttr) {
+	p.op(setupBind)
+	p.u32(uint32(srcFD))
+	p.str(target)
+	p.u32(boolU32(recursive))
+	p.u64(attr.Set)
+	p.u64(attr.Clear)
+	p.u64(attr.Propagation)
+}
+
+// Mask hides path (linux.maskedPaths): the root's /dev/null over a file, a
+// read-only empty tmpfs over a directory; a missing path is skipped.
+func (p *SetupProgram) Mask(path string) { p.op(setupMask); p.str(path) }
+
+// Readonly makes path a read-only (nosuid, nodev, noexec) bind of itself
+// (linux.readonlyPaths); a missing path is skipped.
+func (p *SetupProgram) Readonly(path string) { p.op(setupReadonly); p.str(path) }
+
+// Mknod makes the node path (linux.devices): mode is the type (S_IFCHR,
+// S_IFBLK, S_IFIFO) and permission bits, taken as they are (no umask),
+// owned by uid:gid; an existing node is left as it is.
+func (p *SetupProgram) Mknod(path string, mode, major, minor, uid, gid uint32) {
+	p.op(setupMknod)
+	p.str(path)
+	for _, v := range []uint32{mode, major, minor, uid, gid} {
+		p.u32(v)
+	}
+}
+
+// Sysctl writes value to the root's /proc/sys file for key (linux.sysctl,
+// dotted), which must be on procfs; a key with "/" or an empty or ".."
+// part fails the step.
+func (p *SetupProgram) Sysctl(key, value string) {
+	p.op(setupSysctl)
+	p.str(key)
+	p.str(value)
+}
+
+// Identity is the process's user, groups, capabilities, umask and
+// no_new_privs, applied in runtime/init.go's setupProcess order. Caps nil:
+// capabilities untouched; Groups nil: setgroups not called (a user
+// namespace that denies it).
+type Identity struct {
+	UID, GID        uint32
+	Groups          []uint32
+	Caps            *CapSets
+	Umask           *uint32
+	NoNewPrivileges bool
+}
+
+// CapSets are capability masks (bit n: capability n), Last the highest
+// capability the kernel knows.
+type CapSets struct {
+	Bounding, Effective, Permitted, Inheritable, Ambient uint64
+	Last                                                 uint32
+}
+
+// Identity becomes id.
+func (p *SetupProgram) Identity(id Identity) {
+	p.op(setupIdentity)
+	var flags uint32
+	caps := CapSets{}
+	if id.Caps != nil {
+		flags |= 1
+		caps = *id.Caps
+	}
+	if id.Groups != nil {
+		flags |= 2
+	}
+	if id.NoNewPrivileges {
+		flags |= 4
+	}
+	umask := uint32(0)
+	if id.Umask != nil {
+		flags |= 8
+		umask = *id.Umask
+	}
+	p.u32(flags)
+	p.u32(id.UID)
+	p.u32(id.GID)
+	p.u32(uint32(len(id.Groups)))
+	for _, g := range id.Groups {
+		p.u32(g)
+	}
+	for _, m := range []uint64{caps.Bounding, caps.Effective, caps.Permitted, caps.Inheritable, caps.Ambient} {
+		p.u64(m)
+	}
+	p.u32(caps.Last)
+	p.u32(umask)
+}
+
+// Symlink makes path a symlink to target (stored as given); an existing
+// path is left as it is.
+func (p *SetupProgram) Symlink(target, path string) {
+	p.op(setupSymlink)
+	p.str(target)
+	p.str(path)
+}
+
+// Bytes is the program as the interpreter reads it.
+func (p *SetupProgram) Bytes() ([]byte, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
+	if len(p.b) < 8 {
+		return nil, errors.New("setup program: not started by NewSetupProgram")
+	}
+	// The step count follows the root: splice it in.
+	root := 4 + 4 + int(binary.LittleEndian.Uint32(p.b[4:8]))
+	out := make([]byte, 0, len(p.b)+4)
+	out = append(out, p.b[:root]...)
+	out = binary.LittleEndian.AppendUint32(out, p.steps)
+	return append(out, p.b[root:]...), nil
+}
+
+// Root gives / the propagation prop (MS_SLAVE or MS_PRIVATE, with or
+// without MS_REC: a shared one stays with Go init) and binds the root onto
+// itself, recursively, as pivot_root needs; later steps resolve in the bind.
+func (p *SetupProgram) Root(prop uint32) { p.op(setupRoot); p.u32(prop) }
+
+// Pivot makes the root the process's / (pivot_root(".", "."), the old
+// root detached), then gives the new / the propagation flags (0: none;
+// name is the config's word for them, for the error) and, when devNull is
+// set, points the stdio fds that are /dev/null at the container's.
+func (p *SetupProgram) Pivot(name string, flags uint32, devNull bool) {
+	p.op(setupPivot)
+	p.str(name)
+	p.u32(flags)
+	p.u32(boolU32(devNull))
+}
+
+// CwdFlags say how a Cwd step goes (setup.c, step_cwd).
+type CwdFlags uint32
+
+const (
+	// CwdVerify checks with getcwd(2) that the directory is under the
+	// root (CVE-2024-21626).
+	CwdVerify CwdFlags = 1
+	// CwdTry leaves a directory refused with EACCES or EPERM to a later
+	// step with CwdAfter.
+	CwdTry CwdFlags = 2
+	// CwdAfter runs only when no earlier Cwd step succeeded.
+	CwdAfter CwdFlags = 4
+)
+
+// Cwd changes to path, the process's cwd in the container.
+func (p *SetupProgram) Cwd(path string, flags CwdFlags) {
+	p.op(setupCwd)
+	p.str(path)
+	p.u32(uint32(flags))
+}
+
+// Setsid makes the process a session leader.
+func (p *SetupProgram) Setsid() { p.op(setupSetsid) }
+
+// Unshare unshares the namespaces init makes itself (CLONE_NEWCGROUP,
+// CLONE_NEWTIME).
+func (p *SetupProgram) Unshare(flags uint32) { p.op(setupUnshare); p.u32(flags) }
+
+// Keyring joins a new session keyring called name.
+func (p *SetupProgram) Keyring(name string) { p.op(setupKeyring); p.str(name) }
+
+// Loopback sets lo up.
+func (p *SetupProgram) Loopback() { p.op(setupLoopback) }
+
+func boolU32(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// RootReadonly makes the root's mount read-only (root.readonly), its
+// other flags kept.
+func (p *SetupProgram) RootReadonly() { p.op(setupRootRO) }
+
+// FdDir opens the process's fd directory on a procfs of its own at fd
+// slot (stage 2 reopens the exec fifo through it).
+func (p *SetupProgram) FdDir(slot int) { p.op(setupFdDir); p.u32(uint32(slot)) }
+
+// Lookup finds the program's path as runtime/procenv.go's lookPath: name
+// itself when it has a "/" (search false), else the first of candidates
+// (PATH's entries joined with name and cleaned, in order) that is an
+// executable file for the process's ids; a relative one is refused.
+func (p *SetupProgram) Lookup(name string, search bool, candidates []string) {
+	p.op(setupLookup)
+	p.str(name)
+	p.u32(boolU32(search))
+	p.u32(uint32(len(candidates)))
+	for _, c := range candidates {
+		p.str(c)
+	}
+}
+
+// ProcCheck arms the /proc check of the next Mount: its destination may
+// not be /proc (unless proc, a procfs mount) nor inside it, checked on
+// names and on the opened mount point; errors start with context.
+func (p *SetupProgram) ProcCheck(context string, proc bool) {
+	p.op(setupProcCheck)
+	p.str(context)
+	p.u32(boolU32(proc))
+}
+
+// AffinityAll gives the process every CPU its cgroup allows.
+func (p *SetupProgram) AffinityAll() { p.op(setupAffinity) }
+
+// Relink makes path a symlink to target, replacing what path is (the
+// /dev/ptmx node of an image, as rootfs's setupDev does).
+func (p *SetupProgram) Relink(target, path string) {
+	p.op(setupRelink)
+	p.str(target)
+	p.str(path)
+}
+
+// Home finds uid's home directory in the container's /etc/passwd ("/"
+// without one) for the process's HOME (passwdHome's rules).
+func (p *SetupProgram) Home(uid uint32) { p.op(setupHome); p.u32(uid) }
+
+// BindSpec is one bind mount for BindPath: Pre is the runtime's clone of
+// Source (0: none), used when Source cannot be cloned in init; Remount
+// gives the tree exactly Flags (MS_*), keeping flags a user namespace
+// locked unless Cleared names one; Propagation is applied in order once
+// attached (MS_* with MS_REC for the whole tree).
+type BindSpec struct {
+	Source, Target     string
+	Pre                int
+	Recursive, Remount bool
+	Flags, Cleared     uint32
+	Propagation        []uint32
+}
+
+// BindPath bind-mounts b.Source on b.Target (rootfs's mountBind).
+func (p *SetupProgram) BindPath(b BindSpec) {
+	p.op(setupBindPath)
+	p.str(b.Source)
+	p.u32(uint32(b.Pre))
+	p.str(b.Target)
+	p.u32(boolU32(b.Recursive))
+	p.u32(boolU32(b.Remount))
+	p.u32(b.Flags)
+	p.u32(b.Cleared)
+	p.u32(uint32(len(b.Propagation)))
+	for _, v := range b.Propagation {
+		p.u32(v)
+	}
+}
+
+// Remount sets exactly flags (MS_RDONLY, MS_NOSUID, ...) on the mount the
+// last MountHold mount made, as a MS_BIND|MS_REMOUNT of it; path, its
+// destination, names it in errors.
+func (p *SetupProgram) Remount(path string, flags uint32) {
+	p.op(setupRemount)
+	p.str(path)
+	p.u32(flags)
+}
+
+// Seccomp loads a filter (flags and instructions as seccomp.Program's)
+// before the user switch: the steps after it run under it.
+func (p *SetupProgram) Seccomp(flags uint32, ins []bpf.RawInstruction) {
+	p.op(setupSeccomp)
+	p.u32(flags)
+	p.u32(uint32(len(ins)))
+	for _, in := range ins {
+		p.u32(uint32(in.Op) | uint32(in.Jt)<<16 | uint32(in.Jf)<<24)
+		p.u32(in.K)
+	}
+}
+
+// LogTo makes Debugf write its lines to fd, the write end of the
+// runtime's log pipe (runtime/logpipe.go); without it Debugf adds nothing.
+func (p *SetupProgram) LogTo(fd int) { p.logFD = fd }
+
+// Debugf adds a step that writes one debug line, as Go init's debugf
+// does: {"level":"debug","msg":...} on the log pipe.
+func (p *SetupProgram) Debugf(format string, args ...any) {
+	if p.logFD < 0 {
+		return
+	}
+	line, _ := json.Marshal(struct {
+		Level string `json:"level"`
+		Msg   string `json:"msg"`
+	}{"debug", fmt.Sprintf(format, args...)})
+	p.op(setupLog)
+	p.u32(uint32(p.logFD))
+	p.u32(0)
+	p.str(string(line) + "\n")
+}
+
+// CloseLog adds a step that closes the log pipe, which ends the runtime's
+// relay (its EOF): before stage 2 waits on the exec fifo.
+func (p *SetupProgram) CloseLog() {
+	if p.logFD < 0 {
+		return
+	}
+	p.op(setupLog)
+	p.u32(uint32(p.logFD))
+	p.u32(1)
+	p.str("")
+}

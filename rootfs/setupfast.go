@@ -1,0 +1,255 @@
+package rootfs
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/nsexec"
+)
+
+// CompileSetup appends to p what Prepare, PivotRoot and Finalize do for
+// cfg, as steps of the C setup program (nsexec/setup.c), and returns ""; or
+// says why cfg needs Go init. It reads the config only: what the rootfs
+// holds is decided by the steps in init (a rootfs changed between this
+// and init's run would otherwise turn a refusal into a failed create).
+// Each refusal keeps Go init for what the program does not yet do with
+// Go's behaviour; it never skips a part of the config.
+//
+// cgroups is init's cgroup per /proc/<pid>/cgroup line
+// (cgroup.ProcHierarchies), what a "cgroup" mount binds.
+func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgroups map[string]string) string {
+	switch {
+	case cfg.HostMountNS || cfg.NoPivot:
+		return "no mount namespace, or --no-pivot"
+	case cfg.BindDevices:
+		return "devices bound (user namespace)"
+	case cfg.UserNS != nil:
+		return "user namespace"
+	}
+	prepare := prepareRootFlags(cfg.Propagation)
+	if prepare&^(unix.MS_SLAVE|unix.MS_PRIVATE|unix.MS_REC) != 0 {
+		return "shared rootfsPropagation"
+	}
+	p.Root(uint32(prepare))
+	for i, m := range cfg.Mounts {
+		why := ""
+		if m.Type == "cgroup" {
+			why = compileCgroup(i, m, p, cfg, cgroups)
+		} else {
+			why = compileMount(i, m, p, pre)
+		}
+		if why != "" {
+			return fmt.Sprintf("mounts[%d] (%s on %s): %s", i, m.Type, m.Destination, why)
+		}
+	}
+	dev := needsDevSetup(cfg.Mounts)
+	if dev {
+		given := map[string]bool{}
+		for _, d := range cfg.Devices {
+			if why := compileDevice(d, p); why != "" {
+				return why
+			}
+			given[filepath.Clean(d.Path)] = true
+		}
+		for _, d := range defaultDevices() {
+			if !given[d.Path] {
+				if why := compileDevice(d, p); why != "" {
+					return why
+				}
+			}
+		}
+		for _, l := range devSymlinks {
+			p.Symlink(l[0], "/dev/"+l[1])
+		}
+		p.Relink("pts/ptmx", "/dev/ptmx")
+	}
+	p.Debugf("init: rootfs %s prepared: %d mounts, %d devices", cfg.Rootfs, len(cfg.Mounts), len(cfg.Devices))
+	prop := propagationOptions[cfg.Propagation]
+	p.Pivot(cfg.Propagation, uint32(prop), dev)
+	p.Debugf("init: pivot_root into %s", cfg.Rootfs)
+	seen := map[string]bool{}
+	for _, m := range cfg.MaskedPaths {
+		if !seen[m] {
+			p.Mask(m)
+			seen[m] = true
+		}
+	}
+	for _, r := range cfg.ReadonlyPaths {
+		p.Readonly(r)
+	}
+	if cfg.Readonly {
+		p.RootReadonly()
+	}
+	return ""
+}
+
+func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) int) string {
+	o := parseMountOptions(m.Options)
+	if m.Type == "bind" || m.Type == "rbind" {
+		o.flags |= unix.MS_BIND
+		if m.Type == "rbind" {
+			o.flags |= unix.MS_REC
+		}
+	}
+	context := fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination)
+	if o.isBind() {
+		switch {
+		case isIDMapped(m, o):
+			return "an idmapped bind"
+		case o.attr != (unix.MountAttr{}):
+			return "recursive options"
+		case o.copyUp:
+			return "tmpcopyup on a bind"
+		}
+		b := nsexec.BindSpec{Source: m.Source, Target: filepath.Clean(m.Destination), Pre: pre(i), Recursive: o.isRecursive()}
+		if f := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); f != 0 || o.cleared != 0 {
+			b.Remount, b.Flags, b.Cleared = true, uint32(f), uint32(o.cleared)
+		}
+		for _, v := range o.propagation {
+			b.Propagation = append(b.Propagation, uint32(v))
+		}
+		p.ProcCheck(context, false)
+		p.BindPath(b)
+		return ""
+	}
+	if m.Type != "proc" && m.Type != "sysfs" && m.Type != "tmpfs" && m.Type != "devpts" && m.Type != "mqueue" {
+		return "type not covered"
+	}
+	p.ProcCheck(context, m.Type == "proc")
+	return compileFS(m, o, p, false)
+}
+
+// compileFS is mountFS of m (its type covered) with the options o, its
+// /proc check armed by the caller; hold adds nsexec.MountHold.
+func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool) string {
+	switch {
+	case o.flags&^fsMountFlags != 0 || o.flags&unix.MS_REC != 0:
+		return "flags not covered"
+	case len(o.propagation) > 0 || o.copyUp || o.attr != (unix.MountAttr{}) || isIDMapped(m, o):
+		return "options not covered"
+	case o.flags&unix.MS_RDONLY != 0 && (m.Type == "tmpfs" || filepath.Clean(m.Destination) == "/dev"):
+		return "read-only tmpfs (made read-only late)"
+	case strings.Contains(o.dataString(), `"`):
+		return "quoted option"
+	}
+	dest := filepath.Clean(m.Destination)
+	var flags uint32
+	switch m.Type {
+	case "proc", "sysfs":
+		flags = nsexec.MountOrdinaryDir
+	case "tmpfs":
+		flags = nsexec.MountTakeMode
+	}
+	if hold {
+		flags |= nsexec.MountHold
+	}
+	var opts []nsexec.MountOption
+	if m.Source != "" {
+		opts = append(opts, nsexec.MountOption{Key: "source", Value: m.Source})
+	}
+	for _, sb := range sbFlagNames {
+		if o.flags&sb.flag != 0 {
+			opts = append(opts, nsexec.MountOption{Key: sb.name})
+		}
+	}
+	for _, opt := range strings.Split(o.dataString(), ",") {
+		if opt == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(opt, "=")
+		if strings.Contains(opt, "=") && value == "" {
+			return "empty option value"
+		}
+		opts = append(opts, nsexec.MountOption{Key: key, Value: value})
+	}
+	p.MountWith(m.Type, dest, uint32(mountAttrs(o.flags)), flags, opts...)
+	return ""
+}
+
+// compileCgroup is mountCgroup: on a unified host a cgroup2 mount, else a
+// tmpfs with each v1 hierarchy (and hybrid's unified one) under it, bound
+// from init's own cgroup, or mounted fresh in a cgroup namespace of its
+// own; symlinks for co-mounted controllers; the tmpfs read-only last.
+func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cgroups map[string]string) string {
+	o := parseMountOptions(m.Options)
+	switch {
+	case len(o.propagation) > 0 || o.copyUp || o.attr != (unix.MountAttr{}) || o.isBind():
+		return "options not covered"
+	case cgroups == nil:
+		return "init's cgroups not known"
+	}
+	dest := filepath.Clean(m.Destination)
+	p.ProcCheck(fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination), false)
+	var st unix.Statfs_t
+	if err := unix.Statfs(hostCgroupRoot, &st); err != nil {
+		return "statfs " + hostCgroupRoot + ": " + err.Error()
+	}
+	if st.Type == unix.CGROUP2_SUPER_MAGIC {
+		// Go init binds the host's cgroup2 where the kernel refuses
+		// the mount (EPERM, EBUSY): a user namespace, which the
+		// program does not cover.
+		return compileFS(specs.Mount{Destination: dest, Type: "cgroup2", Source: "cgroup2"}, o, p, false)
+	}
+	hs, err := hostHierarchiesOf(cgroups)
+	if err != nil {
+		return err.Error()
+	}
+	tmpfs := mountOptions{flags: o.flags &^ (unix.MS_RDONLY | unix.MS_BIND | unix.MS_REC), data: []string{"mode=755"}}
+	// Held for the remount that makes it read-only at the end, as Go
+	// init remounts its handle: not looked up again by name.
+	readonly := o.flags&unix.MS_RDONLY != 0
+	if why := compileFS(specs.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs"}, tmpfs, p, readonly); why != "" {
+		return why
+	}
+	for _, h := range hs {
+		sub := filepath.Join(dest, h.name)
+		if cfg.NewCgroupNS {
+			so := mountOptions{flags: o.flags &^ (unix.MS_BIND | unix.MS_REC)}
+			if h.controllers != "" {
+				so.data = []string{h.controllers}
+			}
+			if why := compileFS(specs.Mount{Destination: sub, Type: h.fstype, Source: h.fstype}, so, p, false); why != "" {
+				return "cgroup hierarchy " + h.name + ": " + why
+			}
+		} else {
+			b := nsexec.BindSpec{Source: h.source, Target: sub}
+			if f := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); f != 0 || o.cleared != 0 {
+				b.Remount, b.Flags, b.Cleared = true, uint32(f), uint32(o.cleared)
+			}
+			p.BindPath(b)
+		}
+		if strings.Contains(h.name, ",") {
+			for _, c := range strings.Split(h.name, ",") {
+				p.Symlink(h.name, filepath.Join(dest, c))
+			}
+		}
+	}
+	if readonly {
+		p.Remount(dest, uint32(o.flags&^unix.MS_REC))
+	}
+	return ""
+}
+
+func compileDevice(d specs.LinuxDevice, p *nsexec.SetupProgram) string {
+	t, err := deviceType(d.Type)
+	if err != nil {
+		return err.Error()
+	}
+	perm := uint32(0o666)
+	if d.FileMode != nil {
+		perm = uint32(*d.FileMode) & 0o7777
+	}
+	var uid, gid uint32
+	if d.UID != nil {
+		uid = *d.UID
+	}
+	if d.GID != nil {
+		gid = *d.GID
+	}
+	p.Mknod(d.Path, t|perm, uint32(d.Major), uint32(d.Minor), uid, gid)
+	return ""
+}

@@ -1,0 +1,302 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/nsexec"
+	"github.com/gorunc/gorunc/rootfs"
+)
+
+// `gorunc init` without the Go runtime (docs/performance.md, "init without
+// the Go runtime"). create compiles the config into a setup program
+// (nsexec/setup.c) and a stage 2 plan (stage2.go's planBytes) when every
+// part of it is covered, and init's constructor runs them
+// (nsexec/setup_init.c): no Go runtime starts in init, which makes create
+// about 13 ms faster and leaves init one thread from its first
+// instruction. What the program does not cover (fastSetupRefusal) keeps Go
+// init, which stays the reference the program is compared with. The
+// compile reads the config only; what the rootfs holds (mount points, HOME
+// from /etc/passwd, the program's path) is decided by steps in init.
+//
+// goInitEnv=go in the runtime's environment keeps Go init for every
+// create: a way around a fault in the program, and what the tests that
+// compare the two set.
+const goInitEnv = "GORUNC_INIT"
+
+// setupFastRole and planRole are the memfds of the program and the plan.
+const (
+	fdSetup fdRole = "setup"
+	fdPlan  fdRole = "plan"
+)
+
+// fastSetup is a create whose init runs the setup program.
+type fastSetup struct {
+	prog, plan *os.File
+}
+
+// fastSetupRefusal says why spec needs Go init ("" when it does not).
+func (c *Container) fastSetupRefusal(o CreateOptions) string {
+	if os.Getenv(goInitEnv) == "go" {
+		return goInitEnv + "=go"
+	}
+	spec := c.rec.Spec
+	p := spec.Process
+	h := spec.Hooks
+	switch {
+	case p == nil:
+		return "no process"
+	case os.Geteuid() != 0:
+		return "rootless"
+	case nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace):
+		return "user namespace"
+	case h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer)+len(h.StartContainer) > 0:
+		return "hooks"
+	case p.Terminal || o.console != nil:
+		return "terminal"
+	case notifies(c.filter):
+		return "a notifying seccomp filter"
+	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil || p.OOMScoreAdj != nil:
+		return "process scheduling or oomScoreAdj"
+	case spec.Linux.MemoryPolicy != nil:
+		return "linux.memoryPolicy"
+	case len(spec.Linux.TimeOffsets) > 0 || len(spec.Linux.Sysctl) > 0 || len(spec.Linux.NetDevices) > 0:
+		return "time offsets, sysctls or net devices"
+	case p.Capabilities != nil && len(p.Capabilities.Ambient) > 0:
+		return "ambient capabilities (warnings)"
+	case o.PreserveFDs > 0:
+		return "preserved fds"
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Path != "" {
+			return "joined namespace"
+		}
+	}
+	switch {
+	case !nsexec.NsenterAvailable:
+		return "built without cgo"
+	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
+		return "an LSM label"
+	case spec.Linux.Personality != nil:
+		return "linux.personality"
+	}
+	// The runtime's own cgroups stand in for init's, which it joins
+	// after the spawn: the same hierarchies.
+	own, err := cgroup.OwnHierarchies()
+	if err != nil {
+		return err.Error()
+	}
+	_, _, _, why := c.compileSetup(0, o, 3, -1, func(int) int { return 0 }, own)
+	return why
+}
+
+// compileSetup is init's setup as a program, and the argv0 and env the
+// plan gives the process; why says what is not covered.
+//
+// With logFD (the log pipe's fd in init, -1 without --debug) the program
+// writes Go init's debug lines at the same steps.
+func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot, logFD int, pre func(i int) int, cgroups map[string]string) (*nsexec.SetupProgram, *specs.Process, string, string) {
+	spec := c.rec.Spec
+	p := nsexec.NewSetupProgram(c.rec.Rootfs)
+	p.LogTo(logFD)
+	p.Debugf("init: setup program received (no Go runtime)")
+	if unshare != 0 {
+		p.Unshare(uint32(unshare))
+		p.Debugf("init: unshared the deferred namespaces (clone flags %#x)", unshare)
+	}
+	p.Setsid()
+	rc := rootfsConfig(spec, c.rec.Rootfs, o.NoPivot)
+	if why := rootfs.CompileSetup(rc, p, pre, cgroups); why != "" {
+		return nil, nil, "", why
+	}
+	p.Debugf("init: %d sysctls, %d masked and %d read-only paths applied", len(spec.Linux.Sysctl), len(rc.MaskedPaths), len(rc.ReadonlyPaths))
+	if nsexec.Has(spec.Linux.Namespaces, specs.UTSNamespace) {
+		if spec.Hostname != "" {
+			p.Hostname(spec.Hostname)
+		}
+		if spec.Domainname != "" {
+			p.Domainname(spec.Domainname)
+		}
+		p.Debugf("init: hostname %q, domainname %q", spec.Hostname, spec.Domainname)
+	}
+	if !o.NoNewKeyring {
+		p.Keyring("_ses." + c.rec.ID)
+	}
+	if newNetNS(spec.Linux.Namespaces) {
+		p.Loopback()
+		p.Debugf("init: lo set up in the new network namespace")
+	}
+	// Before the user switch, as init.go's openFdDir: a procfs mount
+	// needs capabilities the process may not keep.
+	p.FdDir(fdDirSlot)
+	proc := *spec.Process
+	for _, rl := range proc.Rlimits {
+		res, ok := rlimitTypes[rl.Type]
+		if !ok {
+			return nil, nil, "", "rlimit type " + rl.Type
+		}
+		p.Rlimit(res, rl.Soft, rl.Hard)
+	}
+	id := nsexec.Identity{UID: proc.User.UID, GID: proc.User.GID, Groups: []uint32{}, Umask: proc.User.Umask, NoNewPrivileges: proc.NoNewPrivileges}
+	id.Groups = append(id.Groups, proc.User.AdditionalGids...)
+	if proc.Capabilities != nil {
+		caps, err := capsFor(proc.Capabilities)
+		if err != nil {
+			return nil, nil, "", err.Error()
+		}
+		id.Caps = &nsexec.CapSets{Bounding: caps.bounding, Effective: caps.effective, Permitted: caps.permitted,
+			Inheritable: caps.inheritable, Ambient: caps.amb, Last: uint32(caps.last)}
+	}
+	// Go init's becomeProcess order: the environment (HOME from the
+	// container's /etc/passwd, as root), affinity (applyProcSched),
+	// then the identity.
+	env, needHome, err := checkEnv(proc.Env)
+	if err != nil {
+		return nil, nil, "", err.Error()
+	}
+	proc.Env = env
+	if needHome {
+		p.Home(proc.User.UID)
+	}
+	p.AffinityAll()
+	p.Debugf("init: setting user %d:%d, cwd %s, capabilities", proc.User.UID, proc.User.GID, proc.Cwd)
+	if c.filter != nil && !proc.NoNewPrivileges {
+		// startProcess's order: the working directory verified
+		// before the filter (which may forbid getcwd), tried again
+		// as the new user when refused; the filter before the
+		// identity (it needs CAP_SYS_ADMIN).
+		if n := len(c.filter.Instructions); c.filter.Flags > 0xffffffff || n == 0 || n > 4096 {
+			return nil, nil, "", "a seccomp program Go init refuses in its words"
+		}
+		p.Cwd(proc.Cwd, nsexec.CwdVerify|nsexec.CwdTry)
+		p.Debugf("init: seccomp: loading the filter (%d instructions) before the user switch", len(c.filter.Instructions))
+		p.Seccomp(uint32(c.filter.Flags), c.filter.Instructions)
+		p.Identity(id)
+		p.Cwd(proc.Cwd, nsexec.CwdAfter)
+	} else {
+		if c.filter != nil {
+			p.Debugf("init: seccomp: the filter (%d instructions) goes in just before execve (noNewPrivileges)", len(c.filter.Instructions))
+		}
+		p.Identity(id)
+		p.Cwd(proc.Cwd, nsexec.CwdVerify)
+	}
+	name := proc.Args[0]
+	if strconv.Quote(name) != `"`+name+`"` {
+		return nil, nil, "", "args[0] that %q would escape"
+	}
+	if strings.Contains(name, "/") {
+		p.Lookup(name, false, nil)
+	} else {
+		var search string
+		for _, kv := range proc.Env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				search = v
+			}
+		}
+		var candidates []string
+		for _, dir := range filepath.SplitList(search) {
+			if dir == "" {
+				dir = "."
+			}
+			candidates = append(candidates, filepath.Join(dir, name))
+		}
+		p.Lookup(name, true, candidates)
+	}
+	p.Debugf("init: ready; stage 2 (no Go runtime) sends it and waits on the exec fifo")
+	// Before stage 2 waits: the runtime's relay ends at its EOF.
+	p.CloseLog()
+	return p, &proc, "", ""
+}
+
+// openFastSetup makes the memfds of a fast create and hands them to l.
+func openFastSetup(l *launch) (*fastSetup, []string, error) {
+	mk := func(name string) (*os.File, error) {
+		fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
+		if err != nil {
+			return nil, fmt.Errorf("memfd_create: %w", err)
+		}
+		return os.NewFile(uintptr(fd), name), nil
+	}
+	prog, err := mk("gorunc-setup")
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := mk("gorunc-plan")
+	if err != nil {
+		prog.Close()
+		return nil, nil, err
+	}
+	progFD, planFD := l.add(fdSetup, prog), l.add(fdPlan, plan)
+	// The fd directory stage 2 reopens the fifo through takes the
+	// program's slot once the program is read.
+	env := "_GORUNC_SETUP=" + strconv.Itoa(progFD) + ":" + strconv.Itoa(planFD) + ":" + strconv.Itoa(progFD) + ":" + strconv.Itoa(l.preserve)
+	return &fastSetup{prog: prog, plan: plan}, []string{env}, nil
+}
+
+// write fills in the program and the plan once init is spawned (the
+// namespaces init unshares itself are known then).
+func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o CreateOptions) error {
+	cgroups, err := cgroup.ProcHierarchies(pid)
+	if err != nil {
+		return err
+	}
+	logFD := -1
+	if fd, ok := l.fds[fdLog]; ok {
+		logFD = fd
+	}
+	prog, proc, argv0, why := c.compileSetup(unshare, o, l.fds[fdSetup], logFD, func(i int) int { return l.fds[mountRole(i)] }, cgroups)
+	if why != "" {
+		return fmt.Errorf("setup program: %s", why)
+	}
+	b, err := prog.Bytes()
+	if err != nil {
+		return err
+	}
+	if _, err := f.prog.WriteAt(b, 0); err != nil {
+		return fmt.Errorf("write setup program: %w", err)
+	}
+	spec := *c.rec.Spec
+	spec.Process = proc
+	cfg := &initConfig{Spec: &spec, Seccomp: c.filter, State: c.ociState(specs.StateCreating)}
+	plan, err := planBytes(cfg, argv0, l.fds[fdSync], l.fds[fdFifo], l.fds[fdSetup])
+	if err != nil {
+		return err
+	}
+	if _, err := f.plan.WriteAt(plan, 0); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+func (f *fastSetup) close() {
+	if f != nil {
+		f.prog.Close()
+		f.plan.Close()
+	}
+}
+
+// logFastSetup appends why (or "setup program") to the file
+// $_GORUNC_SETUPFAST_LOG names: how many of a suite's creates the program
+// covers, and what keeps the others in Go (docs/performance.md).
+func logFastSetup(why string) {
+	name := os.Getenv("_GORUNC_SETUPFAST_LOG")
+	if name == "" {
+		return
+	}
+	if why == "" {
+		why = "setup program"
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	f.WriteString(why + "\n")
+	f.Close()
+}

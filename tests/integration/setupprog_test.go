@@ -1,0 +1,154 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// setupProbe prints what init's setup leaves the process: identity,
+// capabilities, seccomp, limits, cwd, environment, hostname, the mount
+// table (without its ids, device numbers and peer groups, which differ from
+// one container to the next) and the nodes under /dev and /sys/fs/cgroup;
+// it writes only to the container's own /dev (the rootfs is shared).
+const setupProbe = `grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp|Seccomp_filters|Cpus_allowed_list):' /proc/self/status
+echo "cwd $(pwd) umask $(umask) host $(hostname)"; id; env | sort; ulimit -a
+cut -d' ' -f4-6,8- /proc/self/mountinfo | sed -E 's/ (shared|master|propagate_from):[0-9]+//g'
+for f in /dev/* /dev/pts/* /sys/fs/cgroup /sys/fs/cgroup/*; do stat -c '%n %A %u %g %t:%T' "$f"; done
+touch /sys/fs/cgroup/x 2>&1; mkdir /dev/d 2>&1 && rmdir /dev/d; true`
+
+// TestSetupProgramMatchesGoInit: for configs the setup program covers
+// (Go init's debug line says which init ran), the container's process
+// sees the same identity, limits, environment, mounts and device nodes as
+// with Go init (GORUNC_INIT=go), config by config.
+func TestSetupProgramMatchesGoInit(t *testing.T) {
+	uid1000 := func(s *specs.Spec) {
+		s.Process.User = specs.User{UID: 1000, GID: 1000, AdditionalGids: []uint32{5, 7}}
+		s.Process.Cwd = "/tmp"
+	}
+	umask := uint32(0o027)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		edit func(s *specs.Spec)
+	}{
+		{"base", func(s *specs.Spec) {}},
+		{"gorunc-spec", func(s *specs.Spec) {
+			// gorunc spec's mounts, masks and read-only root.
+			s.Mounts = append(s.Mounts,
+				specs.Mount{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+				specs.Mount{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
+				specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}})
+			s.Linux.MaskedPaths = append(s.Linux.MaskedPaths, "/proc/acpi", "/proc/timer_list", "/sys/firmware", "/proc/scsi")
+			s.Root.Readonly = true
+		}},
+		{"cgroupns-rw", func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev"}})
+		}},
+		{"seccomp-before-user", func(s *specs.Spec) {
+			uid1000(s)
+			s.Process.User.Umask = &umask
+			s.Process.Capabilities = &specs.LinuxCapabilities{Bounding: []string{"CAP_CHOWN", "CAP_KILL"}, Effective: []string{"CAP_KILL"}, Permitted: []string{"CAP_KILL"}}
+			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno}}}
+		}},
+		{"nnp-seccomp-rlimits", func(s *specs.Spec) {
+			uid1000(s)
+			s.Process.NoNewPrivileges = true
+			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 256, Hard: 512}, {Type: "RLIMIT_NPROC", Soft: 100, Hard: 100}}
+			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno}}}
+		}},
+		{"binds-and-tmpfs", func(s *specs.Spec) {
+			s.Mounts = append(s.Mounts,
+				specs.Mount{Destination: "/mnt/ro", Type: "bind", Source: dir, Options: []string{"rbind", "ro", "nosuid"}},
+				specs.Mount{Destination: "/mnt/file", Type: "bind", Source: filepath.Join(dir, "f"), Options: []string{"bind"}},
+				specs.Mount{Destination: "/mnt/t", Type: "tmpfs", Source: "tmpfs", Options: []string{"mode=1700", "size=1m", "nodev"}})
+			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/zero2", Type: "c", Major: 1, Minor: 5}}
+		}},
+	}
+	onlyGo := goInitWrapper(t)
+	ids := regexp.MustCompile(`gorunc-it-\d+-\d+`)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out [2]string
+			for i, bin := range []string{"", onlyGo} {
+				e := newEnv(t, "sh", "-c", setupProbe)
+				if bin != "" {
+					e.bin = bin
+				}
+				c.edit(e.spec)
+				e.writeSpec()
+				log := filepath.Join(t.TempDir(), "log")
+				r := e.run("--debug", "--log", log, "run", "--bundle", e.bundle, "p")
+				if r.code != 0 {
+					t.Fatalf("run (GORUNC_INIT=go: %v): exit %d: %s", bin != "", r.code, r.stderr)
+				}
+				data, _ := os.ReadFile(log)
+				want := "init runs a setup program"
+				if bin != "" {
+					want = "Go init (GORUNC_INIT=go)"
+				}
+				if !strings.Contains(string(data), want) {
+					t.Fatalf("debug log has no %q:\n%s", want, data)
+				}
+				out[i] = ids.ReplaceAllString(r.stdout, "CG")
+			}
+			if out[0] != out[1] {
+				t.Errorf("the setup program's process differs from Go init's:\n%s", lineDiff(out[1], out[0]))
+			}
+		})
+	}
+}
+
+// goInitWrapper is a script that runs $GORUNC with GORUNC_INIT=go.
+func goInitWrapper(t *testing.T) string {
+	bin := os.Getenv("GORUNC")
+	if bin == "" {
+		t.Skip("GORUNC must name the binary (run `make integration`)")
+	}
+	w := filepath.Join(t.TempDir(), "gorunc-goinit")
+	if err := os.WriteFile(w, []byte("#!/bin/sh\nGORUNC_INIT=go exec "+bin+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// TestCreatedInitHoldsNoLogPipe: with --debug, init (the setup program's
+// or Go's) closes its end of the log pipe before it waits on the exec
+// fifo: create's relay ends at that EOF, and an init that kept it would
+// make every create wait for the relay's bound (2 s).
+func TestCreatedInitHoldsNoLogPipe(t *testing.T) {
+	for _, bin := range []string{"", goInitWrapper(t)} {
+		e := newEnv(t, "true")
+		if bin != "" {
+			e.bin = bin
+		}
+		e.writeSpec()
+		log := filepath.Join(t.TempDir(), "log")
+		if r := e.run("--debug", "--log", log, "create", "--bundle", e.bundle, "c"); r.code != 0 {
+			t.Fatalf("create (GORUNC_INIT=go: %v): exit %d: %s", bin != "", r.code, r.stderr)
+		}
+		dir := "/proc/" + strconv.Itoa(e.state("c").Pid) + "/fd"
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ent := range ents {
+			if n, _ := strconv.Atoi(ent.Name()); n <= 2 {
+				continue
+			}
+			if l, _ := os.Readlink(filepath.Join(dir, ent.Name())); strings.HasPrefix(l, "pipe:") {
+				t.Errorf("GORUNC_INIT=go: %v: created init holds fd %s -> %s", bin != "", ent.Name(), l)
+			}
+		}
+		e.run("delete", "--force", "c")
+	}
+}
