@@ -145,9 +145,10 @@ func (s Store) mkdirLocked(id string) (*lock, error) {
 		return nil, fmt.Errorf("create state root: %w", err)
 	}
 	// Unique among live processes (pid) and against a crashed one's
-	// leftover (time); 0711 under the umask, as the directory always was
-	// (runc: MkdirAll(containerRoot, 0o711)).
-	tmp := filepath.Join(s.Root, fmt.Sprintf("~new~%d~%d", os.Getpid(), time.Now().UnixNano()))
+	// leftover (time; List removes such leftovers, sweepNew); 0711 under
+	// the umask, as the directory always was (runc: MkdirAll(containerRoot,
+	// 0o711)).
+	tmp := filepath.Join(s.Root, fmt.Sprintf("%s%d~%d", newPrefix, os.Getpid(), time.Now().UnixNano()))
 	if err := os.Mkdir(tmp, 0o711); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
@@ -391,7 +392,35 @@ func (s Store) List() ([]string, error) {
 	for _, e := range entries {
 		if e.IsDir() && ValidateID(e.Name()) == nil {
 			ids = append(ids, e.Name())
+		} else if e.IsDir() && strings.HasPrefix(e.Name(), newPrefix) {
+			s.sweepNew(e.Name())
 		}
 	}
 	return ids, nil
+}
+
+// newPrefix starts the name of a directory mkdirLocked is making.
+const newPrefix = "~new~"
+
+// staleNew is how old such a directory must be before List removes it:
+// its maker holds it for microseconds (mkdir, flock, rename), so one
+// this old was left by a create killed in between.
+const staleNew = time.Minute
+
+// sweepNew removes name, a mkdirLocked directory left by a crashed create:
+// older than staleNew by the time in its name, unlocked, empty.
+func (s Store) sweepNew(name string) {
+	_, ns, ok := strings.Cut(strings.TrimPrefix(name, newPrefix), "~")
+	t, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || time.Since(time.Unix(0, t)) < staleNew {
+		return
+	}
+	f, err := os.Open(filepath.Join(s.Root, name))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+		os.Remove(f.Name())
+	}
 }

@@ -2,10 +2,13 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -105,6 +108,40 @@ func TestKillWithoutState(t *testing.T) {
 	for _, sig := range []unix.Signal{unix.SIGKILL, unix.SIGTERM} {
 		if err := s.Kill("half", sig, false); !errors.Is(err, ErrNotRunning) {
 			t.Errorf("kill %v: %v, want %v", sig, err, ErrNotRunning)
+		}
+	}
+}
+
+// TestListSweepsStaleNew: List removes a directory mkdirLocked left
+// behind (a create killed between its mkdir and its rename) once it is a
+// minute old and unlocked; a newer one, and an old one still locked, stay.
+// None is listed.
+func TestListSweepsStaleNew(t *testing.T) {
+	s := Store{Root: t.TempDir()}
+	old := time.Now().Add(-2 * staleNew).UnixNano()
+	stale := fmt.Sprintf("%s%d~%d", newPrefix, 1, old)
+	held := fmt.Sprintf("%s%d~%d", newPrefix, 2, old)
+	recent := fmt.Sprintf("%s%d~%d", newPrefix, 3, time.Now().UnixNano())
+	for _, n := range []string{stale, held, recent, "c1"} {
+		if err := os.Mkdir(filepath.Join(s.Root, n), 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(filepath.Join(s.Root, held))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.List()
+	if err != nil || len(ids) != 1 || ids[0] != "c1" {
+		t.Fatalf("List = %v, %v", ids, err)
+	}
+	for n, want := range map[string]bool{stale: false, held: true, recent: true} {
+		if _, err := os.Stat(filepath.Join(s.Root, n)); (err == nil) != want {
+			t.Errorf("%s: present %v, want %v", n, err == nil, want)
 		}
 	}
 }
