@@ -31,7 +31,7 @@ import (
 // compare the two set.
 const goInitEnv = "GORUNC_INIT"
 
-// setupFastRole and planRole are the memfds of the program and the plan.
+// fdSetup and fdPlan are the memfds of the program and the plan.
 const (
 	fdSetup fdRole = "setup"
 	fdPlan  fdRole = "plan"
