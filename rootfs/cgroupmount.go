@@ -83,7 +83,7 @@ func (r *root) mountCgroupV1(m specs.Mount, o mountOptions, newCgroupNS bool) (*
 		return nil, err
 	}
 	tm := specs.Mount{Destination: m.Destination, Type: "tmpfs", Source: "tmpfs"}
-	tmpfs := mountOptions{flags: o.flags &^ (unix.MS_RDONLY | unix.MS_BIND | unix.MS_REC), data: []string{"mode=755"}}
+	tmpfs := cgroupTmpfs(o)
 	top, err := r.mountFS(tm, tmpfs, r.target(tm, tmpfs))
 	if err != nil {
 		return nil, err
@@ -101,14 +101,9 @@ func (r *root) mountHierarchies(top *os.File, m specs.Mount, o mountOptions, hs 
 		var sub *os.File
 		var err error
 		if newCgroupNS {
-			so := mountOptions{flags: o.flags &^ (unix.MS_BIND | unix.MS_REC)}
-			if h.controllers != "" {
-				so.data = []string{h.controllers}
-			}
-			sub, err = r.mountFS(specs.Mount{Destination: dest, Type: h.fstype, Source: h.fstype}, so, subdir(top, h.name))
+			sub, err = r.mountFS(specs.Mount{Destination: dest, Type: h.fstype, Source: h.fstype}, hierarchyMount(o, h), subdir(top, h.name))
 		} else {
-			bind := mountOptions{flags: o.flags | unix.MS_BIND, cleared: o.cleared}
-			sub, err = r.mountBind(specs.Mount{Destination: dest, Source: h.source}, bind, subdir(top, h.name), nil)
+			sub, err = r.mountBind(specs.Mount{Destination: dest, Source: h.source}, hierarchyBind(o), subdir(top, h.name), nil)
 		}
 		if err != nil {
 			return fmt.Errorf("cgroup hierarchy %s: %w", h.name, err)
@@ -125,6 +120,37 @@ func (r *root) mountHierarchies(top *os.File, m specs.Mount, o mountOptions, hs 
 		}
 	}
 	return propagate(top, m.Destination, o.propagation)
+}
+
+// The options of what a v1 cgroup mount (options o) builds, for Go init's
+// mountCgroupV1 and the setup program's compileCgroup alike: the tmpfs,
+// read-write until its hierarchies are in (made read-only last, as o
+// asks);
+func cgroupTmpfs(o mountOptions) mountOptions {
+	return mountOptions{flags: o.flags &^ (unix.MS_RDONLY | unix.MS_BIND | unix.MS_REC), data: []string{"mode=755"}}
+}
+
+// a hierarchy mounted fresh in it (a cgroup namespace of its own);
+func hierarchyMount(o mountOptions, h hierarchy) mountOptions {
+	so := mountOptions{flags: o.flags &^ (unix.MS_BIND | unix.MS_REC)}
+	if h.controllers != "" {
+		so.data = []string{h.controllers}
+	}
+	return so
+}
+
+// a hierarchy bound from the host;
+func hierarchyBind(o mountOptions) mountOptions {
+	return mountOptions{flags: o.flags | unix.MS_BIND, cleared: o.cleared}
+}
+
+// and the controllers of a co-mounted hierarchy's name ("cpu,cpuacct"),
+// each a symlink to it where tools look for them (none for one alone).
+func comountNames(name string) []string {
+	if !strings.Contains(name, ",") {
+		return nil
+	}
+	return strings.Split(name, ",")
 }
 
 // subdir is the target of a mount in the directory dir refers to: name is
@@ -148,10 +174,7 @@ func subdir(dir *os.File, name string) target {
 // comountLinks adds "cpu" and "cpuacct" symlinks for a hierarchy named
 // "cpu,cpuacct", where tools look for them (runc does the same).
 func comountLinks(dir *os.File, dest, name string) error {
-	if !strings.Contains(name, ",") {
-		return nil
-	}
-	for _, c := range strings.Split(name, ",") {
+	for _, c := range comountNames(name) {
 		if err := unix.Symlinkat(name, int(dir.Fd()), c); err != nil && err != unix.EEXIST {
 			return fmt.Errorf("symlink %s/%s: %w", dest, c, err)
 		}

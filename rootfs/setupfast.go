@@ -105,15 +105,8 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) 
 		case o.copyUp:
 			return "tmpcopyup on a bind"
 		}
-		b := nsexec.BindSpec{Source: m.Source, Target: filepath.Clean(m.Destination), Pre: pre(i), Recursive: o.isRecursive()}
-		if f := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); f != 0 || o.cleared != 0 {
-			b.Remount, b.Flags, b.Cleared = true, uint32(f), uint32(o.cleared)
-		}
-		for _, v := range o.propagation {
-			b.Propagation = append(b.Propagation, uint32(v))
-		}
 		p.ProcCheck(context, false)
-		p.BindPath(b)
+		p.BindPath(bindSpec(m.Source, filepath.Clean(m.Destination), pre(i), o))
 		return ""
 	}
 	if m.Type != "proc" && m.Type != "sysfs" && m.Type != "tmpfs" && m.Type != "devpts" && m.Type != "mqueue" {
@@ -121,6 +114,19 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) 
 	}
 	p.ProcCheck(context, m.Type == "proc")
 	return compileFS(m, o, p, false)
+}
+
+// bindSpec is mountBind of source on target with the options o (pre: the
+// runtime's clone of the source, 0 without).
+func bindSpec(source, target string, pre int, o mountOptions) nsexec.BindSpec {
+	b := nsexec.BindSpec{Source: source, Target: target, Pre: pre, Recursive: o.isRecursive()}
+	if f := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); f != 0 || o.cleared != 0 {
+		b.Remount, b.Flags, b.Cleared = true, uint32(f), uint32(o.cleared)
+	}
+	for _, v := range o.propagation {
+		b.Propagation = append(b.Propagation, uint32(v))
+	}
+	return b
 }
 
 // compileFS is mountFS of m (its type covered) with the options o, its
@@ -198,7 +204,7 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 	if err != nil {
 		return err.Error()
 	}
-	tmpfs := mountOptions{flags: o.flags &^ (unix.MS_RDONLY | unix.MS_BIND | unix.MS_REC), data: []string{"mode=755"}}
+	tmpfs := cgroupTmpfs(o)
 	// Held for the remount that makes it read-only at the end, as Go
 	// init remounts its handle: not looked up again by name.
 	readonly := o.flags&unix.MS_RDONLY != 0
@@ -208,24 +214,14 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 	for _, h := range hs {
 		sub := filepath.Join(dest, h.name)
 		if cfg.NewCgroupNS {
-			so := mountOptions{flags: o.flags &^ (unix.MS_BIND | unix.MS_REC)}
-			if h.controllers != "" {
-				so.data = []string{h.controllers}
-			}
-			if why := compileFS(specs.Mount{Destination: sub, Type: h.fstype, Source: h.fstype}, so, p, false); why != "" {
+			if why := compileFS(specs.Mount{Destination: sub, Type: h.fstype, Source: h.fstype}, hierarchyMount(o, h), p, false); why != "" {
 				return "cgroup hierarchy " + h.name + ": " + why
 			}
 		} else {
-			b := nsexec.BindSpec{Source: h.source, Target: sub}
-			if f := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); f != 0 || o.cleared != 0 {
-				b.Remount, b.Flags, b.Cleared = true, uint32(f), uint32(o.cleared)
-			}
-			p.BindPath(b)
+			p.BindPath(bindSpec(h.source, sub, 0, hierarchyBind(o)))
 		}
-		if strings.Contains(h.name, ",") {
-			for _, c := range strings.Split(h.name, ",") {
-				p.Symlink(h.name, filepath.Join(dest, c))
-			}
+		for _, c := range comountNames(h.name) {
+			p.Symlink(h.name, filepath.Join(dest, c))
 		}
 	}
 	if readonly {
