@@ -2,9 +2,10 @@
 
 // The setup program: init's steps as the runtime resolved them, run in C
 // before the Go runtime starts (docs/performance.md, "Where gorunc could be
-// faster", item 8). Slice (a): the format, the interpreter and its first
-// steps, run only by the nsexec tests' harness (setup_test.go); the runtime
-// does not send programs yet.
+// faster", item 8, and "init without the Go runtime, by default"): the
+// runtime compiles a covered config into a program (runtime/setupfast.go)
+// and init's constructor runs it (setup_init.c); the nsexec tests' harness
+// (setup_test.go) runs single steps in a jail.
 //
 // Format, written by nsexec/setupprog.go (SetupProgram): little-endian
 // u32s; a string is a u32 length and its bytes (no NUL inside); u64 is two
@@ -105,6 +106,17 @@
 //                     candidate findExecutable accepts is the program's
 //                     path (in the result), as runtime/procenv.go's
 //                     lookPath, in its words
+//    28 remount       path (string, for the error), flags (u32: MS_*):
+//                     exactly those per-mount flags set on the mount the
+//                     last mount step with flag 4 (hold) made
+//    29 seccomp       flags (u32), count (u32), instructions (two u32s
+//                     each: code | jt << 16 | jf << 24, k): the filter
+//                     loaded now (before the user switch)
+//    30 log           fd (u32), close (u32), line (string): the line
+//                     written to the log pipe fd, then fd closed if asked
+//    31 oom-score-adj value (u32: an int32): written to the process's own
+//                     oom_score_adj through a procfs of its own (fsopen),
+//                     again dumpable when EACCES refused it
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -236,6 +248,7 @@ enum {
 	OP_REMOUNT = 28,
 	OP_SECCOMP = 29,
 	OP_LOG = 30,
+	OP_OOM_SCORE_ADJ = 31,
 };
 
 struct prog {
@@ -1211,6 +1224,51 @@ static int reopen(int path_fd, int flags)
 	return fd;
 }
 
+// step_oom_score_adj is runtime/init.go's process.oomScoreAdj: written
+// to this process's own oom_score_adj through a procfs instance of its
+// own, never through the container's /proc (CVE-2025-52881), and once
+// more dumpable when the file refused it (writeOwnProc: a non-dumpable
+// process's /proc files belong to the initial user namespace's root).
+static int write_proc_file(int proc, const char *name, const char *value, size_t len)
+{
+	int fd = openat(proc, name, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	ssize_t w;
+	do
+		w = write(fd, value, len);
+	while (w < 0 && errno == EINTR);
+	int err = w < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
+static int step_oom_score_adj(struct prog *c, struct setup_result *r)
+{
+	int32_t v = (int32_t)u32(c);
+	if (c->bad)
+		return bad_program(r);
+	char value[16];
+	size_t n = (size_t)snprintf(value, sizeof(value), "%d", v);
+	int proc = private_proc();
+	if (proc < 0)
+		return fail_step(r, errno, "set process.oomScoreAdj %s", value);
+	int err = write_proc_file(proc, "self/oom_score_adj", value, n);
+	if (err == EACCES) {
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+			err = errno;
+		} else {
+			err = write_proc_file(proc, "self/oom_score_adj", value, n);
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+				err = errno;
+		}
+	}
+	close(proc);
+	if (err != 0)
+		return fail_step(r, err, "set process.oomScoreAdj %s", value);
+	return 0;
+}
+
 // proc_fd_dir is thread-self/fd of a procfs of this process's own, O_PATH:
 // the directory stage 2 reopens the exec fifo through (runtime/init.go's
 // openFdDir), opened while the capabilities a procfs mount needs are held.
@@ -2025,6 +2083,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				close((int)fd);
 			break;
 		}
+		case OP_OOM_SCORE_ADJ:
+			rc = step_oom_score_adj(&c, r);
+			break;
 		case OP_HOME:
 			rc = step_home(&c, root, r);
 			break;

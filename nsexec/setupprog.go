@@ -52,6 +52,7 @@ const (
 	setupRemount    = 28
 	setupSeccomp    = 29
 	setupLog        = 30
+	setupOOMScore   = 31
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -393,6 +394,10 @@ func (p *SetupProgram) Remount(path string, flags uint32) {
 	p.str(path)
 	p.u32(flags)
 }
+
+// OOMScoreAdj writes v to the process's own oom_score_adj
+// (process.oomScoreAdj) through a procfs of its own.
+func (p *SetupProgram) OOMScoreAdj(v int) { p.op(setupOOMScore); p.u32(uint32(int32(v))) }
 
 // Seccomp loads a filter (flags and instructions as seccomp.Program's)
 // before the user switch: the steps after it run under it.

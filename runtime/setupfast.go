@@ -63,8 +63,8 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "terminal"
 	case notifies(c.filter):
 		return "a notifying seccomp filter"
-	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil || p.OOMScoreAdj != nil:
-		return "process scheduling or oomScoreAdj"
+	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil:
+		return "process scheduling"
 	case spec.Linux.MemoryPolicy != nil:
 		return "linux.memoryPolicy"
 	case len(spec.Linux.TimeOffsets) > 0 || len(spec.Linux.Sysctl) > 0 || len(spec.Linux.NetDevices) > 0:
@@ -143,6 +143,15 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot, lo
 			return nil, nil, "", "rlimit type " + rl.Type
 		}
 		p.Rlimit(res, rl.Soft, rl.Hard)
+	}
+	// Docker, containerd's CRI and podman set it for every container.
+	if proc.OOMScoreAdj != nil {
+		if v := *proc.OOMScoreAdj; v < -1000 || v > 1000 {
+			// Go init's write fails in the kernel's words; a value
+			// an int32 cannot hold would be another one here.
+			return nil, nil, "", "process.oomScoreAdj out of range"
+		}
+		p.OOMScoreAdj(*proc.OOMScoreAdj)
 	}
 	id := nsexec.Identity{UID: proc.User.UID, GID: proc.User.GID, Groups: []uint32{}, Umask: proc.User.Umask, NoNewPrivileges: proc.NoNewPrivileges}
 	id.Groups = append(id.Groups, proc.User.AdditionalGids...)

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,7 +18,7 @@ import (
 // one container to the next) and the nodes under /dev and /sys/fs/cgroup;
 // it writes only to the container's own /dev (the rootfs is shared).
 const setupProbe = `grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp|Seccomp_filters|Cpus_allowed_list):' /proc/self/status
-echo "cwd $(pwd) umask $(umask) host $(hostname)"; id; env | sort; ulimit -a
+echo "cwd $(pwd) umask $(umask) host $(hostname) oom_score_adj $(cat /proc/self/oom_score_adj)"; id; env | sort; ulimit -a
 cut -d' ' -f4-6,8- /proc/self/mountinfo | sed -E 's/ (shared|master|propagate_from):[0-9]+//g'
 for f in /dev/* /dev/pts/* /sys/fs/cgroup /sys/fs/cgroup/*; do stat -c '%n %A %u %g %t:%T' "$f"; done
 touch /sys/fs/cgroup/x 2>&1; mkdir /dev/d 2>&1 && rmdir /dev/d; true`
@@ -66,6 +67,13 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 256, Hard: 512}, {Type: "RLIMIT_NPROC", Soft: 100, Hard: 100}}
 			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno}}}
 		}},
+		{"oom-score-adj", func(s *specs.Spec) {
+			// Docker's, containerd's CRI's and podman's configs
+			// all set it; raising needs no CAP_SYS_RESOURCE.
+			uid1000(s)
+			adj := 500
+			s.Process.OOMScoreAdj = &adj
+		}},
 		{"binds-and-tmpfs", func(s *specs.Spec) {
 			s.Mounts = append(s.Mounts,
 				specs.Mount{Destination: "/mnt/ro", Type: "bind", Source: dir, Options: []string{"rbind", "ro", "nosuid"}},
@@ -74,38 +82,80 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/zero2", Type: "c", Major: 1, Minor: 5}}
 		}},
 	}
-	onlyGo := goInitWrapper(t)
 	ids := regexp.MustCompile(`gorunc-it-\d+-\d+`)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var out [2]string
-			for i, bin := range []string{"", onlyGo} {
-				e := newEnv(t, "sh", "-c", setupProbe)
-				if bin != "" {
-					e.bin = bin
-				}
-				c.edit(e.spec)
-				e.writeSpec()
+			prog, goInit := underBothInits(t, []string{"sh", "-c", setupProbe}, c.edit, func(e *env, goInit bool) string {
 				log := filepath.Join(t.TempDir(), "log")
 				r := e.run("--debug", "--log", log, "run", "--bundle", e.bundle, "p")
 				if r.code != 0 {
-					t.Fatalf("run (GORUNC_INIT=go: %v): exit %d: %s", bin != "", r.code, r.stderr)
+					t.Fatalf("run (GORUNC_INIT=go: %v): exit %d: %s", goInit, r.code, r.stderr)
 				}
 				data, _ := os.ReadFile(log)
 				want := "init runs a setup program"
-				if bin != "" {
+				if goInit {
 					want = "Go init (GORUNC_INIT=go)"
 				}
 				if !strings.Contains(string(data), want) {
 					t.Fatalf("debug log has no %q:\n%s", want, data)
 				}
-				out[i] = ids.ReplaceAllString(r.stdout, "CG")
-			}
-			if out[0] != out[1] {
-				t.Errorf("the setup program's process differs from Go init's:\n%s", lineDiff(out[1], out[0]))
+				return ids.ReplaceAllString(r.stdout, "CG")
+			})
+			if prog != goInit {
+				t.Errorf("the setup program's process differs from Go init's:\n%s", lineDiff(goInit, prog))
 			}
 		})
 	}
+}
+
+// TestSetupProgramFailsAsGoInit: where init's setup fails, the setup
+// program's failure is Go init's: the same exit code and the same words on
+// stderr (runc's, which clients match). Where this host lets a step work
+// (oom_score_adj lowered with CAP_SYS_RESOURCE), both must.
+func TestSetupProgramFailsAsGoInit(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(s *specs.Spec)
+	}{
+		{"oom-score-adj-lowered", func(s *specs.Spec) {
+			// Lowering needs CAP_SYS_RESOURCE, which this host's
+			// root lacks: EACCES, "permission denied".
+			adj := -1000
+			s.Process.OOMScoreAdj = &adj
+		}},
+		{"no-such-program", func(s *specs.Spec) { s.Process.Args = []string{"nosuchprogram"} }},
+		{"cwd-is-a-file", func(s *specs.Spec) { s.Process.Cwd = "/bin/busybox" }},
+	}
+	ids := regexp.MustCompile(`gorunc-it-\d+-\d+`)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			prog, goInit := underBothInits(t, []string{"true"}, c.edit, func(e *env, _ bool) string {
+				r := e.run("run", "--bundle", e.bundle, "f")
+				return fmt.Sprintf("exit %d: %s", r.code, ids.ReplaceAllString(r.stderr, "CG"))
+			})
+			if prog != goInit {
+				t.Errorf("the setup program's outcome differs from Go init's:\nprogram: %s\nGo init: %s", prog, goInit)
+			}
+		})
+	}
+}
+
+// underBothInits runs a container of args with edit applied to its spec
+// under each init, the setup program's (the default) and Go init
+// (GORUNC_INIT=go), and returns what outcome says of each.
+func underBothInits(t *testing.T, args []string, edit func(*specs.Spec), outcome func(e *env, goInit bool) string) (prog, goInit string) {
+	t.Helper()
+	var out [2]string
+	for i, bin := range []string{"", goInitWrapper(t)} {
+		e := newEnv(t, args...)
+		if bin != "" {
+			e.bin = bin
+		}
+		edit(e.spec)
+		e.writeSpec()
+		out[i] = outcome(e, bin != "")
+	}
+	return out[0], out[1]
 }
 
 // goInitWrapper is a script that runs $GORUNC with GORUNC_INIT=go.
