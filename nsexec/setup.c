@@ -45,10 +45,11 @@
 //                     owned by uid:gid through its own fd; an existing
 //                     node is left as it is (rootfs/devices.go)
 //    10 sysctl        key (string: dotted, as linux.sysctl names it),
-//                     value (string): written to proc/sys/<key with "/"
-//                     for "."> in the root, which must resolve without
-//                     symlinks to a file of procfs (fstatfs); a key with
-//                     "/" or an empty or ".." part is refused
+//                     value (string): written to sys/<key with "/" for
+//                     "."> of a procfs of the process's own (fsopen),
+//                     resolved beneath it without symlinks or mount
+//                     crossings; a key with "/" or an empty or ".." part
+//                     is refused
 //    11 identity      flags (u32: 1 capabilities, 2 setgroups, 4
 //                     no_new_privs, 8 umask), uid, gid, group count and
 //                     groups (u32 each), bounding, effective, permitted,
@@ -155,6 +156,7 @@ struct open_how {
 	uint64_t mode;
 	uint64_t resolve;
 };
+#define RESOLVE_NO_XDEV 0x01
 #define RESOLVE_NO_MAGICLINKS 0x02
 #define RESOLVE_NO_SYMLINKS 0x04
 #define RESOLVE_IN_ROOT 0x10
@@ -993,18 +995,27 @@ static int step_mknod(struct prog *c, int root, struct setup_result *r)
 	return 0;
 }
 
-static int step_sysctl(struct prog *c, int root, struct setup_result *r)
+static int private_proc_mount(int pids_only);
+
+// step_sysctl is runtime/init.go's writeSysctl: the key's file under sys/
+// of a procfs instance of init's own without subset=pid (fsopen, never
+// attached, nothing of the container's mounted on it), resolved beneath
+// it (in root) without symlinks or mount crossings, never the container's /proc by
+// name (CVE-2025-52881); its errors in Go init's (pathrs-lite's) words.
+// The namespaced sysctls (net.*, kernel.shm*, ...) are those of the
+// namespaces init is in.
+static int step_sysctl(struct prog *c, struct setup_result *r)
 {
-	char key[256], value[PATH_MAX_], path[300];
+	char key[256], value[PATH_MAX_], path[300], what[PATH_MAX_ + 700];
 	str(c, key, sizeof(key));
 	str(c, value, sizeof(value));
 	if (c->bad)
 		return bad_program(r);
-	// "a.b.c" -> "/proc/sys/a/b/c"; no "/" and no empty or ".." part.
-	int n = snprintf(path, sizeof(path), "/proc/sys/%s", key);
+	// "a.b.c" -> "sys/a/b/c"; no "/" and no empty or ".." part.
+	int n = snprintf(path, sizeof(path), "sys/%s", key);
 	if (n < 0 || (size_t)n >= sizeof(path) || strchr(key, '/') != NULL || key[0] == 0)
 		return fail_step(r, EINVAL, "sysctl %s: not a sysctl name", key);
-	for (char *p = path + strlen("/proc/sys/"), *part = p;; p++) {
+	for (char *p = path + strlen("sys/"), *part = p;; p++) {
 		if (*p == '.' || *p == 0) {
 			size_t len = (size_t)(p - part);
 			if (len == 0 || (len == 2 && part[0] == '.' && part[1] == '.') || (len == 1 && part[0] == '.'))
@@ -1015,28 +1026,40 @@ static int step_sysctl(struct prog *c, int root, struct setup_result *r)
 			part = p + 1;
 		}
 	}
-	int fd = (int)sys_openat2_how(root, path, O_WRONLY | O_TRUNC, RESOLVE_NO_SYMLINKS);
-	if (fd < 0)
-		return fail_step(r, errno, "write sysctl %s", key);
+	int proc = private_proc_mount(0);
+	if (proc < 0)
+		return fail_step(r, errno, "%s", "linux.sysctl: open procfs");
+	int fd = (int)sys_openat2_how(proc, path, O_WRONLY | O_TRUNC,
+				     RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV);
+	int err = errno;
+	close(proc);
+	if (fd < 0) {
+		snprintf(what, sizeof(what), "linux.sysctl %s=%s: unsafe procfs detected: openat2 fsmount:fscontext:proc/./%s", key, value, path);
+		return fail_step(r, err, "%s", what);
+	}
 	struct statfs sfs;
 	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC_) {
 		close(fd);
 		return fail_step(r, EINVAL, "write sysctl %s: not on procfs", key);
 	}
 	size_t len = strlen(value), done = 0;
+	err = 0;
 	while (done < len) {
 		ssize_t w = write(fd, value + done, len - done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			int err = w < 0 ? errno : EIO;
-			close(fd);
-			return fail_step(r, err, "write sysctl %s", key);
+			err = w < 0 ? errno : EIO;
+			break;
 		}
 		done += (size_t)w;
 	}
-	if (close(fd) < 0)
-		return fail_step(r, errno, "write sysctl %s", key);
+	if (close(fd) < 0 && err == 0)
+		err = errno;
+	if (err != 0) {
+		snprintf(what, sizeof(what), "linux.sysctl %s=%s: write fsmount:fscontext:proc/./%s", key, value, path);
+		return fail_step(r, err, "%s", what);
+	}
 	return 0;
 }
 
@@ -1190,13 +1213,14 @@ static int step_root(struct prog *c, const char *root_path, int *root, struct se
 // procfs instance of this process's own (fsopen, never attached: nothing
 // in the container's tree is looked up), as pathrs-lite's Reopen does: a
 // device node is never opened by a name the container could have swapped.
-static int private_proc(void)
+static int private_proc_mount(int pids_only)
 {
 	int fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return -1;
 	// Only the pid directories; older kernels lack the option.
-	syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "subset", "pid", 0);
+	if (pids_only)
+		syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "subset", "pid", 0);
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		int err = errno;
 		close(fs);
@@ -1208,6 +1232,11 @@ static int private_proc(void)
 	close(fs);
 	errno = err;
 	return proc;
+}
+
+static int private_proc(void)
+{
+	return private_proc_mount(1);
 }
 
 static int reopen(int path_fd, int flags)
@@ -2002,7 +2031,7 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			rc = step_mknod(&c, root, r);
 			break;
 		case OP_SYSCTL:
-			rc = step_sysctl(&c, root, r);
+			rc = step_sysctl(&c, r);
 			break;
 		case OP_IDENTITY:
 			rc = step_identity(&c, r);

@@ -20,8 +20,11 @@ import (
 // Go's behaviour; it never skips a part of the config.
 //
 // cgroups is init's cgroup per /proc/<pid>/cgroup line
-// (cgroup.ProcHierarchies), what a "cgroup" mount binds.
-func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgroups map[string]string) string {
+// (cgroup.ProcHierarchies), what a "cgroup" mount binds. afterPivot adds
+// the caller's steps between pivot_root and the masked and read-only
+// paths, where Go init's setupRootfs has its own (the sysctls); its
+// refusal is CompileSetup's.
+func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgroups map[string]string, afterPivot func() string) string {
 	switch {
 	case cfg.HostMountNS || cfg.NoPivot:
 		return "no mount namespace, or --no-pivot"
@@ -71,6 +74,9 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgro
 	prop := propagationOptions[cfg.Propagation]
 	p.Pivot(cfg.Propagation, uint32(prop), dev)
 	p.Debugf("init: pivot_root into %s", cfg.Rootfs)
+	if why := afterPivot(); why != "" {
+		return why
+	}
 	seen := map[string]bool{}
 	for _, m := range cfg.MaskedPaths {
 		if !seen[m] {

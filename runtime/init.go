@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -711,7 +713,10 @@ func writeSysctls(sysctl map[string]string) error {
 		return fmt.Errorf("linux.sysctl: open procfs: %w", err)
 	}
 	defer proc.Close()
-	for key, value := range sysctl {
+	// In the keys' order, as the setup program writes them: which of two
+	// failing keys is reported does not depend on a map's iteration.
+	for _, key := range slices.Sorted(maps.Keys(sysctl)) {
+		value := sysctl[key]
 		if err := writeSysctl(proc, key, value); err != nil {
 			return fmt.Errorf("linux.sysctl %s=%s: %w", key, value, err)
 		}

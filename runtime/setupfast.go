@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,16 +69,20 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "process scheduling"
 	case spec.Linux.MemoryPolicy != nil:
 		return "linux.memoryPolicy"
-	case len(spec.Linux.TimeOffsets) > 0 || len(spec.Linux.Sysctl) > 0 || len(spec.Linux.NetDevices) > 0:
-		return "time offsets, sysctls or net devices"
+	case len(spec.Linux.TimeOffsets) > 0 || len(spec.Linux.NetDevices) > 0:
+		return "time offsets or net devices"
 	case p.Capabilities != nil && len(p.Capabilities.Ambient) > 0:
 		return "ambient capabilities (warnings)"
 	case o.PreserveFDs > 0:
 		return "preserved fds"
 	}
+	// A pod's containers join its sandbox's network, IPC and UTS
+	// namespaces (containerd's CRI); the constructor joins them before
+	// the program runs. A joined mount namespace is another tree to set
+	// up in, which the program was never checked against.
 	for _, ns := range spec.Linux.Namespaces {
-		if ns.Path != "" {
-			return "joined namespace"
+		if ns.Path != "" && ns.Type == specs.MountNamespace {
+			return "joined mount namespace"
 		}
 	}
 	switch {
@@ -113,7 +119,18 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot, lo
 	}
 	p.Setsid()
 	rc := rootfsConfig(spec, c.rec.Rootfs, o.NoPivot)
-	if why := rootfs.CompileSetup(rc, p, pre, cgroups); why != "" {
+	// Docker sets net.ipv4.ip_unprivileged_port_start and
+	// net.ipv4.ping_group_range on every container with its own network.
+	sysctls := func() string {
+		for _, key := range slices.Sorted(maps.Keys(spec.Linux.Sysctl)) {
+			if !sysctlName(key) {
+				return "linux.sysctl " + key + ": a name the program refuses"
+			}
+			p.Sysctl(key, spec.Linux.Sysctl[key])
+		}
+		return ""
+	}
+	if why := rootfs.CompileSetup(rc, p, pre, cgroups, sysctls); why != "" {
 		return nil, nil, "", why
 	}
 	p.Debugf("init: %d sysctls, %d masked and %d read-only paths applied", len(spec.Linux.Sysctl), len(rc.MaskedPaths), len(rc.ReadonlyPaths))
@@ -222,6 +239,17 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot, lo
 	// Before stage 2 waits: the runtime's relay ends at its EOF.
 	p.CloseLog()
 	return p, &proc, "", ""
+}
+
+// sysctlName is a key the program's sysctl step takes: dotted parts,
+// none empty, "." or "..", and no "/".
+func sysctlName(key string) bool {
+	for part := range strings.SplitSeq(key, ".") {
+		if part == "" || part == ".." || strings.Contains(part, "/") {
+			return false
+		}
+	}
+	return true
 }
 
 // openFastSetup makes the memfds of a fast create and hands them to l.

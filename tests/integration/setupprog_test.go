@@ -13,12 +13,15 @@ import (
 )
 
 // setupProbe prints what init's setup leaves the process: identity,
-// capabilities, seccomp, limits, cwd, environment, hostname, the mount
+// capabilities, seccomp, limits, cwd, environment, hostname, oom_score_adj,
+// sysctls, the network links, the mount
 // table (without its ids, device numbers and peer groups, which differ from
 // one container to the next) and the nodes under /dev and /sys/fs/cgroup;
 // it writes only to the container's own /dev (the rootfs is shared).
 const setupProbe = `grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp|Seccomp_filters|Cpus_allowed_list):' /proc/self/status
 echo "cwd $(pwd) umask $(umask) host $(hostname) oom_score_adj $(cat /proc/self/oom_score_adj)"; id; env | sort; ulimit -a
+cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmni
+ip -o link | cut -d' ' -f2,3
 cut -d' ' -f4-6,8- /proc/self/mountinfo | sed -E 's/ (shared|master|propagate_from):[0-9]+//g'
 for f in /dev/* /dev/pts/* /sys/fs/cgroup /sys/fs/cgroup/*; do stat -c '%n %A %u %g %t:%T' "$f"; done
 touch /sys/fs/cgroup/x 2>&1; mkdir /dev/d 2>&1 && rmdir /dev/d; true`
@@ -42,6 +45,24 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 		edit func(s *specs.Spec)
 	}{
 		{"base", func(s *specs.Spec) {}},
+		{"joined-pod-namespaces", func(s *specs.Spec) {
+			// A pod sandbox's namespaces, as containerd's CRI has a
+			// pod's containers join them; one sandbox per run, so
+			// that what one init does there cannot hide what the
+			// other does not.
+			pod := "/proc/" + itoa(holdNS(t, []string{"net", "ipc", "uts"}, "--net", "--ipc", "--uts")) + "/ns/"
+			for i, ns := range s.Linux.Namespaces {
+				switch ns.Type {
+				case specs.NetworkNamespace:
+					s.Linux.Namespaces[i].Path = pod + "net"
+				case specs.IPCNamespace:
+					s.Linux.Namespaces[i].Path = pod + "ipc"
+				case specs.UTSNamespace:
+					s.Linux.Namespaces[i].Path = pod + "uts"
+				}
+			}
+			s.Linux.Sysctl = map[string]string{"net.ipv4.ping_group_range": "0 7"}
+		}},
 		{"gorunc-spec", func(s *specs.Spec) {
 			// gorunc spec's mounts, masks and read-only root.
 			s.Mounts = append(s.Mounts,
@@ -73,6 +94,15 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 			uid1000(s)
 			adj := 500
 			s.Process.OOMScoreAdj = &adj
+		}},
+		{"docker-sysctls", func(s *specs.Spec) {
+			// Docker 20.10's, on every container with its own
+			// network; an IPC one besides.
+			s.Linux.Sysctl = map[string]string{
+				"net.ipv4.ip_unprivileged_port_start": "0",
+				"net.ipv4.ping_group_range":           "0 2147483647",
+				"kernel.shmmni":                       "1024",
+			}
 		}},
 		{"binds-and-tmpfs", func(s *specs.Spec) {
 			s.Mounts = append(s.Mounts,
@@ -122,6 +152,10 @@ func TestSetupProgramFailsAsGoInit(t *testing.T) {
 			// root lacks: EACCES, "permission denied".
 			adj := -1000
 			s.Process.OOMScoreAdj = &adj
+		}},
+		{"sysctl-missing", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"net.ipv4.nosuch": "1"} }},
+		{"sysctl-refused-value", func(s *specs.Spec) {
+			s.Linux.Sysctl = map[string]string{"net.ipv4.ip_unprivileged_port_start": "notanumber", "net.ipv4.ping_group_range": "0 1"}
 		}},
 		{"no-such-program", func(s *specs.Spec) { s.Process.Args = []string{"nosuchprogram"} }},
 		{"cwd-is-a-file", func(s *specs.Spec) { s.Process.Cwd = "/bin/busybox" }},
