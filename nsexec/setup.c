@@ -115,6 +115,10 @@
 //                     loaded now (before the user switch)
 //    30 log           fd (u32), close (u32), line (string): the line
 //                     written to the log pipe fd, then fd closed if asked
+//    32 console       socket fd, uid, rows, cols, flags (u32 each; flags:
+//                     1 clear ONLCR, 2 set the window size): the process's
+//                     terminal, as runtime/terminal.go's setupConsole (the
+//                     step comment has the order)
 //    31 oom-score-adj value (u32: an int32): written to the process's own
 //                     oom_score_adj through a procfs of its own (fsopen),
 //                     again dumpable when EACCES refused it
@@ -131,6 +135,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,7 +149,9 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/sysmacros.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "setup.h"
@@ -251,6 +258,7 @@ enum {
 	OP_SECCOMP = 29,
 	OP_LOG = 30,
 	OP_OOM_SCORE_ADJ = 31,
+	OP_CONSOLE = 32,
 };
 
 struct prog {
@@ -298,6 +306,17 @@ static int fail_step(struct setup_result *r, int err, const char *fmt, const cha
 {
 	r->err = err;
 	snprintf(r->what, sizeof(r->what), fmt, arg);
+	return -1;
+}
+
+// failf is fail_step with the whole message formatted here.
+__attribute__((format(printf, 3, 4))) static int failf(struct setup_result *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	r->err = err;
+	vsnprintf(r->what, sizeof(r->what), fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -827,6 +846,17 @@ static int move_onto(int mnt, int dst)
 	return (int)syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 }
 
+// move_closing is move_onto, then both fds closed; errno is move_onto's.
+static int move_closing(int mnt, int dst)
+{
+	int rc = move_onto(mnt, dst);
+	int err = errno;
+	close(mnt);
+	close(dst);
+	errno = err;
+	return rc;
+}
+
 // mask_tmpfs is a new read-only tmpfs that holds nothing.
 static int mask_tmpfs(void)
 {
@@ -922,12 +952,8 @@ static int step_mask(struct prog *c, int root, struct masker *m, struct setup_re
 		close(dst);
 		return fail_step(r, err, "can't mask path %s", path);
 	}
-	int rc = move_onto(mnt, dst);
-	int err = errno;
-	close(mnt);
-	close(dst);
-	if (rc < 0)
-		return fail_step(r, err, "can't mask path %s", path);
+	if (move_closing(mnt, dst) < 0)
+		return fail_step(r, errno, "can't mask path %s", path);
 	return 0;
 }
 
@@ -1296,6 +1322,216 @@ static int step_oom_score_adj(struct prog *c, struct setup_result *r)
 	if (err != 0)
 		return fail_step(r, err, "set process.oomScoreAdj %s", value);
 	return 0;
+}
+
+#define DEVPTS_SUPER_MAGIC_ 0x1cd1
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER 0x5441
+#endif
+
+// check_devpts is runtime/terminal.go's checkDevpts: fd (called what) must
+// be the char device maj:min on a devpts mount, with inode number ino when
+// not 0; its failure in Go init's words after prefix.
+static int check_devpts(int fd, const char *name, const char *what, unsigned maj, unsigned min, unsigned long ino,
+			const char *prefix, struct setup_result *r)
+{
+	struct stat st;
+	struct statfs sfs;
+	if (fstat(fd, &st) < 0)
+		return failf(r, errno, "%s: fstat %s", prefix, name);
+	if (fstatfs(fd, &sfs) < 0)
+		return failf(r, errno, "%s: fstatfs %s", prefix, name);
+	if (sfs.f_type != DEVPTS_SUPER_MAGIC_)
+		return failf(r, 0, "%s: %s is not on a real devpts mount: super magic is %#lx", prefix, what, (unsigned long)sfs.f_type);
+	if (ino != 0 && st.st_ino != ino)
+		return failf(r, 0, "%s: %s has wrong inode number: %lu", prefix, what, (unsigned long)st.st_ino);
+	if ((st.st_mode & S_IFMT) != S_IFCHR || major(st.st_rdev) != maj || minor(st.st_rdev) != min)
+		return failf(r, 0, "%s: %s is not the char device %u:%u: ftype %#o %u:%u", prefix, what, maj, min,
+			     (unsigned)(st.st_mode & S_IFMT), major(st.st_rdev), minor(st.st_rdev));
+	return 0;
+}
+
+// alloc_pty is runtime/terminal.go's allocPty: the container's
+// /dev/pts/ptmx opened O_PATH without following a symlink, checked to be a
+// devpts ptmx, reopened through a procfs of init's own, unlocked; the
+// slave from the master (TIOCGPTPEER), or before Linux 4.13 /dev/pts/N
+// opened O_PATH, checked to be that pty's node and reopened: no name in
+// the container's /dev is trusted (CVE-2025-52565). *master and *slave
+// are closed on failure.
+static int alloc_pty(int *master, int *slave, char *slave_path, size_t size, struct setup_result *r)
+{
+	*master = *slave = -1;
+	int h = open("/dev/pts/ptmx", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (h < 0)
+		return failf(r, errno, "process.terminal: open the container's /dev/pts/ptmx (is /dev/pts a devpts newinstance mount?)");
+	if (check_devpts(h, "/dev/ptmx", "ptmx handle", 5, 2, 2, "process.terminal: verify ptmx handle", r) < 0) {
+		close(h);
+		return -1;
+	}
+	int m = reopen(h, O_RDWR | O_NOCTTY);
+	int err = errno;
+	close(h);
+	if (m < 0)
+		return failf(r, err, "process.terminal: reopen ptmx to get new pty pair");
+	int unlock = 0;
+	unsigned n = 0;
+	if (ioctl(m, TIOCSPTLCK, &unlock) < 0 || ioctl(m, TIOCGPTN, &n) < 0) {
+		err = errno;
+		close(m);
+		return failf(r, err, "process.terminal: new pty");
+	}
+	snprintf(slave_path, size, "/dev/pts/%u", n);
+	int sl = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (sl < 0 && errno != EINVAL && errno != ENOTTY) {
+		err = errno;
+		close(m);
+		return failf(r, err, "process.terminal: failed to get peer end of newly-allocated console: TIOCGPTPEER");
+	}
+	if (sl < 0) {
+		int ph = open(slave_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (ph < 0) {
+			err = errno;
+			close(m);
+			return failf(r, err, "process.terminal: failed to get peer end of newly-allocated console: open %s", slave_path);
+		}
+		if (check_devpts(ph, slave_path, "pty peer handle", 136, n, 0,
+				 "process.terminal: failed to get peer end of newly-allocated console: verify pty peer handle", r) < 0) {
+			close(ph);
+			close(m);
+			return -1;
+		}
+		sl = reopen(ph, O_RDWR | O_NOCTTY);
+		err = errno;
+		close(ph);
+		if (sl < 0) {
+			close(m);
+			return failf(r, err, "process.terminal: failed to get peer end of newly-allocated console");
+		}
+	}
+	*master = m;
+	*slave = sl;
+	return 0;
+}
+
+// mount_console is runtime/terminal.go's mountConsole: /dev/console made
+// an empty file when missing, opened O_PATH without following a symlink,
+// and the slave bound onto that handle, never onto a name.
+static int mount_console(int slave, const char *slave_path, struct setup_result *r)
+{
+	int t = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (t < 0 && errno == ENOENT) {
+		int made = open("/dev/console", O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0666);
+		if (made >= 0) {
+			close(made);
+			t = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		} else {
+			t = -1;
+		}
+	}
+	if (t < 0)
+		return failf(r, errno, "create /dev/console mount target");
+	struct stat st;
+	if (fstat(t, &st) < 0) {
+		int err = errno;
+		close(t);
+		return failf(r, err, "create /dev/console mount target: fstat");
+	}
+	if ((st.st_mode & S_IFMT) == S_IFLNK) {
+		close(t);
+		return failf(r, ELOOP, "create /dev/console mount target: open /dev/console");
+	}
+	int tree = clone_tree(slave, 0);
+	if (tree < 0) {
+		int err = errno;
+		close(t);
+		return failf(r, err, "bind %s over /dev/console: open_tree %s", slave_path, slave_path);
+	}
+	if (move_closing(tree, t) < 0)
+		return failf(r, errno, "bind %s over /dev/console: move_mount onto /dev/console", slave_path);
+	return 0;
+}
+
+// step_console is runtime/terminal.go's setupConsole, in its order: the
+// pty (alloc_pty), the window size, ONLCR cleared on the master for a
+// pty the runtime proxies, the slave bound over /dev/console, the master
+// sent over the console socket (data "/dev/ptmx", as runc's), the slave
+// given to the process's user, dup'ed onto 0, 1 and 2 and made the
+// controlling terminal. The socket and both ends are closed after.
+static int step_console(struct prog *c, struct setup_result *r)
+{
+	uint32_t sock = u32(c), uid = u32(c), rows = u32(c), cols = u32(c), flags = u32(c);
+	if (c->bad || sock < 3 || sock > 0x7fffffffu || rows > 0xffff || cols > 0xffff || (flags & ~3u) != 0)
+		return bad_program(r);
+	int master, slave, rc = -1;
+	char slave_path[32];
+	if (alloc_pty(&master, &slave, slave_path, sizeof(slave_path), r) < 0) {
+		close((int)sock);
+		return -1;
+	}
+	if (flags & 2) {
+		struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+		if (ioctl(master, TIOCSWINSZ, &ws) < 0) {
+			failf(r, errno, "process.consoleSize");
+			goto out;
+		}
+	}
+	if (flags & 1) {
+		struct termios t;
+		if (tcgetattr(master, &t) < 0) {
+			failf(r, errno, "clear ONLCR on the pty");
+			goto out;
+		}
+		t.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(master, TCSANOW, &t) < 0) {
+			failf(r, errno, "clear ONLCR on the pty");
+			goto out;
+		}
+	}
+	if (mount_console(slave, slave_path, r) < 0)
+		goto out;
+	{
+		char name[] = "/dev/ptmx";
+		struct iovec iov = {.iov_base = name, .iov_len = strlen(name)};
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		memset(&u, 0, sizeof(u));
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &master, sizeof(int));
+		ssize_t w;
+		do
+			w = sendmsg((int)sock, &msg, 0);
+		while (w < 0 && errno == EINTR);
+		if (w < 0) {
+			failf(r, errno, "send pty master over the console socket");
+			goto out;
+		}
+	}
+	if (fchown(slave, (uid_t)uid, (gid_t)-1) < 0) {
+		failf(r, errno, "chown pty slave %s", slave_path);
+		goto out;
+	}
+	for (int fd = 0; fd < 3; fd++) {
+		if (dup3(slave, fd, 0) < 0) {
+			failf(r, errno, "dup pty slave onto fd %d", fd);
+			goto out;
+		}
+	}
+	if (ioctl(0, TIOCSCTTY, 0) < 0) {
+		failf(r, errno, "make %s the controlling terminal", slave_path);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(master);
+	close(slave);
+	close((int)sock);
+	return rc;
 }
 
 // proc_fd_dir is thread-self/fd of a procfs of this process's own, O_PATH:
@@ -2112,6 +2348,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				close((int)fd);
 			break;
 		}
+		case OP_CONSOLE:
+			rc = step_console(&c, r);
+			break;
 		case OP_OOM_SCORE_ADJ:
 			rc = step_oom_score_adj(&c, r);
 			break;

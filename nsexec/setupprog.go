@@ -53,6 +53,7 @@ const (
 	setupSeccomp    = 29
 	setupLog        = 30
 	setupOOMScore   = 31
+	setupConsole    = 32
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -398,6 +399,30 @@ func (p *SetupProgram) Remount(path string, flags uint32) {
 // OOMScoreAdj writes v to the process's own oom_score_adj
 // (process.oomScoreAdj) through a procfs of its own.
 func (p *SetupProgram) OOMScoreAdj(v int) { p.op(setupOOMScore); p.u32(uint32(int32(v))) }
+
+// ConsoleFlags are Console's options.
+type ConsoleFlags uint32
+
+const (
+	// ConsoleClearONLCR: a master the runtime itself proxies.
+	ConsoleClearONLCR ConsoleFlags = 1
+	// ConsoleResize: the window size set to rows x cols.
+	ConsoleResize ConsoleFlags = 2
+)
+
+// Console makes the process's terminal as runtime/terminal.go's
+// setupConsole (its mount: the slave bound over /dev/console): a pty of
+// the container's devpts, its master sent over the console socket at fd
+// sock, the slave owned by uid, the process's stdio and controlling
+// terminal.
+func (p *SetupProgram) Console(sock int, uid uint32, rows, cols uint16, flags ConsoleFlags) {
+	p.op(setupConsole)
+	p.u32(uint32(sock))
+	p.u32(uid)
+	p.u32(uint32(rows))
+	p.u32(uint32(cols))
+	p.u32(uint32(flags))
+}
 
 // Seccomp loads a filter (flags and instructions as seccomp.Program's)
 // before the user switch: the steps after it run under it.

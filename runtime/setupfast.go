@@ -61,8 +61,6 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "user namespace"
 	case h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer)+len(h.StartContainer) > 0:
 		return "hooks"
-	case p.Terminal || o.console != nil:
-		return "terminal"
 	case notifies(c.filter):
 		return "a notifying seccomp filter"
 	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil:
@@ -99,19 +97,32 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 	if err != nil {
 		return err.Error()
 	}
-	_, _, _, why := c.compileSetup(0, o, 3, -1, func(int) int { return 0 }, own)
+	fds := setupFDs{dir: 3, log: -1, console: -1, mount: func(int) int { return 0 }}
+	if o.console != nil {
+		fds.console = 3
+	}
+	_, _, _, why := c.compileSetup(0, o, fds, own)
 	return why
+}
+
+// setupFDs are the fds in init that the program names: the slot of the fd
+// directory stage 2 reopens the fifo through, the log pipe (-1 without
+// --debug), the console socket (-1 without a terminal's) and each mount's
+// source clone (0: none).
+type setupFDs struct {
+	dir, log, console int
+	mount             func(i int) int
 }
 
 // compileSetup is init's setup as a program, and the argv0 and env the
 // plan gives the process; why says what is not covered.
 //
-// With logFD (the log pipe's fd in init, -1 without --debug) the program
-// writes Go init's debug lines at the same steps.
-func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot, logFD int, pre func(i int) int, cgroups map[string]string) (*nsexec.SetupProgram, *specs.Process, string, string) {
+// With a log pipe the program writes Go init's debug lines at the same
+// steps.
+func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs, cgroups map[string]string) (*nsexec.SetupProgram, *specs.Process, string, string) {
 	spec := c.rec.Spec
 	p := nsexec.NewSetupProgram(c.rec.Rootfs)
-	p.LogTo(logFD)
+	p.LogTo(fds.log)
 	p.Debugf("init: setup program received (no Go runtime)")
 	if unshare != 0 {
 		p.Unshare(uint32(unshare))
@@ -119,9 +130,24 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot, lo
 	}
 	p.Setsid()
 	rc := rootfsConfig(spec, c.rec.Rootfs, o.NoPivot)
-	// Docker sets net.ipv4.ip_unprivileged_port_start and
-	// net.ipv4.ping_group_range on every container with its own network.
-	sysctls := func() string {
+	// Go init's setupRootfs between pivot_root and the masked paths:
+	// the terminal (a pty of the container's devpts), then the sysctls
+	// (Docker sets net.ipv4.ip_unprivileged_port_start and
+	// net.ipv4.ping_group_range on every container with its own
+	// network).
+	afterPivot := func() string {
+		if spec.Process.Terminal && fds.console >= 0 {
+			var flags nsexec.ConsoleFlags
+			var rows, cols uint16
+			if cs := spec.Process.ConsoleSize; cs != nil && cs.Height != 0 && cs.Width != 0 {
+				flags |= nsexec.ConsoleResize
+				rows, cols = uint16(cs.Height), uint16(cs.Width)
+			}
+			if o.ConsoleSocket == "" {
+				flags |= nsexec.ConsoleClearONLCR
+			}
+			p.Console(fds.console, spec.Process.User.UID, rows, cols, flags)
+		}
 		for _, key := range slices.Sorted(maps.Keys(spec.Linux.Sysctl)) {
 			if !sysctlName(key) {
 				return "linux.sysctl " + key + ": a name the program refuses"
@@ -130,7 +156,7 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot, lo
 		}
 		return ""
 	}
-	if why := rootfs.CompileSetup(rc, p, pre, cgroups, sysctls); why != "" {
+	if why := rootfs.CompileSetup(rc, p, fds.mount, cgroups, afterPivot); why != "" {
 		return nil, nil, "", why
 	}
 	p.Debugf("init: %d sysctls, %d masked and %d read-only paths applied", len(spec.Linux.Sysctl), len(rc.MaskedPaths), len(rc.ReadonlyPaths))
@@ -152,7 +178,7 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fdDirSlot, lo
 	}
 	// Before the user switch, as init.go's openFdDir: a procfs mount
 	// needs capabilities the process may not keep.
-	p.FdDir(fdDirSlot)
+	p.FdDir(fds.dir)
 	proc := *spec.Process
 	for _, rl := range proc.Rlimits {
 		res, ok := rlimitTypes[rl.Type]
@@ -284,11 +310,14 @@ func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o C
 	if err != nil {
 		return err
 	}
-	logFD := -1
+	fds := setupFDs{dir: l.fds[fdSetup], log: -1, console: -1, mount: func(i int) int { return l.fds[mountRole(i)] }}
 	if fd, ok := l.fds[fdLog]; ok {
-		logFD = fd
+		fds.log = fd
 	}
-	prog, proc, argv0, why := c.compileSetup(unshare, o, l.fds[fdSetup], logFD, func(i int) int { return l.fds[mountRole(i)] }, cgroups)
+	if fd, ok := l.fds[fdConsole]; ok {
+		fds.console = fd
+	}
+	prog, proc, argv0, why := c.compileSetup(unshare, o, fds, cgroups)
 	if why != "" {
 		return fmt.Errorf("setup program: %s", why)
 	}

@@ -14,7 +14,7 @@ import (
 
 // setupProbe prints what init's setup leaves the process: identity,
 // capabilities, seccomp, limits, cwd, environment, hostname, oom_score_adj,
-// sysctls, the network links, the mount
+// sysctls, the network links, the terminal, the mount
 // table (without its ids, device numbers and peer groups, which differ from
 // one container to the next) and the nodes under /dev and /sys/fs/cgroup;
 // it writes only to the container's own /dev (the rootfs is shared).
@@ -22,6 +22,7 @@ const setupProbe = `grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp|Se
 echo "cwd $(pwd) umask $(umask) host $(hostname) oom_score_adj $(cat /proc/self/oom_score_adj)"; id; env | sort; ulimit -a
 cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmni
 ip -o link | cut -d' ' -f2,3
+[ -t 0 ] && { tty; stty size; stty -a | tail -n +2; }
 cut -d' ' -f4-6,8- /proc/self/mountinfo | sed -E 's/ (shared|master|propagate_from):[0-9]+//g'
 for f in /dev/* /dev/pts/* /sys/fs/cgroup /sys/fs/cgroup/*; do stat -c '%n %A %u %g %t:%T' "$f"; done
 touch /sys/fs/cgroup/x 2>&1; mkdir /dev/d 2>&1 && rmdir /dev/d; true`
@@ -104,6 +105,13 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 				"kernel.shmmni":                       "1024",
 			}
 		}},
+		{"terminal", func(s *specs.Spec) {
+			// A foreground run's pty, which the runtime proxies
+			// (ONLCR cleared), owned by the process's user.
+			uid1000(s)
+			s.Process.Terminal = true
+			s.Process.ConsoleSize = &specs.Box{Height: 33, Width: 101}
+		}},
 		{"binds-and-tmpfs", func(s *specs.Spec) {
 			s.Mounts = append(s.Mounts,
 				specs.Mount{Destination: "/mnt/ro", Type: "bind", Source: dir, Options: []string{"rbind", "ro", "nosuid"}},
@@ -156,6 +164,16 @@ func TestSetupProgramFailsAsGoInit(t *testing.T) {
 		{"sysctl-missing", func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"net.ipv4.nosuch": "1"} }},
 		{"sysctl-refused-value", func(s *specs.Spec) {
 			s.Linux.Sysctl = map[string]string{"net.ipv4.ip_unprivileged_port_start": "notanumber", "net.ipv4.ping_group_range": "0 1"}
+		}},
+		{"terminal-without-devpts", func(s *specs.Spec) {
+			s.Process.Terminal = true
+			mounts := s.Mounts[:0]
+			for _, m := range s.Mounts {
+				if m.Type != "devpts" {
+					mounts = append(mounts, m)
+				}
+			}
+			s.Mounts = mounts
 		}},
 		{"no-such-program", func(s *specs.Spec) { s.Process.Args = []string{"nosuchprogram"} }},
 		{"cwd-is-a-file", func(s *specs.Spec) { s.Process.Cwd = "/bin/busybox" }},
