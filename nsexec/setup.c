@@ -119,6 +119,10 @@
 //                     1 clear ONLCR, 2 set the window size): the process's
 //                     terminal, as runtime/terminal.go's setupConsole (the
 //                     step comment has the order)
+//    33 propagate     target (string, for the errors), count and each
+//                     propagation (u32: MS_* with or without MS_REC): set
+//                     in order on the mount the last mount step with flag
+//                     4 (hold) made, which is then no longer held
 //    31 oom-score-adj value (u32: an int32): written to the process's own
 //                     oom_score_adj through a procfs of its own (fsopen),
 //                     again dumpable when EACCES refused it
@@ -259,6 +263,7 @@ enum {
 	OP_LOG = 30,
 	OP_OOM_SCORE_ADJ = 31,
 	OP_CONSOLE = 32,
+	OP_PROPAGATE = 33,
 };
 
 struct prog {
@@ -2096,6 +2101,8 @@ static int step_seccomp(struct prog *c, struct setup_result *r)
 // an empty file as the source is; the /proc check with the source's
 // statfs; the options' flags on the detached tree; attached; then the
 // propagation, in order.
+static int propagate(int mnt, const char *target, const uint32_t *props, uint32_t n, struct setup_result *r);
+
 static int step_bindpath(struct prog *c, int root, struct proc_check *pc, struct setup_result *r)
 {
 	char source[PATH_MAX_], target[PATH_MAX_], loc[PATH_MAX_];
@@ -2173,20 +2180,44 @@ static int step_bindpath(struct prog *c, int root, struct proc_check *pc, struct
 		close(tree);
 		return fail_step(r, err, "mount on %s", target);
 	}
-	for (uint32_t i = 0; i < nprop; i++) {
-		struct mount_attr a = {.propagation = props[i] & ~(uint32_t)MS_REC_};
-		if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | ((props[i] & MS_REC_) ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0) {
-			err = errno;
-			close(tree);
-			char what[32];
-			snprintf(what, sizeof(what), "%#x", props[i]);
-			r->err = err;
-			snprintf(r->what, sizeof(r->what), "set propagation %s on %s", what, target);
-			return -1;
-		}
-	}
+	rc = propagate(tree, target, props, nprop, r);
 	close(tree);
+	return (int)rc;
+}
+
+// propagate gives the mount mnt its propagation types, in order (rootfs's
+// propagate); target names it in errors.
+static int propagate(int mnt, const char *target, const uint32_t *props, uint32_t n, struct setup_result *r)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct mount_attr a = {.propagation = props[i] & ~(uint32_t)MS_REC_};
+		if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH | ((props[i] & MS_REC_) ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0)
+			return failf(r, errno, "set propagation %#x on %s", props[i], target);
+	}
 	return 0;
+}
+
+// step_propagate is propagate for the mount the last mount step with
+// MOUNT_HOLD made, then no longer held.
+static int step_propagate(struct prog *c, int *held, struct setup_result *r)
+{
+	char target[PATH_MAX_];
+	uint32_t props[8];
+	str(c, target, sizeof(target));
+	uint32_t n = u32(c);
+	if (c->bad || n == 0 || n > 8 || *held < 0)
+		return bad_program(r);
+	for (uint32_t i = 0; i < n; i++) {
+		props[i] = u32(c);
+		if ((props[i] & ~(uint32_t)MS_REC_) == 0)
+			c->bad = 1;
+	}
+	if (c->bad)
+		return bad_program(r);
+	int rc = propagate(*held, target, props, n, r);
+	close(*held);
+	*held = -1;
+	return rc;
 }
 
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
@@ -2348,6 +2379,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				close((int)fd);
 			break;
 		}
+		case OP_PROPAGATE:
+			rc = step_propagate(&c, &held, r);
+			break;
 		case OP_CONSOLE:
 			rc = step_console(&c, r);
 			break;

@@ -54,6 +54,7 @@ const (
 	setupLog        = 30
 	setupOOMScore   = 31
 	setupConsole    = 32
+	setupPropagate  = 33
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -114,7 +115,8 @@ const (
 	// MountTakeMode gives a tmpfs the mode of the directory it covers,
 	// before the options (a mode= among them wins).
 	MountTakeMode = 2
-	// MountHold keeps the new mount for the next Remount step.
+	// MountHold keeps the new mount for the next Remount or Propagate
+	// step.
 	MountHold = 4
 )
 
@@ -422,6 +424,18 @@ func (p *SetupProgram) Console(sock int, uid uint32, rows, cols uint16, flags Co
 	p.u32(uint32(rows))
 	p.u32(uint32(cols))
 	p.u32(uint32(flags))
+}
+
+// Propagate sets each propagation type (MS_PRIVATE, MS_SLAVE, MS_SHARED,
+// MS_UNBINDABLE, with or without MS_REC), in order, on the mount the last
+// MountHold mount made; target names it in errors.
+func (p *SetupProgram) Propagate(target string, props []uint32) {
+	p.op(setupPropagate)
+	p.str(target)
+	p.u32(uint32(len(props)))
+	for _, v := range props {
+		p.u32(v)
+	}
 }
 
 // Seccomp loads a filter (flags and instructions as seccomp.Program's)

@@ -141,7 +141,7 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 	switch {
 	case o.flags&^fsMountFlags != 0 || o.flags&unix.MS_REC != 0:
 		return "flags not covered"
-	case len(o.propagation) > 0 || o.copyUp || o.attr != (unix.MountAttr{}) || isIDMapped(m, o):
+	case o.copyUp || o.attr != (unix.MountAttr{}) || isIDMapped(m, o) || (hold && len(o.propagation) > 0) || len(o.propagation) > 8:
 		return "options not covered"
 	case o.flags&unix.MS_RDONLY != 0 && (m.Type == "tmpfs" || filepath.Clean(m.Destination) == "/dev"):
 		return "read-only tmpfs (made read-only late)"
@@ -156,7 +156,7 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 	case "tmpfs":
 		flags = nsexec.MountTakeMode
 	}
-	if hold {
+	if hold || len(o.propagation) > 0 {
 		flags |= nsexec.MountHold
 	}
 	var opts []nsexec.MountOption
@@ -179,6 +179,15 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 		opts = append(opts, nsexec.MountOption{Key: key, Value: value})
 	}
 	p.MountWith(m.Type, dest, uint32(mountAttrs(o.flags)), flags, opts...)
+	if len(o.propagation) > 0 {
+		// Last, on the mount itself, as settle's propagate: Docker
+		// adds "rprivate" to every --tmpfs.
+		props := make([]uint32, len(o.propagation))
+		for i, v := range o.propagation {
+			props[i] = uint32(v)
+		}
+		p.Propagate(m.Destination, props)
+	}
 	return ""
 }
 

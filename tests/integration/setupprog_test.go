@@ -15,15 +15,15 @@ import (
 // setupProbe prints what init's setup leaves the process: identity,
 // capabilities, seccomp, limits, cwd, environment, hostname, oom_score_adj,
 // sysctls, the network links, the terminal, the mount
-// table (without its ids, device numbers and peer groups, which differ from
-// one container to the next) and the nodes under /dev and /sys/fs/cgroup;
+// table (without its ids, device numbers and peer group numbers, which
+// differ from one container to the next) and the nodes under /dev and /sys/fs/cgroup;
 // it writes only to the container's own /dev (the rootfs is shared).
 const setupProbe = `grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp|Seccomp_filters|Cpus_allowed_list):' /proc/self/status
 echo "cwd $(pwd) umask $(umask) host $(hostname) oom_score_adj $(cat /proc/self/oom_score_adj)"; id; env | sort; ulimit -a
 cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmni
 ip -o link | cut -d' ' -f2,3
 [ -t 0 ] && { tty; stty size; stty -a | tail -n +2; }
-cut -d' ' -f4-6,8- /proc/self/mountinfo | sed -E 's/ (shared|master|propagate_from):[0-9]+//g'
+cut -d' ' -f4- /proc/self/mountinfo | sed -E 's/(shared|master|propagate_from):[0-9]+/\1:N/g'
 for f in /dev/* /dev/pts/* /sys/fs/cgroup /sys/fs/cgroup/*; do stat -c '%n %A %u %g %t:%T' "$f"; done
 touch /sys/fs/cgroup/x 2>&1; mkdir /dev/d 2>&1 && rmdir /dev/d; true`
 
@@ -104,6 +104,17 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 				"net.ipv4.ping_group_range":           "0 2147483647",
 				"kernel.shmmni":                       "1024",
 			}
+		}},
+		{"tmpfs-propagation", func(s *specs.Spec) {
+			// Docker's --tmpfs options (it adds rprivate), and the
+			// other propagation types.
+			// On directories the rootfs has: a mount point the
+			// first run made would give the second's tmpfs its mode.
+			s.Mounts = append(s.Mounts,
+				specs.Mount{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"noexec", "nosuid", "nodev", "rprivate", "size=1m"}},
+				specs.Mount{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: []string{"shared"}},
+				specs.Mount{Destination: "/var", Type: "tmpfs", Source: "tmpfs", Options: []string{"runbindable"}},
+				specs.Mount{Destination: "/root", Type: "tmpfs", Source: "tmpfs", Options: []string{"shared", "slave"}})
 		}},
 		{"terminal", func(s *specs.Spec) {
 			// A foreground run's pty, which the runtime proxies
