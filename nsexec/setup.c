@@ -122,7 +122,7 @@
 //    33 propagate     target (string, for the errors), count and each
 //                     propagation (u32: MS_* with or without MS_REC): set
 //                     in order on the mount the last mount step with flag
-//                     4 (hold) made, which is then no longer held
+//                     4 (hold) made
 //    31 oom-score-adj value (u32: an int32): written to the process's own
 //                     oom_score_adj through a procfs of its own (fsopen),
 //                     again dumpable when EACCES refused it
@@ -2038,12 +2038,8 @@ static int step_remount(struct prog *c, int *held, struct setup_result *r)
 	uint32_t flags = u32(c);
 	if (c->bad || *held < 0)
 		return bad_program(r);
-	int rc = set_attr(*held, remount_attr(flags));
-	int err = errno;
-	close(*held);
-	*held = -1;
-	if (rc < 0)
-		return fail_step(r, err, "remount %s", path);
+	if (set_attr(*held, remount_attr(flags)) < 0)
+		return fail_step(r, errno, "remount %s", path);
 	return 0;
 }
 
@@ -2198,7 +2194,7 @@ static int propagate(int mnt, const char *target, const uint32_t *props, uint32_
 }
 
 // step_propagate is propagate for the mount the last mount step with
-// MOUNT_HOLD made, then no longer held.
+// MOUNT_HOLD made (held until the next one, or the program's end).
 static int step_propagate(struct prog *c, int *held, struct setup_result *r)
 {
 	char target[PATH_MAX_];
@@ -2214,10 +2210,7 @@ static int step_propagate(struct prog *c, int *held, struct setup_result *r)
 	}
 	if (c->bad)
 		return bad_program(r);
-	int rc = propagate(*held, target, props, n, r);
-	close(*held);
-	*held = -1;
-	return rc;
+	return propagate(*held, target, props, n, r);
 }
 
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)

@@ -390,8 +390,8 @@ func (p *SetupProgram) BindPath(b BindSpec) {
 }
 
 // Remount sets exactly flags (MS_RDONLY, MS_NOSUID, ...) on the mount the
-// last MountHold mount made, as a MS_BIND|MS_REMOUNT of it; path, its
-// destination, names it in errors.
+// last MountHold mount made (held until the next one), as a
+// MS_BIND|MS_REMOUNT of it; path, its destination, names it in errors.
 func (p *SetupProgram) Remount(path string, flags uint32) {
 	p.op(setupRemount)
 	p.str(path)

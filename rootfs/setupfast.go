@@ -129,9 +129,7 @@ func bindSpec(source, target string, pre int, o mountOptions) nsexec.BindSpec {
 	if f := o.flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT); f != 0 || o.cleared != 0 {
 		b.Remount, b.Flags, b.Cleared = true, uint32(f), uint32(o.cleared)
 	}
-	for _, v := range o.propagation {
-		b.Propagation = append(b.Propagation, uint32(v))
-	}
+	b.Propagation = propagationFlags(o)
 	return b
 }
 
@@ -182,11 +180,7 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 	if len(o.propagation) > 0 {
 		// Last, on the mount itself, as settle's propagate: Docker
 		// adds "rprivate" to every --tmpfs.
-		props := make([]uint32, len(o.propagation))
-		for i, v := range o.propagation {
-			props[i] = uint32(v)
-		}
-		p.Propagate(m.Destination, props)
+		p.Propagate(m.Destination, propagationFlags(o))
 	}
 	return ""
 }
@@ -198,7 +192,7 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cgroups map[string]string) string {
 	o := parseMountOptions(m.Options)
 	switch {
-	case len(o.propagation) > 0 || o.copyUp || o.attr != (unix.MountAttr{}) || o.isBind():
+	case o.copyUp || o.attr != (unix.MountAttr{}) || o.isBind() || len(o.propagation) > 8:
 		return "options not covered"
 	case cgroups == nil:
 		return "init's cgroups not known"
@@ -220,10 +214,11 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 		return err.Error()
 	}
 	tmpfs := cgroupTmpfs(o)
-	// Held for the remount that makes it read-only at the end, as Go
-	// init remounts its handle: not looked up again by name.
+	// Held for the remount that makes it read-only and the propagation
+	// at the end, as Go init's through its handle: not looked up again
+	// by name. (podman's cgroup mount is rprivate.)
 	readonly := o.flags&unix.MS_RDONLY != 0
-	if why := compileFS(specs.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs"}, tmpfs, p, readonly); why != "" {
+	if why := compileFS(specs.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs"}, tmpfs, p, readonly || len(o.propagation) > 0); why != "" {
 		return why
 	}
 	for _, h := range hs {
@@ -241,6 +236,9 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 	}
 	if readonly {
 		p.Remount(dest, uint32(o.flags&^unix.MS_REC))
+	}
+	if len(o.propagation) > 0 {
+		p.Propagate(m.Destination, propagationFlags(o))
 	}
 	return ""
 }
@@ -263,4 +261,14 @@ func compileDevice(d specs.LinuxDevice, p *nsexec.SetupProgram) string {
 	}
 	p.Mknod(d.Path, t|perm, uint32(d.Major), uint32(d.Minor), uid, gid)
 	return ""
+}
+
+// propagationFlags is o's propagation types, in order, as the program
+// takes them.
+func propagationFlags(o mountOptions) []uint32 {
+	var props []uint32
+	for _, v := range o.propagation {
+		props = append(props, uint32(v))
+	}
+	return props
 }

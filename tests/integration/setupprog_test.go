@@ -116,6 +116,17 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 				specs.Mount{Destination: "/var", Type: "tmpfs", Source: "tmpfs", Options: []string{"runbindable"}},
 				specs.Mount{Destination: "/root", Type: "tmpfs", Source: "tmpfs", Options: []string{"shared", "slave"}})
 		}},
+		{"podman-sys-and-cgroup", func(s *specs.Spec) {
+			// podman's /sys and /sys/fs/cgroup are rprivate, which
+			// a new mount under the rslave root is anyway: the
+			// cgroup mount gets one that shows.
+			for i, m := range s.Mounts {
+				if m.Type == "sysfs" {
+					s.Mounts[i].Options = []string{"rprivate", "nosuid", "noexec", "nodev", "ro"}
+				}
+			}
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"rprivate", "runbindable", "nosuid", "noexec", "nodev", "relatime", "ro"}})
+		}},
 		{"terminal", func(s *specs.Spec) {
 			// A foreground run's pty, which the runtime proxies
 			// (ONLCR cleared), owned by the process's user.
