@@ -20,7 +20,10 @@
 //                     MOUNT_ATTR_*), flags (u32: 1 the target's last
 //                     component must be a directory, not a symlink, as
 //                     proc and sysfs need; 2 a tmpfs over an existing
-//                     directory takes its mode before the options),
+//                     directory takes its mode before the options; 4
+//                     held for a later remount or propagate step; 8
+//                     tmpcopyup: what the tmpfs covers copied into it
+//                     before it is attached),
 //                     option count (u32), each: key
 //                     (string), value (string; empty: a flag option)
 //     6 bind          source fd (u32: a detached mount the runtime cloned
@@ -137,6 +140,7 @@
 // them as Go init does).
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -575,6 +579,7 @@ static int split_path(const char *path, char *parent, char *base)
 #define MOUNT_ORDINARY_DIR 1 // proc, sysfs: the last component no symlink
 #define MOUNT_TAKE_MODE 2     // tmpfs: an existing directory's mode first
 #define MOUNT_HOLD 4          // keep the new mount's fd for the remount step
+#define MOUNT_COPYUP 8        // tmpfs: tmpcopyup, what it covers copied in
 
 // ordinary_dir is rootfs's mkdirNoFollow: target's parents made inside the
 // root, its last component opened without following a symlink (made when
@@ -617,6 +622,169 @@ static int ordinary_dir(int root, const char *fstype, const char *target, const 
 		return -1;
 	}
 	return fd;
+}
+
+// copy_up is rootfs's copyUp (runc's "tmpcopyup", which podman adds to
+// its tmpfs mounts): the tree under src, the directory the new tmpfs
+// covers (opened before the mount), copied into dst, the tmpfs's root,
+// entry by entry relative to directory fds with O_NOFOLLOW, so that a
+// symlink in the image sends nothing outside either tree: directories
+// (their mode set after, mkdirat applied the umask), regular files (owner,
+// then mode: chown clears setuid), symlinks as they are, other nodes made
+// again; each owned as in the image. src is closed. On failure r says
+// where, as Go init's nested "tmpcopyup <name>: " errors do, after what.
+static int copy_up(int src, int dst, char *what, size_t size, struct setup_result *r);
+
+static int copy_file(int src, int dst, const char *name, const struct stat *st)
+{
+	// O_NONBLOCK and a check: a fifo swapped in since the fstatat
+	// (through a volume another container shares) must not hang init.
+	int in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (in < 0)
+		return errno;
+	struct stat now;
+	int bad = fstat(in, &now) < 0 ? errno : S_ISREG(now.st_mode) ? 0 : EINVAL;
+	if (bad != 0) {
+		close(in);
+		return bad;
+	}
+	int out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st->st_mode & 07777);
+	if (out < 0) {
+		int err = errno;
+		close(in);
+		return err;
+	}
+	static char buf[64 * 1024];
+	int err = 0;
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : 0;
+			break;
+		}
+		for (ssize_t off = 0; off < n && err == 0;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				err = w < 0 ? errno : EIO;
+			else
+				off += w;
+		}
+		if (err != 0)
+			break;
+	}
+	if (err == 0 && fchown(out, st->st_uid, st->st_gid) < 0)
+		err = errno;
+	if (err == 0 && fchmod(out, st->st_mode & 07777) < 0)
+		err = errno;
+	close(in);
+	close(out);
+	return err;
+}
+
+// copy_fail reports err after what, the "<context>: <dest>: tmpcopyup
+// <name>: ..." chain, without its last ": ".
+static int copy_fail(struct setup_result *r, int err, const char *what)
+{
+	size_t n = strlen(what);
+	if (n >= 2 && what[n - 2] == ':' && what[n - 1] == ' ')
+		n -= 2;
+	return failf(r, err, "%.*s", (int)n, what);
+}
+
+static int copy_entry(int src, int dst, const char *name, char *what, size_t size, struct setup_result *r)
+{
+	size_t at = strlen(what);
+	snprintf(what + at, size - at, "tmpcopyup %s: ", name);
+	struct stat st;
+	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return copy_fail(r, errno, what);
+	mode_t mode = st.st_mode & 07777;
+	int err = 0;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFDIR: {
+		if (mkdirat(dst, name, mode) < 0 && errno != EEXIST)
+			return copy_fail(r, errno, what);
+		int sd = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sd < 0)
+			return copy_fail(r, errno, what);
+		int dd = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dd < 0) {
+			err = errno;
+			close(sd);
+			return copy_fail(r, err, what);
+		}
+		if (copy_up(sd, dd, what, size, r) < 0) {
+			close(dd);
+			return -1;
+		}
+		if (fchmod(dd, mode) < 0) {
+			err = errno;
+			close(dd);
+			return copy_fail(r, err, what);
+		}
+		close(dd);
+		break;
+	}
+	case S_IFREG:
+		err = copy_file(src, dst, name, &st);
+		if (err != 0)
+			return copy_fail(r, err, what);
+		what[at] = 0;
+		return 0;
+	case S_IFLNK: {
+		// Static: this frame repeats once per directory level.
+		static char target[PATH_MAX_ + 1];
+		ssize_t n = readlinkat(src, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return copy_fail(r, errno, what);
+		target[n] = 0;
+		if (symlinkat(target, dst, name) < 0)
+			return copy_fail(r, errno, what);
+		break;
+	}
+	default:
+		if (mknodat(dst, name, st.st_mode, st.st_rdev) < 0)
+			return copy_fail(r, errno, what);
+	}
+	if (fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return copy_fail(r, errno, what);
+	what[at] = 0;
+	return 0;
+}
+
+static int copy_up(int src, int dst, char *what, size_t size, struct setup_result *r)
+{
+	DIR *d = fdopendir(src);
+	if (d == NULL) {
+		int err = errno;
+		close(src);
+		size_t at = strlen(what);
+		snprintf(what + at, size - at, "tmpcopyup: read directory");
+		return failf(r, err, "%s", what);
+	}
+	for (;;) {
+		errno = 0;
+		struct dirent *e = readdir(d);
+		if (e == NULL) {
+			int err = errno;
+			closedir(d);
+			if (err == 0)
+				return 0;
+			size_t at = strlen(what);
+			snprintf(what + at, size - at, "tmpcopyup: read directory");
+			return failf(r, err, "%s", what);
+		}
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (copy_entry(src, dst, e->d_name, what, size, r) < 0) {
+			closedir(d);
+			return -1;
+		}
+	}
 }
 
 static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc, struct setup_result *r)
@@ -697,9 +865,22 @@ static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc
 		}
 		snprintf(mode, sizeof(mode), "%04o", (unsigned)(st.st_mode & 07777));
 	}
+	int covered = -1;
+	if (flags & MOUNT_COPYUP) {
+		// Opened before the mount: it keeps reaching the directory
+		// the tmpfs is about to cover.
+		covered = openat(dst, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (covered < 0) {
+			err = errno;
+			close(dst);
+			return failf(r, err, "%s: tmpcopyup: open %s", check.context, target);
+		}
+	}
 	int fsfd = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
 	if (fsfd < 0) {
 		err = errno;
+		if (covered >= 0)
+			close(covered);
 		close(dst);
 		return fail_step(r, err, "fsopen %s", fstype);
 	}
@@ -737,8 +918,30 @@ static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc
 	err = errno;
 	close(fsfd);
 	if (mnt < 0) {
+		if (covered >= 0)
+			close(covered);
 		close(dst);
 		return fail_step(r, err, "fsmount %s", fstype);
+	}
+	if (covered >= 0) {
+		// Into the detached tmpfs, before it is attached.
+		char what[sizeof(r->what)];
+		int fresh = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fresh < 0) {
+			err = errno;
+			close(covered);
+			close(mnt);
+			close(dst);
+			return failf(r, err, "%s: tmpcopyup: open new tmpfs on %s", check.context, target);
+		}
+		snprintf(what, sizeof(what), "%s: %s: ", check.context, target);
+		int crc = copy_up(covered, fresh, what, sizeof(what), r);
+		close(fresh);
+		if (crc < 0) {
+			close(mnt);
+			close(dst);
+			return -1;
+		}
 	}
 	long rc = syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 	err = errno;

@@ -118,6 +118,9 @@ const (
 	// MountHold keeps the new mount for the next Remount or Propagate
 	// step.
 	MountHold = 4
+	// MountCopyUp copies what a tmpfs covers into it before it is
+	// attached (runc's tmpcopyup).
+	MountCopyUp = 8
 )
 
 // MountWith is Mount with flags (MountOrdinaryDir, MountTakeMode).

@@ -82,12 +82,21 @@ func copyEntry(src, dst int, name string) error {
 // chown(2) clears the setuid and setgid bits of a regular file.
 func copyFile(src, dst int, name string, st unix.Stat_t) error {
 	mode := st.Mode & 0o7777
-	in, err := unix.Openat(src, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	// O_NONBLOCK and a check: a fifo swapped in since the Fstatat
+	// (through a volume another container shares) must not hang init.
+	in, err := unix.Openat(src, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
 	inf := os.NewFile(uintptr(in), name)
 	defer inf.Close()
+	var now unix.Stat_t
+	if err := unix.Fstat(in, &now); err != nil {
+		return err
+	}
+	if now.Mode&unix.S_IFMT != unix.S_IFREG {
+		return unix.EINVAL
+	}
 	out, err := unix.Openat(dst, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
 	if err != nil {
 		return err

@@ -139,7 +139,7 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 	switch {
 	case o.flags&^fsMountFlags != 0 || o.flags&unix.MS_REC != 0:
 		return "flags not covered"
-	case o.copyUp || o.attr != (unix.MountAttr{}) || isIDMapped(m, o) || (hold && len(o.propagation) > 0) || len(o.propagation) > 8:
+	case o.attr != (unix.MountAttr{}) || isIDMapped(m, o) || (hold && len(o.propagation) > 0) || len(o.propagation) > 8:
 		return "options not covered"
 	case o.flags&unix.MS_RDONLY != 0 && (m.Type == "tmpfs" || filepath.Clean(m.Destination) == "/dev"):
 		return "read-only tmpfs (made read-only late)"
@@ -156,6 +156,11 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 	}
 	if hold || len(o.propagation) > 0 {
 		flags |= nsexec.MountHold
+	}
+	if o.copyUp && m.Type == "tmpfs" {
+		// podman adds tmpcopyup to its tmpfs mounts (mountFS ignores
+		// it on other types).
+		flags |= nsexec.MountCopyUp
 	}
 	var opts []nsexec.MountOption
 	if m.Source != "" {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -14,7 +15,7 @@ import (
 
 // setupProbe prints what init's setup leaves the process: identity,
 // capabilities, seccomp, limits, cwd, environment, hostname, oom_score_adj,
-// sysctls, the network links, the terminal, the mount
+// sysctls, the network links, the terminal, what is under /var, the mount
 // table (without its ids, device numbers and peer group numbers, which
 // differ from one container to the next) and the nodes under /dev and /sys/fs/cgroup;
 // it writes only to the container's own /dev (the rootfs is shared).
@@ -23,6 +24,7 @@ echo "cwd $(pwd) umask $(umask) host $(hostname) oom_score_adj $(cat /proc/self/
 cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmni
 ip -o link | cut -d' ' -f2,3
 [ -t 0 ] && { tty; stty size; stty -a | tail -n +2; }
+find /var | sort | while read -r f; do stat -c '%n %A %u %g %s %t:%T' "$f"; done; cat /var/d/f 2>&1; readlink /var/l
 cut -d' ' -f4- /proc/self/mountinfo | sed -E 's/(shared|master|propagate_from):[0-9]+/\1:N/g'
 for f in /dev/* /dev/pts/* /sys/fs/cgroup /sys/fs/cgroup/*; do stat -c '%n %A %u %g %t:%T' "$f"; done
 touch /sys/fs/cgroup/x 2>&1; mkdir /dev/d 2>&1 && rmdir /dev/d; true`
@@ -41,6 +43,7 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	tree := copyUpTree(t)
 	cases := []struct {
 		name string
 		edit func(s *specs.Spec)
@@ -126,6 +129,13 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 				}
 			}
 			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"rprivate", "runbindable", "nosuid", "noexec", "nodev", "relatime", "ro"}})
+		}},
+		{"tmpcopyup", func(s *specs.Spec) {
+			// podman's tmpfs mounts copy up what they cover: here
+			// a bind of a tree made for the test.
+			s.Mounts = append(s.Mounts,
+				specs.Mount{Destination: "/var", Type: "bind", Source: tree, Options: []string{"bind"}},
+				specs.Mount{Destination: "/var", Type: "tmpfs", Source: "tmpfs", Options: []string{"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"}})
 		}},
 		{"terminal", func(s *specs.Spec) {
 			// A foreground run's pty, which the runtime proxies
@@ -230,6 +240,31 @@ func underBothInits(t *testing.T, args []string, edit func(*specs.Spec), outcome
 		out[i] = outcome(e, bin != "")
 	}
 	return out[0], out[1]
+}
+
+// copyUpTree is a directory for a tmpcopyup test: a subdirectory with a
+// setgid file owned by 1000:1001, a symlink and a fifo, each with its
+// own mode.
+func copyUpTree(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o751); err != nil {
+		t.Fatal(err)
+	}
+	steps := []func() error{
+		func() error { return os.Mkdir(filepath.Join(dir, "d"), 0o710) },
+		func() error { return os.WriteFile(filepath.Join(dir, "d", "f"), []byte("copied\n"), 0o640) },
+		func() error { return os.Chown(filepath.Join(dir, "d", "f"), 1000, 1001) },
+		func() error { return syscall.Chmod(filepath.Join(dir, "d", "f"), 0o2640) },
+		func() error { return os.Symlink("d/f", filepath.Join(dir, "l")) },
+		func() error { return syscall.Mkfifo(filepath.Join(dir, "p"), 0o600) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 // goInitWrapper is a script that runs $GORUNC with GORUNC_INIT=go.
