@@ -126,6 +126,11 @@
 //                     propagation (u32: MS_* with or without MS_REC): set
 //                     in order on the mount the last mount step with flag
 //                     4 (hold) made
+//    34 hooks         sync fd (u32): {"type":"hooks"} sent on the sync
+//                     socket, then a wait for {"type":"hooks-done"} while
+//                     the runtime runs the prestart and createRuntime
+//                     hooks; anything else ends the process (exit 1): the
+//                     runtime reports the hook's failure itself
 //    31 oom-score-adj value (u32: an int32): written to the process's own
 //                     oom_score_adj through a procfs of its own (fsopen),
 //                     again dumpable when EACCES refused it
@@ -268,6 +273,7 @@ enum {
 	OP_OOM_SCORE_ADJ = 31,
 	OP_CONSOLE = 32,
 	OP_PROPAGATE = 33,
+	OP_HOOKS = 34,
 };
 
 struct prog {
@@ -1742,6 +1748,44 @@ out:
 	return rc;
 }
 
+// step_hooks is runtime/init.go's createHooks for the hooks the runtime
+// runs: one message and the answer, one line each, as its channel's JSON
+// lines.
+static int step_hooks(struct prog *c, struct setup_result *r)
+{
+	uint32_t fd = u32(c);
+	if (c->bad || fd < 3 || fd > 0x7fffffffu)
+		return bad_program(r);
+	static const char ask[] = "{\"type\":\"hooks\"}\n";
+	for (size_t done = 0; done < sizeof(ask) - 1;) {
+		ssize_t w = write((int)fd, ask + done, sizeof(ask) - 1 - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(1); // the runtime is gone: nothing to report to
+		done += (size_t)w;
+	}
+	static const char done_line[] = "{\"type\":\"hooks-done\"}";
+	char line[64];
+	size_t n = 0;
+	for (;;) {
+		char ch;
+		ssize_t got = read((int)fd, &ch, 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			_exit(1);
+		if (ch == '\n')
+			break;
+		if (n < sizeof(line) - 1)
+			line[n] = ch;
+		n++;
+	}
+	if (n != sizeof(done_line) - 1 || memcmp(line, done_line, n) != 0)
+		_exit(1); // an error: a hook failed, and the runtime says so
+	return 0;
+}
+
 // proc_fd_dir is thread-self/fd of a procfs of this process's own, O_PATH:
 // the directory stage 2 reopens the exec fifo through (runtime/init.go's
 // openFdDir), opened while the capabilities a procfs mount needs are held.
@@ -2575,6 +2619,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				close((int)fd);
 			break;
 		}
+		case OP_HOOKS:
+			rc = step_hooks(&c, r);
+			break;
 		case OP_PROPAGATE:
 			rc = step_propagate(&c, &held, r);
 			break;

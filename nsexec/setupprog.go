@@ -55,6 +55,7 @@ const (
 	setupOOMScore   = 31
 	setupConsole    = 32
 	setupPropagate  = 33
+	setupHooks      = 34
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -440,6 +441,11 @@ func (p *SetupProgram) Propagate(target string, props []uint32) {
 		p.u32(v)
 	}
 }
+
+// Hooks has the runtime run the prestart and createRuntime hooks: the
+// "hooks" message on the sync socket at fd sync, then a wait for
+// "hooks-done" (anything else ends init: the runtime reports its error).
+func (p *SetupProgram) Hooks(sync int) { p.op(setupHooks); p.u32(uint32(sync)) }
 
 // Seccomp loads a filter (flags and instructions as seccomp.Program's)
 // before the user switch: the steps after it run under it.

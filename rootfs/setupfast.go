@@ -20,11 +20,10 @@ import (
 // Go's behaviour; it never skips a part of the config.
 //
 // cgroups is init's cgroup per /proc/<pid>/cgroup line
-// (cgroup.ProcHierarchies), what a "cgroup" mount binds. afterPivot adds
-// the caller's steps between pivot_root and the masked and read-only
-// paths, where Go init's setupRootfs has its own (the sysctls); its
-// refusal is CompileSetup's.
-func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgroups map[string]string, afterPivot func() string) string {
+// (cgroup.ProcHierarchies), what a "cgroup" mount binds. around adds the
+// caller's steps where Go init's setupRootfs has its own; a refusal of
+// theirs is CompileSetup's.
+func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgroups map[string]string, around Around) string {
 	switch {
 	case cfg.HostMountNS || cfg.NoPivot:
 		return "no mount namespace, or --no-pivot"
@@ -71,10 +70,13 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgro
 		p.Relink("pts/ptmx", "/dev/ptmx")
 	}
 	p.Debugf("init: rootfs %s prepared: %d mounts, %d devices", cfg.Rootfs, len(cfg.Mounts), len(cfg.Devices))
+	if why := around.BeforePivot(); why != "" {
+		return why
+	}
 	prop := propagationOptions[cfg.Propagation]
 	p.Pivot(cfg.Propagation, uint32(prop), dev)
 	p.Debugf("init: pivot_root into %s", cfg.Rootfs)
-	if why := afterPivot(); why != "" {
+	if why := around.AfterPivot(); why != "" {
 		return why
 	}
 	seen := map[string]bool{}
@@ -91,6 +93,14 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgro
 		p.RootReadonly()
 	}
 	return ""
+}
+
+// Around are a caller's steps at two points of CompileSetup's, where Go
+// init's setupRootfs runs its own: BeforePivot once the mounts and devices
+// are made (the hooks), AfterPivot between pivot_root and the masked paths
+// (the terminal, the sysctls). Each returns a refusal, or "".
+type Around struct {
+	BeforePivot, AfterPivot func() string
 }
 
 func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) int) string {

@@ -414,20 +414,18 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 		if err == nil {
 			err = ch.send(message{Type: msgConfig})
 		}
-		if err == nil {
-			_, err = ch.recv(msgReady)
-		}
 	} else {
 		err = c.sendConfig(ch, l, unshare, o, sj, console, m)
-		if err == nil {
-			err = c.parentHooks(w.ctx, ch)
-		}
-		if err == nil && notifies(c.filter) {
-			err = forwardListener(ch, spec.Linux.Seccomp, proc.Pid, c.ociState(specs.StateCreating))
-		}
-		if err == nil {
-			_, err = ch.recv(msgReady)
-		}
+	}
+	if err == nil {
+		err = c.parentHooks(w.ctx, ch)
+	}
+	// A notifying filter keeps Go init (fastSetupRefusal).
+	if err == nil && notifies(c.filter) {
+		err = forwardListener(ch, spec.Linux.Seccomp, proc.Pid, c.ociState(specs.StateCreating))
+	}
+	if err == nil {
+		_, err = ch.recv(msgReady)
 	}
 	if err != nil {
 		if why := w.why(); why != nil {

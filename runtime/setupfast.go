@@ -59,8 +59,8 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "rootless"
 	case nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace):
 		return "user namespace"
-	case h != nil && len(h.Prestart)+len(h.CreateRuntime)+len(h.CreateContainer)+len(h.StartContainer) > 0:
-		return "hooks"
+	case h != nil && len(h.CreateContainer)+len(h.StartContainer) > 0:
+		return "createContainer or startContainer hooks"
 	case notifies(c.filter):
 		return "a notifying seccomp filter"
 	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil:
@@ -97,7 +97,7 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 	if err != nil {
 		return err.Error()
 	}
-	fds := setupFDs{dir: 3, log: -1, console: -1, mount: func(int) int { return 0 }}
+	fds := setupFDs{dir: 3, log: -1, console: -1, sync: 3, mount: func(int) int { return 0 }}
 	if o.console != nil {
 		fds.console = 3
 	}
@@ -107,11 +107,11 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 
 // setupFDs are the fds in init that the program names: the slot of the fd
 // directory stage 2 reopens the fifo through, the log pipe (-1 without
-// --debug), the console socket (-1 without a terminal's) and each mount's
-// source clone (0: none).
+// --debug), the console socket (-1 without a terminal's), the sync socket
+// and each mount's source clone (0: none).
 type setupFDs struct {
-	dir, log, console int
-	mount             func(i int) int
+	dir, log, console, sync int
+	mount                   func(i int) int
 }
 
 // compileSetup is init's setup as a program, and the argv0 and env the
@@ -135,6 +135,14 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	// (Docker sets net.ipv4.ip_unprivileged_port_start and
 	// net.ipv4.ping_group_range on every container with its own
 	// network).
+	// Prestart and createRuntime hooks run in the runtime once the
+	// mounts are made (createHooks): the program asks and waits.
+	beforePivot := func() string {
+		if h := spec.Hooks; h != nil && len(h.Prestart)+len(h.CreateRuntime) > 0 {
+			p.Hooks(fds.sync)
+		}
+		return ""
+	}
 	afterPivot := func() string {
 		if spec.Process.Terminal && fds.console >= 0 {
 			var flags nsexec.ConsoleFlags
@@ -156,7 +164,7 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 		}
 		return ""
 	}
-	if why := rootfs.CompileSetup(rc, p, fds.mount, cgroups, afterPivot); why != "" {
+	if why := rootfs.CompileSetup(rc, p, fds.mount, cgroups, rootfs.Around{BeforePivot: beforePivot, AfterPivot: afterPivot}); why != "" {
 		return nil, nil, "", why
 	}
 	p.Debugf("init: %d sysctls, %d masked and %d read-only paths applied", len(spec.Linux.Sysctl), len(rc.MaskedPaths), len(rc.ReadonlyPaths))
@@ -310,7 +318,7 @@ func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o C
 	if err != nil {
 		return err
 	}
-	fds := setupFDs{dir: l.fds[fdSetup], log: -1, console: -1, mount: func(i int) int { return l.fds[mountRole(i)] }}
+	fds := setupFDs{dir: l.fds[fdSetup], log: -1, console: -1, sync: l.fds[fdSync], mount: func(i int) int { return l.fds[mountRole(i)] }}
 	if fd, ok := l.fds[fdLog]; ok {
 		fds.log = fd
 	}

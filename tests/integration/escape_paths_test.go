@@ -160,24 +160,42 @@ func TestEscapeConsoleSymlink(t *testing.T) {
 	}
 }
 
-// overmountProcHook adds a createContainer hook that bind-mounts a file of
-// the test's (the stand-in for a host file such as core_pattern) over
-// procFile in the container's /proc. The hook runs in the container's
-// mount namespace before pivot_root (runtime-spec config.md "Hooks"), so
-// the mount is the container's alone: it is what a mount racing the /proc
-// mount checks (through a volume shared with another container) leaves
-// behind, without the race. It returns the file.
-func overmountProcHook(t *testing.T, e *env, procFile string) string {
+// overmountProcHook adds a hook of the given kind that bind-mounts a file
+// of the test's (the stand-in for a host file such as core_pattern) over
+// procFile in the container's /proc, in the container's mount namespace
+// before pivot_root (runtime-spec config.md "Hooks"), so the mount is the
+// container's alone: it is what a mount racing the /proc mount checks
+// (through a volume shared with another container) leaves behind, without
+// the race. A createContainer hook runs there (and keeps Go init); a
+// createRuntime hook runs in the runtime's namespaces and enters init's
+// mount namespace (the setup program runs init). It returns the file.
+func overmountProcHook(t *testing.T, e *env, procFile, kind string) string {
 	t.Helper()
 	host := filepath.Join(t.TempDir(), "core_pattern")
 	if err := os.WriteFile(host, []byte("untouched\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	target := filepath.Join(e.spec.Root.Path, "proc", procFile)
-	e.spec.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{
-		Path: "/bin/sh", Args: []string{"sh", "-c", `exec mount --bind "$0" "$1"`, host, target},
-	}}}
+	switch kind {
+	case "createContainer":
+		e.spec.Hooks = &specs.Hooks{CreateContainer: []specs.Hook{{
+			Path: "/bin/sh", Args: []string{"sh", "-c", `exec mount --bind "$0" "$1"`, host, target},
+		}}}
+	case "createRuntime":
+		e.spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{
+			Path: "/bin/sh", Args: []string{"sh", "-c", `pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p') && exec nsenter -t "$pid" -m mount --bind "$0" "$1"`, host, target},
+		}}}
+	default:
+		t.Fatalf("hook kind %q", kind)
+	}
 	return host
+}
+
+// procRedirectHooks are the hook kinds overmountProcHook takes, and the
+// init each leaves the create with (--debug's words).
+var procRedirectHooks = []struct{ kind, init string }{
+	{"createContainer", "Go init"},
+	{"createRuntime", "init runs a setup program"},
 }
 
 // TestEscapeProcfsSysctlRedirect (CVE-2025-52881): init wrote linux.sysctl
@@ -191,15 +209,31 @@ func overmountProcHook(t *testing.T, e *env, procFile string) string {
 // both, by the /proc mount check: "cannot be mounted because it is inside
 // /proc".)
 func TestEscapeProcfsSysctlRedirect(t *testing.T) {
-	e := newEnv(t, "sh", "-c", "mkdir -p /tmp/p && mount -t proc proc /tmp/p && cat /tmp/p/sys/kernel/domainname")
-	host := overmountProcHook(t, e, "sys/kernel/domainname")
-	e.spec.Linux.Sysctl = map[string]string{"kernel.domainname": "escape.test"}
-	e.writeSpec()
-	r := e.run("run", "--bundle", e.bundle, "sysctlredir")
-	assertFile(t, host, "untouched\n")
-	if r.code != 0 || strings.TrimSpace(r.stdout) != "escape.test" {
-		t.Errorf("run: exit %d, container's domainname %q (want escape.test): %s", r.code, r.stdout, r.stderr)
+	for _, h := range procRedirectHooks {
+		t.Run(h.kind, func(t *testing.T) {
+			e := newEnv(t, "sh", "-c", "mkdir -p /tmp/p && mount -t proc proc /tmp/p && cat /tmp/p/sys/kernel/domainname")
+			host := overmountProcHook(t, e, "sys/kernel/domainname", h.kind)
+			e.spec.Linux.Sysctl = map[string]string{"kernel.domainname": "escape.test"}
+			e.writeSpec()
+			r := runLogged(t, e, h.init, "sysctlredir")
+			assertFile(t, host, "untouched\n")
+			if r.code != 0 || strings.TrimSpace(r.stdout) != "escape.test" {
+				t.Errorf("run: exit %d, container's domainname %q (want escape.test): %s", r.code, r.stdout, r.stderr)
+			}
+		})
 	}
+}
+
+// runLogged is `run --debug` of e as id, which must log init (which init
+// ran: "Go init" or "init runs a setup program").
+func runLogged(t *testing.T, e *env, init, id string) result {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), "log")
+	r := e.run("--debug", "--log", log, "run", "--bundle", e.bundle, id)
+	if data, _ := os.ReadFile(log); !strings.Contains(string(data), init) {
+		t.Errorf("debug log has no %q:\n%s", init, data)
+	}
+	return r
 }
 
 // TestEscapeProcfsOomScoreAdjRedirect (CVE-2025-52881): init wrote
@@ -210,16 +244,20 @@ func TestEscapeProcfsSysctlRedirect(t *testing.T) {
 // 1.5.1 on the same bundle: exit 0, the process's oom_score_adj 7, the file
 // untouched.
 func TestEscapeProcfsOomScoreAdjRedirect(t *testing.T) {
-	// Init is pid 1 (the process execs into it); a procfs of its own
-	// shows its real value.
-	e := newEnv(t, "sh", "-c", "mkdir -p /tmp/p && mount -t proc proc /tmp/p && cat /tmp/p/1/oom_score_adj")
-	host := overmountProcHook(t, e, "1/oom_score_adj")
-	adj := 7
-	e.spec.Process.OOMScoreAdj = &adj
-	e.writeSpec()
-	r := e.run("run", "--bundle", e.bundle, "oomredir")
-	assertFile(t, host, "untouched\n")
-	if r.code != 0 || strings.TrimSpace(r.stdout) != "7" {
-		t.Errorf("run: exit %d, container's oom_score_adj %q (want 7): %s", r.code, r.stdout, r.stderr)
+	for _, h := range procRedirectHooks {
+		t.Run(h.kind, func(t *testing.T) {
+			// Init is pid 1 (the process execs into it); a procfs of
+			// its own shows its real value.
+			e := newEnv(t, "sh", "-c", "mkdir -p /tmp/p && mount -t proc proc /tmp/p && cat /tmp/p/1/oom_score_adj")
+			host := overmountProcHook(t, e, "1/oom_score_adj", h.kind)
+			adj := 7
+			e.spec.Process.OOMScoreAdj = &adj
+			e.writeSpec()
+			r := runLogged(t, e, h.init, "oomredir")
+			assertFile(t, host, "untouched\n")
+			if r.code != 0 || strings.TrimSpace(r.stdout) != "7" {
+				t.Errorf("run: exit %d, container's oom_score_adj %q (want 7): %s", r.code, r.stdout, r.stderr)
+			}
+		})
 	}
 }

@@ -24,7 +24,7 @@ echo "cwd $(pwd) umask $(umask) host $(hostname) oom_score_adj $(cat /proc/self/
 cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range /proc/sys/kernel/shmmni
 ip -o link | cut -d' ' -f2,3
 [ -t 0 ] && { tty; stty size; stty -a | tail -n +2; }
-find /var | sort | while read -r f; do stat -c '%n %A %u %g %s %t:%T' "$f"; done; cat /var/d/f 2>&1; readlink /var/l
+find /var | sort | while read -r f; do stat -c '%n %A %u %g %s %t:%T' "$f"; done; cat /var/d/f /var/h 2>&1; readlink /var/l
 cut -d' ' -f4- /proc/self/mountinfo | sed -E 's/(shared|master|propagate_from):[0-9]+/\1:N/g'
 for f in /dev/* /dev/pts/* /sys/fs/cgroup /sys/fs/cgroup/*; do stat -c '%n %A %u %g %t:%T' "$f"; done
 touch /sys/fs/cgroup/x 2>&1; mkdir /dev/d 2>&1 && rmdir /dev/d; true`
@@ -43,7 +43,7 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tree := copyUpTree(t)
+	tree, hooked := copyUpTree(t), t.TempDir()
 	cases := []struct {
 		name string
 		edit func(s *specs.Spec)
@@ -137,6 +137,17 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 				specs.Mount{Destination: "/var", Type: "bind", Source: tree, Options: []string{"bind"}},
 				specs.Mount{Destination: "/var", Type: "tmpfs", Source: "tmpfs", Options: []string{"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"}})
 		}},
+		{"runtime-hooks", func(s *specs.Spec) {
+			// Run by the runtime once the mounts are made, before
+			// pivot_root: what they write into a bound directory
+			// is in the container's /var (the same directory for
+			// both runs: its path is in the mount table).
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/var", Type: "bind", Source: hooked, Options: []string{"bind"}})
+			s.Hooks = &specs.Hooks{
+				Prestart:      []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "echo prestart > " + hooked + "/h"}}},
+				CreateRuntime: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "echo createRuntime >> " + hooked + "/h; chmod 640 " + hooked + "/h"}}},
+			}
+		}},
 		{"terminal", func(s *specs.Spec) {
 			// A foreground run's pty, which the runtime proxies
 			// (ONLCR cleared), owned by the process's user.
@@ -206,6 +217,9 @@ func TestSetupProgramFailsAsGoInit(t *testing.T) {
 				}
 			}
 			s.Mounts = mounts
+		}},
+		{"failing-createRuntime-hook", func(s *specs.Spec) {
+			s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "echo refused >&2; exit 3"}}}}
 		}},
 		{"no-such-program", func(s *specs.Spec) { s.Process.Args = []string{"nosuchprogram"} }},
 		{"cwd-is-a-file", func(s *specs.Spec) { s.Process.Cwd = "/bin/busybox" }},
