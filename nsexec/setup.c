@@ -348,10 +348,14 @@ static long sys_openat2_how(int dirfd, const char *path, int flags, uint64_t res
 		.flags = (uint64_t)flags | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
 	};
+	// RESOLVE_IN_ROOT fails with EAGAIN when a rename or mount anywhere
+	// raced a ".." step: tried again, a bounded number of times (as
+	// pathrs-lite), so that such churn cannot hold init forever.
 	long fd;
+	int tries = 0;
 	do
 		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN);
+	while (fd < 0 && errno == EAGAIN && ++tries < 128);
 	return fd;
 }
 
@@ -639,7 +643,11 @@ static int ordinary_dir(int root, const char *fstype, const char *target, const 
 // then mode: chown clears setuid), symlinks as they are, other nodes made
 // again; each owned as in the image. src is closed. On failure r says
 // where, as Go init's nested "tmpcopyup <name>: " errors do, after what.
-static int copy_up(int src, int dst, char *what, size_t size, struct setup_result *r);
+static int copy_up(int src, int dst, int depth, char *what, size_t size, struct setup_result *r);
+
+// copy_up's levels: each holds two fds and a small frame; an image's tree
+// deeper than this fails the copy (a clear error, not a stack overflow).
+#define COPYUP_MAX_DEPTH 4096
 
 static int copy_file(int src, int dst, const char *name, const struct stat *st)
 {
@@ -701,7 +709,7 @@ static int copy_fail(struct setup_result *r, int err, const char *what)
 	return failf(r, err, "%.*s", (int)n, what);
 }
 
-static int copy_entry(int src, int dst, const char *name, char *what, size_t size, struct setup_result *r)
+static int copy_entry(int src, int dst, int depth, const char *name, char *what, size_t size, struct setup_result *r)
 {
 	size_t at = strlen(what);
 	snprintf(what + at, size - at, "tmpcopyup %s: ", name);
@@ -723,7 +731,7 @@ static int copy_entry(int src, int dst, const char *name, char *what, size_t siz
 			close(sd);
 			return copy_fail(r, err, what);
 		}
-		if (copy_up(sd, dd, what, size, r) < 0) {
+		if (copy_up(sd, dd, depth + 1, what, size, r) < 0) {
 			close(dd);
 			return -1;
 		}
@@ -762,8 +770,14 @@ static int copy_entry(int src, int dst, const char *name, char *what, size_t siz
 	return 0;
 }
 
-static int copy_up(int src, int dst, char *what, size_t size, struct setup_result *r)
+static int copy_up(int src, int dst, int depth, char *what, size_t size, struct setup_result *r)
 {
+	if (depth > COPYUP_MAX_DEPTH) {
+		close(src);
+		size_t at = strlen(what);
+		snprintf(what + at, size - at, "tmpcopyup: deeper than %d directories", COPYUP_MAX_DEPTH);
+		return failf(r, 0, "%s", what);
+	}
 	DIR *d = fdopendir(src);
 	if (d == NULL) {
 		int err = errno;
@@ -786,7 +800,7 @@ static int copy_up(int src, int dst, char *what, size_t size, struct setup_resul
 		}
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (copy_entry(src, dst, e->d_name, what, size, r) < 0) {
+		if (copy_entry(src, dst, depth, e->d_name, what, size, r) < 0) {
 			closedir(d);
 			return -1;
 		}
@@ -871,22 +885,9 @@ static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc
 		}
 		snprintf(mode, sizeof(mode), "%04o", (unsigned)(st.st_mode & 07777));
 	}
-	int covered = -1;
-	if (flags & MOUNT_COPYUP) {
-		// Opened before the mount: it keeps reaching the directory
-		// the tmpfs is about to cover.
-		covered = openat(dst, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (covered < 0) {
-			err = errno;
-			close(dst);
-			return failf(r, err, "%s: tmpcopyup: open %s", check.context, target);
-		}
-	}
 	int fsfd = (int)syscall(SYS_fsopen, fstype, FSOPEN_CLOEXEC);
 	if (fsfd < 0) {
 		err = errno;
-		if (covered >= 0)
-			close(covered);
 		close(dst);
 		return fail_step(r, err, "fsopen %s", fstype);
 	}
@@ -924,12 +925,19 @@ static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc
 	err = errno;
 	close(fsfd);
 	if (mnt < 0) {
-		if (covered >= 0)
-			close(covered);
 		close(dst);
 		return fail_step(r, err, "fsmount %s", fstype);
 	}
-	if (covered >= 0) {
+	if (flags & MOUNT_COPYUP) {
+		// The directory the tmpfs is about to cover, opened while
+		// the tmpfs is still detached.
+		int covered = openat(dst, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (covered < 0) {
+			err = errno;
+			close(mnt);
+			close(dst);
+			return failf(r, err, "%s: tmpcopyup: open %s", check.context, target);
+		}
 		// Into the detached tmpfs, before it is attached.
 		char what[sizeof(r->what)];
 		int fresh = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -941,7 +949,7 @@ static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc
 			return failf(r, err, "%s: tmpcopyup: open new tmpfs on %s", check.context, target);
 		}
 		snprintf(what, sizeof(what), "%s: %s: ", check.context, target);
-		int crc = copy_up(covered, fresh, what, sizeof(what), r);
+		int crc = copy_up(covered, fresh, 0, what, sizeof(what), r);
 		close(fresh);
 		if (crc < 0) {
 			close(mnt);
@@ -1312,6 +1320,15 @@ struct cap_data {
 	uint32_t permitted;
 	uint32_t inheritable;
 };
+#ifdef SYS_setresuid32
+#define SYS_SETGROUPS_ SYS_setgroups32
+#define SYS_SETRESGID_ SYS_setresgid32
+#define SYS_SETRESUID_ SYS_setresuid32
+#else
+#define SYS_SETGROUPS_ SYS_setgroups
+#define SYS_SETRESGID_ SYS_setresgid
+#define SYS_SETRESUID_ SYS_setresuid
+#endif
 #define CAP_VERSION_3 0x20080522
 #define CAP_SETPCAP_ 8
 #ifndef PR_CAP_AMBIENT
@@ -1363,16 +1380,19 @@ static int step_identity(struct prog *c, struct setup_result *r)
 		}
 	}
 	// Raw system calls: no C library broadcast to threads (there is one).
-	if ((flags & 2) && syscall(SYS_setgroups, (long)ngroups, groups) < 0) {
+	// The 32-bit ones where the plain names are the 16-bit legacy calls
+	// (i386, arm): those would cut ids to 16 bits and read the groups
+	// as 16-bit entries.
+	if ((flags & 2) && syscall(SYS_SETGROUPS_, (long)ngroups, groups) < 0) {
 		free(groups);
 		return fail_step(r, errno, "%s", "process.user: setgroups");
 	}
 	free(groups);
-	if (syscall(SYS_setresgid, gid, gid, gid) < 0) {
+	if (syscall(SYS_SETRESGID_, gid, gid, gid) < 0) {
 		snprintf(what, sizeof(what), "setgid %u", gid);
 		return fail_step(r, errno, "process.user: %s", what);
 	}
-	if (syscall(SYS_setresuid, uid, uid, uid) < 0) {
+	if (syscall(SYS_SETRESUID_, uid, uid, uid) < 0) {
 		snprintf(what, sizeof(what), "setuid %u", uid);
 		return fail_step(r, errno, "process.user: %s", what);
 	}
@@ -1566,16 +1586,18 @@ static int check_devpts(int fd, const char *name, const char *what, unsigned maj
 }
 
 // alloc_pty is runtime/terminal.go's allocPty: the container's
-// /dev/pts/ptmx opened O_PATH without following a symlink, checked to be a
+// /dev/pts/ptmx resolved in the root (no magic link: a /dev/pts that is a
+// symlink to /proc/1/root/dev/pts reaches no host devpts) and opened O_PATH
+// without following a symlink, checked to be a
 // devpts ptmx, reopened through a procfs of init's own, unlocked; the
 // slave from the master (TIOCGPTPEER), or before Linux 4.13 /dev/pts/N
 // opened O_PATH, checked to be that pty's node and reopened: no name in
 // the container's /dev is trusted (CVE-2025-52565). *master and *slave
 // are closed on failure.
-static int alloc_pty(int *master, int *slave, char *slave_path, size_t size, struct setup_result *r)
+static int alloc_pty(int root, int *master, int *slave, char *slave_path, size_t size, struct setup_result *r)
 {
 	*master = *slave = -1;
-	int h = open("/dev/pts/ptmx", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int h = (int)sys_openat2(root, "/dev/pts/ptmx", O_PATH | O_NOFOLLOW);
 	if (h < 0)
 		return failf(r, errno, "process.terminal: open the container's /dev/pts/ptmx (is /dev/pts a devpts newinstance mount?)");
 	if (check_devpts(h, "/dev/ptmx", "ptmx handle", 5, 2, 2, "process.terminal: verify ptmx handle", r) < 0) {
@@ -1602,7 +1624,7 @@ static int alloc_pty(int *master, int *slave, char *slave_path, size_t size, str
 		return failf(r, err, "process.terminal: failed to get peer end of newly-allocated console: TIOCGPTPEER");
 	}
 	if (sl < 0) {
-		int ph = open(slave_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		int ph = (int)sys_openat2(root, slave_path, O_PATH | O_NOFOLLOW);
 		if (ph < 0) {
 			err = errno;
 			close(m);
@@ -1628,17 +1650,24 @@ static int alloc_pty(int *master, int *slave, char *slave_path, size_t size, str
 }
 
 // mount_console is runtime/terminal.go's mountConsole: /dev/console made
-// an empty file when missing, opened O_PATH without following a symlink,
+// an empty file when missing (in /dev resolved in the root: no file is
+// made through a /dev symlink to /proc/1/root/etc), opened O_PATH without
+// following a symlink,
 // and the slave bound onto that handle, never onto a name.
-static int mount_console(int slave, const char *slave_path, struct setup_result *r)
+static int mount_console(int root, int slave, const char *slave_path, struct setup_result *r)
 {
-	int t = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int t = (int)sys_openat2(root, "/dev/console", O_PATH | O_NOFOLLOW);
 	if (t < 0 && errno == ENOENT) {
-		int made = open("/dev/console", O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0666);
+		int dev = (int)sys_openat2(root, "/dev", O_PATH | O_DIRECTORY);
+		int made = dev < 0 ? -1 : openat(dev, "console", O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0666);
+		int err = errno;
+		if (dev >= 0)
+			close(dev);
 		if (made >= 0) {
 			close(made);
-			t = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			t = (int)sys_openat2(root, "/dev/console", O_PATH | O_NOFOLLOW);
 		} else {
+			errno = err;
 			t = -1;
 		}
 	}
@@ -1671,14 +1700,14 @@ static int mount_console(int slave, const char *slave_path, struct setup_result 
 // sent over the console socket (data "/dev/ptmx", as runc's), the slave
 // given to the process's user, dup'ed onto 0, 1 and 2 and made the
 // controlling terminal. The socket and both ends are closed after.
-static int step_console(struct prog *c, struct setup_result *r)
+static int step_console(struct prog *c, int root, struct setup_result *r)
 {
 	uint32_t sock = u32(c), uid = u32(c), rows = u32(c), cols = u32(c), flags = u32(c);
 	if (c->bad || sock < 3 || sock > 0x7fffffffu || rows > 0xffff || cols > 0xffff || (flags & ~3u) != 0)
 		return bad_program(r);
 	int master, slave, rc = -1;
 	char slave_path[32];
-	if (alloc_pty(&master, &slave, slave_path, sizeof(slave_path), r) < 0) {
+	if (alloc_pty(root, &master, &slave, slave_path, sizeof(slave_path), r) < 0) {
 		close((int)sock);
 		return -1;
 	}
@@ -1701,7 +1730,7 @@ static int step_console(struct prog *c, struct setup_result *r)
 			goto out;
 		}
 	}
-	if (mount_console(slave, slave_path, r) < 0)
+	if (mount_console(root, slave, slave_path, r) < 0)
 		goto out;
 	{
 		char name[] = "/dev/ptmx";
@@ -2626,7 +2655,7 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			rc = step_propagate(&c, &held, r);
 			break;
 		case OP_CONSOLE:
-			rc = step_console(&c, r);
+			rc = step_console(&c, root, r);
 			break;
 		case OP_OOM_SCORE_ADJ:
 			rc = step_oom_score_adj(&c, r);

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/bpf"
 )
@@ -68,13 +69,31 @@ func NewSetupProgram(root string) *SetupProgram {
 
 func (p *SetupProgram) u32(v uint32) { p.b = binary.LittleEndian.AppendUint32(p.b, v) }
 func (p *SetupProgram) u64(v uint64) { p.u32(uint32(v)); p.u32(uint32(v >> 32)) }
-func (p *SetupProgram) str(s string) {
-	if strings.IndexByte(s, 0) >= 0 && p.err == nil {
+
+// str adds s, a string field setup.c reads into a PATH_MAX buffer.
+func (p *SetupProgram) str(s string) { p.strMax(s, pathMax) }
+
+// pathMax is the size of setup.c's buffer for a string field (PATH_MAX_):
+// a string must be shorter, as its NUL needs a byte.
+const pathMax = 4096
+
+// strMax adds s, a string field setup.c reads into a buffer of max bytes.
+// A string that does not fit, or has a NUL, is the program's error (Err):
+// the config keeps Go init rather than failing in C.
+func (p *SetupProgram) strMax(s string, max int) {
+	switch {
+	case p.err != nil:
+	case strings.IndexByte(s, 0) >= 0:
 		p.err = fmt.Errorf("setup program: NUL byte in %q", s)
+	case len(s) >= max:
+		p.err = fmt.Errorf("setup program: a string of %d bytes where %d fit", len(s), max-1)
 	}
 	p.u32(uint32(len(s)))
 	p.b = append(p.b, s...)
 }
+
+// Err is what the program cannot hold (Bytes fails with it).
+func (p *SetupProgram) Err() error { return p.err }
 
 func (p *SetupProgram) op(code uint32) { p.u32(code); p.steps++ }
 
@@ -127,13 +146,13 @@ const (
 // MountWith is Mount with flags (MountOrdinaryDir, MountTakeMode).
 func (p *SetupProgram) MountWith(fstype, target string, attr, flags uint32, opts ...MountOption) {
 	p.op(setupMount)
-	p.str(fstype)
+	p.strMax(fstype, 64)
 	p.str(target)
 	p.u32(attr)
 	p.u32(flags)
 	p.u32(uint32(len(opts)))
 	for _, o := range opts {
-		p.str(o.Key)
+		p.strMax(o.Key, 256)
 		p.str(o.Value)
 	}
 }
@@ -180,7 +199,7 @@ func (p *SetupProgram) Mknod(path string, mode, major, minor, uid, gid uint32) {
 // part fails the step.
 func (p *SetupProgram) Sysctl(key, value string) {
 	p.op(setupSysctl)
-	p.str(key)
+	p.strMax(key, 256)
 	p.str(value)
 }
 
@@ -272,7 +291,7 @@ func (p *SetupProgram) Root(prop uint32) { p.op(setupRoot); p.u32(prop) }
 // set, points the stdio fds that are /dev/null at the container's.
 func (p *SetupProgram) Pivot(name string, flags uint32, devNull bool) {
 	p.op(setupPivot)
-	p.str(name)
+	p.strMax(name, 32)
 	p.u32(flags)
 	p.u32(boolU32(devNull))
 }
@@ -464,15 +483,35 @@ func (p *SetupProgram) Seccomp(flags uint32, ins []bpf.RawInstruction) {
 func (p *SetupProgram) LogTo(fd int) { p.logFD = fd }
 
 // Debugf adds a step that writes one debug line, as Go init's debugf
-// does: {"level":"debug","msg":...} on the log pipe.
+// does: {"level":"debug","msg":...} on the log pipe. A message too long
+// for the step (a path near PATH_MAX) is cut: the log loses its end, the
+// program stays one the step takes.
 func (p *SetupProgram) Debugf(format string, args ...any) {
 	if p.logFD < 0 {
 		return
 	}
-	line, _ := json.Marshal(struct {
-		Level string `json:"level"`
-		Msg   string `json:"msg"`
-	}{"debug", fmt.Sprintf(format, args...)})
+	full := fmt.Sprintf(format, args...)
+	var line []byte
+	for keep := len(full); ; {
+		msg := full[:keep]
+		if keep < len(full) {
+			msg += "..."
+		}
+		line, _ = json.Marshal(struct {
+			Level string `json:"level"`
+			Msg   string `json:"msg"`
+		}{"debug", msg})
+		over := len(line) + 1 - (pathMax - 1)
+		if over <= 0 {
+			break
+		}
+		// Each byte kept is one or more in JSON: dropping as many
+		// as are over (on a rune boundary) gets there in a step or
+		// two.
+		for keep -= over; keep > 0 && !utf8.RuneStart(full[keep]); keep-- {
+		}
+		keep = max(keep, 0)
+	}
 	p.op(setupLog)
 	p.u32(uint32(p.logFD))
 	p.u32(0)

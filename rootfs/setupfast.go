@@ -120,6 +120,8 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) 
 			return "recursive options"
 		case o.copyUp:
 			return "tmpcopyup on a bind"
+		case len(o.propagation) > 16:
+			return "more propagation options than the program takes"
 		}
 		p.ProcCheck(context, false)
 		p.BindPath(bindSpec(m.Source, filepath.Clean(m.Destination), pre(i), o))

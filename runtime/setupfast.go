@@ -71,8 +71,6 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "time offsets or net devices"
 	case p.Capabilities != nil && len(p.Capabilities.Ambient) > 0:
 		return "ambient capabilities (warnings)"
-	case o.PreserveFDs > 0:
-		return "preserved fds"
 	}
 	// A pod's containers join its sandbox's network, IPC and UTS
 	// namespaces (containerd's CRI); the constructor joins them before
@@ -272,6 +270,9 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	p.Debugf("init: ready; stage 2 (no Go runtime) sends it and waits on the exec fifo")
 	// Before stage 2 waits: the runtime's relay ends at its EOF.
 	p.CloseLog()
+	if err := p.Err(); err != nil {
+		return nil, nil, "", err.Error()
+	}
 	return p, &proc, "", ""
 }
 

@@ -149,7 +149,7 @@ func setupConsole(sock *os.File, p *specs.Process, mount, clearONLCR bool) error
 // from /dev/pts/N, which could lead to a host file that init would then
 // chown and bind over /dev/console.
 func allocPty() (console.Console, *os.File, error) {
-	fd, err := unix.Open("/dev/pts/ptmx", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := openInRoot("/dev/pts/ptmx", unix.O_PATH|unix.O_NOFOLLOW)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open the container's /dev/pts/ptmx (is /dev/pts a devpts newinstance mount?): %w", err)
 	}
@@ -193,7 +193,7 @@ func ptyPeer(pty console.Console, slavePath string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get peer number of pty: %w", err)
 	}
-	hfd, err := unix.Open(slavePath, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	hfd, err := openInRoot(slavePath, unix.O_PATH|unix.O_NOFOLLOW)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", slavePath, err)
 	}
@@ -228,6 +228,32 @@ func checkDevpts(f *os.File, what string, rdev, ino uint64) error {
 	return nil
 }
 
+// openInRoot opens path (close-on-exec) with every component resolved
+// inside "/", the container's root once init has pivoted, without magic
+// links: a /dev or /dev/pts that the image made a symlink to
+// /proc/1/root/... (the host's root, with the host's pid namespace) leads
+// nowhere outside (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS; before
+// Linux 5.6, open(2) as before). An EAGAIN (a rename or mount raced a ".."
+// step) is tried again a bounded number of times, as pathrs-lite does.
+func openInRoot(path string, flags int) (int, error) {
+	root, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(root)
+	how := unix.OpenHow{Flags: uint64(flags | unix.O_CLOEXEC), Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS}
+	for tries := 0; ; tries++ {
+		fd, err := unix.Openat2(root, path, &how)
+		switch {
+		case errors.Is(err, unix.ENOSYS):
+			return unix.Open(path, flags|unix.O_CLOEXEC, 0)
+		case errors.Is(err, unix.EAGAIN) && tries < 128:
+			continue
+		}
+		return fd, err
+	}
+}
+
 // mountConsole binds the pty slave over /dev/console, creating an empty
 // file there first as runc does (runtime-spec config.md "process.terminal":
 // the runtime creates /dev/console). The target is opened without
@@ -236,13 +262,16 @@ func checkDevpts(f *os.File, what string, rdev, ino uint64) error {
 // (CVE-2025-52565); an existing node is reached through O_PATH, never
 // opened.
 func mountConsole(slave *os.File) error {
-	fd, err := unix.Open("/dev/console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := openInRoot("/dev/console", unix.O_PATH|unix.O_NOFOLLOW)
 	if errors.Is(err, unix.ENOENT) {
-		var created int
-		created, err = unix.Open("/dev/console", unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_WRONLY|unix.O_CLOEXEC, 0o666)
+		var dev, created int
+		if dev, err = openInRoot("/dev", unix.O_PATH|unix.O_DIRECTORY); err == nil {
+			created, err = unix.Openat(dev, "console", unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_WRONLY|unix.O_CLOEXEC, 0o666)
+			unix.Close(dev)
+		}
 		if err == nil {
 			unix.Close(created)
-			fd, err = unix.Open("/dev/console", unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			fd, err = openInRoot("/dev/console", unix.O_PATH|unix.O_NOFOLLOW)
 		}
 	}
 	if err != nil {
