@@ -131,6 +131,13 @@
 //                     the runtime runs the prestart and createRuntime
 //                     hooks; anything else ends the process (exit 1): the
 //                     runtime reports the hook's failure itself
+//    35 proc-sched    flags (u32: 1 scheduler, 2 I/O priority, 4 memory
+//                     policy, 8 a cpuset without every CPU), then as flagged:
+//                     policy (u32), flags (u64), nice, priority (u32 each),
+//                     runtime, deadline, period (u64 each) for
+//                     sched_setattr; the ioprio_set value (u32); the
+//                     set_mempolicy mode (u32) and 16 u64 of node mask:
+//                     runtime/sched.go's applyProcSched after the affinity
 //    31 oom-score-adj value (u32: an int32): written to the process's own
 //                     oom_score_adj through a procfs of its own (fsopen),
 //                     again dumpable when EACCES refused it
@@ -274,6 +281,7 @@ enum {
 	OP_CONSOLE = 32,
 	OP_PROPAGATE = 33,
 	OP_HOOKS = 34,
+	OP_PROC_SCHED = 35,
 };
 
 struct prog {
@@ -1815,6 +1823,59 @@ static int step_hooks(struct prog *c, struct setup_result *r)
 	return 0;
 }
 
+// sched_attr_ is sched_setattr(2)'s argument (musl has no declaration).
+struct sched_attr_ {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+	uint32_t util_min, util_max;
+};
+#ifndef SYS_sched_setattr
+#define SYS_sched_setattr 314
+#endif
+
+// step_proc_sched is runtime/sched.go's applyProcSched after the
+// affinity, in its order and words.
+static int step_proc_sched(struct prog *c, struct setup_result *r)
+{
+	uint32_t flags = u32(c);
+	struct sched_attr_ attr = {.size = sizeof(struct sched_attr_)};
+	if (flags & 1) {
+		attr.policy = u32(c);
+		attr.flags = u64(c);
+		attr.nice = (int32_t)u32(c);
+		attr.priority = u32(c);
+		attr.runtime = u64(c);
+		attr.deadline = u64(c);
+		attr.period = u64(c);
+	}
+	uint32_t ioprio = (flags & 2) ? u32(c) : 0;
+	uint32_t mode = 0;
+	uint64_t nodes[16] = {0};
+	if (flags & 4) {
+		mode = u32(c);
+		for (int i = 0; i < 16; i++)
+			nodes[i] = u64(c);
+	}
+	if (c->bad || (flags & ~15u) != 0)
+		return bad_program(r);
+	if ((flags & 1) && syscall(SYS_sched_setattr, 0, &attr, 0) < 0) {
+		// EPERM when the affinity mask does not hold every CPU,
+		// which a cpuset makes so.
+		if (errno == EPERM && (flags & 8))
+			return failf(r, 0, "process scheduler can't be used together with AllowedCPUs");
+		return failf(r, errno, "error setting scheduler");
+	}
+	// IOPRIO_WHO_PROCESS, the caller, as Go init's ioprio_set(1, 0, ...).
+	if ((flags & 2) && syscall(SYS_ioprio_set, 1, 0, (int)ioprio) < 0)
+		return failf(r, errno, "failed to set io priority");
+	if ((flags & 4) && syscall(SYS_set_mempolicy, (int)mode, nodes, 1024UL) < 0)
+		return failf(r, errno, "set_mempolicy");
+	return 0;
+}
+
 // proc_fd_dir is thread-self/fd of a procfs of this process's own, O_PATH:
 // the directory stage 2 reopens the exec fifo through (runtime/init.go's
 // openFdDir), opened while the capabilities a procfs mount needs are held.
@@ -2648,6 +2709,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				close((int)fd);
 			break;
 		}
+		case OP_PROC_SCHED:
+			rc = step_proc_sched(&c, r);
+			break;
 		case OP_HOOKS:
 			rc = step_hooks(&c, r);
 			break;

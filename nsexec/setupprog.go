@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 )
 
 // SetupProgram is init's setup as the runtime resolved it, for the C
@@ -57,6 +58,7 @@ const (
 	setupConsole    = 32
 	setupPropagate  = 33
 	setupHooks      = 34
+	setupProcSched  = 35
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -465,6 +467,67 @@ func (p *SetupProgram) Propagate(target string, props []uint32) {
 // "hooks" message on the sync socket at fd sync, then a wait for
 // "hooks-done" (anything else ends init: the runtime reports its error).
 func (p *SetupProgram) Hooks(sync int) { p.op(setupHooks); p.u32(uint32(sync)) }
+
+// ProcSched is runtime/sched.go's applyProcSched after the affinity:
+// process.scheduler, process.ioPriority and linux.memoryPolicy, each set
+// when not nil, in that order.
+type ProcSched struct {
+	// Sched is sched_setattr(2)'s argument; CPUsLimited makes its
+	// EPERM the words for a cpuset without every CPU.
+	Sched       *unix.SchedAttr
+	CPUsLimited bool
+	// IOPrio is ioprio_set(2)'s class << 13 | priority, for the calling
+	// process.
+	IOPrio *uint32
+	// MemMode is set_mempolicy(2)'s mode | flags, MemNodes its node mask
+	// (1024 bits, unix.SetMemPolicy's).
+	MemMode  int32
+	MemNodes *unix.CPUSet
+}
+
+// ProcSched adds the ProcSched step.
+func (p *SetupProgram) ProcSched(s ProcSched) {
+	var flags uint32
+	if s.Sched != nil {
+		flags |= 1
+	}
+	if s.IOPrio != nil {
+		flags |= 2
+	}
+	if s.MemNodes != nil {
+		flags |= 4
+	}
+	if s.CPUsLimited {
+		flags |= 8
+	}
+	p.op(setupProcSched)
+	p.u32(flags)
+	if a := s.Sched; a != nil {
+		p.u32(a.Policy)
+		p.u64(a.Flags)
+		p.u32(uint32(a.Nice))
+		p.u32(a.Priority)
+		p.u64(a.Runtime)
+		p.u64(a.Deadline)
+		p.u64(a.Period)
+	}
+	if s.IOPrio != nil {
+		p.u32(*s.IOPrio)
+	}
+	if s.MemNodes != nil {
+		p.u32(uint32(s.MemMode))
+		// 16 words of 64 nodes whatever unix.CPUSet's word size.
+		for i := 0; i < 1024; i += 64 {
+			var w uint64
+			for b := range 64 {
+				if s.MemNodes.IsSet(i + b) {
+					w |= 1 << b
+				}
+			}
+			p.u64(w)
+		}
+	}
+}
 
 // Seccomp loads a filter (flags and instructions as seccomp.Program's)
 // before the user switch: the steps after it run under it.

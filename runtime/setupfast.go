@@ -63,10 +63,6 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "createContainer or startContainer hooks"
 	case notifies(c.filter):
 		return "a notifying seccomp filter"
-	case p.Scheduler != nil || p.IOPriority != nil || p.ExecCPUAffinity != nil:
-		return "process scheduling"
-	case spec.Linux.MemoryPolicy != nil:
-		return "linux.memoryPolicy"
 	case len(spec.Linux.TimeOffsets) > 0 || len(spec.Linux.NetDevices) > 0:
 		return "time offsets or net devices"
 	case p.Capabilities != nil && len(p.Capabilities.Ambient) > 0:
@@ -223,7 +219,12 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	if needHome {
 		p.Home(proc.User.UID)
 	}
+	// Go init's applyProcSched: affinity (every CPU: execCPUAffinity
+	// is an exec's), then scheduler, I/O priority and memory policy.
 	p.AffinityAll()
+	if why := compileProcSched(spec, p); why != "" {
+		return nil, nil, "", why
+	}
 	p.Debugf("init: setting user %d:%d, cwd %s, capabilities", proc.User.UID, proc.User.GID, proc.Cwd)
 	if c.filter != nil && !proc.NoNewPrivileges {
 		// startProcess's order: the working directory verified
@@ -274,6 +275,42 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 		return nil, nil, "", err.Error()
 	}
 	return p, &proc, "", ""
+}
+
+// compileProcSched adds applyProcSched's scheduler, I/O priority and
+// memory policy; what they would refuse in Go init keeps Go init, which
+// says it in its words.
+func compileProcSched(spec *specs.Spec, p *nsexec.SetupProgram) string {
+	proc := spec.Process
+	var ps nsexec.ProcSched
+	if proc.Scheduler != nil {
+		attr, err := schedAttr(proc.Scheduler)
+		if err != nil {
+			return err.Error()
+		}
+		ps.Sched = attr
+		r := spec.Linux.Resources
+		ps.CPUsLimited = r != nil && r.CPU != nil && r.CPU.Cpus != ""
+	}
+	if io := proc.IOPriority; io != nil {
+		class, ok := ioprioClasses[io.Class]
+		if !ok {
+			return "invalid io priority class: " + string(io.Class)
+		}
+		prio := uint32(class<<13 | io.Priority)
+		ps.IOPrio = &prio
+	}
+	mp, err := parseMemoryPolicy(spec.Linux)
+	if err != nil {
+		return err.Error()
+	}
+	if mp != nil {
+		ps.MemMode, ps.MemNodes = int32(mp.mode), mp.nodes
+	}
+	if ps.Sched != nil || ps.IOPrio != nil || ps.MemNodes != nil {
+		p.ProcSched(ps)
+	}
+	return ""
 }
 
 // sysctlName is a key the program's sysctl step takes: dotted parts,
