@@ -57,7 +57,9 @@
 //                     no_new_privs, 8 umask), uid, gid, group count and
 //                     groups (u32 each), bounding, effective, permitted,
 //                     inheritable, ambient (u64 masks), last capability,
-//                     umask (u32): runtime/init.go's setupProcess, in its
+//                     umask (u32), ambient name count and names (strings,
+//                     lowest capability first, for the warnings):
+//                     runtime/init.go's setupProcess, in its
 //                     order: the bounding set (with CAP_SETPCAP), keepcaps,
 //                     groups, gid, uid, the three sets, the ambient set
 //                     (a capability the kernel refuses to raise is left
@@ -1356,8 +1358,12 @@ static int step_identity(struct prog *c, struct setup_result *r)
 	for (uint32_t i = 0; i < ngroups; i++)
 		groups[i] = (gid_t)u32(c);
 	uint64_t bounding = u64(c), effective = u64(c), permitted = u64(c), inheritable = u64(c), ambient = u64(c);
-	uint32_t last = u32(c), mask = u32(c);
-	if (c->bad || last > 63) {
+	uint32_t last = u32(c), mask = u32(c), nnames = u32(c);
+	// The ambient set's names, lowest capability first.
+	static char names[64][32];
+	for (uint32_t i = 0; i < nnames && i < 64; i++)
+		str(c, names[i], sizeof(names[i]));
+	if (c->bad || last > 63 || nnames != (uint32_t)__builtin_popcountll(ambient)) {
 		free(groups);
 		return bad_program(r);
 	}
@@ -1416,11 +1422,17 @@ static int step_identity(struct prog *c, struct setup_result *r)
 		}
 		if (syscall(SYS_capset, &h, d) < 0)
 			return fail_step(r, errno, "%s", "unable to apply caps: can't apply capabilities");
-		for (uint32_t cap = 0; cap <= last; cap++) {
-			if (!(ambient & (1ull << cap)))
+		for (uint32_t cap = 0, named = 0; cap <= last; cap++) {
+			if (!(ambient & (1ull << cap))) {
 				prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0);
-			else if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+				continue;
+			}
+			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
 				r->ambient_refused |= 1ull << cap;
+				r->ambient_errno[cap] = errno;
+				memcpy(r->ambient_names[cap], names[named], sizeof(names[named]));
+			}
+			named++;
 		}
 	}
 	if (flags & 8)

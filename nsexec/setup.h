@@ -13,6 +13,10 @@ struct setup_result {
 	// ambient_refused are the ambient capabilities the kernel refused to
 	// raise (the program still succeeds, as runc only warns).
 	unsigned long long ambient_refused;
+	// ambient_names and ambient_errno are each refused one's name and
+	// why, for runc's warning "can't raise ambient capability".
+	char ambient_names[64][32];
+	int ambient_errno[64];
 	// argv0 is the program's path the lookup step found ("" without one).
 	char argv0[4096];
 	// home is "HOME=<dir>" the home step found ("" without one).

@@ -85,6 +85,29 @@ __attribute__((noreturn)) static void report(int sync_fd, const char *what, int 
 	_exit(1);
 }
 
+// warn_ambient sends runc's warning for each ambient capability the
+// kernel refused to raise, as Go init's sendWarnings does: one
+// {"type":"warning","warnings":[...]} line. The names are the program's
+// (the runtime's), plain letters and "_": nothing to escape.
+static void warn_ambient(int sync_fd, const struct setup_result *r)
+{
+	static char out[64 * 160 + 64];
+	size_t o = (size_t)snprintf(out, sizeof(out), "{\"type\":\"warning\",\"warnings\":[");
+	int first = 1;
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(r->ambient_refused & (1ull << cap)))
+			continue;
+		char errtext[96];
+		go_errno_text(errtext, sizeof(errtext), r->ambient_errno[cap]);
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s\"can't raise ambient capability %s: %s\"", first ? "" : ",",
+				      r->ambient_names[cap], errtext);
+		first = 0;
+	}
+	o += (size_t)snprintf(out + o, sizeof(out) - o, "]}\n");
+	if (o < sizeof(out))
+		write_all(sync_fd, out, o);
+}
+
 static unsigned char *read_fd(int fd, size_t *len)
 {
 	struct stat st;
@@ -143,6 +166,8 @@ void gorunc_setup_init(const char *marker, const char *sync)
 	struct setup_result r;
 	if (gorunc_setup_run(prog, len, &r) < 0)
 		report(sync_fd, r.what, r.err);
+	if (r.ambient_refused != 0)
+		warn_ambient(sync_fd, &r);
 	free(prog);
 	(void)slot; // the program's fd-dir step filled it
 	char planfd[16];

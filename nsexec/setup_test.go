@@ -489,6 +489,7 @@ func TestSetupIdentity(t *testing.T) {
 		Caps: &CapSets{
 			Bounding: 1<<chown | 1<<netBind | 1<<kill, Effective: 1 << netBind, Permitted: 1<<netBind | 1<<kill,
 			Inheritable: 1 << netBind, Ambient: 1<<netBind | 1<<kill, Last: uint32(lastCap),
+			AmbientNames: []string{"CAP_KILL", "CAP_NET_BIND_SERVICE"},
 		},
 	})
 	runSetup(t, t.TempDir(), mustBytes(t, p), func(pid int, report string) {

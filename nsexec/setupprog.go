@@ -222,6 +222,9 @@ type Identity struct {
 type CapSets struct {
 	Bounding, Effective, Permitted, Inheritable, Ambient uint64
 	Last                                                 uint32
+	// AmbientNames name Ambient's capabilities, lowest first
+	// ("CAP_NET_RAW"), for the warning of one the kernel refuses.
+	AmbientNames []string
 }
 
 // Identity becomes id.
@@ -256,6 +259,10 @@ func (p *SetupProgram) Identity(id Identity) {
 	}
 	p.u32(caps.Last)
 	p.u32(umask)
+	p.u32(uint32(len(caps.AmbientNames)))
+	for _, n := range caps.AmbientNames {
+		p.strMax(n, 32)
+	}
 }
 
 // Symlink makes path a symlink to target (stored as given); an existing

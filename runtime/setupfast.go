@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moby/sys/capability"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
@@ -65,8 +66,6 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "a notifying seccomp filter"
 	case len(spec.Linux.TimeOffsets) > 0 || len(spec.Linux.NetDevices) > 0:
 		return "time offsets or net devices"
-	case p.Capabilities != nil && len(p.Capabilities.Ambient) > 0:
-		return "ambient capabilities (warnings)"
 	}
 	// A pod's containers join its sandbox's network, IPC and UTS
 	// namespaces (containerd's CRI); the constructor joins them before
@@ -207,6 +206,12 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 		}
 		id.Caps = &nsexec.CapSets{Bounding: caps.bounding, Effective: caps.effective, Permitted: caps.permitted,
 			Inheritable: caps.inheritable, Ambient: caps.amb, Last: uint32(caps.last)}
+		for c := capability.Cap(0); c <= 63; c++ {
+			if caps.amb&(1<<uint(c)) != 0 {
+				// applySets' warning's words.
+				id.Caps.AmbientNames = append(id.Caps.AmbientNames, "CAP_"+strings.ToUpper(c.String()))
+			}
+		}
 	}
 	// Go init's becomeProcess order: the environment (HOME from the
 	// container's /etc/passwd, as root), affinity (applyProcSched),
