@@ -140,9 +140,10 @@
 //                     sched_setattr; the ioprio_set value (u32); the
 //                     set_mempolicy mode (u32) and 16 u64 of node mask:
 //                     runtime/sched.go's applyProcSched after the affinity
-//    31 oom-score-adj value (u32: an int32): written to the process's own
-//                     oom_score_adj through a procfs of its own (fsopen),
-//                     again dumpable when EACCES refused it
+//    31 proc-write    name (string: "self/..."), value, what (strings):
+//                     value written to the process's own /proc file
+//                     through a procfs of its own (fsopen), again dumpable
+//                     when EACCES refused it; what words the error
 // Paths are resolved in the root with openat2(RESOLVE_IN_ROOT |
 // RESOLVE_NO_MAGICLINKS): a symlink in the container's tree, absolute or
 // climbing with "..", stays inside the root, and no /proc magic link is
@@ -279,7 +280,7 @@ enum {
 	OP_REMOUNT = 28,
 	OP_SECCOMP = 29,
 	OP_LOG = 30,
-	OP_OOM_SCORE_ADJ = 31,
+	OP_PROC_WRITE = 31,
 	OP_CONSOLE = 32,
 	OP_PROPAGATE = 33,
 	OP_HOOKS = 34,
@@ -1533,9 +1534,9 @@ static int reopen(int path_fd, int flags)
 	return fd;
 }
 
-// step_oom_score_adj is runtime/init.go's process.oomScoreAdj: written
-// to this process's own oom_score_adj through a procfs instance of its
-// own, never through the container's /proc (CVE-2025-52881), and once
+// step_proc_write is runtime/init.go's writes to init's own /proc files
+// (process.oomScoreAdj, linux.timeOffsets): through a procfs instance of
+// its own, never through the container's /proc (CVE-2025-52881), and once
 // more dumpable when the file refused it (writeOwnProc: a non-dumpable
 // process's /proc files belong to the initial user namespace's root).
 static int write_proc_file(int proc, const char *name, const char *value, size_t len)
@@ -1552,29 +1553,31 @@ static int write_proc_file(int proc, const char *name, const char *value, size_t
 	return err;
 }
 
-static int step_oom_score_adj(struct prog *c, struct setup_result *r)
+static int step_proc_write(struct prog *c, struct setup_result *r)
 {
-	int32_t v = (int32_t)u32(c);
-	if (c->bad)
+	char name[64], value[PATH_MAX_], what[PATH_MAX_];
+	str(c, name, sizeof(name));
+	str(c, value, sizeof(value));
+	str(c, what, sizeof(what));
+	if (c->bad || strncmp(name, "self/", 5) != 0 || strstr(name, "..") != NULL)
 		return bad_program(r);
-	char value[16];
-	size_t n = (size_t)snprintf(value, sizeof(value), "%d", v);
+	size_t n = strlen(value);
 	int proc = private_proc();
 	if (proc < 0)
-		return fail_step(r, errno, "set process.oomScoreAdj %s", value);
-	int err = write_proc_file(proc, "self/oom_score_adj", value, n);
+		return fail_step(r, errno, "%s", what);
+	int err = write_proc_file(proc, name, value, n);
 	if (err == EACCES) {
 		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
 			err = errno;
 		} else {
-			err = write_proc_file(proc, "self/oom_score_adj", value, n);
+			err = write_proc_file(proc, name, value, n);
 			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 				err = errno;
 		}
 	}
 	close(proc);
 	if (err != 0)
-		return fail_step(r, err, "set process.oomScoreAdj %s", value);
+		return fail_step(r, err, "%s", what);
 	return 0;
 }
 
@@ -2733,8 +2736,8 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 		case OP_CONSOLE:
 			rc = step_console(&c, root, r);
 			break;
-		case OP_OOM_SCORE_ADJ:
-			rc = step_oom_score_adj(&c, r);
+		case OP_PROC_WRITE:
+			rc = step_proc_write(&c, r);
 			break;
 		case OP_HOME:
 			rc = step_home(&c, root, r);

@@ -54,7 +54,7 @@ const (
 	setupRemount    = 28
 	setupSeccomp    = 29
 	setupLog        = 30
-	setupOOMScore   = 31
+	setupProcWrite  = 31
 	setupConsole    = 32
 	setupPropagate  = 33
 	setupHooks      = 34
@@ -430,9 +430,15 @@ func (p *SetupProgram) Remount(path string, flags uint32) {
 	p.u32(flags)
 }
 
-// OOMScoreAdj writes v to the process's own oom_score_adj
-// (process.oomScoreAdj) through a procfs of its own.
-func (p *SetupProgram) OOMScoreAdj(v int) { p.op(setupOOMScore); p.u32(uint32(int32(v))) }
+// ProcWrite writes value to the process's own /proc file name
+// ("self/oom_score_adj") through a procfs of its own, as Go init's
+// writeOwnProc; a failure is what and the errno.
+func (p *SetupProgram) ProcWrite(name, value, what string) {
+	p.op(setupProcWrite)
+	p.strMax(name, 64)
+	p.str(value)
+	p.str(what)
+}
 
 // ConsoleFlags are Console's options.
 type ConsoleFlags uint32

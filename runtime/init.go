@@ -579,12 +579,20 @@ func closeExecListed(first int) error {
 	return nil
 }
 
-func writeTimeOffsets(offs map[string]specs.LinuxTimeOffset) error {
+// timeOffsetsText is timens_offsets' lines for offs, in the clocks'
+// order (one write takes them all).
+func timeOffsetsText(offs map[string]specs.LinuxTimeOffset) string {
 	var b strings.Builder
-	for clock, o := range offs {
+	for _, clock := range slices.Sorted(maps.Keys(offs)) {
+		o := offs[clock]
 		fmt.Fprintf(&b, "%s %d %d\n", clock, o.Secs, o.Nanosecs)
 	}
-	if b.Len() == 0 {
+	return b.String()
+}
+
+func writeTimeOffsets(offs map[string]specs.LinuxTimeOffset) error {
+	text := timeOffsetsText(offs)
+	if text == "" {
 		return nil
 	}
 	if err := writeOwnProc(func() error {
@@ -593,7 +601,7 @@ func writeTimeOffsets(offs map[string]specs.LinuxTimeOffset) error {
 			return err
 		}
 		defer f.Close()
-		_, err = f.WriteString(b.String())
+		_, err = f.WriteString(text)
 		return err
 	}); err != nil {
 		return fmt.Errorf("linux.timeOffsets: %w", err)

@@ -64,8 +64,6 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "createContainer or startContainer hooks"
 	case notifies(c.filter):
 		return "a notifying seccomp filter"
-	case len(spec.Linux.TimeOffsets) > 0 || len(spec.Linux.NetDevices) > 0:
-		return "time offsets or net devices"
 	}
 	// A pod's containers join its sandbox's network, IPC and UTS
 	// namespaces (containerd's CRI); the constructor joins them before
@@ -120,6 +118,9 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	if unshare != 0 {
 		p.Unshare(uint32(unshare))
 		p.Debugf("init: unshared the deferred namespaces (clone flags %#x)", unshare)
+		if offs := timeOffsetsText(spec.Linux.TimeOffsets); unshare&unix.CLONE_NEWTIME != 0 && offs != "" {
+			p.ProcWrite("self/timens_offsets", offs, "linux.timeOffsets")
+		}
 	}
 	p.Setsid()
 	rc := rootfsConfig(spec, c.rec.Rootfs, o.NoPivot)
@@ -190,12 +191,8 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	}
 	// Docker, containerd's CRI and podman set it for every container.
 	if proc.OOMScoreAdj != nil {
-		if v := *proc.OOMScoreAdj; v < -1000 || v > 1000 {
-			// Go init's write fails in the kernel's words; a value
-			// an int32 cannot hold would be another one here.
-			return nil, nil, "", "process.oomScoreAdj out of range"
-		}
-		p.OOMScoreAdj(*proc.OOMScoreAdj)
+		v := strconv.Itoa(*proc.OOMScoreAdj)
+		p.ProcWrite("self/oom_score_adj", v, "set process.oomScoreAdj "+v)
 	}
 	id := nsexec.Identity{UID: proc.User.UID, GID: proc.User.GID, Groups: []uint32{}, Umask: proc.User.Umask, NoNewPrivileges: proc.NoNewPrivileges}
 	id.Groups = append(id.Groups, proc.User.AdditionalGids...)
