@@ -134,11 +134,13 @@
 //                     hooks; anything else ends the process (exit 1): the
 //                     runtime reports the hook's failure itself
 //    35 proc-sched    flags (u32: 1 scheduler, 2 I/O priority, 4 memory
-//                     policy, 8 a cpuset without every CPU), then as flagged:
+//                     policy, 8 a cpuset without every CPU, 16 personality),
+//                     then as flagged:
 //                     policy (u32), flags (u64), nice, priority (u32 each),
 //                     runtime, deadline, period (u64 each) for
 //                     sched_setattr; the ioprio_set value (u32); the
-//                     set_mempolicy mode (u32) and 16 u64 of node mask:
+//                     set_mempolicy mode (u32) and 16 u64 of node mask; the
+//                     personality domain (u32):
 //                     runtime/sched.go's applyProcSched after the affinity
 //    31 proc-write    name (string: "self/..."), value, what (strings):
 //                     value written to the process's own /proc file
@@ -1874,7 +1876,8 @@ static int step_proc_sched(struct prog *c, struct setup_result *r)
 		for (int i = 0; i < 16; i++)
 			nodes[i] = u64(c);
 	}
-	if (c->bad || (flags & ~15u) != 0)
+	uint32_t persona = (flags & 16) ? u32(c) : 0;
+	if (c->bad || (flags & ~31u) != 0)
 		return bad_program(r);
 	if ((flags & 1) && syscall(SYS_sched_setattr, 0, &attr, 0) < 0) {
 		// EPERM when the affinity mask does not hold every CPU,
@@ -1888,6 +1891,9 @@ static int step_proc_sched(struct prog *c, struct setup_result *r)
 		return failf(r, errno, "failed to set io priority");
 	if ((flags & 4) && syscall(SYS_set_mempolicy, (int)mode, nodes, 1024UL) < 0)
 		return failf(r, errno, "set_mempolicy");
+	// No execve follows but the process's own: nothing resets it.
+	if ((flags & 16) && syscall(SYS_personality, (unsigned long)persona) < 0)
+		return failf(r, errno, "set_personality");
 	return 0;
 }
 

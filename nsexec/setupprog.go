@@ -482,8 +482,8 @@ func (p *SetupProgram) Propagate(target string, props []uint32) {
 func (p *SetupProgram) Hooks(sync int) { p.op(setupHooks); p.u32(uint32(sync)) }
 
 // ProcSched is runtime/sched.go's applyProcSched after the affinity:
-// process.scheduler, process.ioPriority and linux.memoryPolicy, each set
-// when not nil, in that order.
+// process.scheduler, process.ioPriority, linux.memoryPolicy and
+// linux.personality, each set when not nil, in that order.
 type ProcSched struct {
 	// Sched is sched_setattr(2)'s argument; CPUsLimited makes its
 	// EPERM the words for a cpuset without every CPU.
@@ -496,6 +496,8 @@ type ProcSched struct {
 	// (1024 bits, unix.SetMemPolicy's).
 	MemMode  int32
 	MemNodes *unix.CPUSet
+	// Personality is personality(2)'s domain (linux.personality).
+	Personality *uint32
 }
 
 // ProcSched adds the ProcSched step.
@@ -512,6 +514,9 @@ func (p *SetupProgram) ProcSched(s ProcSched) {
 	}
 	if s.CPUsLimited {
 		flags |= 8
+	}
+	if s.Personality != nil {
+		flags |= 16
 	}
 	p.op(setupProcSched)
 	p.u32(flags)
@@ -539,6 +544,9 @@ func (p *SetupProgram) ProcSched(s ProcSched) {
 			}
 			p.u64(w)
 		}
+	}
+	if s.Personality != nil {
+		p.u32(*s.Personality)
 	}
 }
 

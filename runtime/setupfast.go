@@ -79,8 +79,6 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "built without cgo"
 	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
 		return "an LSM label"
-	case spec.Linux.Personality != nil:
-		return "linux.personality"
 	}
 	// The runtime's own cgroups stand in for init's, which it joins
 	// after the spawn: the same hierarchies.
@@ -279,8 +277,8 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	return p, &proc, "", ""
 }
 
-// compileProcSched adds applyProcSched's scheduler, I/O priority and
-// memory policy; what they would refuse in Go init keeps Go init, which
+// compileProcSched adds applyProcSched's scheduler, I/O priority, memory
+// policy and personality; what they would refuse in Go init keeps Go init, which
 // says it in its words.
 func compileProcSched(spec *specs.Spec, p *nsexec.SetupProgram) string {
 	proc := spec.Process
@@ -309,7 +307,12 @@ func compileProcSched(spec *specs.Spec, p *nsexec.SetupProgram) string {
 	if mp != nil {
 		ps.MemMode, ps.MemNodes = int32(mp.mode), mp.nodes
 	}
-	if ps.Sched != nil || ps.IOPrio != nil || ps.MemNodes != nil {
+	if per := spec.Linux.Personality; per != nil {
+		// Validated at create (validatePersonality).
+		domain := uint32(personalities[per.Domain])
+		ps.Personality = &domain
+	}
+	if ps.Sched != nil || ps.IOPrio != nil || ps.MemNodes != nil || ps.Personality != nil {
 		p.ProcSched(ps)
 	}
 	return ""
