@@ -23,7 +23,9 @@
 //                     directory takes its mode before the options; 4
 //                     held for a later remount or propagate step; 8
 //                     tmpcopyup: what the tmpfs covers copied into it
-//                     before it is attached),
+//                     before it is attached; 16 recursive attributes, set
+//                     and cleared (u64 each), follow the options, applied
+//                     with AT_RECURSIVE to the detached tree),
 //                     option count (u32), each: key
 //                     (string), value (string; empty: a flag option)
 //     6 bind          source fd (u32: a detached mount the runtime cloned
@@ -100,9 +102,10 @@
 //    27 bindpath      source (string), pre (u32: the runtime's clone of
 //                     it, 0 none), target (string), recursive, remount,
 //                     flags, cleared (u32 each: MS_*), propagation count
-//                     and each (u32 MS_*): rootfs's mountBind (the step
-//                     comment has the order); a proc-check before it
-//                     gives its context
+//                     and each (u32 MS_*), recursive attributes set and
+//                     cleared (u64 each: rro, rnosuid, ...): rootfs's
+//                     mountBind (the step comment has the order); a
+//                     proc-check before it gives its context
 //    25 relink        target, path (strings): symlink as 12, what path
 //                     was removed first (not a directory)
 //    22 lookup        name (string: process.args[0], for the errors),
@@ -603,6 +606,7 @@ static int split_path(const char *path, char *parent, char *base)
 #define MOUNT_TAKE_MODE 2     // tmpfs: an existing directory's mode first
 #define MOUNT_HOLD 4          // keep the new mount's fd for the remount step
 #define MOUNT_COPYUP 8        // tmpfs: tmpcopyup, what it covers copied in
+#define MOUNT_RECURSIVE 16    // recursive attributes follow the options
 
 // ordinary_dir is rootfs's mkdirNoFollow: target's parents made inside the
 // root, its last component opened without following a symlink (made when
@@ -820,6 +824,20 @@ static int copy_up(int src, int dst, int depth, char *what, size_t size, struct 
 	}
 }
 
+// set_recursive is rootfs's setRecursive: the recursive options (rro,
+// rnosuid, ...) on the detached tree mnt and every mount below it, in its
+// words (target for m.Destination).
+static int set_recursive(int mnt, const char *target, uint64_t set, uint64_t clr, struct setup_result *r)
+{
+	if (set == 0 && clr == 0)
+		return 0;
+	struct mount_attr a = {.attr_set = set, .attr_clr = clr};
+	if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return failf(r, errno, "mount_setattr %s (set 0x%llx, clear 0x%llx)", target, (unsigned long long)set,
+			     (unsigned long long)clr);
+	return 0;
+}
+
 static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc, struct setup_result *r)
 {
 	char fstype[64], target[PATH_MAX_], key[256], value[PATH_MAX_];
@@ -928,6 +946,16 @@ static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc
 			return fail_step(r, err, "fsconfig %s", key);
 		}
 	}
+	uint64_t rset = 0, rclr = 0;
+	if (flags & MOUNT_RECURSIVE) {
+		rset = u64(c);
+		rclr = u64(c);
+		if (c->bad) {
+			close(fsfd);
+			close(dst);
+			return bad_program(r);
+		}
+	}
 	if (syscall(SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		err = errno;
 		close(fsfd);
@@ -969,6 +997,12 @@ static int step_mount(struct prog *c, int root, int *held, struct proc_check *pc
 			close(dst);
 			return -1;
 		}
+	}
+	// After the copy, before the tree is attached, as settle.
+	if (set_recursive(mnt, target, rset, rclr, r) < 0) {
+		close(mnt);
+		close(dst);
+		return -1;
 	}
 	long rc = syscall(SYS_move_mount, mnt, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 	err = errno;
@@ -2469,6 +2503,7 @@ static int step_bindpath(struct prog *c, int root, struct proc_check *pc, struct
 	uint32_t props[16];
 	for (uint32_t i = 0; i < nprop; i++)
 		props[i] = u32(c);
+	uint64_t rset = u64(c), rclr = u64(c);
 	if (c->bad)
 		return bad_program(r);
 	struct proc_check check = *pc;
@@ -2522,7 +2557,7 @@ static int step_bindpath(struct prog *c, int root, struct proc_check *pc, struct
 		close(tree);
 		return -1;
 	}
-	if (remount && remount_bind(tree, target, flags, cleared, r) < 0) {
+	if ((remount && remount_bind(tree, target, flags, cleared, r) < 0) || set_recursive(tree, target, rset, rclr, r) < 0) {
 		close(dst);
 		close(tree);
 		return -1;

@@ -143,10 +143,26 @@ const (
 	// MountCopyUp copies what a tmpfs covers into it before it is
 	// attached (runc's tmpcopyup).
 	MountCopyUp = 8
+	// mountRecursive: recursive attributes follow the options
+	// (MountRecursive sets it).
+	mountRecursive = 16
 )
 
 // MountWith is Mount with flags (MountOrdinaryDir, MountTakeMode).
 func (p *SetupProgram) MountWith(fstype, target string, attr, flags uint32, opts ...MountOption) {
+	p.MountRecursive(fstype, target, attr, flags, Recursive{}, opts...)
+}
+
+// Recursive are the recursive options (rro, rnosuid, ...): set and
+// cleared with mount_setattr(AT_RECURSIVE) on the detached tree, before
+// it is attached (rootfs's setRecursive).
+type Recursive struct{ Set, Clear uint64 }
+
+// MountRecursive is MountWith with recursive attributes.
+func (p *SetupProgram) MountRecursive(fstype, target string, attr, flags uint32, rec Recursive, opts ...MountOption) {
+	if rec != (Recursive{}) {
+		flags |= mountRecursive
+	}
 	p.op(setupMount)
 	p.strMax(fstype, 64)
 	p.str(target)
@@ -156,6 +172,10 @@ func (p *SetupProgram) MountWith(fstype, target string, attr, flags uint32, opts
 	for _, o := range opts {
 		p.strMax(o.Key, 256)
 		p.str(o.Value)
+	}
+	if rec != (Recursive{}) {
+		p.u64(rec.Set)
+		p.u64(rec.Clear)
 	}
 }
 
@@ -403,6 +423,9 @@ type BindSpec struct {
 	Recursive, Remount bool
 	Flags, Cleared     uint32
 	Propagation        []uint32
+	// Attrs are the recursive options, on the detached tree after the
+	// remount.
+	Attrs Recursive
 }
 
 // BindPath bind-mounts b.Source on b.Target (rootfs's mountBind).
@@ -419,6 +442,8 @@ func (p *SetupProgram) BindPath(b BindSpec) {
 	for _, v := range b.Propagation {
 		p.u32(v)
 	}
+	p.u64(b.Attrs.Set)
+	p.u64(b.Attrs.Clear)
 }
 
 // Remount sets exactly flags (MS_RDONLY, MS_NOSUID, ...) on the mount the

@@ -116,8 +116,6 @@ func compileMount(i int, m specs.Mount, p *nsexec.SetupProgram, pre func(i int) 
 		switch {
 		case isIDMapped(m, o):
 			return "an idmapped bind"
-		case o.attr != (unix.MountAttr{}):
-			return "recursive options"
 		case o.copyUp:
 			return "tmpcopyup on a bind"
 		case len(o.propagation) > 16:
@@ -142,6 +140,7 @@ func bindSpec(source, target string, pre int, o mountOptions) nsexec.BindSpec {
 		b.Remount, b.Flags, b.Cleared = true, uint32(f), uint32(o.cleared)
 	}
 	b.Propagation = propagationFlags(o)
+	b.Attrs = recursiveAttrs(o)
 	return b
 }
 
@@ -151,7 +150,7 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 	switch {
 	case o.flags&^fsMountFlags != 0 || o.flags&unix.MS_REC != 0:
 		return "flags not covered"
-	case o.attr != (unix.MountAttr{}) || isIDMapped(m, o) || (hold && len(o.propagation) > 0) || len(o.propagation) > 8:
+	case isIDMapped(m, o) || (hold && len(o.propagation) > 0) || len(o.propagation) > 8:
 		return "options not covered"
 	case o.flags&unix.MS_RDONLY != 0 && (m.Type == "tmpfs" || filepath.Clean(m.Destination) == "/dev"):
 		return "read-only tmpfs (made read-only late)"
@@ -193,7 +192,7 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 		}
 		opts = append(opts, nsexec.MountOption{Key: key, Value: value})
 	}
-	p.MountWith(m.Type, dest, uint32(mountAttrs(o.flags)), flags, opts...)
+	p.MountRecursive(m.Type, dest, uint32(mountAttrs(o.flags)), flags, recursiveAttrs(o), opts...)
 	if len(o.propagation) > 0 {
 		// Last, on the mount itself, as settle's propagate: Docker
 		// adds "rprivate" to every --tmpfs.
@@ -288,4 +287,10 @@ func propagationFlags(o mountOptions) []uint32 {
 		props = append(props, uint32(v))
 	}
 	return props
+}
+
+// recursiveAttrs is o's recursive options (rro, rnosuid, ...) as the
+// program takes them.
+func recursiveAttrs(o mountOptions) nsexec.Recursive {
+	return nsexec.Recursive{Set: o.attr.Attr_set, Clear: o.attr.Attr_clr}
 }

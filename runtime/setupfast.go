@@ -60,8 +60,10 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		return "rootless"
 	case nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace):
 		return "user namespace"
-	case h != nil && len(h.CreateContainer)+len(h.StartContainer) > 0:
-		return "createContainer or startContainer hooks"
+	case h != nil && len(h.CreateContainer) > 0:
+		// They run in init between its mount steps; startContainer
+		// hooks run from stage 2, which the program's init is.
+		return "createContainer hooks"
 	case notifies(c.filter):
 		return "a notifying seccomp filter"
 	}

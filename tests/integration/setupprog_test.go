@@ -137,6 +137,13 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 				specs.Mount{Destination: "/var", Type: "bind", Source: tree, Options: []string{"bind"}},
 				specs.Mount{Destination: "/var", Type: "tmpfs", Source: "tmpfs", Options: []string{"rw", "rprivate", "nosuid", "nodev", "tmpcopyup"}})
 		}},
+		{"recursive-options", func(s *specs.Spec) {
+			// Kubernetes' recursiveReadOnly and Docker's
+			// read-only-recursive binds use rro.
+			s.Mounts = append(s.Mounts,
+				specs.Mount{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: []string{"rro", "rnoexec", "rstrictatime"}},
+				specs.Mount{Destination: "/var", Type: "bind", Source: tree, Options: []string{"rbind", "rro", "rnosuid"}})
+		}},
 		{"runtime-hooks", func(s *specs.Spec) {
 			// Run by the runtime once the mounts are made, before
 			// pivot_root: what they write into a bound directory

@@ -276,11 +276,12 @@ func withoutMount(ms []specs.Mount, dest string) []specs.Mount {
 // TestStage2FallsBackWhenExecveatDenied: a seccomp profile loaded before
 // the user switch (noNewPrivileges false) that refuses execveat leaves Go
 // init's wait in place (a debug line says so), and the container starts
-// as before. A createRuntime hook keeps Go init (the setup program covers
-// no hooks); the program's stage 2 needs no execveat.
+// as before. GORUNC_INIT=go keeps Go init: the setup program's stage 2
+// runs in init's own process, with no execveat.
 func TestStage2FallsBackWhenExecveatDenied(t *testing.T) {
 	e := newEnv(t, "sh", "-c", "exit 7")
-	e.spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/true"}}}
+	// Go init: the setup program never execs stage 2.
+	e.bin = goInitWrapper(t)
 	e.spec.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"execveat"}, Action: specs.ActErrno}}}
 	e.writeSpec()
 	log := filepath.Join(t.TempDir(), "log.json")
