@@ -136,15 +136,16 @@ void gorunc_setup_init(const char *marker, const char *sync)
 	if (sync == NULL || sscanf(sync, "%d", &sync_fd) != 1 ||
 	    sscanf(marker, "%d:%d:%d:%d", &prog_fd, &plan_fd, &slot, &preserve) != 4 || preserve < 0)
 		_exit(1);
-	// The go-ahead: one line, whatever it says.
+	// The go-ahead: one line, whatever it says, read in as few calls as
+	// it arrives in (the runtime sends nothing more until init speaks).
 	for (;;) {
-		char ch;
-		ssize_t r = read(sync_fd, &ch, 1);
+		char buf[64];
+		ssize_t r = read(sync_fd, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			_exit(1); // the runtime is gone: nothing to report to
-		if (ch == '\n')
+		if (memchr(buf, '\n', (size_t)r) != NULL)
 			break;
 	}
 	// SCHED_OTHER back, nice kept, when nsenter.c chose SCHED_BATCH for
