@@ -91,10 +91,11 @@ __attribute__((noreturn)) static void report(int sync_fd, const char *what, int 
 // (the runtime's), plain letters and "_": nothing to escape.
 static void warn_ambient(int sync_fd, const struct setup_result *r)
 {
-	static char out[64 * 160 + 64];
+	// Each entry: 31 + 31 (name) + 2 + 95 (errno text) + 4 bytes at most.
+	static char out[64 * 170 + 64];
 	size_t o = (size_t)snprintf(out, sizeof(out), "{\"type\":\"warning\",\"warnings\":[");
 	int first = 1;
-	for (int cap = 0; cap < 64; cap++) {
+	for (int cap = 0; cap < 64 && o < sizeof(out); cap++) {
 		if (!(r->ambient_refused & (1ull << cap)))
 			continue;
 		char errtext[96];
@@ -103,7 +104,8 @@ static void warn_ambient(int sync_fd, const struct setup_result *r)
 				      r->ambient_names[cap], errtext);
 		first = 0;
 	}
-	o += (size_t)snprintf(out + o, sizeof(out) - o, "]}\n");
+	if (o < sizeof(out))
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "]}\n");
 	if (o < sizeof(out))
 		write_all(sync_fd, out, o);
 }
