@@ -16,6 +16,7 @@ import (
 	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
+	"github.com/gorunc/gorunc/userns"
 )
 
 // `gorunc init` without the Go runtime (docs/performance.md, "init without
@@ -56,7 +57,10 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 	switch {
 	case p == nil:
 		return "no process"
-	case os.Geteuid() != 0:
+	case os.Geteuid() != 0 || c.store.Rootless || userns.Running():
+		// Rootless podman calls the runtime as uid 0 of its user
+		// namespace: mknod and more fail there, which Go init works
+		// around (a device bound instead).
 		return "rootless"
 	case nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace):
 		return "user namespace"

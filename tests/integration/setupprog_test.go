@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -261,6 +262,38 @@ func underBothInits(t *testing.T, args []string, edit func(*specs.Spec), outcome
 		out[i] = outcome(e, bin != "")
 	}
 	return out[0], out[1]
+}
+
+// TestRuntimeAsUserNamespaceRoot: rootless podman calls the runtime as
+// uid 0 of its own user namespace, with no user namespace in the config.
+// The setup program's mknod of /dev/null failed there ("mknod /dev/null:
+// operation not permitted", every rootless podman container of the VM
+// tier); Go init binds the host's node instead, so such a runtime keeps Go
+// init. Fails on e95bffb with that error, checked.
+func TestRuntimeAsUserNamespaceRoot(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "ls -l /dev/null")
+	e.spec.Linux.CgroupsPath, e.spec.Linux.Resources = "", nil
+	// sysfs needs the network namespace's owner, which unshare -r is
+	// not for this one.
+	var mounts []specs.Mount
+	for _, m := range e.spec.Mounts {
+		if m.Type != "sysfs" {
+			mounts = append(mounts, m)
+		}
+	}
+	e.spec.Mounts = mounts
+	e.spec.Linux.Namespaces = withoutNamespace(e.spec.Linux.Namespaces, specs.NetworkNamespace)
+	e.writeSpec()
+	log := filepath.Join(t.TempDir(), "log")
+	cmd := exec.Command("unshare", "-U", "-r", "-m", "--propagation", "private",
+		e.bin, "--root", t.TempDir(), "--debug", "--log", log, "run", "--bundle", e.bundle, "uns")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "1,   3") {
+		t.Fatalf("run as uid 0 of a user namespace: %v: %s", err, out)
+	}
+	if data, _ := os.ReadFile(log); !strings.Contains(string(data), "Go init (rootless)") {
+		t.Errorf("debug log has no \"Go init (rootless)\":\n%s", data)
+	}
 }
 
 // copyUpTree is a directory for a tmpcopyup test: a subdirectory with a
