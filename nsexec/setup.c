@@ -182,6 +182,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "setup.h"
 
 // The kernel's mount and openat2 ABI, which musl's headers lack (as
@@ -653,7 +654,7 @@ static int ordinary_dir(int root, const char *fstype, const char *target, const 
 
 // copy_up is rootfs's copyUp (runc's "tmpcopyup", which podman adds to
 // its tmpfs mounts): the tree under src, the directory the new tmpfs
-// covers (opened before the mount), copied into dst, the tmpfs's root,
+// covers (opened before the tmpfs is attached), copied into dst, its root,
 // entry by entry relative to directory fds with O_NOFOLLOW, so that a
 // symlink in the image sends nothing outside either tree: directories
 // (their mode set after, mkdirat applied the umask), regular files (owner,
@@ -695,16 +696,7 @@ static int copy_file(int src, int dst, const char *name, const struct stat *st)
 			err = n < 0 ? errno : 0;
 			break;
 		}
-		for (ssize_t off = 0; off < n && err == 0;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				err = w < 0 ? errno : EIO;
-			else
-				off += w;
-		}
-		if (err != 0)
+		if ((err = gorunc_write_full(out, buf, (size_t)n)) != 0)
 			break;
 	}
 	if (err == 0 && fchown(out, st->st_uid, st->st_gid) < 0)
@@ -1337,18 +1329,7 @@ static int step_sysctl(struct prog *c, struct setup_result *r)
 		close(fd);
 		return fail_step(r, EINVAL, "write sysctl %s: not on procfs", key);
 	}
-	size_t len = strlen(value), done = 0;
-	err = 0;
-	while (done < len) {
-		ssize_t w = write(fd, value + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			err = w < 0 ? errno : EIO;
-			break;
-		}
-		done += (size_t)w;
-	}
+	err = gorunc_write_full(fd, value, strlen(value));
 	if (close(fd) < 0 && err == 0)
 		err = errno;
 	if (err != 0) {
@@ -1570,11 +1551,8 @@ static int reopen(int path_fd, int flags)
 	return fd;
 }
 
-// step_proc_write is runtime/init.go's writes to init's own /proc files
-// (process.oomScoreAdj, linux.timeOffsets): through a procfs instance of
-// its own, never through the container's /proc (CVE-2025-52881), and once
-// more dumpable when the file refused it (writeOwnProc: a non-dumpable
-// process's /proc files belong to the initial user namespace's root).
+// write_proc_file writes value to name under the procfs proc, in one
+// write(2) as a /proc file takes it: 0 or the errno.
 static int write_proc_file(int proc, const char *name, const char *value, size_t len)
 {
 	int fd = openat(proc, name, O_WRONLY | O_CLOEXEC);
@@ -1589,6 +1567,11 @@ static int write_proc_file(int proc, const char *name, const char *value, size_t
 	return err;
 }
 
+// step_proc_write is runtime/init.go's writes to init's own /proc files
+// (process.oomScoreAdj, linux.timeOffsets): through a procfs instance of
+// its own, never through the container's /proc (CVE-2025-52881), and once
+// more dumpable when the file refused it (writeOwnProc: a non-dumpable
+// process's /proc files belong to the initial user namespace's root).
 static int step_proc_write(struct prog *c, struct setup_result *r)
 {
 	char name[64], value[PATH_MAX_], what[PATH_MAX_];
@@ -1845,14 +1828,8 @@ static int step_hooks(struct prog *c, struct setup_result *r)
 	if (c->bad || fd < 3 || fd > 0x7fffffffu)
 		return bad_program(r);
 	static const char ask[] = "{\"type\":\"hooks\"}\n";
-	for (size_t done = 0; done < sizeof(ask) - 1;) {
-		ssize_t w = write((int)fd, ask + done, sizeof(ask) - 1 - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			_exit(1); // the runtime is gone: nothing to report to
-		done += (size_t)w;
-	}
+	if (gorunc_write_full((int)fd, ask, sizeof(ask) - 1) != 0)
+		_exit(1); // the runtime is gone: nothing to report to
 	static const char done_line[] = "{\"type\":\"hooks-done\"}";
 	char line[64];
 	size_t n = 0;
@@ -2755,12 +2732,8 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 				rc = bad_program(r);
 				break;
 			}
-			if (s[0]) {
-				ssize_t w;
-				do
-					w = write((int)fd, s, strlen(s));
-				while (w < 0 && errno == EINTR);
-			}
+			if (s[0])
+				(void)gorunc_write_full((int)fd, s, strlen(s));
 			if (close_it)
 				close((int)fd);
 			break;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "errtext.h"
+#include "fdio.h"
 #include "setup.h"
 #include "stage2.h"
 
@@ -41,17 +42,10 @@
 // runc's words before an init error (runtime/init.go, initFailed).
 #define SETUP_INIT_FAILED "unable to start container process: error during container init: "
 
+// write_all is gorunc_write_full where nothing is left to do on an error.
 static void write_all(int fd, const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
+	(void)gorunc_write_full(fd, p, n);
 }
 
 // report sends {"type":"error","error":"<text>"} on the sync socket, as

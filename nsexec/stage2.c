@@ -72,6 +72,7 @@
 #include <unistd.h>
 
 #include "errtext.h"
+#include "fdio.h"
 #include "sigs.h"
 #include "stage2.h"
 
@@ -124,17 +125,10 @@ static void put_errno(char *buf, size_t size, size_t *n, int err)
 		*n += (size_t)k < size - *n ? (size_t)k : size - *n - 1;
 }
 
+// write_all is gorunc_write_full where nothing is left to do on an error.
 static void write_all(int fd, const char *buf, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
-	}
+	(void)gorunc_write_full(fd, buf, n);
 }
 
 // fail prints INIT_FAILED what[: errno text] and exits 127, as fatalf.
