@@ -188,6 +188,9 @@ func (s *capState) applyBounding() error {
 	return nil
 }
 
+// capName is c as runc's warnings name it ("CAP_NET_RAW").
+func capName(c capability.Cap) string { return "CAP_" + strings.ToUpper(c.String()) }
+
 // applySets sets the calling thread's effective, permitted and
 // inheritable sets, then its ambient set. An ambient capability the
 // kernel refuses to raise (EPERM: not in both the permitted and the
@@ -215,7 +218,7 @@ func (s *capState) applySets() error {
 			continue
 		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(c), 0, 0); err != nil {
-			s.refused = append(s.refused, fmt.Sprintf("can't raise ambient capability CAP_%s: %v", strings.ToUpper(c.String()), err))
+			s.refused = append(s.refused, fmt.Sprintf("can't raise ambient capability %s: %v", capName(c), err))
 		}
 	}
 	return nil

@@ -128,6 +128,21 @@ func validatePersonality(l *specs.Linux) error {
 	return nil
 }
 
+// ioprioValue is ioprio_set(2)'s value for io: class << 13 | priority.
+func ioprioValue(io *specs.LinuxIOPriority) (int, error) {
+	class, ok := ioprioClasses[io.Class]
+	if !ok {
+		return 0, fmt.Errorf("invalid io priority class: %s", io.Class)
+	}
+	return class<<13 | io.Priority, nil
+}
+
+// cpusLimited says linux.resources.cpu.cpus is set: a cpuset that may not
+// hold every CPU, which makes sched_setattr(2) fail with EPERM.
+func cpusLimited(l *specs.Linux) bool {
+	return l != nil && l.Resources != nil && l.Resources.CPU != nil && l.Resources.CPU.Cpus != ""
+}
+
 // schedAttr is sched_setattr(2)'s argument for s (runc's
 // configs.ToSchedAttr).
 func schedAttr(s *specs.Scheduler) (*unix.SchedAttr, error) {
@@ -255,21 +270,20 @@ func applyProcSched(spec *specs.Spec, isExec bool) error {
 		if err := unix.SchedSetAttr(0, attr, 0); err != nil {
 			// sched_setattr(2): EPERM when the affinity mask does
 			// not hold every CPU, which a cpuset makes so.
-			if errors.Is(err, unix.EPERM) && spec.Linux.Resources != nil && spec.Linux.Resources.CPU != nil && spec.Linux.Resources.CPU.Cpus != "" {
+			if errors.Is(err, unix.EPERM) && cpusLimited(spec.Linux) {
 				return errors.New("process scheduler can't be used together with AllowedCPUs")
 			}
 			return fmt.Errorf("error setting scheduler: %w", err)
 		}
 	}
 	if io := p.IOPriority; io != nil {
-		class, ok := ioprioClasses[io.Class]
-		if !ok {
-			return fmt.Errorf("invalid io priority class: %s", io.Class)
+		prio, err := ioprioValue(io)
+		if err != nil {
+			return err
 		}
-		// IOPRIO_WHO_PGRP 0 as runc: the caller's process group.
-		const whoPgrp = 1
-		prio := class<<13 | io.Priority
-		if _, _, errno := unix.RawSyscall(unix.SYS_IOPRIO_SET, whoPgrp, 0, uintptr(prio)); errno != 0 {
+		// IOPRIO_WHO_PROCESS with who 0, as runc: the caller.
+		const whoProcess = 1
+		if _, _, errno := unix.RawSyscall(unix.SYS_IOPRIO_SET, whoProcess, 0, uintptr(prio)); errno != 0 {
 			return fmt.Errorf("failed to set io priority: %w", errno)
 		}
 	}

@@ -122,8 +122,10 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	if unshare != 0 {
 		p.Unshare(uint32(unshare))
 		p.Debugf("init: unshared the deferred namespaces (clone flags %#x)", unshare)
-		if offs := timeOffsetsText(spec.Linux.TimeOffsets); unshare&unix.CLONE_NEWTIME != 0 && offs != "" {
-			p.ProcWrite("self/timens_offsets", offs, "linux.timeOffsets")
+		if unshare&unix.CLONE_NEWTIME != 0 {
+			if offs := timeOffsetsText(spec.Linux.TimeOffsets); offs != "" {
+				p.ProcWrite("self/timens_offsets", offs, "linux.timeOffsets")
+			}
 		}
 	}
 	p.Setsid()
@@ -209,8 +211,8 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 			Inheritable: caps.inheritable, Ambient: caps.amb, Last: uint32(caps.last)}
 		for c := capability.Cap(0); c <= 63; c++ {
 			if caps.amb&(1<<uint(c)) != 0 {
-				// applySets' warning's words.
-				id.Caps.AmbientNames = append(id.Caps.AmbientNames, "CAP_"+strings.ToUpper(c.String()))
+				// For applySets' warning.
+				id.Caps.AmbientNames = append(id.Caps.AmbientNames, capName(c))
 			}
 		}
 	}
@@ -294,16 +296,14 @@ func compileProcSched(spec *specs.Spec, p *nsexec.SetupProgram) string {
 		if err != nil {
 			return err.Error()
 		}
-		ps.Sched = attr
-		r := spec.Linux.Resources
-		ps.CPUsLimited = r != nil && r.CPU != nil && r.CPU.Cpus != ""
+		ps.Sched, ps.CPUsLimited = attr, cpusLimited(spec.Linux)
 	}
 	if io := proc.IOPriority; io != nil {
-		class, ok := ioprioClasses[io.Class]
-		if !ok {
-			return "invalid io priority class: " + string(io.Class)
+		v, err := ioprioValue(io)
+		if err != nil {
+			return err.Error()
 		}
-		prio := uint32(class<<13 | io.Priority)
+		prio := uint32(v)
 		ps.IOPrio = &prio
 	}
 	mp, err := parseMemoryPolicy(spec.Linux)
