@@ -27,7 +27,7 @@ const descriptorsFile = "descriptors.json"
 // the container is deleted, as runc destroys it: `state` then says it does
 // not exist, and restore makes it anew from the images.
 func (s Store) Checkpoint(id string, o CriuOptions) error {
-	c, err := s.openFor("checkpoint", id, Status.CanCheckpoint)
+	c, err := s.openFor("checkpoint", id, Status.CanCheckpoint, readWhole)
 	if err != nil {
 		return err
 	}

@@ -40,12 +40,15 @@ func (s Store) Get(id string) (*Container, error) {
 	return &Container{store: s, rec: rec, viewAnnotations: annotations}, nil
 }
 
-// open locks a container for a mutating operation. Release with close.
-func (s Store) open(id string) (*Container, error) { return s.lockAndRead(id, s.acquire) }
+// open locks a container for a mutating operation, its spec read as need
+// says. Release with close.
+func (s Store) open(id string, need specNeed) (*Container, error) {
+	return s.lockAndRead(id, s.acquire, need)
+}
 
 // lockAndRead takes id's lock with lock (acquire, or tryAcquire for
 // delete --force) and reads its state under it.
-func (s Store) lockAndRead(id string, lock func(string) (*lock, error)) (*Container, error) {
+func (s Store) lockAndRead(id string, lock func(string) (*lock, error), need specNeed) (*Container, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
@@ -53,7 +56,7 @@ func (s Store) lockAndRead(id string, lock func(string) (*lock, error)) (*Contai
 	if err != nil {
 		return nil, err
 	}
-	rec, err := s.read(id)
+	rec, err := s.read(id, need)
 	if err != nil {
 		l.unlock()
 		return nil, err
@@ -63,8 +66,8 @@ func (s Store) lockAndRead(id string, lock func(string) (*lock, error)) (*Contai
 
 // openFor is open followed by op's status guard (require): the container,
 // locked, in a status can allows, or runc's refusal with nothing held.
-func (s Store) openFor(op, id string, can func(Status) bool) (*Container, error) {
-	c, err := s.open(id)
+func (s Store) openFor(op, id string, can func(Status) bool, need specNeed) (*Container, error) {
+	c, err := s.open(id, need)
 	if err != nil {
 		return nil, err
 	}
@@ -138,13 +141,53 @@ func (c *Container) ociState(st specs.ContainerState) specs.State {
 	return specs.State{Version: specs.Version, ID: c.rec.ID, Status: st, Pid: c.rec.InitPid, Bundle: c.rec.Bundle, Annotations: c.annotations()}
 }
 
-// annotations are config.json's, from the spec or, in a view, from what
-// Get kept of it.
+// annotations are config.json's, from the spec or its summary or, in a
+// view, from what Get kept of it.
 func (c *Container) annotations() map[string]string {
-	if c.rec.Spec != nil {
+	switch {
+	case c.rec.Spec != nil:
 		return c.rec.Spec.Annotations
+	case c.rec.sum != nil:
+		return c.rec.sum.Annotations
 	}
 	return c.viewAnnotations
+}
+
+// hasSpec: state.json holds a spec (a create that died before its first
+// write left none), whole or summed up.
+func (c *Container) hasSpec() bool { return c.rec.Spec != nil || c.rec.sum != nil }
+
+// hasProcess: the spec has a process section.
+func (c *Container) hasProcess() bool {
+	if c.rec.Spec != nil {
+		return c.rec.Spec.Process != nil
+	}
+	return c.rec.sum != nil && c.rec.sum.Process != nil
+}
+
+// hooks are the spec's hooks, nil for none.
+func (c *Container) hooks() *specs.Hooks {
+	if c.rec.Spec != nil {
+		return c.rec.Spec.Hooks
+	}
+	if c.rec.sum != nil {
+		return c.rec.sum.Hooks
+	}
+	return nil
+}
+
+// namespaces are the spec's linux.namespaces.
+func (c *Container) namespaces() []specs.LinuxNamespace {
+	if c.rec.Spec != nil {
+		if c.rec.Spec.Linux == nil {
+			return nil
+		}
+		return c.rec.Spec.Linux.Namespaces
+	}
+	if c.rec.sum != nil && c.rec.sum.Linux != nil {
+		return c.rec.sum.Linux.Namespaces
+	}
+	return nil
 }
 
 func (c *Container) State() State {

@@ -26,11 +26,13 @@ const (
 // killed first, and an id that does not exist is not an error (containerd's
 // shim cleans up with `delete --force` whether or not the container is there).
 func (s Store) Delete(id string, force bool) error {
-	open := s.open
+	var c *Container
+	var err error
 	if force {
-		open = s.openForce
+		c, err = s.openForce(id)
+	} else {
+		c, err = s.open(id, readSummary)
 	}
-	c, err := open(id)
 	if err != nil {
 		if force && errors.Is(err, ErrNotExist) {
 			return nil
@@ -67,9 +69,9 @@ func (c *Container) destroy() error {
 		}
 		s.Log.Debugf("delete %s: cgroup removed (only the directories gorunc made)", id)
 	}
-	if h := c.rec.Spec; h != nil && h.Hooks != nil && len(h.Hooks.Poststop) > 0 {
-		s.Log.Debugf("delete %s: running %d poststop hooks", id, len(h.Hooks.Poststop))
-		s.warn(runHooksAll("poststop", h.Hooks.Poststop, c.ociState(specs.StateStopped))...)
+	if h := c.hooks(); h != nil && len(h.Poststop) > 0 {
+		s.Log.Debugf("delete %s: running %d poststop hooks", id, len(h.Poststop))
+		s.warn(runHooksAll("poststop", h.Poststop, c.ociState(specs.StateStopped))...)
 	}
 	if err := os.RemoveAll(c.dir()); err != nil {
 		return fmt.Errorf("delete %s: remove state: %w", id, err)
@@ -92,7 +94,7 @@ func (c *Container) destroy() error {
 func (s Store) openForce(id string) (*Container, error) {
 	start := time.Now()
 	for {
-		c, err := s.lockAndRead(id, s.tryAcquire)
+		c, err := s.lockAndRead(id, s.tryAcquire, readSummary)
 		if err == nil {
 			return c, nil
 		}
@@ -108,7 +110,7 @@ func (s Store) openForce(id string) (*Container, error) {
 			return nil, fmt.Errorf("delete --force %s: the container is still locked by %s %v after its processes were killed", id, holder, killTimeout)
 		}
 		if waited > lockGrace {
-			if rec, err := s.read(id); err == nil {
+			if rec, err := s.read(id, readSummary); err == nil {
 				(&Container{store: s, rec: rec}).signalAll()
 			}
 		}

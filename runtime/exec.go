@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -82,7 +81,15 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if o.IgnorePaused {
 		can = Status.CanExecIgnoringPaused
 	}
-	c, err := s.openFor("exec", o.ID, can)
+	var sigs chan os.Signal
+	var fwd *forwarding
+	if !o.Detach {
+		// Registered while exec reads the container, complete before
+		// the process exists (below), so no signal meant for it is lost.
+		fwd = forwardSignals()
+		sigs = fwd.sigs
+	}
+	c, err := s.openFor("exec", o.ID, can, readWhole)
 	if err != nil {
 		return 1, err
 	}
@@ -127,15 +134,6 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		}
 		defer pidfdConn.Close()
 	}
-	var sigs chan os.Signal
-	if !o.Detach {
-		// Before the process exists, so no signal meant for it is lost.
-		sigs = make(chan os.Signal, 64)
-		signal.Notify(sigs)
-		// No signal.Stop: this is the last thing the gorunc process
-		// does, and undoing Notify for every signal costs ~0.15 ms
-		// (docs/performance.md).
-	}
 	// Without a terminal, the foreground process gets pipes, never our
 	// own stdio files (stdio.go).
 	var stdio *stdioPipes
@@ -146,6 +144,9 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		}
 		// Runs last: after the process exited, or failed to start.
 		defer stdio.finish()
+	}
+	if fwd != nil {
+		<-fwd.all
 	}
 	proc, err := c.spawnExec(spec, o.PreserveFDs, o.IgnorePaused, subDirs, console, ours != nil, stdio)
 	stdio.closeChild()

@@ -31,7 +31,7 @@ var ErrNotRunning = errors.New("container not running")
 // `kill --all ID 9` after init exits and expects exit 0 (runc 1.1 signalled
 // every process in the cgroup instead; see docs/clients.md).
 func (s Store) Kill(id string, sig unix.Signal, all bool) error {
-	c, err := s.open(id)
+	c, err := s.open(id, readSummary)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s Store) Kill(id string, sig unix.Signal, all bool) error {
 func (c *Container) signal(sig unix.Signal) error {
 	// A directory without state (a create that died before its first
 	// write) has no spec, no cgroup and no init: "not running" below.
-	if sig == unix.SIGKILL && c.rec.Spec != nil && !c.privatePIDNamespace() {
+	if sig == unix.SIGKILL && c.hasSpec() && !c.privatePIDNamespace() {
 		m, err := c.cgroup()
 		if err == nil {
 			err = m.Kill(unix.SIGKILL)
@@ -78,10 +78,7 @@ func (c *Container) signal(sig unix.Signal) error {
 // privatePIDNamespace: config.json asks for a new pid namespace (one with
 // no path to join), runc's Namespaces.IsPrivate(NEWPID).
 func (c *Container) privatePIDNamespace() bool {
-	if c.rec.Spec == nil || c.rec.Spec.Linux == nil {
-		return false
-	}
-	for _, ns := range c.rec.Spec.Linux.Namespaces {
+	for _, ns := range c.namespaces() {
 		if ns.Type == specs.PIDNamespace {
 			return ns.Path == ""
 		}
@@ -104,7 +101,7 @@ func (s Store) freeze(id, op string, frozen bool) error {
 	if frozen {
 		can = Status.CanPause
 	}
-	c, err := s.openFor(op, id, can)
+	c, err := s.openFor(op, id, can, readSummary)
 	if err != nil {
 		return err
 	}

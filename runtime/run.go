@@ -30,14 +30,16 @@ func (s Store) Run(o RunOptions) (int, error) {
 		s.becomeSubreaper()
 	}
 	var sigs chan os.Signal
+	var fwd *forwarding
 	if o.Foreground {
-		// Registered before init exists so no signal meant for the
-		// container is lost (or kills gorunc) in between.
-		sigs = make(chan os.Signal, 64)
-		signal.Notify(sigs)
-		// No signal.Stop: this is the last thing the gorunc process
-		// does, and undoing Notify for every signal costs ~0.15 ms
-		// (docs/performance.md).
+		// Registered while create does its own work (forwarding): the
+		// signals that would kill or stop gorunc before init exists
+		// (spawn waits for fwd.fatal), every signal before the
+		// container's process runs (start waits for fwd.all), so none
+		// meant for it is lost or kills gorunc in between.
+		fwd = forwardSignals()
+		sigs = fwd.sigs
+		o.signalsReady = fwd.fatal
 	}
 	// Only the foreground needs the config before Create, which is
 	// handed it; one that does not load is Create's to report.
@@ -85,6 +87,9 @@ func (s Store) Run(o RunOptions) (int, error) {
 		proc.Wait()
 		return 0, err
 	}
+	if fwd != nil {
+		<-fwd.all
+	}
 	if err := s.Start(o.ID); err != nil {
 		s.Delete(o.ID, true)
 		if o.Foreground {
@@ -108,7 +113,46 @@ func (s Store) Run(o RunOptions) (int, error) {
 	return code, nil
 }
 
-// waitProxied is waitForwarding for a process whose terminal, when it has
+// forwarding relays every signal to a channel, registered in a goroutine
+// while the caller works: signal.Notify hands each of the 64 signals to
+// the Go runtime's signal thread in turn, two thread wake-ups a signal,
+// 2-3 ms in all on this project's hosts (docs/performance.md, session 11).
+// fatal is closed once the signals the Go runtime would die or stop of
+// are registered (fatalSignals), all once every signal is: until then
+// the runtime catches any other signal and drops it, as it does before
+// gorunc's own code runs at all. There is no signal.Stop: forwarding
+// lasts until the gorunc process exits, and undoing Notify for every
+// signal costs ~0.15 ms.
+type forwarding struct {
+	sigs       chan os.Signal
+	fatal, all chan struct{}
+}
+
+// fatalSignals are the signals the Go runtime acts on when no Notify asks
+// for them (os/signal's "Default behavior"): it exits on SIGHUP, SIGINT
+// and SIGTERM, exits with a stack dump on SIGQUIT, SIGILL, SIGTRAP,
+// SIGABRT, SIGSTKFLT and SIGSYS, and on SIGBUS, SIGFPE and SIGSEGV sent
+// by kill; SIGTSTP, SIGTTIN and SIGTTOU stop it (the system's default).
+var fatalSignals = []os.Signal{
+	unix.SIGHUP, unix.SIGINT, unix.SIGTERM,
+	unix.SIGQUIT, unix.SIGILL, unix.SIGTRAP, unix.SIGABRT, unix.SIGSTKFLT, unix.SIGSYS,
+	unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV,
+	unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU,
+}
+
+func forwardSignals() *forwarding {
+	f := &forwarding{sigs: make(chan os.Signal, 64), fatal: make(chan struct{}), all: make(chan struct{})}
+	go func() {
+		signal.Notify(f.sigs, fatalSignals...)
+		close(f.fatal)
+		// The rest; those already registered cost nothing again.
+		signal.Notify(f.sigs)
+		close(f.all)
+	}()
+	return f
+}
+
+// waitProxied is waitForwarding// waitProxied is waitForwarding for a process whose terminal, when it has
 // one, gorunc proxies: SIGWINCH resizes the pty, closed once it exits.
 func waitProxied(proc *os.Process, sigs chan os.Signal, proxy *Proxy) int {
 	if proxy == nil {

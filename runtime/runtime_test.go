@@ -133,7 +133,7 @@ func TestStoreAtomicWriteAndLock(t *testing.T) {
 	if err := s.write(rec); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.read("c1")
+	got, err := s.read("c1", readWhole)
 	if err != nil || got.InitPid != 42 || got.Bundle != "/b" {
 		t.Fatalf("read back %+v, %v", got, err)
 	}

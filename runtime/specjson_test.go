@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -217,7 +219,7 @@ func TestStateKeepsConfigBytes(t *testing.T) {
 	if err := json.Unmarshal(data, &old); err != nil || !reflect.DeepEqual(old.Spec, spec) {
 		t.Errorf("json.Unmarshal(state.json): %+v, %v", old.Spec, err)
 	}
-	got, err := s.read("c1")
+	got, err := s.read("c1", readWhole)
 	if err != nil || !reflect.DeepEqual(got.Spec, spec) || !reflect.DeepEqual(got.recordHead, old.recordHead) {
 		t.Errorf("read = %+v, %v", got, err)
 	}
@@ -237,7 +239,7 @@ func TestStateKeepsConfigBytes(t *testing.T) {
 // record for every state.json it takes.
 func TestDecodeRecordAsUnmarshal(t *testing.T) {
 	for _, data := range viewSeeds(t) {
-		got, err := decodeRecord(data)
+		got, err := decodeRecord(data, readWhole)
 		if err != nil {
 			continue // read hands these to json.Unmarshal
 		}
@@ -249,6 +251,73 @@ func TestDecodeRecordAsUnmarshal(t *testing.T) {
 		if !reflect.DeepEqual(got, &want) {
 			t.Errorf("decodeRecord(%s) = %+v, want %+v", data, got, &want)
 		}
+	}
+}
+
+// TestReadSummaryAsWhole: what start, kill and delete read of the spec
+// (Store.read with readSummary) is what the whole spec says, for every
+// state.json the whole read takes; written back, the record keeps the
+// spec's bytes.
+func TestReadSummaryAsWhole(t *testing.T) {
+	seeds := viewSeeds(t)
+	for _, s := range []string{
+		`{"id":"c1","spec":{"hooks":{"poststart":[{"path":"/bin/a","args":["a"],"timeout":3}],"poststop":[{"path":"/bin/b"}]},"process":{"args":["x"]}}}`,
+		`{"id":"c1","spec":{"HOOKS":{"Poststop":[{"path":"/bin/b"}]},"Process":null}}`,
+		`{"id":"c1","spec":{"linux":{"namespaces":[{"type":"pid","path":"/proc/1/ns/pid"},{"type":"mount"}],"resources":{"pids":{"limit":3}}}}}`,
+		`{"id":"c1","spec":{"linux":null,"process":{}}}`,
+		`{"id":"c1","spec":{"process":{"args":["a"]},"process":null}}`,
+		`{"id":"c1","spec":{"process":5}}`,
+	} {
+		seeds = append(seeds, []byte(s))
+	}
+	for _, data := range seeds {
+		st := Store{Root: t.TempDir()}
+		if err := os.MkdirAll(st.dir("c1"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(st.dir("c1"), stateFile), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		want, werr := st.read("c1", readWhole)
+		got, err := st.read("c1", readSummary)
+		if werr != nil {
+			if err == nil && got.sum == nil {
+				t.Errorf("read(%s, readSummary) took what the whole read refuses (%v) without a summary", data, werr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("read(%s, readSummary): %v; the whole read takes it", data, err)
+			continue
+		}
+		if !reflect.DeepEqual(got.recordHead, want.recordHead) {
+			t.Errorf("read(%s, readSummary) head = %+v, want %+v", data, got.recordHead, want.recordHead)
+		}
+		c, w := &Container{rec: got}, &Container{rec: want}
+		if c.hasSpec() != w.hasSpec() || c.hasProcess() != w.hasProcess() ||
+			!reflect.DeepEqual(c.hooks(), w.hooks()) || !reflect.DeepEqual(c.annotations(), w.annotations()) ||
+			!reflect.DeepEqual(c.namespaces(), w.namespaces()) {
+			t.Errorf("read(%s, readSummary) = spec %v process %v hooks %+v annotations %v namespaces %v\nwant spec %v process %v hooks %+v annotations %v namespaces %v",
+				data, c.hasSpec(), c.hasProcess(), c.hooks(), c.annotations(), c.namespaces(),
+				w.hasSpec(), w.hasProcess(), w.hooks(), w.annotations(), w.namespaces())
+		}
+		// Written back (no command does today), the spec is the bytes read.
+		if err := st.write(got); err != nil {
+			t.Fatal(err)
+		}
+		back, err := st.read(got.ID, readWhole)
+		if err != nil || !reflect.DeepEqual(back.Spec, want.Spec) {
+			t.Errorf("read(%s, readSummary) written back reads %+v, %v; want %+v", data, back, err, want.Spec)
+		}
+	}
+	// A member outside the summary is not looked at: a state.json only a
+	// hand could have written (gorunc stores config.json as create
+	// validated it) is read by start and delete, refused by exec.
+	if r, err := decodeRecord([]byte(`{"id":"c1","spec":{"hostname":5}}`), readSummary); err != nil || r.sum == nil {
+		t.Errorf("decodeRecord(readSummary) of a bad member outside the summary: %+v, %v", r, err)
+	}
+	if _, err := decodeRecord([]byte(`{"id":"c1","spec":{"process":5}}`), readSummary); err == nil {
+		t.Error("decodeRecord(readSummary) took a process that is not an object")
 	}
 }
 

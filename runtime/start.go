@@ -16,7 +16,7 @@ import (
 // Start releases init from the exec fifo: init then execve()s the user
 // process. It returns once init has passed the fifo.
 func (s Store) Start(id string) error {
-	c, err := s.openFor("start", id, Status.CanStart)
+	c, err := s.openFor("start", id, Status.CanStart, readSummary)
 	if err != nil {
 		return err
 	}
@@ -47,10 +47,10 @@ func (s Store) Start(id string) error {
 		return fmt.Errorf("remove exec fifo: %w", err)
 	}
 	s.Log.Debugf("start %s: init (pid %d) passed the exec fifo and execs the process", id, c.rec.InitPid)
-	if c.rec.Spec.Process == nil {
+	if !c.hasProcess() {
 		return errors.New("container has no process to start: config.json has no process section")
 	}
-	if h := c.rec.Spec.Hooks; h != nil && len(h.Poststart) > 0 {
+	if h := c.hooks(); h != nil && len(h.Poststart) > 0 {
 		// A failing poststart hook is logged, not fatal, and the next
 		// ones still run: the process already runs (runtime.md
 		// "Lifecycle" step 10).

@@ -40,7 +40,38 @@ type record struct {
 	// specJSON is config.json's bytes, set by create, which never
 	// changes Spec after: state.json gets them rather than Spec encoded
 	// again (specjson.go). Whatever changes Spec must leave it nil.
+	// A record read for its summary (readSummary) holds state.json's
+	// spec bytes here and no Spec: writing it back keeps them.
 	specJSON json.RawMessage
+	// sum is the spec's summary when the record was read with
+	// readSummary, nil when it has no spec or holds it whole.
+	sum *specSummary
+}
+
+// specNeed is how much of the stored spec a command decodes.
+type specNeed int
+
+const (
+	// readSummary: only specSummary's members (start, kill, pause,
+	// resume, delete). Decoding specs.Spec builds encoding/json's field
+	// and encoder tables for its whole type graph, ~2 ms of a start on
+	// this project's hosts (docs/performance.md, session 11).
+	readSummary specNeed = iota
+	// readWhole: specs.Spec (exec, update, checkpoint).
+	readWhole
+)
+
+// specSummary is what start, kill, pause, resume and delete read of a
+// container's spec: specs.Spec's members of the same names (and so the
+// same matching of keys), of types that reach few others. Process is only
+// looked at for being there.
+type specSummary struct {
+	Process     *struct{}         `json:"process,omitempty"`
+	Hooks       *specs.Hooks      `json:"hooks,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Linux       *struct {
+		Namespaces []specs.LinuxNamespace `json:"namespaces,omitempty"`
+	} `json:"linux,omitempty"`
 }
 
 // recordFile is record as write encodes it, the spec as its JSON: the same
@@ -250,7 +281,8 @@ func same(f *os.File, path string) bool {
 	return a.Dev == b.Dev && a.Ino == b.Ino
 }
 
-func (s Store) read(id string) (*record, error) {
+// read reads id's state.json, its spec decoded as need says.
+func (s Store) read(id string, need specNeed) (*record, error) {
 	data, found, err := s.readState(id, nil)
 	if err != nil {
 		return nil, err
@@ -258,7 +290,7 @@ func (s Store) read(id string) (*record, error) {
 	if !found {
 		return &record{recordHead: recordHead{ID: id}}, nil
 	}
-	if r, err := decodeRecord(data); err == nil {
+	if r, err := decodeRecord(data, need); err == nil {
 		return r, nil
 	}
 	// Whatever decodeRecord does not take, encoding/json judges as a
@@ -271,18 +303,29 @@ func (s Store) read(id string) (*record, error) {
 }
 
 // decodeRecord is json.Unmarshal into a record, for what encoding/json
-// accepts, with the spec cut out (cutMember) and decoded by decodeSpec:
-// record's own type reaches the whole of specs.Spec's (specjson.go).
-func decodeRecord(data []byte) (*record, error) {
+// accepts, with the spec cut out (cutMember) and decoded as need says:
+// into specs.Spec by decodeSpec (record's own type reaches the whole of
+// specs.Spec's, specjson.go), or kept as its bytes and decoded into a
+// specSummary only. What it does not take, Store.read hands to
+// encoding/json whole, for its error.
+func decodeRecord(data []byte, need specNeed) (*record, error) {
 	var r record
 	var spec []byte
 	var err error
 	if r.recordHead, spec, err = decodeHead(data); err != nil || spec == nil {
 		return &r, err
 	}
-	if r.Spec, err = decodeSpec(spec); err != nil {
+	if need == readWhole {
+		if r.Spec, err = decodeSpec(spec); err != nil {
+			return nil, err
+		}
+		return &r, nil
+	}
+	r.sum = &specSummary{}
+	if err := json.Unmarshal(spec, r.sum); err != nil {
 		return nil, err
 	}
+	r.specJSON = spec
 	return &r, nil
 }
 

@@ -16,7 +16,7 @@ import (
 // that a later update starts from these values and state.json stays the
 // truth. Device rules are rewritten only when r has some.
 func (s Store) Update(id string, r *specs.LinuxResources) error {
-	c, err := s.openFor("update", id, Status.CanUpdate)
+	c, err := s.openFor("update", id, Status.CanUpdate, readWhole)
 	if err != nil {
 		return err
 	}

@@ -1,14 +1,18 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func TestVersion(t *testing.T) {
@@ -131,6 +135,46 @@ func TestRunForwardsSignals(t *testing.T) {
 	}
 	if code != 42 || !strings.Contains(readAll(out), "got-term") {
 		t.Errorf("exit %d, output %q; want 42 after got-term", code, readAll(out))
+	}
+}
+
+// TestRunForwardsSignalsDuringCreate: SIGTERM reaching the foreground
+// gorunc once init exists (here from a createRuntime hook, whose parent is
+// gorunc) is held and forwarded after start, never gorunc's death: run
+// registers its forwarding while create works (runtime.forwarding) and
+// starts init only once the signals that would kill or stop gorunc are
+// registered. The process may see the signal before its trap is set (exit
+// 143, 128+SIGTERM) or after (43); gorunc reports either, alive. No pid
+// namespace: the kernel drops a signal to a namespace's pid 1 that has no
+// handler for it yet, which would leave the outcome to that race.
+func TestRunForwardsSignalsDuringCreate(t *testing.T) {
+	e := newEnv(t, "sh", "-c", "trap 'echo got-term; exit 43' TERM; while true; do sleep 0.1; done")
+	e.spec.Linux.Namespaces = slices.DeleteFunc(e.spec.Linux.Namespaces, func(ns specs.LinuxNamespace) bool { return ns.Type == specs.PIDNamespace })
+	e.spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "kill -TERM $PPID"}}}}
+	e.writeSpec()
+	cmd := exec.Command(e.bin, "--root", e.root, "run", "--bundle", e.bundle, "sigc")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		e.run("delete", "-f", "sigc")
+		t.Fatalf("run still waits 20 s after the hook's SIGTERM: the signal was not forwarded; output %q", out.String())
+	}
+	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		e.run("delete", "-f", "sigc")
+		t.Fatalf("gorunc run died of %v sent once init existed; output %q", ws.Signal(), out.String())
+	}
+	if code := ws.ExitStatus(); code != 43 && code != 128+int(syscall.SIGTERM) {
+		t.Errorf("exit %d, output %q; want 43 (trapped) or 143 (before the trap)", code, out.String())
 	}
 }
 
