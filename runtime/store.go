@@ -128,7 +128,11 @@ func (s Store) dir(id string) string { return filepath.Join(s.Root, id) }
 
 // lock is an exclusive flock on a container's directory, held for the
 // whole of an operation so that concurrent commands on one id serialise.
-type lock struct{ f *os.File }
+// A raw descriptor (rawfile), not an os.File, whose open asks the kernel
+// for the flags and tries the runtime's poller: the first os.File of a
+// gorunc process also makes the poller's epoll set and eventfd, which a
+// start or delete need for nothing else.
+type lock struct{ fd int }
 
 // acquire locks an existing container directory. The directory may be
 // removed by a delete that held the lock before us, so after locking we
@@ -144,24 +148,24 @@ func (s Store) tryAcquire(id string) (*lock, error) { return s.lockDir(id, unix.
 
 func (s Store) lockDir(id string, flags int) (*lock, error) {
 	for {
-		f, err := os.Open(s.dir(id))
+		fd, err := rawfile.Open(s.dir(id), unix.O_RDONLY|unix.O_DIRECTORY)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return nil, ErrNotExist
 			}
 			return nil, fmt.Errorf("open state of %s: %w", id, err)
 		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|flags); err != nil {
-			f.Close()
+		if err := flock(fd, unix.LOCK_EX|flags); err != nil {
+			unix.Close(fd)
 			if errors.Is(err, unix.EWOULDBLOCK) {
 				return nil, fmt.Errorf("container %s: %w", id, errLocked)
 			}
 			return nil, fmt.Errorf("lock %s: %w", id, err)
 		}
-		if same(f, s.dir(id)) {
-			return &lock{f}, nil
+		if same(fd, s.dir(id)) {
+			return &lock{fd}, nil
 		}
-		f.Close()
+		unix.Close(fd)
 	}
 }
 
@@ -183,23 +187,23 @@ func (s Store) mkdirLocked(id string) (*lock, error) {
 	if err := os.Mkdir(tmp, 0o711); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	f, err := os.Open(tmp)
+	fd, err := rawfile.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY)
 	if err == nil {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		err = flock(fd, unix.LOCK_EX)
 	}
 	if err == nil {
 		err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, s.dir(id), unix.RENAME_NOREPLACE)
 		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
 			// A filesystem without RENAME_NOREPLACE: mkdir stays the
 			// test for a duplicate, locked right after it.
-			f.Close()
+			unix.Close(fd)
 			os.Remove(tmp)
 			return s.mkdirThenLock(id)
 		}
 	}
 	if err != nil {
-		if f != nil {
-			f.Close()
+		if fd >= 0 {
+			unix.Close(fd)
 		}
 		os.Remove(tmp)
 		if errors.Is(err, os.ErrExist) {
@@ -207,7 +211,7 @@ func (s Store) mkdirLocked(id string) (*lock, error) {
 		}
 		return nil, fmt.Errorf("lock new container %s: %w", id, err)
 	}
-	return &lock{f}, nil
+	return &lock{fd}, nil
 }
 
 // mkdirThenLock is mkdirLocked where rename cannot refuse to replace.
@@ -218,34 +222,41 @@ func (s Store) mkdirThenLock(id string) (*lock, error) {
 		}
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	f, err := os.Open(s.dir(id))
+	fd, err := rawfile.Open(s.dir(id), unix.O_RDONLY|unix.O_DIRECTORY)
 	if err == nil {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		err = flock(fd, unix.LOCK_EX)
 	}
 	if err != nil {
-		if f != nil {
-			f.Close()
+		if fd >= 0 {
+			unix.Close(fd)
 		}
 		os.RemoveAll(s.dir(id))
 		return nil, fmt.Errorf("lock new container %s: %w", id, err)
 	}
-	return &lock{f}, nil
+	return &lock{fd}, nil
+}
+
+// flock is flock(2), retried on EINTR as the os package retries its
+// calls: a blocking LOCK_EX can be interrupted by a signal.
+func flock(fd, how int) error {
+	for {
+		if err := unix.Flock(fd, how); err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // unlock releases the flock (closing its file drops it).
-func (l *lock) unlock() { l.f.Close() }
+func (l *lock) unlock() { unix.Close(l.fd) }
 
 // busy reports whether some process holds the container's lock now.
 func (s Store) busy(id string) bool {
-	f, err := os.Open(s.dir(id))
+	fd, err := rawfile.Open(s.dir(id), unix.O_RDONLY|unix.O_DIRECTORY)
 	if err != nil {
 		return false
 	}
-	defer f.Close()
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err != nil {
-		return true
-	}
-	return false
+	defer unix.Close(fd)
+	return flock(fd, unix.LOCK_SH|unix.LOCK_NB) != nil
 }
 
 // holder names the process holding id's lock, from /proc/locks (flock
@@ -273,9 +284,9 @@ func (s Store) holder(id string) string {
 	return ""
 }
 
-func same(f *os.File, path string) bool {
+func same(fd int, path string) bool {
 	var a, b unix.Stat_t
-	if unix.Fstat(int(f.Fd()), &a) != nil || unix.Stat(path, &b) != nil {
+	if unix.Fstat(fd, &a) != nil || unix.Stat(path, &b) != nil {
 		return false
 	}
 	return a.Dev == b.Dev && a.Ino == b.Ino

@@ -5,15 +5,20 @@ package userns
 
 import (
 	"bytes"
-	"os"
+
+	"github.com/gorunc/gorunc/internal/rawfile"
 )
 
 // Running reports whether this process is in a user namespace other than
 // the initial one, whose uid_map is the identity over the whole 32-bit
 // range (user_namespaces(7)). Any other map, or none readable, is a child
 // namespace.
+//
+// Read through a raw descriptor (rawfile): every gorunc command asks this
+// (--rootless auto), and an os.File would also make the runtime's poller,
+// which start, kill and delete need for nothing else.
 func Running() bool {
-	b, err := os.ReadFile("/proc/self/uid_map")
+	b, err := rawfile.Read("/proc/self/uid_map", 64)
 	if err != nil {
 		return false
 	}
