@@ -247,6 +247,7 @@ int umount2(const char *target, int flags);
 #define MS_REC_ 16384
 #define MS_PRIVATE_ (1 << 18)
 #define MS_SLAVE_ (1 << 19)
+#define MS_SHARED_ (1 << 20)
 #define MNT_DETACH_ 2
 
 #define PROC_SUPER_MAGIC_ 0x9fa0
@@ -1485,20 +1486,97 @@ static int step_symlink(struct prog *c, int root, int replace, struct setup_resu
 	return 0;
 }
 
+// statx(2)'s buffer (include/uapi/linux/stat.h; musl has no such header
+// here): only the mount id is read.
+struct gorunc_statx {
+	uint32_t stx_mask, stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink, stx_uid, stx_gid;
+	uint16_t stx_mode, stx_spare0;
+	uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+	struct {
+		int64_t tv_sec;
+		uint32_t tv_nsec;
+		int32_t reserved;
+	} stx_atime, stx_btime, stx_ctime, stx_mtime;
+	uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+	uint64_t stx_mnt_id;
+	uint64_t stx_spare2[13];
+};
+#define STATX_MNT_ID_ 0x1000U
+
+static int mount_id(const char *path, uint64_t *id)
+{
+	struct gorunc_statx st;
+	memset(&st, 0, sizeof(st));
+	if (syscall(SYS_statx, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID_, &st) < 0)
+		return -1;
+	if (!(st.stx_mask & STATX_MNT_ID_)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	*id = st.stx_mnt_id;
+	return 0;
+}
+
+// private_parent is rootfs.Prepare's makeParentPrivate once / is shared:
+// pivot_root(2) refuses a new root whose parent mount is shared, and the
+// rootfs bind must not propagate out. The mount holding root_path (an
+// absolute path of the host's, symlinks resolved by create) is found by
+// walking up while the parent directory is on the same mount (statx's
+// mount id), where Go init reads mountinfo; / shared makes it shared, so
+// it is made private whatever it was.
+static int private_parent(const char *root_path, struct setup_result *r)
+{
+	char p[4096];
+	if (strlen(root_path) >= sizeof(p) || root_path[0] != '/')
+		return bad_program(r);
+	strcpy(p, root_path);
+	uint64_t id, up;
+	if (mount_id(p, &id) < 0)
+		return fail_step(r, errno, "mount id of %s", p);
+	while (strcmp(p, "/") != 0) {
+		char *slash = strrchr(p, '/');
+		char keep = slash[1];
+		if (slash == p)
+			slash[1] = 0;
+		else
+			*slash = 0;
+		if (mount_id(p, &up) < 0)
+			return fail_step(r, errno, "mount id of %s", p);
+		if (up != id) {
+			// p's mount is another: the child's mount point
+			// is what was cut off.
+			if (slash == p)
+				slash[1] = keep;
+			else
+				*slash = '/';
+			break;
+		}
+	}
+	if (mount("", p, NULL, MS_PRIVATE_, NULL) < 0)
+		return fail_step(r, errno, "make %s private", p);
+	return 0;
+}
+
 // step_root makes the root a mount point of its own, as rootfs.Prepare
-// does before any mount: / gets the propagation (rslave, or rprivate,
-// slave, private: a shared one keeps Go init, so no parent mount need be
-// made private here), the root is bound onto itself recursively and the
+// does before any mount: / gets the propagation (rslave by default; a
+// shared one makes the rootfs's parent mount and the rootfs bind private,
+// as pivot_root needs), the root is bound onto itself recursively and the
 // program's root fd moves onto that bind, where every later step resolves.
 static int step_root(struct prog *c, const char *root_path, int *root, struct setup_result *r)
 {
 	uint32_t prop = u32(c);
-	if (c->bad || prop == 0 || (prop & ~(uint32_t)(MS_SLAVE_ | MS_PRIVATE_ | MS_REC_)) != 0)
+	if (c->bad || prop == 0 || (prop & ~(uint32_t)(MS_SLAVE_ | MS_PRIVATE_ | MS_SHARED_ | MS_REC_)) != 0)
 		return bad_program(r);
 	if (mount("", "/", NULL, prop, NULL) < 0)
 		return fail_step(r, errno, "%s", "set propagation of /");
+	if ((prop & MS_SHARED_) && private_parent(root_path, r) < 0)
+		return -1;
 	if (mount(root_path, root_path, NULL, MS_BIND_ | MS_REC_, NULL) < 0)
 		return fail_step(r, errno, "bind rootfs %s onto itself", root_path);
+	if ((prop & MS_SHARED_) && mount("", root_path, NULL, MS_PRIVATE_, NULL) < 0)
+		return fail_step(r, errno, "make rootfs %s private", root_path);
 	int fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return fail_step(r, errno, "open root %s", root_path);

@@ -32,9 +32,12 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgro
 	case cfg.UserNS != nil:
 		return "user namespace"
 	}
+	// rslave by default; a shared root (containerd's CRI asks rshared
+	// for a Bidirectional mount) makes step_root make the rootfs's
+	// parent mount and its bind private, as Prepare does.
 	prepare := prepareRootFlags(cfg.Propagation)
-	if prepare&^(unix.MS_SLAVE|unix.MS_PRIVATE|unix.MS_REC) != 0 {
-		return "shared rootfsPropagation"
+	if prepare&^(unix.MS_SLAVE|unix.MS_PRIVATE|unix.MS_SHARED|unix.MS_REC) != 0 {
+		return "rootfsPropagation " + cfg.Propagation
 	}
 	p.Root(uint32(prepare))
 	for i, m := range cfg.Mounts {

@@ -120,6 +120,15 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 				specs.Mount{Destination: "/var", Type: "tmpfs", Source: "tmpfs", Options: []string{"runbindable"}},
 				specs.Mount{Destination: "/root", Type: "tmpfs", Source: "tmpfs", Options: []string{"shared", "slave"}})
 		}},
+		{"rshared-root", func(s *specs.Spec) {
+			// containerd's CRI for a Bidirectional mount: / and
+			// the new mounts shared (peer groups of the container's
+			// own namespace); the rootfs's parent made private for
+			// pivot_root.
+			s.Linux.RootfsPropagation = "rshared"
+			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/run", Type: "tmpfs", Source: "tmpfs", Options: []string{"rshared"}})
+		}},
+		{"shared-root", func(s *specs.Spec) { s.Linux.RootfsPropagation = "shared" }},
 		{"podman-sys-and-cgroup", func(s *specs.Spec) {
 			// podman's /sys and /sys/fs/cgroup are rprivate, which
 			// a new mount under the rslave root is anyway: the
