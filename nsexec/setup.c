@@ -292,6 +292,7 @@ enum {
 	OP_PROPAGATE = 33,
 	OP_HOOKS = 34,
 	OP_PROC_SCHED = 35,
+	OP_APPARMOR = 36,
 };
 
 struct prog {
@@ -1678,6 +1679,49 @@ static int step_proc_write(struct prog *c, struct setup_result *r)
 	return 0;
 }
 
+// step_apparmor is runtime/lsm.go's applyAppArmor: "exec PROFILE" into
+// this thread's attr/apparmor/exec (attr/exec before Linux 5.8, when the
+// first is not there), as libapparmor's aa_change_onexec, through a procfs
+// instance of its own (CVE-2025-52881); the profile applies at execve.
+// Init is one thread here, so thread-self is the thread that execs. The
+// failure in Go init's words, the file named as pathrs-lite names it.
+static int step_apparmor(struct prog *c, struct setup_result *r)
+{
+	static const char prefix[] = "unable to apply apparmor profile: apparmor failed to apply profile: ";
+	static const char *const names[] = {"thread-self/attr/apparmor/exec", "thread-self/attr/exec"};
+	char profile[PATH_MAX_], value[PATH_MAX_ + 8];
+	str(c, profile, sizeof(profile));
+	if (c->bad || profile[0] == 0)
+		return bad_program(r);
+	size_t n = (size_t)snprintf(value, sizeof(value), "exec %s", profile);
+	int proc = private_proc();
+	if (proc < 0)
+		return failf(r, errno, "%sopen procfs", prefix);
+	int err = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int fd = openat(proc, names[i], O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			err = errno;
+			if (err == ENOENT)
+				continue;
+			close(proc);
+			return failf(r, err, "%sopen fsmount:fscontext:proc/%s", prefix, names[i]);
+		}
+		ssize_t w;
+		do
+			w = write(fd, value, n);
+		while (w < 0 && errno == EINTR);
+		err = w < 0 ? errno : 0;
+		close(fd);
+		close(proc);
+		if (err != 0)
+			return failf(r, err, "%swrite fsmount:fscontext:proc/%s", prefix, names[i]);
+		return 0;
+	}
+	close(proc);
+	return failf(r, err, "%sopen fsmount:fscontext:proc/%s", prefix, names[1]);
+}
+
 #define DEVPTS_SUPER_MAGIC_ 0x1cd1
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER 0x5441
@@ -2818,6 +2862,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 		}
 		case OP_PROC_SCHED:
 			rc = step_proc_sched(&c, r);
+			break;
+		case OP_APPARMOR:
+			rc = step_apparmor(&c, r);
 			break;
 		case OP_HOOKS:
 			rc = step_hooks(&c, r);

@@ -59,6 +59,7 @@ const (
 	setupPropagate  = 33
 	setupHooks      = 34
 	setupProcSched  = 35
+	setupAppArmor   = 36
 )
 
 // NewSetupProgram starts a program whose paths resolve inside root.
@@ -463,6 +464,13 @@ func (p *SetupProgram) ProcWrite(name, value, what string) {
 	p.strMax(name, 64)
 	p.str(value)
 	p.str(what)
+}
+
+// AppArmor makes profile the process's AppArmor profile from its execve
+// on, as Go init's applyAppArmor; a failure is in its words.
+func (p *SetupProgram) AppArmor(profile string) {
+	p.op(setupAppArmor)
+	p.str(profile)
 }
 
 // ConsoleFlags are Console's options.

@@ -83,8 +83,9 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 	switch {
 	case !nsexec.NsenterAvailable:
 		return "built without cgo"
-	case p.ApparmorProfile != "" || p.SelinuxLabel != "":
-		return "an LSM label"
+	case p.SelinuxLabel != "":
+		// Go init refuses it too (lsm.go), in its words.
+		return "an SELinux label"
 	}
 	// The runtime's own cgroups stand in for init's, which it joins
 	// after the spawn: the same hierarchies.
@@ -234,6 +235,11 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 		return nil, nil, "", why
 	}
 	p.Debugf("init: setting user %d:%d, cwd %s, capabilities", proc.User.UID, proc.User.GID, proc.Cwd)
+	// startProcess's first step: as root, before any filter. Docker
+	// sets docker-default on every container of a host with AppArmor.
+	if proc.ApparmorProfile != "" {
+		p.AppArmor(proc.ApparmorProfile)
+	}
 	if c.filter != nil && !proc.NoNewPrivileges {
 		// startProcess's order: the working directory verified
 		// before the filter (which may forbid getcwd), tried again

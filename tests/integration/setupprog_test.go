@@ -240,12 +240,25 @@ func TestSetupProgramFailsAsGoInit(t *testing.T) {
 		}},
 		{"no-such-program", func(s *specs.Spec) { s.Process.Args = []string{"nosuchprogram"} }},
 		{"cwd-is-a-file", func(s *specs.Spec) { s.Process.Cwd = "/bin/busybox" }},
+		{"apparmor-profile", func(s *specs.Spec) {
+			// Docker's on a host with AppArmor; where the kernel
+			// has none (this host), writing attr/exec fails: runc
+			// 1.5.1 says the same words.
+			s.Process.ApparmorProfile = "docker-default"
+		}},
 	}
 	ids := regexp.MustCompile(`gorunc-it-\d+-\d+`)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			prog, goInit := underBothInits(t, []string{"true"}, c.edit, func(e *env, _ bool) string {
-				r := e.run("run", "--bundle", e.bundle, "f")
+			prog, goInit := underBothInits(t, []string{"true"}, c.edit, func(e *env, goInit bool) string {
+				log := filepath.Join(t.TempDir(), "log")
+				r := e.run("--debug", "--log", log, "run", "--bundle", e.bundle, "f")
+				// Each failure is the program's own, not Go
+				// init's after a refusal.
+				data, _ := os.ReadFile(log)
+				if want := "init runs a setup program"; !goInit && !strings.Contains(string(data), want) {
+					t.Errorf("debug log has no %q:\n%s", want, data)
+				}
 				return fmt.Sprintf("exit %d: %s", r.code, ids.ReplaceAllString(r.stderr, "CG"))
 			})
 			if prog != goInit {

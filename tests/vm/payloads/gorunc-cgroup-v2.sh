@@ -263,19 +263,33 @@ check "bad input: no cgroup left" "$(find $CG -type d | wc -l)" "$before"
 # 7. AppArmor, where the VM's kernel has it (the host has none): a profile
 # is applied, not ignored. "unconfined" always exists; an unknown profile
 # must fail the container (as runc: the kernel refuses the change-onexec).
+# Each under both inits: the setup program (the default, its debug line
+# checked) and Go init (GORUNC_INIT=go), which must agree.
 if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
 	for p in unconfined gorunc-no-such-profile; do
-		bundle /b/aa-$p '["true"]' ',
+		bundle /b/aa-$p '["cat", "/proc/self/attr/current"]' ',
     "cgroupsPath": "/aa"'
 		sed -i 's|"cwd": "/"|"cwd": "/", "apparmorProfile": "'$p'"|' /b/aa-$p/config.json
-		timeout 20 $G run --bundle /b/aa-$p aa 2>/tmp/err; rc=$?
+		for init in prog go; do
+			rm -f /tmp/aalog
+			if [ $init = go ]; then
+				GORUNC_INIT=go timeout 20 $G --debug --log /tmp/aalog run --bundle /b/aa-$p aa >/tmp/out-$init 2>/tmp/err-$init; rc=$?
+			else
+				timeout 20 $G --debug --log /tmp/aalog run --bundle /b/aa-$p aa >/tmp/out-$init 2>/tmp/err-$init; rc=$?
+				grep -q "init runs a setup program" /tmp/aalog && ok "apparmor $p: the setup program ran" || not_ok "apparmor $p: the setup program ran" "$(grep -o 'Go init ([^)]*)' /tmp/aalog | head -1)"
+			fi
+			eval rc_$init=$rc
+			$G delete --force aa 2>/dev/null
+		done
 		if [ $p = unconfined ]; then
-			check "apparmor: profile unconfined runs" "$rc" 0
+			check "apparmor: profile unconfined runs" "$rc_prog" 0
+			check "apparmor: the process is unconfined" "$(cat /tmp/out-prog)" unconfined
 		else
-			check "apparmor: unknown profile fails the container" "$rc" 1
-			grep -q "unable to apply apparmor profile" /tmp/err && ok "apparmor: runc's words" || not_ok "apparmor: runc's words" "$(cat /tmp/err)"
+			check "apparmor: unknown profile fails the container" "$rc_prog" 1
+			grep -q "unable to apply apparmor profile" /tmp/err-prog && ok "apparmor: runc's words" || not_ok "apparmor: runc's words" "$(cat /tmp/err-prog)"
 		fi
-		$G delete --force aa 2>/dev/null
+		check "apparmor $p: Go init's exit code" "$rc_go" "$rc_prog"
+		check "apparmor $p: Go init's output" "$(cat /tmp/out-go /tmp/err-go)" "$(cat /tmp/out-prog /tmp/err-prog)"
 	done
 else
 	echo "# apparmor: not enabled in this kernel, skipped"
