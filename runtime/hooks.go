@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // hookSite is where a list of hooks runs, where that differs from the
@@ -88,7 +90,12 @@ func runHook(ctx context.Context, site hookSite, h specs.Hook, st specs.State) e
 		cmd.Env = site.env
 	}
 	cmd.Dir = site.dir
-	cmd.Stdin = bytes.NewReader(stdin)
+	in, err := hookStdin(stdin)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	cmd.Stdin = in
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	// Once ctx ends and the hook is killed, a child it left holding the
@@ -110,6 +117,46 @@ func runHook(ctx context.Context, site hookSite, h specs.Hook, st specs.State) e
 	}
 	// runc's wording; the output is put on the error's one line.
 	return fmt.Errorf("%w, stdout: %s, stderr: %s", err, oneLine(stdout.String()), oneLine(stderr.String()))
+}
+
+// hookStdin is a hook's stdin: the state, all of it written before the hook
+// starts. os/exec would copy it into a pipe from a goroutine while the hook
+// runs, and a hook that exits or closes its stdin before reading it all
+// makes that write raise SIGPIPE in gorunc, which a foreground `run`
+// forwards to the container's process like any signal it gets (runc has
+// the same copy). A pipe filled up front and closed, when the state fits
+// in one (64 KiB by default); else a memfd holding it, read from its start.
+func hookStdin(state []byte) (*os.File, error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("hook stdin: %w", err)
+	}
+	size, err := unix.FcntlInt(uintptr(p[1]), unix.F_GETPIPE_SZ, 0)
+	if err == nil && len(state) <= size {
+		_, err = unix.Write(p[1], state)
+		unix.Close(p[1])
+		if err != nil {
+			unix.Close(p[0])
+			return nil, fmt.Errorf("hook stdin: %w", err)
+		}
+		return os.NewFile(uintptr(p[0]), "hook-stdin"), nil
+	}
+	unix.Close(p[0])
+	unix.Close(p[1])
+	fd, err := unix.MemfdCreate("hook-stdin", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("hook stdin: memfd_create: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "hook-stdin")
+	if _, err := f.Write(state); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("hook stdin: %w", err)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("hook stdin: %w", err)
+	}
+	return f, nil
 }
 
 // oneLine keeps a hook's output on the error's single line: the trailing

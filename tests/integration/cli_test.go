@@ -178,6 +178,33 @@ func TestRunForwardsSignalsDuringCreate(t *testing.T) {
 	}
 }
 
+// TestHookNotReadingStdinNoSigpipe: a hook that closes its stdin without
+// reading the state must not make gorunc raise SIGPIPE, which a foreground
+// run forwards to the container's process (which here would print
+// got-pipe or die of it, exit 141). With a state larger than a pipe
+// (a 200 KiB annotation) os/exec's copy hit that every time.
+func TestHookNotReadingStdinNoSigpipe(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		annotation int
+	}{{"small state", 0}, {"state larger than a pipe", 200 << 10}} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, "sh", "-c", "trap 'echo got-pipe' PIPE; sleep 0.3; echo done")
+			e.spec.Linux.Namespaces = slices.DeleteFunc(e.spec.Linux.Namespaces, func(ns specs.LinuxNamespace) bool { return ns.Type == specs.PIDNamespace })
+			e.spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "exec 0<&-; sleep 0.1"}}}}
+			if tt.annotation > 0 {
+				e.spec.Annotations = map[string]string{"big": strings.Repeat("x", tt.annotation)}
+			}
+			e.writeSpec()
+			r := e.run("run", "--bundle", e.bundle, "pipe")
+			if r.code != 0 || strings.TrimSpace(r.stdout) != "done" {
+				e.run("delete", "-f", "pipe")
+				t.Errorf("exit %d, stdout %q, stderr %q; want 0 and done (no SIGPIPE forwarded)", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
 func TestKillAll(t *testing.T) {
 	// No pid namespace: killing init alone would leave the children.
 	e := newEnv(t, "sh", "-c", "sleep 100 & sleep 100 & wait")
