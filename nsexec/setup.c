@@ -1529,7 +1529,7 @@ static int mount_id(const char *path, uint64_t *id)
 // it is made private whatever it was.
 static int private_parent(const char *root_path, struct setup_result *r)
 {
-	char p[4096];
+	char p[PATH_MAX_];
 	if (strlen(root_path) >= sizeof(p) || root_path[0] != '/')
 		return bad_program(r);
 	strcpy(p, root_path);
@@ -1707,11 +1707,7 @@ static int step_apparmor(struct prog *c, struct setup_result *r)
 			close(proc);
 			return failf(r, err, "%sopen fsmount:fscontext:proc/%s", prefix, names[i]);
 		}
-		ssize_t w;
-		do
-			w = write(fd, value, n);
-		while (w < 0 && errno == EINTR);
-		err = w < 0 ? errno : 0;
+		err = gorunc_write_full(fd, value, n);
 		close(fd);
 		close(proc);
 		if (err != 0)

@@ -131,24 +131,32 @@ func hookStdin(state []byte) (*os.File, error) {
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
 		return nil, fmt.Errorf("hook stdin: %w", err)
 	}
+	// Blocking ends: os.NewFile leaves them out of the poller, and Write
+	// goes on after a short write (a signal during it).
+	r, w := os.NewFile(uintptr(p[0]), "hook-stdin"), os.NewFile(uintptr(p[1]), "hook-stdin")
 	size, err := unix.FcntlInt(uintptr(p[1]), unix.F_GETPIPE_SZ, 0)
 	if err == nil && len(state) <= size {
-		_, err = unix.Write(p[1], state)
-		unix.Close(p[1])
+		_, err = w.Write(state)
+		w.Close()
 		if err != nil {
-			unix.Close(p[0])
+			r.Close()
 			return nil, fmt.Errorf("hook stdin: %w", err)
 		}
-		return os.NewFile(uintptr(p[0]), "hook-stdin"), nil
+		return r, nil
 	}
-	unix.Close(p[0])
-	unix.Close(p[1])
+	r.Close()
+	w.Close()
+	return memfdWith(state)
+}
+
+// memfdWith is a memfd holding data, to be read from its start.
+func memfdWith(data []byte) (*os.File, error) {
 	fd, err := unix.MemfdCreate("hook-stdin", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("hook stdin: memfd_create: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "hook-stdin")
-	if _, err := f.Write(state); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("hook stdin: %w", err)
 	}

@@ -118,7 +118,7 @@ func (s Store) Run(o RunOptions) (int, error) {
 // the Go runtime's signal thread in turn, two thread wake-ups a signal,
 // 2-3 ms in all on this project's hosts (docs/performance.md, session 11).
 // fatal is closed once the signals the Go runtime would die or stop of
-// are registered (fatalSignals), all once every signal is: until then
+// are registered (forwardSignals lists them), all once every signal is: until then
 // the runtime catches any other signal and drops it, as it does before
 // gorunc's own code runs at all. There is no signal.Stop: forwarding
 // lasts until the gorunc process exits, and undoing Notify for every
@@ -128,22 +128,22 @@ type forwarding struct {
 	fatal, all chan struct{}
 }
 
-// fatalSignals are the signals the Go runtime acts on when no Notify asks
-// for them (os/signal's "Default behavior"): it exits on SIGHUP, SIGINT
-// and SIGTERM, exits with a stack dump on SIGQUIT, SIGILL, SIGTRAP,
-// SIGABRT, SIGSTKFLT and SIGSYS, and on SIGBUS, SIGFPE and SIGSEGV sent
-// by kill; SIGTSTP, SIGTTIN and SIGTTOU stop it (the system's default).
-var fatalSignals = []os.Signal{
-	unix.SIGHUP, unix.SIGINT, unix.SIGTERM,
-	unix.SIGQUIT, unix.SIGILL, unix.SIGTRAP, unix.SIGABRT, unix.SIGSTKFLT, unix.SIGSYS,
-	unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV,
-	unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU,
-}
-
 func forwardSignals() *forwarding {
+	// The signals the Go runtime acts on when no Notify asks for them
+	// (os/signal's "Default behavior"): it exits on SIGHUP, SIGINT and
+	// SIGTERM, exits with a stack dump on SIGQUIT, SIGILL, SIGTRAP,
+	// SIGABRT, SIGSTKFLT and SIGSYS, and on SIGBUS, SIGFPE and SIGSEGV
+	// sent by kill; SIGTSTP, SIGTTIN and SIGTTOU stop it (the system's
+	// default).
+	fatal := []os.Signal{
+		unix.SIGHUP, unix.SIGINT, unix.SIGTERM,
+		unix.SIGQUIT, unix.SIGILL, unix.SIGTRAP, unix.SIGABRT, unix.SIGSTKFLT, unix.SIGSYS,
+		unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV,
+		unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU,
+	}
 	f := &forwarding{sigs: make(chan os.Signal, 64), fatal: make(chan struct{}), all: make(chan struct{})}
 	go func() {
-		signal.Notify(f.sigs, fatalSignals...)
+		signal.Notify(f.sigs, fatal...)
 		close(f.fatal)
 		// The rest; those already registered cost nothing again.
 		signal.Notify(f.sigs)
@@ -152,7 +152,7 @@ func forwardSignals() *forwarding {
 	return f
 }
 
-// waitProxied is waitForwarding// waitProxied is waitForwarding for a process whose terminal, when it has
+// waitProxied is waitForwarding for a process whose terminal, when it has
 // one, gorunc proxies: SIGWINCH resizes the pty, closed once it exits.
 func waitProxied(proc *os.Process, sigs chan os.Signal, proxy *Proxy) int {
 	if proxy == nil {
