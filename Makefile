@@ -112,7 +112,7 @@ test: deps build bin/gorunc-fault $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 unit:
 	$(GO) vet ./...
 	scripts/check-install.sh
-	$(GO) test -count=1 ./cgroup/... ./rootfs/... ./seccomp/... ./nsexec/... ./runtime/... ./cmd/... ./netdev/... ./userns/... ./runlog/... ./tests/bench/
+	$(GO) test -count=1 ./cgroup/... ./rootfs/... ./seccomp/... ./nsexec/... ./runtime/... ./cmd/... ./netdev/... ./userns/... ./runlog/... ./internal/... ./tests/bench/
 	@# nsenter.c and stage2.c again, linked as bin/gorunc is (musl, static).
 	@command -v $(CC) >/dev/null || scripts/install-deps.sh build
 	@# setupharness: the setup program's test harness (nsexec/setup_harness.c).

@@ -6,6 +6,8 @@ import (
 	"reflect"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gorunc/gorunc/internal/lazyjson"
 )
 
 // The first use of a type by encoding/json, to decode or to encode, builds
@@ -13,7 +15,10 @@ import (
 // type reaches: for specs.Spec some 60 struct types and 280 fields, about
 // 150 KiB of caches and 90 heap page faults (10-20 us each on a
 // Firecracker VM; docs/performance.md "Page faults: encoding/json on the
-// hot path"). So create decodes config.json once, into a type without the
+// hot path"), whatever the config holds. So the hot path decodes with
+// lazyjson, which looks only at the types a document reaches, and falls
+// back to encoding/json for what it leaves (internal/lazyjson); and
+// create decodes config.json once, into a type without the
 // other platforms' sections (specFile), the spec goes to state.json and to
 // init as config.json's own bytes, never re-encoded, and init decodes into
 // a type with only the fields it reads (initSpec). No type the hot path
@@ -57,12 +62,15 @@ func (c *specCommon) spec(linux *specs.Linux) *specs.Spec {
 }
 
 // decodeSpec is json.Unmarshal of data into a specs.Spec: the same spec,
-// or the same error. Only a config with another platform's section, or
-// one encoding/json refuses, pays for specs.Spec's whole type graph: the
-// second decode is what says what the error is, in specs.Spec's terms.
+// or the same error. lazyjson decodes the configs clients write looking
+// only at the types they reach, without encoding/json's tables; what it
+// leaves, encoding/json decodes into specFile. Only a config with another
+// platform's section, or one encoding/json refuses, pays for specs.Spec's
+// whole type graph: the second decode is what says what the error is, in
+// specs.Spec's terms.
 func decodeSpec(data []byte) (*specs.Spec, error) {
-	var f specFile
-	if err := json.Unmarshal(data, &f); err == nil && f.Solaris == nil && f.Windows == nil && f.VM == nil && f.ZOS == nil && f.FreeBSD == nil {
+	f, err := lazyjson.Decode[specFile](data)
+	if err == nil && f.Solaris == nil && f.Windows == nil && f.VM == nil && f.ZOS == nil && f.FreeBSD == nil {
 		return f.spec(f.Linux), nil
 	}
 	var s specs.Spec

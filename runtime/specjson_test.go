@@ -12,6 +12,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/internal/lazyjson"
 	"github.com/gorunc/gorunc/rootfs"
 )
 
@@ -335,5 +336,60 @@ func TestSameSpec(t *testing.T) {
 	rootfs.AbsDestinations(spec.Mounts)
 	if got := sameSpec(raw, spec); got != nil {
 		t.Errorf("rewritten spec: sameSpec = %s, want nil", got)
+	}
+}
+
+// TestDecodeSpecSkipsEncodingJSON: the configs `gorunc spec` writes, and
+// one with what CRI adds, decode through lazyjson, without
+// encoding/json's tables (decodeSpec); a field added to specFile that
+// lazyjson leaves (a ",string" option, a name two fields share) fails it.
+func TestDecodeSpecSkipsEncodingJSON(t *testing.T) {
+	var inputs [][]byte
+	for _, rootless := range []bool{false, true} {
+		data, err := json.Marshal(DefaultSpec(rootless, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, data)
+	}
+	inputs = append(inputs, []byte(specSeeds[0]), []byte(`{"ociVersion":"1.0.2","solaris":{},"windows":null}`))
+	for _, data := range inputs {
+		var f specFile
+		if err := lazyjson.Unmarshal(data, &f); err != nil {
+			t.Errorf("lazyjson.Unmarshal(%s) into specFile: %v", data, err)
+		}
+	}
+}
+
+// TestStateDecodesWithoutEncodingJSON: what start, kill and delete
+// decode of a state.json gorunc writes (its head, the spec's summary)
+// goes through lazyjson; a field added to either that lazyjson leaves
+// fails it.
+func TestStateDecodesWithoutEncodingJSON(t *testing.T) {
+	uid := 1000
+	for _, cg := range []cgroup.State{
+		{Version: 1, Paths: map[string]string{"freezer": "/sys/fs/cgroup/freezer/c1", "memory": "/sys/fs/cgroup/memory/c1"}, Created: []string{"/sys/fs/cgroup/freezer/c1"}},
+		{Version: 2, Paths: map[string]string{"": "/sys/fs/cgroup/user.slice/c1"}, Root: "/sys/fs/cgroup", Systemd: "user.slice:gorunc:c1", SystemdUser: &uid},
+	} {
+		data, err := json.Marshal(&record{
+			recordHead: recordHead{ID: "c1", Bundle: "/b", Rootfs: "/b/rootfs", Created: time.Now(), Owner: "root", InitPid: 42, InitStart: 7, Cgroup: cg},
+			Spec: &specs.Spec{Version: "1.3.0", Process: &specs.Process{Args: []string{"sh"}},
+				Hooks:       &specs.Hooks{Poststop: []specs.Hook{{Path: "/bin/true", Args: []string{"true"}, Timeout: new(int)}}},
+				Annotations: map[string]string{"io.kubernetes.cri.container-type": "container"},
+				Linux:       &specs.Linux{Namespaces: []specs.LinuxNamespace{{Type: specs.PIDNamespace}, {Type: specs.NetworkNamespace, Path: "/proc/1/ns/net"}}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest, spec, err := cutMember(data, "spec")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := lazyjson.Unmarshal(rest, &recordHead{}); err != nil {
+			t.Errorf("lazyjson.Unmarshal(%s) into recordHead: %v", rest, err)
+		}
+		if err := lazyjson.Unmarshal(spec, &specSummary{}); err != nil {
+			t.Errorf("lazyjson.Unmarshal(%s) into specSummary: %v", spec, err)
+		}
 	}
 }

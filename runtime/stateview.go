@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/internal/lazyjson"
 )
 
 // recordView is record with only the spec's annotations decoded: what the
@@ -71,14 +72,14 @@ func decodeHead(data []byte) (recordHead, []byte, error) {
 	if err != nil {
 		return recordHead{}, nil, err
 	}
-	var h recordHead
-	if err := json.Unmarshal(rest, &h); err != nil {
+	h, err := lazyjson.Decode[recordHead](rest)
+	if err != nil {
 		return recordHead{}, nil, err
 	}
 	if string(spec) == "null" {
 		spec = nil
 	}
-	return h, spec, nil
+	return *h, spec, nil
 }
 
 // decodeView is json.Unmarshal into a recordView, for the objects
@@ -98,9 +99,11 @@ func decodeView(data []byte) (*recordView, error) {
 	}
 	v.Spec = &specView{}
 	if annotations != nil {
-		if err := json.Unmarshal(annotations, &v.Spec.Annotations); err != nil {
+		a, err := lazyjson.Decode[map[string]string](annotations)
+		if err != nil {
 			return nil, err
 		}
+		v.Spec.Annotations = *a
 	}
 	return &v, nil
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/internal/lazyjson"
 	"github.com/gorunc/gorunc/internal/rawfile"
 	"github.com/gorunc/gorunc/runlog"
 )
@@ -332,8 +333,7 @@ func decodeRecord(data []byte, need specNeed) (*record, error) {
 		}
 		return &r, nil
 	}
-	r.sum = &specSummary{}
-	if err := json.Unmarshal(spec, r.sum); err != nil {
+	if r.sum, err = lazyjson.Decode[specSummary](spec); err != nil {
 		return nil, err
 	}
 	r.specJSON = spec
