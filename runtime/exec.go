@@ -94,7 +94,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		return 1, err
 	}
 	defer c.close()
-	spec, err := execSpec(c.rec.Spec, o)
+	spec, err := execSpec(c.rec.Spec, c.rec.specRead, o)
 	if err != nil {
 		return 1, err
 	}
@@ -196,15 +196,25 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 }
 
 // execSpec is the container's spec with the process to exec in place of
-// its own (a deep copy: the record is not changed).
-func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
-	data, err := json.Marshal(orig)
-	if err != nil {
-		return nil, fmt.Errorf("copy spec: %w", err)
-	}
+// its own (a deep copy: the record is not changed), decoded again from
+// raw, the bytes orig was read from, when there are any: encoding specs.Spec
+// builds encoding/json's encoders for its whole type graph (specjson.go).
+func execSpec(orig *specs.Spec, raw json.RawMessage, o ExecOptions) (*specs.Spec, error) {
 	var spec specs.Spec
-	if err := json.Unmarshal(data, &spec); err != nil {
-		return nil, fmt.Errorf("copy spec: %w", err)
+	if raw != nil {
+		s, err := decodeSpec(raw)
+		if err != nil {
+			return nil, fmt.Errorf("copy spec: %w", err)
+		}
+		spec = *s
+	} else {
+		data, err := json.Marshal(orig)
+		if err != nil {
+			return nil, fmt.Errorf("copy spec: %w", err)
+		}
+		if err := json.Unmarshal(data, &spec); err != nil {
+			return nil, fmt.Errorf("copy spec: %w", err)
+		}
 	}
 	if o.ProcessFile != "" {
 		data, err := os.ReadFile(o.ProcessFile)
@@ -267,6 +277,24 @@ func execSpec(orig *specs.Spec, o ExecOptions) (*specs.Spec, error) {
 		}
 	}
 	return &spec, nil
+}
+
+// setExecSpec puts into cfg the spec exec-init gets, spec (execSpec's):
+// as the container's stored bytes, raw, and the process to exec beside
+// them, when there are stored bytes. Only the process is encoded then,
+// not specs.Spec's whole type graph (specjson.go).
+func (cfg *initConfig) setExecSpec(spec *specs.Spec, raw json.RawMessage) error {
+	if raw == nil {
+		sj, err := specJSON(nil, spec)
+		cfg.SpecJSON = sj
+		return err
+	}
+	p, err := json.Marshal(spec.Process)
+	if err != nil {
+		return fmt.Errorf("encode process: %w", err)
+	}
+	cfg.SpecJSON, cfg.ProcessJSON = raw, p
+	return nil
 }
 
 func applyExecFlags(p *specs.Process, o ExecOptions) error {
@@ -446,14 +474,14 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	defer w.stop()
 	ch := newChannel(l.sync)
 	ch.warn = c.store.warn
-	sj, err := specJSON(nil, spec)
-	if err != nil {
+	cfg := &initConfig{
+		ID: c.rec.ID, PreserveFDs: preserveFDs, FDs: l.fds, Seccomp: filter,
+		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil, RootlessEUID: os.Geteuid() != 0,
+	}
+	if err := cfg.setExecSpec(spec, c.rec.specRead); err != nil {
 		return nil, err
 	}
-	err = ch.send(message{Type: msgConfig, Config: &initConfig{
-		ID: c.rec.ID, SpecJSON: sj, PreserveFDs: preserveFDs, FDs: l.fds, Seccomp: filter,
-		ClearONLCR: proxied, NoEnv: spec.Process.Env == nil, RootlessEUID: os.Geteuid() != 0,
-	}})
+	err = ch.send(message{Type: msgConfig, Config: cfg})
 	if err == nil && notifies(filter) {
 		// As runc: the agent learns the exec'd process's pid, and the
 		// container's state as "running".

@@ -68,7 +68,7 @@ func childMain(name, parent, failed string, body func(*channel, *os.File, *initC
 		// The parent is gone: nothing to report to.
 		os.Exit(1)
 	}
-	if m.Config.Spec, err = decodeInitSpec(m.Config.SpecJSON); err != nil {
+	if m.Config.Spec, err = m.Config.decodeSpec(); err != nil {
 		ch.send(message{Type: msgError, Error: failed + err.Error()})
 		os.Exit(1)
 	}

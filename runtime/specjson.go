@@ -147,9 +147,22 @@ type initResources struct {
 
 // decodeInitSpec decodes the spec init was sent into a specs.Spec that
 // has what initSpec keeps, nil or empty elsewhere.
+// decodeSpec is the spec init was sent: decodeInitSpec's, with exec's
+// process in place of the container's when there is one (setExecSpec).
+func (cfg *initConfig) decodeSpec() (*specs.Spec, error) {
+	s, err := decodeInitSpec(cfg.SpecJSON)
+	if err != nil || cfg.ProcessJSON == nil {
+		return s, err
+	}
+	if s.Process, err = lazyjson.Decode[specs.Process](cfg.ProcessJSON); err != nil {
+		return nil, fmt.Errorf("decode process: %w", err)
+	}
+	return s, nil
+}
+
 func decodeInitSpec(data []byte) (*specs.Spec, error) {
-	var f initSpec
-	if err := json.Unmarshal(data, &f); err != nil {
+	f, err := lazyjson.Decode[initSpec](data)
+	if err != nil {
 		return nil, fmt.Errorf("decode spec: %w", err)
 	}
 	s := f.spec(nil)

@@ -249,6 +249,15 @@ func TestDecodeRecordAsUnmarshal(t *testing.T) {
 			t.Errorf("decodeRecord(%s) took what json.Unmarshal refuses: %v", data, werr)
 			continue
 		}
+		// specRead is the spec's bytes, which exec copies the spec
+		// from: they decode to the spec itself.
+		if got.Spec != nil {
+			again, err := decodeSpec(got.specRead)
+			if err != nil || !reflect.DeepEqual(again, got.Spec) {
+				t.Errorf("decodeRecord(%s): specRead %s decodes to %+v, %v; want %+v", data, got.specRead, again, err, got.Spec)
+			}
+		}
+		got.specRead = nil
 		if !reflect.DeepEqual(got, &want) {
 			t.Errorf("decodeRecord(%s) = %+v, want %+v", data, got, &want)
 		}
@@ -390,6 +399,80 @@ func TestStateDecodesWithoutEncodingJSON(t *testing.T) {
 		}
 		if err := lazyjson.Unmarshal(spec, &specSummary{}); err != nil {
 			t.Errorf("lazyjson.Unmarshal(%s) into specSummary: %v", spec, err)
+		}
+	}
+}
+
+// TestExecSpecAsSent: exec-init decodes, from the container's stored
+// bytes and the process sent beside them (setExecSpec), the spec it
+// decoded when exec encoded the whole spec; and execSpec's copy from the
+// stored bytes is the copy encoding orig gives, orig untouched.
+func TestExecSpecAsSent(t *testing.T) {
+	full := DefaultSpec(false, false)
+	full.Process.Env = nil
+	full.Process.ApparmorProfile = "p"
+	full.Process.Scheduler = &specs.Scheduler{Policy: specs.SchedOther, Nice: 3}
+	full.Linux.Resources = &specs.LinuxResources{CPU: &specs.LinuxCPU{Cpus: "0"}}
+	full.Linux.Sysctl = map[string]string{"net.core.somaxconn": "1"}
+	full.Hooks = &specs.Hooks{Poststop: []specs.Hook{{Path: "/bin/true"}}}
+	raw, err := json.Marshal(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	procFile := filepath.Join(t.TempDir(), "process.json")
+	if err := os.WriteFile(procFile, []byte(`{"args":["ps"],"cwd":"/tmp","env":["A=1"],"user":{"uid":5,"gid":6}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []ExecOptions{
+		{Args: []string{"sh", "-c", "x && y"}, Env: []string{"B=2"}, Cwd: "/root", User: "7:8", Tty: true},
+		{Args: []string{"true"}},
+		{ProcessFile: procFile},
+	} {
+		orig, err := decodeSpec(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, _ := json.Marshal(orig)
+		fromRaw, err := execSpec(orig, raw, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copied, err := execSpec(orig, nil, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fromRaw, copied) {
+			t.Errorf("%+v: execSpec from the stored bytes = %+v\nfrom orig encoded: %+v", o, fromRaw, copied)
+		}
+		if after, _ := json.Marshal(orig); string(after) != string(before) {
+			t.Errorf("%+v: execSpec changed orig: %s\nwas %s", o, after, before)
+		}
+		var cfg initConfig
+		if err := cfg.setExecSpec(fromRaw, raw); err != nil {
+			t.Fatal(err)
+		}
+		wire, err := json.Marshal(&cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sent initConfig
+		if err := json.Unmarshal(wire, &sent); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sent.decodeSpec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole, err := specJSON(nil, fromRaw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := decodeInitSpec(whole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v: exec-init decodes %+v\nwant %+v", o, got, want)
 		}
 	}
 }

@@ -44,6 +44,10 @@ type record struct {
 	// A record read for its summary (readSummary) holds state.json's
 	// spec bytes here and no Spec: writing it back keeps them.
 	specJSON json.RawMessage
+	// specRead is the bytes Spec was decoded from when the record was
+	// read whole: what exec copies the spec from (and sends init) rather
+	// than encoding Spec again. write never looks at it.
+	specRead json.RawMessage
 	// sum is the spec's summary when the record was read with
 	// readSummary, nil when it has no spec or holds it whole.
 	sum *specSummary
@@ -331,6 +335,7 @@ func decodeRecord(data []byte, need specNeed) (*record, error) {
 		if r.Spec, err = decodeSpec(spec); err != nil {
 			return nil, err
 		}
+		r.specRead = spec
 		return &r, nil
 	}
 	if r.sum, err = lazyjson.Decode[specSummary](spec); err != nil {

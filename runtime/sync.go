@@ -92,7 +92,10 @@ type initConfig struct {
 	// (decodeInitSpec): with only what init reads. Never the spec's Go
 	// type on the wire, whose first encoding or decoding builds
 	// encoding/json's caches for all of it (specjson.go).
-	SpecJSON     json.RawMessage `json:"spec"`
+	SpecJSON json.RawMessage `json:"spec"`
+	// ProcessJSON, when set, is the process exec-init runs in place of
+	// the spec's (setExecSpec).
+	ProcessJSON  json.RawMessage `json:"process,omitempty"`
 	Spec         *specs.Spec     `json:"-"`
 	Rootfs       string          `json:"rootfs"`
 	NoPivot      bool            `json:"no_pivot,omitempty"`
