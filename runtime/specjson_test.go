@@ -476,3 +476,26 @@ func TestExecSpecAsSent(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyLineAsEncoded: the "ready" line the plan carries is the one
+// the channel's encoder writes; it, and the other messages init's
+// constructor writes, decode through lazyjson on the runtime's side.
+func TestReadyLineAsEncoded(t *testing.T) {
+	var b strings.Builder
+	if err := json.NewEncoder(&b).Encode(message{Type: msgReady}); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != readyLine {
+		t.Errorf("readyLine = %q, the encoder writes %q", readyLine, b.String())
+	}
+	for _, line := range []string{readyLine, `{"type":"hooks"}`, `{"type":"warning","warnings":["a","b"]}`, `{"type":"error","error":"x: \"y\" \u003cz\u003e"}`, `{"type":"seccomp","fd":4}`} {
+		var want message
+		if err := json.Unmarshal([]byte(line), &want); err != nil {
+			t.Fatal(err)
+		}
+		var got message
+		if err := lazyjson.Unmarshal([]byte(line), &got); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("lazyjson.Unmarshal(%s) = %+v, %v; want %+v", line, got, err, want)
+		}
+	}
+}

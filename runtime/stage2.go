@@ -224,15 +224,16 @@ const (
 	planHooks    = 4
 )
 
+// readyLine is message{Type: msgReady} as the channel's encoder writes it
+// (TestReadyLineAsEncoded), written as it is: encoding a message builds
+// encoding/json's encoders for message's whole type graph.
+const readyLine = `{"type":"ready"}` + "\n"
+
 // planBytes is stage 2's plan (format in nsexec/stage2.c): the fds in
 // stage 2, the "ready" message as the channel would send it, the process
 // to exec, a noNewPrivileges filter that goes in after the fifo and the
 // startContainer hooks with the state they get on stdin.
 func planBytes(cfg *initConfig, argv0 string, syncFD, fifoFD, fdDirFD int) ([]byte, error) {
-	var ready bytes.Buffer
-	if err := json.NewEncoder(&ready).Encode(message{Type: msgReady}); err != nil {
-		return nil, err
-	}
 	p := cfg.Spec.Process
 	var flags uint32
 	if cfg.RootlessEUID {
@@ -274,7 +275,7 @@ func planBytes(cfg *initConfig, argv0 string, syncFD, fifoFD, fdDirFD int) ([]by
 	u32(uint32(syncFD))
 	u32(uint32(fifoFD))
 	u32(uint32(fdDirFD))
-	str(ready.String())
+	str(readyLine)
 	str(argv0)
 	strs(p.Args)
 	strs(p.Env)

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/internal/lazyjson"
 	"github.com/gorunc/gorunc/runlog"
 	"github.com/gorunc/gorunc/seccomp"
 )
@@ -190,13 +191,21 @@ func (c *channel) sendWarnings(msgs []string) error {
 func (c *channel) recv(want msgType) (*message, error) {
 	var m message
 	for {
-		m = message{}
-		if err := c.dec.Decode(&m); err != nil {
+		// One value, as the stream has it, then decoded by lazyjson:
+		// message's type graph never builds encoding/json's tables in
+		// create, whose only message is init's "ready" (specjson.go).
+		var raw json.RawMessage
+		if err := c.dec.Decode(&raw); err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 				return nil, errPeerGone
 			}
 			return nil, fmt.Errorf("read %s: %w", want, err)
 		}
+		d, err := lazyjson.Decode[message](raw)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", want, err)
+		}
+		m = *d
 		if m.Type != msgWarning {
 			break
 		}

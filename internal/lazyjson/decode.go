@@ -89,14 +89,56 @@ type typeInfo struct {
 	// bad: the struct has a field this package does not decode as
 	// encoding/json would (a ",string" option, an embedded pointer,
 	// names that collide); such a struct is left to encoding/json.
-	fields map[string]field
-	folded map[string]bool
+	fields []field
 	bad    bool
 }
 
+// field is a struct field as encoding/json names it; its ordinal in
+// typeInfo.fields is its bit in object's duplicate check. A slice, not a
+// map: a struct has tens of fields, and a map per type was most of what
+// this package allocated.
 type field struct {
+	name string
+	// pos is the field's index in the struct; index, for a field
+	// promoted from an embedded struct, its path (nil otherwise).
+	pos   int
 	index []int
-	ord   int // for the duplicate check
+}
+
+// lookup returns the field named key exactly, and whether another matches
+// it only ASCII-case-insensitively (encoding/json's fallback match, left
+// to it).
+func (ti *typeInfo) lookup(key []byte) (ord int, folded bool) {
+	for i := range ti.fields {
+		if ti.fields[i].name == string(key) {
+			return i, false
+		}
+	}
+	for i := range ti.fields {
+		if equalFoldASCII(ti.fields[i].name, key) {
+			return -1, true
+		}
+	}
+	return -1, false
+}
+
+func equalFoldASCII(name string, key []byte) bool {
+	if len(name) != len(key) {
+		return false
+	}
+	for i := range len(name) {
+		a, b := name[i], key[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
 }
 
 var (
@@ -117,7 +159,7 @@ func (d *decoder) info(t reflect.Type) *typeInfo {
 		ti.text = !ti.unmarshaler && p.Implements(textUnmarshalerType)
 	}
 	if t.Kind() == reflect.Struct && !ti.unmarshaler && !ti.text {
-		ti.fields, ti.folded = map[string]field{}, map[string]bool{}
+		ti.fields = make([]field, 0, t.NumField())
 		ti.bad = !addFields(ti, t, nil)
 	}
 	d.types[t] = ti
@@ -143,11 +185,10 @@ func addFields(ti *typeInfo, t reflect.Type, prefix []int) bool {
 		if hasOption(opts, "string") {
 			return false
 		}
-		index := append(append([]int(nil), prefix...), i)
 		if sf.Anonymous && name == "" {
 			switch {
 			case sf.Type.Kind() == reflect.Struct:
-				if !addFields(ti, sf.Type, index) {
+				if !addFields(ti, sf.Type, append(append([]int(nil), prefix...), i)) {
 					return false
 				}
 				continue
@@ -163,11 +204,16 @@ func addFields(ti *typeInfo, t reflect.Type, prefix []int) bool {
 		if !plainName(name) {
 			return false
 		}
-		if _, dup := ti.fields[name]; dup {
-			return false
+		for _, f := range ti.fields {
+			if f.name == name {
+				return false
+			}
 		}
-		ti.fields[name] = field{index: index, ord: len(ti.fields)}
-		ti.folded[lowerASCII(name)] = true
+		f := field{name: name, pos: i}
+		if prefix != nil {
+			f.index = append(append([]int(nil), prefix...), i)
+		}
+		ti.fields = append(ti.fields, f)
 	}
 	return true
 }
@@ -205,16 +251,6 @@ func plainName(s string) bool {
 		}
 	}
 	return true
-}
-
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // space skips JSON whitespace from i.
@@ -503,17 +539,18 @@ func (d *decoder) object(i int, v reflect.Value, ti *typeInfo, depth int) (int, 
 	}
 	var seen uint64
 	return d.members(i, func(key []byte, at int) (int, error) {
-		f, ok := ti.fields[string(key)]
-		if !ok {
-			if ti.folded[lowerASCII(string(key))] {
-				return 0, ErrUnsupported
-			}
+		ord, folded := ti.lookup(key)
+		switch {
+		case folded || ord >= 0 && seen&(1<<ord) != 0:
+			return 0, ErrUnsupported
+		case ord < 0:
 			return d.skip(at, depth+1)
 		}
-		if seen&(1<<f.ord) != 0 {
-			return 0, ErrUnsupported
+		seen |= 1 << ord
+		f := &ti.fields[ord]
+		if f.index == nil {
+			return d.value(at, v.Field(f.pos), depth+1)
 		}
-		seen |= 1 << f.ord
 		return d.value(at, v.FieldByIndex(f.index), depth+1)
 	})
 }
