@@ -301,6 +301,9 @@ func measure(o *options, b *bench, rts []*runtimeUnderTest, tag string, m *measu
 		if st, err := os.Stat(r.bin); err == nil {
 			m.add("binary size (KiB)", r.name, float64(st.Size())/1024)
 		}
+		if err := dropPageCache(r.bin); err != nil {
+			return err
+		}
 	}
 	bundles := map[string]string{}
 	for _, r := range rts {
@@ -410,11 +413,6 @@ func measureRSS(o options, b *bench, rts []*runtimeUnderTest, tag string, bundle
 	}
 	n := min(o.n, 10)
 	fmt.Printf("scenario 4: CLI peak RSS, %d rounds under %s\n", n, timeBin)
-	for _, r := range rts {
-		if err := dropPageCache(r.bin); err != nil {
-			return err
-		}
-	}
 	for i := 0; i < n; i++ {
 		if b.stopped() {
 			return errInterrupted
@@ -452,12 +450,13 @@ func measureRSS(o options, b *bench, rts []*runtimeUnderTest, tag string, bundle
 
 // dropPageCache evicts bin's pages from the page cache (those no process
 // maps), so that every runtime's binary is read back by exec the same way
-// before its RSS is measured, whatever wrote the file. Most of a CLI's RSS
-// is its binary's file pages, and this host's kernel (6.18) maps a large
-// folio whole at a fault: a binary just written by Go's linker (through a
-// shared mapping) has folios of another size than one read back from disk,
-// and gorunc read 0.6-0.8 MiB more straight after `make build` than after
-// this (docs/performance.md "config.json without encoding/json's tables").
+// before it is measured, whatever wrote the file. Most of a CLI's RSS, and
+// of gorunc's init's, is its binary's file pages, and this host's kernel
+// (6.18) maps a large folio whole at a fault: a binary just written by
+// Go's linker (through a shared mapping) has folios of another size than
+// one read back from disk, and gorunc's CLI read 0.6-0.8 MiB more RSS, its
+// init 60 KiB more, straight after `make build` than after this
+// (docs/performance.md "config.json without encoding/json's tables").
 func dropPageCache(bin string) error {
 	f, err := os.Open(bin)
 	if err != nil {
