@@ -145,8 +145,6 @@ type initResources struct {
 	CPU *specs.LinuxCPU `json:"cpu,omitempty"`
 }
 
-// decodeInitSpec decodes the spec init was sent into a specs.Spec that
-// has what initSpec keeps, nil or empty elsewhere.
 // decodeSpec is the spec init was sent: decodeInitSpec's, with exec's
 // process in place of the container's when there is one (setExecSpec).
 func (cfg *initConfig) decodeSpec() (*specs.Spec, error) {
@@ -160,6 +158,8 @@ func (cfg *initConfig) decodeSpec() (*specs.Spec, error) {
 	return s, nil
 }
 
+// decodeInitSpec decodes the spec init was sent into a specs.Spec that
+// has what initSpec keeps, nil or empty elsewhere.
 func decodeInitSpec(data []byte) (*specs.Spec, error) {
 	f, err := lazyjson.Decode[initSpec](data)
 	if err != nil {

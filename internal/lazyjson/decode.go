@@ -29,6 +29,7 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -168,9 +169,9 @@ func (d *decoder) info(t reflect.Type) *typeInfo {
 
 // addFields adds t's fields under index prefix to ti as encoding/json's
 // typeFields names them, and reports false for what it does not follow:
-// a tag option ",string", an embedded pointer, an embedded struct with a
-// tag name of its own is fine (a plain field), a name that is not plain
-// ASCII, or two fields of one name (encoding/json's dominance rules).
+// a tag option ",string", an embedded pointer, a name that is not plain
+// ASCII, or two fields of one name (encoding/json's dominance rules). An
+// embedded struct with a tag name of its own is a plain field, as there.
 func addFields(ti *typeInfo, t reflect.Type, prefix []int) bool {
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -181,7 +182,7 @@ func addFields(ti *typeInfo, t reflect.Type, prefix []int) bool {
 		if tag == "-" {
 			continue
 		}
-		name, opts, _ := cutComma(tag)
+		name, opts, _ := strings.Cut(tag, ",")
 		if hasOption(opts, "string") {
 			return false
 		}
@@ -218,19 +219,10 @@ func addFields(ti *typeInfo, t reflect.Type, prefix []int) bool {
 	return true
 }
 
-func cutComma(s string) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ',' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
-}
-
 func hasOption(opts, want string) bool {
 	for opts != "" {
 		var o string
-		o, opts, _ = cutComma(opts)
+		o, opts, _ = strings.Cut(opts, ",")
 		if o == want {
 			return true
 		}
