@@ -37,3 +37,13 @@ func syncPair() (parent, child *os.File, err error) {
 	}
 	return os.NewFile(uintptr(fds[0]), "sync-parent"), os.NewFile(uintptr(fds[1]), "sync-child"), nil
 }
+
+// newMemfd is an empty close-on-exec memfd named name: the setup program
+// and plan, a hook's stdin too large for a pipe.
+func newMemfd(name string) (*os.File, error) {
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("memfd_create: %w", err)
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}

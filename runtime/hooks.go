@@ -151,11 +151,10 @@ func hookStdin(state []byte) (*os.File, error) {
 
 // memfdWith is a memfd holding data, to be read from its start.
 func memfdWith(data []byte) (*os.File, error) {
-	fd, err := unix.MemfdCreate("hook-stdin", unix.MFD_CLOEXEC)
+	f, err := newMemfd("hook-stdin")
 	if err != nil {
-		return nil, fmt.Errorf("hook stdin: memfd_create: %w", err)
+		return nil, fmt.Errorf("hook stdin: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), "hook-stdin")
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("hook stdin: %w", err)

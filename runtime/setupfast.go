@@ -343,18 +343,11 @@ func sysctlName(key string) bool {
 
 // openFastSetup makes the memfds of a fast create and hands them to l.
 func openFastSetup(l *launch) (*fastSetup, []string, error) {
-	mk := func(name string) (*os.File, error) {
-		fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
-		if err != nil {
-			return nil, fmt.Errorf("memfd_create: %w", err)
-		}
-		return os.NewFile(uintptr(fd), name), nil
-	}
-	prog, err := mk("gorunc-setup")
+	prog, err := newMemfd("gorunc-setup")
 	if err != nil {
 		return nil, nil, err
 	}
-	plan, err := mk("gorunc-plan")
+	plan, err := newMemfd("gorunc-plan")
 	if err != nil {
 		prog.Close()
 		return nil, nil, err

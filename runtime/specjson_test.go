@@ -10,10 +10,12 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/net/bpf"
 
 	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/internal/lazyjson"
 	"github.com/gorunc/gorunc/rootfs"
+	"github.com/gorunc/gorunc/seccomp"
 )
 
 var otherPlatforms = map[string]bool{"Solaris": true, "Windows": true, "VM": true, "ZOS": true, "FreeBSD": true}
@@ -478,8 +480,9 @@ func TestExecSpecAsSent(t *testing.T) {
 }
 
 // TestReadyLineAsEncoded: the "ready" line the plan carries is the one
-// the channel's encoder writes; it, and the other messages init's
-// constructor writes, decode through lazyjson on the runtime's side.
+// the channel's encoder writes; it, the other messages init's
+// constructor writes and the config exec-init receives decode through
+// lazyjson.
 func TestReadyLineAsEncoded(t *testing.T) {
 	var b strings.Builder
 	if err := json.NewEncoder(&b).Encode(message{Type: msgReady}); err != nil {
@@ -488,7 +491,16 @@ func TestReadyLineAsEncoded(t *testing.T) {
 	if b.String() != readyLine {
 		t.Errorf("readyLine = %q, the encoder writes %q", readyLine, b.String())
 	}
-	for _, line := range []string{readyLine, `{"type":"hooks"}`, `{"type":"warning","warnings":["a","b"]}`, `{"type":"error","error":"x: \"y\" \u003cz\u003e"}`, `{"type":"seccomp","fd":4}`} {
+	// And the config every exec-init receives, seccomp program included.
+	config, err := json.Marshal(message{Type: msgConfig, Config: &initConfig{
+		ID: "c1", SpecJSON: json.RawMessage(`{"ociVersion":"1.3.0"}`), ProcessJSON: json.RawMessage(`{"args":["sh"]}`),
+		FDs: fdTable{fdSync: 3, fdLog: 4}, State: specs.State{ID: "c1", Pid: 42, Annotations: map[string]string{"a": "b"}},
+		Seccomp: &seccomp.Program{Instructions: []bpf.RawInstruction{{Op: 6, K: 0x7fff0000}}, Flags: 1},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{readyLine, `{"type":"hooks"}`, `{"type":"warning","warnings":["a","b"]}`, `{"type":"error","error":"x: \"y\" \u003cz\u003e"}`, `{"type":"seccomp","fd":4}`, string(config)} {
 		var want message
 		if err := json.Unmarshal([]byte(line), &want); err != nil {
 			t.Fatal(err)
