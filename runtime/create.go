@@ -140,23 +140,37 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	c := &Container{store: s, lock: l, filter: filter, rec: newRecord(o.ID, bundle, rootfsPath, spec)}
 	// Create changes the spec no more from here on.
 	c.rec.specJSON = sameSpec(raw, spec)
-	m, pidsLimit, err := c.makeCgroup(&undo, o.SystemdCgroup)
+	m, err := c.openCgroup(o.SystemdCgroup)
 	if err != nil {
 		return nil, nil, err
 	}
-	proc, err := c.spawn(m, o)
+	cg := &initCgroup{m: m, undo: &undo}
+	if m.State().Version == 1 && !s.Rootless {
+		// v1: the state written and some 20 directories and files
+		// made and written on the other CPU while this one starts
+		// init (spawn waits for them before init's go-ahead, and init
+		// joins before any work), as runc and crun make them once
+		// init exists. On v2 init is cloned into its directory, which
+		// must exist first; a rootless caller may have to go on
+		// without a cgroup, decided before init exists.
+		c.applyCgroupAside(cg)
+	} else if err := c.applyCgroup(cg); err != nil {
+		return nil, nil, err
+	}
+	proc, err := c.spawn(cg, o)
 	if err != nil {
 		var left *initLeftError
 		keepState = errors.As(err, &left)
 		return nil, nil, err
 	}
+	m = cg.m
 	undo.add(func() { reapInit(proc, m) })
 	// pids.max goes last, once init is ready and has the threads its Go
 	// runtime needs, as runc writes the limits at init's procHooks: a
 	// limit of 1 (pids.limit 0, as runc) or a few would otherwise fail
 	// init's own thread creation (pthread_create: EAGAIN).
-	if pidsLimit != nil {
-		if err := m.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
+	if cg.pids != nil {
+		if err := m.Set(&specs.LinuxResources{Pids: cg.pids}); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -184,10 +198,57 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	return c, proc, nil
 }
 
+// initCgroup is the container's cgroup on its way to holding init.
+type initCgroup struct {
+	m cgroup.Manager
+	// made: created (or the pre-made one found) and its limits written.
+	made bool
+	// aside, when not nil, is applyCgroup's answer from the goroutine
+	// that runs it (applyCgroupAside); until wait, m, undo and the
+	// container's record are that goroutine's to change (the caller
+	// only reads the record's spec).
+	aside chan error
+	// pids is pids.max, for the caller to write once init is ready.
+	pids *specs.LinuxPids
+	// undo is the create's: the cgroup is removed after init is reaped.
+	undo *cleanup
+}
+
+// applyCgroupAside runs applyCgroup in a goroutine; wait collects it.
+func (c *Container) applyCgroupAside(cg *initCgroup) {
+	cg.aside = make(chan error, 1)
+	go func() { cg.aside <- c.applyCgroup(cg) }()
+}
+
+// wait returns applyCgroup's error once it has finished (at once when it
+// ran in line), and registers nothing itself: applyCgroup did.
+func (cg *initCgroup) wait() error {
+	if cg.aside == nil {
+		return nil
+	}
+	err := <-cg.aside
+	cg.aside = nil
+	return err
+}
+
 // makeCgroup creates (or joins) the container's cgroup and writes its
 // limits but pids.max, which it returns for the caller to write once the
 // container's first process is in place. systemd is --systemd-cgroup.
 func (c *Container) makeCgroup(undo *cleanup, systemd bool) (cgroup.Manager, *specs.LinuxPids, error) {
+	m, err := c.openCgroup(systemd)
+	if err != nil {
+		return nil, nil, err
+	}
+	cg := &initCgroup{m: m, undo: undo}
+	if err := c.applyCgroup(cg); err != nil {
+		return nil, nil, err
+	}
+	return cg.m, cg.pids, nil
+}
+
+// openCgroup finds the container's cgroup and checks that it may be used,
+// before anything is made in the cgroupfs.
+func (c *Container) openCgroup(systemd bool) (cgroup.Manager, error) {
 	spec, s := c.rec.Spec, c.store
 	m, err := cgroup.New(cgroup.Config{
 		Path:        spec.Linux.CgroupsPath,
@@ -198,47 +259,56 @@ func (c *Container) makeCgroup(undo *cleanup, systemd bool) (cgroup.Manager, *sp
 		Warn:        func(msg string) { s.warn(msg) },
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// Checked before anything is made in the cgroupfs: init placed in a
 	// frozen cgroup stops dead mid-setup. runc 1.5 refuses a pre-made
 	// cgroup frozen by itself with these words, but not one frozen by an
 	// ancestor, where it hangs; the kernel freezes a child made there too.
 	if f, err := m.FrozenBy(); err != nil {
-		return nil, nil, fmt.Errorf("cgroup freezer state: %w", err)
+		return nil, fmt.Errorf("cgroup freezer state: %w", err)
 	} else if f != nil {
-		return nil, nil, fmt.Errorf("container's cgroup unexpectedly frozen: %w", f)
+		return nil, fmt.Errorf("container's cgroup unexpectedly frozen: %w", f)
 	}
 	// runc 1.2+ refuses a pre-made cgroup that has processes already, in
 	// these words (libcontainer/factory_linux.go): they would share the
 	// container's limits and die with its delete. A cgroup not made yet
 	// has none.
 	if pids, err := m.Pids(); err != nil && !errors.Is(err, os.ErrNotExist) && !errors.Is(err, unix.ENODEV) {
-		return nil, nil, fmt.Errorf("unable to get cgroup PIDs: %w", err)
+		return nil, fmt.Errorf("unable to get cgroup PIDs: %w", err)
 	} else if len(pids) > 0 {
-		return nil, nil, fmt.Errorf("container's cgroup is not empty: %d process(es) found", len(pids))
+		return nil, fmt.Errorf("container's cgroup is not empty: %d process(es) found", len(pids))
 	}
+	c.rec.Cgroup = m.State()
+	return m, nil
+}
+
+// applyCgroup records the cgroup in the container's state, makes it and
+// writes its limits but pids.max (kept in cg.pids). A rootless caller without the right to it goes on without
+// one where the config allows (withoutCgroup): cg.m is then another
+// manager.
+func (c *Container) applyCgroup(cg *initCgroup) error {
+	spec, s, m := c.rec.Spec, c.store, cg.m
 	// Recorded before the first mkdir (State lists the directories Apply
 	// will make as Planned), so `delete --force` after a crash at any
 	// later point knows which cgroup directories are gorunc's to remove.
-	c.rec.Cgroup = m.State()
 	if err := s.write(c.rec); err != nil {
-		return nil, nil, err
+		return err
 	}
-	err = m.Apply(0)
+	err := m.Apply(0)
 	if err == nil && s.Rootless {
 		err = cgroup.JoinPermitted(m)
 	}
 	if err != nil {
 		m.Destroy()
 		if m, err = s.withoutCgroup(spec, err); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	undo.add(func() { m.Destroy() })
+	cg.m, cg.made = m, true
+	cg.undo.add(func() { m.Destroy() })
 	s.Log.Debugf("create %s: cgroup %s", c.rec.ID, cgroupSummary(m.State()))
 	faultPoint("after-cgroup")
-	var pidsLimit *specs.LinuxPids
 	if spec.Linux.Resources != nil {
 		early := cgroupResources(spec)
 		if s.Rootless {
@@ -248,12 +318,12 @@ func (c *Container) makeCgroup(undo *cleanup, systemd bool) (cgroup.Manager, *sp
 			// caller (runc ignores device cgroup errors when rootless).
 			early.Devices = nil
 		}
-		pidsLimit, early.Pids = early.Pids, nil
+		cg.pids, early.Pids = early.Pids, nil
 		if err := m.Set(early); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	return m, pidsLimit, nil
+	return nil
 }
 
 func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
@@ -298,8 +368,12 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 
 // spawn starts init and waits until it reports ready (blocked on the exec
 // fifo) or fails.
-func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error) {
-	spec := c.rec.Spec
+func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) {
+	spec, m := c.rec.Spec, cg.m
+	// Deferred first, so it runs last: a failed spawn returns only
+	// once the cgroup made beside it is done, its removal in create's
+	// undo.
+	defer cg.wait()
 	l, err := newLaunch(c.store.Log, o.PreserveFDs)
 	if err != nil {
 		return nil, err
@@ -342,7 +416,11 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	stdin, stdout, stderr := o.stdio.files()
 	cmd := l.command("init", stdin, stdout, stderr, fastEnv...)
 	cgroupFD := -1
-	if dir := m.Path(""); dir != "" && m.State().Version == 2 {
+	dir := ""
+	if cg.made && m.State().Version == 2 {
+		dir = m.Path("")
+	}
+	if dir != "" {
 		// A cgroup that does not exist yet is made by Apply(init's
 		// pid): the systemd driver's scope, which systemd creates with
 		// init in it.
@@ -381,11 +459,15 @@ func (c *Container) spawn(m cgroup.Manager, o CreateOptions) (*os.Process, error
 	undo.add(func() { reapInit(proc, m) })
 	l.started()
 	c.store.Log.Debugf("create %s: init started (pid %d); namespaces: %s", c.rec.ID, proc.Pid, nsSummary(spec.Linux.Namespaces))
+	faultPoint("after-spawn")
+	// init waits for its go-ahead below, and joins before it.
+	if err := cg.wait(); err != nil {
+		return nil, err
+	}
 	// Every wait below is on init: the watch ends them when init dies,
 	// freezes or stops instead of answering.
 	w := watchPeer("container init", proc.Pid, m, l.sync)
 	defer w.stop()
-	faultPoint("after-spawn")
 	if cgroupFD < 0 {
 		// No CLONE_INTO_CGROUP: join before init reads its config, so
 		// it does no work outside the cgroup.

@@ -14,8 +14,9 @@ import (
 // of the runtime would at that step (tests/integration/faults_test.go).
 // The production build has no such variable (fault.go).
 //
-// Points: "after-cgroup" (create: cgroup made, state not yet naming it),
-// "after-spawn" (create: init started, its config not yet sent),
+// Points: "after-cgroup" (create: cgroup made, its limits not yet
+// written; on v1 init is started already), "after-spawn" (create: init
+// started, its config not yet sent, on v1 its cgroup not yet made),
 // "before-pidfile" (create: init ready and waiting on the exec fifo, pid
 // file not yet written).
 const faultEnv = "_GORUNC_TEST_FAULT"

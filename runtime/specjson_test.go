@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -479,17 +480,37 @@ func TestExecSpecAsSent(t *testing.T) {
 	}
 }
 
-// TestReadyLineAsEncoded: the "ready" line the plan carries is the one
-// the channel's encoder writes; it, the other messages init's
-// constructor writes and the config exec-init receives decode through
-// lazyjson.
-func TestReadyLineAsEncoded(t *testing.T) {
-	var b strings.Builder
-	if err := json.NewEncoder(&b).Encode(message{Type: msgReady}); err != nil {
-		t.Fatal(err)
+// TestBareLineAsEncoded: a message with only its type (the "ready" line
+// the plan carries, create's go-ahead) goes out as the channel's encoder
+// writes it, and any other through the encoder; these, the other
+// messages init's constructor writes and the config exec-init receives
+// decode through lazyjson.
+func TestBareLineAsEncoded(t *testing.T) {
+	types := []msgType{msgConfig, msgHooks, msgHooksDone, msgReady, msgSeccomp, msgSeccompAck, msgWarning, msgError}
+	for _, m := range []message{
+		{Type: msgWarning, Warning: []string{}}, {Type: msgError, Error: "x"}, {Type: msgConfig, Config: &initConfig{}},
+		{Type: msgSeccomp, Fd: 4}, {Type: "a<b"}, {Type: "A"}, {},
+	} {
+		if line, ok := bareLine(m); ok {
+			t.Errorf("bareLine(%+v) = %q, want the encoder's", m, line)
+		}
+		types = append(types, m.Type)
 	}
-	if b.String() != readyLine {
-		t.Errorf("readyLine = %q, the encoder writes %q", readyLine, b.String())
+	for _, typ := range types {
+		var want, got strings.Builder
+		if err := json.NewEncoder(&want).Encode(message{Type: typ}); err != nil {
+			t.Fatal(err)
+		}
+		if err := newChannel(&rw{Writer: &got}).send(message{Type: typ}); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("send(%q) wrote %q, the encoder writes %q", typ, got.String(), want.String())
+		}
+	}
+	readyLine, ok := bareLine(message{Type: msgReady})
+	if !ok {
+		t.Fatal("the ready message is not bare")
 	}
 	// And the config every exec-init receives, seccomp program included.
 	config, err := json.Marshal(message{Type: msgConfig, Config: &initConfig{
@@ -511,3 +532,10 @@ func TestReadyLineAsEncoded(t *testing.T) {
 		}
 	}
 }
+
+// rw is a channel's far end that only takes what is sent.
+type rw struct {
+	io.Writer
+}
+
+func (rw) Read([]byte) (int, error) { return 0, io.EOF }

@@ -224,13 +224,8 @@ const (
 	planHooks    = 4
 )
 
-// readyLine is message{Type: msgReady} as the channel's encoder writes it
-// (TestReadyLineAsEncoded), written as it is: encoding a message builds
-// encoding/json's encoders for message's whole type graph.
-const readyLine = `{"type":"ready"}` + "\n"
-
 // planBytes is stage 2's plan (format in nsexec/stage2.c): the fds in
-// stage 2, the "ready" message as the channel would send it, the process
+// stage 2, the "ready" message as the channel sends it (bareLine), the process
 // to exec, a noNewPrivileges filter that goes in after the fifo and the
 // startContainer hooks with the state they get on stdin.
 func planBytes(cfg *initConfig, argv0 string, syncFD, fifoFD, fdDirFD int) ([]byte, error) {
@@ -275,7 +270,8 @@ func planBytes(cfg *initConfig, argv0 string, syncFD, fifoFD, fdDirFD int) ([]by
 	u32(uint32(syncFD))
 	u32(uint32(fifoFD))
 	u32(uint32(fdDirFD))
-	str(readyLine)
+	ready, _ := bareLine(message{Type: msgReady})
+	str(ready)
 	str(argv0)
 	strs(p.Args)
 	strs(p.Env)
