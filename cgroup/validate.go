@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -118,7 +119,7 @@ func validateUnifiedKey(k string) error {
 	case !ok || ctrl == "" || file == "":
 		return fmt.Errorf("linux.resources.unified: key %q is not of the form <controller>.<file>", k)
 	}
-	if v2, isV1 := v1FileNames[k]; isV1 {
+	if v2, isV1 := v1FileNames()[k]; isV1 {
 		return fmt.Errorf("linux.resources.unified: key %q is a cgroup v1 file; on cgroup v2 use %s", k, v2)
 	}
 	return nil
@@ -158,15 +159,17 @@ func deviceAccess(access string) string {
 
 // v1FileNames maps cgroup v1 file names that people write on v2 hosts to
 // their v2 counterparts (the seed's Common Error 4: "file names differ").
-var v1FileNames = map[string]string{
-	"memory.limit_in_bytes":       "memory.max",
-	"memory.soft_limit_in_bytes":  "memory.low",
-	"memory.memsw.limit_in_bytes": "memory.swap.max",
-	"memory.usage_in_bytes":       "memory.current",
-	"memory.oom_control":          "memory.events (there is no switch to disable the OOM killer)",
-	"cpu.cfs_quota_us":            "cpu.max",
-	"cpu.cfs_period_us":           "cpu.max",
-	"cpu.shares":                  "cpu.weight",
-	"blkio.weight":                "io.weight",
-	"freezer.state":               "cgroup.freeze",
-}
+var v1FileNames = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"memory.limit_in_bytes":       "memory.max",
+		"memory.soft_limit_in_bytes":  "memory.low",
+		"memory.memsw.limit_in_bytes": "memory.swap.max",
+		"memory.usage_in_bytes":       "memory.current",
+		"memory.oom_control":          "memory.events (there is no switch to disable the OOM killer)",
+		"cpu.cfs_quota_us":            "cpu.max",
+		"cpu.cfs_period_us":           "cpu.max",
+		"cpu.shares":                  "cpu.weight",
+		"blkio.weight":                "io.weight",
+		"freezer.state":               "cgroup.freeze",
+	}
+})

@@ -92,7 +92,7 @@ func startConstructor(cmd *exec.Cmd, join []joined, unshare []string, maps *idMa
 	cmd.ExtraFiles = append(cmd.ExtraFiles, w)
 	tokens := make([]string, 0, len(join))
 	for _, j := range join {
-		tokens = append(tokens, kinds[j.ns.Type].procNS+"="+strconv.Itoa(3+len(cmd.ExtraFiles)))
+		tokens = append(tokens, kinds()[j.ns.Type].procNS+"="+strconv.Itoa(3+len(cmd.ExtraFiles)))
 		cmd.ExtraFiles = append(cmd.ExtraFiles, j.f)
 	}
 	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d:0:%s:%s", NsenterEnvName, reportFD, strings.Join(tokens, ","), strings.Join(unshare, ",")))

@@ -29,6 +29,7 @@ package nsexec
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -42,22 +43,24 @@ type kind struct {
 
 // kinds is the table of namespace types gorunc knows; `features` prints its
 // keys, so the command cannot drift from what the code does.
-var kinds = map[specs.LinuxNamespaceType]kind{
-	specs.PIDNamespace:     {unix.CLONE_NEWPID, "pid"},
-	specs.NetworkNamespace: {unix.CLONE_NEWNET, "net"},
-	specs.MountNamespace:   {unix.CLONE_NEWNS, "mnt"},
-	specs.IPCNamespace:     {unix.CLONE_NEWIPC, "ipc"},
-	specs.UTSNamespace:     {unix.CLONE_NEWUTS, "uts"},
-	specs.UserNamespace:    {unix.CLONE_NEWUSER, "user"},
-	specs.CgroupNamespace:  {unix.CLONE_NEWCGROUP, "cgroup"},
-	specs.TimeNamespace:    {unix.CLONE_NEWTIME, "time"},
-}
+var kinds = sync.OnceValue(func() map[specs.LinuxNamespaceType]kind {
+	return map[specs.LinuxNamespaceType]kind{
+		specs.PIDNamespace:     {unix.CLONE_NEWPID, "pid"},
+		specs.NetworkNamespace: {unix.CLONE_NEWNET, "net"},
+		specs.MountNamespace:   {unix.CLONE_NEWNS, "mnt"},
+		specs.IPCNamespace:     {unix.CLONE_NEWIPC, "ipc"},
+		specs.UTSNamespace:     {unix.CLONE_NEWUTS, "uts"},
+		specs.UserNamespace:    {unix.CLONE_NEWUSER, "user"},
+		specs.CgroupNamespace:  {unix.CLONE_NEWCGROUP, "cgroup"},
+		specs.TimeNamespace:    {unix.CLONE_NEWTIME, "time"},
+	}
+})
 
 // Types lists the namespace types of the kinds table, sorted (for
 // `features`): derived, so a type added to kinds is reported too.
 func Types() []string {
-	types := make([]string, 0, len(kinds))
-	for t := range kinds {
+	types := make([]string, 0, len(kinds()))
+	for t := range kinds() {
 		types = append(types, string(t))
 	}
 	sort.Strings(types)
@@ -69,7 +72,7 @@ func Types() []string {
 func Validate(nss []specs.LinuxNamespace) error {
 	seen := map[specs.LinuxNamespaceType]bool{}
 	for i, ns := range nss {
-		if _, ok := kinds[ns.Type]; !ok {
+		if _, ok := kinds()[ns.Type]; !ok {
 			return fmt.Errorf("linux.namespaces[%d]: unknown namespace type %q", i, ns.Type)
 		}
 		if seen[ns.Type] {
@@ -96,5 +99,5 @@ func Has(nss []specs.LinuxNamespace, t specs.LinuxNamespaceType) bool {
 // ProcName is the name of namespace type t under /proc/PID/ns ("" when t
 // is unknown).
 func ProcName(t specs.LinuxNamespaceType) string {
-	return kinds[t].procNS
+	return kinds()[t].procNS
 }

@@ -20,7 +20,7 @@ const NsenterEnvName = "_GORUNC_NSENTER"
 func NsenterEnv(fd, pid int, types []specs.LinuxNamespaceType) (string, error) {
 	names := make([]string, 0, len(types))
 	for _, t := range types {
-		k, ok := kinds[t]
+		k, ok := kinds()[t]
 		if !ok {
 			return "", fmt.Errorf("unknown namespace type %q", t)
 		}

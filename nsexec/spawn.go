@@ -50,7 +50,7 @@ func Spawn(cfg Config) (proc *os.Process, unshare uintptr, err error) {
 		}
 	}()
 	for i, ns := range cfg.Namespaces {
-		k := kinds[ns.Type]
+		k := kinds()[ns.Type]
 		if ns.Path == "" {
 			if deferred(k.flag, cfg.CgroupFD) {
 				unshare |= k.flag

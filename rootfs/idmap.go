@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -55,7 +56,9 @@ const (
 // idmapOptions is read-only: runc's "complex" mount options, which it
 // does not list in `features` mountOptions (they are reported as
 // linux.mountExtensions.idmap).
-var idmapOptions = map[string]idmapOption{"idmap": idmapTop, "ridmap": idmapRecursive}
+var idmapOptions = sync.OnceValue(func() map[string]idmapOption {
+	return map[string]idmapOption{"idmap": idmapTop, "ridmap": idmapRecursive}
+})
 
 // idmapping is how one mount is idmapped.
 type idmapping struct {

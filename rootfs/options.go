@@ -3,6 +3,7 @@ package rootfs
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,55 +19,59 @@ type flagOption struct {
 // runtime-spec config.md#mounts that become mount(2) flags. "bind" and
 // "rbind" are here too: the OCI spec lets a bind mount be said by option
 // with any (or no) type.
-var flagOptions = map[string]flagOption{
-	"async":         {true, unix.MS_SYNCHRONOUS},
-	"atime":         {true, unix.MS_NOATIME},
-	"bind":          {false, unix.MS_BIND},
-	"defaults":      {false, 0},
-	"dev":           {true, unix.MS_NODEV},
-	"diratime":      {true, unix.MS_NODIRATIME},
-	"dirsync":       {false, unix.MS_DIRSYNC},
-	"exec":          {true, unix.MS_NOEXEC},
-	"iversion":      {false, unix.MS_I_VERSION},
-	"lazytime":      {false, unix.MS_LAZYTIME},
-	"loud":          {true, unix.MS_SILENT},
-	"mand":          {false, unix.MS_MANDLOCK},
-	"noatime":       {false, unix.MS_NOATIME},
-	"nodev":         {false, unix.MS_NODEV},
-	"nodiratime":    {false, unix.MS_NODIRATIME},
-	"noexec":        {false, unix.MS_NOEXEC},
-	"noiversion":    {true, unix.MS_I_VERSION},
-	"nolazytime":    {true, unix.MS_LAZYTIME},
-	"nomand":        {true, unix.MS_MANDLOCK},
-	"norelatime":    {true, unix.MS_RELATIME},
-	"nostrictatime": {true, unix.MS_STRICTATIME},
-	"nosuid":        {false, unix.MS_NOSUID},
-	"nosymfollow":   {false, unix.MS_NOSYMFOLLOW},
-	"rbind":         {false, unix.MS_BIND | unix.MS_REC},
-	"relatime":      {false, unix.MS_RELATIME},
-	"remount":       {false, unix.MS_REMOUNT},
-	"ro":            {false, unix.MS_RDONLY},
-	"rw":            {true, unix.MS_RDONLY},
-	"silent":        {false, unix.MS_SILENT},
-	"strictatime":   {false, unix.MS_STRICTATIME},
-	"suid":          {true, unix.MS_NOSUID},
-	"symfollow":     {true, unix.MS_NOSYMFOLLOW},
-	"sync":          {false, unix.MS_SYNCHRONOUS},
-}
+var flagOptions = sync.OnceValue(func() map[string]flagOption {
+	return map[string]flagOption{
+		"async":         {true, unix.MS_SYNCHRONOUS},
+		"atime":         {true, unix.MS_NOATIME},
+		"bind":          {false, unix.MS_BIND},
+		"defaults":      {false, 0},
+		"dev":           {true, unix.MS_NODEV},
+		"diratime":      {true, unix.MS_NODIRATIME},
+		"dirsync":       {false, unix.MS_DIRSYNC},
+		"exec":          {true, unix.MS_NOEXEC},
+		"iversion":      {false, unix.MS_I_VERSION},
+		"lazytime":      {false, unix.MS_LAZYTIME},
+		"loud":          {true, unix.MS_SILENT},
+		"mand":          {false, unix.MS_MANDLOCK},
+		"noatime":       {false, unix.MS_NOATIME},
+		"nodev":         {false, unix.MS_NODEV},
+		"nodiratime":    {false, unix.MS_NODIRATIME},
+		"noexec":        {false, unix.MS_NOEXEC},
+		"noiversion":    {true, unix.MS_I_VERSION},
+		"nolazytime":    {true, unix.MS_LAZYTIME},
+		"nomand":        {true, unix.MS_MANDLOCK},
+		"norelatime":    {true, unix.MS_RELATIME},
+		"nostrictatime": {true, unix.MS_STRICTATIME},
+		"nosuid":        {false, unix.MS_NOSUID},
+		"nosymfollow":   {false, unix.MS_NOSYMFOLLOW},
+		"rbind":         {false, unix.MS_BIND | unix.MS_REC},
+		"relatime":      {false, unix.MS_RELATIME},
+		"remount":       {false, unix.MS_REMOUNT},
+		"ro":            {false, unix.MS_RDONLY},
+		"rw":            {true, unix.MS_RDONLY},
+		"silent":        {false, unix.MS_SILENT},
+		"strictatime":   {false, unix.MS_STRICTATIME},
+		"suid":          {true, unix.MS_NOSUID},
+		"symfollow":     {true, unix.MS_NOSYMFOLLOW},
+		"sync":          {false, unix.MS_SYNCHRONOUS},
+	}
+})
 
 // propagationOptions is read-only: the propagation types of
 // Documentation/filesystems/sharedsubtree.rst, as mount options and as
 // linux.rootfsPropagation values.
-var propagationOptions = map[string]uintptr{
-	"private":     unix.MS_PRIVATE,
-	"rprivate":    unix.MS_PRIVATE | unix.MS_REC,
-	"shared":      unix.MS_SHARED,
-	"rshared":     unix.MS_SHARED | unix.MS_REC,
-	"slave":       unix.MS_SLAVE,
-	"rslave":      unix.MS_SLAVE | unix.MS_REC,
-	"unbindable":  unix.MS_UNBINDABLE,
-	"runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
-}
+var propagationOptions = sync.OnceValue(func() map[string]uintptr {
+	return map[string]uintptr{
+		"private":     unix.MS_PRIVATE,
+		"rprivate":    unix.MS_PRIVATE | unix.MS_REC,
+		"shared":      unix.MS_SHARED,
+		"rshared":     unix.MS_SHARED | unix.MS_REC,
+		"slave":       unix.MS_SLAVE,
+		"rslave":      unix.MS_SLAVE | unix.MS_REC,
+		"unbindable":  unix.MS_UNBINDABLE,
+		"runbindable": unix.MS_UNBINDABLE | unix.MS_REC,
+	}
+})
 
 // tmpcopyup is runc's extension option (not mount(8)'s): see copyUp.
 const tmpcopyup = "tmpcopyup"
@@ -107,7 +112,7 @@ func (o mountOptions) dataString() string { return strings.Join(o.data, ",") }
 func parseMountOptions(opts []string) mountOptions {
 	var o mountOptions
 	for _, opt := range opts {
-		if f, ok := flagOptions[opt]; ok {
+		if f, ok := flagOptions()[opt]; ok {
 			if f.clear {
 				o.flags &^= f.flag
 				o.cleared |= f.flag
@@ -117,14 +122,14 @@ func parseMountOptions(opts []string) mountOptions {
 			}
 			continue
 		}
-		if p, ok := propagationOptions[opt]; ok {
+		if p, ok := propagationOptions()[opt]; ok {
 			o.propagation = append(o.propagation, p)
 			continue
 		}
 		if o.addRecursive(opt) {
 			continue
 		}
-		if m, ok := idmapOptions[opt]; ok {
+		if m, ok := idmapOptions()[opt]; ok {
 			o.idmap = m
 			continue
 		}
@@ -140,14 +145,14 @@ func parseMountOptions(opts []string) mountOptions {
 // MountOptions lists every mount option understood as a flag, a recursive
 // attribute or a propagation type, sorted, for the `features` command.
 func MountOptions() []string {
-	names := make([]string, 0, len(flagOptions)+len(propagationOptions)+len(recursiveOptions))
-	for n := range flagOptions {
+	names := make([]string, 0, len(flagOptions())+len(propagationOptions())+len(recursiveOptions()))
+	for n := range flagOptions() {
 		names = append(names, n)
 	}
-	for n := range recursiveOptions {
+	for n := range recursiveOptions() {
 		names = append(names, n)
 	}
-	for n := range propagationOptions {
+	for n := range propagationOptions() {
 		names = append(names, n)
 	}
 	names = append(names, extensionOptions...)

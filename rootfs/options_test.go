@@ -70,7 +70,7 @@ func TestMountOptionsListsEveryTableEntry(t *testing.T) {
 	if !sort.StringsAreSorted(got) {
 		t.Errorf("MountOptions() not sorted: %v", got)
 	}
-	if n := len(flagOptions) + len(propagationOptions) + len(recursiveOptions) + len(extensionOptions); len(got) != n {
+	if n := len(flagOptions()) + len(propagationOptions()) + len(recursiveOptions()) + len(extensionOptions); len(got) != n {
 		t.Errorf("MountOptions() has %d names, tables have %d", len(got), n)
 	}
 	want := []string{"ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "relatime", "norelatime",
@@ -147,7 +147,7 @@ func TestIdmapOptions(t *testing.T) {
 		}
 	}
 	for _, n := range MountOptions() {
-		if _, ok := idmapOptions[n]; ok {
+		if _, ok := idmapOptions()[n]; ok {
 			t.Errorf("MountOptions lists %q; runc 1.5 reports it as linux.mountExtensions.idmap only", n)
 		}
 	}

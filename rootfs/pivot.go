@@ -35,7 +35,7 @@ func PivotRoot(cfg *Config) error {
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir /: %w", err)
 	}
-	if p, ok := propagationOptions[cfg.Propagation]; ok {
+	if p, ok := propagationOptions()[cfg.Propagation]; ok {
 		if err := unix.Mount("", "/", "", p, ""); err != nil {
 			return fmt.Errorf("set propagation %s of /: %w", cfg.Propagation, err)
 		}

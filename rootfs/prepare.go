@@ -88,7 +88,7 @@ func closeAll(files []*os.File) {
 // its mounts reach the host. An unbindable / could not be bound, so that
 // type is only applied after the pivot.
 func prepareRootFlags(propagation string) uintptr {
-	p, ok := propagationOptions[propagation]
+	p, ok := propagationOptions()[propagation]
 	if !ok || p&unix.MS_UNBINDABLE != 0 {
 		return unix.MS_SLAVE | unix.MS_REC
 	}

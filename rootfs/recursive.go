@@ -3,6 +3,7 @@ package rootfs
 import (
 	"fmt"
 	"os"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,30 +18,32 @@ type recursiveOption struct {
 }
 
 // recursiveOptions is read-only, the same set runc accepts.
-var recursiveOptions = map[string]recursiveOption{
-	"rro":            {false, unix.MOUNT_ATTR_RDONLY, false},
-	"rrw":            {true, unix.MOUNT_ATTR_RDONLY, false},
-	"rnosuid":        {false, unix.MOUNT_ATTR_NOSUID, false},
-	"rsuid":          {true, unix.MOUNT_ATTR_NOSUID, false},
-	"rnodev":         {false, unix.MOUNT_ATTR_NODEV, false},
-	"rdev":           {true, unix.MOUNT_ATTR_NODEV, false},
-	"rnoexec":        {false, unix.MOUNT_ATTR_NOEXEC, false},
-	"rexec":          {true, unix.MOUNT_ATTR_NOEXEC, false},
-	"rnodiratime":    {false, unix.MOUNT_ATTR_NODIRATIME, false},
-	"rdiratime":      {true, unix.MOUNT_ATTR_NODIRATIME, false},
-	"rrelatime":      {false, unix.MOUNT_ATTR_RELATIME, true},
-	"rnorelatime":    {true, unix.MOUNT_ATTR_RELATIME, true},
-	"rnoatime":       {false, unix.MOUNT_ATTR_NOATIME, true},
-	"ratime":         {true, unix.MOUNT_ATTR_NOATIME, true},
-	"rstrictatime":   {false, unix.MOUNT_ATTR_STRICTATIME, true},
-	"rnostrictatime": {true, unix.MOUNT_ATTR_STRICTATIME, true},
-	"rnosymfollow":   {false, unix.MOUNT_ATTR_NOSYMFOLLOW, false},
-	"rsymfollow":     {true, unix.MOUNT_ATTR_NOSYMFOLLOW, false},
-}
+var recursiveOptions = sync.OnceValue(func() map[string]recursiveOption {
+	return map[string]recursiveOption{
+		"rro":            {false, unix.MOUNT_ATTR_RDONLY, false},
+		"rrw":            {true, unix.MOUNT_ATTR_RDONLY, false},
+		"rnosuid":        {false, unix.MOUNT_ATTR_NOSUID, false},
+		"rsuid":          {true, unix.MOUNT_ATTR_NOSUID, false},
+		"rnodev":         {false, unix.MOUNT_ATTR_NODEV, false},
+		"rdev":           {true, unix.MOUNT_ATTR_NODEV, false},
+		"rnoexec":        {false, unix.MOUNT_ATTR_NOEXEC, false},
+		"rexec":          {true, unix.MOUNT_ATTR_NOEXEC, false},
+		"rnodiratime":    {false, unix.MOUNT_ATTR_NODIRATIME, false},
+		"rdiratime":      {true, unix.MOUNT_ATTR_NODIRATIME, false},
+		"rrelatime":      {false, unix.MOUNT_ATTR_RELATIME, true},
+		"rnorelatime":    {true, unix.MOUNT_ATTR_RELATIME, true},
+		"rnoatime":       {false, unix.MOUNT_ATTR_NOATIME, true},
+		"ratime":         {true, unix.MOUNT_ATTR_NOATIME, true},
+		"rstrictatime":   {false, unix.MOUNT_ATTR_STRICTATIME, true},
+		"rnostrictatime": {true, unix.MOUNT_ATTR_STRICTATIME, true},
+		"rnosymfollow":   {false, unix.MOUNT_ATTR_NOSYMFOLLOW, false},
+		"rsymfollow":     {true, unix.MOUNT_ATTR_NOSYMFOLLOW, false},
+	}
+})
 
 // addRecursive records opt in o; it reports false for other options.
 func (o *mountOptions) addRecursive(opt string) bool {
-	r, ok := recursiveOptions[opt]
+	r, ok := recursiveOptions()[opt]
 	if !ok {
 		return false
 	}

@@ -76,7 +76,7 @@ func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgro
 	if why := around.BeforePivot(); why != "" {
 		return why
 	}
-	prop := propagationOptions[cfg.Propagation]
+	prop := propagationOptions()[cfg.Propagation]
 	p.Pivot(cfg.Propagation, uint32(prop), dev)
 	p.Debugf("init: pivot_root into %s", cfg.Rootfs)
 	if why := around.AfterPivot(); why != "" {

@@ -90,14 +90,14 @@ func validatePropagation(cfg *Config) error {
 	if cfg.Propagation == "" {
 		return nil
 	}
-	p, ok := propagationOptions[cfg.Propagation]
+	p, ok := propagationOptions()[cfg.Propagation]
 	if !ok {
 		return fmt.Errorf("linux.rootfsPropagation %q is not one of shared, slave, private, unbindable (or r-prefixed)", cfg.Propagation)
 	}
 	// Without pivot_root the host's mounts stay under the container's
 	// root; a private root would keep them there forever (runc refuses
 	// this too, libcontainer/specconv).
-	if cfg.NoPivot && p&propagationOptions["private"] != 0 {
+	if cfg.NoPivot && p&propagationOptions()["private"] != 0 {
 		return fmt.Errorf("linux.rootfsPropagation %q is not safe without pivot_root", cfg.Propagation)
 	}
 	return nil

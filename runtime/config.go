@@ -167,7 +167,7 @@ func validateProcess(p *specs.Process) error {
 		return fmt.Errorf("process.cwd %q must be an absolute path", p.Cwd)
 	}
 	for i, rl := range p.Rlimits {
-		if _, ok := rlimitTypes[rl.Type]; !ok {
+		if _, ok := rlimitTypes()[rl.Type]; !ok {
 			return fmt.Errorf("process.rlimits[%d]: unknown type %q", i, rl.Type)
 		}
 		if rl.Soft > rl.Hard {

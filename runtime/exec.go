@@ -272,7 +272,7 @@ func execSpec(orig *specs.Spec, raw json.RawMessage, o ExecOptions) (*specs.Spec
 		return nil, fmt.Errorf("cwd %q is not absolute", p.Cwd)
 	}
 	for _, rl := range p.Rlimits {
-		if _, ok := rlimitTypes[rl.Type]; !ok {
+		if _, ok := rlimitTypes()[rl.Type]; !ok {
 			return nil, fmt.Errorf("process.rlimits: unknown type %q", rl.Type)
 		}
 	}

@@ -10,27 +10,32 @@ package runtime
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
 // mpolModes and mpolFlags are include/uapi/linux/mempolicy.h's values.
-var mpolModes = map[specs.MemoryPolicyModeType]int{
-	specs.MpolDefault:            0,
-	specs.MpolPreferred:          1,
-	specs.MpolBind:               2,
-	specs.MpolInterleave:         3,
-	specs.MpolLocal:              4,
-	specs.MpolPreferredMany:      5,
-	specs.MpolWeightedInterleave: 6,
-}
+var mpolModes = sync.OnceValue(func() map[specs.MemoryPolicyModeType]int {
+	return map[specs.MemoryPolicyModeType]int{
+		specs.MpolDefault:            0,
+		specs.MpolPreferred:          1,
+		specs.MpolBind:               2,
+		specs.MpolInterleave:         3,
+		specs.MpolLocal:              4,
+		specs.MpolPreferredMany:      5,
+		specs.MpolWeightedInterleave: 6,
+	}
+})
 
-var mpolFlags = map[specs.MemoryPolicyFlagType]int{
-	specs.MpolFStaticNodes:   1 << 15,
-	specs.MpolFRelativeNodes: 1 << 14,
-	specs.MpolFNumaBalancing: 1 << 13,
-}
+var mpolFlags = sync.OnceValue(func() map[specs.MemoryPolicyFlagType]int {
+	return map[specs.MemoryPolicyFlagType]int{
+		specs.MpolFStaticNodes:   1 << 15,
+		specs.MpolFRelativeNodes: 1 << 14,
+		specs.MpolFNumaBalancing: 1 << 13,
+	}
+})
 
 // memPolicy is set_mempolicy(2)'s arguments.
 type memPolicy struct {
@@ -49,7 +54,7 @@ func parseMemoryPolicy(l *specs.Linux) (*memPolicy, error) {
 		return nil, nil
 	}
 	mp := l.MemoryPolicy
-	mode, ok := mpolModes[mp.Mode]
+	mode, ok := mpolModes()[mp.Mode]
 	if !ok {
 		return nil, fmt.Errorf("invalid memory policy mode %q", mp.Mode)
 	}
@@ -59,7 +64,7 @@ func parseMemoryPolicy(l *specs.Linux) (*memPolicy, error) {
 	}
 	flags := 0
 	for _, f := range mp.Flags {
-		v, ok := mpolFlags[f]
+		v, ok := mpolFlags()[f]
 		if !ok {
 			return nil, fmt.Errorf("invalid memory policy flag %q", f)
 		}
@@ -100,8 +105,8 @@ func applyMemoryPolicy(l *specs.Linux) error {
 
 // MemoryPolicyModes and MemoryPolicyFlags are the names gorunc applies,
 // for `features` (sorted, as runc lists them).
-func MemoryPolicyModes() []string { return sortedNames(mpolModes) }
-func MemoryPolicyFlags() []string { return sortedNames(mpolFlags) }
+func MemoryPolicyModes() []string { return sortedNames(mpolModes()) }
+func MemoryPolicyFlags() []string { return sortedNames(mpolFlags()) }
 
 func sortedNames[K ~string](m map[K]int) []string {
 	out := make([]string, 0, len(m))

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -28,38 +29,46 @@ import (
 // schedPolicies and schedFlags are sched_setattr(2)'s values
 // (include/uapi/linux/sched.h); runc's configs.ToSchedAttr accepts the same
 // names, SCHED_ISO included (the kernel refuses it with EINVAL).
-var schedPolicies = map[specs.LinuxSchedulerPolicy]uint32{
-	specs.SchedOther:    0,
-	specs.SchedFIFO:     1,
-	specs.SchedRR:       2,
-	specs.SchedBatch:    3,
-	specs.SchedISO:      4,
-	specs.SchedIdle:     5,
-	specs.SchedDeadline: 6,
-}
+var schedPolicies = sync.OnceValue(func() map[specs.LinuxSchedulerPolicy]uint32 {
+	return map[specs.LinuxSchedulerPolicy]uint32{
+		specs.SchedOther:    0,
+		specs.SchedFIFO:     1,
+		specs.SchedRR:       2,
+		specs.SchedBatch:    3,
+		specs.SchedISO:      4,
+		specs.SchedIdle:     5,
+		specs.SchedDeadline: 6,
+	}
+})
 
-var schedFlags = map[specs.LinuxSchedulerFlag]uint64{
-	specs.SchedFlagResetOnFork:  0x01,
-	specs.SchedFlagReclaim:      0x02,
-	specs.SchedFlagDLOverrun:    0x04,
-	specs.SchedFlagKeepPolicy:   0x08,
-	specs.SchedFlagKeepParams:   0x10,
-	specs.SchedFlagUtilClampMin: 0x20,
-	specs.SchedFlagUtilClampMax: 0x40,
-}
+var schedFlags = sync.OnceValue(func() map[specs.LinuxSchedulerFlag]uint64 {
+	return map[specs.LinuxSchedulerFlag]uint64{
+		specs.SchedFlagResetOnFork:  0x01,
+		specs.SchedFlagReclaim:      0x02,
+		specs.SchedFlagDLOverrun:    0x04,
+		specs.SchedFlagKeepPolicy:   0x08,
+		specs.SchedFlagKeepParams:   0x10,
+		specs.SchedFlagUtilClampMin: 0x20,
+		specs.SchedFlagUtilClampMax: 0x40,
+	}
+})
 
 // ioprioClasses are ioprio_set(2)'s classes (include/uapi/linux/ioprio.h).
-var ioprioClasses = map[specs.IOPriorityClass]int{
-	specs.IOPRIO_CLASS_RT:   1,
-	specs.IOPRIO_CLASS_BE:   2,
-	specs.IOPRIO_CLASS_IDLE: 3,
-}
+var ioprioClasses = sync.OnceValue(func() map[specs.IOPriorityClass]int {
+	return map[specs.IOPriorityClass]int{
+		specs.IOPRIO_CLASS_RT:   1,
+		specs.IOPRIO_CLASS_BE:   2,
+		specs.IOPRIO_CLASS_IDLE: 3,
+	}
+})
 
 // personalities are personality(2)'s domains (PER_LINUX, PER_LINUX32).
-var personalities = map[specs.LinuxPersonalityDomain]uintptr{
-	specs.PerLinux:   0x0000,
-	specs.PerLinux32: 0x0008,
-}
+var personalities = sync.OnceValue(func() map[specs.LinuxPersonalityDomain]uintptr {
+	return map[specs.LinuxPersonalityDomain]uintptr{
+		specs.PerLinux:   0x0000,
+		specs.PerLinux32: 0x0008,
+	}
+})
 
 // validateProcSched checks config.json's scheduler, ioPriority and
 // execCPUAffinity with runc 1.5's rules and words (configs/validate
@@ -86,7 +95,7 @@ func validateProcSched(p *specs.Process) error {
 		if io.Priority < 0 || io.Priority > 7 {
 			return fmt.Errorf("invalid ioPriority.Priority: %d", io.Priority)
 		}
-		if _, ok := ioprioClasses[io.Class]; !ok {
+		if _, ok := ioprioClasses()[io.Class]; !ok {
 			return fmt.Errorf("invalid ioPriority.Class: %q", io.Class)
 		}
 	}
@@ -122,7 +131,7 @@ func validatePersonality(l *specs.Linux) error {
 	if l == nil || l.Personality == nil {
 		return nil
 	}
-	if _, ok := personalities[l.Personality.Domain]; !ok {
+	if _, ok := personalities()[l.Personality.Domain]; !ok {
 		return fmt.Errorf("invalid personality domain %s", l.Personality.Domain)
 	}
 	return nil
@@ -130,7 +139,7 @@ func validatePersonality(l *specs.Linux) error {
 
 // ioprioValue is ioprio_set(2)'s value for io: class << 13 | priority.
 func ioprioValue(io *specs.LinuxIOPriority) (int, error) {
-	class, ok := ioprioClasses[io.Class]
+	class, ok := ioprioClasses()[io.Class]
 	if !ok {
 		return 0, fmt.Errorf("invalid io priority class: %s", io.Class)
 	}
@@ -146,13 +155,13 @@ func cpusLimited(l *specs.Linux) bool {
 // schedAttr is sched_setattr(2)'s argument for s (runc's
 // configs.ToSchedAttr).
 func schedAttr(s *specs.Scheduler) (*unix.SchedAttr, error) {
-	policy, ok := schedPolicies[s.Policy]
+	policy, ok := schedPolicies()[s.Policy]
 	if !ok {
 		return nil, fmt.Errorf("invalid scheduler policy: %s", s.Policy)
 	}
 	var flags uint64
 	for _, f := range s.Flags {
-		v, ok := schedFlags[f]
+		v, ok := schedFlags()[f]
 		if !ok {
 			return nil, fmt.Errorf("invalid scheduler flag: %s", f)
 		}
@@ -291,7 +300,7 @@ func applyProcSched(spec *specs.Spec, isExec bool) error {
 		return err
 	}
 	if per := spec.Linux.Personality; per != nil {
-		if _, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, personalities[per.Domain], 0, 0); errno != 0 {
+		if _, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, personalities()[per.Domain], 0, 0); errno != 0 {
 			return fmt.Errorf("set_personality: %w", errno)
 		}
 	}

@@ -190,7 +190,7 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	p.FdDir(fds.dir)
 	proc := *spec.Process
 	for _, rl := range proc.Rlimits {
-		res, ok := rlimitTypes[rl.Type]
+		res, ok := rlimitTypes()[rl.Type]
 		if !ok {
 			return nil, nil, "", "rlimit type " + rl.Type
 		}
@@ -321,7 +321,7 @@ func compileProcSched(spec *specs.Spec, p *nsexec.SetupProgram) string {
 	}
 	if per := spec.Linux.Personality; per != nil {
 		// Validated at create (validatePersonality).
-		domain := uint32(personalities[per.Domain])
+		domain := uint32(personalities()[per.Domain])
 		ps.Personality = &domain
 	}
 	if ps.Sched != nil || ps.IOPrio != nil || ps.MemNodes != nil || ps.Personality != nil {

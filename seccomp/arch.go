@@ -3,6 +3,7 @@ package seccomp
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -72,17 +73,19 @@ var armPrivate = syscallTable{
 
 // archs lists every architecture gorunc can compile filters for. It is
 // read-only after package initialisation.
-var archs = map[specs.Arch]archInfo{
-	specs.ArchX86_64:      {name: specs.ArchX86_64, audit: unix.AUDIT_ARCH_X86_64, lookup: tableLookup(sysAMD64)},
-	specs.ArchX32:         {name: specs.ArchX32, audit: unix.AUDIT_ARCH_X86_64, lookup: x32Lookup},
-	specs.ArchX86:         {name: specs.ArchX86, audit: unix.AUDIT_ARCH_I386, lookup: tableLookup(sys386), args32: true},
-	specs.ArchAARCH64:     {name: specs.ArchAARCH64, audit: unix.AUDIT_ARCH_AARCH64, lookup: tableLookup(sysARM64)},
-	specs.ArchARM:         {name: specs.ArchARM, audit: unix.AUDIT_ARCH_ARM, lookup: tableLookup(sysARM, armPrivate), args32: true},
-	specs.ArchRISCV64:     {name: specs.ArchRISCV64, audit: unix.AUDIT_ARCH_RISCV64, lookup: tableLookup(sysRISCV64)},
-	specs.ArchPPC64LE:     {name: specs.ArchPPC64LE, audit: unix.AUDIT_ARCH_PPC64LE, lookup: tableLookup(sysPPC64LE)},
-	specs.ArchS390X:       {name: specs.ArchS390X, audit: unix.AUDIT_ARCH_S390X, lookup: tableLookup(sysS390X), bigEndian: true},
-	specs.ArchLOONGARCH64: {name: specs.ArchLOONGARCH64, audit: unix.AUDIT_ARCH_LOONGARCH64, lookup: tableLookup(sysLOONG64)},
-}
+var archs = sync.OnceValue(func() map[specs.Arch]archInfo {
+	return map[specs.Arch]archInfo{
+		specs.ArchX86_64:      {name: specs.ArchX86_64, audit: unix.AUDIT_ARCH_X86_64, lookup: tableLookup(sysAMD64)},
+		specs.ArchX32:         {name: specs.ArchX32, audit: unix.AUDIT_ARCH_X86_64, lookup: x32Lookup},
+		specs.ArchX86:         {name: specs.ArchX86, audit: unix.AUDIT_ARCH_I386, lookup: tableLookup(sys386), args32: true},
+		specs.ArchAARCH64:     {name: specs.ArchAARCH64, audit: unix.AUDIT_ARCH_AARCH64, lookup: tableLookup(sysARM64)},
+		specs.ArchARM:         {name: specs.ArchARM, audit: unix.AUDIT_ARCH_ARM, lookup: tableLookup(sysARM, armPrivate), args32: true},
+		specs.ArchRISCV64:     {name: specs.ArchRISCV64, audit: unix.AUDIT_ARCH_RISCV64, lookup: tableLookup(sysRISCV64)},
+		specs.ArchPPC64LE:     {name: specs.ArchPPC64LE, audit: unix.AUDIT_ARCH_PPC64LE, lookup: tableLookup(sysPPC64LE)},
+		specs.ArchS390X:       {name: specs.ArchS390X, audit: unix.AUDIT_ARCH_S390X, lookup: tableLookup(sysS390X), bigEndian: true},
+		specs.ArchLOONGARCH64: {name: specs.ArchLOONGARCH64, audit: unix.AUDIT_ARCH_LOONGARCH64, lookup: tableLookup(sysLOONG64)},
+	}
+})
 
 // specArches is every architecture the runtime spec names (config-linux.md,
 // "Seccomp"). A listed spec arch that gorunc has no table for is reported in
@@ -99,24 +102,26 @@ var specArches = []specs.Arch{
 }
 
 // goarchToSpec maps runtime.GOARCH values to the spec's native architecture.
-var goarchToSpec = map[string]specs.Arch{
-	"amd64":   specs.ArchX86_64,
-	"386":     specs.ArchX86,
-	"arm64":   specs.ArchAARCH64,
-	"arm":     specs.ArchARM,
-	"riscv64": specs.ArchRISCV64,
-	"ppc64le": specs.ArchPPC64LE,
-	"s390x":   specs.ArchS390X,
-	"loong64": specs.ArchLOONGARCH64,
-}
+var goarchToSpec = sync.OnceValue(func() map[string]specs.Arch {
+	return map[string]specs.Arch{
+		"amd64":   specs.ArchX86_64,
+		"386":     specs.ArchX86,
+		"arm64":   specs.ArchAARCH64,
+		"arm":     specs.ArchARM,
+		"riscv64": specs.ArchRISCV64,
+		"ppc64le": specs.ArchPPC64LE,
+		"s390x":   specs.ArchS390X,
+		"loong64": specs.ArchLOONGARCH64,
+	}
+})
 
 // nativeArch resolves the caller's native architecture, given either as a
 // GOARCH ("amd64") or as a spec name ("SCMP_ARCH_X86_64").
 func nativeArch(name string) (specs.Arch, error) {
-	if a, ok := goarchToSpec[name]; ok {
+	if a, ok := goarchToSpec()[name]; ok {
 		return a, nil
 	}
-	if _, ok := archs[specs.Arch(name)]; ok {
+	if _, ok := archs()[specs.Arch(name)]; ok {
 		return specs.Arch(name), nil
 	}
 	return "", fmt.Errorf("native architecture %q is not supported", name)

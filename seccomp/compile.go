@@ -114,7 +114,7 @@ func resolveNative(name string) (archInfo, error) {
 	if err != nil {
 		return archInfo{}, err
 	}
-	return archs[n], nil
+	return archs()[n], nil
 }
 
 // selectArches returns the native arch followed by the listed ones in
@@ -128,7 +128,7 @@ func selectArches(listed []specs.Arch, native archInfo, p *Program) []archInfo {
 			continue
 		}
 		seen[a] = true
-		info, ok := archs[a]
+		info, ok := archs()[a]
 		if !ok {
 			p.Skipped = append(p.Skipped, "architecture "+string(a))
 			continue

@@ -32,7 +32,7 @@ func checkCalls(t *testing.T, p *Program, calls []call) {
 		if c.name != "" {
 			n = nr(t, c.arch, c.name)
 		}
-		a, ok := archs[c.arch]
+		a, ok := archs()[c.arch]
 		if !ok {
 			t.Fatalf("no arch %s", c.arch)
 		}

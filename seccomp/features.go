@@ -8,13 +8,13 @@ import (
 // `features` command (runtime-spec features-linux.md "Seccomp": actions,
 // operators, archs). archs are those with a syscall table here.
 func Features() (actions, ops, arches []string) {
-	for a := range actionBase {
+	for a := range actionBase() {
 		actions = append(actions, string(a))
 	}
 	for _, o := range operators {
 		ops = append(ops, string(o))
 	}
-	for a := range archs {
+	for a := range archs() {
 		arches = append(arches, string(a))
 	}
 	sort.Strings(actions)
@@ -28,7 +28,7 @@ func Features() (actions, ops, arches []string) {
 // run-time question.
 func KnownFlags() []string {
 	var out []string
-	for f := range filterFlags {
+	for f := range filterFlags() {
 		out = append(out, string(f))
 	}
 	sort.Strings(out)

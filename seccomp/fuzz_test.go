@@ -33,9 +33,9 @@ func FuzzCompile(f *testing.F) {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return
 		}
-		native, arch := "amd64", archs[specs.ArchX86_64]
+		native, arch := "amd64", archs()[specs.ArchX86_64]
 		if arm {
-			native, arch = "arm64", archs[specs.ArchAARCH64]
+			native, arch = "arm64", archs()[specs.ArchAARCH64]
 		}
 		p, err := Compile(&s, native)
 		if err != nil {

@@ -48,7 +48,7 @@ func TestOperatorsBothHalves(t *testing.T) {
 	values := []uint64{0x0000000100000005, 0x00000000fffffffe, 0xfffffffe00000001, 0x7fffffff80000000, 5}
 	ops := []specs.LinuxSeccompOperator{specs.OpNotEqual, specs.OpLessThan, specs.OpLessEqual,
 		specs.OpEqualTo, specs.OpGreaterEqual, specs.OpGreaterThan}
-	amd64 := archs[specs.ArchX86_64]
+	amd64 := archs()[specs.ArchX86_64]
 	const hit = unix.SECCOMP_RET_ERRNO | 13
 	checked := 0
 	for _, op := range ops {
@@ -87,7 +87,7 @@ func TestOperatorsBothHalves(t *testing.T) {
 }
 
 func TestMaskedEqual(t *testing.T) {
-	amd64 := archs[specs.ArchX86_64]
+	amd64 := archs()[specs.ArchX86_64]
 	tests := []struct {
 		mask, datum, arg uint64
 	}{
@@ -122,7 +122,7 @@ func TestMaskedEqual(t *testing.T) {
 
 // On 32-bit arches libseccomp compares only the low word.
 func TestOperators32BitArch(t *testing.T) {
-	x86 := archs[specs.ArchX86]
+	x86 := archs()[specs.ArchX86]
 	tests := []struct {
 		op   specs.LinuxSeccompOperator
 		v    uint64

@@ -15,7 +15,7 @@ import (
 // known and EINVAL that it is not. Nothing is installed either way.
 func SupportedFlags() ([]string, error) {
 	var out []string
-	for name, v := range filterFlags {
+	for name, v := range filterFlags() {
 		// The kernel refuses WAIT_KILLABLE_RECV without NEW_LISTENER
 		// (kernel/seccomp.c, seccomp_set_mode_filter).
 		if v == unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV {

@@ -90,7 +90,7 @@ func TestBadNativeArch(t *testing.T) {
 
 func TestFeatures(t *testing.T) {
 	actions, ops, arches := Features()
-	if len(actions) != 9 || len(ops) != 7 || len(arches) != len(archs) {
+	if len(actions) != 9 || len(ops) != 7 || len(arches) != len(archs()) {
 		t.Fatalf("Features() = %q %q %q", actions, ops, arches)
 	}
 	for _, a := range actions {

@@ -74,7 +74,7 @@ func uintp(v uint) *uint { return &v }
 // nr looks a syscall up on an arch, failing the test when it is unknown.
 func nr(t testing.TB, arch specs.Arch, name string) uint32 {
 	t.Helper()
-	n, ok := archs[arch].lookup(name)
+	n, ok := archs()[arch].lookup(name)
 	if !ok {
 		t.Fatalf("%s has no syscall %q", arch, name)
 	}
