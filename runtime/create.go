@@ -201,12 +201,10 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 // initCgroup is the container's cgroup on its way to holding init.
 type initCgroup struct {
 	m cgroup.Manager
-	// made: created (or the pre-made one found) and its limits written.
-	made bool
 	// aside, when not nil, is applyCgroup's answer from the goroutine
-	// that runs it (applyCgroupAside); until wait, m, undo and the
-	// container's record are that goroutine's to change (the caller
-	// only reads the record's spec).
+	// that runs it (applyCgroupAside); until wait, m, pids, undo and
+	// the container's record are that goroutine's to change (the
+	// caller only reads the record's spec).
 	aside chan error
 	// pids is pids.max, for the caller to write once init is ready.
 	pids *specs.LinuxPids
@@ -284,9 +282,9 @@ func (c *Container) openCgroup(systemd bool) (cgroup.Manager, error) {
 }
 
 // applyCgroup records the cgroup in the container's state, makes it and
-// writes its limits but pids.max (kept in cg.pids). A rootless caller without the right to it goes on without
-// one where the config allows (withoutCgroup): cg.m is then another
-// manager.
+// writes its limits but pids.max (kept in cg.pids). A rootless caller
+// without the right to it goes on without one where the config allows
+// (withoutCgroup): cg.m is then another manager.
 func (c *Container) applyCgroup(cg *initCgroup) error {
 	spec, s, m := c.rec.Spec, c.store, cg.m
 	// Recorded before the first mkdir (State lists the directories Apply
@@ -305,7 +303,7 @@ func (c *Container) applyCgroup(cg *initCgroup) error {
 			return err
 		}
 	}
-	cg.m, cg.made = m, true
+	cg.m = m
 	cg.undo.add(func() { m.Destroy() })
 	s.Log.Debugf("create %s: cgroup %s", c.rec.ID, cgroupSummary(m.State()))
 	faultPoint("after-cgroup")
@@ -369,7 +367,7 @@ func validateCreate(spec *specs.Spec, bundle string, o CreateOptions) error {
 // spawn starts init and waits until it reports ready (blocked on the exec
 // fifo) or fails.
 func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) {
-	spec, m := c.rec.Spec, cg.m
+	spec := c.rec.Spec
 	// Deferred first, so it runs last: a failed spawn returns only
 	// once the cgroup made beside it is done, its removal in create's
 	// undo.
@@ -378,7 +376,7 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	if err != nil {
 		return nil, err
 	}
-	// Deferred first, so it runs last: after a failed init is reaped.
+	// Deferred before init's reap, so it runs after it.
 	defer l.close()
 	fifoPath := filepath.Join(c.dir(), fifoFile)
 	// 0622: init may already run as the container's user when it opens
@@ -417,8 +415,8 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	cmd := l.command("init", stdin, stdout, stderr, fastEnv...)
 	cgroupFD := -1
 	dir := ""
-	if cg.made && m.State().Version == 2 {
-		dir = m.Path("")
+	if cg.aside == nil && cg.m.State().Version == 2 {
+		dir = cg.m.Path("")
 	}
 	if dir != "" {
 		// A cgroup that does not exist yet is made by Apply(init's
@@ -456,7 +454,7 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	}
 	var undo cleanup
 	defer undo.run()
-	undo.add(func() { reapInit(proc, m) })
+	undo.add(func() { reapInit(proc, cg.m) })
 	l.started()
 	c.store.Log.Debugf("create %s: init started (pid %d); namespaces: %s", c.rec.ID, proc.Pid, nsSummary(spec.Linux.Namespaces))
 	faultPoint("after-spawn")
@@ -464,6 +462,7 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	if err := cg.wait(); err != nil {
 		return nil, err
 	}
+	m := cg.m
 	// Every wait below is on init: the watch ends them when init dies,
 	// freezes or stops instead of answering.
 	w := watchPeer("container init", proc.Pid, m, l.sync)
