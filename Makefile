@@ -10,7 +10,7 @@ BUILD   := build
 # is the contract; Debian's runc is 1.1.5). Built once, with seccomp.
 RUNC_REF := $(CURDIR)/$(BUILD)/tools/runc-1.5.1
 
-.PHONY: all build man install uninstall demo test unit integration vm vm-systemd vm-systemd-v1 deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci bench-vm
+.PHONY: all build man install uninstall demo test unit integration vm vm-systemd vm-systemd-v1 deps clean bench conformance e2e-podman e2e-containerd e2e-cri stress stress-ci race bench-vm
 
 all: build
 
@@ -103,7 +103,7 @@ $(RUNC_NOSECCOMP_REF):
 # the host's). `make test SERIAL=1` runs every tier one after the other.
 # The VM tiers' --timeout values are hang guards with room for a VM that
 # shares the two cores with the host lane (TCG: 2-4x slower then).
-TIERS_HOST := unit integration stress-ci conformance e2e-podman e2e-containerd e2e-cri e2e-docker
+TIERS_HOST := unit integration stress-ci race conformance e2e-podman e2e-containerd e2e-cri e2e-docker
 TIERS_VM := vm vm-systemd vm-systemd-v1
 TIERS := $(TIERS_HOST) $(TIERS_VM)
 test: deps build bin/gorunc-fault $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
@@ -237,6 +237,23 @@ stress: build $(BUILD)/rootfs/bin/busybox
 
 stress-ci:
 	$(MAKE) stress N=200
+
+# gorunc built with Go's race detector, for the race tier only: -race needs
+# glibc (libc6-dev, a test package), so it is a dynamic binary.
+bin/gorunc-race: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION
+	CGO_ENABLED=1 $(GO) build -race -tags netgo,osusergo -ldflags "-X main.commit=$(VERSION)" -o $@ ./cmd/gorunc
+
+# The race tier: the runtime's goroutines (create's v1 cgroup made beside
+# the spawn, the watch on init, run's signal registration) under the race
+# detector, whose gorunc exits 66 after a race and so fails the test that
+# ran it: 24 stress lifecycles, 8 at a time, the same in a shared created
+# parent cgroup, and the integration tests of create's cgroup and failure
+# paths (~2.5 min beside the VM lane; the race detector slows gorunc 5-10x).
+race: deps bin/gorunc-race $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
+	GORUNC=$(CURDIR)/bin/gorunc-race ROOTFS=$(CURDIR)/$(BUILD)/rootfs STRESS_N=24 $(GO) test -count=1 -timeout 20m \
+	  -run 'TestStressLifecycles|TestStressSharedCreatedParent' ./tests/stress/
+	GORUNC=$(CURDIR)/bin/gorunc-race ROOTFS=$(CURDIR)/$(BUILD)/rootfs RUNC_REF=$(RUNC_REF) $(GO) test -count=1 -timeout 20m \
+	  -run 'TestBadConfig|TestLifecycle|TestDeviceCgroup|TestFrozenCgroupRefused|TestCreateFrozenMidway|TestNonEmptyCgroupRefusedAsRunc|TestRunForwardsSignalsDuringCreate' ./tests/integration/
 
 clean:
 	rm -rf bin $(BUILD)
