@@ -145,7 +145,9 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	cg := &initCgroup{m: m, undo: &undo}
-	if m.State().Version == 1 && !s.Rootless {
+	// The version openCgroup recorded: State() again would stat every
+	// planned directory again.
+	if c.rec.Cgroup.Version == 1 && !s.Rootless {
 		// v1: the state written and some 20 directories and files
 		// made and written on the other CPU while this one starts
 		// init (spawn waits for them before init's go-ahead, and init
@@ -415,7 +417,7 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	cmd := l.command("init", stdin, stdout, stderr, fastEnv...)
 	cgroupFD := -1
 	dir := ""
-	if cg.aside == nil && cg.m.State().Version == 2 {
+	if cg.aside == nil && c.rec.Cgroup.Version == 2 {
 		dir = cg.m.Path("")
 	}
 	if dir != "" {

@@ -1,8 +1,8 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -497,11 +497,12 @@ func TestBareLineAsEncoded(t *testing.T) {
 		types = append(types, m.Type)
 	}
 	for _, typ := range types {
-		var want, got strings.Builder
+		var want strings.Builder
+		var got bytes.Buffer
 		if err := json.NewEncoder(&want).Encode(message{Type: typ}); err != nil {
 			t.Fatal(err)
 		}
-		if err := newChannel(&rw{Writer: &got}).send(message{Type: typ}); err != nil {
+		if err := newChannel(&got).send(message{Type: typ}); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {
@@ -532,10 +533,3 @@ func TestBareLineAsEncoded(t *testing.T) {
 		}
 	}
 }
-
-// rw is a channel's far end that only takes what is sent.
-type rw struct {
-	io.Writer
-}
-
-func (rw) Read([]byte) (int, error) { return 0, io.EOF }
