@@ -124,9 +124,10 @@
 //    30 log           fd (u32), close (u32), line (string): the line
 //                     written to the log pipe fd, then fd closed if asked
 //    32 console       socket fd, uid, rows, cols, flags (u32 each; flags:
-//                     1 clear ONLCR, 2 set the window size): the process's
-//                     terminal, as runtime/terminal.go's setupConsole (the
-//                     step comment has the order)
+//                     1 clear ONLCR, 2 set the window size, 4 no bind over
+//                     /dev/console: exec-init's): the process's terminal,
+//                     as runtime/terminal.go's setupConsole (the step
+//                     comment has the order)
 //    33 propagate     target (string, for the errors), count and each
 //                     propagation (u32: MS_* with or without MS_REC): set
 //                     in order on the mount the last mount step with flag
@@ -182,6 +183,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "errtext.h"
 #include "fdio.h"
 #include "setup.h"
 
@@ -1856,14 +1858,15 @@ static int mount_console(int root, int slave, const char *slave_path, struct set
 
 // step_console is runtime/terminal.go's setupConsole, in its order: the
 // pty (alloc_pty), the window size, ONLCR cleared on the master for a
-// pty the runtime proxies, the slave bound over /dev/console, the master
+// pty the runtime proxies, the slave bound over /dev/console (not for
+// exec-init, whose container has its console already), the master
 // sent over the console socket (data "/dev/ptmx", as runc's), the slave
 // given to the process's user, dup'ed onto 0, 1 and 2 and made the
 // controlling terminal. The socket and both ends are closed after.
 static int step_console(struct prog *c, int root, struct setup_result *r)
 {
 	uint32_t sock = u32(c), uid = u32(c), rows = u32(c), cols = u32(c), flags = u32(c);
-	if (c->bad || sock < 3 || sock > 0x7fffffffu || rows > 0xffff || cols > 0xffff || (flags & ~3u) != 0)
+	if (c->bad || sock < 3 || sock > 0x7fffffffu || rows > 0xffff || cols > 0xffff || (flags & ~7u) != 0)
 		return bad_program(r);
 	int master, slave, rc = -1;
 	char slave_path[32];
@@ -1890,7 +1893,7 @@ static int step_console(struct prog *c, int root, struct setup_result *r)
 			goto out;
 		}
 	}
-	if (mount_console(root, slave, slave_path, r) < 0)
+	if (!(flags & 4) && mount_console(root, slave, slave_path, r) < 0)
 		goto out;
 	{
 		char name[] = "/dev/ptmx";
@@ -2701,6 +2704,30 @@ static int step_propagate(struct prog *c, int *held, struct setup_result *r)
 	return propagate(*held, target, props, n, r);
 }
 
+// step_rlimit is runtime/process.go's setRlimits for one limit, in its
+// words.
+static int step_rlimit(struct prog *c, struct setup_result *r)
+{
+	static const char *const names[] = {
+		"RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS",
+		"RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING",
+		"RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
+	};
+	uint32_t res = u32(c);
+	struct rlimit lim = {.rlim_cur = u64(c), .rlim_max = u64(c)};
+	if (c->bad || res >= sizeof(names) / sizeof(names[0]))
+		return bad_program(r);
+	if (setrlimit((int)res, &lim) == 0)
+		return 0;
+	int err = errno;
+	unsigned long long soft = (unsigned long long)lim.rlim_cur, hard = (unsigned long long)lim.rlim_max;
+	if (err != EPERM)
+		return failf(r, err, "set %s to %llu/%llu", names[res], soft, hard);
+	char text[128];
+	go_errno_text(text, sizeof(text), err);
+	return failf(r, 0, "set %s to %llu/%llu: %s (raising a hard limit needs CAP_SYS_RESOURCE)", names[res], soft, hard, text);
+}
+
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
@@ -2738,17 +2765,9 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			else if (setdomainname(s, strlen(s)) < 0)
 				rc = fail_step(r, errno, "set domainname %s", s);
 			break;
-		case OP_RLIMIT: {
-			uint32_t res = u32(&c);
-			struct rlimit lim = {.rlim_cur = u64(&c), .rlim_max = u64(&c)};
-			if (c.bad)
-				rc = bad_program(r);
-			else if (setrlimit((int)res, &lim) < 0) {
-				snprintf(s, sizeof(s), "%u", res);
-				rc = fail_step(r, errno, "setrlimit %s", s);
-			}
+		case OP_RLIMIT:
+			rc = step_rlimit(&c, r);
 			break;
-		}
 		case OP_MKDIRS: {
 			str(&c, s, sizeof(s));
 			uint32_t mode = u32(&c);

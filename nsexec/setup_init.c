@@ -6,8 +6,10 @@
 // environment; the others keep Go init.
 //
 // With _GORUNC_SETUP=<program fd>:<plan fd>:<fd dir slot>:<preserved
-// fds> (and _GORUNC_SYNC) the nsenter constructor calls gorunc_setup_init
-// once the namespaces are in place. It waits for the runtime's go-ahead
+// fds>[:1] (and _GORUNC_SYNC) the nsenter constructor calls
+// gorunc_setup_init once the namespaces are in place; the last field, 1,
+// is exec-init's (`gorunc exec` without the Go runtime: its errors in
+// exec-init's words, its plan without a fifo). It waits for the runtime's go-ahead
 // (one line on the sync socket, where Go init reads its config: the
 // runtime has put init in its cgroup and moved its network devices by
 // then), marks every fd from 3 + the preserved ones close-on-exec, runs
@@ -39,8 +41,10 @@
 #endif
 #define CLOSE_RANGE_CLOEXEC_ (1U << 2)
 
-// runc's words before an init error (runtime/init.go, initFailed).
+// runc's words before an init error (runtime/init.go, initFailed), and
+// before an exec-init error (execInitFailed).
 #define SETUP_INIT_FAILED "unable to start container process: error during container init: "
+#define SETUP_EXEC_FAILED "unable to start container process: "
 
 // write_all is gorunc_write_full where nothing is left to do on an error.
 static void write_all(int fd, const char *p, size_t n)
@@ -48,12 +52,12 @@ static void write_all(int fd, const char *p, size_t n)
 	(void)gorunc_write_full(fd, p, n);
 }
 
-// report sends {"type":"error","error":"<text>"} on the sync socket, as
-// Go init's childMain does, and exits.
-__attribute__((noreturn)) static void report(int sync_fd, const char *what, int err)
+// report sends {"type":"error","error":"<failed><text>"} on the sync
+// socket, as Go init's childMain does, and exits.
+__attribute__((noreturn)) static void report(int sync_fd, const char *failed, const char *what, int err)
 {
 	char text[12544], out[25344];
-	size_t n = (size_t)snprintf(text, sizeof(text), SETUP_INIT_FAILED "%s", what);
+	size_t n = (size_t)snprintf(text, sizeof(text), "%s%s", failed, what);
 	if (n >= sizeof(text))
 		n = sizeof(text) - 1;
 	if (err != 0 && n + 2 < sizeof(text)) {
@@ -128,10 +132,11 @@ static unsigned char *read_fd(int fd, size_t *len)
 
 void gorunc_setup_init(const char *marker, const char *sync)
 {
-	int prog_fd, plan_fd, slot, preserve, sync_fd;
+	int prog_fd, plan_fd, slot, preserve, sync_fd, exec = 0;
 	if (sync == NULL || sscanf(sync, "%d", &sync_fd) != 1 ||
-	    sscanf(marker, "%d:%d:%d:%d", &prog_fd, &plan_fd, &slot, &preserve) != 4 || preserve < 0)
+	    sscanf(marker, "%d:%d:%d:%d:%d", &prog_fd, &plan_fd, &slot, &preserve, &exec) < 4 || preserve < 0)
 		_exit(1);
+	const char *failed = exec ? SETUP_EXEC_FAILED : SETUP_INIT_FAILED;
 	// The go-ahead: one line, whatever it says, read in as few calls as
 	// it arrives in (the runtime sends nothing more until init speaks).
 	for (;;) {
@@ -149,20 +154,20 @@ void gorunc_setup_init(const char *marker, const char *sync)
 	if (getenv("_GORUNC_BATCH") != NULL && sched_getscheduler(0) == SCHED_BATCH) {
 		struct sched_param sp = {0};
 		if (sched_setscheduler(0, SCHED_OTHER, &sp) < 0)
-			report(sync_fd, "restore SCHED_OTHER", errno);
+			report(sync_fd, failed, "restore SCHED_OTHER", errno);
 	}
 	if (syscall(SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC_) < 0)
-		report(sync_fd, "close_range", errno);
+		report(sync_fd, failed, "close_range", errno);
 	size_t len;
 	unsigned char *prog = read_fd(prog_fd, &len);
 	if (prog == NULL)
-		report(sync_fd, "setup: read program", errno ? errno : EINVAL);
+		report(sync_fd, failed, "setup: read program", errno ? errno : EINVAL);
 	// prog_fd stays open: its number is the plan's fd directory slot, which
 	// the program's fd-dir step dup3()s over it (no fd opened meanwhile
 	// can take that number).
 	struct setup_result r;
 	if (gorunc_setup_run(prog, len, &r) < 0)
-		report(sync_fd, r.what, r.err);
+		report(sync_fd, failed, r.what, r.err);
 	if (r.ambient_refused != 0)
 		warn_ambient(sync_fd, &r);
 	free(prog);

@@ -481,6 +481,9 @@ const (
 	ConsoleClearONLCR ConsoleFlags = 1
 	// ConsoleResize: the window size set to rows x cols.
 	ConsoleResize ConsoleFlags = 2
+	// ConsoleNoMount: the slave not bound over /dev/console (exec-init:
+	// the container's console is its init's).
+	ConsoleNoMount ConsoleFlags = 4
 )
 
 // Console makes the process's terminal as runtime/terminal.go's

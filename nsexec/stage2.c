@@ -25,6 +25,11 @@
 //                                                            write 1 byte
 //                                                            execve(argv0, argv, envp)
 //
+// exec-init's plan (flag 8, runtime/setupfast.go's writeExec) ends
+// `gorunc exec` without the Go runtime, after its setup program: "ready",
+// then the noNewPrivileges filter and the process; no fifo, no hooks, its
+// errors in exec-init's words.
+//
 // Constraints: no allocation but the plan's one buffer, no stdio, every
 // length in the plan checked against what is left of it (the plan fd is
 // the runtime's, but the marker could be set by anyone who runs this
@@ -92,8 +97,10 @@ struct sock_fprog {
 
 // The plan's format, written by runtime/stage2.go (planBytes); all
 // integers little-endian u32, strings a u32 length and the bytes:
-//   magic "GRS2", flags (1: dumpable, 2: seccomp filter),
-//   sync fd, fifo O_PATH fd, fd-dir fd, ready bytes (string),
+//   magic "GRS2", flags (1: dumpable, 2: seccomp filter, 4: hooks,
+//   8: exec-init's plan: no fifo, no hooks, exec-init's words),
+//   sync fd, fifo O_PATH fd, fd-dir fd (both ignored with flag 8),
+//   ready bytes (string),
 //   argv0, argc, argc strings, envc, envc strings,
 //   [seccomp flags, instruction count, count * 8 bytes of sock_filter]
 //   [hooks: the state JSON (string), count, each: path, argc, argc
@@ -103,10 +110,17 @@ struct sock_fprog {
 #define PLAN_DUMPABLE 1u
 #define PLAN_SECCOMP 2u
 #define PLAN_HOOKS 4u
+#define PLAN_EXEC 8u
 #define PLAN_MAX (64u << 20)
 #define BPF_MAXINSNS_ 4096u
 
 #define INIT_FAILED "gorunc: unable to start container process: error during container init: "
+// exec-init's words (runtime/init.go, execInitFailed).
+#define EXEC_INIT_FAILED "gorunc: unable to start container process: "
+
+// failed is the prefix of fail's line: init's, or exec-init's once the
+// plan says so. Stage 2 is one thread and never returns.
+static const char *failed = INIT_FAILED;
 
 struct cursor {
 	const unsigned char *p;
@@ -135,7 +149,7 @@ static void write_all(int fd, const char *buf, size_t n)
 __attribute__((noreturn)) static void fail(const char *what, int err)
 {
 	char buf[1024];
-	size_t n = (size_t)snprintf(buf, sizeof(buf), INIT_FAILED "%s", what);
+	size_t n = (size_t)snprintf(buf, sizeof(buf), "%s%s", failed, what);
 	if (n >= sizeof(buf))
 		n = sizeof(buf) - 1;
 	if (err != 0 && n + 2 < sizeof(buf)) {
@@ -551,10 +565,42 @@ static void run_hook(int index, const struct hook *h, const char *state, size_t 
 	buf_add(&msg, ", stderr: ", 10);
 	one_line(&msg, &er);
 	// fail's buffer would cut long output: print it whole.
-	write_all(2, INIT_FAILED, strlen(INIT_FAILED));
+	write_all(2, failed, strlen(failed));
 	write_all(2, msg.p, msg.len);
 	write_all(2, "\n", 1);
 	_exit(127);
+}
+
+// load_filter loads the plan's noNewPrivileges filter, if it has one.
+static void load_filter(uint32_t flags, uint32_t filter_flags, struct sock_fprog *prog)
+{
+	if (!(flags & PLAN_SECCOMP))
+		return;
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter_flags, prog);
+	if (r < 0) {
+		char what[128];
+		snprintf(what, sizeof(what), "linux.seccomp: seccomp(SECCOMP_SET_MODE_FILTER, flags %#x)", filter_flags);
+		if (filter_flags == 0)
+			snprintf(what, sizeof(what), "linux.seccomp: seccomp(SECCOMP_SET_MODE_FILTER, flags 0x0)");
+		fail(what, errno);
+	}
+	if (r > 0 && !(filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)) {
+		char what[128];
+		snprintf(what, sizeof(what), "linux.seccomp: seccomp(SECCOMP_SET_MODE_FILTER, TSYNC): thread %ld could not be synchronised", r);
+		fail(what, 0);
+	}
+}
+
+// exec_process is the last step: the process, or Go's words for its
+// failure (fatalf's "exec: %q: %v").
+__attribute__((noreturn)) static void exec_process(const char *argv0, char **argv, char **envp)
+{
+	execve(argv0, argv, envp);
+	int err = errno;
+	char what[512];
+	size_t n = (size_t)snprintf(what, sizeof(what), "exec: ");
+	quote(what, sizeof(what), &n, argv0);
+	fail(what, err);
 }
 
 void gorunc_stage2(const char *marker)
@@ -600,6 +646,10 @@ void gorunc_stage2_argv0(const char *marker, const char *found, const char *extr
 	if (get_u32(&c) != PLAN_MAGIC)
 		fail("stage 2: not a plan", EINVAL);
 	uint32_t flags = get_u32(&c);
+	if (flags & PLAN_EXEC)
+		failed = EXEC_INIT_FAILED;
+	if ((flags & PLAN_EXEC) && (flags & PLAN_HOOKS))
+		fail("stage 2: hooks in exec-init's plan", 0);
 	int sync_fd = get_fd(&c), fifo_fd = get_fd(&c), fd_dir = get_fd(&c);
 	size_t ready_len;
 	char *ready = get_string(&c, &arena, &arena_left, &ready_len);
@@ -669,14 +719,23 @@ void gorunc_stage2_argv0(const char *marker, const char *found, const char *extr
 	if (argv[0] == NULL)
 		fail("stage 2: empty argv in plan", 0);
 	// Close-on-exec again: neither a hook nor the process may get them.
-	if (fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(fifo_fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(fd_dir, F_SETFD, FD_CLOEXEC) < 0)
+	if (fcntl(sync_fd, F_SETFD, FD_CLOEXEC) < 0)
+		fail("stage 2: fcntl(F_SETFD, FD_CLOEXEC)", errno);
+	if (!(flags & PLAN_EXEC) && (fcntl(fifo_fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(fd_dir, F_SETFD, FD_CLOEXEC) < 0))
 		fail("stage 2: fcntl(F_SETFD, FD_CLOEXEC)", errno);
 	if (flags & PLAN_DUMPABLE)
 		set_dumpable(1);
 
-	// "ready", as Go's channel would have sent it: create returns now.
+	// "ready", as Go's channel would have sent it: create (or exec,
+	// once the pid file is written) returns now.
 	write_all(sync_fd, ready, ready_len);
 	close(sync_fd);
+	if (flags & PLAN_EXEC) {
+		// exec-init's end (runtime/exec.go, execInit): no fifo, the
+		// noNewPrivileges filter last, then the process.
+		load_filter(flags, filter_flags, &prog);
+		exec_process(argv0, argv, envp);
+	}
 
 	// The fifo is reopened through init's own fd directory, never
 	// through the container's /proc (runtime/init.go, openFdDir).
@@ -689,21 +748,7 @@ void gorunc_stage2_argv0(const char *marker, const char *found, const char *extr
 	if (fifo < 0)
 		fail("open exec fifo", errno);
 	// `start` is under way once the open returns.
-	if (flags & PLAN_SECCOMP) {
-		long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter_flags, &prog);
-		if (r < 0) {
-			char what[128];
-			snprintf(what, sizeof(what), "linux.seccomp: seccomp(SECCOMP_SET_MODE_FILTER, flags %#x)", filter_flags);
-			if (filter_flags == 0)
-				snprintf(what, sizeof(what), "linux.seccomp: seccomp(SECCOMP_SET_MODE_FILTER, flags 0x0)");
-			fail(what, errno);
-		}
-		if (r > 0 && !(filter_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)) {
-			char what[128];
-			snprintf(what, sizeof(what), "linux.seccomp: seccomp(SECCOMP_SET_MODE_FILTER, TSYNC): thread %ld could not be synchronised", r);
-			fail(what, 0);
-		}
-	}
+	load_filter(flags, filter_flags, &prog);
 	// startContainer hooks, under the filter, before the byte that lets
 	// start go on to poststart (runtime/hooks_init.go).
 	for (uint32_t i = 0; i < nhooks; i++)
@@ -717,10 +762,5 @@ void gorunc_stage2_argv0(const char *marker, const char *found, const char *extr
 	close(fifo);
 	close(fifo_fd);
 	close(fd_dir);
-	execve(argv0, argv, envp);
-	int err = errno;
-	char what[512];
-	size_t n = (size_t)snprintf(what, sizeof(what), "exec: ");
-	quote(what, sizeof(what), &n, argv0);
-	fail(what, err);
+	exec_process(argv0, argv, envp);
 }

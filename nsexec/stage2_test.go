@@ -173,3 +173,53 @@ func TestStage2Lifecycle(t *testing.T) {
 		}
 	}
 }
+
+// TestStage2ExecPlan: exec-init's plan (flag 8) sends the ready bytes,
+// opens no fifo (its fifo and fd-dir fds, 0 here, are never touched: stdin
+// stays open in the process) and execs the process; a failed execve says
+// so in exec-init's words, not init's; hooks in such a plan are refused.
+func TestStage2ExecPlan(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	head := func() *plan {
+		return (&plan{}).u32(0x32535247).u32(8).u32(4).u32(0).u32(0).str("{\"type\":\"ready\"}\n")
+	}
+	cases := []struct {
+		name      string
+		data      []byte
+		ready     bool
+		wantErr   string
+		wantWrote string
+	}{
+		// fd 0 kept, the sync fd (4) closed: the test's own
+		// inherited fds may show too.
+		{"exec", head().str("/bin/sh").strs("sh", "-c", `echo "$0 $V" > `+out+`; [ -e /proc/self/fd/0 ] && [ ! -e /proc/self/fd/4 ] && echo fds >> `+out, "arg0").strs("V=x").b, true, "", "arg0 x\nfds\n"},
+		{"exec-fails", head().str("/no/such").strs("x").strs().b, true, "gorunc: unable to start container process: exec: \"/no/such\": no such file or directory\n", ""},
+		{"hooks-refused", (&plan{}).u32(0x32535247).u32(8 | 4).u32(4).u32(0).u32(0).str("r").str("/bin/true").strs("true").strs().str("{}").u32(0).b, false,
+			"gorunc: unable to start container process: stage 2: hooks in exec-init's plan\n", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			os.Remove(out)
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			wait := startStage2(t, c.data, w)
+			w.Close()
+			r.SetReadDeadline(time.Now().Add(10 * time.Second))
+			got, _ := io.ReadAll(r)
+			stderr, code := wait()
+			if (string(got) == "{\"type\":\"ready\"}\n") != c.ready {
+				t.Errorf("sync fd got %q (stage 2: exit %d, %s)", got, code, stderr)
+			}
+			if stderr != c.wantErr || (c.wantErr != "") != (code == 127) {
+				t.Errorf("exit %d, stderr %q; want %q", code, stderr, c.wantErr)
+			}
+			if wrote, _ := os.ReadFile(out); string(wrote) != c.wantWrote {
+				t.Errorf("process wrote %q, want %q", wrote, c.wantWrote)
+			}
+		})
+	}
+}

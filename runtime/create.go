@@ -405,7 +405,7 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	why := c.fastSetupRefusal(o)
 	logFastSetup(why)
 	if why == "" {
-		if fast, fastEnv, err = openFastSetup(l); err != nil {
+		if fast, fastEnv, err = openFastSetup(l, false); err != nil {
 			return nil, err
 		}
 		defer fast.close()

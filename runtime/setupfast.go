@@ -16,6 +16,7 @@ import (
 	"github.com/gorunc/gorunc/cgroup"
 	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/rootfs"
+	"github.com/gorunc/gorunc/seccomp"
 	"github.com/gorunc/gorunc/userns"
 )
 
@@ -188,16 +189,71 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	// Before the user switch, as init.go's openFdDir: a procfs mount
 	// needs capabilities the process may not keep.
 	p.FdDir(fds.dir)
+	proc, why := compileProcess(p, spec, c.filter, false)
+	if why != "" {
+		return nil, nil, "", why
+	}
+	p.Debugf("init: ready; stage 2 (no Go runtime) sends it and waits on the exec fifo")
+	// Before stage 2 waits: the runtime's relay ends at its EOF.
+	p.CloseLog()
+	if err := p.Err(); err != nil {
+		return nil, nil, "", err.Error()
+	}
+	return p, proc, "", ""
+}
+
+// compileExec is exec-init as a program (runtime/exec.go's execInit, in
+// its order): the terminal, then the process; why says what is not
+// covered. Paths resolve in exec-init's root, the container's once
+// nsenter.c has joined its mount namespace.
+func compileExec(spec *specs.Spec, filter *seccomp.Program, fds setupFDs, clearONLCR bool) (*nsexec.SetupProgram, *specs.Process, string) {
+	p := nsexec.NewSetupProgram("/")
+	p.LogTo(fds.log)
+	p.Debugf("exec-init: setup program received (no Go runtime)")
+	if spec.Process.Terminal && fds.console >= 0 {
+		// The pty becomes the controlling terminal of a new session.
+		p.Setsid()
+		flags := nsexec.ConsoleNoMount
+		var rows, cols uint16
+		if cs := spec.Process.ConsoleSize; cs != nil && cs.Height != 0 && cs.Width != 0 {
+			flags |= nsexec.ConsoleResize
+			rows, cols = uint16(cs.Height), uint16(cs.Width)
+		}
+		if clearONLCR {
+			flags |= nsexec.ConsoleClearONLCR
+		}
+		p.Console(fds.console, spec.Process.User.UID, rows, cols, flags)
+	}
+	proc, why := compileProcess(p, spec, filter, true)
+	if why != "" {
+		return nil, nil, why
+	}
+	p.Debugf("exec-init: ready; it execs without the Go runtime")
+	p.CloseLog()
+	if err := p.Err(); err != nil {
+		return nil, nil, err.Error()
+	}
+	return p, proc, ""
+}
+
+// compileProcess adds the process half that init and exec-init share
+// (init.go's becomeProcess and what comes before it): limits, the
+// environment, scheduling, the LSM profile, the filter, the identity, the
+// working directory and the lookup of args[0]. It returns the process the
+// plan execs (its environment checked), or why it is not covered.
+func compileProcess(p *nsexec.SetupProgram, spec *specs.Spec, filter *seccomp.Program, exec bool) (*specs.Process, string) {
+	name := initName(exec)
 	proc := *spec.Process
 	for _, rl := range proc.Rlimits {
 		res, ok := rlimitTypes()[rl.Type]
 		if !ok {
-			return nil, nil, "", "rlimit type " + rl.Type
+			return nil, "rlimit type " + rl.Type
 		}
 		p.Rlimit(res, rl.Soft, rl.Hard)
 	}
-	// Docker, containerd's CRI and podman set it for every container.
-	if proc.OOMScoreAdj != nil {
+	// Docker, containerd's CRI and podman set it for every container;
+	// an exec'd process keeps the container's (runc's setns init).
+	if proc.OOMScoreAdj != nil && !exec {
 		v := strconv.Itoa(*proc.OOMScoreAdj)
 		p.ProcWrite("self/oom_score_adj", v, "set process.oomScoreAdj "+v)
 	}
@@ -206,7 +262,7 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	if proc.Capabilities != nil {
 		caps, err := capsFor(proc.Capabilities)
 		if err != nil {
-			return nil, nil, "", err.Error()
+			return nil, err.Error()
 		}
 		id.Caps = &nsexec.CapSets{Bounding: caps.bounding, Effective: caps.effective, Permitted: caps.permitted,
 			Inheritable: caps.inheritable, Ambient: caps.amb, Last: uint32(caps.last)}
@@ -222,50 +278,54 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	// then the identity.
 	env, needHome, err := checkEnv(proc.Env)
 	if err != nil {
-		return nil, nil, "", err.Error()
+		return nil, err.Error()
 	}
 	proc.Env = env
 	if needHome {
 		p.Home(proc.User.UID)
 	}
-	// Go init's applyProcSched: affinity (every CPU: execCPUAffinity
-	// is an exec's), then scheduler, I/O priority and memory policy.
+	// Go init's applyProcSched: affinity (every CPU; an exec's
+	// execCPUAffinity keeps Go exec-init), then scheduler, I/O priority
+	// and memory policy.
+	if exec && proc.ExecCPUAffinity != nil {
+		return nil, "process.execCPUAffinity"
+	}
 	p.AffinityAll()
 	if why := compileProcSched(spec, p); why != "" {
-		return nil, nil, "", why
+		return nil, why
 	}
-	p.Debugf("init: setting user %d:%d, cwd %s, capabilities", proc.User.UID, proc.User.GID, proc.Cwd)
+	p.Debugf("%s: setting user %d:%d, cwd %s, capabilities", name, proc.User.UID, proc.User.GID, proc.Cwd)
 	// startProcess's first step: as root, before any filter. Docker
 	// sets docker-default on every container of a host with AppArmor.
 	if proc.ApparmorProfile != "" {
 		p.AppArmor(proc.ApparmorProfile)
 	}
-	if c.filter != nil && !proc.NoNewPrivileges {
+	if filter != nil && !proc.NoNewPrivileges {
 		// startProcess's order: the working directory verified
 		// before the filter (which may forbid getcwd), tried again
 		// as the new user when refused; the filter before the
 		// identity (it needs CAP_SYS_ADMIN).
-		if n := len(c.filter.Instructions); c.filter.Flags > 0xffffffff || n == 0 || n > 4096 {
-			return nil, nil, "", "a seccomp program Go init refuses in its words"
+		if n := len(filter.Instructions); filter.Flags > 0xffffffff || n == 0 || n > 4096 {
+			return nil, "a seccomp program Go init refuses in its words"
 		}
 		p.Cwd(proc.Cwd, nsexec.CwdVerify|nsexec.CwdTry)
-		p.Debugf("init: seccomp: loading the filter (%d instructions) before the user switch", len(c.filter.Instructions))
-		p.Seccomp(uint32(c.filter.Flags), c.filter.Instructions)
+		p.Debugf("%s: seccomp: loading the filter (%d instructions) before the user switch", name, len(filter.Instructions))
+		p.Seccomp(uint32(filter.Flags), filter.Instructions)
 		p.Identity(id)
 		p.Cwd(proc.Cwd, nsexec.CwdAfter)
 	} else {
-		if c.filter != nil {
-			p.Debugf("init: seccomp: the filter (%d instructions) goes in just before execve (noNewPrivileges)", len(c.filter.Instructions))
+		if filter != nil {
+			p.Debugf("%s: seccomp: the filter (%d instructions) goes in just before execve (noNewPrivileges)", name, len(filter.Instructions))
 		}
 		p.Identity(id)
 		p.Cwd(proc.Cwd, nsexec.CwdVerify)
 	}
-	name := proc.Args[0]
-	if strconv.Quote(name) != `"`+name+`"` {
-		return nil, nil, "", "args[0] that %q would escape"
+	name0 := proc.Args[0]
+	if strconv.Quote(name0) != `"`+name0+`"` {
+		return nil, "args[0] that %q would escape"
 	}
-	if strings.Contains(name, "/") {
-		p.Lookup(name, false, nil)
+	if strings.Contains(name0, "/") {
+		p.Lookup(name0, false, nil)
 	} else {
 		var search string
 		for _, kv := range proc.Env {
@@ -278,17 +338,11 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 			if dir == "" {
 				dir = "."
 			}
-			candidates = append(candidates, filepath.Join(dir, name))
+			candidates = append(candidates, filepath.Join(dir, name0))
 		}
-		p.Lookup(name, true, candidates)
+		p.Lookup(name0, true, candidates)
 	}
-	p.Debugf("init: ready; stage 2 (no Go runtime) sends it and waits on the exec fifo")
-	// Before stage 2 waits: the runtime's relay ends at its EOF.
-	p.CloseLog()
-	if err := p.Err(); err != nil {
-		return nil, nil, "", err.Error()
-	}
-	return p, &proc, "", ""
+	return &proc, ""
 }
 
 // compileProcSched adds applyProcSched's scheduler, I/O priority, memory
@@ -341,8 +395,9 @@ func sysctlName(key string) bool {
 	return true
 }
 
-// openFastSetup makes the memfds of a fast create and hands them to l.
-func openFastSetup(l *launch) (*fastSetup, []string, error) {
+// openFastSetup makes the memfds of a fast create (or exec) and hands
+// them to l.
+func openFastSetup(l *launch, exec bool) (*fastSetup, []string, error) {
 	prog, err := newMemfd("gorunc-setup")
 	if err != nil {
 		return nil, nil, err
@@ -356,6 +411,10 @@ func openFastSetup(l *launch) (*fastSetup, []string, error) {
 	// The fd directory stage 2 reopens the fifo through takes the
 	// program's slot once the program is read.
 	env := "_GORUNC_SETUP=" + strconv.Itoa(progFD) + ":" + strconv.Itoa(planFD) + ":" + strconv.Itoa(progFD) + ":" + strconv.Itoa(l.preserve)
+	if exec {
+		// exec-init's words and plan (nsexec/setup_init.c).
+		env += ":1"
+	}
 	return &fastSetup{prog: prog, plan: plan}, []string{env}, nil
 }
 
@@ -381,20 +440,73 @@ func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o C
 	if err != nil {
 		return err
 	}
-	if _, err := f.prog.WriteAt(b, 0); err != nil {
-		return fmt.Errorf("write setup program: %w", err)
-	}
 	spec := *c.rec.Spec
 	spec.Process = proc
 	cfg := &initConfig{Spec: &spec, Seccomp: c.filter, State: c.ociState(specs.StateCreating)}
-	plan, err := planBytes(cfg, argv0, l.fds[fdSync], l.fds[fdFifo], l.fds[fdSetup])
+	plan, err := planBytes(cfg, argv0, l.fds[fdSync], l.fds[fdFifo], l.fds[fdSetup], false)
 	if err != nil {
 		return err
+	}
+	return f.fill(b, plan)
+}
+
+// fill writes the program and the plan into their memfds.
+func (f *fastSetup) fill(prog, plan []byte) error {
+	if _, err := f.prog.WriteAt(prog, 0); err != nil {
+		return fmt.Errorf("write setup program: %w", err)
 	}
 	if _, err := f.plan.WriteAt(plan, 0); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
 	return nil
+}
+
+// execSetup is exec-init's program and plan for spec (its process
+// execSpec's, its filter the container's), or why the exec needs Go
+// exec-init: what fastSetupRefusal keeps in Go for the same reasons, and
+// what the program does not do. Nothing in them depends on exec-init
+// itself (no cgroup mount, no namespace it unshares), so they are made
+// once, before it is started, with the fds l gives it.
+func (c *Container) execSetup(spec *specs.Spec, filter *seccomp.Program, l *launch, proxied bool) (prog, plan []byte, why string) {
+	p := spec.Process
+	switch {
+	case os.Getenv(goInitEnv) == "go":
+		return nil, nil, goInitEnv + "=go"
+	case !nsexec.NsenterAvailable:
+		return nil, nil, "built without cgo"
+	case os.Geteuid() != 0 || c.store.Rootless || userns.Running():
+		return nil, nil, "rootless"
+	case nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace):
+		return nil, nil, "user namespace"
+	case notifies(filter):
+		return nil, nil, "a notifying seccomp filter"
+	case p.SelinuxLabel != "":
+		return nil, nil, "an SELinux label"
+	}
+	fds := setupFDs{dir: -1, log: -1, console: -1, sync: l.fds[fdSync]}
+	if fd, ok := l.fds[fdLog]; ok {
+		fds.log = fd
+	}
+	if fd, ok := l.fds[fdConsole]; ok {
+		fds.console = fd
+	}
+	sp, proc, why := compileExec(spec, filter, fds, proxied)
+	if why != "" {
+		return nil, nil, why
+	}
+	prog, err := sp.Bytes()
+	if err != nil {
+		return nil, nil, err.Error()
+	}
+	s := *spec
+	s.Process = proc
+	// What planBytes refuses (a NUL in argv or env), Go exec-init
+	// refuses in its words.
+	plan, err = planBytes(&initConfig{Spec: &s, Seccomp: filter}, "", l.fds[fdSync], 0, 0, true)
+	if err != nil {
+		return nil, nil, err.Error()
+	}
+	return prog, plan, ""
 }
 
 func (f *fastSetup) close() {

@@ -140,7 +140,7 @@ func execStage2(cfg *initConfig, plan *os.File, sock *os.File, fifoFD int, fdDir
 		}
 		fds[i] = d
 	}
-	data, err := planBytes(cfg, argv0, fds[0], fds[1], fds[2])
+	data, err := planBytes(cfg, argv0, fds[0], fds[1], fds[2], false)
 	if err != nil {
 		return err
 	}
@@ -222,24 +222,29 @@ const (
 	planDumpable = 1
 	planSeccomp  = 2
 	planHooks    = 4
+	planExec     = 8
 )
 
 // planBytes is stage 2's plan (format in nsexec/stage2.c): the fds in
 // stage 2, the "ready" message as the channel sends it (bareLine), the process
 // to exec, a noNewPrivileges filter that goes in after the fifo and the
-// startContainer hooks with the state they get on stdin.
-func planBytes(cfg *initConfig, argv0 string, syncFD, fifoFD, fdDirFD int) ([]byte, error) {
+// startContainer hooks with the state they get on stdin. exec-init's plan
+// (exec) has no fifo and no hooks: its filter goes in after "ready".
+func planBytes(cfg *initConfig, argv0 string, syncFD, fifoFD, fdDirFD int, exec bool) ([]byte, error) {
 	p := cfg.Spec.Process
 	var flags uint32
 	if cfg.RootlessEUID {
 		flags |= planDumpable
+	}
+	if exec {
+		flags |= planExec
 	}
 	filter := cfg.Seccomp != nil && p.NoNewPrivileges && !notifies(cfg.Seccomp)
 	if filter {
 		flags |= planSeccomp
 	}
 	var hooks []specs.Hook
-	if h := cfg.Spec.Hooks; h != nil && len(h.StartContainer) > 0 {
+	if h := cfg.Spec.Hooks; h != nil && len(h.StartContainer) > 0 && !exec {
 		flags |= planHooks
 		hooks = h.StartContainer
 	}

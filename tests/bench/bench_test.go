@@ -196,6 +196,7 @@ func TestPanelOf(t *testing.T) {
 		{"run /bin/true (ms)", 0},
 		{"create+start+wait+delete (ms)", 0},
 		{"delete (ms)", 0},
+		{"exec /bin/true (ms)", 0},
 		{"50 x create+start, 4 at a time (ms)", 1},
 		{"50 x delete --force (ms)", 1},
 		{"50 containers up and down (ms)", 1},

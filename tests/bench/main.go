@@ -314,6 +314,12 @@ func measure(o *options, b *bench, rts []*runtimeUnderTest, tag string, m *measu
 			}
 			bundles[r.name+kind] = dir
 		}
+		// The running container measureSingle execs into.
+		dir := filepath.Join(b.dir, "bundle-exec-"+r.name)
+		if err := writeBundle(dir, b.rootfs, r.cgroup(tag+"-"+r.name+"-exec"), []string{"/bin/sleep", "3600"}); err != nil {
+			return err
+		}
+		bundles[r.name+"exec"] = dir
 	}
 	if err := timed("single", func() error { return measureSingle(*o, b, rts, tag, bundles, m) }); err != nil {
 		return err
@@ -327,16 +333,37 @@ func measure(o *options, b *bench, rts []*runtimeUnderTest, tag string, m *measu
 	return timed("many", func() error { return measureMany(o, b, rts, tag, m) })
 }
 
-// measureSingle is scenarios 1-4: run, and the lifecycle phase by phase,
-// runtimes alternating round by round.
+// measureSingle is scenarios 1-4: run, the lifecycle phase by phase and
+// an exec into a running container, runtimes alternating round by round.
 func measureSingle(o options, b *bench, rts []*runtimeUnderTest, tag string, bundles map[string]string, m *measurements) error {
+	running := map[string]string{}
+	defer func() {
+		for _, r := range rts {
+			if id, ok := running[r.name]; ok {
+				if _, err := b.delete(r, id, true); err != nil {
+					fmt.Fprintf(os.Stderr, "%s: delete --force %s: %v\n", r.name, id, err)
+				}
+			}
+		}
+	}()
+	for _, r := range m.live(rts) {
+		id := fmt.Sprintf("%s-%s-x", tag, r.name)
+		if _, _, err := b.create(r, bundles[r.name+"exec"], id); err != nil {
+			m.fail(r.name, fmt.Errorf("exec's container: %w", err))
+			continue
+		}
+		running[r.name] = id
+		if _, err := b.start(r, id); err != nil {
+			m.fail(r.name, fmt.Errorf("exec's container: %w", err))
+		}
+	}
 	// Short options: util-linux's unshare and busybox's (the VM) both take them.
 	floor := []string{"unshare", "-p", "-f", "-n", "-i", "-u", "-m", "chroot", b.rootfs, "/bin/true"}
 	if o.noFloor {
 		floor = nil
 	}
 	total := o.warmup + o.n
-	fmt.Printf("scenarios 1-4: %d rounds x (%d runtimes + floor) x (run, create/start/delete)\n", total, len(rts))
+	fmt.Printf("scenarios 1-4: %d rounds x (%d runtimes + floor) x (run, create/start/delete, exec)\n", total, len(rts))
 	for i := 0; i < total; i++ {
 		if b.stopped() {
 			return errInterrupted
@@ -365,6 +392,18 @@ func measureSingle(o options, b *bench, rts []*runtimeUnderTest, tag string, bun
 		for _, r := range m.live(rts) {
 			if err := lifecycle(b, r, bundles[r.name+"life"], fmt.Sprintf("%s-%s-l%d", tag, r.name, i), rec, m); err != nil {
 				m.fail(r.name, err)
+			}
+		}
+		for _, r := range m.live(rts) {
+			// In the foreground, as typed: the runtime waits for
+			// the process and exits with its status.
+			res, err := b.exec(append(r.global(), "exec", running[r.name], "/bin/true")...)
+			if err != nil {
+				m.fail(r.name, fmt.Errorf("exec: %w", err))
+				continue
+			}
+			if rec {
+				m.add("exec /bin/true (ms)", r.name, ms(res.wall))
 			}
 		}
 		if (i+1)%10 == 0 {

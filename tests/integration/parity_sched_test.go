@@ -38,6 +38,12 @@ func policyAndNice(t *testing.T, stat string) (policy, nice string) {
 func processFile(t *testing.T, p specs.Process) string {
 	t.Helper()
 	p.Env = []string{"PATH=/bin:/sbin:/usr/bin"}
+	return processFileAsIs(t, p)
+}
+
+// processFileAsIs writes an exec --process file for p as it is.
+func processFileAsIs(t *testing.T, p specs.Process) string {
+	t.Helper()
 	data, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)

@@ -238,6 +238,12 @@ func TestSetupProgramFailsAsGoInit(t *testing.T) {
 		{"failing-createRuntime-hook", func(s *specs.Spec) {
 			s.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{Path: "/bin/sh", Args: []string{"sh", "-c", "echo refused >&2; exit 3"}}}}
 		}},
+		{"rlimit-above-hard", func(s *specs.Spec) {
+			// Raising a hard limit needs CAP_SYS_RESOURCE, which
+			// this host's root lacks: Go init's words, not the
+			// program's "setrlimit 7".
+			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1 << 30, Hard: 1 << 30}}
+		}},
 		{"no-such-program", func(s *specs.Spec) { s.Process.Args = []string{"nosuchprogram"} }},
 		{"cwd-is-a-file", func(s *specs.Spec) { s.Process.Cwd = "/bin/busybox" }},
 		{"apparmor-profile", func(s *specs.Spec) {
