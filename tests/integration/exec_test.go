@@ -3,8 +3,10 @@ package integration
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -215,4 +217,43 @@ func TestExecTty(t *testing.T) {
 
 	assertExecError(t, e.run("exec", "-t", "-d", "tty", "true"), "--tty with --detach needs --console-socket")
 	assertExecError(t, e.run("exec", "--console-socket", cs.path, "tty", "true"), "--console-socket needs --tty")
+}
+
+// TestExecForwardsSignals: signals to a foreground exec reach the exec'd
+// process (one forwarded, one the Go runtime would die of were it not
+// registered), whose exit status exec then reports.
+func TestExecForwardsSignals(t *testing.T) {
+	e := startSleeper(t, "es")
+	out, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(e.bin, "--root", e.root, "exec", "es", "sh", "-c",
+		"trap 'echo got-usr1' USR1; trap 'echo got-term; exit 42' TERM; echo ready; while true; do sleep 0.1; done")
+	cmd.Stdout = out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	wait := func(what string) {
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(readAll(out), what) && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	wait("ready")
+	cmd.Process.Signal(syscall.SIGUSR1)
+	wait("got-usr1")
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("exec still runs 10 s after SIGTERM; output %q", readAll(out))
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 42 || !strings.Contains(readAll(out), "got-usr1\ngot-term") {
+		t.Errorf("exit %d, output %q; want 42 after got-usr1 and got-term", code, readAll(out))
+	}
 }
