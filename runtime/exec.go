@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -443,8 +444,12 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	}
 	l.started()
 	pid, rerr := nsexec.ReadNsenterPid(report)
-	werr := cmd.Wait()
+	// P1 exits once it has reported P2 (its exit hands P2 to us, the
+	// subreaper): reaped after the go-ahead, so that its exit (~1 ms)
+	// overlaps the cgroup join, and before any wait for P2.
+	reapP1 := sync.OnceValue(cmd.Wait)
 	if rerr != nil {
+		reapP1()
 		// A dying init (pid 1 of its pid namespace waits for the
 		// others to die) has lost its namespaces but is not yet a
 		// zombie: say so rather than print a failed open.
@@ -461,11 +466,9 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	defer undo.run()
 	undo.add(func() {
 		proc.Kill()
+		reapP1()
 		proc.Wait()
 	})
-	if werr != nil {
-		return nil, fmt.Errorf("exec: exec-init: %w", werr)
-	}
 	// Init may have exited (and its pid been reused) since the status
 	// check: then the namespaces joined were not the container's.
 	if !processAlive(c.rec.InitPid, c.rec.InitStart) {
@@ -525,6 +528,9 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 			return nil, err
 		}
 		err = ch.send(message{Type: msgConfig, Config: cfg})
+	}
+	if werr := reapP1(); werr != nil && err == nil {
+		err = fmt.Errorf("exec: exec-init: %w", werr)
 	}
 	// A notifying filter keeps Go exec-init (execSetup).
 	if err == nil && notifies(filter) {
