@@ -403,7 +403,7 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	var fast *fastSetup
 	var fastEnv []string
 	why := c.fastSetupRefusal(o)
-	logFastSetup(why)
+	logFastSetup(false, why)
 	if why == "" {
 		if fast, fastEnv, err = openFastSetup(l, false); err != nil {
 			return nil, err

@@ -417,7 +417,7 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	fast := false
 	env := []string{nsenv}
 	prog, plan, why := c.execSetup(spec, filter, l, proxied)
-	logFastSetup(why)
+	logFastSetup(true, why)
 	if why == "" {
 		f, fastEnv, err := openFastSetup(l, true)
 		if err != nil {

@@ -517,15 +517,19 @@ func (f *fastSetup) close() {
 }
 
 // logFastSetup appends why (or "setup program") to the file
-// $_GORUNC_SETUPFAST_LOG names: how many of a suite's creates the program
-// covers, and what keeps the others in Go (docs/performance.md).
-func logFastSetup(why string) {
+// $_GORUNC_SETUPFAST_LOG names, after "exec: " for an exec: how many of a
+// suite's creates and execs the program covers, and what keeps the others
+// in Go (docs/performance.md).
+func logFastSetup(exec bool, why string) {
 	name := os.Getenv("_GORUNC_SETUPFAST_LOG")
 	if name == "" {
 		return
 	}
 	if why == "" {
 		why = "setup program"
+	}
+	if exec {
+		why = "exec: " + why
 	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
