@@ -1369,6 +1369,26 @@ struct cap_data {
 #define PR_CAP_AMBIENT_LOWER 3
 #endif
 
+// setgroups_denied is runtime/init.go's setgroupsAllowed negated: the
+// user namespace's setgroups file (read through a procfs of our own, never
+// the container's /proc) says "deny", as after an unprivileged writer's
+// gid_map (user_namespaces(7)); Go init then skips setgroups(2), which can
+// only fail with EPERM there.
+static int setgroups_denied(void)
+{
+	int proc = private_proc_mount(1);
+	if (proc < 0)
+		return 0;
+	int fd = openat(proc, "self/setgroups", O_RDONLY | O_CLOEXEC);
+	close(proc);
+	if (fd < 0)
+		return 0;
+	char buf[16] = {0};
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n >= 4 && strncmp(buf, "deny", 4) == 0 && (n == 4 || buf[4] == '\n');
+}
+
 static int step_identity(struct prog *c, struct setup_result *r)
 {
 	uint32_t flags = u32(c), uid = u32(c), gid = u32(c), ngroups = u32(c);
@@ -1420,8 +1440,17 @@ static int step_identity(struct prog *c, struct setup_result *r)
 	// (i386, arm): those would cut ids to 16 bits and read the groups
 	// as 16-bit entries.
 	if ((flags & 2) && syscall(SYS_SETGROUPS_, (long)ngroups, groups) < 0) {
-		free(groups);
-		return fail_step(r, errno, "%s", "process.user: setgroups");
+		int err = errno;
+		if (err != EPERM || !setgroups_denied()) {
+			// Go's words: "setgroups [5 7]".
+			char list[1024];
+			size_t n = 0;
+			list[0] = 0;
+			for (uint32_t i = 0; i < ngroups && n + 12 < sizeof(list); i++)
+				n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%u", i ? " " : "", (unsigned)groups[i]);
+			free(groups);
+			return failf(r, err, "process.user: setgroups [%s]", list);
+		}
 	}
 	free(groups);
 	if (syscall(SYS_SETRESGID_, gid, gid, gid) < 0) {

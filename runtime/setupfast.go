@@ -467,6 +467,13 @@ func (f *fastSetup) fill(prog, plan []byte) error {
 // what the program does not do. Nothing in them depends on exec-init
 // itself (no cgroup mount, no namespace it unshares), so they are made
 // once, before it is started, with the fds l gives it.
+//
+// A container's user namespace does not keep Go exec-init, as it keeps Go
+// init: P2's memory belongs to the host's user namespace (nsenter.c's P1
+// was executed there and joins the container's only then; P2 is its
+// fork), so the non-dumpable P2 stays out of the container root's reach
+// until its execve, as Go exec-init does; it makes nothing that mknod
+// would refuse there.
 func (c *Container) execSetup(spec *specs.Spec, filter *seccomp.Program, l *launch, proxied bool) (prog, plan []byte, why string) {
 	p := spec.Process
 	switch {
@@ -476,8 +483,6 @@ func (c *Container) execSetup(spec *specs.Spec, filter *seccomp.Program, l *laun
 		return nil, nil, "built without cgo"
 	case os.Geteuid() != 0 || c.store.Rootless || userns.Running():
 		return nil, nil, "rootless"
-	case nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace):
-		return nil, nil, "user namespace"
 	case notifies(filter):
 		return nil, nil, "a notifying seccomp filter"
 	case p.SelinuxLabel != "":

@@ -3,9 +3,13 @@ package integration
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -27,7 +31,9 @@ mkdir /tmp/probe 2>&1 && rmdir /tmp/probe; true`
 // process sees the same identity, capabilities, filter, limits,
 // environment, session, terminal and fds as with Go exec-init
 // (GORUNC_INIT=go), into the same container, case by case. Each case's
-// container config applies to both.
+// container config applies to both. Fails on 1f41eae with the user
+// namespace cases (Go exec-init there), and with the joined one where
+// the program tried setgroups under "deny".
 func TestExecSetupProgramMatchesGoExecInit(t *testing.T) {
 	umask := uint32(0o027)
 	mkdirRefused := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno}}}
@@ -65,6 +71,21 @@ func TestExecSetupProgramMatchesGoExecInit(t *testing.T) {
 			NoNewPrivileges: true,
 		}},
 		{name: "process-file-no-env", file: true, proc: specs.Process{Cwd: "/"}},
+		// The container's user namespace, its root an unprivileged
+		// host uid, or host root.
+		{name: "user-namespace", edit: func(s *specs.Spec) { usernsSpec(s, 200000) }, args: []string{"-u", "1000:1000", "--cap", "CAP_NET_RAW"}},
+		{name: "user-namespace-root-mapped", edit: func(s *specs.Spec) {
+			usernsSpec(s, 0)
+			s.Linux.Seccomp = mkdirRefused
+		}},
+		// A user namespace joined by path whose setgroups is "deny"
+		// (an unprivileged maker's, or unshare's): setgroups is
+		// skipped, additional gids or not.
+		{name: "joined-user-namespace-setgroups-deny", edit: func(s *specs.Spec) {
+			holder := holdNS(t, []string{"user"}, "--user")
+			mapUsers(t, holder, "300000")
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace, Path: "/proc/" + itoa(holder) + "/ns/user"})
+		}, args: []string{"-u", "1000:1000", "--additional-gids", "5"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -161,5 +182,91 @@ func TestExecSetupProgramFailsAsGoExecInit(t *testing.T) {
 				t.Errorf("container %s after the failed exec", st.Status)
 			}
 		})
+	}
+}
+
+// TestExecSetupProgramHelperNotDumpable (CVE-2016-9962, for the setup
+// program's exec-init): the helper reads nothing the container's root
+// could stall it with (TestExecInitNotDumpable stalls Go exec-init's
+// runtime), so the test holds it another way: an exec --ignore-paused
+// into a paused container leaves it frozen in the container's cgroup,
+// before its execve, until resume. Its dumpability is read from the host:
+// a process that is not dumpable has its /proc files owned by the root of
+// the user namespace its memory belongs to (the host's: nsenter.c's P1 was
+// executed there), one that is by its euid, the container's root (host
+// uid 200000), as init after its execve, the control.
+func TestExecSetupProgramHelperNotDumpable(t *testing.T) {
+	e := newEnv(t, "sleep", "100")
+	userns(e, 200000)
+	e.writeSpec()
+	e.must("run", "-d", "--bundle", e.bundle, "hd")
+	initPid := e.state("hd").Pid
+	owner := func(pid int) (uint32, error) {
+		var st syscall.Stat_t
+		err := syscall.Stat("/proc/"+itoa(pid)+"/environ", &st)
+		return st.Uid, err
+	}
+	if uid, err := owner(initPid); err != nil || uid != 200000 {
+		t.Fatalf("control: init's environ owned by %d (%v), want 200000 (dumpable)", uid, err)
+	}
+	// The freezer's directory on v1 (the hybrid host's unified one
+	// holds init alone), the only one on v2.
+	var frozen string
+	for _, d := range e.cgroupDirs("hd") {
+		if frozen == "" || strings.Contains(d, "/freezer/") {
+			frozen = d
+		}
+	}
+	if frozen == "" {
+		t.Fatal("no cgroup directory recorded")
+	}
+	e.must("pause", "hd")
+	log := filepath.Join(t.TempDir(), "log")
+	cmd := exec.Command(e.bin, "--root", e.root, "--debug", "--log", log, "exec", "--ignore-paused", "hd", "true")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		e.run("resume", "hd")
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+	helper := 0
+	for deadline := time.Now().Add(10 * time.Second); helper == 0 && time.Now().Before(deadline); {
+		procs, _ := os.ReadFile(filepath.Join(frozen, "cgroup.procs"))
+		for _, f := range strings.Fields(string(procs)) {
+			pid, _ := strconv.Atoi(f)
+			if cl, _ := os.ReadFile("/proc/" + f + "/cmdline"); pid != initPid && string(cl) == "gorunc\x00exec-init\x00" {
+				helper = pid
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if helper == 0 {
+		t.Fatalf("no exec-init in %s within 10 s: %s", frozen, out.String())
+	}
+	if uid, err := owner(helper); err != nil || uid != 0 {
+		t.Errorf("the helper's environ is owned by %d (%v), want 0: it is dumpable", uid, err)
+	}
+	e.must("resume", "hd")
+	select {
+	case err := <-done:
+		done <- err
+		if err != nil {
+			t.Errorf("exec after resume: %v: %s", err, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("exec still waits 10 s after resume: %s", out.String())
+	}
+	if data, _ := os.ReadFile(log); !strings.Contains(string(data), "exec-init runs a setup program") {
+		t.Errorf("debug log has no setup program:\n%s", data)
 	}
 }

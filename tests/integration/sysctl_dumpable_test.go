@@ -279,6 +279,9 @@ echo $size > /sys/kernel/mm/transparent_hugepage/hpage_pmd_size`, caps...)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	victim := exec.CommandContext(ctx, e.bin, "--root", e.root, "exec", "xd", "true")
+	// Go exec-init: the setup program's helper reads nothing the
+	// container could stall (TestExecSetupProgramHelperNotDumpable).
+	victim.Env = append(os.Environ(), "GORUNC_INIT=go")
 	if vout, err := victim.CombinedOutput(); err != nil {
 		t.Errorf("exec stalled by the trap: %v: %s", err, vout)
 	}

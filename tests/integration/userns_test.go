@@ -8,10 +8,13 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-func userns(e *env, hostID uint32) {
-	e.spec.Linux.Namespaces = append(e.spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
-	e.spec.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
-	e.spec.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
+func userns(e *env, hostID uint32) { usernsSpec(e.spec, hostID) }
+
+// usernsSpec gives s a user namespace whose 65536 ids start at hostID.
+func usernsSpec(s *specs.Spec, hostID uint32) {
+	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
+	s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: hostID, Size: 65536}}
 }
 
 // TestUserNamespace: the container's root is an unprivileged host uid;
