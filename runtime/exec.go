@@ -500,6 +500,18 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 		c.store.Log.Debugf("exec %s: rootless: staying in the caller's cgroup: %v", c.rec.ID, err)
 	}
 	c.store.Log.Debugf("exec %s: exec-init (pid %d) joined the namespaces of init (pid %d) and its cgroup %s", c.rec.ID, pid, c.rec.InitPid, cgroupSummary(m.State()))
+	// The container's oomScoreAdj holds for every process in it, as
+	// runc's nsexec writes its config's into each exec's helper (not the
+	// exec's process.json's). Written from here, through the host's /proc,
+	// into our own descendant, alive until its go-ahead. Not by a
+	// rootless caller: the non-dumpable helper's file may be root's (runc
+	// writes it in the helper before it turns non-dumpable).
+	if p := c.rec.Spec.Process; p != nil && p.OOMScoreAdj != nil && !c.store.Rootless && os.Geteuid() == 0 {
+		v := strconv.Itoa(*p.OOMScoreAdj)
+		if err := os.WriteFile(fmt.Sprintf("/proc/%d/oom_score_adj", pid), []byte(v), 0); err != nil {
+			return nil, fmt.Errorf("exec: failed to update oom_score_adj to %s: %w", v, err)
+		}
+	}
 	// A freeze or stop after the check ends the wait too, except the
 	// freeze the caller asked to ignore: then the wait lasts until resume.
 	watched := m

@@ -257,3 +257,27 @@ func TestExecForwardsSignals(t *testing.T) {
 		t.Errorf("exit %d, output %q; want 42 after got-usr1 and got-term", code, readAll(out))
 	}
 }
+
+// TestExecOOMScoreAdjAsRunc: an exec'd process gets the container's
+// process.oomScoreAdj, as runc's (its nsexec writes the config's into each
+// exec's helper), not the caller's; raised, which needs no privilege.
+// Fails on 269a6a2 (the exec'd process had gorunc's own, 0 here).
+func TestExecOOMScoreAdjAsRunc(t *testing.T) {
+	asRunc(t, []string{"sleep", "100"}, func(t *testing.T, e *env) {
+		adj := 500
+		e.spec.Process.OOMScoreAdj = &adj
+		e.writeSpec()
+		e.must("run", "-d", "--bundle", e.bundle, "oom")
+		if out := e.must("exec", "oom", "cat", "/proc/self/oom_score_adj"); out != "500\n" {
+			t.Errorf("exec'd process's oom_score_adj %q, want 500", out)
+		}
+		p := filepath.Join(t.TempDir(), "process.json")
+		data, _ := json.Marshal(specs.Process{Args: []string{"cat", "/proc/self/oom_score_adj"}, Cwd: "/", Env: []string{"PATH=/bin"}})
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out := e.must("exec", "--process", p, "oom"); out != "500\n" {
+			t.Errorf("exec --process: oom_score_adj %q, want the container's 500", out)
+		}
+	})
+}
