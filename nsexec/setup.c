@@ -14,7 +14,8 @@
 //   op (u32) and its arguments:
 //     1 hostname      name (string)
 //     2 domainname    name (string)
-//     3 rlimit        resource (u32), soft (u64), hard (u64)
+//     3 rlimit        resource (u32), soft (u64), hard (u64), name
+//                     (string, for the errors)
 //     4 mkdirs        path (string), mode (u32)
 //     5 mount         fstype (string), target (string), attr (u32:
 //                     MOUNT_ATTR_*), flags (u32: 1 the target's last
@@ -2734,27 +2735,24 @@ static int step_propagate(struct prog *c, int *held, struct setup_result *r)
 }
 
 // step_rlimit is runtime/process.go's setRlimits for one limit, in its
-// words.
+// words (the limit's name is the runtime's, from the config).
 static int step_rlimit(struct prog *c, struct setup_result *r)
 {
-	static const char *const names[] = {
-		"RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS",
-		"RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING",
-		"RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
-	};
+	char name[64];
 	uint32_t res = u32(c);
 	struct rlimit lim = {.rlim_cur = u64(c), .rlim_max = u64(c)};
-	if (c->bad || res >= sizeof(names) / sizeof(names[0]))
+	str(c, name, sizeof(name));
+	if (c->bad)
 		return bad_program(r);
 	if (setrlimit((int)res, &lim) == 0)
 		return 0;
 	int err = errno;
 	unsigned long long soft = (unsigned long long)lim.rlim_cur, hard = (unsigned long long)lim.rlim_max;
 	if (err != EPERM)
-		return failf(r, err, "set %s to %llu/%llu", names[res], soft, hard);
+		return failf(r, err, "set %s to %llu/%llu", name, soft, hard);
 	char text[128];
 	go_errno_text(text, sizeof(text), err);
-	return failf(r, 0, "set %s to %llu/%llu: %s (raising a hard limit needs CAP_SYS_RESOURCE)", names[res], soft, hard, text);
+	return failf(r, 0, "set %s to %llu/%llu: %s (raising a hard limit needs CAP_SYS_RESOURCE)", name, soft, hard, text);
 }
 
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)

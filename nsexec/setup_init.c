@@ -9,8 +9,8 @@
 // fds>[:1] (and _GORUNC_SYNC) the nsenter constructor calls
 // gorunc_setup_init once the namespaces are in place; the last field, 1,
 // is exec-init's (`gorunc exec` without the Go runtime: its errors in
-// exec-init's words, its plan without a fifo). It waits for the runtime's go-ahead
-// (one line on the sync socket, where Go init reads its config: the
+// exec-init's words, its plan without a fifo). It waits for the runtime's
+// go-ahead (one line on the sync socket, where Go init reads its config: the
 // runtime has put init in its cgroup and moved its network devices by
 // then), marks every fd from 3 + the preserved ones close-on-exec, runs
 // the program (setup.c; its fd-dir step opens the fd directory stage 2

@@ -108,7 +108,7 @@ func TestSetupUTSAndLimits(t *testing.T) {
 	p := NewSetupProgram("/")
 	p.Hostname("setup-test")
 	p.Domainname("setup-domain")
-	p.Rlimit(unix.RLIMIT_NOFILE, 100, 200)
+	p.Rlimit("RLIMIT_NOFILE", unix.RLIMIT_NOFILE, 100, 200)
 	runSetup(t, jail, mustBytes(t, p), func(pid int, report string) {
 		if report != "ok" {
 			t.Fatalf("report %q", report)

@@ -106,12 +106,14 @@ func (p *SetupProgram) Hostname(name string) { p.op(setupHostname); p.str(name) 
 // Domainname sets the UTS namespace's NIS domain name.
 func (p *SetupProgram) Domainname(name string) { p.op(setupDomainname); p.str(name) }
 
-// Rlimit sets resource (RLIMIT_*) to soft and hard.
-func (p *SetupProgram) Rlimit(resource int, soft, hard uint64) {
+// Rlimit sets resource (RLIMIT_*, called name in its errors) to soft
+// and hard.
+func (p *SetupProgram) Rlimit(name string, resource int, soft, hard uint64) {
 	p.op(setupRlimit)
 	p.u32(uint32(resource))
 	p.u64(soft)
 	p.u64(hard)
+	p.str(name)
 }
 
 // Mkdirs makes path, relative to the root, and its missing parents.

@@ -25,7 +25,7 @@
 //                                                            write 1 byte
 //                                                            execve(argv0, argv, envp)
 //
-// exec-init's plan (flag 8, runtime/setupfast.go's writeExec) ends
+// exec-init's plan (flag 8, runtime/setupfast.go's execSetup) ends
 // `gorunc exec` without the Go runtime, after its setup program: "ready",
 // then the noNewPrivileges filter and the process; no fifo, no hooks, its
 // errors in exec-init's words.

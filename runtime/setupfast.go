@@ -58,7 +58,7 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 	switch {
 	case p == nil:
 		return "no process"
-	case os.Geteuid() != 0 || c.store.Rootless || userns.Running():
+	case c.rootlessCaller():
 		// Rootless podman calls the runtime as uid 0 of its user
 		// namespace: mknod and more fail there, which Go init works
 		// around (a device bound instead).
@@ -148,15 +148,10 @@ func (c *Container) compileSetup(unshare uintptr, o CreateOptions, fds setupFDs,
 	afterPivot := func() string {
 		if spec.Process.Terminal && fds.console >= 0 {
 			var flags nsexec.ConsoleFlags
-			var rows, cols uint16
-			if cs := spec.Process.ConsoleSize; cs != nil && cs.Height != 0 && cs.Width != 0 {
-				flags |= nsexec.ConsoleResize
-				rows, cols = uint16(cs.Height), uint16(cs.Width)
-			}
 			if o.ConsoleSocket == "" {
 				flags |= nsexec.ConsoleClearONLCR
 			}
-			p.Console(fds.console, spec.Process.User.UID, rows, cols, flags)
+			addConsole(p, spec.Process, fds.console, flags)
 		}
 		for _, key := range slices.Sorted(maps.Keys(spec.Linux.Sysctl)) {
 			if !sysctlName(key) {
@@ -214,15 +209,10 @@ func compileExec(spec *specs.Spec, filter *seccomp.Program, fds setupFDs, clearO
 		// The pty becomes the controlling terminal of a new session.
 		p.Setsid()
 		flags := nsexec.ConsoleNoMount
-		var rows, cols uint16
-		if cs := spec.Process.ConsoleSize; cs != nil && cs.Height != 0 && cs.Width != 0 {
-			flags |= nsexec.ConsoleResize
-			rows, cols = uint16(cs.Height), uint16(cs.Width)
-		}
 		if clearONLCR {
 			flags |= nsexec.ConsoleClearONLCR
 		}
-		p.Console(fds.console, spec.Process.User.UID, rows, cols, flags)
+		addConsole(p, spec.Process, fds.console, flags)
 	}
 	proc, why := compileProcess(p, spec, filter, true)
 	if why != "" {
@@ -234,6 +224,25 @@ func compileExec(spec *specs.Spec, filter *seccomp.Program, fds setupFDs, clearO
 		return nil, nil, err.Error()
 	}
 	return p, proc, ""
+}
+
+// addConsole adds the terminal step for proc, its pty master sent over
+// the console socket at fd, with flags and, when proc has a console size,
+// that window size.
+func addConsole(p *nsexec.SetupProgram, proc *specs.Process, fd int, flags nsexec.ConsoleFlags) {
+	var rows, cols uint16
+	if cs := proc.ConsoleSize; cs != nil && cs.Height != 0 && cs.Width != 0 {
+		flags |= nsexec.ConsoleResize
+		rows, cols = uint16(cs.Height), uint16(cs.Width)
+	}
+	p.Console(fd, proc.User.UID, rows, cols, flags)
+}
+
+// rootlessCaller is a runtime the program does not serve: not root, or
+// --rootless, or root of a user namespace (rootless podman), where mknod
+// and more fail and Go init works around them.
+func (c *Container) rootlessCaller() bool {
+	return os.Geteuid() != 0 || c.store.Rootless || userns.Running()
 }
 
 // compileProcess adds the process half that init and exec-init share
@@ -249,7 +258,7 @@ func compileProcess(p *nsexec.SetupProgram, spec *specs.Spec, filter *seccomp.Pr
 		if !ok {
 			return nil, "rlimit type " + rl.Type
 		}
-		p.Rlimit(res, rl.Soft, rl.Hard)
+		p.Rlimit(rl.Type, res, rl.Soft, rl.Hard)
 	}
 	// Docker, containerd's CRI and podman set it for every container;
 	// an exec'd process keeps the container's (runc's setns init).
@@ -481,7 +490,7 @@ func (c *Container) execSetup(spec *specs.Spec, filter *seccomp.Program, l *laun
 		return nil, nil, goInitEnv + "=go"
 	case !nsexec.NsenterAvailable:
 		return nil, nil, "built without cgo"
-	case os.Geteuid() != 0 || c.store.Rootless || userns.Running():
+	case c.rootlessCaller():
 		return nil, nil, "rootless"
 	case notifies(filter):
 		return nil, nil, "a notifying seccomp filter"
