@@ -127,9 +127,12 @@ integration: build bin/gorunc-fault $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 # package's test binary (tests/vm/README.md).
 vm: build
 	CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/cgroup.test ./cgroup
+	CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/runtime.test ./runtime
+	CC=$(CC) CGO_ENABLED=1 $(GO) test -c -tags netgo,osusergo,setupharness -ldflags "-linkmode external -extldflags -static" -o $(BUILD)/nsexec.test ./nsexec
 	CGO_ENABLED=0 $(GO) build -o $(BUILD)/recvtty ./tests/vm/recvtty
 	tests/vm/run.sh --timeout 1200 --module dummy --add bin/gorunc:/usr/bin/gorunc \
 	  --add bin/cgroup-tool:/usr/bin/cgroup-tool --add $(BUILD)/cgroup.test:/usr/bin/cgroup.test \
+	  --add $(BUILD)/runtime.test:/usr/bin/runtime.test --add $(BUILD)/nsexec.test:/usr/bin/nsexec.test \
 	  $(VM_CRIU) --add tests/vm/payloads:/payloads -- /payloads/all.sh
 
 # Checkpoint/restore in the VM (payloads/gorunc-criu.sh), when the host has

@@ -1454,6 +1454,7 @@ static int step_identity(struct prog *c, struct setup_result *r)
 		}
 	}
 	free(groups);
+	int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	if (syscall(SYS_SETRESGID_, gid, gid, gid) < 0) {
 		snprintf(what, sizeof(what), "setgid %u", gid);
 		return fail_step(r, errno, "process.user: %s", what);
@@ -1462,6 +1463,12 @@ static int step_identity(struct prog *c, struct setup_result *r)
 		snprintf(what, sizeof(what), "setuid %u", uid);
 		return fail_step(r, errno, "process.user: %s", what);
 	}
+	// Changing ids set dumpability to fs.suid_dumpable (commit_creds),
+	// which may be 1: then init, still holding the host's fds, could be
+	// traced by the container's user until its execve. Clear it again,
+	// as nsenter.c does after become_root.
+	if (was_dumpable == 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return fail_step(r, errno, "%s", "prctl(PR_SET_DUMPABLE, 0)");
 	if (caps) {
 		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 			return fail_step(r, errno, "%s", "clear keepcaps");

@@ -474,7 +474,10 @@ func TestSetupSysctl(t *testing.T) {
 // TestSetupIdentity: user, groups, the five capability sets, umask and
 // no_new_privs end as a process's status says; an ambient capability
 // outside the inheritable set is refused and reported, the program still
-// succeeds (runc warns).
+// succeeds (runc warns). The process stays non-dumpable (its /proc files
+// root's), whatever fs.suid_dumpable made of the id change: only a host
+// with fs.suid_dumpable=1 (the cgroup v2 VM tier sets it for this test)
+// tells the difference.
 func TestSetupIdentity(t *testing.T) {
 	const chown, netBind, kill = 0, 10, 5
 	last, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
@@ -495,6 +498,13 @@ func TestSetupIdentity(t *testing.T) {
 	runSetup(t, t.TempDir(), mustBytes(t, p), func(pid int, report string) {
 		if want := "ok ambient-refused=20"; report != want {
 			t.Errorf("report %q, want %q (CAP_KILL is not inheritable)", report, want)
+		}
+		var st unix.Stat_t
+		if err := unix.Stat("/proc/"+strconv.Itoa(pid)+"/environ", &st); err != nil {
+			t.Error(err)
+		} else if st.Uid != 0 {
+			s, _ := os.ReadFile("/proc/sys/fs/suid_dumpable")
+			t.Errorf("dumpable after the user switch (its /proc files uid %d's, fs.suid_dumpable %q), want not", st.Uid, s)
 		}
 		status, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 		got := map[string]string{}

@@ -241,6 +241,10 @@ func applyUser(u specs.User, setgroups bool) error {
 			return fmt.Errorf("setgroups %v: %w", gids, err)
 		}
 	}
+	wasDumpable, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0)
+	if err != nil {
+		return fmt.Errorf("prctl(PR_GET_DUMPABLE): %w", err)
+	}
 	// Raw per-thread calls: this thread is the one that will execve, and
 	// execve gives the new program the calling thread's credentials.
 	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID)); e != 0 {
@@ -248,6 +252,13 @@ func applyUser(u specs.User, setgroups bool) error {
 	}
 	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID)); e != 0 {
 		return fmt.Errorf("setuid %d: %w", u.UID, e)
+	}
+	// Changing ids set dumpability to fs.suid_dumpable (commit_creds),
+	// which may be 1: then init or exec-init, still holding the host's
+	// fds, could be traced by the container's user until its execve.
+	// Clear it again, as nsexec does after its own id changes.
+	if wasDumpable == 0 {
+		return setDumpable(false)
 	}
 	return nil
 }
