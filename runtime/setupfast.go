@@ -238,7 +238,7 @@ func addConsole(p *nsexec.SetupProgram, proc *specs.Process, fd int, flags nsexe
 	p.Console(fd, proc.User.UID, rows, cols, flags)
 }
 
-// rootlessCaller is a runtime the program does not serve: not root, or
+// rootlessCaller is a runtime whose creates the program does not serve: not root, or
 // --rootless, or root of a user namespace (rootless podman), where mknod
 // and more fail and Go init works around them.
 func (c *Container) rootlessCaller() bool {
@@ -266,8 +266,13 @@ func compileProcess(p *nsexec.SetupProgram, spec *specs.Spec, filter *seccomp.Pr
 		v := strconv.Itoa(*proc.OOMScoreAdj)
 		p.ProcWrite("self/oom_score_adj", v, "set process.oomScoreAdj "+v)
 	}
-	id := nsexec.Identity{UID: proc.User.UID, GID: proc.User.GID, Groups: []uint32{}, Umask: proc.User.Umask, NoNewPrivileges: proc.NoNewPrivileges}
-	id.Groups = append(id.Groups, proc.User.AdditionalGids...)
+	id := nsexec.Identity{UID: proc.User.UID, GID: proc.User.GID, Umask: proc.User.Umask, NoNewPrivileges: proc.NoNewPrivileges}
+	if os.Geteuid() == 0 {
+		id.Groups = append([]uint32{}, proc.User.AdditionalGids...)
+	}
+	// else a runtime run by an unprivileged host user (RootlessEUID):
+	// no setgroups(2), as startProcess; the process keeps the caller's
+	// supplementary groups and rootlessGroups refused additional ones.
 	if proc.Capabilities != nil {
 		caps, err := capsFor(proc.Capabilities)
 		if err != nil {
@@ -482,7 +487,12 @@ func (f *fastSetup) fill(prog, plan []byte) error {
 // was executed there and joins the container's only then; P2 is its
 // fork), so the non-dumpable P2 stays out of the container root's reach
 // until its execve, as Go exec-init does; it makes nothing that mknod
-// would refuse there.
+// would refuse there. Nor does a rootless caller (an unprivileged host
+// user, --rootless, root of a user namespace as rootless podman): what an
+// exec does differently for it is the parent's (a cgroup join it may not
+// make, no oom_score_adj) or the identity's (no setgroups for an
+// unprivileged host user, compileProcess), as for Go exec-init, whose
+// memory belongs to the same user namespace, the caller's.
 func (c *Container) execSetup(spec *specs.Spec, filter *seccomp.Program, l *launch, proxied bool) (prog, plan []byte, why string) {
 	p := spec.Process
 	switch {
@@ -490,8 +500,6 @@ func (c *Container) execSetup(spec *specs.Spec, filter *seccomp.Program, l *laun
 		return nil, nil, goInitEnv + "=go"
 	case !nsexec.NsenterAvailable:
 		return nil, nil, "built without cgo"
-	case c.rootlessCaller():
-		return nil, nil, "rootless"
 	case notifies(filter):
 		return nil, nil, "a notifying seccomp filter"
 	case p.SelinuxLabel != "":

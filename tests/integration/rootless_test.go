@@ -773,3 +773,124 @@ func TestRootlessAsRootOfUserNamespace(t *testing.T) {
 		}
 	}
 }
+
+// TestRootlessExecSetupProgramMatchesGoExecInit: a rootless caller's exec
+// runs exec-init's setup program (rootless podman's every exec), and the
+// process it starts sees what Go exec-init (GORUNC_INIT=go) gives it: the
+// same identity and supplementary groups (setgroups is not called for an
+// unprivileged host user), capabilities, limits, environment, cwd and
+// fds; and a failing exec fails in the same words. As the unprivileged
+// user itself, and as the root of a user namespace it made (rootless
+// podman's shape: the runtime's euid 0 there).
+func TestRootlessExecSetupProgramMatchesGoExecInit(t *testing.T) {
+	u := newRootlessUser(t)
+	nsenter, err := exec.LookPath("nsenter")
+	if err != nil {
+		t.Skip("needs nsenter (package util-linux)")
+	}
+	// The user's own user namespace, itself mapped to 0, held by a
+	// sleeping process; the runtime enters it for every call, as
+	// podman's calls join its pause process's.
+	holder := exec.Command("unshare", "-r", "sleep", "300")
+	holder.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(u.gid)}}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { holder.Process.Kill(); holder.Wait() }()
+	waitUserns(t, holder.Process.Pid)
+	in := func(argv ...string) []string {
+		return append([]string{nsenter, "-U", "--preserve-credentials", "-t", strconv.Itoa(holder.Process.Pid)}, argv...)
+	}
+	wrapper := filepath.Join(u.dir, "gorunc-goinit")
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nGORUNC_INIT=go exec "+u.bins["gorunc"]+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(u.xdg, "exec.log")
+	cases := []struct {
+		name string
+		args []string
+		fail bool
+	}{
+		{name: "base"},
+		{name: "cwd-env", args: []string{"--cwd", "/tmp", "-e", "A=1", "-e", "HOME="}},
+		{name: "caps-no-new-privs", args: []string{"--cap", "CAP_NET_RAW", "--no-new-privs"}},
+		{name: "no-such-program", args: []string{"x", "nosuchprogram"}, fail: true},
+		{name: "cwd-missing", args: []string{"--cwd", "/nope", "x", "true"}, fail: true},
+	}
+	for _, as := range []string{"user", "userns-root"} {
+		t.Run(as, func(t *testing.T) {
+			parent := u.t
+			u.t = t
+			defer func() { u.t = parent }()
+			argv := func(bin string, args ...string) []string {
+				a := append([]string{bin}, args...)
+				if as == "userns-root" {
+					return in(a...)
+				}
+				return a
+			}
+			// spec --rootless where the runtime runs: inside the
+			// namespace it maps that namespace's 0, the user itself.
+			p := filepath.Join(u.bundle, "config.json")
+			os.Remove(p)
+			if r := u.runArgv(u.env(), argv(u.bins["gorunc"], "spec", "--rootless")...); r.code != 0 {
+				t.Fatalf("spec --rootless: exit %d: %s", r.code, r.stderr)
+			}
+			data, _ := os.ReadFile(p)
+			var s specs.Spec
+			if err := json.Unmarshal(data, &s); err != nil {
+				t.Fatal(err)
+			}
+			s.Process.Terminal, s.Process.Args = false, []string{"sleep", "100"}
+			data, _ = json.Marshal(&s)
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if r := u.runArgv(u.env(), argv(u.bins["gorunc"], "run", "-d", "x")...); r.code != 0 {
+				t.Fatalf("run -d: exit %d: %s", r.code, r.stderr)
+			}
+			defer u.runArgv(u.env(), argv(u.bins["gorunc"], "delete", "-f", "x")...)
+			for _, c := range cases {
+				var outs [2]string
+				for i, bin := range []string{u.bins["gorunc"], wrapper} {
+					os.Remove(log)
+					args := append([]string{"--debug", "--log", log, "exec"}, c.args...)
+					if !c.fail {
+						args = append(args, "x", "/bin/sh", "-c", execProbe)
+					}
+					r := u.runArgv(u.env(), argv(bin, args...)...)
+					if c.fail == (r.code == 0) {
+						t.Fatalf("%s (GORUNC_INIT=go: %v): exit %d: %s", c.name, i == 1, r.code, r.stderr)
+					}
+					data, _ := os.ReadFile(log)
+					want := "exec-init runs a setup program"
+					if i == 1 {
+						want = "Go exec-init (GORUNC_INIT=go)"
+					}
+					if !strings.Contains(string(data), want) {
+						t.Fatalf("%s: debug log has no %q:\n%s", c.name, want, data)
+					}
+					outs[i] = fmt.Sprintf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				}
+				if outs[0] != outs[1] {
+					t.Errorf("%s: the setup program's exec differs from Go exec-init's:\n%s", c.name, lineDiff(outs[1], outs[0]))
+				}
+				if !c.fail && !strings.Contains(outs[0], "Uid:") {
+					t.Errorf("%s: the probe printed no status:\n%s", c.name, outs[0])
+				}
+			}
+		})
+	}
+}
+
+// waitUserns waits until pid is in a user namespace other than ours.
+func waitUserns(t *testing.T, pid int) {
+	t.Helper()
+	own, _ := os.Readlink("/proc/self/ns/user")
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", pid)); err == nil && ns != own {
+			return
+		}
+	}
+	t.Fatalf("process %d made no user namespace in 5 s", pid)
+}
