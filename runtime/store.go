@@ -153,25 +153,35 @@ func (s Store) tryAcquire(id string) (*lock, error) { return s.lockDir(id, unix.
 
 func (s Store) lockDir(id string, flags int) (*lock, error) {
 	for {
-		fd, err := rawfile.Open(s.dir(id), unix.O_RDONLY|unix.O_DIRECTORY)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, ErrNotExist
-			}
-			return nil, fmt.Errorf("open state of %s: %w", id, err)
-		}
-		if err := flock(fd, unix.LOCK_EX|flags); err != nil {
-			unix.Close(fd)
-			if errors.Is(err, unix.EWOULDBLOCK) {
-				return nil, fmt.Errorf("container %s: %w", id, errLocked)
-			}
-			return nil, fmt.Errorf("lock %s: %w", id, err)
+		fd, err := lockPath(s.dir(id), unix.LOCK_EX|flags)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, ErrNotExist
+		case errors.Is(err, unix.EWOULDBLOCK):
+			return nil, fmt.Errorf("container %s: %w", id, errLocked)
+		case err != nil:
+			return nil, fmt.Errorf("lock state of %s: %w", id, err)
 		}
 		if same(fd, s.dir(id)) {
 			return &lock{fd}, nil
 		}
 		unix.Close(fd)
 	}
+}
+
+// lockPath opens the directory at path and flocks it (how); the fd is
+// closed again when the lock is not taken. Errors name the path and the
+// step (open or flock).
+func lockPath(path string, how int) (int, error) {
+	fd, err := rawfile.Open(path, unix.O_RDONLY|unix.O_DIRECTORY)
+	if err != nil {
+		return -1, err
+	}
+	if err := flock(fd, how); err != nil {
+		unix.Close(fd)
+		return -1, &os.PathError{Op: "flock", Path: path, Err: err}
+	}
+	return fd, nil
 }
 
 // mkdirLocked makes and locks a new container directory. It appears under
@@ -192,10 +202,7 @@ func (s Store) mkdirLocked(id string) (*lock, error) {
 	if err := os.Mkdir(tmp, 0o711); err != nil {
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	fd, err := rawfile.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY)
-	if err == nil {
-		err = flock(fd, unix.LOCK_EX)
-	}
+	fd, err := lockPath(tmp, unix.LOCK_EX)
 	if err == nil {
 		err = unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, s.dir(id), unix.RENAME_NOREPLACE)
 		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
@@ -227,14 +234,8 @@ func (s Store) mkdirThenLock(id string) (*lock, error) {
 		}
 		return nil, fmt.Errorf("create state directory: %w", err)
 	}
-	fd, err := rawfile.Open(s.dir(id), unix.O_RDONLY|unix.O_DIRECTORY)
-	if err == nil {
-		err = flock(fd, unix.LOCK_EX)
-	}
+	fd, err := lockPath(s.dir(id), unix.LOCK_EX)
 	if err != nil {
-		if fd >= 0 {
-			unix.Close(fd)
-		}
 		os.RemoveAll(s.dir(id))
 		return nil, fmt.Errorf("lock new container %s: %w", id, err)
 	}
@@ -256,12 +257,12 @@ func (l *lock) unlock() { unix.Close(l.fd) }
 
 // busy reports whether some process holds the container's lock now.
 func (s Store) busy(id string) bool {
-	fd, err := rawfile.Open(s.dir(id), unix.O_RDONLY|unix.O_DIRECTORY)
+	fd, err := lockPath(s.dir(id), unix.LOCK_SH|unix.LOCK_NB)
 	if err != nil {
-		return false
+		return errors.Is(err, unix.EWOULDBLOCK)
 	}
-	defer unix.Close(fd)
-	return flock(fd, unix.LOCK_SH|unix.LOCK_NB) != nil
+	unix.Close(fd)
+	return false
 }
 
 // holder names the process holding id's lock, from /proc/locks (flock
