@@ -47,17 +47,38 @@ type fastSetup struct {
 	prog, plan *os.File
 }
 
+// programRefusal says why process p, under filter, keeps Go init or Go
+// exec-init whatever else the config holds ("" when nothing does): the
+// first reason found is what --debug names.
+func programRefusal(p *specs.Process, filter *seccomp.Program) string {
+	switch {
+	case os.Getenv(goInitEnv) == "go":
+		return goInitEnv + "=go"
+	case !nsexec.NsenterAvailable:
+		return "built without cgo"
+	case notifies(filter):
+		// The listener fd goes back to the runtime over the sync
+		// socket, which Go init does (seccomp_notify.go).
+		return "a notifying seccomp filter"
+	case p.SelinuxLabel != "":
+		// Go init refuses it too (lsm.go), in its words.
+		return "an SELinux label"
+	}
+	return ""
+}
+
 // fastSetupRefusal says why spec needs Go init ("" when it does not).
 func (c *Container) fastSetupRefusal(o CreateOptions) string {
-	if os.Getenv(goInitEnv) == "go" {
-		return goInitEnv + "=go"
-	}
 	spec := c.rec.Spec
 	p := spec.Process
+	if p == nil {
+		return "no process"
+	}
+	if why := programRefusal(p, c.filter); why != "" {
+		return why
+	}
 	h := spec.Hooks
 	switch {
-	case p == nil:
-		return "no process"
 	case c.rootlessCaller():
 		// Rootless podman calls the runtime as uid 0 of its user
 		// namespace: mknod and more fail there, which Go init works
@@ -69,8 +90,6 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		// They run in init between its mount steps; startContainer
 		// hooks run from stage 2, which the program's init is.
 		return "createContainer hooks"
-	case notifies(c.filter):
-		return "a notifying seccomp filter"
 	}
 	// A pod's containers join its sandbox's network, IPC and UTS
 	// namespaces (containerd's CRI); the constructor joins them before
@@ -80,13 +99,6 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		if ns.Path != "" && ns.Type == specs.MountNamespace {
 			return "joined mount namespace"
 		}
-	}
-	switch {
-	case !nsexec.NsenterAvailable:
-		return "built without cgo"
-	case p.SelinuxLabel != "":
-		// Go init refuses it too (lsm.go), in its words.
-		return "an SELinux label"
 	}
 	// The runtime's own cgroups stand in for init's, which it joins
 	// after the spawn: the same hierarchies.
@@ -494,16 +506,8 @@ func (f *fastSetup) fill(prog, plan []byte) error {
 // unprivileged host user, compileProcess), as for Go exec-init, whose
 // memory belongs to the same user namespace, the caller's.
 func (c *Container) execSetup(spec *specs.Spec, filter *seccomp.Program, l *launch, proxied bool) (prog, plan []byte, why string) {
-	p := spec.Process
-	switch {
-	case os.Getenv(goInitEnv) == "go":
-		return nil, nil, goInitEnv + "=go"
-	case !nsexec.NsenterAvailable:
-		return nil, nil, "built without cgo"
-	case notifies(filter):
-		return nil, nil, "a notifying seccomp filter"
-	case p.SelinuxLabel != "":
-		return nil, nil, "an SELinux label"
+	if why := programRefusal(spec.Process, filter); why != "" {
+		return nil, nil, why
 	}
 	fds := setupFDs{dir: -1, log: -1, console: -1, sync: l.fds[fdSync]}
 	if fd, ok := l.fds[fdLog]; ok {
