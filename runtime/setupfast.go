@@ -250,9 +250,9 @@ func addConsole(p *nsexec.SetupProgram, proc *specs.Process, fd int, flags nsexe
 	p.Console(fd, proc.User.UID, rows, cols, flags)
 }
 
-// rootlessCaller is a runtime whose creates the program does not serve: not root, or
-// --rootless, or root of a user namespace (rootless podman), where mknod
-// and more fail and Go init works around them.
+// rootlessCaller is a runtime whose creates the program does not serve:
+// not root, or --rootless, or root of a user namespace (rootless podman),
+// where mknod and more fail and Go init works around them.
 func (c *Container) rootlessCaller() bool {
 	return os.Geteuid() != 0 || c.store.Rootless || userns.Running()
 }
