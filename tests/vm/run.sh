@@ -212,8 +212,10 @@ if [ -z "$log" ]; then log=$(mktemp "${TMPDIR:-/tmp}/vmtest-console.XXXXXX.log")
 echo "vmtest: kernel $kver, initramfs $((initrd_size / 1024)) KiB, timeout ${timeout}s, log $log" >&2
 
 start=$(date +%s.%N)
+# The monitor socket is for the timeout's report (monitor below).
+mon=$work/monitor.sock
 qemu-system-x86_64 -accel "${VMTEST_ACCEL:-tcg}" -machine pc -cpu "${VMTEST_CPU:-max}" -smp "${VMTEST_SMP:-2}" -m "$mem" \
-	-nodefaults -no-user-config -display none -monitor none -no-reboot \
+	-nodefaults -no-user-config -display none -monitor "unix:$mon,server=on,wait=off" -no-reboot \
 	-serial "file:$log" \
 	-kernel "$vmlinuz" -initrd "$work/initrd.cpio" ${qemu_args[@]+"${qemu_args[@]}"} \
 	-append "console=ttyS0 panic=-1 quiet loglevel=4 mitigations=off tsc=reliable no_timer_check i8042.noaux i8042.nokbd$append" \
@@ -221,14 +223,69 @@ qemu-system-x86_64 -accel "${VMTEST_ACCEL:-tcg}" -machine pc -cpu "${VMTEST_CPU:
 qpid=$!
 
 elapsed() { echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}'; }
+# qcpu: the CPU seconds qemu has used. TCG runs the guest's code in qemu's
+# threads: a guest that is silent and uses none is blocked (or qemu is); one
+# that uses it is busy without printing.
+qcpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($14 + $15) / hz}' "/proc/$qpid/stat" 2>/dev/null || echo 0; }
+# monitor CMD...: qemu's answers to human-monitor commands (info status ...),
+# when python3 is there to talk to the socket.
+monitor() {
+	command -v python3 >/dev/null && [ -S "$mon" ] || return 0
+	timeout 20 python3 -c '
+import re, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
+def prompt():
+    b = b""
+    while not b.endswith(b"(qemu) "):
+        d = s.recv(65536)
+        if not d: break
+        b += d
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]|\r", "", b.decode(errors="replace"))
+prompt()
+for c in sys.argv[2:]:
+    s.sendall(c.encode() + b"\n")
+    out = prompt().split("\n")[1:-1]
+    print("(qemu) " + c); print("\n".join(out))
+' "$mon" "$@" 2>&1 || echo "(the monitor did not answer)"
+}
+# stuck_qemu: qemu's side of a guest that went silent, before the kill:
+# whether qemu runs, where its threads wait, the vCPUs' state.
+stuck_qemu() {
+	local c0 frz
+	c0=$(qcpu); sleep 2
+	echo "vmtest: qemu used $(( $(qcpu) - c0 ))s of CPU in the last 2s; its threads:"
+	ps -L -o tid,stat,pcpu,wchan:28,comm -p "$qpid" | sed 's/^/  /' || true
+	frz=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ {print $3}' "/proc/$qpid/cgroup" 2>/dev/null)
+	[ -n "$frz" ] && [ -r "/sys/fs/cgroup/freezer$frz/freezer.state" ] &&
+		echo "vmtest: qemu's freezer cgroup $frz: $(cat "/sys/fs/cgroup/freezer$frz/freezer.state")"
+	monitor "info status" "info cpus" "info registers -a" | grep -aE '^\(qemu\)|^(status|VM status)|^\*? *CPU|^RAX|^RIP|^CS ' | sed 's/^/  /' || true
+}
 sent=0 boot_s= marker= marker_at=
+# Progress on stderr, so that a timeout's log says whether and when the guest
+# booted and how long it has been silent: the payload's start, then a line
+# per minute without console output.
+last_size=0 last_out=$(date +%s) last_note=0 out_cpu=
+echo "vmtest: $(date +%T) qemu started (pid $qpid)" >&2
 while :; do
 	running=1; kill -0 "$qpid" 2>/dev/null || running=0
+	size=$(stat -c %s "$log")
 	if [ "$quiet" = 0 ]; then
-		size=$(stat -c %s "$log")
 		[ "$size" -gt "$sent" ] && { tail -c +$((sent + 1)) "$log" | head -c $((size - sent)) | tr -d '\r'; sent=$size; }
 	fi
-	[ -z "$boot_s" ] && grep -aq 'VMTEST-START:' "$log" && boot_s=$(elapsed)
+	if [ -z "$boot_s" ] && grep -aq 'VMTEST-START:' "$log"; then
+		boot_s=$(elapsed)
+		echo "vmtest: $(date +%T) +${boot_s}s: the guest booted, its payload starts" >&2
+	fi
+	now=$(date +%s)
+	if [ "$size" != "$last_size" ]; then
+		last_size=$size last_out=$now out_cpu=
+	elif [ "$running" = 1 ]; then
+		[ -n "$out_cpu" ] || out_cpu=$(qcpu)
+		if [ $((now - last_out)) -ge 60 ] && [ $((now - last_note)) -ge 60 ]; then
+			echo "vmtest: $(date +%T) +$(elapsed)s: no console output for $((now - last_out))s ($size bytes so far); qemu used $(( $(qcpu) - out_cpu ))s of CPU meanwhile" >&2
+			last_note=$now
+		fi
+	fi
 	if [ -z "$marker" ]; then
 		# The console is read while the guest writes it: the space after the
 		# digits proves the number is complete.
@@ -241,7 +298,8 @@ while :; do
 		kill -KILL "$qpid" 2>/dev/null || true; break
 	fi
 	if awk -v e="$(elapsed)" -v t="$timeout" 'BEGIN {exit !(e >= t)}'; then
-		echo; echo "vmtest: TIMEOUT after ${timeout}s, killing qemu (pid $qpid)" >&2
+		echo; echo "vmtest: $(date +%T) TIMEOUT after ${timeout}s, $((now - last_out))s since the last console output; qemu's state, then the kill (pid $qpid)" >&2
+		stuck_qemu >&2 || true
 		kill -TERM "$qpid" 2>/dev/null || true; sleep 1; kill -KILL "$qpid" 2>/dev/null || true
 		wait "$qpid" 2>/dev/null || true; qpid=
 		tail -n 40 "$log" | tr -d '\r' >&2

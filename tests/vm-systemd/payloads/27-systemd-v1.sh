@@ -37,7 +37,17 @@ JSON
 rts=gorunc
 command -v runc-1.5.1 >/dev/null && rts="gorunc runc"
 bin() { [ "$1" = runc ] && echo runc-1.5.1 || echo gorunc; }
-R() { local rt=$1; shift; "$(bin "$rt")" --root "/run/vmtest-sdv1-$rt" --systemd-cgroup "$@"; }
+# R RT CMD ARGS...: the runtime's CMD, bounded (lib.sh), its --debug log in
+# $B/RT-CMD.log (emptied first): what `dbg RT CMD` adds to a failure and
+# stuck_report to a timeout. One tier run once went silent for 800 s at
+# this section's first command: a hang must name itself.
+R() {
+	local rt=$1 DIAG_LOG=$B/$1-$2.log
+	shift
+	: >"$DIAG_LOG"
+	bounded "$(bin "$rt")" --root "/run/vmtest-sdv1-$rt" --log "$DIAG_LOG" --debug --systemd-cgroup "$@"
+}
+dbg() { echo "$(bin "$1") --debug log of $2 ($B/$1-$2.log):"; cat "$B/$1-$2.log"; }
 props="Slice Delegate MemoryAccounting CPUAccounting BlockIOAccounting TasksAccounting MemoryLimit CPUShares
 	CPUQuotaPerSecUSec CPUQuotaPeriodUSec TasksMax AllowedCPUs DevicePolicy DeviceAllow"
 files="memory/memory.limit_in_bytes cpu/cpu.shares cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us pids/pids.max
@@ -47,29 +57,49 @@ snapshot() {
 	for p in $props; do echo "$p=$(systemctl show -P "$p" "$u")"; done
 	for p in $files; do echo "$p=$(cat "$CG/${p%%/*}/system.slice/$u/${p#*/}" 2>&1)"; done
 }
+# snap RT WHEN: snapshot into $B/RT.WHEN, its 14 systemctl calls bounded
+# together (bounded costs a call's time again under TCG), for up to 300 s:
+# 155 s seen with the host's 2 CPUs loaded 10 times over.
+export -f snapshot
+export props files CG
+snap() { STEP_TIMEOUT=300 bounded bash -c 'snapshot "$1"' snapshot "$1" >"$B/$1.$2"; }
 for rt in $rts; do
 	bundle_v1 $rt
 	U=vmtest-$rt-v1.scope
+	DIAG_UNIT=$U
+	step "$rt: run -d"
 	if ! R $rt run -d --bundle $B/$rt v1 </dev/null >/dev/null 2>$B/$rt.err; then
-		notok "$rt: --systemd-cgroup run -d (cgroup v1)" "$(cat $B/$rt.err)"
+		notok "$rt: --systemd-cgroup run -d (cgroup v1)" "$(cat $B/$rt.err)" "$(dbg $rt run)"
 		continue
 	fi
 	ok "$rt: --systemd-cgroup run -d (cgroup v1)"
+	step "$rt: state"
 	pid=$(R $rt state v1 | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
 	for c in memory cpu pids devices freezer cpuset; do
 		expect "$rt: init in $c:/system.slice/$U" "/system.slice/$U" "$(awk -F: -v c=$c '{n=split($2, a, ","); for (i=1;i<=n;i++) if (a[i]==c) print $3}' /proc/$pid/cgroup)"
 	done
+	step "$rt: exec (devices)"
 	out=$(R $rt exec v1 head -c1 /dev/allowed 2>&1)
-	[[ $out == *"No such device"* ]] && ok "$rt: the allowed node passes devices.allow" || notok "$rt: the allowed node passes devices.allow" "$out"
+	[[ $out == *"No such device"* ]] && ok "$rt: the allowed node passes devices.allow" || notok "$rt: the allowed node passes devices.allow" "$out" "$(dbg $rt exec)"
 	out=$(R $rt exec v1 head -c1 /dev/denied 2>&1)
-	[[ $out == *"not permitted"* ]] && ok "$rt: the other node is refused" || notok "$rt: the other node is refused" "$out"
-	snapshot $rt >$B/$rt.create
-	R $rt update --memory 134217728 --pids-limit 20 --cpu-quota 50000 v1 || notok "$rt: update"
-	snapshot $rt >$B/$rt.update
-	R $rt pause v1 && expect "$rt: pause: freezer.state" FROZEN "$(cat $CG/freezer/system.slice/$U/freezer.state)"
-	R $rt resume v1 && expect "$rt: resume: freezer.state" THAWED "$(cat $CG/freezer/system.slice/$U/freezer.state)"
-	check "$rt: delete --force" R $rt delete --force v1
-	expect "$rt: no unit left" "" "$(systemctl list-units --all --no-legend --plain "$U")"
+	[[ $out == *"not permitted"* ]] && ok "$rt: the other node is refused" || notok "$rt: the other node is refused" "$out" "$(dbg $rt exec)"
+	step "$rt: systemctl show, cgroup files (create)"
+	snap $rt create
+	step "$rt: update"
+	R $rt update --memory 134217728 --pids-limit 20 --cpu-quota 50000 v1 || notok "$rt: update" "$(dbg $rt update)"
+	step "$rt: systemctl show, cgroup files (update)"
+	snap $rt update
+	# A failed pause or resume is a failed check too, not a silent one.
+	step "$rt: pause"
+	if R $rt pause v1; then expect "$rt: pause: freezer.state" FROZEN "$(cat $CG/freezer/system.slice/$U/freezer.state)"
+	else notok "$rt: pause: freezer.state" "$(dbg $rt pause)"; fi
+	step "$rt: resume"
+	if R $rt resume v1; then expect "$rt: resume: freezer.state" THAWED "$(cat $CG/freezer/system.slice/$U/freezer.state)"
+	else notok "$rt: resume: freezer.state" "$(dbg $rt resume)"; fi
+	step "$rt: delete --force"
+	if out=$(R $rt delete --force v1 2>&1); then ok "$rt: delete --force"
+	else notok "$rt: delete --force" "command: $(bin $rt) delete --force v1" "$out" "$(dbg $rt delete)"; fi
+	expect "$rt: no unit left" "" "$(bounded systemctl list-units --all --no-legend --plain "$U")"
 	left=$(find $CG -maxdepth 3 -name "$U")
 	expect "$rt: no cgroup directory left in any hierarchy" "" "$left"
 done

@@ -31,6 +31,81 @@ wait_for() {
 	local t=$(($1 * 10)); shift
 	while ! "$@" >/dev/null 2>&1; do t=$((t - 1)); [ $t -gt 0 ] || return 1; sleep 0.1; done
 }
+# step DESC: a timestamped heartbeat line before a step, so that a console
+# log that stops shows which step the time went to (the guest's clock is
+# the host's: qemu's RTC and TCG's TSC follow it).
+step() { local l; l="# $(date +%T) $*"; { echo "$l" >>"$CONSOLE"; } 2>/dev/null || echo "$l"; }
+# The section's stdout as it is now, the serial console (/dev/ttyS0): where
+# heartbeats and timeout reports go, also from inside $(...) or a
+# redirection. A path, not an inherited fd, so that no extra fd reaches
+# the runtimes and containers; resolved now, as /proc/$$/fd/1 later may be
+# a file a function's output is redirected to; opened to append, never
+# truncating. If it cannot be opened, stdout it is.
+CONSOLE=$(readlink /proc/$$/fd/1)
+[[ $CONSOLE == /* ]] || CONSOLE=/proc/$$/fd/1
+# bounded CMD...: CMD, a program (not a function), with at most
+# STEP_TIMEOUT s (default 120; a step takes 1-10 s under TCG, 30 beside a
+# loaded host). On expiry, while CMD still runs (its stack is the
+# evidence), one TIMEOUT line naming it and stuck_report's dump on the
+# console; then SIGQUIT if it is a Go program (gorunc, runc: the Go
+# runtime prints its goroutines on CMD's stderr), TERM 5 s later, KILL 10 s
+# after that, to CMD's process group as timeout(1) does (a child left
+# behind would keep a $(...) waiting): setsid gives CMD its own. Its stdin
+# is /dev/null (a background job's); its exit status is CMD's (131, 143
+# or 137 when stopped).
+bounded() {
+	local pid dog rc limit=${STEP_TIMEOUT:-120}
+	setsid -w "$@" &
+	pid=$!
+	(
+		exec </dev/null
+		{ exec >>"$CONSOLE"; } 2>/dev/null
+		exec 2>&1
+		# Sleeps the main shell's kill (CMD done) interrupts at once.
+		trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		nap() { sleep "$1" & s=$!; wait "$s"; }
+		nap "$limit"
+		kill -0 "$pid" 2>/dev/null || exit 0
+		echo "# $(date +%T) TIMEOUT: \`$*\` (pid $pid) still running after $limit s; killing it. What it waits for:"
+		stuck_report "$pid"
+		case ${1##*/} in gorunc|runc*) kill -QUIT "$pid" 2>/dev/null && echo "#   sent SIGQUIT: a Go program prints its goroutines on its stderr (gorunc run and exec forward it to the container instead)" && nap 5 ;; esac
+		kill -TERM -- "-$pid" 2>/dev/null && nap 10
+		kill -KILL -- "-$pid" 2>/dev/null
+	) &
+	dog=$!
+	wait "$pid"
+	rc=$?
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+	return $rc
+}
+# stuck_report PID: what tells why PID waits, on stdout, each line "# ":
+# DIAG_LOG (the runtime's --debug log of this command) and DIAG_UNIT's
+# status when set, systemd's jobs, every process with its wait channel,
+# the kernel stacks of PID's threads and of the other runtime processes,
+# the journal's tail. Every query bounded (20 s): PID 1 may be what hangs.
+stuck_report() {
+	local p t
+	{
+		[ -n "${DIAG_LOG:-}" ] && { echo "## $DIAG_LOG (--debug log of this command):"; cat "$DIAG_LOG"; }
+		echo "## systemctl list-jobs:"
+		timeout -k 5 20 systemctl list-jobs --no-pager 2>&1
+		[ -n "${DIAG_UNIT:-}" ] && { echo "## systemctl status $DIAG_UNIT:"; timeout -k 5 20 systemctl status --no-pager -l "$DIAG_UNIT" 2>&1; }
+		echo "## ps:"
+		ps -eo pid,ppid,stat,wchan:30,cmd | awk '$2 != 2 && $1 != 2'
+		for t in /proc/"$1"/task/*; do
+			echo "## kernel stack of $1, thread ${t##*/} ($(sed -n 's/^State:\t//p' "$t/status" 2>/dev/null)):"
+			cat "$t/stack" 2>&1
+		done
+		for p in $(pgrep -x gorunc) $(pgrep '^runc'); do
+			[ "$p" != "$1" ] && [ -r "/proc/$p/stack" ] || continue
+			echo "## kernel stack of $p ($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)):"
+			cat "/proc/$p/stack" 2>&1
+		done
+		echo "## journalctl -n 40:"
+		timeout -k 5 20 journalctl --no-pager -n 40 2>&1
+	} | sed 's/^/#   /'
+}
 ROOTFS=/vmtest/rootfs
 IMAGE_TAR=/vmtest/busybox-oci.tar
 IMAGE=docker.io/gorunc/busybox:latest
