@@ -11,6 +11,9 @@ pass=0 fail=0 n=0
 ok()     { n=$((n+1)); pass=$((pass+1)); echo "ok $n - $1"; }
 not_ok() { n=$((n+1)); fail=$((fail+1)); echo "not ok $n - $1"; [ $# -gt 1 ] && echo "#   $2"; }
 check()  { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', want '$3'"; fi; }
+# stopped ID: waits until ID's state says stopped, up to 5 s: KILL is
+# asynchronous, and a TCG guest on a busy host is slow to exit.
+stopped() { i=0; while [ $i -lt 50 ] && ! $G state "$1" | grep -q '"status": "stopped"'; do sleep 0.1; i=$((i + 1)); done; }
 
 # A busybox rootfs for every bundle.
 R=/tmp/rootfs
@@ -61,7 +64,7 @@ if $G run -d --bundle /b/managed managed; then
 	$G pause managed && check "pause: cgroup.freeze" "$(cat $CG$cg/cgroup.freeze)" 1
 	$G state managed | grep -q '"status": "paused"' && ok "pause: state says paused" || not_ok "pause: state says paused"
 	$G resume managed && check "resume: cgroup.freeze" "$(cat $CG$cg/cgroup.freeze)" 0
-	$G kill --all managed KILL; sleep 0.2
+	$G kill --all managed KILL; stopped managed
 	$G delete managed
 	[ -d $CG/managed ] && not_ok "delete removes the cgroups gorunc created (parents too)" || ok "delete removes the cgroups gorunc created (parents too)"
 else
@@ -90,7 +93,7 @@ if $G run -d --bundle /b/premade premade; then
 	pid=$($G state premade | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
 	check "premade: /proc/PID/cgroup" "$(cgroup_of $pid)" "/my-containers/container1"
 	grep -qx "$pid" $CG/my-containers/container1/cgroup.procs && ok "premade: cgroup.procs lists the container" || not_ok "premade: cgroup.procs lists the container"
-	$G kill premade KILL; sleep 0.2; $G delete premade
+	$G kill premade KILL; stopped premade; $G delete premade
 	[ -d $CG/my-containers/container1 ] && ok "premade: cgroup survives delete" || not_ok "premade: cgroup survives delete"
 	check "premade: limits untouched" "$(cat $CG/my-containers/container1/memory.max)" 52428800
 else
@@ -173,9 +176,8 @@ if $G run -d --bundle /b/upd upd; then
 	[ "${mem:-0}" -gt 0 ] && ok "events --stats: memory usage $mem > 0" || not_ok "events --stats: memory usage > 0" "$ev"
 	[ "${cpu:-0}" -gt 0 ] && ok "events --stats: cpu total $cpu > 0" || not_ok "events --stats: cpu total > 0" "$ev"
 	[ "${pids:-0}" -ge 1 ] && ok "events --stats: pids current $pids >= 1" || not_ok "events --stats: pids current >= 1" "$ev"
-	# KILL is asynchronous: wait (up to 5 s) until state says stopped.
 	$G kill upd KILL
-	i=0; while [ $i -lt 50 ] && ! $G state upd | grep -q '"status": "stopped"'; do sleep 0.1; i=$((i + 1)); done
+	stopped upd
 	if $G update --memory 32m upd 2>/tmp/err; then not_ok "update of a stopped container refused" "update succeeded"
 	else ok "update of a stopped container refused: $(cat /tmp/err)"; fi
 	$G delete upd
