@@ -38,6 +38,18 @@ func deferred(flag uintptr, cgroupFD int) bool {
 	return flag == unix.CLONE_NEWTIME || (flag == unix.CLONE_NEWCGROUP && cgroupFD < 0)
 }
 
+// Deferred is the flags Spawn will return for init to unshare itself:
+// the new namespaces of the deferred types (see deferred).
+func Deferred(namespaces []specs.LinuxNamespace, cgroupFD int) uintptr {
+	var unshare uintptr
+	for _, ns := range namespaces {
+		if k, ok := kinds()[ns.Type]; ok && ns.Path == "" && deferred(k.flag, cgroupFD) {
+			unshare |= k.flag
+		}
+	}
+	return unshare
+}
+
 // Spawn starts cfg.Cmd in the configured namespaces. It returns init's
 // process and the flags init must unshare itself (see deferred).
 func Spawn(cfg Config) (proc *os.Process, unshare uintptr, err error) {

@@ -20,7 +20,8 @@ import (
 // Go's behaviour; it never skips a part of the config.
 //
 // cgroups is init's cgroup per /proc/<pid>/cgroup line
-// (cgroup.ProcHierarchies), what a "cgroup" mount binds. around adds the
+// (cgroup.ProcHierarchies), what a "cgroup" mount binds; nil before init
+// has joined them (then InitCgroupsUnknown where they are needed). around adds the
 // caller's steps where Go init's setupRootfs has its own; a refusal of
 // theirs is CompileSetup's.
 func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgroups map[string]string, around Around) string {
@@ -204,6 +205,16 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 	return ""
 }
 
+// InitCgroupsUnknown is CompileSetup's answer to a nil cgroups map where
+// the program needs init's cgroups: a cgroup mount on a v1 host, which
+// binds init's own cgroup of each hierarchy (or mounts each hierarchy in
+// its cgroup namespace). Compile again once init has joined them.
+const InitCgroupsUnknown = "init's cgroups not known"
+
+// NeedsInitCgroups says whether CompileSetup's refusal why is
+// InitCgroupsUnknown (which it gives after the mount it is about).
+func NeedsInitCgroups(why string) bool { return strings.HasSuffix(why, InitCgroupsUnknown) }
+
 // compileCgroup is mountCgroup: on a unified host a cgroup2 mount, else a
 // tmpfs with each v1 hierarchy (and hybrid's unified one) under it, bound
 // from init's own cgroup, or mounted fresh in a cgroup namespace of its
@@ -213,8 +224,6 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 	switch {
 	case o.copyUp || o.attr != (unix.MountAttr{}) || o.isBind() || len(o.propagation) > 8:
 		return "options not covered"
-	case cgroups == nil:
-		return "init's cgroups not known"
 	}
 	dest := filepath.Clean(m.Destination)
 	p.ProcCheck(fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination), false)
@@ -227,6 +236,9 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 		// the mount (EPERM, EBUSY): a user namespace, which the
 		// program does not cover.
 		return compileFS(specs.Mount{Destination: dest, Type: "cgroup2", Source: "cgroup2"}, o, p, false)
+	}
+	if cgroups == nil {
+		return InitCgroupsUnknown
 	}
 	hs, err := hostHierarchiesOf(cgroups)
 	if err != nil {

@@ -400,21 +400,6 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	for i, tree := range trees {
 		l.give(mountRole(i), tree)
 	}
-	var fast *fastSetup
-	var fastEnv []string
-	why := c.fastSetupRefusal(o)
-	logFastSetup(false, why)
-	if why == "" {
-		if fast, fastEnv, err = openFastSetup(l, false); err != nil {
-			return nil, err
-		}
-		defer fast.close()
-		c.store.Log.Debugf("create %s: init runs a setup program (no Go runtime)", c.rec.ID)
-	} else {
-		c.store.Log.Debugf("create %s: Go init (%s)", c.rec.ID, why)
-	}
-	stdin, stdout, stderr := o.stdio.files()
-	cmd := l.command("init", stdin, stdout, stderr, fastEnv...)
 	cgroupFD := -1
 	dir := ""
 	if cg.aside == nil && c.rec.Cgroup.Version == 2 {
@@ -433,6 +418,25 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 			cgroupFD = int(f.Fd())
 		}
 	}
+	var fast *fastSetup
+	var fastEnv []string
+	pre, why := c.fastSetupRefusal(o, l, nsexec.Deferred(spec.Linux.Namespaces, cgroupFD))
+	logFastSetup(false, why)
+	if why == "" {
+		if fast, fastEnv, err = openFastSetup(l, false); err != nil {
+			return nil, err
+		}
+		defer fast.close()
+		when := "after the spawn: it binds init's own v1 cgroups"
+		if pre != nil {
+			when = "before the spawn"
+		}
+		c.store.Log.Debugf("create %s: init runs a setup program (no Go runtime), compiled %s", c.rec.ID, when)
+	} else {
+		c.store.Log.Debugf("create %s: Go init (%s)", c.rec.ID, why)
+	}
+	stdin, stdout, stderr := o.stdio.files()
+	cmd := l.command("init", stdin, stdout, stderr, fastEnv...)
 	// No signal meant for the container may be lost (or kill gorunc)
 	// once init exists.
 	if o.signalsReady != nil {
@@ -502,7 +506,7 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	}
 	if fast != nil {
 		// The go-ahead: init reads one line and runs its program.
-		err = fast.write(c, l, proc.Pid, unshare, o)
+		err = fast.write(c, l, proc.Pid, unshare, o, pre)
 		if err == nil {
 			err = ch.send(message{Type: msgConfig})
 		}

@@ -132,6 +132,9 @@ func (l *launch) add(role fdRole, f *os.File) int {
 	return fd
 }
 
+// next is the fd the next file added will have in the child.
+func (l *launch) next() int { return 3 + l.preserve + len(l.files) }
+
 // give is add for a file only the child uses: the launch closes the
 // parent's copy.
 func (l *launch) give(role fdRole, f *os.File) int {

@@ -67,15 +67,17 @@ func programRefusal(p *specs.Process, filter *seccomp.Program) string {
 	return ""
 }
 
-// fastSetupRefusal says why spec needs Go init ("" when it does not).
-func (c *Container) fastSetupRefusal(o CreateOptions) string {
+// fastSetupRefusal says why spec needs Go init ("" when it does not),
+// and returns the program when it could be compiled before the spawn:
+// for init started from l, unsharing unshare itself.
+func (c *Container) fastSetupRefusal(o CreateOptions, l *launch, unshare uintptr) (*setupCompiled, string) {
 	spec := c.rec.Spec
 	p := spec.Process
 	if p == nil {
-		return "no process"
+		return nil, "no process"
 	}
 	if why := programRefusal(p, c.filter); why != "" {
-		return why
+		return nil, why
 	}
 	h := spec.Hooks
 	switch {
@@ -83,13 +85,13 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 		// Rootless podman calls the runtime as uid 0 of its user
 		// namespace: mknod and more fail there, which Go init works
 		// around (a device bound instead).
-		return "rootless"
+		return nil, "rootless"
 	case nsexec.Has(spec.Linux.Namespaces, specs.UserNamespace):
-		return "user namespace"
+		return nil, "user namespace"
 	case h != nil && len(h.CreateContainer) > 0:
 		// They run in init between its mount steps; startContainer
 		// hooks run from stage 2, which the program's init is.
-		return "createContainer hooks"
+		return nil, "createContainer hooks"
 	}
 	// A pod's containers join its sandbox's network, IPC and UTS
 	// namespaces (containerd's CRI); the constructor joins them before
@@ -97,21 +99,52 @@ func (c *Container) fastSetupRefusal(o CreateOptions) string {
 	// up in, which the program was never checked against.
 	for _, ns := range spec.Linux.Namespaces {
 		if ns.Path != "" && ns.Type == specs.MountNamespace {
-			return "joined mount namespace"
+			return nil, "joined mount namespace"
 		}
 	}
-	// The runtime's own cgroups stand in for init's, which it joins
-	// after the spawn: the same hierarchies.
+	// Compiled once, here, with the fds init will have (the program's
+	// memfd is the next file the launch takes) and the namespaces it
+	// will unshare, unless it binds init's own v1 cgroups, known only
+	// once init has joined them: then compiled again after the spawn,
+	// and checked here with the runtime's own cgroups standing in for
+	// init's (the same hierarchies).
+	fds := createFDs(l, l.next())
+	prog, proc, argv0, why := c.compileSetup(unshare, o, fds, nil)
+	if !rootfs.NeedsInitCgroups(why) {
+		if why != "" {
+			return nil, why
+		}
+		return &setupCompiled{prog: prog, proc: proc, argv0: argv0, unshare: unshare, dir: fds.dir}, ""
+	}
 	own, err := cgroup.OwnHierarchies()
 	if err != nil {
-		return err.Error()
+		return nil, err.Error()
 	}
-	fds := setupFDs{dir: 3, log: -1, console: -1, sync: 3, mount: func(int) int { return 0 }}
-	if o.console != nil {
-		fds.console = 3
+	_, _, _, why = c.compileSetup(unshare, o, fds, own)
+	return nil, why
+}
+
+// setupCompiled is create's program compiled before the spawn, for the
+// unshare flags and the fd directory slot it was compiled with.
+type setupCompiled struct {
+	prog    *nsexec.SetupProgram
+	proc    *specs.Process
+	argv0   string
+	unshare uintptr
+	dir     int
+}
+
+// createFDs are the fds init gets from l, dir the program's memfd's
+// (which the fd directory replaces).
+func createFDs(l *launch, dir int) setupFDs {
+	fds := setupFDs{dir: dir, log: -1, console: -1, sync: l.fds[fdSync], mount: func(i int) int { return l.fds[mountRole(i)] }}
+	if fd, ok := l.fds[fdLog]; ok {
+		fds.log = fd
 	}
-	_, _, _, why := c.compileSetup(0, o, fds, own)
-	return why
+	if fd, ok := l.fds[fdConsole]; ok {
+		fds.console = fd
+	}
+	return fds
 }
 
 // setupFDs are the fds in init that the program names: the slot of the fd
@@ -444,23 +477,26 @@ func openFastSetup(l *launch, exec bool) (*fastSetup, []string, error) {
 	return &fastSetup{prog: prog, plan: plan}, []string{env}, nil
 }
 
-// write fills in the program and the plan once init is spawned (the
-// namespaces init unshares itself are known then).
-func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o CreateOptions) error {
-	cgroups, err := cgroup.ProcHierarchies(pid)
-	if err != nil {
-		return err
-	}
-	fds := setupFDs{dir: l.fds[fdSetup], log: -1, console: -1, sync: l.fds[fdSync], mount: func(i int) int { return l.fds[mountRole(i)] }}
-	if fd, ok := l.fds[fdLog]; ok {
-		fds.log = fd
-	}
-	if fd, ok := l.fds[fdConsole]; ok {
-		fds.console = fd
-	}
-	prog, proc, argv0, why := c.compileSetup(unshare, o, fds, cgroups)
-	if why != "" {
-		return fmt.Errorf("setup program: %s", why)
+// write fills in the program and the plan once init is spawned: pre's
+// program when it was compiled for the flags init unshares (Spawn's
+// unshare) and the fd slot it got, else one compiled now, with the
+// cgroups init has joined.
+func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o CreateOptions, pre *setupCompiled) error {
+	var prog *nsexec.SetupProgram
+	var proc *specs.Process
+	var argv0 string
+	if pre != nil && pre.unshare == unshare && pre.dir == l.fds[fdSetup] {
+		prog, proc, argv0 = pre.prog, pre.proc, pre.argv0
+	} else {
+		cgroups, err := cgroup.ProcHierarchies(pid)
+		if err != nil {
+			return err
+		}
+		var why string
+		prog, proc, argv0, why = c.compileSetup(unshare, o, createFDs(l, l.fds[fdSetup]), cgroups)
+		if why != "" {
+			return fmt.Errorf("setup program: %s", why)
+		}
 	}
 	b, err := prog.Bytes()
 	if err != nil {

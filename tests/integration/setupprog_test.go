@@ -184,20 +184,7 @@ func TestSetupProgramMatchesGoInit(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			prog, goInit := underBothInits(t, []string{"sh", "-c", setupProbe}, c.edit, func(e *env, goInit bool) string {
-				log := filepath.Join(t.TempDir(), "log")
-				r := e.run("--debug", "--log", log, "run", "--bundle", e.bundle, "p")
-				if r.code != 0 {
-					t.Fatalf("run (GORUNC_INIT=go: %v): exit %d: %s", goInit, r.code, r.stderr)
-				}
-				data, _ := os.ReadFile(log)
-				want := "init runs a setup program"
-				if goInit {
-					want = "Go init (GORUNC_INIT=go)"
-				}
-				if !strings.Contains(string(data), want) {
-					t.Fatalf("debug log has no %q:\n%s", want, data)
-				}
-				return ids.ReplaceAllString(r.stdout, "CG")
+				return ids.ReplaceAllString(runDebugged(t, e, goInit, "init runs a setup program"), "CG")
 			})
 			if prog != goInit {
 				t.Errorf("the setup program's process differs from Go init's:\n%s", lineDiff(goInit, prog))
@@ -392,4 +379,78 @@ func TestCreatedInitHoldsNoLogPipe(t *testing.T) {
 		}
 		e.run("delete", "--force", "c")
 	}
+}
+
+// TestSetupProgramCompiledOnce: create compiles init's program once, before
+// the spawn, unless it binds init's own v1 cgroups (a cgroup mount without
+// a cgroup namespace on a v1 host), which are known only once init has
+// joined them. The program compiled early must be the one init would get
+// after the spawn: with namespaces init unshares itself (cgroup on a v1
+// host, time), a startContainer hook and a terminal's fds, the process
+// sees what Go init gives it. Fails on 02ae1f2 (compiled after the spawn
+// always).
+func TestSetupProgramCompiledOnce(t *testing.T) {
+	hostV2 := isCgroup2("/sys/fs/cgroup")
+	noCgroupMount := func(s *specs.Spec) {
+		mounts := s.Mounts[:0]
+		for _, m := range s.Mounts {
+			if m.Type != "cgroup" && m.Type != "cgroup2" {
+				mounts = append(mounts, m)
+			}
+		}
+		s.Mounts = mounts
+	}
+	cases := []struct {
+		name  string
+		edit  func(s *specs.Spec)
+		early bool
+	}{
+		{"no-cgroup-mount", noCgroupMount, true},
+		{"deferred-namespaces-hook", func(s *specs.Spec) {
+			noCgroupMount(s)
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace}, specs.LinuxNamespace{Type: specs.TimeNamespace})
+			s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 86400}}
+			s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/true"}}}
+		}, true},
+		{"cgroup-mount", func(s *specs.Spec) {
+			// runc spec's: sysfs, then cgroup on it, no cgroup namespace.
+			s.Mounts = append(s.Mounts,
+				specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+				specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}})
+		}, hostV2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			probe := []string{"sh", "-c", setupProbe + "; cat /proc/self/cgroup; head -1 /proc/uptime | cut -d. -f1 | awk '{print ($1 > 80000)}'"}
+			prog, goInit := underBothInits(t, probe, c.edit, func(e *env, goInit bool) string {
+				want := "compiled after the spawn"
+				if c.early {
+					want = "compiled before the spawn"
+				}
+				return regexp.MustCompile(`gorunc-it-\d+-\d+`).ReplaceAllString(runDebugged(t, e, goInit, want), "CG")
+			})
+			if prog != goInit {
+				t.Errorf("the setup program's process differs from Go init's:\n%s", lineDiff(goInit, prog))
+			}
+		})
+	}
+}
+
+// runDebugged runs e's bundle in the foreground with --debug and returns
+// its stdout; the run must exit 0 and its debug log say want (Go init's
+// line under GORUNC_INIT=go).
+func runDebugged(t *testing.T, e *env, goInit bool, want string) string {
+	t.Helper()
+	log := filepath.Join(t.TempDir(), "log")
+	r := e.run("--debug", "--log", log, "run", "--bundle", e.bundle, "p")
+	if r.code != 0 {
+		t.Fatalf("run (GORUNC_INIT=go: %v): exit %d: %s", goInit, r.code, r.stderr)
+	}
+	if goInit {
+		want = "Go init (GORUNC_INIT=go)"
+	}
+	if data, _ := os.ReadFile(log); !strings.Contains(string(data), want) {
+		t.Fatalf("debug log has no %q:\n%s", want, data)
+	}
+	return r.stdout
 }
