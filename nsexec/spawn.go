@@ -61,12 +61,11 @@ func Spawn(cfg Config) (proc *os.Process, unshare uintptr, err error) {
 			j.f.Close()
 		}
 	}()
+	unshare = Deferred(cfg.Namespaces, cfg.CgroupFD)
 	for i, ns := range cfg.Namespaces {
 		k := kinds()[ns.Type]
 		if ns.Path == "" {
-			if deferred(k.flag, cfg.CgroupFD) {
-				unshare |= k.flag
-			} else {
+			if !deferred(k.flag, cfg.CgroupFD) {
 				clone |= k.flag
 				cloneNames = append(cloneNames, k.procNS)
 			}

@@ -20,8 +20,7 @@ import (
 // Go's behaviour; it never skips a part of the config.
 //
 // cgroups is init's cgroup per /proc/<pid>/cgroup line
-// (cgroup.ProcHierarchies), what a "cgroup" mount binds; nil before init
-// has joined them (then InitCgroupsUnknown where they are needed). around adds the
+// (cgroup.ProcHierarchies), what a "cgroup" mount binds. around adds the
 // caller's steps where Go init's setupRootfs has its own; a refusal of
 // theirs is CompileSetup's.
 func CompileSetup(cfg *Config, p *nsexec.SetupProgram, pre func(i int) int, cgroups map[string]string, around Around) string {
@@ -205,15 +204,29 @@ func compileFS(m specs.Mount, o mountOptions, p *nsexec.SetupProgram, hold bool)
 	return ""
 }
 
-// InitCgroupsUnknown is CompileSetup's answer to a nil cgroups map where
-// the program needs init's cgroups: a cgroup mount on a v1 host, which
-// binds init's own cgroup of each hierarchy (or mounts each hierarchy in
-// its cgroup namespace). Compile again once init has joined them.
-const InitCgroupsUnknown = "init's cgroups not known"
+// NeedsInitCgroups says whether the program for mounts depends on init's
+// own cgroups (CompileSetup's cgroups): a "cgroup" mount on a v1 host,
+// which binds init's cgroup of each hierarchy (or mounts each hierarchy in
+// init's cgroup namespace). On a unified host it is a fresh cgroup2. An
+// unknown host counts as v1 (compileCgroup then says why).
+func NeedsInitCgroups(mounts []specs.Mount) bool {
+	for _, m := range mounts {
+		if m.Type == "cgroup" {
+			unified, err := unifiedHost()
+			return err != nil || !unified
+		}
+	}
+	return false
+}
 
-// NeedsInitCgroups says whether CompileSetup's refusal why is
-// InitCgroupsUnknown (which it gives after the mount it is about).
-func NeedsInitCgroups(why string) bool { return strings.HasSuffix(why, InitCgroupsUnknown) }
+// unifiedHost says whether the host's /sys/fs/cgroup is cgroup v2 alone.
+func unifiedHost() (bool, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(hostCgroupRoot, &st); err != nil {
+		return false, fmt.Errorf("statfs %s: %w", hostCgroupRoot, err)
+	}
+	return st.Type == unix.CGROUP2_SUPER_MAGIC, nil
+}
 
 // compileCgroup is mountCgroup: on a unified host a cgroup2 mount, else a
 // tmpfs with each v1 hierarchy (and hybrid's unified one) under it, bound
@@ -224,21 +237,20 @@ func compileCgroup(i int, m specs.Mount, p *nsexec.SetupProgram, cfg *Config, cg
 	switch {
 	case o.copyUp || o.attr != (unix.MountAttr{}) || o.isBind() || len(o.propagation) > 8:
 		return "options not covered"
+	case cgroups == nil:
+		return "init's cgroups not known"
 	}
 	dest := filepath.Clean(m.Destination)
 	p.ProcCheck(fmt.Sprintf("mounts[%d] (%s on %s)", i, m.Type, m.Destination), false)
-	var st unix.Statfs_t
-	if err := unix.Statfs(hostCgroupRoot, &st); err != nil {
-		return "statfs " + hostCgroupRoot + ": " + err.Error()
+	unified, err := unifiedHost()
+	if err != nil {
+		return err.Error()
 	}
-	if st.Type == unix.CGROUP2_SUPER_MAGIC {
+	if unified {
 		// Go init binds the host's cgroup2 where the kernel refuses
 		// the mount (EPERM, EBUSY): a user namespace, which the
 		// program does not cover.
 		return compileFS(specs.Mount{Destination: dest, Type: "cgroup2", Source: "cgroup2"}, o, p, false)
-	}
-	if cgroups == nil {
-		return InitCgroupsUnknown
 	}
 	hs, err := hostHierarchiesOf(cgroups)
 	if err != nil {

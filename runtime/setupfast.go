@@ -102,36 +102,31 @@ func (c *Container) fastSetupRefusal(o CreateOptions, l *launch, unshare uintptr
 			return nil, "joined mount namespace"
 		}
 	}
-	// Compiled once, here, with the fds init will have (the program's
-	// memfd is the next file the launch takes) and the namespaces it
-	// will unshare, unless it binds init's own v1 cgroups, known only
-	// once init has joined them: then compiled again after the spawn,
-	// and checked here with the runtime's own cgroups standing in for
-	// init's (the same hierarchies).
-	fds := createFDs(l, l.next())
-	prog, proc, argv0, why := c.compileSetup(unshare, o, fds, nil)
-	if !rootfs.NeedsInitCgroups(why) {
-		if why != "" {
-			return nil, why
-		}
-		return &setupCompiled{prog: prog, proc: proc, argv0: argv0, unshare: unshare, dir: fds.dir}, ""
-	}
+	// Compiled here with the fds init will have (the program's memfd is
+	// the next file the launch takes) and the namespaces it will
+	// unshare, once: unless it depends on init's own v1 cgroups, known
+	// only once init has joined them, for which the runtime's own stand
+	// in here (the same hierarchies) and it is compiled again after the
+	// spawn.
 	own, err := cgroup.OwnHierarchies()
 	if err != nil {
 		return nil, err.Error()
 	}
-	_, _, _, why = c.compileSetup(unshare, o, fds, own)
-	return nil, why
+	fds := createFDs(l, l.next())
+	prog, proc, argv0, why := c.compileSetup(unshare, o, fds, own)
+	if why != "" || rootfs.NeedsInitCgroups(spec.Mounts) {
+		return nil, why
+	}
+	return &setupCompiled{prog: prog, proc: proc, argv0: argv0, dir: fds.dir}, ""
 }
 
 // setupCompiled is create's program compiled before the spawn, for the
-// unshare flags and the fd directory slot it was compiled with.
+// fd directory slot it was compiled with.
 type setupCompiled struct {
-	prog    *nsexec.SetupProgram
-	proc    *specs.Process
-	argv0   string
-	unshare uintptr
-	dir     int
+	prog  *nsexec.SetupProgram
+	proc  *specs.Process
+	argv0 string
+	dir   int
 }
 
 // createFDs are the fds init gets from l, dir the program's memfd's
@@ -478,14 +473,14 @@ func openFastSetup(l *launch, exec bool) (*fastSetup, []string, error) {
 }
 
 // write fills in the program and the plan once init is spawned: pre's
-// program when it was compiled for the flags init unshares (Spawn's
-// unshare) and the fd slot it got, else one compiled now, with the
-// cgroups init has joined.
+// program when it was compiled for the fd slot the memfd got, else one
+// compiled now, with the cgroups init has joined. (unshare is Spawn's,
+// which is nsexec.Deferred's, as pre's.)
 func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o CreateOptions, pre *setupCompiled) error {
 	var prog *nsexec.SetupProgram
 	var proc *specs.Process
 	var argv0 string
-	if pre != nil && pre.unshare == unshare && pre.dir == l.fds[fdSetup] {
+	if pre != nil && pre.dir == l.fds[fdSetup] {
 		prog, proc, argv0 = pre.prog, pre.proc, pre.argv0
 	} else {
 		cgroups, err := cgroup.ProcHierarchies(pid)
