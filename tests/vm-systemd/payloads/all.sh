@@ -29,11 +29,8 @@ for s in "$here"/[0-9][0-9]-*.sh; do
 		ps -eo pid,ppid,stat,wchan:32,args | awk '$1 != 2 && $2 != 2 { print "#   " $0 }'
 		kill -KILL "$pid"
 	) &
-	dog=$!
-	wait "$pid"
+	watched "$pid" $!
 	rc=$?
-	kill "$dog" 2>/dev/null
-	wait "$dog" 2>/dev/null
 	[ $rc = 0 ] || { notok "${name%.sh}: the section exited $rc (124: timeout)"; died=1; }
 	echo "# ${name%.sh}: $(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}') s"
 done

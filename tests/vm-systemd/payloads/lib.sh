@@ -54,7 +54,7 @@ CONSOLE=$(readlink /proc/$$/fd/1)
 # is /dev/null (a background job's); its exit status is CMD's (131, 143
 # or 137 when stopped).
 bounded() {
-	local pid dog rc limit=${STEP_TIMEOUT:-120}
+	local pid limit=${STEP_TIMEOUT:-120}
 	setsid -w "$@" &
 	pid=$!
 	(
@@ -72,11 +72,16 @@ bounded() {
 		kill -TERM -- "-$pid" 2>/dev/null && nap 10
 		kill -KILL -- "-$pid" 2>/dev/null
 	) &
-	dog=$!
-	wait "$pid"
+	watched "$pid" $!
+}
+# watched PID DOG: waits for PID, then stops DOG, its watchdog (a
+# background job that acts only if PID outlives its bound); PID's status.
+watched() {
+	local rc
+	wait "$1"
 	rc=$?
-	kill "$dog" 2>/dev/null
-	wait "$dog" 2>/dev/null
+	kill "$2" 2>/dev/null
+	wait "$2" 2>/dev/null
 	return $rc
 }
 # stuck_report PID: what tells why PID waits, on stdout, each line "# ":
