@@ -78,6 +78,7 @@
 #include "errtext.h"
 #include "sigs.h"
 #include "setup.h"
+#include "start.h"
 #include "stage2.h"
 
 #ifndef CLONE_NEWTIME
@@ -251,6 +252,10 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 	if (env == NULL) {
 		if (setup != NULL)
 			gorunc_setup_init(setup, getenv("_GORUNC_SYNC"));
+		// The CLI (init and exec-init have _GORUNC_SYNC): `gorunc
+		// start` may be done before Go starts (start.c).
+		if (!nondumpable)
+			gorunc_start();
 		return;
 	}
 

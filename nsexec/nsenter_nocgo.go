@@ -5,3 +5,7 @@ package nsexec
 // NsenterAvailable is false in a binary built without cgo: it has no
 // constructor, and `gorunc exec` cannot join mount or user namespaces.
 const NsenterAvailable = false
+
+// StartFailure is always empty: without the constructor, Go does every
+// start (nsenter.go).
+func StartFailure() string { return "" }

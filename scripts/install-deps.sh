@@ -26,7 +26,9 @@ if [ "${1:-test}" = test ]; then
 	want+=(containernetworking-plugins iptables jq gcc libc6-dev)
 	# iproute2: tests/integration/nspath_test.go adds a link in a netns.
 	want+=(iproute2)
-	# strace: tests/integration/sync_test.go counts synchronous writes.
+	# strace: tests/integration/sync_test.go counts synchronous writes,
+	# startc_test.go tells whose fifo removal failed (chattr, from
+	# e2fsprogs, refuses it).
 	want+=(strace)
 	# uidmap (newuidmap/newgidmap): rootless containers mapping more than
 	# the caller's own id (tests/integration/rootless_test.go).

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/gorunc/gorunc/nsexec"
 	"github.com/gorunc/gorunc/runtime"
 )
 
@@ -79,6 +80,11 @@ func cmdStart(g *globals, args []string) (int, error) {
 	id, err := onlyID("start", args)
 	if err != nil {
 		return 1, err
+	}
+	// Done before the Go runtime started, and failed once init was
+	// released (nsexec/start.c): its error is the answer.
+	if msg := nsexec.StartFailure(); msg != "" {
+		return 1, errors.New(msg)
 	}
 	return 0, g.store().Start(id)
 }

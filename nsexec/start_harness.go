@@ -1,0 +1,32 @@
+//go:build cgo && linux && setupharness
+
+package nsexec
+
+// #include <stdlib.h>
+// #include "start.h"
+import "C"
+
+import "unsafe"
+
+// startRecord is start.c's reading of state.json, for start_test.go.
+type startRecord struct {
+	InitPid, InitStart, Version uint64
+	Cgroup                      string
+	HasProcess                  bool
+}
+
+func readStartRecord(data []byte) (startRecord, bool) {
+	var c C.struct_container
+	p := C.CBytes(data)
+	defer C.free(p)
+	if C.gorunc_start_record((*C.char)(p), C.size_t(len(data)), &c) != 0 {
+		return startRecord{}, false
+	}
+	return startRecord{
+		InitPid:    uint64(c.init_pid),
+		InitStart:  uint64(c.init_start),
+		Version:    uint64(c.version),
+		Cgroup:     C.GoString((*C.char)(unsafe.Pointer(&c.cgroup[0]))),
+		HasProcess: c.has_process != 0,
+	}, true
+}
