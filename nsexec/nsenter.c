@@ -78,7 +78,7 @@
 #include "errtext.h"
 #include "sigs.h"
 #include "setup.h"
-#include "start.h"
+#include "cli.h"
 #include "stage2.h"
 
 #ifndef CLONE_NEWTIME
@@ -253,9 +253,9 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 		if (setup != NULL)
 			gorunc_setup_init(setup, getenv("_GORUNC_SYNC"));
 		// The CLI (init and exec-init have _GORUNC_SYNC): `gorunc
-		// start` may be done before Go starts (start.c).
+		// start` and `gorunc state` may be done before Go starts (cli.c).
 		if (!nondumpable)
-			gorunc_start();
+			gorunc_cli();
 		return;
 	}
 

@@ -5,7 +5,7 @@ package nsexec
 // The constructor lives in nsenter.c; importing "C" is what compiles it in.
 
 // #cgo CFLAGS: -Wall -Werror -O2
-// #include "start.h"
+// #include "cli.h"
 import "C"
 
 // NsenterAvailable reports whether this binary carries the nsenter
@@ -13,7 +13,7 @@ import "C"
 const NsenterAvailable = true
 
 // StartFailure is the error of a `gorunc start` done before the Go runtime
-// (start.c) that failed after it released init: the command's answer, to
+// (cli.c) that failed after it released init: the command's answer, to
 // be reported as its own errors are. Empty in any other process, and when
 // Go is to do the start (or did it).
 func StartFailure() string {

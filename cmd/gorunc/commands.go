@@ -82,7 +82,7 @@ func cmdStart(g *globals, args []string) (int, error) {
 		return 1, err
 	}
 	// Done before the Go runtime started, and failed once init was
-	// released (nsexec/start.c): its error is the answer.
+	// released (nsexec/cli.c): its error is the answer.
 	if msg := nsexec.StartFailure(); msg != "" {
 		return 1, errors.New(msg)
 	}

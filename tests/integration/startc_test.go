@@ -15,8 +15,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startRun is one `gorunc start`: its result, and whether the Go runtime
-// ran in it (GODEBUG=inittrace=1 has the runtime print a line for each
+// startRun is one `gorunc start` or `gorunc state`: its result, and
+// whether the Go runtime ran in it (GODEBUG=inittrace=1 has the runtime print a line for each
 // package init; a start done before the Go runtime prints none).
 type startRun struct {
 	result
@@ -24,10 +24,16 @@ type startRun struct {
 }
 
 // start runs `gorunc [--root] [flags] start id` (--root e.root unless
-// flags has one). goStart adds --debug, which the start before the Go
-// runtime (nsexec/start.c) leaves to Go: the reference it is compared
+// flags has one). goStart adds --debug, which the commands done before the
+// Go runtime (nsexec/cli.c) leave to Go: the reference they are compared
 // with. wrap, if any, runs the command (strace).
 func (e *env) start(id string, goStart bool, wrap []string, flags ...string) startRun {
+	e.t.Helper()
+	return e.beforeGo("start", id, goStart, wrap, flags...)
+}
+
+// beforeGo is start for command cmd.
+func (e *env) beforeGo(cmd, id string, goStart bool, wrap []string, flags ...string) startRun {
 	e.t.Helper()
 	args := flags
 	if !slices.Contains(flags, "--root") {
@@ -36,14 +42,14 @@ func (e *env) start(id string, goStart bool, wrap []string, flags ...string) sta
 	if goStart {
 		args = append(args, "--debug")
 	}
-	argv := append(append(append(wrap, e.bin), args...), "start", id)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	argv := append(append(append(wrap, e.bin), args...), cmd, id)
+	c := exec.Command(argv[0], argv[1:]...)
+	c.Env = append(os.Environ(), "GODEBUG=inittrace=1")
 	out, errf := e.tempFile(), e.tempFile()
 	defer out.Close()
 	defer errf.Close()
-	cmd.Stdout, cmd.Stderr = out, errf
-	r := resultOf(e.t, "gorunc start "+id, cmd.Run(), out, errf)
+	c.Stdout, c.Stderr = out, errf
+	r := resultOf(e.t, "gorunc "+cmd+" "+id, c.Run(), out, errf)
 	var keep []string
 	ran := false
 	for _, l := range strings.Split(r.stderr, "\n") {
@@ -194,7 +200,7 @@ func TestStartBeforeGoLocked(t *testing.T) {
 // TestStartBeforeGoFailsAfterFifo: once start has released init, a
 // failure is its own to report, in Go's words: here the fifo's removal,
 // refused by an immutable state directory. strace shows whose removal
-// failed: start.c's unlinkat is relative to the container's directory,
+// failed: cli.c's unlinkat is relative to the container's directory,
 // os.Remove's is by path and followed by an rmdir.
 func TestStartBeforeGoFailsAfterFifo(t *testing.T) {
 	for _, tool := range []string{"chattr", "strace"} {
@@ -217,8 +223,97 @@ func TestStartBeforeGoFailsAfterFifo(t *testing.T) {
 		data, _ := os.ReadFile(trace)
 		byDir := regexp.MustCompile(`unlinkat\(\d+, "exec.fifo", 0\)\s*= -1 EPERM`).Match(data)
 		if byDir == goStart {
-			t.Errorf("start (Go %v): the removal was start.c's: %v, want %v; strace:\n%s", goStart, byDir, !goStart, data)
+			t.Errorf("start (Go %v): the removal was cli.c's: %v, want %v; strace:\n%s", goStart, byDir, !goStart, data)
 		}
 		e.must("delete", "--force", "ff")
+	}
+}
+
+// TestStateBeforeGo compares `gorunc state` done before the Go runtime with
+// Go's (--debug) byte for byte, in every status and with annotations (sorted,
+// a repeated key's last value); what it leaves to Go (strings Go would
+// escape, no such container) must reach Go.
+func TestStateBeforeGo(t *testing.T) {
+	cases := []struct {
+		name string
+		// config rewrites config.json's bytes; prepare readies the
+		// created container.
+		config  func(string) string
+		prepare func(t *testing.T, e *env, id string)
+		flags   []string
+		preGo   bool
+		status  string
+	}{
+		{name: "created", preGo: true, status: "created"},
+		{name: "running", prepare: func(t *testing.T, e *env, id string) { e.must("start", id) }, preGo: true, status: "running"},
+		{name: "paused", prepare: func(t *testing.T, e *env, id string) { e.must("pause", id) }, preGo: true, status: "paused"},
+		{name: "stopped", prepare: func(t *testing.T, e *env, id string) {
+			syscall.Kill(e.state(id).Pid, syscall.SIGKILL)
+			e.waitStatus(id, "stopped")
+		}, preGo: true, status: "stopped"},
+		{name: "annotations", config: func(c string) string {
+			return strings.Replace(c, "{", `{"annotations":{"org.b":"2","org.a":"1","org.b":"3","e":""},`, 1)
+		}, flags: []string{"--log", "LOG", "--log-format", "json"}, preGo: true, status: "created"},
+		{name: "annotation Go escapes", config: func(c string) string {
+			return strings.Replace(c, "{", `{"annotations":{"a":"<b>"},`, 1)
+		}, status: "created"},
+		{name: "annotation outside ASCII", config: func(c string) string {
+			return strings.Replace(c, "{", `{"annotations":{"a":"café"},`, 1)
+		}, status: "created"},
+		{name: "annotation with an escape", config: func(c string) string {
+			return strings.Replace(c, "{", `{"annotations":{"a":"\u00e9"},`, 1)
+		}, status: "created"},
+		{name: "no such container", prepare: func(t *testing.T, e *env, id string) { e.must("delete", "--force", id) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "sleep", "100")
+			e.writeSpec()
+			if c.config != nil {
+				path := filepath.Join(e.bundle, "config.json")
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(c.config(string(data))), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			id := "st"
+			e.must("create", "--bundle", e.bundle, id)
+			if c.prepare != nil {
+				c.prepare(t, e, id)
+			}
+			flags := slices.Clone(c.flags)
+			if i := slices.Index(flags, "LOG"); i >= 0 {
+				flags[i] = filepath.Join(t.TempDir(), "log.json")
+			}
+			goRun := e.beforeGo("state", id, true, nil, flags...)
+			preRun := e.beforeGo("state", id, false, nil, flags...)
+			if !goRun.goRan {
+				t.Fatalf("--debug state did not run Go: the comparison has no reference")
+			}
+			if preRun.goRan == c.preGo {
+				t.Errorf("state ran the Go runtime: %v, want %v", preRun.goRan, !c.preGo)
+			}
+			if preRun.code != goRun.code || preRun.stdout != goRun.stdout || preRun.stderr != goRun.stderr {
+				t.Errorf("state before Go: exit %d %q %q\nGo's: exit %d %q %q", preRun.code, preRun.stdout, preRun.stderr, goRun.code, goRun.stdout, goRun.stderr)
+			}
+			if c.status != "" && !strings.Contains(preRun.stdout, `"status": "`+c.status+`"`) {
+				t.Errorf("state says %q, want status %s", preRun.stdout, c.status)
+			}
+			if c.name == "annotations" && !strings.Contains(preRun.stdout, `"e": "",
+    "org.a": "1",
+    "org.b": "3"`) {
+				t.Errorf("annotations not sorted, or not the last of a key: %s", preRun.stdout)
+			}
+			if i := slices.Index(c.flags, "LOG"); i >= 0 {
+				if data, err := os.ReadFile(flags[i]); err != nil {
+					t.Errorf("--log file: %v", err)
+				} else if strings.Contains(string(data), `"level":"error"`) {
+					t.Errorf("--log of a state that succeeded: %q", data)
+				}
+			}
+		})
 	}
 }

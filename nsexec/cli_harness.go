@@ -3,12 +3,12 @@
 package nsexec
 
 // #include <stdlib.h>
-// #include "start.h"
+// #include "cli.h"
 import "C"
 
 import "unsafe"
 
-// startRecord is start.c's reading of state.json, for start_test.go.
+// startRecord is cli.c's reading of state.json, for cli_test.go.
 type startRecord struct {
 	InitPid, InitStart, Version uint64
 	Cgroup                      string

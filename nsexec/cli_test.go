@@ -24,7 +24,7 @@ type goStartRecord struct {
 	} `json:"spec"`
 }
 
-// TestStartRecord: what start.c takes from state.json is what
+// TestStartRecord: what cli.c takes from state.json is what
 // encoding/json reads there, and what it cannot read the same way (escapes,
 // keys of another case, numbers that are not plain, anything malformed) it
 // leaves to Go.
@@ -46,6 +46,7 @@ func TestStartRecord(t *testing.T) {
 		{"escaped key", `{"init\u005fpid":42,` + v1 + `,"spec":{"process":{}}}`, false},
 		{"key of another case", `{"Init_Pid":42,` + v1 + `,"spec":{"process":{}}}`, false},
 		{"hooks key of another case", `{"init_pid":42,` + v1 + `,"spec":{"process":{},"hooks":{"PostStart":[{"path":"/x"}]}}}`, false},
+		{"key folded by Unicode", `{"init_pid":42,` + v1 + `,"spec":{"process":{},"hooks":{"poſtstart":[{"path":"/x"}]}}}`, false},
 		{"escaped path", `{"init_pid":42,"cgroup":{"version":2,"paths":{"":"/sys/fs/cgroup/\u0061"}},"spec":{"process":{}}}`, false},
 		{"float pid", `{"init_pid":42.0,` + v1 + `,"spec":{"process":{}}}`, false},
 		{"negative pid", `{"init_pid":-1,` + v1 + `,"spec":{"process":{}}}`, false},
@@ -70,7 +71,7 @@ func TestStartRecord(t *testing.T) {
 			}
 			var want goStartRecord
 			if err := json.Unmarshal([]byte(c.json), &want); err != nil {
-				t.Fatalf("start.c took what encoding/json refuses: %v", err)
+				t.Fatalf("cli.c took what encoding/json refuses: %v", err)
 			}
 			path := want.Cgroup.Paths[""]
 			if want.Cgroup.Version == 1 {
@@ -78,11 +79,11 @@ func TestStartRecord(t *testing.T) {
 			}
 			hasProcess := want.Spec != nil && want.Spec.Process != nil
 			if want.Spec != nil && want.Spec.Hooks != nil && len(want.Spec.Hooks.Poststart) > 0 {
-				t.Fatalf("start.c took a spec with poststart hooks")
+				t.Fatalf("cli.c took a spec with poststart hooks")
 			}
 			if got.InitPid != uint64(want.InitPid) || got.InitStart != want.InitStart || got.Version != uint64(want.Cgroup.Version) ||
 				got.Cgroup != path || got.HasProcess != hasProcess {
-				t.Errorf("start.c read %+v; encoding/json: pid %d start %d version %d path %q process %v",
+				t.Errorf("cli.c read %+v; encoding/json: pid %d start %d version %d path %q process %v",
 					got, want.InitPid, want.InitStart, want.Cgroup.Version, path, hasProcess)
 			}
 		})

@@ -1,0 +1,44 @@
+#ifndef GORUNC_CLI_H
+#define GORUNC_CLI_H
+
+// gorunc_cli does `gorunc start` and `gorunc state` before the Go runtime
+// (cli.c) when the command line is one it takes: it exits 0 when done, and
+// returns otherwise, with gorunc_start_failed set when a start failed after
+// releasing init (cmdStart reports it) and empty when all is left to Go.
+void gorunc_cli(void);
+
+#include <stddef.h>
+#include <stdint.h>
+
+// A string of state.json as it stands between its quotes; plain when
+// encoding/json would write the decoded string back as these bytes.
+struct span {
+	const char *p;
+	size_t n;
+	int plain;
+};
+
+#define MAX_ANNOTATIONS 128
+
+// What start and state read of state.json (runtime's record).
+struct container {
+	uint64_t init_pid, init_start, version;
+	char cgroup[4096]; // v2's path, or v1's freezer path ("" for none)
+	int systemd;       // cgroup.systemd names a unit
+	int has_root;      // cgroup.root is set
+	size_t paths;      // cgroup.paths' members
+	int has_process;   // spec.process is there
+	struct span id, bundle, rootfs, created, owner;
+	// spec.annotations' members in their order, [0] the key;
+	// annotations_over: more than MAX_ANNOTATIONS.
+	struct span annotation[MAX_ANNOTATIONS][2];
+	size_t annotations;
+	int annotations_over;
+};
+
+// gorunc_start_record fills c from state.json's bytes: 0, or -1 when
+// something there is left to Go (exported for the nsexec tests).
+int gorunc_start_record(const char *data, size_t size, struct container *c);
+extern char gorunc_start_failed[4096];
+
+#endif
