@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,17 +53,18 @@
 
 char gorunc_start_failed[4096];
 
-enum { CMD_START = 1, CMD_STATE };
+enum { CMD_START = 1, CMD_STATE, CMD_KILL };
 
 struct cmdline {
 	char buf[8192];
 	const char *root, *log, *id;
+	const char *sig; // kill's signal, NULL for the default
 	int cmd;
 };
 
 // parse_cmdline reads /proc/self/cmdline. It is ours when the words are
 // `gorunc [--root R] [--log L] [--log-format text|json] [--systemd-cgroup]
-// start|state ID`, each flag at most once, "--name value" or
+// start|state ID` or `... kill ID [SIGNAL]`, each flag at most once, "--name value" or
 // "--name=value": what containerd, podman and people write. Any other word
 // is Go's.
 static int parse_cmdline(struct cmdline *c)
@@ -109,12 +111,22 @@ static int parse_cmdline(struct cmdline *c)
 		if (k == 3)
 			return -1;
 	}
-	if (i + 2 != argc)
+	if (i + 2 > argc)
 		return -1;
-	c->cmd = strcmp(args[i], "start") == 0 ? CMD_START : strcmp(args[i], "state") == 0 ? CMD_STATE : 0;
-	if (c->cmd == 0)
+	c->cmd = strcmp(args[i], "start") == 0	 ? CMD_START
+		 : strcmp(args[i], "state") == 0 ? CMD_STATE
+		 : strcmp(args[i], "kill") == 0	 ? CMD_KILL
+						 : 0;
+	if (c->cmd == 0 || i + 2 + (c->cmd == CMD_KILL) < argc)
 		return -1;
 	c->id = args[i + 1];
+	if (i + 3 == argc) {
+		// kill's signal; a word starting with "-" may be a flag
+		// (--all) or runc's negative number: Go's.
+		c->sig = args[i + 2];
+		if (c->sig[0] == '-')
+			return -1;
+	}
 	if (format != NULL && strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
 		return -1;
 	return 0;
@@ -501,8 +513,77 @@ static int hooks(struct js *j)
 	return r;
 }
 
-// spec reads what specSummary holds that start and state look at: a
-// process, the poststart hooks, the annotations.
+// namespaces reads spec.linux.namespaces as privatePIDNamespace does: the
+// first "pid" entry, private when it has no path.
+static int namespaces(struct js *j, struct container *c)
+{
+	if (is_null(j))
+		return 0;
+	if (peek(j) != '[')
+		return -1;
+	j->p++;
+	if (peek(j) == ']') {
+		j->p++;
+		return 0;
+	}
+	for (;;) {
+		const char *k;
+		size_t n;
+		int first = 1, r = object(j);
+		struct span type = {"", 0, 1}, path = {"", 0, 1};
+		if (r < 0)
+			return -1;
+		while (r == 1 && (r = member(j, &first, &k, &n)) == 1) {
+			if (like(k, n, "type") || like(k, n, "path"))
+				c->ns_unsure = 1;
+			if (is(k, n, "type") || is(k, n, "path"))
+				r = is_null(j) ? 0 : text(j, is(k, n, "type") ? &type : &path);
+			else
+				r = skip(j, 3);
+			if (r < 0)
+				return -1;
+			r = 1;
+		}
+		if (r < 0)
+			return -1;
+		if (c->pid_ns == PID_NS_NONE && (!type.plain || !path.plain))
+			c->ns_unsure = 1;
+		if (c->pid_ns == PID_NS_NONE && type.n == 3 && memcmp(type.p, "pid", 3) == 0)
+			c->pid_ns = path.n == 0 ? PID_NS_PRIVATE : PID_NS_JOINED;
+		int d = peek(j);
+		j->p++;
+		if (d == ']')
+			return 0;
+		if (d != ',')
+			return -1;
+	}
+}
+
+// linux reads spec.linux's namespaces.
+static int linux_(struct js *j, struct container *c)
+{
+	const char *k;
+	size_t n;
+	int first = 1, r = object(j);
+	if (r <= 0)
+		return r;
+	while ((r = member(j, &first, &k, &n)) == 1) {
+		if (like(k, n, "namespaces"))
+			c->ns_unsure = 1;
+		if (is(k, n, "namespaces")) {
+			c->pid_ns = PID_NS_NONE; // the last member wins
+			r = namespaces(j, c);
+		} else {
+			r = skip(j, 2);
+		}
+		if (r < 0)
+			return -1;
+	}
+	return r;
+}
+
+// spec reads what specSummary holds that start, state and kill look at: a
+// process, the poststart hooks, the annotations, the pid namespace.
 static int spec(struct js *j, struct container *c)
 {
 	const char *k;
@@ -514,7 +595,12 @@ static int spec(struct js *j, struct container *c)
 	while ((r = member(j, &first, &k, &n)) == 1) {
 		if (like(k, n, "process") || like(k, n, "hooks") || like(k, n, "annotations"))
 			return -1;
-		if (is(k, n, "annotations")) {
+		if (like(k, n, "linux"))
+			c->ns_unsure = 1;
+		if (is(k, n, "linux")) {
+			c->pid_ns = PID_NS_NONE;
+			r = linux_(j, c);
+		} else if (is(k, n, "annotations")) {
 			r = annotations(j, c);
 		} else if (is(k, n, "hooks")) {
 			r = hooks(j);
@@ -790,28 +876,41 @@ static char *read_record(int dfd, struct container *c)
 	return data;
 }
 
+// container_dir writes root/id into dir (as filepath.Join: root is clean).
+static int container_dir(const struct cmdline *cl, char *dir, size_t size)
+{
+	int n = snprintf(dir, size, "%s/%s", strcmp(cl->root, "/") == 0 ? "" : cl->root, cl->id);
+	return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
+// lock_container opens dir and takes lockDir's lock without its wait (a
+// held lock is Go's to wait for), and its check that dir is still the
+// directory locked: the fd, or -1.
+static int lock_container(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat a, b;
+	if (fd >= 0 && (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &a) < 0 || stat(dir, &b) < 0 ||
+			a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 // start is Store.Start for the containers it takes: 1 done (or failed
 // after the fifo, with gorunc_start_failed set), 0 left to Go.
 static int start(const struct cmdline *cl)
 {
 	char dir[4096 + MAX_ID + 2], path[sizeof(dir) + 16];
-	int n = snprintf(dir, sizeof(dir), "%s/%s", strcmp(cl->root, "/") == 0 ? "" : cl->root, cl->id);
-	if (n < 0 || (size_t)n >= sizeof(dir))
+	int dfd;
+	if (container_dir(cl, dir, sizeof(dir)) < 0 || (dfd = lock_container(dir)) < 0)
 		return 0;
-	// lockDir's lock, without its wait: a held lock is Go's to wait for.
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return 0;
-	struct stat a, b;
-	char *data = NULL;
 	int fifo = -1, done = 0;
-	if (flock(dfd, LOCK_EX | LOCK_NB) < 0 || fstat(dfd, &a) < 0 || stat(dir, &b) < 0 || a.st_dev != b.st_dev ||
-	    a.st_ino != b.st_ino)
-		goto out;
-
 	struct container c;
 	struct stat ss;
-	if ((data = read_record(dfd, &c)) == NULL)
+	char *data = read_record(dfd, &c);
+	if (data == NULL)
 		goto out;
 
 	// require(start, Created): init alive and runnable, no freeze, the
@@ -899,12 +998,9 @@ static void quoted(struct out *o, const struct span *t)
 static int state(const struct cmdline *cl)
 {
 	char dir[4096 + MAX_ID + 2];
-	int n = snprintf(dir, sizeof(dir), "%s/%s", strcmp(cl->root, "/") == 0 ? "" : cl->root, cl->id);
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		return 0;
 	// Get takes no lock: a view.
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	int dfd;
+	if (container_dir(cl, dir, sizeof(dir)) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return 0;
 	struct container c;
 	char *data = read_record(dfd, &c), *buf = NULL;
@@ -1011,6 +1107,83 @@ out:
 	return done;
 }
 
+// signal_number is parseSignal for the words it takes: a decimal without
+// sign or leading zero, or one of x/sys/unix's signal names (its
+// signalList: no aliases) with or without "SIG", in any ASCII case
+// (strings.ToUpper folds more than ASCII). SIGTERM when there is none, -1
+// for the words that are Go's.
+static int signal_number(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = {
+		{"SIGHUP", SIGHUP},	{"SIGINT", SIGINT},	  {"SIGQUIT", SIGQUIT},	    {"SIGILL", SIGILL},
+		{"SIGTRAP", SIGTRAP},	{"SIGABRT", SIGABRT},	  {"SIGBUS", SIGBUS},	    {"SIGFPE", SIGFPE},
+		{"SIGKILL", SIGKILL},	{"SIGUSR1", SIGUSR1},	  {"SIGSEGV", SIGSEGV},	    {"SIGUSR2", SIGUSR2},
+		{"SIGPIPE", SIGPIPE},	{"SIGALRM", SIGALRM},	  {"SIGTERM", SIGTERM},	    {"SIGSTKFLT", SIGSTKFLT},
+		{"SIGCHLD", SIGCHLD},	{"SIGCONT", SIGCONT},	  {"SIGSTOP", SIGSTOP},	    {"SIGTSTP", SIGTSTP},
+		{"SIGTTIN", SIGTTIN},	{"SIGTTOU", SIGTTOU},	  {"SIGURG", SIGURG},	    {"SIGXCPU", SIGXCPU},
+		{"SIGXFSZ", SIGXFSZ},	{"SIGVTALRM", SIGVTALRM}, {"SIGPROF", SIGPROF},	    {"SIGWINCH", SIGWINCH},
+		{"SIGIO", SIGIO},	{"SIGPWR", SIGPWR},	  {"SIGSYS", SIGSYS},
+	};
+	if (s == NULL)
+		return SIGTERM;
+	size_t n = strlen(s);
+	if (n == 0)
+		return -1;
+	if (s[0] >= '0' && s[0] <= '9') {
+		if (n > 9 || (s[0] == '0' && n > 1) || strspn(s, "0123456789") != n)
+			return -1;
+		return atoi(s);
+	}
+	char up[16] = "SIG";
+	size_t at = strncasecmp(s, "SIG", 3) == 0 ? 0 : 3;
+	if (at + n >= sizeof(up))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return -1;
+		up[at + i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
+	}
+	up[at + n] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(up, names[i].name) == 0)
+			return names[i].sig;
+	return -1;
+}
+
+// kill_ is `gorunc kill ID [SIGNAL]` without --all (cmdKill, Store.Kill):
+// the signal to init of a created or running container. A SIGKILL that
+// goes to the whole cgroup (no private pid namespace), a paused container
+// (thawed after a SIGKILL), any other status and a kill(2) that fails are
+// Go's, which then does it and answers: nothing has happened before.
+static int kill_(const struct cmdline *cl)
+{
+	int sig = signal_number(cl->sig);
+	if (sig < 0)
+		return 0;
+	char dir[4096 + MAX_ID + 2], why[9000], st;
+	int dfd, done = 0;
+	if (container_dir(cl, dir, sizeof(dir)) < 0 || (dfd = lock_container(dir)) < 0)
+		return 0;
+	struct container c;
+	char *data = read_record(dfd, &c);
+	if (data == NULL)
+		goto out;
+	if (c.init_pid == 0 || c.init_pid > INT32_MAX || (sig == SIGKILL && (c.ns_unsure || c.pid_ns != PID_NS_PRIVATE)))
+		goto out;
+	if (!alive(&c, &st) || paused(&c) != 0 || frozen_by(&c, why, sizeof(why)) != 0)
+		goto out;
+	if (kill((pid_t)c.init_pid, sig) < 0)
+		goto out;
+	done = 1;
+out:
+	free(data);
+	close(dfd);
+	return done;
+}
+
 void gorunc_cli(void)
 {
 	struct cmdline cl = {0};
@@ -1032,7 +1205,7 @@ void gorunc_cli(void)
 			return;
 		close(fd);
 	}
-	int done = cl.cmd == CMD_START ? start(&cl) : state(&cl);
+	int done = cl.cmd == CMD_START ? start(&cl) : cl.cmd == CMD_STATE ? state(&cl) : kill_(&cl);
 	if (done && gorunc_start_failed[0] == '\0')
 		_exit(0);
 }

@@ -28,6 +28,12 @@ struct container {
 	int has_root;      // cgroup.root is set
 	size_t paths;      // cgroup.paths' members
 	int has_process;   // spec.process is there
+	// spec.linux.namespaces' pid namespace: none asked for, new
+	// (private), or joined by path; ns_unsure: a key of another case or
+	// a string with an escape on the way, which encoding/json may read
+	// otherwise (Go's).
+	enum { PID_NS_NONE, PID_NS_PRIVATE, PID_NS_JOINED } pid_ns;
+	int ns_unsure;
 	struct span id, bundle, rootfs, created, owner;
 	// spec.annotations' members in their order, [0] the key;
 	// annotations_over: more than MAX_ANNOTATIONS.

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,11 +31,12 @@ type startRun struct {
 // with. wrap, if any, runs the command (strace).
 func (e *env) start(id string, goStart bool, wrap []string, flags ...string) startRun {
 	e.t.Helper()
-	return e.beforeGo("start", id, goStart, wrap, flags...)
+	return e.beforeGo([]string{"start", id}, goStart, wrap, flags...)
 }
 
-// beforeGo is start for command cmd.
-func (e *env) beforeGo(cmd, id string, goStart bool, wrap []string, flags ...string) startRun {
+// beforeGo is start for the command words (command, its flags, the id,
+// its arguments).
+func (e *env) beforeGo(words []string, goStart bool, wrap []string, flags ...string) startRun {
 	e.t.Helper()
 	args := flags
 	if !slices.Contains(flags, "--root") {
@@ -42,14 +45,14 @@ func (e *env) beforeGo(cmd, id string, goStart bool, wrap []string, flags ...str
 	if goStart {
 		args = append(args, "--debug")
 	}
-	argv := append(append(append(wrap, e.bin), args...), cmd, id)
+	argv := append(append(append(wrap, e.bin), args...), words...)
 	c := exec.Command(argv[0], argv[1:]...)
 	c.Env = append(os.Environ(), "GODEBUG=inittrace=1")
 	out, errf := e.tempFile(), e.tempFile()
 	defer out.Close()
 	defer errf.Close()
 	c.Stdout, c.Stderr = out, errf
-	r := resultOf(e.t, "gorunc "+cmd+" "+id, c.Run(), out, errf)
+	r := resultOf(e.t, "gorunc "+strings.Join(words, " "), c.Run(), out, errf)
 	var keep []string
 	ran := false
 	for _, l := range strings.Split(r.stderr, "\n") {
@@ -62,6 +65,38 @@ func (e *env) beforeGo(cmd, id string, goStart bool, wrap []string, flags ...str
 	}
 	r.stderr = strings.Join(keep, "\n")
 	return startRun{r, ran}
+}
+
+// createdFor is a created container id running sleep, its config changed
+// by spec and the container then readied by prepare (each when not nil).
+func createdFor(t *testing.T, id string, spec func(*specs.Spec), prepare func(*testing.T, *env, string)) *env {
+	t.Helper()
+	e := newEnv(t, "sleep", "100")
+	if spec != nil {
+		spec(e.spec)
+	}
+	e.writeSpec()
+	e.must("create", "--bundle", e.bundle, id)
+	if prepare != nil {
+		prepare(t, e, id)
+	}
+	return e
+}
+
+// compareBeforeGo: Go ran for the reference (--debug) and, as preGo says,
+// not for the command before Go; both gave the same exit code, output and
+// error line.
+func compareBeforeGo(t *testing.T, cmd string, goRun, preRun startRun, preGo bool) {
+	t.Helper()
+	if !goRun.goRan {
+		t.Fatalf("--debug %s did not run Go: the comparison has no reference", cmd)
+	}
+	if preRun.goRan == preGo {
+		t.Errorf("%s ran the Go runtime: %v, want %v", cmd, preRun.goRan, !preGo)
+	}
+	if preRun.code != goRun.code || preRun.stdout != goRun.stdout || preRun.stderr != goRun.stderr {
+		t.Errorf("%s before Go: exit %d %q %q\nGo's: exit %d %q %q", cmd, preRun.code, preRun.stdout, preRun.stderr, goRun.code, goRun.stdout, goRun.stderr)
+	}
 }
 
 // TestStartBeforeGo compares `gorunc start` done before the Go runtime
@@ -106,16 +141,8 @@ func TestStartBeforeGo(t *testing.T) {
 			var got [2]startRun
 			var logs [2]string
 			for i, goStart := range []bool{true, false} {
-				e := newEnv(t, "sleep", "100")
-				if c.spec != nil {
-					c.spec(e.spec)
-				}
-				e.writeSpec()
 				id := "sc"
-				e.must("create", "--bundle", e.bundle, id)
-				if c.prepare != nil {
-					c.prepare(t, e, id)
-				}
+				e := createdFor(t, id, c.spec, c.prepare)
 				var flags []string
 				for _, f := range c.flags {
 					switch f {
@@ -147,16 +174,7 @@ func TestStartBeforeGo(t *testing.T) {
 					e.must("delete", "--force", id)
 				}
 			}
-			goRun, preRun := got[0], got[1]
-			if !goRun.goRan {
-				t.Fatalf("--debug start did not run Go: the comparison has no reference")
-			}
-			if preRun.goRan == c.preGo {
-				t.Errorf("start ran the Go runtime: %v, want %v", preRun.goRan, !c.preGo)
-			}
-			if preRun.code != goRun.code || preRun.stderr != goRun.stderr {
-				t.Errorf("start before Go: exit %d %q; Go's: exit %d %q", preRun.code, preRun.stderr, goRun.code, goRun.stderr)
-			}
+			compareBeforeGo(t, "start", got[0], got[1], c.preGo)
 			for i, l := range logs {
 				if l == "" {
 					continue
@@ -288,17 +306,9 @@ func TestStateBeforeGo(t *testing.T) {
 			if i := slices.Index(flags, "LOG"); i >= 0 {
 				flags[i] = filepath.Join(t.TempDir(), "log.json")
 			}
-			goRun := e.beforeGo("state", id, true, nil, flags...)
-			preRun := e.beforeGo("state", id, false, nil, flags...)
-			if !goRun.goRan {
-				t.Fatalf("--debug state did not run Go: the comparison has no reference")
-			}
-			if preRun.goRan == c.preGo {
-				t.Errorf("state ran the Go runtime: %v, want %v", preRun.goRan, !c.preGo)
-			}
-			if preRun.code != goRun.code || preRun.stdout != goRun.stdout || preRun.stderr != goRun.stderr {
-				t.Errorf("state before Go: exit %d %q %q\nGo's: exit %d %q %q", preRun.code, preRun.stdout, preRun.stderr, goRun.code, goRun.stdout, goRun.stderr)
-			}
+			goRun := e.beforeGo([]string{"state", id}, true, nil, flags...)
+			preRun := e.beforeGo([]string{"state", id}, false, nil, flags...)
+			compareBeforeGo(t, "state", goRun, preRun, c.preGo)
 			if c.status != "" && !strings.Contains(preRun.stdout, `"status": "`+c.status+`"`) {
 				t.Errorf("state says %q, want status %s", preRun.stdout, c.status)
 			}
@@ -316,4 +326,92 @@ func TestStateBeforeGo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKillBeforeGo compares `gorunc kill` done before the Go runtime with
+// Go's (--debug): the same exit code and error line, and the same effect
+// on the container. A signal to init of a created or running container is
+// done before Go; the rest (a SIGKILL for the whole cgroup, a paused or
+// stopped container, words Go parses, a signal kill(2) refuses) must reach
+// Go.
+func TestKillBeforeGo(t *testing.T) {
+	cases := []struct {
+		name    string
+		spec    func(*specs.Spec)
+		prepare func(t *testing.T, e *env, id string)
+		args    []string // after the id
+		flags   []string // before kill (--all)
+		preGo   bool
+		want    string // the error; "" for success
+		status  string // after
+		stopped bool   // init is in state T after
+	}{
+		{name: "default signal", preGo: true, status: "stopped"}, // created init has no handler: TERM ends it
+		{name: "KILL", args: []string{"KILL"}, preGo: true, status: "stopped"},
+		{name: "sigstop", args: []string{"sigstop"}, preGo: true, status: "created", stopped: true},
+		{name: "number", args: []string{"19"}, preGo: true, status: "created", stopped: true},
+		{name: "running, TERM", prepare: func(t *testing.T, e *env, id string) { e.must("start", id) }, args: []string{"TERM"}, preGo: true, status: "running"},
+		{name: "KILL without a pid namespace", spec: func(s *specs.Spec) {
+			s.Linux.Namespaces = withoutNamespace(s.Linux.Namespaces, specs.PIDNamespace)
+		}, args: []string{"9"}, status: "stopped"},
+		{name: "paused, KILL", prepare: func(t *testing.T, e *env, id string) { e.must("pause", id) }, args: []string{"KILL"}, status: "stopped"},
+		{name: "stopped", prepare: func(t *testing.T, e *env, id string) {
+			syscall.Kill(e.state(id).Pid, syscall.SIGKILL)
+			e.waitStatus(id, "stopped")
+		}, args: []string{"TERM"}, want: "container not running", status: "stopped"},
+		{name: "unknown signal", args: []string{"FOO"}, want: `unknown signal "FOO"`, status: "created"},
+		{name: "signal kill(2) refuses", args: []string{"99"}, want: "unable to signal init: invalid argument", status: "created"},
+		{name: "leading zero", args: []string{"019"}, status: "created", stopped: true},
+		{name: "--all", flags: []string{"--all"}, args: []string{"KILL"}, status: "stopped"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got [2]startRun
+			for i, goKill := range []bool{true, false} {
+				id := "kc"
+				e := createdFor(t, id, c.spec, c.prepare)
+				pid := e.state(id).Pid
+				got[i] = e.beforeGo(append(append(append([]string{"kill"}, c.flags...), id), c.args...), goKill, nil)
+				r := got[i].result
+				if c.want == "" && r.code != 0 {
+					t.Fatalf("kill (Go %v): exit %d: %s", goKill, r.code, r.stderr)
+				}
+				if c.want != "" {
+					assertOneLineError(t, got[i].result, c.want)
+				}
+				if c.status == "stopped" {
+					e.waitStatus(id, "stopped")
+				} else if st := e.state(id).Status; st != c.status {
+					t.Errorf("after kill (Go %v): status %s, want %s", goKill, st, c.status)
+				}
+				if c.status != "stopped" {
+					var ps procState
+					deadline := time.Now().Add(2 * time.Second)
+					for ps = readProcState(pid); (ps == 'T') != c.stopped && time.Now().Before(deadline); ps = readProcState(pid) {
+						time.Sleep(10 * time.Millisecond)
+					}
+					if (ps == 'T') != c.stopped {
+						t.Errorf("after kill (Go %v): init's state %c, want stopped %v", goKill, ps, c.stopped)
+					}
+				}
+				e.must("delete", "--force", id)
+			}
+			compareBeforeGo(t, "kill", got[0], got[1], c.preGo)
+		})
+	}
+}
+
+type procState byte
+
+// readProcState is /proc/PID/stat's state letter, 0 when it cannot be read.
+func readProcState(pid int) procState {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 || i+2 >= len(data) {
+		return 0
+	}
+	return procState(data[i+2])
 }
