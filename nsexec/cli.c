@@ -1,24 +1,26 @@
 //go:build cgo && linux
 
-// `gorunc start` without the Go runtime (docs/performance.md, "start
-// without the Go runtime"). A Go process costs ~6 ms to start on this
-// project's hosts before it does any work, and start's own work is a few
-// system calls: the nsenter constructor, which runs before the Go runtime,
-// does it here when the command line and the container ask for nothing
-// more, and otherwise returns and leaves all of it to Go's Store.Start,
+// `gorunc start`, `state` and `kill` without the Go runtime
+// (docs/performance.md, "start, state and kill without the Go runtime"). A
+// Go process costs ~6 ms to start on this project's hosts before it does
+// any work, and these commands' own work is a few system calls: the
+// nsenter constructor, which runs before the Go runtime, does it here when
+// the command line and the container ask for nothing more, and otherwise
+// returns and leaves all of it to Go (Store.Start, cmdState, Store.Kill),
 // the reference this file follows step by step.
 //
-// The rule that keeps the two alike: until the exec fifo is opened nothing
-// has happened that Go would not do again, so every case this file does
-// not handle itself (another command holds the lock, the container is
-// not created, a freeze, a stopped init, poststart hooks, --debug, an
-// unusual flag or state.json) falls back to Go, which then answers in its
-// own words. Opening the fifo releases init (its blocked open returns, and
-// its byte follows), so from there this file finishes start: the waits
-// and their errors are awaitFifo's. An error is not printed here:
-// gorunc_start_failed keeps it and the constructor returns, and cmdStart
-// reports it as it reports its own errors (stderr, --log), without doing
-// anything else.
+// The rule that keeps the two alike: every case this file does not handle
+// itself (another command holds the lock, another status, a freeze, a
+// stopped init, poststart hooks, --debug, an unusual flag, signal or
+// state.json) returns to Go before anything has happened that Go would not
+// do again, and Go then answers in its own words. state only reads; kill's
+// one act is kill(2), and a failing one is Go's to repeat and word. start
+// is the exception: opening the exec fifo releases init (its blocked open
+// returns, and its byte follows), so from there this file finishes start:
+// the waits and their errors are awaitFifo's. Such an error is not printed
+// here: gorunc_start_failed keeps it and the constructor returns, and
+// cmdStart reports it as it reports its own errors (stderr, --log),
+// without doing anything else.
 
 #define _GNU_SOURCE
 #include <errno.h>
