@@ -13,6 +13,8 @@ type startRecord struct {
 	InitPid, InitStart, Version uint64
 	Cgroup                      string
 	HasProcess                  bool
+	// PidNS: 0 none, 1 private, 2 joined; -1 unsure (Go's).
+	PidNS int
 }
 
 func readStartRecord(data []byte) (startRecord, bool) {
@@ -28,5 +30,6 @@ func readStartRecord(data []byte) (startRecord, bool) {
 		Version:    uint64(c.version),
 		Cgroup:     C.GoString((*C.char)(unsafe.Pointer(&c.cgroup[0]))),
 		HasProcess: c.has_process != 0,
+		PidNS:      map[bool]int{true: -1, false: int(c.pid_ns)}[c.ns_unsure != 0],
 	}, true
 }

@@ -17,6 +17,12 @@ type goStartRecord struct {
 		Paths   map[string]string `json:"paths"`
 	} `json:"cgroup"`
 	Spec *struct {
+		Linux *struct {
+			Namespaces []struct {
+				Type string `json:"type"`
+				Path string `json:"path"`
+			} `json:"namespaces"`
+		} `json:"linux"`
 		Process *struct{} `json:"process"`
 		Hooks   *struct {
 			Poststart []json.RawMessage `json:"poststart"`
@@ -42,6 +48,9 @@ func TestStartRecord(t *testing.T) {
 		{"other members", " {\"created\":\"2026-12-02T10:00:00.5Z\",\"x\":[1,-2.5e+3,true,false,null,{\"y\":[]}],\t\n\"init_pid\":42," + v1 + `,"spec":{"ociVersion":"1.0.2","process":{"env":["A=\"b\\\\"]},"hooks":{"prestart":[{"path":"/x"}],"poststart":[]}}} `, true},
 		{"poststart null", `{"init_pid":42,` + v1 + `,"spec":{"process":{},"hooks":{"poststart":null}}}`, true},
 		{"duplicate member", `{"init_pid":41,"init_pid":42,` + v1 + `,"spec":{"process":{}}}`, true},
+		{"pid namespace", `{"init_pid":42,` + v1 + `,"spec":{"process":{},"linux":{"namespaces":[{"type":"network"},{"type":"pid"},{"type":"pid","path":"/x"}]}}}`, true},
+		{"joined pid namespace", `{"init_pid":42,` + v1 + `,"spec":{"process":{},"linux":{"namespaces":[{"path":"/proc/1/ns/pid","type":"pid"}],"resources":{}}}}`, true},
+		{"pid namespace spelt otherwise", `{"init_pid":42,` + v1 + `,"spec":{"process":{},"linux":{"namespaces":[{"Type":"pid"}]}}}`, true},
 		{"poststart hooks", `{"init_pid":42,` + v1 + `,"spec":{"process":{},"hooks":{"poststart":[{"path":"/bin/true"}]}}}`, false},
 		{"escaped key", `{"init\u005fpid":42,` + v1 + `,"spec":{"process":{}}}`, false},
 		{"key of another case", `{"Init_Pid":42,` + v1 + `,"spec":{"process":{}}}`, false},
@@ -78,6 +87,21 @@ func TestStartRecord(t *testing.T) {
 				path = want.Cgroup.Paths["freezer"]
 			}
 			hasProcess := want.Spec != nil && want.Spec.Process != nil
+			pidNS := 0
+			if want.Spec != nil && want.Spec.Linux != nil {
+				for _, ns := range want.Spec.Linux.Namespaces {
+					if ns.Type == "pid" {
+						pidNS = map[bool]int{true: 1, false: 2}[ns.Path == ""]
+						break
+					}
+				}
+			}
+			if got.PidNS != -1 && got.PidNS != pidNS {
+				t.Errorf("cli.c's pid namespace %d, encoding/json's %d", got.PidNS, pidNS)
+			}
+			if c.name == "pid namespace spelt otherwise" && got.PidNS != -1 {
+				t.Errorf("a namespace key of another case is not left to Go: %d", got.PidNS)
+			}
 			if want.Spec != nil && want.Spec.Hooks != nil && len(want.Spec.Hooks.Poststart) > 0 {
 				t.Fatalf("cli.c took a spec with poststart hooks")
 			}
