@@ -140,6 +140,7 @@ var cases = []struct {
 	{"case-folded embedded key", `{"NAME":"x"}`, left},
 	{"escaped key", `{"c\u006funt":1}`, left},
 	{"non-ascii key", `{"cöunt":1}`, left},
+	{"key folded by Unicode (ſ is s)", `{"argſ":["a"]}`, left},
 	{"duplicate member", `{"count":1,"count":2}`, left},
 	{"duplicate merged by encoding/json", `{"nested":[{"count":1}],"nested":[{"args":["a"]}]}`, left},
 	{"duplicate object member", `{"nested":[{"count":1,"count":1}]}`, left},
