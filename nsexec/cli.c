@@ -264,6 +264,26 @@ static int number(struct js *j)
 	return 0;
 }
 
+// next steps to the next item of an object or array whose opening is
+// consumed (close is its '}' or ']'): 1 at the item, 0 at the end (close
+// consumed), -1 on anything else. first is set by the caller before the
+// first item.
+static int next(struct js *j, int *first, int close)
+{
+	int c = peek(j);
+	if (c == close) {
+		j->p++;
+		return 0;
+	}
+	if (!*first) {
+		if (c != ',')
+			return -1;
+		j->p++;
+	}
+	*first = 0;
+	return 1;
+}
+
 static int skip(struct js *j, int depth)
 {
 	const char *s;
@@ -274,13 +294,9 @@ static int skip(struct js *j, int depth)
 	if (c == '"')
 		return string(j, &s, &n, &esc);
 	if (c == '{' || c == '[') {
-		int close = c == '{' ? '}' : ']';
+		int first = 1, r;
 		j->p++;
-		if (peek(j) == close) {
-			j->p++;
-			return 0;
-		}
-		for (;;) {
+		while ((r = next(j, &first, c == '{' ? '}' : ']')) == 1) {
 			if (c == '{') {
 				if (string(j, &s, &n, &esc) < 0 || peek(j) != ':')
 					return -1;
@@ -288,13 +304,8 @@ static int skip(struct js *j, int depth)
 			}
 			if (skip(j, depth + 1) < 0)
 				return -1;
-			int d = peek(j);
-			j->p++;
-			if (d == close)
-				return 0;
-			if (d != ',')
-				return -1;
 		}
+		return r;
 	}
 	static const char *const literals[] = {"true", "false", "null"};
 	for (size_t i = 0; i < 3; i++) {
@@ -312,17 +323,9 @@ static int skip(struct js *j, int depth)
 // by the caller before the first member.
 static int member(struct js *j, int *first, const char **key, size_t *n)
 {
-	int c = peek(j);
-	if (c == '}') {
-		j->p++;
-		return 0;
-	}
-	if (!*first) {
-		if (c != ',')
-			return -1;
-		j->p++;
-	}
-	*first = 0;
+	int r = next(j, first, '}');
+	if (r <= 0)
+		return r;
 	int esc;
 	if (string(j, key, n, &esc) < 0 || esc || peek(j) != ':')
 		return -1;
@@ -368,6 +371,20 @@ static int object(struct js *j)
 	j->p++;
 	return 1;
 }
+
+// array opens an array value as object opens an object; element steps
+// through it as member through an object.
+static int array(struct js *j)
+{
+	if (is_null(j))
+		return 0;
+	if (peek(j) != '[')
+		return -1;
+	j->p++;
+	return 1;
+}
+
+static int element(struct js *j, int *first) { return next(j, first, ']'); }
 
 static int uint_value(struct js *j, uint64_t *v)
 {
@@ -505,60 +522,57 @@ static int hooks(struct js *j)
 	while ((r = member(j, &first, &k, &n)) == 1) {
 		if (like(k, n, "poststart"))
 			return -1;
+		int none = 1;
 		if (!is(k, n, "poststart"))
 			r = skip(j, 2);
-		else if (!is_null(j))
-			r = peek(j) == '[' && (j->p++, peek(j) == ']') ? (j->p++, 0) : -1;
+		else if ((r = array(j)) == 1)
+			r = element(j, &none) == 0 ? 0 : -1; // hooks to run: Go's
 		if (r < 0)
 			return -1;
 	}
 	return r;
 }
 
-// namespaces reads spec.linux.namespaces as privatePIDNamespace does: the
-// first "pid" entry, private when it has no path.
+// namespace reads an entry of spec.linux.namespaces: the first "pid" one
+// says whether the pid namespace is private (privatePIDNamespace).
+static int namespace(struct js *j, struct container *c)
+{
+	const char *k;
+	size_t n;
+	int first = 1, r = object(j);
+	struct span type = {"", 0, 1}, path = {"", 0, 1};
+	if (r < 0)
+		return -1;
+	while (r == 1 && (r = member(j, &first, &k, &n)) == 1) {
+		if (like(k, n, "type") || like(k, n, "path"))
+			c->ns_unsure = 1;
+		int v;
+		if (is(k, n, "type") || is(k, n, "path"))
+			v = is_null(j) ? 0 : text(j, is(k, n, "type") ? &type : &path);
+		else
+			v = skip(j, 3);
+		if (v < 0)
+			return -1;
+	}
+	if (r < 0)
+		return -1;
+	if (c->pid_ns == PID_NS_NONE && (!type.plain || !path.plain))
+		c->ns_unsure = 1;
+	if (c->pid_ns == PID_NS_NONE && type.n == 3 && memcmp(type.p, "pid", 3) == 0)
+		c->pid_ns = path.n == 0 ? PID_NS_PRIVATE : PID_NS_JOINED;
+	return 0;
+}
+
+// namespaces reads spec.linux.namespaces' entries.
 static int namespaces(struct js *j, struct container *c)
 {
-	if (is_null(j))
-		return 0;
-	if (peek(j) != '[')
-		return -1;
-	j->p++;
-	if (peek(j) == ']') {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		const char *k;
-		size_t n;
-		int first = 1, r = object(j);
-		struct span type = {"", 0, 1}, path = {"", 0, 1};
-		if (r < 0)
+	int first = 1, r = array(j);
+	if (r <= 0)
+		return r;
+	while ((r = element(j, &first)) == 1)
+		if (namespace(j, c) < 0)
 			return -1;
-		while (r == 1 && (r = member(j, &first, &k, &n)) == 1) {
-			if (like(k, n, "type") || like(k, n, "path"))
-				c->ns_unsure = 1;
-			if (is(k, n, "type") || is(k, n, "path"))
-				r = is_null(j) ? 0 : text(j, is(k, n, "type") ? &type : &path);
-			else
-				r = skip(j, 3);
-			if (r < 0)
-				return -1;
-			r = 1;
-		}
-		if (r < 0)
-			return -1;
-		if (c->pid_ns == PID_NS_NONE && (!type.plain || !path.plain))
-			c->ns_unsure = 1;
-		if (c->pid_ns == PID_NS_NONE && type.n == 3 && memcmp(type.p, "pid", 3) == 0)
-			c->pid_ns = path.n == 0 ? PID_NS_PRIVATE : PID_NS_JOINED;
-		int d = peek(j);
-		j->p++;
-		if (d == ']')
-			return 0;
-		if (d != ',')
-			return -1;
-	}
+	return r;
 }
 
 // linux reads spec.linux's namespaces.
@@ -763,13 +777,16 @@ static int frozen_by(const struct container *c, char *why, size_t size)
 	}
 }
 
-// paused is the status check's IsFrozen for v2 (cgroup.events), which
-// FrozenBy does not read: 1 frozen, 0 not, -1 unknown.
+// paused is the status check's IsFrozen (v2's cgroup.events, which
+// FrozenBy does not read; v1's freezer.state FROZEN): 1 frozen, 0 not, -1
+// when the file cannot say (Status takes that for not frozen).
 static int paused(const struct container *c)
 {
 	char buf[512];
-	if (c->version != 2)
-		return 0;
+	if (c->version == 0 || c->cgroup[0] == '\0')
+		return 0; // no cgroup, or no freezer hierarchy
+	if (c->version == 1)
+		return read_in(c->cgroup, "freezer.state", buf, sizeof(buf)) < 0 ? -1 : strcmp(buf, "FROZEN") == 0;
 	if (read_in(c->cgroup, "cgroup.events", buf, sizeof(buf)) < 0)
 		return -1;
 	const char *f = strstr(buf, "frozen ");
@@ -1019,18 +1036,15 @@ static int state(const struct cmdline *cl)
 		if (!c.annotation[i][0].plain || !c.annotation[i][1].plain)
 			goto out;
 
-	// Status: init alive, then a freeze (IsFrozen: v2 cgroup.events, v1
-	// freezer.state FROZEN; an error is no freeze), then the fifo.
+	// Status: init alive, then a freeze (IsFrozen; an error is no
+	// freeze), then the fifo.
 	char st;
 	const char *status = "stopped";
 	uint64_t pid = 0;
 	if (alive(&c, &st)) {
 		pid = c.init_pid;
-		char v[64];
 		struct stat sb;
-		if (c.version == 2 ? paused(&c) == 1
-				   : c.version == 1 && c.cgroup[0] != '\0' &&
-					     read_in(c.cgroup, "freezer.state", v, sizeof(v)) >= 0 && strcmp(v, "FROZEN") == 0)
+		if (paused(&c) == 1)
 			status = "paused";
 		else if (fstatat(dfd, FIFO_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0)
 			status = "created";
