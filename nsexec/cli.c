@@ -360,30 +360,22 @@ static int is_null(struct js *j)
 	return 0;
 }
 
-// object opens an object value: 1 (its brace consumed), 0 for null, -1
-// for anything else.
-static int object(struct js *j)
+// opening opens a value that must be an object or array starting with
+// open: 1 (open consumed), 0 for null, -1 for anything else.
+static int opening(struct js *j, int open)
 {
 	if (is_null(j))
 		return 0;
-	if (peek(j) != '{')
+	if (peek(j) != open)
 		return -1;
 	j->p++;
 	return 1;
 }
 
-// array opens an array value as object opens an object; element steps
-// through it as member through an object.
-static int array(struct js *j)
-{
-	if (is_null(j))
-		return 0;
-	if (peek(j) != '[')
-		return -1;
-	j->p++;
-	return 1;
-}
-
+// object and array open an object or array value (opening); member and
+// element step through them (next).
+static int object(struct js *j) { return opening(j, '{'); }
+static int array(struct js *j) { return opening(j, '['); }
 static int element(struct js *j, int *first) { return next(j, first, ']'); }
 
 static int uint_value(struct js *j, uint64_t *v)

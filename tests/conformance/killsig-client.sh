@@ -1,8 +1,9 @@
 #!/bin/sh
 # The runtime as the killsig program sees it (run.sh puts this in front of
 # every runtime for that program only): each command goes straight to
-# $KILLSIG_RUNTIME, except that `kill ID SIG` first waits, at most 5 s,
-# until the container's shell is in its `wait`.
+# $KILLSIG_RUNTIME, except that `kill ID SIG` first waits, at most 500
+# polls 10 ms apart (some 5-8 s with each poll's fork), until the
+# container's shell is in its `wait`, and then signals it whatever it found.
 #
 # Why: killsig's container runs sh -c "trap 'touch /SIG' SIG; sleep 10 &
 # wait $!" and the program signals it as soon as `state` says running. A

@@ -51,6 +51,7 @@ normalize() {
 # names: the VM's interface names, space-separated and padded, so that a
 # check matches a name and never a random MAC ("02:d0:...").
 names() { echo " $(ip -o link | sed 's/^[0-9]*: \([^:@]*\).*/\1/' | tr '\n' ' ')"; }
+has_name() { case "$(names)" in *" $1 "*) return 0 ;; esac; return 1; }
 
 # scenario RUNTIME: prints the normalized container view to $1.view.
 scenario() {
@@ -73,7 +74,7 @@ scenario() {
 	hasnt "$name: d0 left the VM's namespace" "$(names)" " d0 "
 	$rt --root /run/nd-$name delete -f nd
 	i=0
-	while case "$(names)" in *" ctr0 "*) true;; *) false;; esac && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+	while has_name ctr0 && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 	after=$(names)
 	hasnt "$name: the dummy is destroyed with the namespace (not returned)" "$after" " ctr0 "
 	hasnt "$name: no d0 after delete" "$after" " d0 "
