@@ -1,10 +1,12 @@
 package integration
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -141,6 +143,74 @@ func TestDeleteForce(t *testing.T) {
 	if r := e.run("delete", "never-existed"); r.code == 0 {
 		t.Error("delete of a missing id without --force succeeded")
 	}
+}
+
+// TestDeleteForceKillsPidNamespace: delete --force of a container with its
+// own pid namespace kills init and waits for the kernel to take the rest of
+// the namespace with it, rather than signalling the cgroup's processes one
+// by one (which on cgroup v1 froze and thawed the cgroup: 35 -> 20 ms for a
+// created container here, crun 25). The debug line says which way it went;
+// a child of init, a process exec'd beside it and a paused container's
+// processes must all be gone after, and the cgroup with them.
+func TestDeleteForceKillsPidNamespace(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		start []string // after create
+	}{
+		{"created", nil},
+		{"running", []string{"start"}},
+		{"paused", []string{"start", "pause"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "sh", "-c", "sleep 100 & wait")
+			e.writeSpec()
+			id := "dfp-" + c.name
+			e.must("create", "--bundle", e.bundle, id)
+			pids := []int{e.state(id).Pid}
+			if c.start != nil {
+				e.must("start", id)
+				e.must("exec", "-d", id, "sleep", "300")
+				// init's child and the exec'd sleep, read from the cgroup
+				deadline := time.Now().Add(5 * time.Second)
+				for len(pids) < 3 && time.Now().Before(deadline) {
+					pids = psPids(t, e, id)
+					time.Sleep(10 * time.Millisecond)
+				}
+				if len(pids) < 3 {
+					t.Fatalf("ps %s: %v, want init, its sleep and the exec'd one", id, pids)
+				}
+				if len(c.start) > 1 {
+					e.must("pause", id)
+				}
+			}
+			cgroups := e.cgroupDirs(id)
+			log := filepath.Join(t.TempDir(), "log")
+			e.must("--debug", "--log", log, "delete", "--force", id)
+			if data, _ := os.ReadFile(log); !strings.Contains(string(data), "its pid namespace gone with it") {
+				t.Errorf("delete --force did not wait for init's pid namespace:\n%s", data)
+			}
+			for _, pid := range pids {
+				if alive(pid) {
+					t.Errorf("process %d alive after delete --force", pid)
+				}
+			}
+			for _, cg := range cgroups {
+				if _, err := os.Stat(cg); err == nil {
+					t.Errorf("cgroup %s left after delete --force", cg)
+				}
+			}
+		})
+	}
+}
+
+// psPids is `ps --format json id`.
+func psPids(t *testing.T, e *env, id string) []int {
+	t.Helper()
+	var pids []int
+	if err := json.Unmarshal([]byte(e.must("ps", "--format", "json", id)), &pids); err != nil {
+		t.Fatalf("ps %s: %v", id, err)
+	}
+	return pids
 }
 
 func TestDuplicateID(t *testing.T) {
