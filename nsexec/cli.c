@@ -1,28 +1,30 @@
 //go:build cgo && linux
 
-// `gorunc start`, `state` and `kill` without the Go runtime
-// (docs/performance.md, "start, state and kill without the Go runtime"). A
-// Go process costs ~6 ms to start on this project's hosts before it does
-// any work, and these commands' own work is a few system calls: the
-// nsenter constructor, which runs before the Go runtime, does it here when
-// the command line and the container ask for nothing more, and otherwise
-// returns and leaves all of it to Go (Store.Start, cmdState, Store.Kill),
-// the reference this file follows step by step.
+// `gorunc start`, `state`, `kill` and `list` without the Go runtime
+// (docs/performance.md, "start, state and kill without the Go runtime" and
+// "list without the Go runtime"). A Go process costs ~6 ms to start on this
+// project's hosts before it does any work, and these commands' own work is
+// a few system calls: the nsenter constructor, which runs before the Go
+// runtime, does it here when the command line and the container ask for
+// nothing more, and otherwise returns and leaves all of it to Go
+// (Store.Start, cmdState, Store.Kill, cmdList), the reference this file
+// follows step by step.
 //
 // The rule that keeps the two alike: every case this file does not handle
 // itself (another command holds the lock, another status, a freeze, a
 // stopped init, poststart hooks, --debug, an unusual flag, signal or
 // state.json) returns to Go before anything has happened that Go would not
-// do again, and Go then answers in its own words. state only reads; kill's
-// one act is kill(2), and a failing one is Go's to repeat and word. start
-// is the exception: opening the exec fifo releases init (its blocked open
-// returns, and its byte follows), so from there this file finishes start:
-// the waits and their errors are awaitFifo's. Such an error is not printed
-// here: gorunc_start_failed keeps it and the constructor returns, and
-// cmdStart reports it as it reports its own errors (stderr, --log),
+// do again, and Go then answers in its own words. state and list only read;
+// kill's one act is kill(2), and a failing one is Go's to repeat and word.
+// start is the exception: opening the exec fifo releases init (its blocked
+// open returns, and its byte follows), so from there this file finishes
+// start: the waits and their errors are awaitFifo's. Such an error is not
+// printed here: gorunc_start_failed keeps it and the constructor returns,
+// and cmdStart reports it as it reports its own errors (stderr, --log),
 // without doing anything else.
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -55,20 +57,46 @@
 
 char gorunc_start_failed[4096];
 
-enum { CMD_START = 1, CMD_STATE, CMD_KILL };
+enum { CMD_START = 1, CMD_STATE, CMD_KILL, CMD_LIST };
 
 struct cmdline {
 	char buf[8192];
 	const char *root, *log, *id;
 	const char *sig; // kill's signal, NULL for the default
 	int cmd;
+	int quiet, json, table; // list's output
 };
+
+// list_flags reads list's words after the command: -q or --quiet, and
+// -f or --format with table or json, each at most once. 0 when they are
+// all of them (another word, value or spelling is Go's).
+static int list_flags(struct cmdline *c, const char *const *args, size_t argc)
+{
+	const char *format = NULL;
+	for (size_t i = 0; i < argc; i++) {
+		if ((strcmp(args[i], "-q") == 0 || strcmp(args[i], "--quiet") == 0) && !c->quiet)
+			c->quiet = 1;
+		else if ((strcmp(args[i], "-f") == 0 || strcmp(args[i], "--format") == 0) && format == NULL && i + 1 < argc)
+			format = args[++i];
+		else if (strncmp(args[i], "--format=", 9) == 0 && format == NULL)
+			format = args[i] + 9;
+		else
+			return -1;
+	}
+	c->json = format != NULL && strcmp(format, "json") == 0;
+	c->table = format == NULL || strcmp(format, "table") == 0;
+	if (!c->json && !c->table)
+		return -1; // "invalid format option", unless quiet: Go's
+	if (c->quiet)
+		c->json = c->table = 0;
+	return 0;
+}
 
 // parse_cmdline reads /proc/self/cmdline. It is ours when the words are
 // `gorunc [--root R] [--log L] [--log-format text|json] [--systemd-cgroup]
-// start|state ID` or `... kill ID [SIGNAL]`, each flag at most once, "--name value" or
-// "--name=value": what containerd, podman and people write. Any other word
-// is Go's.
+// start|state ID`, `... kill ID [SIGNAL]` or `... list [list_flags]`, each
+// flag at most once, "--name value" or "--name=value": what containerd,
+// podman and people write. Any other word is Go's.
 static int parse_cmdline(struct cmdline *c)
 {
 	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
@@ -113,8 +141,16 @@ static int parse_cmdline(struct cmdline *c)
 		if (k == 3)
 			return -1;
 	}
-	if (i + 2 > argc)
+	if (i < argc && strcmp(args[i], "list") == 0) {
+		c->cmd = CMD_LIST;
+		if (list_flags(c, args + i + 1, argc - i - 1) < 0)
+			return -1;
+	} else if (i + 2 > argc)
 		return -1;
+	if (format != NULL && strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+		return -1;
+	if (c->cmd == CMD_LIST)
+		return 0;
 	c->cmd = strcmp(args[i], "start") == 0	 ? CMD_START
 		 : strcmp(args[i], "state") == 0 ? CMD_STATE
 		 : strcmp(args[i], "kill") == 0	 ? CMD_KILL
@@ -129,8 +165,6 @@ static int parse_cmdline(struct cmdline *c)
 		if (c->sig[0] == '-')
 			return -1;
 	}
-	if (format != NULL && strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-		return -1;
 	return 0;
 }
 
@@ -171,7 +205,8 @@ static int clean_root(const char *root)
 // the length, or -1 with errno.
 static ssize_t read_small(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	// openat: musl's open follows an O_CLOEXEC open with an fcntl.
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	ssize_t n = read(fd, buf, size - 1);
@@ -863,27 +898,42 @@ static int await(int fd, const struct container *c)
 	}
 }
 
-// read_record reads the state.json of the container directory dfd into c,
-// whose spans point into the buffer returned (free it), or NULL: Go's.
-static char *read_record(int dfd, struct container *c)
+// read_record_in reads the state.json at path (under dfd) into c, whose
+// spans point into *buf (grown to *size when it must: the caller frees
+// it): *buf, or NULL: Go's.
+static char *read_record_in(int dfd, const char *path, struct container *c, char **buf, size_t *size)
 {
-	int fd = openat(dfd, STATE_FILE, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	struct stat st;
-	char *data = NULL;
-	size_t size = 0;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size <= MAX_STATE &&
-	    (data = malloc((size_t)st.st_size + 1)) != NULL) {
-		ssize_t r;
-		while (size < (size_t)st.st_size + 1 && (r = read(fd, data + size, (size_t)st.st_size + 1 - size)) > 0)
-			size += (size_t)r;
+	size_t n = 0;
+	int ok = 0;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size <= MAX_STATE) {
+		size_t need = (size_t)st.st_size + 1;
+		char *p = need <= *size ? *buf : realloc(*buf, need);
+		if (p != NULL) {
+			*buf = p, *size = need > *size ? need : *size;
+			// A regular file's short read is its end: no read of 0.
+			ssize_t r;
+			while (n < need && (r = read(fd, p + n, need - n)) > 0 && (n += (size_t)r) < (size_t)st.st_size)
+				;
+			ok = n == (size_t)st.st_size;
+		}
 	}
 	close(fd);
-	if (data != NULL && (size != (size_t)st.st_size || gorunc_start_record(data, size, c) < 0)) {
-		free(data);
-		data = NULL;
-	}
+	return ok && gorunc_start_record(*buf, n, c) == 0 ? *buf : NULL;
+}
+
+// read_record is read_record_in into a buffer of its own, returned (free
+// it), or NULL: Go's.
+static char *read_record(int dfd, struct container *c)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	char *data = read_record_in(dfd, STATE_FILE, c, &buf, &size);
+	if (data == NULL)
+		free(buf);
 	return data;
 }
 
@@ -982,15 +1032,27 @@ static int by_key(const void *a, const void *b)
 	return d != 0 ? d : (x->n > y->n) - (x->n < y->n);
 }
 
+// out is a growing buffer of output; failed once an allocation failed.
 struct out {
 	char *p;
 	size_t n, size;
+	int failed;
 };
 
 static void put(struct out *o, const char *p, size_t n)
 {
-	if (o->n + n <= o->size)
-		memcpy(o->p + o->n, p, n);
+	if (o->failed)
+		return;
+	if (o->n + n > o->size) {
+		size_t size = o->size * 2 > o->n + n ? o->size * 2 : o->n + n + 4096;
+		char *q = realloc(o->p, size);
+		if (q == NULL) {
+			o->failed = 1;
+			return;
+		}
+		o->p = q, o->size = size;
+	}
+	memcpy(o->p + o->n, p, n);
 	o->n += n;
 }
 
@@ -1003,115 +1065,304 @@ static void quoted(struct out *o, const struct span *t)
 	put(o, "\"", 1);
 }
 
-// state is `gorunc state` (cmdState): Store.Get's record and Status,
-// printed as json.MarshalIndent prints runc's containerState, for the
-// containers whose every string prints as it stands. 1 done, 0 Go's.
-static int state(const struct cmdline *cl)
+static void number_(struct out *o, uint64_t v)
 {
-	char dir[4096 + MAX_ID + 2];
-	// Get takes no lock: a view.
-	int dfd;
-	if (container_dir(cl, dir, sizeof(dir)) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return 0;
-	struct container c;
-	char *data = read_record(dfd, &c), *buf = NULL;
-	int done = 0;
-	struct span *sorted = NULL;
-	// Creating or stopped half way (no init yet), a systemd unit
-	// (IsFrozen asks for its unit), strings Go would print otherwise.
-	// A cgroup state Load refuses (checkLoadable) is no freeze to Go.
-	if (data == NULL || c.init_pid == 0 || c.init_pid > INT32_MAX || c.systemd || c.annotations_over ||
-	    (c.version == 2 && !c.has_root) || (c.version == 1 && c.paths == 0) ||
-	    !c.id.plain || !c.bundle.plain || !c.rootfs.plain || !c.owner.plain || !created(&c.created))
-		goto out;
-	for (size_t i = 0; i < c.annotations; i++)
-		if (!c.annotation[i][0].plain || !c.annotation[i][1].plain)
-			goto out;
-
-	// Status: init alive, then a freeze (IsFrozen; an error is no
-	// freeze), then the fifo.
-	char st;
-	const char *status = "stopped";
-	uint64_t pid = 0;
-	if (alive(&c, &st)) {
-		pid = c.init_pid;
-		struct stat sb;
-		if (paused(&c) == 1)
-			status = "paused";
-		else if (fstatat(dfd, FIFO_FILE, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-			status = "created";
-		else
-			status = "running";
-	}
-
-	// Sorted by key, the last of each key kept, as a map's.
-	sorted = malloc(sizeof(struct span) * 2 * (c.annotations + 1));
-	if (sorted == NULL)
-		goto out;
-	size_t kept = 0;
-	for (size_t i = 0; i < c.annotations; i++) {
-		size_t k = 0;
-		for (; k < kept && by_key(&sorted[2 * k], &c.annotation[i][0]) != 0; k++)
-			;
-		sorted[2 * k] = c.annotation[i][0];
-		sorted[2 * k + 1] = c.annotation[i][1];
-		if (k == kept)
-			kept++;
-	}
-	qsort(sorted, kept, 2 * sizeof(struct span), by_key);
-
-	size_t size = (size_t)c.id.n + c.bundle.n + c.rootfs.n + c.created.n + c.owner.n + 512;
-	for (size_t i = 0; i < kept; i++)
-		size += sorted[2 * i].n + sorted[2 * i + 1].n + 16;
-	if ((buf = malloc(size)) == NULL)
-		goto out;
-	struct out o = {buf, 0, size};
 	char num[32];
-	puts_(&o, "{\n  \"ociVersion\": \"" SPEC_VERSION "\",\n  \"id\": ");
-	quoted(&o, &c.id);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)pid);
-	puts_(&o, ",\n  \"pid\": ");
-	puts_(&o, num);
-	puts_(&o, ",\n  \"status\": \"");
-	puts_(&o, status);
-	puts_(&o, "\",\n  \"bundle\": ");
-	quoted(&o, &c.bundle);
-	puts_(&o, ",\n  \"rootfs\": ");
-	quoted(&o, &c.rootfs);
-	puts_(&o, ",\n  \"created\": ");
-	quoted(&o, &c.created);
-	if (kept > 0) {
-		puts_(&o, ",\n  \"annotations\": {");
-		for (size_t i = 0; i < kept; i++) {
-			puts_(&o, i == 0 ? "\n    " : ",\n    ");
-			quoted(&o, &sorted[2 * i]);
-			puts_(&o, ": ");
-			quoted(&o, &sorted[2 * i + 1]);
-		}
-		puts_(&o, "\n  }");
-	}
-	puts_(&o, ",\n  \"owner\": \"\"\n}");
-	if (o.n > o.size)
-		goto out;
-	// runc's bytes: no newline after the brace. A failing first write
-	// is Go's to fail the same way and report.
-	for (size_t w = 0; w < o.n;) {
-		ssize_t r = write(1, buf + w, o.n - w);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+	puts_(o, num);
+}
+
+// emit writes o whole to stdout: 1, or 0 when nothing was written (Go's
+// to do again and report). A write failing after the first is the end.
+static int emit(const struct out *o)
+{
+	if (o->failed)
+		return 0;
+	for (size_t w = 0; w < o->n;) {
+		ssize_t r = write(1, o->p + w, o->n - w);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
 			if (w == 0)
-				goto out;
+				return 0;
 			_exit(1);
 		}
 		w += (size_t)r;
 	}
-	done = 1;
+	return 1;
+}
+
+// view is Store.Get's record and Status for the container whose
+// directory is dir under dfd ("." for dfd itself), for the containers
+// whose every string prints as it stands: c's spans point into *buf,
+// returned (read_record_in's), or NULL: Go's. Get takes no lock.
+static char *view(int dfd, const char *dir, struct container *c, const char **status, uint64_t *pid, char **buf,
+		  size_t *size)
+{
+	char state[MAX_ID + sizeof(STATE_FILE) + 2], fifo[MAX_ID + sizeof(FIFO_FILE) + 2];
+	snprintf(state, sizeof(state), "%s/" STATE_FILE, dir);
+	snprintf(fifo, sizeof(fifo), "%s/" FIFO_FILE, dir);
+	char *data = read_record_in(dfd, state, c, buf, size);
+	// Creating or stopped half way (no init yet), a systemd unit
+	// (IsFrozen asks for its unit), strings Go would print otherwise.
+	// A cgroup state Load refuses (checkLoadable) is no freeze to Go.
+	if (data == NULL || c->init_pid == 0 || c->init_pid > INT32_MAX || c->systemd || c->annotations_over ||
+	    (c->version == 2 && !c->has_root) || (c->version == 1 && c->paths == 0) || !c->id.plain ||
+	    !c->bundle.plain || !c->rootfs.plain || !c->owner.plain || !created(&c->created))
+		goto go;
+	for (size_t i = 0; i < c->annotations; i++)
+		if (!c->annotation[i][0].plain || !c->annotation[i][1].plain)
+			goto go;
+	// Status: init alive, then a freeze (IsFrozen; an error is no
+	// freeze), then the fifo.
+	char st;
+	*status = "stopped";
+	*pid = 0;
+	if (alive(c, &st)) {
+		*pid = c->init_pid;
+		struct stat sb;
+		if (paused(c) == 1)
+			*status = "paused";
+		else if (fstatat(dfd, fifo, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+			*status = "created";
+		else
+			*status = "running";
+	}
+	return data;
+go:
+	return NULL;
+}
+
+// key starts a member of an object encoding/json writes: indented as
+// json.MarshalIndent with "  " (state), or compact (list).
+static void key(struct out *o, int indented, int first, const char *name)
+{
+	puts_(o, first ? (indented ? "{\n  \"" : "{\"") : (indented ? ",\n  \"" : ",\""));
+	puts_(o, name);
+	puts_(o, indented ? "\": " : "\":");
+}
+
+// container_json writes runc's containerState of c as encoding/json does:
+// its annotations sorted by key, the last of each key kept, as a map's;
+// owner NULL for state's "" (runc's state leaves it empty). -1 when out of
+// memory.
+static int container_json(struct out *o, const struct container *c, const char *status, uint64_t pid,
+			  const struct span *owner, int indented)
+{
+	key(o, indented, 1, "ociVersion");
+	puts_(o, "\"" SPEC_VERSION "\"");
+	key(o, indented, 0, "id");
+	quoted(o, &c->id);
+	key(o, indented, 0, "pid");
+	number_(o, pid);
+	key(o, indented, 0, "status");
+	put(o, "\"", 1);
+	puts_(o, status);
+	put(o, "\"", 1);
+	key(o, indented, 0, "bundle");
+	quoted(o, &c->bundle);
+	key(o, indented, 0, "rootfs");
+	quoted(o, &c->rootfs);
+	key(o, indented, 0, "created");
+	quoted(o, &c->created);
+	if (c->annotations > 0) {
+		struct span *sorted = malloc(sizeof(struct span) * 2 * c->annotations);
+		if (sorted == NULL)
+			return -1;
+		size_t kept = 0;
+		for (size_t i = 0; i < c->annotations; i++) {
+			size_t k = 0;
+			for (; k < kept && by_key(&sorted[2 * k], &c->annotation[i][0]) != 0; k++)
+				;
+			sorted[2 * k] = c->annotation[i][0];
+			sorted[2 * k + 1] = c->annotation[i][1];
+			if (k == kept)
+				kept++;
+		}
+		qsort(sorted, kept, 2 * sizeof(struct span), by_key);
+		key(o, indented, 0, "annotations");
+		for (size_t i = 0; i < kept; i++) {
+			puts_(o, i == 0 ? "{" : ",");
+			puts_(o, indented ? "\n    " : "");
+			quoted(o, &sorted[2 * i]);
+			puts_(o, indented ? ": " : ":");
+			quoted(o, &sorted[2 * i + 1]);
+		}
+		puts_(o, indented ? "\n  }" : "}");
+		free(sorted);
+	}
+	key(o, indented, 0, "owner");
+	if (owner != NULL)
+		quoted(o, owner);
+	else
+		puts_(o, "\"\"");
+	puts_(o, indented ? "\n}" : "}");
+	return 0;
+}
+
+// state is `gorunc state` (cmdState), printed as json.MarshalIndent prints
+// runc's containerState. 1 done, 0 Go's.
+static int state(const struct cmdline *cl)
+{
+	char dir[4096 + MAX_ID + 2];
+	int dfd;
+	if (container_dir(cl, dir, sizeof(dir)) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	struct container c;
+	const char *status;
+	uint64_t pid;
+	char *buf = NULL;
+	size_t size = 0;
+	char *data = view(dfd, ".", &c, &status, &pid, &buf, &size);
+	int done = 0;
+	struct out o = {0};
+	if (data == NULL)
+		goto out;
+	if (container_json(&o, &c, status, pid, NULL, 1) < 0)
+		goto out;
+	// runc's bytes: no newline after the brace.
+	done = emit(&o);
 out:
+	free(o.p);
 	free(buf);
-	free(sorted);
-	free(data);
 	close(dfd);
+	return done;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+// The table's layout (cmd/gorunc/list.go writeTable, runc's tabwriter):
+// each cell but the last padded to its column's widest plus 3, at least 12.
+#define TABLE_MIN_WIDTH 12
+#define TABLE_PADDING 3
+#define TABLE_COLUMNS 6
+
+// list is `gorunc list` (cmdList) when every container in the root is one
+// state takes (a plain directory with a valid id, state.json as state
+// reads it): ListStates' entries, in the order of their ids, as the
+// table, the json or the ids. Anything else (a create's directory to
+// sweep, an entry readdir cannot type, a container Go would print or
+// leave out otherwise) is Go's, with nothing written. 1 done, 0 Go's.
+static int list(const struct cmdline *cl)
+{
+	int rfd = open(cl->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return 0; // runc's error, in Go's words
+	DIR *d = fdopendir(dup(rfd));
+	char **names = NULL;
+	size_t count = 0, cap = 0;
+	int done = 0, ok = d != NULL;
+	struct dirent *de;
+	while (ok && (errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_type == DT_UNKNOWN || (de->d_type == DT_DIR && strncmp(de->d_name, "~new~", 5) == 0)) {
+			ok = 0; // a stat, or sweepNew: Go's
+			break;
+		}
+		if (de->d_type != DT_DIR || !valid_id(de->d_name))
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **n = realloc(names, cap * sizeof(*names));
+			if (n == NULL) {
+				ok = 0;
+				break;
+			}
+			names = n;
+		}
+		if ((names[count] = strdup(de->d_name)) == NULL) {
+			ok = 0;
+			break;
+		}
+		count++;
+	}
+	if (ok && errno != 0)
+		ok = 0;
+	if (d != NULL)
+		closedir(d);
+	if (ok)
+		qsort(names, count, sizeof(*names), by_name);
+
+	// json and the ids go straight to o; the table's cells to cells, as
+	// offsets, until the widths are known.
+	struct out o = {0}, cells = {0};
+	size_t *cell = NULL;
+	// One buffer for every state.json: a malloc and free each would map
+	// and unmap a page of musl's heap each (~20 us a fault here).
+	char *buf = NULL;
+	size_t size = 0;
+	size_t width[TABLE_COLUMNS - 1] = {0};
+	if (ok && cl->table && (cell = malloc(sizeof(size_t) * 2 * TABLE_COLUMNS * (count + 1))) == NULL)
+		ok = 0;
+	static const char *const header[TABLE_COLUMNS] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
+	if (ok && cl->table)
+		for (size_t k = 0; k < TABLE_COLUMNS; k++) {
+			cell[2 * k] = cells.n, cell[2 * k + 1] = strlen(header[k]);
+			puts_(&cells, header[k]);
+		}
+	if (ok && cl->json)
+		puts_(&o, count > 0 ? "[" : "null");
+	for (size_t i = 0; ok && i < count; i++) {
+		struct container c;
+		const char *status;
+		uint64_t pid;
+		// Under the root's fd: readdir typed names[i] a directory, and
+		// the state's file must be there as runtime's readState opens it.
+		char *data = view(rfd, names[i], &c, &status, &pid, &buf, &size);
+		// Get's id is the directory's name, whatever state.json says.
+		if (data == NULL || c.id.n != strlen(names[i]) || memcmp(c.id.p, names[i], c.id.n) != 0) {
+			ok = 0;
+		} else if (cl->quiet) {
+			puts_(&o, names[i]);
+			puts_(&o, "\n");
+		} else if (cl->json) {
+			if (i > 0)
+				put(&o, ",", 1);
+			if (container_json(&o, &c, status, pid, &c.owner, 0) < 0)
+				ok = 0;
+		} else {
+			char num[32];
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)pid);
+			const struct span row[TABLE_COLUMNS] = {c.id, {num, strlen(num), 1}, {status, strlen(status), 1},
+								 c.bundle, c.created, c.owner};
+			size_t *at = cell + 2 * TABLE_COLUMNS * (i + 1);
+			for (size_t k = 0; k < TABLE_COLUMNS; k++) {
+				at[2 * k] = cells.n, at[2 * k + 1] = row[k].n;
+				put(&cells, row[k].p, row[k].n);
+			}
+		}
+	}
+	if (ok && cl->json)
+		puts_(&o, count > 0 ? "]\n" : "\n");
+	if (ok && cl->table && !cells.failed) {
+		// A plain span is ASCII: a byte is a rune.
+		for (size_t r = 0; r <= count; r++)
+			for (size_t k = 0; k + 1 < TABLE_COLUMNS; k++) {
+				size_t w = cell[2 * (TABLE_COLUMNS * r + k) + 1] + TABLE_PADDING;
+				width[k] = w > width[k] ? w : width[k];
+				width[k] = width[k] < TABLE_MIN_WIDTH ? TABLE_MIN_WIDTH : width[k];
+			}
+		for (size_t r = 0; r <= count; r++) {
+			for (size_t k = 0; k < TABLE_COLUMNS; k++) {
+				const size_t *at = cell + 2 * (TABLE_COLUMNS * r + k);
+				put(&o, cells.p + at[0], at[1]);
+				for (size_t n = at[1]; k + 1 < TABLE_COLUMNS && n < width[k]; n++)
+					put(&o, " ", 1);
+			}
+			put(&o, "\n", 1);
+		}
+	}
+	if (ok && !cells.failed)
+		done = o.n == 0 || emit(&o);
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	free(cell);
+	free(cells.p);
+	free(o.p);
+	free(buf);
+	close(rfd);
 	return done;
 }
 
@@ -1195,7 +1446,7 @@ out:
 void gorunc_cli(void)
 {
 	struct cmdline cl = {0};
-	if (parse_cmdline(&cl) < 0 || !valid_id(cl.id))
+	if (parse_cmdline(&cl) < 0 || (cl.cmd != CMD_LIST && !valid_id(cl.id)))
 		return;
 	if (cl.root == NULL) {
 		// runtime.XDGRoot's answer for the host's root without
@@ -1213,7 +1464,10 @@ void gorunc_cli(void)
 			return;
 		close(fd);
 	}
-	int done = cl.cmd == CMD_START ? start(&cl) : cl.cmd == CMD_STATE ? state(&cl) : kill_(&cl);
+	int done = cl.cmd == CMD_START	 ? start(&cl)
+		   : cl.cmd == CMD_STATE ? state(&cl)
+		   : cl.cmd == CMD_LIST	 ? list(&cl)
+					 : kill_(&cl);
 	if (done && gorunc_start_failed[0] == '\0')
 		_exit(0);
 }

@@ -1,9 +1,9 @@
 #ifndef GORUNC_CLI_H
 #define GORUNC_CLI_H
 
-// gorunc_cli does `gorunc start` and `gorunc state` before the Go runtime
-// (cli.c) when the command line is one it takes: it exits 0 when done, and
-// returns otherwise, with gorunc_start_failed set when a start failed after
+// gorunc_cli does `gorunc start`, `state`, `kill` and `list` before the Go
+// runtime (cli.c) when the command line is one it takes: it exits 0 when
+// done, and returns otherwise, with gorunc_start_failed set when a start failed after
 // releasing init (cmdStart reports it) and empty when all is left to Go.
 void gorunc_cli(void);
 

@@ -415,3 +415,103 @@ func readProcState(pid int) procState {
 	}
 	return procState(data[i+2])
 }
+
+// TestListBeforeGo compares `gorunc list` done before the Go runtime with
+// Go's (--debug) byte for byte: the table, the json and the ids, of an empty
+// root and of containers in every status (with annotations, sorted, a
+// repeated key's last value; an entry that is no container's, skipped by
+// both). A root that holds what the C list leaves to Go (a string Go would
+// escape, a create's directory to sweep, an unknown format, no root) must
+// reach Go, whose answer is the reference.
+func TestListBeforeGo(t *testing.T) {
+	e := newEnv(t, "sleep", "100")
+	e.writeSpec()
+	formats := [][]string{nil, {"-q"}, {"--quiet"}, {"-f", "json"}, {"--format", "json"}, {"--format=json"}, {"--format", "table"}, {"-q", "-f", "json"}}
+	compare := func(t *testing.T, preGo bool, flags ...string) startRun {
+		t.Helper()
+		words := append([]string{"list"}, flags...)
+		goRun := e.beforeGo(words, true, nil)
+		preRun := e.beforeGo(words, false, nil)
+		compareBeforeGo(t, strings.Join(words, " "), goRun, preRun, preGo)
+		return preRun
+	}
+	t.Run("empty", func(t *testing.T) {
+		for _, f := range formats {
+			compare(t, true, f...)
+		}
+	})
+	// An annotated created container, one running, one paused, one
+	// stopped, each with a cgroup of its own; a file and a directory
+	// that are no container's.
+	base := e.spec.Linux.CgroupsPath
+	configure := func(id string, annotations map[string]string) {
+		e.spec.Linux.CgroupsPath = strings.Replace(base, "/", "-"+id+"/", 1)
+		e.spec.Annotations = annotations
+		e.writeSpec()
+	}
+	configure("l-created", map[string]string{"org.b": "2", "org.a": "1"})
+	e.must("create", "--bundle", e.bundle, "l-created")
+	configure("l-running", nil)
+	e.must("run", "-d", "--bundle", e.bundle, "l-running")
+	configure("l-paused", nil)
+	e.must("run", "-d", "--bundle", e.bundle, "l-paused")
+	e.must("pause", "l-paused")
+	configure("l-stopped", nil)
+	e.must("create", "--bundle", e.bundle, "l-stopped")
+	syscall.Kill(e.state("l-stopped").Pid, syscall.SIGKILL)
+	e.waitStatus("l-stopped", "stopped")
+	if err := os.WriteFile(filepath.Join(e.root, "a-file"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(e.root, "not an id"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Before the env's own cleanup, which deletes every entry.
+	t.Cleanup(func() {
+		os.Remove(filepath.Join(e.root, "a-file"))
+		os.Remove(filepath.Join(e.root, "not an id"))
+	})
+	t.Run("statuses", func(t *testing.T) {
+		for _, f := range formats {
+			compare(t, true, f...)
+		}
+		out := compare(t, true, "-f", "json").stdout
+		for _, want := range []string{`"id":"l-paused","pid":`, `"status":"paused"`, `"status":"created"`, `"status":"running"`,
+			`"id":"l-stopped","pid":0,"status":"stopped"`, `"annotations":{"org.a":"1","org.b":"2"}`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("list -f json has no %s: %s", want, out)
+			}
+		}
+	})
+	t.Run("Go's", func(t *testing.T) {
+		compare(t, false, "--format", "yaml")
+		compare(t, false, "--format")
+		compare(t, false, "-f", "json", "extra")
+		// Go's list sweeps it: the list without Go first, which must
+		// leave it to Go.
+		old := filepath.Join(e.root, fmt.Sprintf("~new~1~%d", time.Now().Add(-time.Hour).UnixNano()))
+		if err := os.Mkdir(old, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		preRun := e.beforeGo([]string{"list"}, false, nil)
+		goRun := e.beforeGo([]string{"list"}, true, nil)
+		compareBeforeGo(t, "list", goRun, preRun, false)
+		if _, err := os.Stat(old); err == nil {
+			t.Errorf("list left %s, a create's directory an hour old", old)
+		}
+		// encoding/json writes "\u003c1\u003e": a string with escapes.
+		configure("l-escaped", map[string]string{"org.a": "<1>"})
+		e.must("create", "--bundle", e.bundle, "l-escaped")
+		for _, f := range formats {
+			compare(t, false, f...)
+		}
+	})
+	t.Run("no root", func(t *testing.T) {
+		goRun := e.beforeGo([]string{"list"}, true, nil, "--root", filepath.Join(e.root, "missing"))
+		preRun := e.beforeGo([]string{"list"}, false, nil, "--root", filepath.Join(e.root, "missing"))
+		compareBeforeGo(t, "list", goRun, preRun, false)
+		if goRun.code == 0 {
+			t.Errorf("list of a missing root succeeded: %q", goRun.stdout)
+		}
+	})
+}
