@@ -28,6 +28,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1237,12 +1239,91 @@ static int by_name(const void *a, const void *b) { return strcmp(*(char *const *
 #define TABLE_PADDING 3
 #define TABLE_COLUMNS 6
 
+// part is a run of list's containers, read by one thread: json entries
+// (comma-separated) or ids in o, or the table's cells in cells with each
+// row's six (offset, length) in cell; ok 0 when one of them is Go's.
+struct part {
+	const struct cmdline *cl;
+	int rfd;
+	char **names;
+	size_t count;
+	struct out o, cells;
+	size_t *cell;
+	int ok;
+};
+
+// list_part reads the part's containers: Store.Get and Status each, as
+// state reads them, with one buffer for every state.json (a malloc and
+// free each would map and unmap a page of musl's heap each, ~20 us a
+// fault here).
+static void *list_part(void *arg)
+{
+	struct part *p = arg;
+	char *buf = NULL;
+	size_t size = 0;
+	p->ok = p->count == 0 || !p->cl->table ||
+		(p->cell = malloc(sizeof(size_t) * 2 * TABLE_COLUMNS * p->count)) != NULL;
+	for (size_t i = 0; p->ok && i < p->count; i++) {
+		const char *name = p->names[i];
+		struct container c;
+		const char *status;
+		uint64_t pid;
+		// Under the root's fd: readdir typed name a directory, and the
+		// state's file must be there as runtime's readState opens it.
+		char *data = view(p->rfd, name, &c, &status, &pid, &buf, &size);
+		// Get's id is the directory's name, whatever state.json says.
+		if (data == NULL || c.id.n != strlen(name) || memcmp(c.id.p, name, c.id.n) != 0) {
+			p->ok = 0;
+		} else if (p->cl->quiet) {
+			puts_(&p->o, name);
+			puts_(&p->o, "\n");
+		} else if (p->cl->json) {
+			if (i > 0)
+				put(&p->o, ",", 1);
+			if (container_json(&p->o, &c, status, pid, &c.owner, 0) < 0)
+				p->ok = 0;
+		} else {
+			char num[32];
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)pid);
+			const struct span row[TABLE_COLUMNS] = {c.id, {num, strlen(num), 1}, {status, strlen(status), 1},
+								 c.bundle, c.created, c.owner};
+			size_t *at = p->cell + 2 * TABLE_COLUMNS * i;
+			for (size_t k = 0; k < TABLE_COLUMNS; k++) {
+				at[2 * k] = p->cells.n, at[2 * k + 1] = row[k].n;
+				put(&p->cells, row[k].p, row[k].n);
+			}
+		}
+	}
+	p->ok = p->ok && !p->o.failed && !p->cells.failed;
+	free(buf);
+	return NULL;
+}
+
+// row writes a table row of cells (six spans) padded to width.
+static void row(struct out *o, const struct span *cells, const size_t *width)
+{
+	for (size_t k = 0; k < TABLE_COLUMNS; k++) {
+		put(o, cells[k].p, cells[k].n);
+		for (size_t n = cells[k].n; k + 1 < TABLE_COLUMNS && n < width[k]; n++)
+			put(o, " ", 1);
+	}
+	put(o, "\n", 1);
+}
+
+// LIST_PER_PART is ListStates' listPerWorker, MAX_PARTS a bound on its
+// workers (GOMAXPROCS there: the CPUs this process may run on).
+#define LIST_PER_PART 64
+#define MAX_PARTS 8
+
 // list is `gorunc list` (cmdList) when every container in the root is one
 // state takes (a plain directory with a valid id, state.json as state
 // reads it): ListStates' entries, in the order of their ids, as the
 // table, the json or the ids. Anything else (a create's directory to
 // sweep, an entry readdir cannot type, a container Go would print or
-// leave out otherwise) is Go's, with nothing written. 1 done, 0 Go's.
+// leave out otherwise) is Go's, with nothing written. As ListStates, the
+// containers are split between the CPUs when there are many: the
+// kernel's work for each (three files opened and read, the fifo's
+// fstatat) is most of it. 1 done, 0 Go's.
 static int list(const struct cmdline *cl)
 {
 	int rfd = open(cl->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1284,84 +1365,80 @@ static int list(const struct cmdline *cl)
 	if (ok)
 		qsort(names, count, sizeof(*names), by_name);
 
-	// json and the ids go straight to o; the table's cells to cells, as
-	// offsets, until the widths are known.
-	struct out o = {0}, cells = {0};
-	size_t *cell = NULL;
-	// One buffer for every state.json: a malloc and free each would map
-	// and unmap a page of musl's heap each (~20 us a fault here).
-	char *buf = NULL;
-	size_t size = 0;
-	size_t width[TABLE_COLUMNS - 1] = {0};
-	if (ok && cl->table && (cell = malloc(sizeof(size_t) * 2 * TABLE_COLUMNS * (count + 1))) == NULL)
-		ok = 0;
-	static const char *const header[TABLE_COLUMNS] = {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"};
-	if (ok && cl->table)
-		for (size_t k = 0; k < TABLE_COLUMNS; k++) {
-			cell[2 * k] = cells.n, cell[2 * k + 1] = strlen(header[k]);
-			puts_(&cells, header[k]);
-		}
-	if (ok && cl->json)
-		puts_(&o, count > 0 ? "[" : "null");
-	for (size_t i = 0; ok && i < count; i++) {
-		struct container c;
-		const char *status;
-		uint64_t pid;
-		// Under the root's fd: readdir typed names[i] a directory, and
-		// the state's file must be there as runtime's readState opens it.
-		char *data = view(rfd, names[i], &c, &status, &pid, &buf, &size);
-		// Get's id is the directory's name, whatever state.json says.
-		if (data == NULL || c.id.n != strlen(names[i]) || memcmp(c.id.p, names[i], c.id.n) != 0) {
+	cpu_set_t cpus;
+	size_t nparts = count / LIST_PER_PART;
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && nparts > (size_t)CPU_COUNT(&cpus))
+		nparts = (size_t)CPU_COUNT(&cpus);
+	nparts = nparts < 1 ? 1 : nparts > MAX_PARTS ? MAX_PARTS : nparts;
+	struct part parts[MAX_PARTS] = {0};
+	pthread_t threads[MAX_PARTS];
+	int started[MAX_PARTS] = {0};
+	size_t per = (count + nparts - 1) / nparts;
+	for (size_t t = 0; ok && t < nparts; t++) {
+		size_t from = t * per < count ? t * per : count;
+		parts[t] = (struct part){.cl = cl, .rfd = rfd, .names = names + from};
+		parts[t].count = from + per < count ? per : count - from;
+		// The first part in this thread, the others beside it.
+		if (t > 0)
+			started[t] = pthread_create(&threads[t], NULL, list_part, &parts[t]) == 0;
+	}
+	if (ok)
+		list_part(&parts[0]);
+	for (size_t t = 1; t < nparts; t++) {
+		if (started[t])
+			pthread_join(threads[t], NULL);
+		else
 			ok = 0;
-		} else if (cl->quiet) {
-			puts_(&o, names[i]);
-			puts_(&o, "\n");
-		} else if (cl->json) {
-			if (i > 0)
-				put(&o, ",", 1);
-			if (container_json(&o, &c, status, pid, &c.owner, 0) < 0)
-				ok = 0;
-		} else {
-			char num[32];
-			snprintf(num, sizeof(num), "%llu", (unsigned long long)pid);
-			const struct span row[TABLE_COLUMNS] = {c.id, {num, strlen(num), 1}, {status, strlen(status), 1},
-								 c.bundle, c.created, c.owner};
-			size_t *at = cell + 2 * TABLE_COLUMNS * (i + 1);
-			for (size_t k = 0; k < TABLE_COLUMNS; k++) {
-				at[2 * k] = cells.n, at[2 * k + 1] = row[k].n;
-				put(&cells, row[k].p, row[k].n);
-			}
-		}
 	}
-	if (ok && cl->json)
-		puts_(&o, count > 0 ? "]\n" : "\n");
-	if (ok && cl->table && !cells.failed) {
+	for (size_t t = 0; ok && t < nparts; t++)
+		ok = parts[t].ok;
+
+	struct out o = {0};
+	if (ok && cl->table) {
 		// A plain span is ASCII: a byte is a rune.
-		for (size_t r = 0; r <= count; r++)
-			for (size_t k = 0; k + 1 < TABLE_COLUMNS; k++) {
-				size_t w = cell[2 * (TABLE_COLUMNS * r + k) + 1] + TABLE_PADDING;
-				width[k] = w > width[k] ? w : width[k];
-				width[k] = width[k] < TABLE_MIN_WIDTH ? TABLE_MIN_WIDTH : width[k];
+		static const struct span header[TABLE_COLUMNS] = {{"ID", 2, 1},	    {"PID", 3, 1},     {"STATUS", 6, 1},
+								  {"BUNDLE", 6, 1}, {"CREATED", 7, 1}, {"OWNER", 5, 1}};
+		size_t width[TABLE_COLUMNS - 1];
+		for (size_t k = 0; k + 1 < TABLE_COLUMNS; k++)
+			width[k] = header[k].n + TABLE_PADDING < TABLE_MIN_WIDTH ? TABLE_MIN_WIDTH : header[k].n + TABLE_PADDING;
+		for (size_t t = 0; t < nparts; t++)
+			for (size_t r = 0; r < parts[t].count; r++)
+				for (size_t k = 0; k + 1 < TABLE_COLUMNS; k++) {
+					size_t w = parts[t].cell[2 * (TABLE_COLUMNS * r + k) + 1] + TABLE_PADDING;
+					width[k] = w > width[k] ? w : width[k];
+				}
+		row(&o, header, width);
+		for (size_t t = 0; t < nparts; t++)
+			for (size_t r = 0; r < parts[t].count; r++) {
+				struct span cells[TABLE_COLUMNS];
+				for (size_t k = 0; k < TABLE_COLUMNS; k++) {
+					const size_t *at = parts[t].cell + 2 * (TABLE_COLUMNS * r + k);
+					cells[k] = (struct span){parts[t].cells.p + at[0], at[1], 1};
+				}
+				row(&o, cells, width);
 			}
-		for (size_t r = 0; r <= count; r++) {
-			for (size_t k = 0; k < TABLE_COLUMNS; k++) {
-				const size_t *at = cell + 2 * (TABLE_COLUMNS * r + k);
-				put(&o, cells.p + at[0], at[1]);
-				for (size_t n = at[1]; k + 1 < TABLE_COLUMNS && n < width[k]; n++)
-					put(&o, " ", 1);
-			}
-			put(&o, "\n", 1);
+	} else if (ok) {
+		if (cl->json)
+			puts_(&o, count > 0 ? "[" : "null");
+		for (size_t t = 0; t < nparts; t++) {
+			if (cl->json && t > 0 && parts[t].o.n > 0)
+				put(&o, ",", 1);
+			put(&o, parts[t].o.p, parts[t].o.n);
 		}
+		if (cl->json)
+			puts_(&o, count > 0 ? "]\n" : "\n");
 	}
-	if (ok && !cells.failed)
-		done = o.n == 0 || emit(&o);
+	if (ok)
+		done = (o.n == 0 && !o.failed) || emit(&o);
+	for (size_t t = 0; t < nparts; t++) {
+		free(parts[t].o.p);
+		free(parts[t].cells.p);
+		free(parts[t].cell);
+	}
 	for (size_t i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
-	free(cell);
-	free(cells.p);
 	free(o.p);
-	free(buf);
 	close(rfd);
 	return done;
 }

@@ -483,6 +483,33 @@ func TestListBeforeGo(t *testing.T) {
 			}
 		}
 	})
+	t.Run("many", func(t *testing.T) {
+		// Enough for the list to be split between the CPUs (64 a part,
+		// as ListStates' workers): copies of l-running's state under ids
+		// of their own, removed after (they share its init and cgroup).
+		data, err := os.ReadFile(filepath.Join(e.root, "l-running", "state.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 140 {
+			id := fmt.Sprintf("l-copy-%03d", i)
+			dir := filepath.Join(e.root, id)
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			if err := os.Mkdir(dir, 0o711); err != nil {
+				t.Fatal(err)
+			}
+			copied := strings.Replace(string(data), `"id":"l-running"`, `"id":"`+id+`"`, 1)
+			if err := os.WriteFile(filepath.Join(dir, "state.json"), []byte(copied), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range formats {
+			compare(t, true, f...)
+		}
+		if out := compare(t, true, "-q").stdout; strings.Count(out, "\n") != 144 || !strings.Contains(out, "l-copy-139\nl-created\n") {
+			t.Errorf("list -q of 144 containers: %q", out)
+		}
+	})
 	t.Run("Go's", func(t *testing.T) {
 		compare(t, false, "--format", "yaml")
 		compare(t, false, "--format")
