@@ -1111,10 +1111,10 @@ static char *view(int dfd, const char *dir, struct container *c, const char **st
 	if (data == NULL || c->init_pid == 0 || c->init_pid > INT32_MAX || c->systemd || c->annotations_over ||
 	    (c->version == 2 && !c->has_root) || (c->version == 1 && c->paths == 0) || !c->id.plain ||
 	    !c->bundle.plain || !c->rootfs.plain || !c->owner.plain || !created(&c->created))
-		goto go;
+		return NULL;
 	for (size_t i = 0; i < c->annotations; i++)
 		if (!c->annotation[i][0].plain || !c->annotation[i][1].plain)
-			goto go;
+			return NULL;
 	// Status: init alive, then a freeze (IsFrozen; an error is no
 	// freeze), then the fifo.
 	char st;
@@ -1131,8 +1131,6 @@ static char *view(int dfd, const char *dir, struct container *c, const char **st
 			*status = "running";
 	}
 	return data;
-go:
-	return NULL;
 }
 
 // key starts a member of an object encoding/json writes: indented as

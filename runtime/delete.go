@@ -134,11 +134,17 @@ func (c *Container) signalAll() (cgroup.Manager, []int) {
 		return m, nil
 	}
 	if err := m.Kill(unix.SIGKILL); err == nil {
-		if frozen, _ := m.Frozen(); frozen {
-			m.Freeze(false)
-		}
+		thaw(m)
 	}
 	return m, pids
+}
+
+// thaw thaws m if it is frozen: a frozen task acts on SIGKILL only once
+// thawed (cgroup v1).
+func thaw(m cgroup.Manager) {
+	if frozen, _ := m.Frozen(); frozen {
+		m.Freeze(false)
+	}
 }
 
 // killAll SIGKILLs init and everything left in the cgroup (a container
@@ -146,7 +152,7 @@ func (c *Container) signalAll() (cgroup.Manager, []int) {
 // and waits for them to be gone.
 func (c *Container) killAll() error {
 	deadline := time.Now().Add(killTimeout)
-	if c.hasSpec() && c.privatePIDNamespace() {
+	if c.privatePIDNamespace() {
 		c.killInit(deadline)
 	}
 	for {
@@ -197,11 +203,8 @@ func (c *Container) killInit(deadline time.Time) {
 	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil {
 		return
 	}
-	// A frozen init acts on SIGKILL only once thawed (cgroup v1).
 	if m, err := c.cgroup(); err == nil {
-		if frozen, _ := m.Frozen(); frozen {
-			m.Freeze(false)
-		}
+		thaw(m)
 	}
 	for {
 		left := time.Until(deadline)
