@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
+	"golang.org/x/sys/unix"
 )
 
 // DefaultRoot is where cgroupfs is mounted on every distribution we target.
@@ -47,12 +48,20 @@ const unifiedKey = ""
 // HostVersion reports the cgroup version of this host: 2 when
 // /sys/fs/cgroup is a cgroup2 mount (unified), 1 otherwise (legacy or
 // hybrid, where controllers are in v1 hierarchies).
+//
+// It asks statfs, as runc (IsCgroup2UnifiedMode) does, not the mount table:
+// create calls it before cgroup.New reads the table, and a read of
+// mountinfo costs 0.1-0.2 ms here where a statfs costs microseconds. A
+// host without any hierarchy is refused by New with its reason.
 func HostVersion() (int, error) {
-	l, err := readHostLayout()
-	if err != nil {
-		return 0, err
+	var st unix.Statfs_t
+	if err := unix.Statfs(DefaultRoot, &st); err != nil {
+		return 0, fmt.Errorf("statfs %s: %w", DefaultRoot, err)
 	}
-	return l.Version, nil
+	if st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return 2, nil
+	}
+	return 1, nil
 }
 
 func readHostLayout() (*hostLayout, error) {

@@ -2,8 +2,10 @@ package cgroup
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -202,4 +204,35 @@ func (m *v1Manager) State() State {
 		}
 	}
 	return st
+}
+
+// InitHierarchies is what /proc/PID/cgroup will say (OwnHierarchies's
+// shape) of a process that is now where the caller is (own) once m.Apply
+// has placed it: own, with each hierarchy m places it in replaced by the
+// container's directory there, relative to the hierarchy's root. It is
+// what rootfs's cgroup mount binds on a v1 host, known before init exists
+// (create compiles init's program once, before the spawn). nil for the
+// other drivers and for a directory outside its mount: no guess. A wrong
+// guess costs only time: the caller checks it against init's file.
+func InitHierarchies(m Manager, own map[string]string) map[string]string {
+	v1, ok := m.(*v1Manager)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(own))
+	for list, path := range own {
+		out[list] = path
+		ctrl, _, _ := strings.Cut(list, ",")
+		dir, ok := v1.paths[ctrl]
+		if !ok {
+			continue
+		}
+		mnt := v1.mounts[ctrl]
+		rel, err := filepath.Rel(mnt.Mountpoint, dir)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			return nil
+		}
+		out[list] = filepath.Join("/", mnt.Root, rel)
+	}
+	return out
 }

@@ -427,3 +427,53 @@ func TestV1ApplyTwiceMakesOnce(t *testing.T) {
 		}
 	}
 }
+
+// InitHierarchies guesses /proc/PID/cgroup for a process the v1 driver
+// places: each hierarchy it manages shows the container's directory
+// relative to the hierarchy's root (a mount of a sub-directory, as inside
+// a container, adds its root), the others stay the caller's.
+func TestInitHierarchies(t *testing.T) {
+	own := map[string]string{"cpu,cpuacct": "/", "memory": "/user.slice", "name=systemd": "/init.scope", "": "/init.scope"}
+	tests := []struct {
+		name   string
+		mounts map[string]v1Mount
+		paths  map[string]string
+		want   map[string]string
+	}{
+		{
+			name:   "host mounts",
+			mounts: map[string]v1Mount{"cpu": {"/sys/fs/cgroup/cpu,cpuacct", "/"}, "cpuacct": {"/sys/fs/cgroup/cpu,cpuacct", "/"}, "memory": {"/sys/fs/cgroup/memory", "/"}},
+			paths:  map[string]string{"cpu": "/sys/fs/cgroup/cpu,cpuacct/ctr", "cpuacct": "/sys/fs/cgroup/cpu,cpuacct/ctr", "memory": "/sys/fs/cgroup/memory/user.slice/ctr"},
+			want:   map[string]string{"cpu,cpuacct": "/ctr", "memory": "/user.slice/ctr", "name=systemd": "/init.scope", "": "/init.scope"},
+		},
+		{
+			name:   "hybrid unified joined too",
+			mounts: map[string]v1Mount{"memory": {"/sys/fs/cgroup/memory", "/"}, "": {"/sys/fs/cgroup/unified", "/"}},
+			paths:  map[string]string{"memory": "/sys/fs/cgroup/memory/ctr", "": "/sys/fs/cgroup/unified/ctr"},
+			want:   map[string]string{"cpu,cpuacct": "/", "memory": "/ctr", "name=systemd": "/init.scope", "": "/ctr"},
+		},
+		{
+			name:   "mount of a sub-directory",
+			mounts: map[string]v1Mount{"memory": {"/sys/fs/cgroup/memory", "/docker/abc"}},
+			paths:  map[string]string{"memory": "/sys/fs/cgroup/memory/ctr"},
+			want:   map[string]string{"cpu,cpuacct": "/", "memory": "/docker/abc/ctr", "name=systemd": "/init.scope", "": "/init.scope"},
+		},
+		{
+			name:   "directory outside its mount: no guess",
+			mounts: map[string]v1Mount{"memory": {"/sys/fs/cgroup/memory", "/"}},
+			paths:  map[string]string{"memory": "/elsewhere/ctr"},
+			want:   nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := InitHierarchies(newV1(tt.mounts, tt.paths, ops{}), own)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if got := InitHierarchies(&v2Manager{}, own); got != nil {
+		t.Errorf("v2 driver: got %v, want no guess", got)
+	}
+}

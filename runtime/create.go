@@ -79,6 +79,7 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 	if err := ValidateID(o.ID); err != nil {
 		return nil, nil, err
 	}
+	checkPidfdAside()
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle %s: %w", o.Bundle, err)
@@ -145,6 +146,13 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		return nil, nil, err
 	}
 	cg := &initCgroup{m: m, undo: &undo}
+	if rootfs.NeedsInitCgroups(spec.Mounts) {
+		// Guessed while m is this goroutine's (applyCgroupAside); a
+		// failed read only means no guess.
+		if own, err := cgroup.OwnHierarchies(); err == nil {
+			cg.initHierarchies = cgroup.InitHierarchies(m, own)
+		}
+	}
 	// The version openCgroup recorded: State() again would stat every
 	// planned directory again.
 	if c.rec.Cgroup.Version == 1 && !s.Rootless {
@@ -210,6 +218,10 @@ type initCgroup struct {
 	aside chan error
 	// pids is pids.max, for the caller to write once init is ready.
 	pids *specs.LinuxPids
+	// initHierarchies is init's /proc/PID/cgroup as it will be once
+	// init has joined (cgroup.InitHierarchies), for a program that binds
+	// them; nil when not guessed.
+	initHierarchies map[string]string
 	// undo is the create's: the cgroup is removed after init is reaped.
 	undo *cleanup
 }
@@ -420,7 +432,7 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	}
 	var fast *fastSetup
 	var fastEnv []string
-	pre, why := c.fastSetupRefusal(o, l, nsexec.Deferred(spec.Linux.Namespaces, cgroupFD))
+	pre, why := c.fastSetupRefusal(o, l, nsexec.Deferred(spec.Linux.Namespaces, cgroupFD), cg.initHierarchies)
 	logFastSetup(false, why)
 	if why == "" {
 		if fast, fastEnv, err = openFastSetup(l, false); err != nil {
@@ -428,7 +440,10 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 		}
 		defer fast.close()
 		when := "after the spawn: it binds init's own v1 cgroups"
-		if pre != nil {
+		switch {
+		case pre != nil && pre.cgroups != nil:
+			when = "before the spawn, for the v1 cgroups init will join"
+		case pre != nil:
 			when = "before the spawn"
 		}
 		c.store.Log.Debugf("create %s: init runs a setup program (no Go runtime), compiled %s", c.rec.ID, when)
@@ -486,9 +501,6 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	}
 	c.rec.InitPid, c.rec.InitStart = proc.Pid, st.start
 	c.rec.Cgroup = m.State()
-	if err := c.store.write(c.rec); err != nil {
-		return nil, err
-	}
 	// As runc, from the runtime's side once init has its network
 	// namespace and before init is configured; a device moved before a
 	// failure goes back when that namespace dies with init.
@@ -512,6 +524,13 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 		}
 	} else {
 		err = c.sendConfig(ch, l, unshare, o, sj, console, m)
+	}
+	if err == nil {
+		// Written while init works on its go-ahead, not before it:
+		// init needs nothing from it, and the createRuntime hooks and
+		// every command from elsewhere come after it (the latter wait
+		// for the lock create holds).
+		err = c.store.write(c.rec)
 	}
 	if err == nil {
 		err = c.parentHooks(w.ctx, ch)

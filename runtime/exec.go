@@ -85,6 +85,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if err := checkPreserved(o.PreserveFDs); err != nil {
 		return 1, err
 	}
+	checkPidfdAside()
 	can := Status.CanExec
 	if o.IgnorePaused {
 		can = Status.CanExecIgnoringPaused

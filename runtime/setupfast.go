@@ -69,8 +69,10 @@ func programRefusal(p *specs.Process, filter *seccomp.Program) string {
 
 // fastSetupRefusal says why spec needs Go init ("" when it does not),
 // and returns the program when it could be compiled before the spawn:
-// for init started from l, unsharing unshare itself.
-func (c *Container) fastSetupRefusal(o CreateOptions, l *launch, unshare uintptr) (*setupCompiled, string) {
+// for init started from l, unsharing unshare itself. guess is what init's
+// /proc/PID/cgroup will say once it has joined (cgroup.InitHierarchies),
+// nil when unknown.
+func (c *Container) fastSetupRefusal(o CreateOptions, l *launch, unshare uintptr, guess map[string]string) (*setupCompiled, string) {
 	spec := c.rec.Spec
 	p := spec.Process
 	if p == nil {
@@ -104,20 +106,31 @@ func (c *Container) fastSetupRefusal(o CreateOptions, l *launch, unshare uintptr
 	}
 	// Compiled here with the fds init will have (the program's memfd is
 	// the next file the launch takes) and the namespaces it will
-	// unshare, once: unless it depends on init's own v1 cgroups, known
-	// only once init has joined them, for which the runtime's own stand
-	// in here (the same hierarchies) and it is compiled again after the
-	// spawn.
-	own, err := cgroup.OwnHierarchies()
-	if err != nil {
-		return nil, err.Error()
+	// unshare, once. Where it binds init's own v1 cgroups it is compiled
+	// for the guess, which write checks once init has joined; without
+	// one the runtime's own cgroups stand in (the same hierarchies) and
+	// it is compiled again after the spawn.
+	cgroups := guess
+	if cgroups == nil {
+		own, err := cgroup.OwnHierarchies()
+		if err != nil {
+			return nil, err.Error()
+		}
+		cgroups = own
 	}
 	fds := createFDs(l, l.next())
-	prog, proc, argv0, why := c.compileSetup(unshare, o, fds, own)
-	if why != "" || rootfs.NeedsInitCgroups(spec.Mounts) {
+	prog, proc, argv0, why := c.compileSetup(unshare, o, fds, cgroups)
+	if why != "" {
 		return nil, why
 	}
-	return &setupCompiled{prog: prog, proc: proc, argv0: argv0, dir: fds.dir}, ""
+	pre := &setupCompiled{prog: prog, proc: proc, argv0: argv0, dir: fds.dir}
+	if rootfs.NeedsInitCgroups(spec.Mounts) {
+		if guess == nil {
+			return nil, ""
+		}
+		pre.cgroups = guess
+	}
+	return pre, ""
 }
 
 // setupCompiled is create's program compiled before the spawn, for the
@@ -127,6 +140,9 @@ type setupCompiled struct {
 	proc  *specs.Process
 	argv0 string
 	dir   int
+	// cgroups, when not nil, is the guess of init's cgroups the program
+	// binds, to be checked against init's once it has joined.
+	cgroups map[string]string
 }
 
 // createFDs are the fds init gets from l, dir the program's memfd's
@@ -480,12 +496,25 @@ func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o C
 	var prog *nsexec.SetupProgram
 	var proc *specs.Process
 	var argv0 string
-	if pre != nil && pre.dir == l.fds[fdSetup] {
+	use := pre != nil && pre.dir == l.fds[fdSetup]
+	var cgroups map[string]string
+	if use && pre.cgroups != nil {
+		var err error
+		if cgroups, err = cgroup.ProcHierarchies(pid); err != nil {
+			return err
+		}
+		if use = maps.Equal(cgroups, pre.cgroups); !use {
+			c.store.Log.Debugf("create %s: init's cgroups are not the ones guessed (%v, not %v): setup program compiled again", c.rec.ID, cgroups, pre.cgroups)
+		}
+	}
+	if use {
 		prog, proc, argv0 = pre.prog, pre.proc, pre.argv0
 	} else {
-		cgroups, err := cgroup.ProcHierarchies(pid)
-		if err != nil {
-			return err
+		if cgroups == nil {
+			var err error
+			if cgroups, err = cgroup.ProcHierarchies(pid); err != nil {
+				return err
+			}
 		}
 		var why string
 		prog, proc, argv0, why = c.compileSetup(unshare, o, createFDs(l, l.fds[fdSetup]), cgroups)

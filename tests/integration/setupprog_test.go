@@ -382,15 +382,19 @@ func TestCreatedInitHoldsNoLogPipe(t *testing.T) {
 }
 
 // TestSetupProgramCompiledOnce: create compiles init's program once, before
-// the spawn, unless it binds init's own v1 cgroups (a cgroup mount without
-// a cgroup namespace on a v1 host), which are known only once init has
-// joined them. The program compiled early must be the one init would get
-// after the spawn: with namespaces init unshares itself (cgroup on a v1
-// host, time), a startContainer hook and a terminal's fds, the process
-// sees what Go init gives it. Fails on 02ae1f2 (compiled after the spawn
-// always).
+// the spawn, also where it binds init's own v1 cgroups (a cgroup mount
+// without a cgroup namespace on a v1 host): for the cgroups the v1 driver
+// will place init in, checked once init has joined them. The program
+// compiled early must be the one init would get after the spawn: with
+// namespaces init unshares itself (cgroup on a v1 host, time), a
+// startContainer hook and a terminal's fds, the process sees what Go init
+// gives it, its own cgroups included. Fails on 02ae1f2 (compiled after the
+// spawn always) and, for the cgroup mount on a v1 host, on 961cc3e.
 func TestSetupProgramCompiledOnce(t *testing.T) {
-	hostV2 := isCgroup2("/sys/fs/cgroup")
+	cgroupMountWant := "compiled before the spawn, for the v1 cgroups init will join"
+	if isCgroup2("/sys/fs/cgroup") {
+		cgroupMountWant = "compiled before the spawn"
+	}
 	noCgroupMount := func(s *specs.Spec) {
 		mounts := s.Mounts[:0]
 		for _, m := range s.Mounts {
@@ -401,33 +405,29 @@ func TestSetupProgramCompiledOnce(t *testing.T) {
 		s.Mounts = mounts
 	}
 	cases := []struct {
-		name  string
-		edit  func(s *specs.Spec)
-		early bool
+		name string
+		edit func(s *specs.Spec)
+		want string
 	}{
-		{"no-cgroup-mount", noCgroupMount, true},
+		{"no-cgroup-mount", noCgroupMount, "compiled before the spawn"},
 		{"deferred-namespaces-hook", func(s *specs.Spec) {
 			noCgroupMount(s)
 			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.CgroupNamespace}, specs.LinuxNamespace{Type: specs.TimeNamespace})
 			s.Linux.TimeOffsets = map[string]specs.LinuxTimeOffset{"monotonic": {Secs: 86400}}
 			s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/true"}}}
-		}, true},
+		}, "compiled before the spawn"},
 		{"cgroup-mount", func(s *specs.Spec) {
 			// runc spec's: sysfs, then cgroup on it, no cgroup namespace.
 			s.Mounts = append(s.Mounts,
 				specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
 				specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}})
-		}, hostV2},
+		}, cgroupMountWant},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			probe := []string{"sh", "-c", setupProbe + "; cat /proc/self/cgroup; head -1 /proc/uptime | cut -d. -f1 | awk '{print ($1 > 80000)}'"}
 			prog, goInit := underBothInits(t, probe, c.edit, func(e *env, goInit bool) string {
-				want := "compiled after the spawn"
-				if c.early {
-					want = "compiled before the spawn"
-				}
-				return regexp.MustCompile(`gorunc-it-\d+-\d+`).ReplaceAllString(runDebugged(t, e, goInit, want), "CG")
+				return regexp.MustCompile(`gorunc-it-\d+-\d+`).ReplaceAllString(runDebugged(t, e, goInit, c.want), "CG")
 			})
 			if prog != goInit {
 				t.Errorf("the setup program's process differs from Go init's:\n%s", lineDiff(goInit, prog))
