@@ -1,11 +1,14 @@
 package runtime
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -385,7 +388,7 @@ func (s Store) write(r *record) error {
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	data, err := json.Marshal(recordFile{r.recordHead, spec})
+	data, err := appendRecord(make([]byte, 0, 512+len(spec)), &r.recordHead, spec)
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
@@ -483,4 +486,82 @@ func (s Store) sweepNew(name string) {
 	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
 		os.Remove(f.Name())
 	}
+}
+
+// appendRecord appends what json.Marshal(recordFile{*h, spec}) writes,
+// byte for byte, without encoding/json's reflection: its first Marshal of
+// these types builds field and encoder tables (typeFields), a third of
+// what writing state.json cost in every create here (docs/performance.md,
+// session 19). TestAppendRecordMatchesMarshal holds it to json.Marshal
+// with every field set, so a field added to recordHead or cgroup.State
+// and not here fails there.
+func appendRecord(b []byte, h *recordHead, spec json.RawMessage) ([]byte, error) {
+	created, err := h.Created.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	str := func(key, v string) {
+		b = append(b, key...)
+		b = lazyjson.AppendString(b, v)
+	}
+	strs := func(key string, vs []string) {
+		if len(vs) == 0 {
+			return
+		}
+		b = append(b, key...)
+		for i, v := range vs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = lazyjson.AppendString(b, v)
+		}
+		b = append(b, ']')
+	}
+	str(`{"id":`, h.ID)
+	str(`,"bundle":`, h.Bundle)
+	str(`,"rootfs":`, h.Rootfs)
+	b = append(append(b, `,"created":`...), created...)
+	str(`,"owner":`, h.Owner)
+	b = strconv.AppendInt(append(b, `,"init_pid":`...), int64(h.InitPid), 10)
+	b = strconv.AppendUint(append(b, `,"init_start":`...), h.InitStart, 10)
+	cg := &h.Cgroup
+	b = strconv.AppendInt(append(b, `,"cgroup":{"version":`...), int64(cg.Version), 10)
+	b = append(b, `,"paths":`...)
+	if cg.Paths == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '{')
+		for i, k := range slices.Sorted(maps.Keys(cg.Paths)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = lazyjson.AppendString(b, k)
+			b = lazyjson.AppendString(append(b, ':'), cg.Paths[k])
+		}
+		b = append(b, '}')
+	}
+	strs(`,"created":[`, cg.Created)
+	strs(`,"planned":[`, cg.Planned)
+	if cg.Root != "" {
+		str(`,"root":`, cg.Root)
+	}
+	if cg.Systemd != "" {
+		str(`,"systemd":`, cg.Systemd)
+	}
+	if cg.SystemdUser != nil {
+		b = strconv.AppendInt(append(b, `,"systemd_user":`...), int64(*cg.SystemdUser), 10)
+	}
+	b = append(b, `},"spec":`...)
+	// As json.Marshal writes a RawMessage: compacted, HTML-safe.
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, spec); err != nil {
+		return nil, err
+	}
+	if bytes.ContainsAny(compact.Bytes(), "<>&\u2028\u2029") {
+		var safe bytes.Buffer
+		json.HTMLEscape(&safe, compact.Bytes())
+		compact = safe
+	}
+	b = append(b, compact.Bytes()...)
+	return append(b, '}'), nil
 }

@@ -1,16 +1,20 @@
 package runtime
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/cgroup"
 )
 
 // TestTryAcquire: while one holder has a container's lock, tryAcquire
@@ -143,5 +147,78 @@ func TestListSweepsStaleNew(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(s.Root, n)); (err == nil) != want {
 			t.Errorf("%s: present %v, want %v", n, err == nil, want)
 		}
+	}
+}
+
+// fillAll sets every field v reaches to a value that is not its zero (a
+// string to s, numbers to n, a map and a slice to two entries, a pointer
+// to a filled value), so that json.Marshal writes each one.
+func fillAll(v reflect.Value, s string, n int64) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(n)
+	case reflect.Uint, reflect.Uint64, reflect.Uint32:
+		v.SetUint(uint64(n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		for _, k := range []string{"zeta" + s, "alpha" + s} {
+			e := reflect.New(v.Type().Elem()).Elem()
+			fillAll(e, s+k, n)
+			m.SetMapIndex(reflect.ValueOf(k), e)
+		}
+		v.Set(m)
+	case reflect.Slice:
+		sl := reflect.MakeSlice(v.Type(), 2, 2)
+		for i := range 2 {
+			fillAll(sl.Index(i), s+strconv.Itoa(i), n+int64(i))
+		}
+		v.Set(sl)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		fillAll(p.Elem(), s, n)
+		v.Set(p)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			v.Set(reflect.ValueOf(time.Date(2026, 12, 2, 21, 5, 7, 123456789, time.UTC)))
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fillAll(v.Field(i), s, n)
+			}
+		}
+	}
+}
+
+// appendRecord writes what json.Marshal writes for state.json, byte for
+// byte: with every field of the record (and of the cgroup state in it)
+// set, with none set, and with strings and a spec that need escaping.
+func TestAppendRecordMatchesMarshal(t *testing.T) {
+	var full recordHead
+	fillAll(reflect.ValueOf(&full).Elem(), `p<a>&"th\`+"\u2028\xff\n", 7)
+	var empty recordHead
+	emptyMap := recordHead{Cgroup: cgroup.State{Paths: map[string]string{}, Created: []string{}}}
+	specs := []string{`{}`, "{\n  \"ociVersion\": \"1.0.2\",\n  \"annotations\": {\"a\": \"<b>&c\u2028\"}\n}", `null`}
+	for _, h := range []recordHead{full, empty, emptyMap} {
+		for _, spec := range specs {
+			want, err := json.Marshal(recordFile{h, json.RawMessage(spec)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := appendRecord(nil, &h, json.RawMessage(spec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+		}
+	}
+	if _, err := appendRecord(nil, &empty, json.RawMessage(`{"a":`)); err == nil {
+		t.Error("a spec that is not JSON: no error")
 	}
 }
