@@ -139,8 +139,9 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		l.unlock()
 	})
 	c := &Container{store: s, lock: l, filter: filter, rec: newRecord(o.ID, bundle, rootfsPath, spec)}
-	// Create changes the spec no more from here on.
-	c.rec.specJSON = sameSpec(raw, spec)
+	// Create changes the spec no more from here on: the state's copy of
+	// config.json's bytes (sameSpec) is checked beside the cgroup's
+	// work, which writes the state first.
 	m, err := c.openCgroup(o.SystemdCgroup)
 	if err != nil {
 		return nil, nil, err
@@ -163,9 +164,12 @@ func (s Store) Create(o CreateOptions) (*Container, *os.Process, error) {
 		// init exists. On v2 init is cloned into its directory, which
 		// must exist first; a rootless caller may have to go on
 		// without a cgroup, decided before init exists.
-		c.applyCgroupAside(cg)
-	} else if err := c.applyCgroup(cg); err != nil {
-		return nil, nil, err
+		c.applyCgroupAside(cg, raw)
+	} else {
+		c.rec.specJSON = sameSpec(raw, spec)
+		if err := c.applyCgroup(cg); err != nil {
+			return nil, nil, err
+		}
 	}
 	proc, err := c.spawn(cg, o)
 	if err != nil {
@@ -226,10 +230,16 @@ type initCgroup struct {
 	undo *cleanup
 }
 
-// applyCgroupAside runs applyCgroup in a goroutine; wait collects it.
-func (c *Container) applyCgroupAside(cg *initCgroup) {
+// applyCgroupAside runs applyCgroup in a goroutine, after recording
+// config.json's bytes raw as the state's spec when they still decode to it
+// (sameSpec: a second decode and a deep comparison, off init's path);
+// wait collects it.
+func (c *Container) applyCgroupAside(cg *initCgroup, raw json.RawMessage) {
 	cg.aside = make(chan error, 1)
-	go func() { cg.aside <- c.applyCgroup(cg) }()
+	go func() {
+		c.rec.specJSON = sameSpec(raw, c.rec.Spec)
+		cg.aside <- c.applyCgroup(cg)
+	}()
 }
 
 // wait returns applyCgroup's error once it has finished (at once when it
