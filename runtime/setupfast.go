@@ -497,25 +497,21 @@ func (f *fastSetup) write(c *Container, l *launch, pid int, unshare uintptr, o C
 	var proc *specs.Process
 	var argv0 string
 	use := pre != nil && pre.dir == l.fds[fdSetup]
+	// init's cgroups, read once: for the guess's check, or to compile.
 	var cgroups map[string]string
-	if use && pre.cgroups != nil {
+	if !use || pre.cgroups != nil {
 		var err error
 		if cgroups, err = cgroup.ProcHierarchies(pid); err != nil {
 			return err
 		}
-		if use = maps.Equal(cgroups, pre.cgroups); !use {
-			c.store.Log.Debugf("create %s: init's cgroups are not the ones guessed (%v, not %v): setup program compiled again", c.rec.ID, cgroups, pre.cgroups)
-		}
+	}
+	if use && pre.cgroups != nil && !maps.Equal(cgroups, pre.cgroups) {
+		c.store.Log.Debugf("create %s: init's cgroups are not the ones guessed (%v, not %v): setup program compiled again", c.rec.ID, cgroups, pre.cgroups)
+		use = false
 	}
 	if use {
 		prog, proc, argv0 = pre.prog, pre.proc, pre.argv0
 	} else {
-		if cgroups == nil {
-			var err error
-			if cgroups, err = cgroup.ProcHierarchies(pid); err != nil {
-				return err
-			}
-		}
 		var why string
 		prog, proc, argv0, why = c.compileSetup(unshare, o, createFDs(l, l.fds[fdSetup]), cgroups)
 		if why != "" {
