@@ -68,7 +68,11 @@ func mapWithTool(tool string, pid int, ms []specs.LinuxIDMapping) error {
 	for _, e := range ms {
 		args = append(args, strconv.FormatUint(uint64(e.ContainerID), 10), strconv.FormatUint(uint64(e.HostID), 10), strconv.FormatUint(uint64(e.Size), 10))
 	}
-	out, err := exec.Command(path, args...).CombinedOutput()
+	var out []byte
+	err = WithCallerSlack(func() (err error) {
+		out, err = exec.Command(path, args...).CombinedOutput()
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("%s: %s (%w)", path, strings.TrimSpace(string(out)), err)
 	}

@@ -231,6 +231,30 @@ static void catch_setxid(void)
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
+// Timer slack. The Go runtime's sysmon thread sleeps 20 us at a time
+// whenever a goroutine runs or sits in a system call (for most of a
+// create), and every wake is a context switch on one of the CPUs init and
+// the CLI's other threads need: with the kernel's default slack of 50 us,
+// ~100 wakes per create here. The CLI raises its own slack to CLI_SLACK_NS
+// before the Go runtime starts its threads, which inherit it, so those
+// timers may fire late and together (context switches per create 115-164
+// -> 28-34; create -1.1 ms, run -1.6, exec -1.1 in A/B: docs/performance.md
+// "Timer slack"; 4 ms is a tick at CONFIG_HZ=250). No wait of the CLI is
+// a short timer (its polls sleep 5 ms or more; its deadlines are seconds). A thread's slack is inherited by what it clones and kept
+// across execve, so the slack the process was started with is kept here
+// and nsexec.WithCallerSlack clones every child (init, exec-init, hooks,
+// helpers) from a thread set back to it: the container's processes get
+// the caller's slack, as runc's do.
+#define CLI_SLACK_NS 4000000UL
+unsigned long gorunc_caller_slack; // 0: not raised (not the CLI, or a realtime caller's 0)
+
+static void raise_slack(void)
+{
+	int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	if (slack > 0 && prctl(PR_SET_TIMERSLACK, CLI_SLACK_NS, 0, 0, 0) == 0)
+		gorunc_caller_slack = (unsigned long)slack;
+}
+
 __attribute__((constructor)) static void gorunc_nsenter(void)
 {
 	// Init's stage 2 (stage2.c) never returns into Go.
@@ -254,8 +278,10 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 			gorunc_setup_init(setup, getenv("_GORUNC_SYNC"));
 		// The CLI (init and exec-init have _GORUNC_SYNC): `gorunc
 		// start` and `gorunc state` may be done before Go starts (cli.c).
-		if (!nondumpable)
+		if (!nondumpable) {
 			gorunc_cli();
+			raise_slack();
+		}
 		return;
 	}
 

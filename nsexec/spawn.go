@@ -122,7 +122,7 @@ func Spawn(cfg Config) (proc *os.Process, unshare uintptr, err error) {
 		attr.CgroupFD = cfg.CgroupFD
 	}
 	if len(join) == 0 {
-		err = cfg.Cmd.Start()
+		err = WithCallerSlack(cfg.Cmd.Start)
 	} else {
 		err = startJoined(cfg.Cmd, join)
 	}
@@ -147,7 +147,7 @@ func startJoined(cmd *exec.Cmd, join []joined) error {
 				return
 			}
 		}
-		errc <- cmd.Start()
+		errc <- WithCallerSlack(cmd.Start)
 	}()
 	return <-errc
 }
@@ -183,13 +183,17 @@ func idMap(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 // alive. Go writes the mappings between clone and exec; setgroups is
 // denied, as runc's userns.Handles does.
 func NewUserNS(uid, gid []specs.LinuxIDMapping) (*os.File, error) {
-	proc, err := os.StartProcess("/proc/self/exe", []string{"gorunc-userns"}, &os.ProcAttr{
-		Sys: &syscall.SysProcAttr{
-			Cloneflags:  unix.CLONE_NEWUSER,
-			UidMappings: idMap(uid),
-			GidMappings: idMap(gid),
-			Ptrace:      true,
-		},
+	var proc *os.Process
+	err := WithCallerSlack(func() (err error) {
+		proc, err = os.StartProcess("/proc/self/exe", []string{"gorunc-userns"}, &os.ProcAttr{
+			Sys: &syscall.SysProcAttr{
+				Cloneflags:  unix.CLONE_NEWUSER,
+				UidMappings: idMap(uid),
+				GidMappings: idMap(gid),
+				Ptrace:      true,
+			},
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gorunc/gorunc/nsexec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -101,7 +102,9 @@ func runHook(ctx context.Context, site hookSite, h specs.Hook, st specs.State) e
 	// Once ctx ends and the hook is killed, a child it left holding the
 	// output pipe must not keep Run waiting for EOF.
 	cmd.WaitDelay = time.Second
-	err = cmd.Run()
+	if err = nsexec.WithCallerSlack(cmd.Start); err == nil {
+		err = cmd.Wait()
+	}
 	if err == nil {
 		return nil
 	}

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/gorunc/gorunc/nsexec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -245,7 +246,7 @@ func startAffine(cmd *exec.Cmd, a *specs.CPUAffinity) error {
 		return err
 	}
 	if initial == nil {
-		return cmd.Start()
+		return nsexec.WithCallerSlack(cmd.Start)
 	}
 	errc := make(chan error, 1)
 	go func() {
@@ -256,7 +257,7 @@ func startAffine(cmd *exec.Cmd, a *specs.CPUAffinity) error {
 			errc <- fmt.Errorf("error setting initial CPU affinity: %w", err)
 			return
 		}
-		errc <- cmd.Start()
+		errc <- nsexec.WithCallerSlack(cmd.Start)
 	}()
 	return <-errc
 }

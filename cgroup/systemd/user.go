@@ -13,6 +13,7 @@ import (
 
 	sdbus "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
+	"github.com/gorunc/gorunc/nsexec"
 )
 
 // The user's own systemd (`systemd --user`, user@UID.service), which a
@@ -60,7 +61,11 @@ func OwnerUID(inUserNS bool) (int, error) {
 		}
 		return uid, nil
 	}
-	out, err := exec.Command("busctl", "--user", "--no-pager", "status").CombinedOutput()
+	var out []byte
+	err := nsexec.WithCallerSlack(func() (err error) {
+		out, err = exec.Command("busctl", "--user", "--no-pager", "status").CombinedOutput()
+		return err
+	})
 	if err != nil {
 		return -1, fmt.Errorf("could not execute `busctl --user --no-pager status` (output: %q): %w", string(out), err)
 	}

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gorunc/gorunc/nsexec"
 )
 
 // cmdPs prints the container's processes: their pids as JSON, or the
@@ -50,7 +52,11 @@ func cmdPs(g *globals, args []string) (int, error) {
 		psArgs = []string{"-ef"}
 	}
 	// ps's own complaints are part of its answer, as with runc.
-	out, err := exec.Command("ps", psArgs...).CombinedOutput()
+	var out []byte
+	err = nsexec.WithCallerSlack(func() (err error) {
+		out, err = exec.Command("ps", psArgs...).CombinedOutput()
+		return err
+	})
 	if err != nil {
 		return 1, fmt.Errorf("ps %s: %w: %s", strings.Join(psArgs, " "), err, bytes.TrimSpace(out))
 	}

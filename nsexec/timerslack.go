@@ -1,0 +1,43 @@
+//go:build cgo && linux
+
+package nsexec
+
+// extern unsigned long gorunc_caller_slack;
+import "C"
+
+import (
+	"fmt"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// callerSlack is the timer slack this process was started with, read by
+// the constructor before it raised the CLI's (nsenter.c, "Timer slack");
+// 0 where it did not raise it (init, exec-init, a realtime caller), so
+// that this process's threads all have the slack its children need.
+var callerSlack = uint64(C.gorunc_caller_slack)
+
+// WithCallerSlack calls fn, which starts child processes (exec.Cmd.Start,
+// os.StartProcess), on a thread whose timer slack is the one this process
+// was started with. A child inherits the slack of the thread that clones
+// it and keeps it across execve; the CLI runs with a raised one, which
+// the container's processes, hooks and helpers must not get.
+func WithCallerSlack(fn func() error) error {
+	if callerSlack == 0 {
+		return fn()
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	// PR_GET_TIMERSLACK cannot fail; if it did, the child gets the
+	// thread's slack as before this was done.
+	cur, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0)
+	if err != nil || uint64(cur) == callerSlack {
+		return fn()
+	}
+	if err := unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(callerSlack), 0, 0, 0); err != nil {
+		return fmt.Errorf("set the caller's timer slack for a child: %w", err)
+	}
+	defer unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(cur), 0, 0, 0) //nolint:errcheck // the thread's own slack back: best effort
+	return fn()
+}
