@@ -1367,7 +1367,9 @@ struct cap_data {
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_RAISE 2
-#define PR_CAP_AMBIENT_LOWER 3
+#endif
+#ifndef PR_CAP_AMBIENT_CLEAR_ALL
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 
 // setgroups_denied is runtime/init.go's setgroupsAllowed negated: the
@@ -1481,11 +1483,14 @@ static int step_identity(struct prog *c, struct setup_result *r)
 		}
 		if (syscall(SYS_capset, &h, d) < 0)
 			return fail_step(r, errno, "%s", "unable to apply caps: can't apply capabilities");
+		// One call where a lower per capability not asked for took
+		// 41 (~3 us each on this paravirtualized host); best effort,
+		// as those lowers were. capset already dropped from the
+		// ambient set what is not both permitted and inheritable.
+		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 		for (uint32_t cap = 0, named = 0; cap <= last; cap++) {
-			if (!(ambient & (1ull << cap))) {
-				prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0);
+			if (!(ambient & (1ull << cap)))
 				continue;
-			}
 			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
 				r->ambient_refused |= 1ull << cap;
 				r->ambient_errno[cap] = errno;
