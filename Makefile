@@ -169,7 +169,8 @@ vm-systemd-v1: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 # pass/fail): tables, CSV and PNG in the gitignored bench-results/. `make
 # bench N=10` for a quicker run; RUNC_NOSECCOMP=1 adds runc 1.5.1 built
 # without the seccomp tag; BENCH_FLAGS passes harness flags (e.g.
-# `-scenarios single,many -many 100`).
+# `-scenarios single,many -many 100`; `-cpuset-anchor` holds a cpuset
+# cgroup for the run, as a host running containers has one).
 bench: N ?= 50
 bench: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF) $(if $(RUNC_NOSECCOMP),$(RUNC_NOSECCOMP_REF))
 	tests/bench/deps.sh

@@ -3,6 +3,7 @@ package main
 import (
 	"math"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -372,5 +373,45 @@ func TestSamplesRoundTrip(t *testing.T) {
 		if _, _, err := readSamples(strings.NewReader(bad)); err == nil {
 			t.Errorf("readSamples(%q): no error", bad)
 		}
+	}
+}
+
+func TestHoldCpusetAnchor(t *testing.T) {
+	const tag = "gorunc-bench-7"
+	for _, tc := range []struct {
+		name   string
+		mounts []string // under a temporary directory
+		want   string   // the anchor's mount, "" for none
+	}{
+		{"cpuset", []string{"memory", "cpuset", "pids"}, "cpuset"},
+		{"co-mounted", []string{"memory", "cpu,cpuset"}, "cpu,cpuset"},
+		{"none", []string{"memory", "cpu,cpuacct", "cpusetx"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			var dirs []cgroupDir
+			for _, m := range tc.mounts {
+				if err := os.MkdirAll(filepath.Join(tmp, m, "own"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				dirs = append(dirs, cgroupDir{mount: filepath.Join(tmp, m), own: "/own"})
+			}
+			said, err := holdCpusetAnchor(dirs, tag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := findCgroups(dirs, tag)
+			if tc.want == "" {
+				if len(found) != 0 || !strings.HasPrefix(said, "none") {
+					t.Fatalf("no cpuset hierarchy: made %v, said %q", found, said)
+				}
+				return
+			}
+			want := filepath.Join(tmp, tc.want, "own", tag+"-cpuset-anchor")
+			// The cleanup finds it as it finds the containers' cgroups.
+			if !reflect.DeepEqual(found, []string{want}) || !strings.HasPrefix(said, want) {
+				t.Fatalf("made %v, said %q; want %s", found, said, want)
+			}
+		})
 	}
 }

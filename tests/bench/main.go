@@ -37,6 +37,7 @@ type options struct {
 	describe                            string // git describe of the tree, taken once at start
 	commit                              string // -commit: names the tree when git is absent (the VM)
 	noRSS, noPlot, noFloor              bool
+	cpusetAnchor                        bool
 }
 
 func main() {
@@ -62,6 +63,7 @@ func main() {
 	flag.BoolVar(&o.noRSS, "no-rss", false, "skip the CLI peak RSS rows (they need GNU time; skipped anyway when it is missing)")
 	flag.BoolVar(&o.noPlot, "no-plot", false, "do not draw the PNG (needs gnuplot)")
 	flag.BoolVar(&o.noFloor, "no-floor", false, "skip the unshare+chroot floor")
+	flag.BoolVar(&o.cpusetAnchor, "cpuset-anchor", false, "hold an empty cgroup in the bench's own v1 cpuset cgroup for the run, so the kernel's cpuset static key stays on, as on a host running any container (holdCpusetAnchor)")
 	replot := flag.String("replot", "", "draw the PNG again from a run's -samples.csv (no containers, no root) and exit")
 	flag.BoolVar(&o.inner, "inner", false, "internal: already inside the private mount namespace")
 	flag.StringVar(&o.outerNS, "outer-mntns", "", "internal: the mount namespace the bench was started in")
@@ -178,6 +180,14 @@ func innerMain(o options) error {
 	stop := new(atomic.Bool)
 	b := &bench{dir: scratch, rootfs: o.rootfs, errPath: filepath.Join(scratch, "cmd.err"), stop: stop}
 	cb := &bench{dir: scratch, rootfs: o.rootfs, errPath: filepath.Join(scratch, "cleanup.err")}
+
+	if o.cpusetAnchor {
+		anchor, err := holdCpusetAnchor(cgs, tag)
+		if err != nil {
+			return err
+		}
+		fmt.Println("cpuset anchor:", anchor)
+	}
 
 	prefix, perr := absPrefix(cgs)
 	var rts []*runtimeUnderTest
