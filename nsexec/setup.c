@@ -2770,8 +2770,15 @@ static int step_rlimit(struct prog *c, struct setup_result *r)
 int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *r)
 {
 	char root_path[PATH_MAX_], s[PATH_MAX_];
-	memset(r, 0, sizeof(*r));
+	// The fields every reader looks at, not all 22 KiB of *r: each page
+	// of it written costs init a page fault (~20 us on this project's
+	// host); the rest is read only where these say it was written.
 	r->step = -1;
+	r->err = 0;
+	r->what[0] = 0;
+	r->ambient_refused = 0;
+	r->argv0[0] = 0;
+	r->home[0] = 0;
 	if (len > SETUP_MAX)
 		return bad_program(r);
 	struct prog c = {buf, len, 0};
@@ -2949,8 +2956,10 @@ int gorunc_setup_run(const unsigned char *buf, size_t len, struct setup_result *
 			// Every CPU the cgroup allows (runtime/sched.go's
 			// setAffinity): the caller's pinning does not leak in;
 			// runc only warns when it fails, so nothing here.
-			static unsigned char all[64 * 1024 / 8];
-			memset(all, 0xff, sizeof(all));
+			// Read-only data: a memset of a writable 8 KiB cost
+			// init three page faults (~20 us each on this
+			// project's host) for a constant.
+			static const unsigned char all[64 * 1024 / 8] = {[0 ... 64 * 1024 / 8 - 1] = 0xff};
 			syscall(SYS_sched_setaffinity, 0, sizeof(all), all);
 			break;
 		}
