@@ -240,11 +240,12 @@ static void catch_setxid(void)
 // timers may fire late and together (context switches per create 115-164
 // -> 28-34; create -1.1 ms, run -1.6, exec -1.1 in A/B: docs/performance.md
 // "Timer slack"; 4 ms is a tick at CONFIG_HZ=250). No wait of the CLI is
-// a short timer (its polls sleep 5 ms or more; its deadlines are seconds). A thread's slack is inherited by what it clones and kept
-// across execve, so the slack the process was started with is kept here
-// and nsexec.WithCallerSlack clones every child (init, exec-init, hooks,
-// helpers) from a thread set back to it: the container's processes get
-// the caller's slack, as runc's do.
+// a short timer (its polls sleep 5 ms or more; its deadlines are seconds).
+// A thread's slack is inherited by what it clones and kept across execve,
+// so the slack the process was started with is kept here and
+// nsexec.WithCallerSlack clones every child (init, exec-init, hooks,
+// helpers) from a thread set back to it: the container's processes get the
+// caller's slack, as runc's do.
 #define CLI_SLACK_NS 4000000UL
 unsigned long gorunc_caller_slack; // 0: not raised (not the CLI, or a realtime caller's 0)
 
