@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/internal/rawfile"
+	"github.com/gorunc/gorunc/internal/relpath"
 )
 
 // ops is the indirection between the drivers and the cgroupfs calls whose
@@ -41,8 +42,8 @@ func (o ops) doRmdir(dir string) error {
 // missing lists dir and those of its parents below stop that do not exist
 // yet, parents first: what mkdirAll(stop, dir) would make now.
 func missing(stop, dir string) []string {
-	rel, err := filepath.Rel(stop, dir)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, "../") {
+	rel, ok := relpath.Under(stop, dir)
+	if !ok || rel == "." {
 		return nil
 	}
 	var out []string
@@ -63,8 +64,8 @@ func missing(stop, dir string) []string {
 // mkdirAll creates dir and its missing parents below stop (which must
 // exist), returning the directories it made, parents first.
 func (o ops) mkdirAll(stop, dir string) ([]string, error) {
-	rel, err := filepath.Rel(stop, dir)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+	rel, ok := relpath.Under(stop, dir)
+	if !ok {
 		return nil, fmt.Errorf("cgroup %s is not under the hierarchy root %s", dir, stop)
 	}
 	var made []string

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	sd "github.com/gorunc/gorunc/cgroup/systemd"
+	"github.com/gorunc/gorunc/internal/relpath"
 )
 
 // New chooses the driver from the host's mounts and resolves Config.Path.
@@ -80,8 +81,8 @@ func ownOr(own map[string]string, ctrl string) string {
 // shows a subdirectory of the hierarchy (mountinfo root field, as inside
 // some containers), paths outside it cannot be reached.
 func v1Dir(mnt v1Mount, p string) (string, error) {
-	rel, err := filepath.Rel(filepath.Clean("/"+mnt.Root), p)
-	if err != nil || rel == ".." || (len(rel) > 2 && rel[:3] == "../") {
+	rel, ok := relpath.Under(filepath.Clean("/"+mnt.Root), p)
+	if !ok {
 		return "", fmt.Errorf("not visible through the mount at %s, which shows %s", mnt.Mountpoint, mnt.Root)
 	}
 	return filepath.Join(mnt.Mountpoint, rel), nil

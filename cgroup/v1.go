@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gorunc/gorunc/internal/relpath"
 )
 
 // v1Manager drives one directory per controller hierarchy
@@ -228,8 +230,8 @@ func InitHierarchies(m Manager, own map[string]string) map[string]string {
 			continue
 		}
 		mnt := v1.mounts[ctrl]
-		rel, err := filepath.Rel(mnt.Mountpoint, dir)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		rel, ok := relpath.Under(mnt.Mountpoint, dir)
+		if !ok {
 			return nil
 		}
 		out[list] = filepath.Join("/", mnt.Root, rel)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/gorunc/gorunc/internal/relpath"
 )
 
 // fillCpusets copies cpuset.cpus and cpuset.mems from the parent into
@@ -16,8 +18,8 @@ import (
 // filled too, as runc's cpusetEnsureParent/cpusetCopyIfNeeded do
 // (opencontainers/cgroups fs/cpuset.go); a non-empty one is left as it is.
 func fillCpusets(mountpoint, dir string) error {
-	rel, err := filepath.Rel(mountpoint, dir)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, "../") {
+	rel, ok := relpath.Under(mountpoint, dir)
+	if !ok || rel == "." {
 		return nil
 	}
 	cur := mountpoint

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gorunc/gorunc/cgroup"
+	"github.com/gorunc/gorunc/internal/relpath"
 )
 
 const hostCgroupRoot = "/sys/fs/cgroup"
@@ -214,8 +215,8 @@ func hostHierarchiesOf(own map[string]string) ([]hierarchy, error) {
 			continue
 		}
 		seen[name] = true
-		rel, err := filepath.Rel(mi.Root, path)
-		if err != nil || strings.HasPrefix(rel, "..") {
+		rel, ok := relpath.Under(mi.Root, path)
+		if !ok {
 			// Our cgroup is outside what this mount shows.
 			continue
 		}

@@ -6,10 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/internal/relpath"
 )
 
 // procMountsAllowed are the only paths under /proc a mount may cover: the
@@ -65,8 +66,8 @@ func (r *root) inRoot(f *os.File) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("locate %s: %w", f.Name(), err)
 	}
-	rel, err := filepath.Rel(root, p)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+	rel, ok := relpath.Under(root, p)
+	if !ok {
 		return "", fmt.Errorf("%s is at %s, outside the rootfs", f.Name(), p)
 	}
 	return filepath.Join("/", rel), nil
@@ -76,8 +77,8 @@ func (r *root) inRoot(f *os.File) (string, error) {
 // /proc or one of the files lxcfs emulates (runc's checkProcMount). statfs
 // fills in the bind source's statfs.
 func checkProcDest(m specs.Mount, o mountOptions, resolved string, statfs func(*unix.Statfs_t) error) error {
-	rel, err := filepath.Rel("/proc", resolved)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+	rel, ok := relpath.Under("/proc", resolved)
+	if !ok {
 		return nil
 	}
 	if rel == "." {
