@@ -68,11 +68,7 @@ func mapWithTool(tool string, pid int, ms []specs.LinuxIDMapping) error {
 	for _, e := range ms {
 		args = append(args, strconv.FormatUint(uint64(e.ContainerID), 10), strconv.FormatUint(uint64(e.HostID), 10), strconv.FormatUint(uint64(e.Size), 10))
 	}
-	var out []byte
-	err = WithCallerSlack(func() (err error) {
-		out, err = exec.Command(path, args...).CombinedOutput()
-		return err
-	})
+	out, err := CombinedOutput(exec.Command(path, args...))
 	if err != nil {
 		return fmt.Errorf("%s: %s (%w)", path, strings.TrimSpace(string(out)), err)
 	}

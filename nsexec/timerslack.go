@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"fmt"
+	"os/exec"
 	"runtime"
 
 	"golang.org/x/sys/unix"
@@ -40,4 +41,11 @@ func WithCallerSlack(fn func() error) error {
 	}
 	defer unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(cur), 0, 0, 0) //nolint:errcheck // the thread's own slack back: best effort
 	return fn()
+}
+
+// CombinedOutput is exec.Cmd.CombinedOutput for a helper gorunc runs and
+// reads (ps, busctl, newuidmap): started through WithCallerSlack, waited
+// for on any thread.
+func CombinedOutput(cmd *exec.Cmd) ([]byte, error) {
+	return combinedOutput(cmd, WithCallerSlack)
 }

@@ -61,11 +61,7 @@ func OwnerUID(inUserNS bool) (int, error) {
 		}
 		return uid, nil
 	}
-	var out []byte
-	err := nsexec.WithCallerSlack(func() (err error) {
-		out, err = exec.Command("busctl", "--user", "--no-pager", "status").CombinedOutput()
-		return err
-	})
+	out, err := nsexec.CombinedOutput(exec.Command("busctl", "--user", "--no-pager", "status"))
 	if err != nil {
 		return -1, fmt.Errorf("could not execute `busctl --user --no-pager status` (output: %q): %w", string(out), err)
 	}

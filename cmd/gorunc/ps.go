@@ -52,11 +52,7 @@ func cmdPs(g *globals, args []string) (int, error) {
 		psArgs = []string{"-ef"}
 	}
 	// ps's own complaints are part of its answer, as with runc.
-	var out []byte
-	err = nsexec.WithCallerSlack(func() (err error) {
-		out, err = exec.Command("ps", psArgs...).CombinedOutput()
-		return err
-	})
+	out, err := nsexec.CombinedOutput(exec.Command("ps", psArgs...))
 	if err != nil {
 		return 1, fmt.Errorf("ps %s: %w: %s", strings.Join(psArgs, " "), err, bytes.TrimSpace(out))
 	}
