@@ -27,16 +27,36 @@ build: bin/gorunc bin/cgroup-tool
 ifeq ($(origin CC),default)
 CC := musl-gcc
 endif
-bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION
+bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION $(BUILD)/gorunc-init
 	@command -v $(CC) >/dev/null || scripts/install-deps.sh build
-	CC=$(CC) CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags "$(LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
+	$(install-init)
+	CC=$(CC) CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags "$(LDFLAGS) $(INIT_LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
+
+# gorunc-init (cmd/gorunc-init): nsexec's C code alone, the ~200 KiB binary
+# a container's init runs as when its setup is a program, instead of
+# gorunc's 6 MiB (docs/performance.md, "init as a binary of its own"). It
+# sits beside gorunc as gorunc-init-<first 16 hex digits of its SHA-256>,
+# the name gorunc is linked with (nsexec.initName): a gorunc starts only
+# the init built from its own C code; without one it starts itself.
+INIT_SRCS := cmd/gorunc-init/main.c $(filter-out nsexec/setup_harness.c nsexec/cli.c,$(wildcard nsexec/*.c))
+$(BUILD)/gorunc-init: $(INIT_SRCS) $(wildcard nsexec/*.h)
+	@command -v $(CC) >/dev/null || scripts/install-deps.sh build
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -Wall -Werror -s -DGORUNC_INIT_BINARY -o $@ $(INIT_SRCS)
+INIT_NAME = gorunc-init-$(shell sha256sum $(BUILD)/gorunc-init | cut -c1-16)
+INIT_LDFLAGS = -X github.com/gorunc/gorunc/nsexec.initName=$(INIT_NAME)
+define install-init
+	@ls bin/gorunc-init-* 2>/dev/null | grep -vx 'bin/$(INIT_NAME)' | xargs -r rm -f
+	install -D -m 0755 $(BUILD)/gorunc-init bin/$(INIT_NAME)
+endef
 
 # gorunc with its fault points armed by _GORUNC_TEST_FAULT (runtime/
 # fault_inject.go), for the crash tests of `make integration` only: the
 # production binary has no fault points.
-bin/gorunc-fault: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION
+bin/gorunc-fault: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION $(BUILD)/gorunc-init
 	@command -v $(CC) >/dev/null || scripts/install-deps.sh build
-	CC=$(CC) CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo,faultinject -ldflags "$(LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
+	$(install-init)
+	CC=$(CC) CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo,faultinject -ldflags "$(LDFLAGS) $(INIT_LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
 
 bin/cgroup-tool: $(GOFILES)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $@ ./cmd/cgroup-tool
@@ -53,12 +73,13 @@ MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man8
 COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 install: build man
 	install -d $(BINDIR) $(MANDIR) $(COMPDIR)
-	install -m 0755 bin/gorunc bin/cgroup-tool $(BINDIR)/
+	ls $(BINDIR)/gorunc-init-* 2>/dev/null | grep -vx '$(BINDIR)/$(INIT_NAME)' | xargs -r rm -f
+	install -m 0755 bin/gorunc bin/$(INIT_NAME) bin/cgroup-tool $(BINDIR)/
 	install -m 0644 $(BUILD)/man/*.8 $(MANDIR)/
 	install -m 0644 $(BUILD)/completion/gorunc $(COMPDIR)/gorunc
 
 uninstall:
-	rm -f $(BINDIR)/gorunc $(BINDIR)/cgroup-tool $(COMPDIR)/gorunc
+	rm -f $(BINDIR)/gorunc $(BINDIR)/gorunc-init-* $(BINDIR)/cgroup-tool $(COMPDIR)/gorunc
 	rm -f $(MANDIR)/gorunc.8 $(MANDIR)/gorunc-*.8
 
 $(BUILD)/rootfs/bin/busybox: scripts/mkbundle.sh
@@ -130,7 +151,7 @@ vm: build
 	CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/runtime.test ./runtime
 	CC=$(CC) CGO_ENABLED=1 $(GO) test -c -tags netgo,osusergo,setupharness -ldflags "-linkmode external -extldflags -static" -o $(BUILD)/nsexec.test ./nsexec
 	CGO_ENABLED=0 $(GO) build -o $(BUILD)/recvtty ./tests/vm/recvtty
-	tests/vm/run.sh --timeout 1200 --module dummy --add bin/gorunc:/usr/bin/gorunc \
+	tests/vm/run.sh --timeout 1200 --module dummy --add bin/gorunc:/usr/bin/gorunc --add bin/$(INIT_NAME):/usr/bin/$(INIT_NAME) \
 	  --add bin/cgroup-tool:/usr/bin/cgroup-tool --add $(BUILD)/cgroup.test:/usr/bin/cgroup.test \
 	  --add $(BUILD)/runtime.test:/usr/bin/runtime.test --add $(BUILD)/nsexec.test:/usr/bin/nsexec.test \
 	  $(VM_CRIU) --add tests/vm/payloads:/payloads -- /payloads/all.sh
@@ -151,7 +172,7 @@ VM_CRIU = $(if $(wildcard /usr/sbin/criu),--add /usr/sbin/criu --add /usr/bin/ta
 # drive gorunc directly, through containerd and through podman
 # (tests/vm-systemd/README.md).
 vm-systemd: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
-	tests/vm-systemd/run.sh --timeout 1800 --add bin/gorunc:/vmtest/bin/gorunc \
+	tests/vm-systemd/run.sh --timeout 1800 --add bin/gorunc:/vmtest/bin/gorunc --add bin/$(INIT_NAME):/vmtest/bin/$(INIT_NAME) \
 	  --add bin/cgroup-tool:/vmtest/bin/cgroup-tool --add $(BUILD)/rootfs:/vmtest/rootfs \
 	  --add $(RUNC_REF):/vmtest/bin/runc-1.5.1 \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh $(VMSYSTEMD_SECTIONS)
@@ -161,7 +182,7 @@ vm-systemd: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 # controllers, side by side with runc 1.5 (payloads/27-systemd-v1.sh).
 vm-systemd-v1: deps build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/vm-systemd/run.sh --timeout 800 --append systemd.unified_cgroup_hierarchy=0 \
-	  --add bin/gorunc:/vmtest/bin/gorunc --add $(BUILD)/rootfs:/vmtest/rootfs \
+	  --add bin/gorunc:/vmtest/bin/gorunc --add bin/$(INIT_NAME):/vmtest/bin/$(INIT_NAME) --add $(BUILD)/rootfs:/vmtest/rootfs \
 	  --add $(RUNC_REF):/vmtest/bin/runc-1.5.1 \
 	  --add tests/vm-systemd/payloads:/vmtest/payloads -- /vmtest/payloads/all.sh 27-systemd-v1
 
@@ -189,7 +210,7 @@ bench-vm: N ?= 10
 bench-vm: build $(BUILD)/rootfs/bin/busybox $(RUNC_REF)
 	tests/bench/deps.sh
 	CGO_ENABLED=0 $(GO) build -o $(BUILD)/bench ./tests/bench
-	tests/vm/run.sh --timeout 1500 --mem 3072 --add $(BUILD)/bench:/usr/bin/bench --add bin/gorunc:/usr/bin/gorunc \
+	tests/vm/run.sh --timeout 1500 --mem 3072 --add $(BUILD)/bench:/usr/bin/bench --add bin/gorunc:/usr/bin/gorunc --add bin/$(INIT_NAME):/usr/bin/$(INIT_NAME) \
 	  --add /usr/sbin/runc:/usr/sbin/runc --add $(RUNC_REF):/usr/bin/runc-1.5.1 --add /usr/bin/crun:/usr/bin/crun \
 	  --add $(BUILD)/rootfs:/bench/rootfs \
 	  --add tests/vm/payloads/bench.sh:/payloads/bench.sh -- /payloads/bench.sh $(N) $(VERSION) $(BENCH_VM_FLAGS)

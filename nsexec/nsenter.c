@@ -249,7 +249,7 @@ static void catch_setxid(void)
 #define CLI_SLACK_NS 4000000UL
 unsigned long gorunc_caller_slack; // 0: not raised (not the CLI, or a realtime caller's 0)
 
-static void raise_slack(void)
+__attribute__((unused)) static void raise_slack(void)
 {
 	int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 	if (slack > 0 && prctl(PR_SET_TIMERSLACK, CLI_SLACK_NS, 0, 0, 0) == 0)
@@ -277,12 +277,15 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 	if (env == NULL) {
 		if (setup != NULL)
 			gorunc_setup_init(setup, getenv("_GORUNC_SYNC"));
+#ifndef GORUNC_INIT_BINARY
 		// The CLI (init and exec-init have _GORUNC_SYNC): `gorunc
 		// start` and `gorunc state` may be done before Go starts (cli.c).
+		// Not in gorunc-init (cmd/gorunc-init), which has no CLI.
 		if (!nondumpable) {
 			gorunc_cli();
 			raise_slack();
 		}
+#endif
 		return;
 	}
 

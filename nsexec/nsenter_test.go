@@ -207,7 +207,7 @@ func TestProtectedSelf(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile("/proc/self/mountinfo")
-	f, err := readOnlyDetached(bin)
+	f, err := readOnlyDetached(bin, "bin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,6 +232,59 @@ func TestProtectedSelf(t *testing.T) {
 		t.Fatal(err)
 	}
 	self.Close()
+}
+
+// TestProtectedInit: the init binary is found beside the running binary
+// under the name this build gave it, and under no other; none is not an
+// error (the caller starts itself).
+func TestProtectedInit(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: open_tree(OPEN_TREE_CLONE) needs CAP_SYS_ADMIN")
+	}
+	self, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("gorunc-init-test%d", os.Getpid())
+	path := filepath.Join(filepath.Dir(self), name)
+	if err := os.WriteFile(path, []byte("\x7fELF init"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(path)
+	defer func(old string) { initName = old }(initName)
+	for _, tc := range []struct {
+		initName string
+		want     string // "" for none
+	}{
+		{"", ""},               // built without one
+		{name + "0", ""},       // another build's name: not there
+		{name, "\x7fELF init"}, // this build's
+	} {
+		initName = tc.initName
+		f, err := ProtectedInit()
+		if err != nil {
+			t.Fatalf("%q: %v", tc.initName, err)
+		}
+		if tc.want == "" {
+			if f != nil {
+				f.Close()
+				t.Fatalf("%q: got %s, want none", tc.initName, f.Name())
+			}
+			continue
+		}
+		if f == nil {
+			t.Fatalf("%q: none, want %s", tc.initName, path)
+		}
+		via := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+		data, err := os.ReadFile(via)
+		if err != nil || string(data) != tc.want {
+			t.Fatalf("%q: read through the fd: %q, %v", tc.initName, data, err)
+		}
+		if _, err := os.OpenFile(via, os.O_WRONLY, 0); !errors.Is(err, unix.EROFS) {
+			t.Fatalf("%q: open for writing: %v, want EROFS", tc.initName, err)
+		}
+		f.Close()
+	}
 }
 
 func BenchmarkProtectedSelf(b *testing.B) {
@@ -299,7 +352,7 @@ func TestSealedCopy(t *testing.T) {
 	if err := os.WriteFile(bin, []byte("\x7fELF not really"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := sealedCopy(bin)
+	f, err := sealedCopy(bin, "bin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +381,7 @@ func BenchmarkSealedCopy(b *testing.B) {
 		b.SetBytes(fi.Size())
 	}
 	for i := 0; i < b.N; i++ {
-		f, err := sealedCopy("/proc/self/exe")
+		f, err := sealedCopy("/proc/self/exe", "own binary")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -461,7 +461,10 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 		c.store.Log.Debugf("create %s: Go init (%s)", c.rec.ID, why)
 	}
 	stdin, stdout, stderr := o.stdio.files()
-	cmd := l.command("init", stdin, stdout, stderr, fastEnv...)
+	cmd, err := l.command("init", fast != nil, stdin, stdout, stderr, fastEnv...)
+	if err != nil {
+		return nil, err
+	}
 	// No signal meant for the container may be lost (or kill gorunc)
 	// once init exists.
 	if o.signalsReady != nil {

@@ -435,7 +435,10 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 		c.store.Log.Debugf("exec %s: Go exec-init (%s)", c.rec.ID, why)
 	}
 	stdin, stdout, stderr := stdio.files()
-	cmd := l.command("exec-init", stdin, stdout, stderr, env...)
+	cmd, err := l.command("exec-init", fast, stdin, stdout, stderr, env...)
+	if err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
 	// Every fd exec-init gets on purpose is in ExtraFiles or stdio.
 	if err := closeInherited(); err != nil {
 		return nil, err

@@ -38,9 +38,11 @@ const fdSync fdRole = "sync"
 // fdLog is the write end of the log pipe, with --debug only (logpipe.go).
 const fdLog fdRole = "log"
 
-// fdExe is the read-only gorunc binary the child is executed from
-// (nsexec.ProtectedSelf, CVE-2019-5736); init's stage 2 is executed from
-// it too (stage2.go).
+// fdExe is the read-only binary the child is executed from (CVE-2019-5736):
+// gorunc itself (nsexec.ProtectedSelf), from which Go init's stage 2 is
+// executed too (stage2.go), or, for a child that runs a setup program
+// and never starts Go, the init binary beside gorunc when there is one
+// (nsexec.ProtectedInit). The last fd added (command).
 const fdExe fdRole = "exe"
 
 // fdFifo is an O_PATH fd of exec.fifo (init).
@@ -120,12 +122,6 @@ func newLaunch(log *runlog.Logger, n int) (*launch, error) {
 	if l.logs != nil {
 		l.add(fdLog, l.logs.w) // closed by logs.sent
 	}
-	exe, err := nsexec.ProtectedSelf()
-	if err != nil {
-		l.close()
-		return nil, err
-	}
-	l.give(fdExe, exe)
 	return l, nil
 }
 
@@ -157,9 +153,23 @@ func (l *launch) give(role fdRole, f *os.File) int {
 	return l.add(role, f)
 }
 
-// command is the exec.Cmd that starts `gorunc sub` from the exe role's
-// file, with every file in place and the sync fd named in env.
-func (l *launch) command(sub string, stdin, stdout, stderr *os.File, env ...string) *exec.Cmd {
+// command is the exec.Cmd that starts `gorunc sub` with every file in
+// place and the sync fd named in env, from the exe role's file, which it
+// adds: the init binary when the child runs a setup program (program)
+// and one is installed, gorunc itself otherwise.
+func (l *launch) command(sub string, program bool, stdin, stdout, stderr *os.File, env ...string) (*exec.Cmd, error) {
+	var exe *os.File
+	var err error
+	if program {
+		exe, err = nsexec.ProtectedInit()
+	}
+	if exe == nil && err == nil {
+		exe, err = nsexec.ProtectedSelf()
+	}
+	if err != nil {
+		return nil, err
+	}
+	l.give(fdExe, exe)
 	return &exec.Cmd{
 		Path:   "/proc/self/fd/" + strconv.Itoa(l.fds[fdExe]),
 		Args:   []string{"gorunc", sub},
@@ -171,7 +181,7 @@ func (l *launch) command(sub string, stdin, stdout, stderr *os.File, env ...stri
 		// A pids.max set before the container starts counts the
 		// child's threads too (initthreads.go).
 		Env: childEnv(l.fds[fdSync], env...),
-	}
+	}, nil
 }
 
 // started closes the parent's copies of the child's files once the child

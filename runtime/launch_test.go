@@ -143,8 +143,8 @@ func devNull(t *testing.T) *os.File {
 	return f
 }
 
-// newLaunch gives every child sync and exe, and log with --debug only; the
-// command starts the exe role's file with the sync fd named in its
+// newLaunch gives every child sync, and log with --debug only; the command
+// adds exe, last, and starts its file with the sync fd named in its
 // environment, and every file in place.
 func TestNewLaunch(t *testing.T) {
 	for _, debug := range []bool{false, true} {
@@ -159,10 +159,13 @@ func TestNewLaunch(t *testing.T) {
 			if debug {
 				want = fdTable{fdSync: 3, fdLog: 4, fdExe: 5}
 			}
+			cmd, err := l.command("exec-init", false, nil, nil, nil, "X=1")
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !maps.Equal(l.fds, want) {
 				t.Fatalf("table %v, want %v", l.fds, want)
 			}
-			cmd := l.command("exec-init", nil, nil, nil, "X=1")
 			if want := "/proc/self/fd/" + strconv.Itoa(want[fdExe]); cmd.Path != want {
 				t.Errorf("path %s, want %s", cmd.Path, want)
 			}

@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -23,6 +24,7 @@ while :; do
 done
 if ! exec 3</proc/$pid/exe; then echo open-failed > result; exit; fi
 cat fifo >/dev/null &
+cat stderr >/dev/null &
 i=0
 while [ $i -lt 300 ]; do
   if (echo pwned >/proc/self/fd/3) 2>/dev/null; then echo overwritten > result; exit; fi
@@ -35,23 +37,37 @@ echo still-busy > result
 // own binary inside the container (an executable whose interpreter is
 // "#!/proc/self/exe", exactly the CVE's trick: exec-init's /proc/self/exe
 // is whatever it runs from). That gorunc process blocks opening a fifo as
-// its --log; the attacker grabs its /proc/PID/exe and, once it exits, tries
+// its --log, and either binary on writing to its stderr, a full pipe; the
+// attacker grabs its /proc/PID/exe, lets it go and, once it exits, tries
 // to write through it. Run against a private copy of the binary, so a
-// vulnerable build damages nothing but the copy.
+// vulnerable build damages nothing but the copy. When gorunc-init sits
+// beside gorunc (make build), it is copied too: exec-init then runs from
+// it, and it is the binary the container gets to execute and attack.
 func TestExecProcSelfExeAttack(t *testing.T) {
 	e := newEnv(t, "sleep", "100")
-	orig, err := os.ReadFile(e.bin)
-	if err != nil {
-		t.Fatal(err)
-	}
 	real := e.bin
-	e.bin = filepath.Join(t.TempDir(), "gorunc-copy")
+	copies := t.TempDir()
+	bins, _ := filepath.Glob(filepath.Join(filepath.Dir(real), "gorunc-init-*"))
+	bins = append(bins, real)
+	orig := map[string][]byte{}
+	for _, b := range bins {
+		data, err := os.ReadFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(b)
+		if b == real {
+			name = "gorunc-copy"
+		}
+		orig[filepath.Join(copies, name)] = data
+		if err := os.WriteFile(filepath.Join(copies, name), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.bin = filepath.Join(copies, "gorunc-copy")
 	// Registered after newEnv's: runs first, so the cleanup uses a
 	// binary that works even if the attack succeeded.
 	t.Cleanup(func() { e.bin = real })
-	if err := os.WriteFile(e.bin, orig, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	x := t.TempDir()
 	os.Chmod(x, 0o755)
 	if err := syscall.Mkfifo(filepath.Join(x, "fifo"), 0o600); err != nil {
@@ -63,12 +79,22 @@ func TestExecProcSelfExeAttack(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(x, "attack.sh"), []byte(attackScript), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// evil's stderr is a full pipe (a fifo, filled): whichever binary it
+	// runs blocks on its first message until the attacker holds its
+	// /proc/PID/exe and drains the pipe. gorunc-init has nothing else
+	// that waits: it says it will not run and exits.
+	full := fullPipe(t, filepath.Join(x, "stderr"))
 	e.spec.Mounts = append(e.spec.Mounts, specs.Mount{Destination: "/run/x", Type: "bind", Source: x, Options: []string{"rbind"}})
 	e.writeSpec()
 	e.must("run", "-d", "--bundle", e.bundle, "cve")
 	e.waitStatus("cve", "running")
 	e.must("exec", "-d", "cve", "sh", "/run/x/attack.sh")
-	e.must("exec", "-d", "cve", "/run/x/evil")
+	// exec-init itself executes evil, so /proc/self/exe is its binary.
+	cmd := exec.Command(e.bin, "--root", e.root, "exec", "-d", "cve", "/run/x/evil")
+	cmd.Stderr = full
+	if out, err := cmd.Output(); err != nil {
+		t.Fatalf("exec evil: %v %s", err, out)
+	}
 
 	var result string
 	// The script ends by itself (300 tries); the deadline only stops a
@@ -77,15 +103,49 @@ func TestExecProcSelfExeAttack(t *testing.T) {
 		data, _ := os.ReadFile(filepath.Join(x, "result"))
 		result = strings.TrimSpace(string(data))
 	}
-	now, err := os.ReadFile(e.bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(now, orig) {
-		t.Fatalf("the container overwrote the runtime's binary through /proc/PID/exe (attacker says %q)", result)
+	attackFailed(t, orig, result)
+}
+
+// attackFailed fails the test unless every binary in orig still holds its
+// bytes and the attack script (result) ran to its end.
+func attackFailed(t *testing.T, orig map[string][]byte, result string) {
+	t.Helper()
+	for b, data := range orig {
+		now, err := os.ReadFile(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(now, data) {
+			t.Fatalf("the container overwrote %s through /proc/PID/exe (attacker says %q)", filepath.Base(b), result)
+		}
 	}
 	if result == "" || result == "overwritten" {
 		t.Fatalf("attack did not run to its end (result %q)", result)
 	}
-	t.Logf("attack result: %s; binary unchanged", result)
+	t.Logf("attack result: %s; binaries unchanged: %d", result, len(orig))
+}
+
+// fullPipe makes a fifo at path and returns it opened read-write with its
+// buffer full, in blocking mode: a process given it as stderr blocks on
+// its first message until someone reads the fifo.
+func fullPipe(t *testing.T, path string) *os.File {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	for {
+		if _, err := syscall.Write(int(f.Fd()), make([]byte, 4096)); err != nil {
+			break // EAGAIN: full
+		}
+	}
+	// Blocking again: the flag is the open file's, which the process shares.
+	if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

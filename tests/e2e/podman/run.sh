@@ -135,6 +135,8 @@ mounted_varlib=1
 # checkout included when it was cloned there (CI may): take copies of what
 # the tier needs from it first.
 cp "$GORUNC" "$T/gorunc.bin" && GORUNC=$T/gorunc.bin || exit 1
+# gorunc-init beside it, as installed (make build puts it beside bin/gorunc).
+for f in "$(dirname "$(readlink -f "$repo/bin/gorunc")")"/gorunc-init-*; do [ -e "$f" ] && { cp "$f" "$T/" || exit 1; }; done
 cp "$repo/scripts/mkbundle.sh" "$T/mkbundle.sh" || exit 1
 # conmon makes its console sockets in /tmp (it ignores TMPDIR) and leaves
 # them there when the runtime's create fails: a private /tmp keeps them in
