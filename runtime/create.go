@@ -461,6 +461,11 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 		c.store.Log.Debugf("create %s: Go init (%s)", c.rec.ID, why)
 	}
 	stdin, stdout, stderr := o.stdio.files()
+	if fast == nil {
+		if err := l.addStage2(); err != nil {
+			return nil, err
+		}
+	}
 	cmd, err := l.command("init", fast != nil, stdin, stdout, stderr, fastEnv...)
 	if err != nil {
 		return nil, err

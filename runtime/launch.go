@@ -45,6 +45,12 @@ const fdLog fdRole = "log"
 // (nsexec.ProtectedInit). The last fd added (command).
 const fdExe fdRole = "exe"
 
+// fdStage2 is the read-only init binary beside gorunc (nsexec.ProtectedInit)
+// given to Go init, which executes its stage 2 from it rather than from
+// gorunc (stage2.go): a created container's init then holds the pages of
+// a 140 KiB file, not of gorunc's 6 MiB, whichever init set it up.
+const fdStage2 fdRole = "stage2"
+
 // fdFifo is an O_PATH fd of exec.fifo (init).
 const fdFifo fdRole = "fifo"
 
@@ -151,6 +157,17 @@ func (l *launch) give(role fdRole, f *os.File) int {
 		l.owned = append(l.owned, f)
 	}
 	return l.add(role, f)
+}
+
+// addStage2 gives Go init the binary its stage 2 runs from (fdStage2),
+// when gorunc-init is installed beside gorunc.
+func (l *launch) addStage2() error {
+	f, err := nsexec.ProtectedInit()
+	if err != nil {
+		return err
+	}
+	l.give(fdStage2, f)
+	return nil
 }
 
 // command is the exec.Cmd that starts `gorunc sub` with every file in

@@ -19,9 +19,10 @@ import (
 
 // Stage 2: a created container's init waits on the exec fifo without the
 // Go runtime. Go init does everything it did before "ready", then
-// execveat()s its own read-only binary (the exe role's fd, the one it was
-// started from, CVE-2019-5736) with only stage2Env set, and the nsenter
-// constructor's C stage (nsexec/stage2.c, which has the diagram) sends
+// execveat()s a read-only binary (CVE-2019-5736): gorunc-init when the
+// runtime found one beside itself (the stage2 role's fd), else its own
+// (the exe role's, the one it was started from), with only stage2Env
+// set, and the nsenter constructor's C stage (nsexec/stage2.c, which has the diagram) sends
 // "ready", waits on the fifo, loads a noNewPrivileges filter and execs the
 // process. One thread and about 1 MiB while created, instead of the Go
 // runtime's 4 threads and 9 MiB, so that a pids.max of 1 set between
@@ -58,7 +59,7 @@ const stage2Env = "_GORUNC_STAGE2"
 //     to load past the point of no return of execve.
 func stage2Refusal(cfg *initConfig) string {
 	p := cfg.Spec.Process
-	exe, hasExe := cfg.FDs[fdExe]
+	exe, hasExe := stage2Binary(cfg)
 	switch {
 	case !nsexec.NsenterAvailable:
 		return "built without cgo"
@@ -91,6 +92,16 @@ func stage2Refusal(cfg *initConfig) string {
 		return "binary with file capabilities"
 	}
 	return ""
+}
+
+// stage2Binary is the fd stage 2 is executed from: gorunc-init when the
+// runtime gave one (fdStage2), gorunc's own binary otherwise (fdExe).
+func stage2Binary(cfg *initConfig) (int, bool) {
+	if fd, ok := cfg.FDs[fdStage2]; ok {
+		return fd, true
+	}
+	fd, ok := cfg.FDs[fdExe]
+	return fd, ok
 }
 
 // openStage2Plan creates the memfd stage 2 reads its plan from, early:
@@ -158,7 +169,8 @@ func execStage2(cfg *initConfig, plan *os.File, sock *os.File, fifoFD int, fdDir
 	empty, _ := syscall.BytePtrFromString("")
 	// On the main thread, locked (Init's caller): its credentials are
 	// the ones that cross.
-	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(cfg.FDs[fdExe]), uintptr(unsafe.Pointer(empty)),
+	exe, _ := stage2Binary(cfg)
+	_, _, errno := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(exe), uintptr(unsafe.Pointer(empty)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])), unix.AT_EMPTY_PATH, 0)
 	return fmt.Errorf("execveat: %w", errno)
 }

@@ -414,3 +414,59 @@ func TestIgnoredSignalsAsRunc(t *testing.T) {
 		t.Errorf("gorunc %+v, want status stopped and SIGHUP, SIGINT, 34 not in SigIgn (runc 1.5.1's when its Notify wins the race)", g)
 	}
 }
+
+// initMaxHWM bounds, in kB, the peak RSS of a created container's init run
+// from gorunc-init: 164-168 kB (Go init's stage 2) and 260-264 kB (the
+// setup program) here, 496-596 kB from gorunc's own binary; crun's forked
+// child holds 288 kB in the cgroup v2 VM (issue 18's row).
+const initMaxHWM = 384
+
+// TestCreatedInitRunsFromGoruncInit: with gorunc-init beside gorunc, a
+// created container's init runs from it whichever init set the container
+// up (the setup program, or Go init, whose stage 2 is executed from it),
+// and stays under initMaxHWM; a gorunc copied alone starts itself.
+func TestCreatedInitRunsFromGoruncInit(t *testing.T) {
+	bin := os.Getenv("GORUNC")
+	inits, _ := filepath.Glob(filepath.Join(filepath.Dir(bin), "gorunc-init-*"))
+	if bin == "" || len(inits) != 1 {
+		t.Skipf("needs GORUNC with one gorunc-init beside it (make build): %v", inits)
+	}
+	size := func(p string) int64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	alone := filepath.Join(t.TempDir(), "gorunc")
+	if out, err := exec.Command("cp", bin, alone).CombinedOutput(); err != nil {
+		t.Fatalf("copy: %v: %s", err, out)
+	}
+	for _, c := range []struct {
+		name, bin string
+		exe       int64
+	}{
+		{"setup program", bin, size(inits[0])},
+		{"Go init", goInitWrapper(t), size(inits[0])},
+		{"gorunc alone", alone, size(bin)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "true")
+			e.bin = c.bin
+			e.writeSpec()
+			e.must("create", "--bundle", e.bundle, "c")
+			pid := e.state("c").Pid
+			if got := size(fmt.Sprintf("/proc/%d/exe", pid)); got != c.exe {
+				t.Errorf("created init runs a binary of %d bytes, want %d", got, c.exe)
+			}
+			hwm := kB(t, procStatus(t, pid, "VmHWM")["VmHWM"])
+			t.Logf("created init: VmHWM %d kB", hwm)
+			if c.exe != size(bin) && hwm > initMaxHWM {
+				t.Errorf("created init VmHWM %d kB, want at most %d", hwm, initMaxHWM)
+			}
+			e.must("start", "c")
+			e.waitStatus("c", "stopped")
+			e.must("delete", "c")
+		})
+	}
+}
