@@ -100,18 +100,31 @@ func loadDeviceProgram(insns []insn) (int, error) {
 		runtime.KeepAlive(license)
 		return fd, nil
 	}
+	err = withVerifierLog(err, &attr)
+	runtime.KeepAlive(insns)
+	runtime.KeepAlive(license)
+	return -1, err
+}
+
+// withVerifierLog loads attr's program again with the verifier's log on and
+// adds the log's reason to err, the first load's error. A function of its
+// own, not inlined: its 64 KiB buffer lives on the stack (it does not
+// escape), and in loadDeviceProgram's frame it made every load, failed or
+// not, grow the calling goroutine's stack to 128 KiB (five copies, ~60
+// fresh pages).
+//
+//go:noinline
+func withVerifierLog(err error, attr *progLoadAttr) error {
 	log := make([]byte, 64<<10)
 	attr.logLevel, attr.logSize = 1, uint32(len(log))
 	attr.logBuf = uint64(uintptr(unsafe.Pointer(&log[0])))
-	if fd, lerr := retryBPF(unix.BPF_PROG_LOAD, unsafe.Pointer(&attr), unsafe.Sizeof(attr)); lerr == nil {
+	if fd, lerr := retryBPF(unix.BPF_PROG_LOAD, unsafe.Pointer(attr), unsafe.Sizeof(*attr)); lerr == nil {
 		unix.Close(fd) // loaded the second time: report the first error
 	} else if msg := verifierReason(log); msg != "" {
 		err = fmt.Errorf("%w: verifier: %s", err, msg)
 	}
-	runtime.KeepAlive(insns)
-	runtime.KeepAlive(license)
 	runtime.KeepAlive(log)
-	return -1, err
+	return err
 }
 
 // retryBPF retries a command the kernel interrupted: the verifier returns
