@@ -27,10 +27,16 @@ build: bin/gorunc bin/cgroup-tool
 ifeq ($(origin CC),default)
 CC := musl-gcc
 endif
+# Go 1.26's Green Tea GC (its default) keeps each small-object span's mark
+# bits at the span's end: a span's first allocation writes a second page.
+# gorunc's commands never collect (a create allocates ~270 KiB), and each
+# fresh page costs ~20-50 us on this host: without it a create writes ~85
+# fewer pages (docs/performance.md, "Green Tea GC off", session 21).
+GOEXP := GOEXPERIMENT=nogreenteagc
 bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION $(BUILD)/gorunc-init
 	@command -v $(CC) >/dev/null || scripts/install-deps.sh build
 	$(install-init)
-	CC=$(CC) CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags "$(LDFLAGS) $(INIT_LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
+	$(GOEXP) CC=$(CC) CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags "$(LDFLAGS) $(INIT_LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
 
 # gorunc-init (cmd/gorunc-init): nsexec's C code alone, the ~200 KiB binary
 # a container's init runs as when its setup is a program, instead of
@@ -56,7 +62,7 @@ endef
 bin/gorunc-fault: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION $(BUILD)/gorunc-init
 	@command -v $(CC) >/dev/null || scripts/install-deps.sh build
 	$(install-init)
-	CC=$(CC) CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo,faultinject -ldflags "$(LDFLAGS) $(INIT_LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
+	$(GOEXP) CC=$(CC) CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo,faultinject -ldflags "$(LDFLAGS) $(INIT_LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
 
 bin/cgroup-tool: $(GOFILES)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $@ ./cmd/cgroup-tool
