@@ -59,7 +59,9 @@ func Unmarshal(data []byte, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || !rv.Elem().IsZero() {
 		return ErrUnsupported
 	}
-	d := decoder{data: data, types: map[reflect.Type]*typeInfo{}}
+	// Sized once: a map grown type by type takes a fresh span at each
+	// doubling (an OCI config meets ~40 types).
+	d := decoder{data: data, types: make(map[reflect.Type]*typeInfo, 64)}
 	i := d.space(0)
 	i, err := d.value(i, rv.Elem(), 0)
 	if err != nil {
@@ -76,7 +78,16 @@ func Unmarshal(data []byte, v any) error {
 type decoder struct {
 	data  []byte
 	types map[reflect.Type]*typeInfo
+	// slab is where the struct types' field tables are cut from: one
+	// allocation for many tables instead of one per type, whose sizes
+	// fall in a dozen size classes, each a fresh span and fresh pages
+	// the first time (docs/performance.md, "Green Tea GC off").
+	slab []field
 }
+
+// fieldSlab is how many fields a slab holds (48 bytes each: 6 KiB, one
+// size class), more than an OCI config's types need in all.
+const fieldSlab = 128
 
 // typeInfo is what the decoder needs of a type.
 type typeInfo struct {
@@ -160,7 +171,15 @@ func (d *decoder) info(t reflect.Type) *typeInfo {
 		ti.text = !ti.unmarshaler && p.Implements(textUnmarshalerType)
 	}
 	if t.Kind() == reflect.Struct && !ti.unmarshaler && !ti.text {
-		ti.fields = make([]field, 0, t.NumField())
+		n := t.NumField()
+		if cap(d.slab)-len(d.slab) < n {
+			d.slab = make([]field, 0, max(fieldSlab, n))
+		}
+		// Full slice expression: an append past n (fields promoted
+		// from an embedded struct) copies instead of writing over the
+		// next type's table.
+		ti.fields = d.slab[len(d.slab) : len(d.slab) : len(d.slab)+n]
+		d.slab = d.slab[:len(d.slab)+n]
 		ti.bad = !addFields(ti, t, nil)
 	}
 	d.types[t] = ti

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -268,4 +269,46 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 		compare(t, data, func() any { return new(sample) })
 	})
+}
+
+// TestFieldTablesShareASlab: the field tables of the struct types one
+// decode meets are cut from one allocation (a config's 26 types, 84 fields
+// here), not one each: each distinct size is a fresh span, and its first
+// object fresh pages (docs/performance.md, "Green Tea GC off").
+func TestFieldTablesShareASlab(t *testing.T) {
+	type inner struct {
+		A, B string
+		C    []int
+	}
+	type outer struct {
+		X    inner
+		Y    *inner
+		Z    map[string]inner
+		N    int
+		M, O string
+	}
+	data := []byte(`{"X":{"A":"a","C":[1]},"Y":{"B":"b"},"Z":{"k":{"A":"c"}},"N":1,"M":"m"}`)
+	var v outer
+	d := decoder{data: data, types: make(map[reflect.Type]*typeInfo, 64)}
+	if _, err := d.value(d.space(0), reflect.ValueOf(&v).Elem(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if v.X.A != "a" || v.Y.B != "b" || v.Z["k"].A != "c" || v.N != 1 {
+		t.Fatalf("decoded %+v", v)
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(d.slab[:cap(d.slab)])))
+	end := base + uintptr(cap(d.slab))*unsafe.Sizeof(field{})
+	tables := 0
+	for typ, ti := range d.types {
+		if len(ti.fields) == 0 {
+			continue
+		}
+		tables++
+		if p := uintptr(unsafe.Pointer(&ti.fields[0])); p < base || p >= end {
+			t.Errorf("%v's field table is an allocation of its own", typ)
+		}
+	}
+	if tables != 2 {
+		t.Fatalf("%d field tables, want 2 (inner, outer)", tables)
+	}
 }
