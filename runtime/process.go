@@ -23,14 +23,41 @@ var rlimitTypes = sync.OnceValue(func() map[string]int {
 	}
 })
 
-// capByName maps "CAP_SYS_ADMIN" to its number, for every capability the
-// library knows (not only those this kernel has).
-func capByName() map[string]capability.Cap {
-	m := make(map[string]capability.Cap)
-	for _, c := range capability.ListKnown() {
-		m["CAP_"+strings.ToUpper(c.String())] = c
+// capNumber returns the number of name ("CAP_SYS_ADMIN", exactly: upper
+// case, as runc's map of names has it) among known, every capability the
+// library knows (capability.ListKnown(); not only those this kernel has).
+// A scan, not a map: a create looks its ~40 names up twice, and a map of
+// every known name cost 80 allocations and fresh spans more than the scans
+// (docs/performance.md, "Green Tea GC off").
+func capNumber(known []capability.Cap, name string) (capability.Cap, bool) {
+	rest, ok := strings.CutPrefix(name, "CAP_")
+	if !ok {
+		return 0, false
 	}
-	return m
+	for _, c := range known {
+		if upperOf(rest, c.String()) {
+			return c, true
+		}
+	}
+	return 0, false
+}
+
+// upperOf reports whether s is lower (a capability's name: ASCII lower
+// case, digits, '_') in upper case.
+func upperOf(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := range len(s) {
+		c := lower[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if s[i] != c {
+			return false
+		}
+	}
+	return true
 }
 
 // CapabilityNames lists the known capabilities, for `features`.
@@ -50,7 +77,7 @@ func capsWarning(p *specs.Process) []string {
 	if p == nil || p.Capabilities == nil {
 		return nil
 	}
-	known := capByName()
+	known := capability.ListKnown()
 	last, err := lastCap()
 	if err != nil {
 		return nil // capsFor reports it
@@ -59,7 +86,7 @@ func capsWarning(p *specs.Process) []string {
 	seen := map[string]bool{}
 	for _, set := range capSets(p.Capabilities) {
 		for _, name := range set.names {
-			if cp, ok := known[name]; (!ok || cp > last) && !seen[name] {
+			if cp, ok := capNumber(known, name); (!ok || cp > last) && !seen[name] {
 				seen[name] = true
 				unknown = append(unknown, name)
 			}
@@ -147,11 +174,11 @@ func capsFor(c *specs.LinuxCapabilities) (*capState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read capabilities: %w", err)
 	}
-	known := capByName()
+	known := capability.ListKnown()
 	mask := func(names []string) uint64 {
 		var m uint64
 		for _, name := range names {
-			if cp, ok := known[name]; ok && cp <= last {
+			if cp, ok := capNumber(known, name); ok && cp <= last {
 				m |= 1 << uint(cp)
 			}
 		}

@@ -3,8 +3,10 @@ package runtime
 import (
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 
+	"github.com/moby/sys/capability"
 	"github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -45,5 +47,36 @@ func TestApplyUserKeepsNotDumpable(t *testing.T) {
 	if r.dumpable != 0 {
 		s, _ := os.ReadFile("/proc/sys/fs/suid_dumpable")
 		t.Errorf("dumpable %d after the user switch (fs.suid_dumpable %q), want 0", r.dumpable, s)
+	}
+}
+
+// TestCapNumber: names are matched exactly as runc's map of
+// "CAP_"+upper-case names matches them, for every capability the library
+// knows.
+func TestCapNumber(t *testing.T) {
+	known := capability.ListKnown()
+	for _, c := range known {
+		name := "CAP_" + strings.ToUpper(c.String())
+		if got, ok := capNumber(known, name); !ok || got != c {
+			t.Errorf("%s: %v %v, want %v", name, got, ok, c)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		want capability.Cap
+		ok   bool
+	}{
+		{"CAP_SYS_ADMIN", capability.CAP_SYS_ADMIN, true},
+		{"CAP_CHOWN", capability.CAP_CHOWN, true},
+		{"CAP_sys_admin", 0, false}, // runc's lookup is case-sensitive
+		{"SYS_ADMIN", 0, false},
+		{"CAP_", 0, false},
+		{"CAP_SYS_ADMINX", 0, false},
+		{"CAP_NOT_A_CAPABILITY", 0, false},
+		{"", 0, false},
+	} {
+		if got, ok := capNumber(known, tc.name); got != tc.want || ok != tc.ok {
+			t.Errorf("%q: %v %v, want %v %v", tc.name, got, ok, tc.want, tc.ok)
+		}
 	}
 }
