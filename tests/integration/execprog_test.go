@@ -206,6 +206,14 @@ func TestExecSetupProgramHelperNotDumpable(t *testing.T) {
 		err := syscall.Stat("/proc/"+itoa(pid)+"/environ", &st)
 		return st.Uid, err
 	}
+	// run -d returns once init has its go-ahead (the exec fifo read), as
+	// runc's: init may not have executed sleep yet, and is not dumpable
+	// until it has (a loaded host showed it).
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cl, _ := os.ReadFile("/proc/" + itoa(initPid) + "/cmdline"); string(cl) == "sleep\x00100\x00" {
+			break
+		}
+	}
 	if uid, err := owner(initPid); err != nil || uid != 200000 {
 		t.Fatalf("control: init's environ owned by %d (%v), want 200000 (dumpable)", uid, err)
 	}
