@@ -38,7 +38,7 @@ bin/gorunc: $(GOFILES) $(wildcard nsexec/*.c nsexec/*.h) cmd/gorunc/VERSION $(BU
 	$(install-init)
 	$(GOEXP) CC=$(CC) CGO_ENABLED=1 $(GO) build -trimpath -tags netgo,osusergo -ldflags "$(LDFLAGS) $(INIT_LDFLAGS) -linkmode external -extldflags -static" -o $@ ./cmd/gorunc
 
-# gorunc-init (cmd/gorunc-init): nsexec's C code alone, the ~200 KiB binary
+# gorunc-init (cmd/gorunc-init): nsexec's C code alone, the ~140 KiB binary
 # a container's init runs as when its setup is a program, instead of
 # gorunc's 6 MiB (docs/performance.md, "init as a binary of its own"). It
 # sits beside gorunc as gorunc-init-<first 16 hex digits of its SHA-256>,
@@ -51,8 +51,10 @@ $(BUILD)/gorunc-init: $(INIT_SRCS) $(wildcard nsexec/*.h)
 	$(CC) -static -O2 -Wall -Werror -s -DGORUNC_INIT_BINARY -o $@ $(INIT_SRCS)
 INIT_NAME = gorunc-init-$(shell sha256sum $(BUILD)/gorunc-init | cut -c1-16)
 INIT_LDFLAGS = -X github.com/gorunc/gorunc/nsexec.initName=$(INIT_NAME)
+# drop-other-inits DIR: removes the gorunc-init-* of other builds from DIR.
+drop-other-inits = ls $(1)/gorunc-init-* 2>/dev/null | grep -vx '$(1)/$(INIT_NAME)' | xargs -r rm -f
 define install-init
-	@ls bin/gorunc-init-* 2>/dev/null | grep -vx 'bin/$(INIT_NAME)' | xargs -r rm -f
+	@$(call drop-other-inits,bin)
 	install -D -m 0755 $(BUILD)/gorunc-init bin/$(INIT_NAME)
 endef
 
@@ -79,7 +81,7 @@ MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man8
 COMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 install: build man
 	install -d $(BINDIR) $(MANDIR) $(COMPDIR)
-	ls $(BINDIR)/gorunc-init-* 2>/dev/null | grep -vx '$(BINDIR)/$(INIT_NAME)' | xargs -r rm -f
+	$(call drop-other-inits,$(BINDIR))
 	install -m 0755 bin/gorunc bin/$(INIT_NAME) bin/cgroup-tool $(BINDIR)/
 	install -m 0644 $(BUILD)/man/*.8 $(MANDIR)/
 	install -m 0644 $(BUILD)/completion/gorunc $(COMPDIR)/gorunc

@@ -249,12 +249,14 @@ static void catch_setxid(void)
 #define CLI_SLACK_NS 4000000UL
 unsigned long gorunc_caller_slack; // 0: not raised (not the CLI, or a realtime caller's 0)
 
-__attribute__((unused)) static void raise_slack(void)
+#ifndef GORUNC_INIT_BINARY
+static void raise_slack(void)
 {
 	int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 	if (slack > 0 && prctl(PR_SET_TIMERSLACK, CLI_SLACK_NS, 0, 0, 0) == 0)
 		gorunc_caller_slack = (unsigned long)slack;
 }
+#endif
 
 __attribute__((constructor)) static void gorunc_nsenter(void)
 {

@@ -62,14 +62,14 @@ func ProtectedSelf() (*os.File, error) {
 var initName string
 
 // ProtectedInit is ProtectedSelf for the init binary installed beside
-// this gorunc (cmd/gorunc-init: nsexec's C code alone, ~200 KiB), which a
+// this gorunc (cmd/gorunc-init: nsexec's C code alone, ~140 KiB), which a
 // container's init and exec-init run as when their setup is a program:
 // such an init maps and touches pages of that small file only, not of
 // gorunc's 6 MiB (docs/performance.md, "init as a binary of its own"). It
 // returns nil, and no error, when there is none (a gorunc built or copied
 // without it): the caller starts its own binary instead. The guard is the
 // same: a read-only bind detached from every mount tree, or a sealed copy
-// for a rootless caller, whose copy is now 200 KiB instead of 6.9 MB.
+// for a rootless caller, whose copy is now 140 KiB instead of 6.9 MB.
 func ProtectedInit() (*os.File, error) {
 	if initName == "" {
 		return nil, nil

@@ -22,9 +22,9 @@ import (
 // execveat()s a read-only binary (CVE-2019-5736): gorunc-init when the
 // runtime found one beside itself (the stage2 role's fd), else its own
 // (the exe role's, the one it was started from), with only stage2Env
-// set, and the nsenter constructor's C stage (nsexec/stage2.c, which has the diagram) sends
-// "ready", waits on the fifo, loads a noNewPrivileges filter and execs the
-// process. One thread and about 1 MiB while created, instead of the Go
+// set, and the nsenter constructor's C stage (nsexec/stage2.c, which has
+// the diagram) sends "ready", waits on the fifo, loads a noNewPrivileges
+// filter and execs the process. One thread and about 1 MiB while created, instead of the Go
 // runtime's 4 threads and 9 MiB, so that a pids.max of 1 set between
 // create and start no longer breaks start (docs/performance.md).
 //

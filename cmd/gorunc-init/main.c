@@ -3,7 +3,7 @@
 // installed beside gorunc (make install). It is nsexec's C code alone, with
 // no Go runtime behind it: everything happens in the nsenter constructor
 // (nsexec/nsenter.c), which never returns here when the runtime started it
-// as it should. Being a binary of its own, about 200 KiB instead of
+// as it should. Being a binary of its own, about 140 KiB instead of
 // gorunc's 6 MiB, is what it is for: each created container's init maps
 // and touches pages of this file only (docs/performance.md, "init as a
 // binary of its own").

@@ -59,9 +59,7 @@ func Unmarshal(data []byte, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || !rv.Elem().IsZero() {
 		return ErrUnsupported
 	}
-	// Sized once: a map grown type by type takes a fresh span at each
-	// doubling (an OCI config meets ~40 types).
-	d := decoder{data: data, types: make(map[reflect.Type]*typeInfo, 64)}
+	d := newDecoder(data)
 	i := d.space(0)
 	i, err := d.value(i, rv.Elem(), 0)
 	if err != nil {
@@ -83,6 +81,12 @@ type decoder struct {
 	// fall in a dozen size classes, each a fresh span and fresh pages
 	// the first time (docs/performance.md, "Green Tea GC off").
 	slab []field
+}
+
+func newDecoder(data []byte) decoder {
+	// Sized once: a map grown type by type takes a fresh span at each
+	// doubling (an OCI config meets 26 types).
+	return decoder{data: data, types: make(map[reflect.Type]*typeInfo, 64)}
 }
 
 // fieldSlab is how many fields a slab holds (48 bytes each: 6 KiB, one

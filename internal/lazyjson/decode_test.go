@@ -289,7 +289,7 @@ func TestFieldTablesShareASlab(t *testing.T) {
 	}
 	data := []byte(`{"X":{"A":"a","C":[1]},"Y":{"B":"b"},"Z":{"k":{"A":"c"}},"N":1,"M":"m"}`)
 	var v outer
-	d := decoder{data: data, types: make(map[reflect.Type]*typeInfo, 64)}
+	d := newDecoder(data)
 	if _, err := d.value(d.space(0), reflect.ValueOf(&v).Elem(), 0); err != nil {
 		t.Fatal(err)
 	}
