@@ -46,25 +46,8 @@ echo still-busy > result
 func TestExecProcSelfExeAttack(t *testing.T) {
 	e := newEnv(t, "sleep", "100")
 	real := e.bin
-	copies := t.TempDir()
-	bins, _ := filepath.Glob(filepath.Join(filepath.Dir(real), "gorunc-init-*"))
-	bins = append(bins, real)
-	orig := map[string][]byte{}
-	for _, b := range bins {
-		data, err := os.ReadFile(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := filepath.Base(b)
-		if b == real {
-			name = "gorunc-copy"
-		}
-		orig[filepath.Join(copies, name)] = data
-		if err := os.WriteFile(filepath.Join(copies, name), data, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e.bin = filepath.Join(copies, "gorunc-copy")
+	var orig map[string][]byte
+	e.bin, orig = copyRuntime(t, real, t.TempDir())
 	// Registered after newEnv's: runs first, so the cleanup uses a
 	// binary that works even if the attack succeeded.
 	t.Cleanup(func() { e.bin = real })
@@ -92,9 +75,7 @@ func TestExecProcSelfExeAttack(t *testing.T) {
 	// exec-init itself executes evil, so /proc/self/exe is its binary.
 	cmd := exec.Command(e.bin, "--root", e.root, "exec", "-d", "cve", "/run/x/evil")
 	cmd.Stderr = full
-	if out, err := cmd.Output(); err != nil {
-		t.Fatalf("exec evil: %v %s", err, out)
-	}
+	execEvil(t, cmd)
 
 	var result string
 	// The script ends by itself (300 tries); the deadline only stops a
@@ -104,6 +85,56 @@ func TestExecProcSelfExeAttack(t *testing.T) {
 		result = strings.TrimSpace(string(data))
 	}
 	attackFailed(t, orig, result)
+}
+
+// initsBeside lists the gorunc-init binaries installed beside bin (make
+// build puts this build's beside bin/gorunc).
+func initsBeside(bin string) []string {
+	inits, _ := filepath.Glob(filepath.Join(filepath.Dir(bin), "gorunc-init-*"))
+	return inits
+}
+
+// copyRuntime copies bin, and the gorunc-init beside it if any, into dir
+// under their own names: a private runtime an attack may damage. It
+// returns the copy of bin and each copy's original bytes.
+func copyRuntime(t *testing.T, bin, dir string) (string, map[string][]byte) {
+	t.Helper()
+	orig := map[string][]byte{}
+	for _, src := range append(initsBeside(bin), bin) {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.Base(src))
+		if err := os.WriteFile(dst, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		orig[dst] = data
+	}
+	return filepath.Join(dir, filepath.Base(bin)), orig
+}
+
+// execEvil runs `exec -d ... evil`, bounded: its stderr is the full pipe,
+// so a message from the CLI itself (an error) would block it for good.
+func execEvil(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	var out strings.Builder
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exec evil: %v %s", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("exec evil: no answer within 30 s (blocked on its full stderr: it failed)")
+	}
 }
 
 // attackFailed fails the test unless every binary in orig still holds its

@@ -102,8 +102,7 @@ func newRootlessUser(t *testing.T) *rootlessUser {
 	}
 	// gorunc-init beside the copy, as beside bin/gorunc (make build):
 	// a rootless init and exec-init run from a sealed copy of it.
-	inits, _ := filepath.Glob(filepath.Join(filepath.Dir(bin), "gorunc-init-*"))
-	for _, src := range inits {
+	for _, src := range initsBeside(bin) {
 		dst := filepath.Join(dir, filepath.Base(src))
 		if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {
 			t.Fatalf("copy %s: %v: %s", src, err, out)
@@ -155,8 +154,7 @@ func (u *rootlessUser) runArgv(env []string, argv ...string) result {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = u.bundle
 	cmd.Env = env
-	// The groups a login gives: the user's own group.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(u.gid), Groups: []uint32{uint32(u.gid)}}}
+	cmd.SysProcAttr = u.login()
 	// Files, not pipes: a detached container keeps the stdio it was given.
 	out, errf := tempIn(u.t, u.dir), tempIn(u.t, u.dir)
 	defer os.Remove(out.Name())
@@ -178,6 +176,12 @@ func (u *rootlessUser) runArgv(env []string, argv ...string) result {
 		u.t.Fatalf("%v as %s: no answer within 30s", argv, u.name)
 	}
 	return resultOf(u.t, fmt.Sprint(argv), err, out, errf)
+}
+
+// login is the credentials a login gives the user: its uid, its group and
+// no other.
+func (u *rootlessUser) login() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(u.gid), Groups: []uint32{uint32(u.gid)}}}
 }
 
 func tempIn(t *testing.T, dir string) *os.File {
@@ -697,21 +701,9 @@ func TestRootlessExecProcSelfExeAttack(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Chown(ownDir, u.uid, u.gid)
-	own := filepath.Join(ownDir, "gorunc")
-	orig := map[string][]byte{}
-	inits, _ := filepath.Glob(filepath.Join(filepath.Dir(u.bins["gorunc"]), "gorunc-init-*"))
-	for _, src := range append(inits, u.bins["gorunc"]) {
-		name := filepath.Base(src)
-		data, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(ownDir, name)
-		if err := os.WriteFile(dst, data, 0o755); err != nil {
-			t.Fatal(err)
-		}
+	own, orig := copyRuntime(t, u.bins["gorunc"], ownDir)
+	for dst := range orig {
 		os.Chown(dst, u.uid, u.gid)
-		orig[dst] = data
 	}
 	u.bins["gorunc-own"] = own
 	x := filepath.Join(u.dir, "x")
@@ -740,11 +732,8 @@ func TestRootlessExecProcSelfExeAttack(t *testing.T) {
 	full := fullPipe(t, filepath.Join(x, "stderr"))
 	os.Chown(full.Name(), u.uid, u.gid)
 	cmd := exec.Command(own, "exec", "-d", "cve", "/run/x/evil")
-	cmd.Dir, cmd.Env, cmd.Stderr = u.bundle, u.env(), full
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(u.uid), Gid: uint32(u.gid), Groups: []uint32{uint32(u.gid)}}}
-	if out, err := cmd.Output(); err != nil {
-		t.Fatalf("exec evil: %v %s", err, out)
-	}
+	cmd.Dir, cmd.Env, cmd.Stderr, cmd.SysProcAttr = u.bundle, u.env(), full, u.login()
+	execEvil(t, cmd)
 
 	var result string
 	// The script ends by itself; the deadline only stops a hung attack.

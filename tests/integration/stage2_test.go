@@ -427,7 +427,7 @@ const initMaxHWM = 384
 // and stays under initMaxHWM; a gorunc copied alone starts itself.
 func TestCreatedInitRunsFromGoruncInit(t *testing.T) {
 	bin := os.Getenv("GORUNC")
-	inits, _ := filepath.Glob(filepath.Join(filepath.Dir(bin), "gorunc-init-*"))
+	inits := initsBeside(bin)
 	if bin == "" || len(inits) != 1 {
 		t.Skipf("needs GORUNC with one gorunc-init beside it (make build): %v", inits)
 	}
