@@ -33,3 +33,13 @@ func readStartRecord(data []byte) (startRecord, bool) {
 		PidNS:      map[bool]int{true: -1, false: int(c.pid_ns)}[c.ns_unsure != 0],
 	}, true
 }
+
+// onePCommand is cli.c's gorunc_one_p for the command words args.
+func onePCommand(args ...string) bool {
+	cargs := make([]*C.char, len(args))
+	for i, a := range args {
+		cargs[i] = C.CString(a)
+		defer C.free(unsafe.Pointer(cargs[i]))
+	}
+	return C.gorunc_one_p(&cargs[0], C.size_t(len(args))) != 0
+}

@@ -119,3 +119,31 @@ func TestStartRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestOnePCommand: create, `exec -d` and `run -d` start on one P
+// (nsenter.c, "One P for the CLI"); attached exec and run, whose signal
+// forwarding is slower on one P, and every other command do not.
+func TestOnePCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"create", "--bundle", "b", "id"}, true},
+		{[]string{"exec", "--detach", "--pid-file", "p", "id", "sh"}, true},
+		{[]string{"exec", "-d", "id", "sh"}, true},
+		{[]string{"exec", "id", "sh"}, false},
+		{[]string{"exec", "-t", "id", "sh"}, false},
+		{[]string{"run", "-d", "--bundle", "b", "id"}, true},
+		{[]string{"run", "--bundle", "b", "--detach", "id"}, true},
+		{[]string{"run", "-detach", "id"}, true},
+		{[]string{"run", "--bundle", "b", "id"}, false},
+		{[]string{"run", "id"}, false},
+		{[]string{"start", "id"}, false},
+		{[]string{"delete", "-f", "id"}, false},
+		{[]string{"creat", "id"}, false},
+	} {
+		if got := onePCommand(tc.args...); got != tc.want {
+			t.Errorf("%q: one P %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}

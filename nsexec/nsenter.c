@@ -63,6 +63,7 @@
 // _exit(1): the runtime turns it into its one-line error.
 
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -258,6 +259,80 @@ static void raise_slack(void)
 }
 #endif
 
+// One P for the CLI. The Go runtime sizes its scheduler from the CPUs the
+// process may run on when it starts (GOMAXPROCS). With two, the CLI's
+// second P takes a thread of its own and fresh spans and stacks for the
+// goroutines that run there, where create and exec are one sequence of
+// system calls with a goroutine or two beside it, and a fresh page costs
+// 15-57 us on this project's hosts: page faults per create 392 -> 358,
+// create -1.5 ms, `run -d` -1.5 in A/B (docs/performance.md, "One P for
+// the CLI"; cli.c's gorunc_one_p has why attached exec and run are left
+// out).
+// Go reads no environment the constructor could still add to, so the CLI
+// pins its thread to the CPU it is on before the runtime starts, and
+// nsexec's Go init gives every thread the caller's mask back
+// (gorunc_restore_cpus) before gorunc does anything else: the runtime
+// keeps its one P (until its once-a-second check, for a CLI that lives
+// that long), and what the CLI starts (hooks, helpers; init and exec-init
+// reset their own mask as runc's do) inherits the caller's mask.
+// A caller that set GOMAXPROCS, or allowed one CPU, is left as it is.
+#ifndef GORUNC_INIT_BINARY
+static cpu_set_t caller_cpus;
+static int cpus_pinned;
+
+static void pin_startup(void)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+	if (getenv("GOMAXPROCS") != NULL || cpu < 0 || cpu >= CPU_SETSIZE)
+		return;
+	if (sched_getaffinity(0, sizeof(caller_cpus), &caller_cpus) < 0 || CPU_COUNT(&caller_cpus) < 2 ||
+	    !CPU_ISSET(cpu, &caller_cpus))
+		return;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) == 0)
+		cpus_pinned = 1;
+}
+
+// gorunc_restore_cpus gives every thread of the process the caller's mask
+// back: 0, or -errno of the first failure. A thread cloned meanwhile by
+// one not yet restored is found by the next pass; by the time Go calls
+// this there are two or three (M0, sysmon, maybe an idle M).
+int gorunc_restore_cpus(void)
+{
+	if (!cpus_pinned)
+		return 0;
+	for (int pass = 0; pass < 8; pass++) {
+		DIR *d = opendir("/proc/self/task");
+		if (d == NULL)
+			return -errno;
+		int changed = 0, err = 0;
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL && err == 0) {
+			if (e->d_name[0] == '.')
+				continue;
+			pid_t tid = (pid_t)atoi(e->d_name);
+			cpu_set_t cur;
+			if (sched_getaffinity(tid, sizeof(cur), &cur) < 0 || CPU_EQUAL(&cur, &caller_cpus))
+				continue; // gone, or already the caller's
+			if (sched_setaffinity(tid, sizeof(caller_cpus), &caller_cpus) == 0)
+				changed = 1;
+			else if (errno != ESRCH)
+				err = -errno;
+		}
+		closedir(d);
+		if (err != 0)
+			return err;
+		if (!changed) {
+			cpus_pinned = 0;
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+#endif
+
 __attribute__((constructor)) static void gorunc_nsenter(void)
 {
 	// Init's stage 2 (stage2.c) never returns into Go.
@@ -284,8 +359,10 @@ __attribute__((constructor)) static void gorunc_nsenter(void)
 		// start` and `gorunc state` may be done before Go starts (cli.c).
 		// Not in gorunc-init (cmd/gorunc-init), which has no CLI.
 		if (!nondumpable) {
-			gorunc_cli();
+			int one_p = gorunc_cli();
 			raise_slack();
+			if (one_p)
+				pin_startup();
 		}
 #endif
 		return;

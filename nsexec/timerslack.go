@@ -3,6 +3,7 @@
 package nsexec
 
 // extern unsigned long gorunc_caller_slack;
+// extern int gorunc_restore_cpus(void);
 import "C"
 
 import (
@@ -19,12 +20,31 @@ import (
 // that this process's threads all have the slack its children need.
 var callerSlack = uint64(C.gorunc_caller_slack)
 
+// cpusErr is why this process's threads could not all get the caller's
+// CPU mask back from the one CPU the constructor pinned the CLI to
+// (nsenter.c, "One P for the CLI"): nil when they have it, or were never
+// pinned. Given back in nsexec's package init, before main runs and any
+// child is started; WithCallerSlack starts none after a failure.
+var cpusErr = restoreCallerCPUs()
+
+func restoreCallerCPUs() error {
+	if rc := C.gorunc_restore_cpus(); rc != 0 {
+		return fmt.Errorf("give the CLI's threads the caller's CPU affinity back: %w", unix.Errno(-rc))
+	}
+	return nil
+}
+
 // WithCallerSlack calls fn, which starts child processes (exec.Cmd.Start,
 // os.StartProcess), on a thread whose timer slack is the one this process
 // was started with. A child inherits the slack of the thread that clones
 // it and keeps it across execve; the CLI runs with a raised one, which
-// the container's processes, hooks and helpers must not get.
+// the container's processes, hooks and helpers must not get. It fails
+// when the caller's CPU mask could not be given back (cpusErr).
 func WithCallerSlack(fn func() error) error {
+	if cpusErr != nil {
+		// A child would get the one CPU the CLI started on.
+		return cpusErr
+	}
 	if callerSlack == 0 {
 		return fn()
 	}

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -328,4 +329,54 @@ func TestSchedulerVsCpusetAsRunc(t *testing.T) {
 			t.Errorf("left behind: %q", out)
 		}
 	})
+}
+
+// TestChildrenGetTheCallersCPUs: gorunc's CLI starts create, `exec -d` and
+// `run -d` pinned to the CPU it is on, so that the Go runtime makes one P,
+// and gives every thread the caller's mask back before it does anything
+// (nsenter.c, "One P for the CLI"). A hook, which the CLI starts, and the
+// CLI's own threads, which the hook reads as its parent's, must have the
+// caller's mask, as runc's have. Without the give-back (checked) the hook
+// and every CLI thread have the one CPU.
+func TestChildrenGetTheCallersCPUs(t *testing.T) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := cpusAllowed(t, string(status))
+	if !strings.ContainsAny(caller, "-,") {
+		t.Skipf("needs two CPUs to tell the caller's mask from a pinned CLI's, this test may use %s", caller)
+	}
+	runc, why := runc15()
+	for _, b := range []struct{ name, path string }{{"gorunc", ""}, {"runc-1.5", runc}} {
+		t.Run(b.name, func(t *testing.T) {
+			if b.name == "runc-1.5" && runc == "" {
+				t.Skip(why)
+			}
+			out := t.TempDir()
+			e := newEnv(t, "sleep", "60")
+			if b.path != "" {
+				e.bin = b.path
+			}
+			e.spec.Hooks = &specs.Hooks{CreateRuntime: []specs.Hook{{
+				Path: "/bin/sh",
+				Args: []string{"sh", "-c", "cat /proc/self/status /proc/$PPID/task/*/status | grep '^Cpus_allowed_list:' > " + filepath.Join(out, "hook")},
+			}}}
+			e.writeSpec()
+			e.must("create", "--bundle", e.bundle, "cpus")
+			lists := strings.Split(waitWritten(t, filepath.Join(out, "hook")), "\n")
+			if len(lists) < 2 {
+				t.Fatalf("hook wrote %q, want its own mask and its parent's threads'", lists)
+			}
+			for i, l := range lists {
+				who := "the hook"
+				if i > 0 {
+					who = fmt.Sprintf("CLI thread %d of %d", i, len(lists)-1)
+				}
+				if got := cpusAllowed(t, l); got != caller {
+					t.Errorf("%s: Cpus_allowed_list %s, want the caller's %s", who, got, caller)
+				}
+			}
+		})
+	}
 }
