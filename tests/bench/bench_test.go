@@ -295,6 +295,24 @@ func TestEvalTargets(t *testing.T) {
 			"list grows at most linearly (100 -> 1000 created)": verdictMet,
 			"state constant (10 -> 1000 created)":               verdictMet,
 		}},
+		{"state growing as much as a plain spawn", []sample{
+			{spawnMetric(10), colGorunc, []float64{2.8}},
+			{spawnMetric(1000), colGorunc, []float64{3.3}},
+			{listMetric("state", 10), colGorunc, []float64{1.6}},
+			{listMetric("state", 1000), colGorunc, []float64{2.2}}, // x1.375 raw, (2.2-0.5)/1.6 = x1.06 net
+		}, map[string]string{"state constant (10 -> 1000 created)": verdictMet}},
+		{"state growing beyond a plain spawn", []sample{
+			{spawnMetric(10), colGorunc, []float64{2.8}},
+			{spawnMetric(1000), colGorunc, []float64{2.9}},
+			{listMetric("state", 10), colGorunc, []float64{1.6}},
+			{listMetric("state", 1000), colGorunc, []float64{2.2}}, // (2.2-0.1)/1.6 = x1.31
+		}, map[string]string{"state constant (10 -> 1000 created)": verdictMissed}},
+		{"state growing, the spawn faster at the end: nothing taken off", []sample{
+			{spawnMetric(10), colGorunc, []float64{3.0}},
+			{spawnMetric(1000), colGorunc, []float64{2.5}},
+			{listMetric("state", 10), colGorunc, []float64{1.6}},
+			{listMetric("state", 1000), colGorunc, []float64{2.1}}, // x1.31
+		}, map[string]string{"state constant (10 -> 1000 created)": verdictMissed}},
 		{"list superlinear, state growing", []sample{
 			{listMetric("list", 100), colGorunc, []float64{20}},
 			{listMetric("list", 1000), colGorunc, []float64{400}}, // x20

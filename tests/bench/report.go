@@ -216,7 +216,9 @@ func report(o options, m *measurements, rts []*runtimeUnderTest) error {
 		"  CLI peak RSS: GNU time's %M (wait4 ru_maxrss: the CLI and the children it reaped, so `run` includes init);\n" +
 		"  its floor column is /bin/true under the same wrapper, the smallest value this method can report.\n" +
 		"  N created: one runtime after the other, each with only its own containers; list/state rows are medians of -list-reps runs\n" +
-		"  at that count; the MiB rows sum VmRSS, VmHWM (/proc/PID/status) and Pss (/proc/PID/smaps_rollup) over all waiting inits.\n")
+		"  at that count; the MiB rows sum VmRSS, VmHWM (/proc/PID/status) and Pss (/proc/PID/smaps_rollup) over all waiting inits.\n" +
+		"  spawn (busybox true): the rootfs's static busybox timed beside list/state at each count; \"state constant\" is judged\n" +
+		"  net of its growth, the host's cost of more processes and cgroups present.\n")
 
 	fmt.Print("\n" + tb.String())
 
@@ -393,7 +395,7 @@ func panelOf(metric string) int {
 		return 5
 	case strings.Contains(metric, " created: "):
 		return 2
-	case strings.HasPrefix(metric, "list") || strings.HasPrefix(metric, "state"):
+	case strings.HasPrefix(metric, "list") || strings.HasPrefix(metric, "state") || strings.HasPrefix(metric, "spawn"):
 		return 3
 	case matchAny(metric, "at a time|delete --force|up and down"):
 		return 1
