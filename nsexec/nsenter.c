@@ -333,14 +333,24 @@ int gorunc_restore_cpus(void)
 }
 #endif
 
+// INIT_COMM is init's and exec-init's name (/proc/PID/comm, what ps -o
+// comm, top and the OOM killer's log show) until the container's process
+// is executed: runc's are "runc:[2:INIT]". Without it they are the fd
+// number gorunc executed them through ("7").
+#define INIT_COMM "gorunc:[2:INIT]"
+
 __attribute__((constructor)) static void gorunc_nsenter(void)
 {
 	// Init's stage 2 (stage2.c) never returns into Go.
 	const char *stage2 = getenv("_GORUNC_STAGE2");
-	if (stage2 != NULL)
+	if (stage2 != NULL) {
+		prctl(PR_SET_NAME, INIT_COMM, 0, 0, 0);
 		gorunc_stage2(stage2);
+	}
 	// First thing, before the Go runtime exists (see "Dumpability").
 	int nondumpable = getenv("_GORUNC_SYNC") != NULL;
+	if (nondumpable)
+		prctl(PR_SET_NAME, INIT_COMM, 0, 0, 0);
 	if (nondumpable) {
 		set_dumpable(0);
 		batch_threads();

@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,13 +56,18 @@ func kB(t *testing.T, v string) int {
 // TestCreatedInitIsOneSmallThread: a created container's init is one
 // thread below stage2MaxHWM, with the Go runtime's signal dispositions, so
 // that pids.max = 1 set on the container's cgroup between create and start
-// lets start work (runc 1.5.1's numbers are logged). `exec` into the
-// created container sees it, and cannot open its fds (non-dumpable).
+// lets start work (runc 1.5.1's numbers are logged), named as runc's
+// ("gorunc:[2:INIT]"; it was "7", the fd it was executed through).
+// `exec` into the created container sees it, and cannot open its fds
+// (non-dumpable).
 // Before stage 2: 4 threads, VmHWM 9.3 MiB.
 func TestCreatedInitIsOneSmallThread(t *testing.T) {
 	pidsDir := ownCgroup(t, "pids")
-	var runcSigs string
-	for _, b := range cgBins(t) {
+	var runcSigs, runcComm string
+	// runc first: gorunc's half compares with what it saw.
+	bins := cgBins(t)
+	slices.Reverse(bins)
+	for _, b := range bins {
 		t.Run(b.name, func(t *testing.T) {
 			e := cgEnv(t, b, "sh", "-c", "echo started")
 			// Without CAP_SYS_PTRACE, which reaches a non-dumpable
@@ -74,9 +80,14 @@ func TestCreatedInitIsOneSmallThread(t *testing.T) {
 			st := procStatus(t, pid, "Threads", "VmHWM", "SigCgt", "SigIgn", "SigBlk")
 			t.Logf("%s: created init: %d threads, VmHWM %s, SigCgt %s SigIgn %s SigBlk %s", b.name, atoiOr(st["Threads"]), st["VmHWM"], st["SigCgt"], st["SigIgn"], st["SigBlk"])
 			sigs := st["SigCgt"] + " " + st["SigIgn"] + " " + st["SigBlk"]
+			comm := strings.TrimSpace(readOr(fmt.Sprintf("/proc/%d/comm", pid)))
 			if b.name != "gorunc" {
-				runcSigs = sigs
+				runcSigs, runcComm = sigs, comm
 				return
+			}
+			// runc's "runc:[2:INIT]", with gorunc's name.
+			if want := "gorunc" + strings.TrimPrefix(runcComm, "runc"); runcComm != "" && comm != want {
+				t.Errorf("created init's comm %q, want %q (runc 1.5.1's %q)", comm, want, runcComm)
 			}
 			if st["Threads"] != "1" {
 				t.Errorf("created init has %s threads, want 1", st["Threads"])
