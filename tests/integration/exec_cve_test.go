@@ -120,20 +120,14 @@ func execEvil(t *testing.T, cmd *exec.Cmd) {
 	t.Helper()
 	var out strings.Builder
 	cmd.Stdout = &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exec evil: %v %s", err, out.String())
-		}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		<-done
+	s := startCmd(t, cmd)
+	exited, err := s.within(30 * time.Second)
+	if !exited {
+		s.kill(false)
 		t.Fatal("exec evil: no answer within 30 s (blocked on its full stderr: it failed)")
+	}
+	if err != nil {
+		t.Fatalf("exec evil: %v %s", err, out.String())
 	}
 }
 

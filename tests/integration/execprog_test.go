@@ -233,18 +233,11 @@ func TestExecSetupProgramHelperNotDumpable(t *testing.T) {
 	cmd := exec.Command(e.bin, "--root", e.root, "--debug", "--log", log, "exec", "--ignore-paused", "hd", "true")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	s := startCmd(t, cmd)
 	defer func() {
 		e.run("resume", "hd")
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
+		if exited, _ := s.within(10 * time.Second); !exited {
+			s.kill(false)
 		}
 	}()
 	helper := 0
@@ -265,14 +258,10 @@ func TestExecSetupProgramHelperNotDumpable(t *testing.T) {
 		t.Errorf("the helper's environ is owned by %d (%v), want 0: it is dumpable", uid, err)
 	}
 	e.must("resume", "hd")
-	select {
-	case err := <-done:
-		done <- err
-		if err != nil {
-			t.Errorf("exec after resume: %v: %s", err, out.String())
-		}
-	case <-time.After(10 * time.Second):
+	if exited, err := s.within(10 * time.Second); !exited {
 		t.Errorf("exec still waits 10 s after resume: %s", out.String())
+	} else if err != nil {
+		t.Errorf("exec after resume: %v: %s", err, out.String())
 	}
 	if data, _ := os.ReadFile(log); !strings.Contains(string(data), "exec-init runs a setup program") {
 		t.Errorf("debug log has no setup program:\n%s", data)

@@ -36,23 +36,15 @@ func (e *env) startBounded(args ...string) (wait func(bound time.Duration) (resu
 	out, errf := e.tempFile(), e.tempFile()
 	cmd.Stdout, cmd.Stderr = out, errf
 	begin := time.Now()
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	s := startCmd(e.t, cmd)
 	return func(bound time.Duration) (result, time.Duration, bool) {
 		defer out.Close()
 		defer errf.Close()
-		var err error
-		hung := false
-		select {
-		case err = <-done:
-		case <-time.After(bound):
-			hung = true
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			err = <-done
+		exited, err := s.within(bound)
+		if !exited {
+			err = s.kill(true)
 		}
+		hung := !exited
 		r := result{stdout: readAll(out), stderr: readAll(errf)}
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {

@@ -263,27 +263,15 @@ func TestExecPausedExit255AsRunc(t *testing.T) {
 		cmd := exec.Command(e.bin, "--root", e.root, "exec", "-d", "--ignore-paused", "ctr", "true")
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			// Returning at once is fine too, when not refused.
-			done <- err
-		case <-time.After(time.Second):
-		}
+		s := startCmd(t, cmd)
+		// Returning at once is fine too, when not refused.
+		s.within(time.Second)
 		e.must("resume", "ctr")
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("exec -d --ignore-paused, resumed: %v: %s", err, stderr.String())
-			}
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
+		if exited, err := s.within(20 * time.Second); !exited {
+			s.kill(false)
 			t.Errorf("exec -d --ignore-paused still waiting 20s after resume")
-			<-done
+		} else if err != nil {
+			t.Errorf("exec -d --ignore-paused, resumed: %v: %s", err, stderr.String())
 		}
 	})
 }

@@ -162,17 +162,10 @@ func (u *rootlessUser) runArgv(env []string, argv ...string) result {
 	defer out.Close()
 	defer errf.Close()
 	cmd.Stdout, cmd.Stderr = out, errf
-	if err := cmd.Start(); err != nil {
-		u.t.Fatalf("%v: %v", argv, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		<-done
+	s := startCmd(u.t, cmd)
+	exited, err := s.within(30 * time.Second)
+	if !exited {
+		s.kill(false)
 		u.t.Fatalf("%v as %s: no answer within 30s", argv, u.name)
 	}
 	return resultOf(u.t, fmt.Sprint(argv), err, out, errf)
