@@ -102,7 +102,9 @@ static int list_flags(struct cmdline *c, const char *const *args, size_t argc)
 // thread and back, and on one P every hand-off is a thread switch:
 // attached run +6.0 ms and attached exec bimodal (+0-5 ms) with one P,
 // where create, exec -d and run -d are each ~1.4 ms faster. A "-d" that
-// is another flag's value only costs that time.
+// is another flag's value, or an argument of exec's process (`exec ID ls
+// -d /`), only costs that time: which words are flags' values is Go's to
+// know.
 int gorunc_one_p(const char *const *args, size_t argc)
 {
 	if (strcmp(args[0], "create") == 0)

@@ -133,6 +133,7 @@ func TestOnePCommand(t *testing.T) {
 		{[]string{"exec", "-d", "id", "sh"}, true},
 		{[]string{"exec", "id", "sh"}, false},
 		{[]string{"exec", "-t", "id", "sh"}, false},
+		{[]string{"exec", "id", "ls", "-d", "/"}, true}, // the process's -d: a slower exec, no harm
 		{[]string{"run", "-d", "--bundle", "b", "id"}, true},
 		{[]string{"run", "--bundle", "b", "--detach", "id"}, true},
 		{[]string{"run", "-detach", "id"}, true},
