@@ -63,6 +63,11 @@ func kB(t *testing.T, v string) int {
 // Before stage 2: 4 threads, VmHWM 9.3 MiB.
 func TestCreatedInitIsOneSmallThread(t *testing.T) {
 	pidsDir := ownCgroup(t, "pids")
+	// Both runtimes start with default dispositions, as in
+	// TestKillCreatedAsRunc: under nohup (CI) HUP is ignored, and runc
+	// 1.5's init keeps an inherited ignore when its CLI's signal.Notify
+	// loses a race (TestIgnoredSignalsAsRunc covers inherited ones).
+	defaultDispositions(t, syscall.SIGHUP, syscall.SIGINT)
 	var runcSigs, runcComm string
 	// runc first: gorunc's half compares with what it saw.
 	bins := cgBins(t)
