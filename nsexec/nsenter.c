@@ -278,7 +278,7 @@ static void raise_slack(void)
 // A caller that set GOMAXPROCS, or allowed one CPU, is left as it is.
 #ifndef GORUNC_INIT_BINARY
 static cpu_set_t caller_cpus;
-static int cpus_pinned;
+int gorunc_cpus_pinned; // read by nsexec's init: no cgo call unless set
 
 static void pin_startup(void)
 {
@@ -292,17 +292,16 @@ static void pin_startup(void)
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	if (sched_setaffinity(0, sizeof(one), &one) == 0)
-		cpus_pinned = 1;
+		gorunc_cpus_pinned = 1;
 }
 
 // gorunc_restore_cpus gives every thread of the process the caller's mask
 // back: 0, or -errno of the first failure. A thread cloned meanwhile by
 // one not yet restored is found by the next pass; by the time Go calls
-// this there are two or three (M0, sysmon, maybe an idle M).
+// this there are two or three (M0, sysmon, maybe an idle M). nsexec calls
+// it only when gorunc_cpus_pinned is set.
 int gorunc_restore_cpus(void)
 {
-	if (!cpus_pinned)
-		return 0;
 	for (int pass = 0; pass < 8; pass++) {
 		DIR *d = opendir("/proc/self/task");
 		if (d == NULL)
@@ -325,7 +324,7 @@ int gorunc_restore_cpus(void)
 		if (err != 0)
 			return err;
 		if (!changed) {
-			cpus_pinned = 0;
+			gorunc_cpus_pinned = 0;
 			return 0;
 		}
 	}

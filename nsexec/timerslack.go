@@ -3,6 +3,7 @@
 package nsexec
 
 // extern unsigned long gorunc_caller_slack;
+// extern int gorunc_cpus_pinned;
 // extern int gorunc_restore_cpus(void);
 import "C"
 
@@ -28,6 +29,9 @@ var callerSlack = uint64(C.gorunc_caller_slack)
 var cpusErr = restoreCallerCPUs()
 
 func restoreCallerCPUs() error {
+	if C.gorunc_cpus_pinned == 0 {
+		return nil
+	}
 	if rc := C.gorunc_restore_cpus(); rc != 0 {
 		return fmt.Errorf("give the CLI's threads the caller's CPU affinity back: %w", unix.Errno(-rc))
 	}
