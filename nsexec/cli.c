@@ -96,25 +96,16 @@ static int list_flags(struct cmdline *c, const char *const *args, size_t argc)
 	return 0;
 }
 
-// gorunc_one_p tells create, `exec -d` and `run -d` (args[0] the
-// command): one P makes them faster. Attached exec and run forward
-// signals, which hands each of 64 signals to the Go runtime's signal
-// thread and back, and on one P every hand-off is a thread switch:
-// attached run +6.0 ms and attached exec bimodal (+0-5 ms) with one P,
-// where create, exec -d and run -d are each ~1.4 ms faster. A "-d" that
-// is another flag's value, or an argument of exec's process (`exec ID ls
-// -d /`), only costs that time: which words are flags' values is Go's to
-// know.
-int gorunc_one_p(const char *const *args, size_t argc)
+// gorunc_one_p tells the commands that start a container's process,
+// create, run and exec, attached or not: each is one sequence of system
+// calls with a goroutine or two beside it, and one P makes them faster
+// (nsenter.c, "One P for the CLI"). Attached run and exec were left out
+// while os/signal registered their forwarded signals, a hand-off to the
+// Go runtime's signal thread and back for each of 62, a thread switch
+// each on one P; C handlers register them now (sigs.c).
+int gorunc_one_p(const char *cmd)
 {
-	if (strcmp(args[0], "create") == 0)
-		return 1;
-	if (strcmp(args[0], "run") != 0 && strcmp(args[0], "exec") != 0)
-		return 0;
-	for (size_t i = 1; i < argc; i++)
-		if (strcmp(args[i], "-d") == 0 || strcmp(args[i], "--detach") == 0 || strcmp(args[i], "-detach") == 0)
-			return 1;
-	return 0;
+	return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0 || strcmp(cmd, "exec") == 0;
 }
 
 // parse_cmdline reads /proc/self/cmdline. It is ours when the words are
@@ -166,7 +157,7 @@ static int parse_cmdline(struct cmdline *c)
 		if (k == 3)
 			return -1;
 	}
-	if (i < argc && gorunc_one_p(args + i, argc - i)) {
+	if (i < argc && gorunc_one_p(args[i])) {
 		c->cmd = CMD_ONE_P;
 		return 0;
 	}

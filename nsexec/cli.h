@@ -5,13 +5,13 @@
 // runtime (cli.c) when the command line is one it takes: it exits 0 when
 // done, and returns otherwise, with gorunc_start_failed set when a start failed after
 // releasing init (cmdStart reports it) and empty when all is left to Go.
-// It returns 1 for a command Go runs faster on one P (create, exec -d,
-// run -d: nsenter.c, "One P for the CLI"), 0 otherwise.
+// It returns 1 for a command Go runs faster on one P (create, run, exec:
+// nsenter.c, "One P for the CLI"), 0 otherwise.
 int gorunc_cli(void);
 
-// gorunc_one_p is gorunc_cli's test of the command words after the global
+// gorunc_one_p is gorunc_cli's test of the command word after the global
 // flags (exported for the nsexec tests).
-int gorunc_one_p(const char *const *args, size_t argc);
+int gorunc_one_p(const char *cmd);
 
 #include <stddef.h>
 #include <stdint.h>

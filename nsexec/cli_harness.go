@@ -34,12 +34,9 @@ func readStartRecord(data []byte) (startRecord, bool) {
 	}, true
 }
 
-// onePCommand is cli.c's gorunc_one_p for the command words args.
-func onePCommand(args ...string) bool {
-	cargs := make([]*C.char, len(args))
-	for i, a := range args {
-		cargs[i] = C.CString(a)
-		defer C.free(unsafe.Pointer(cargs[i]))
-	}
-	return C.gorunc_one_p(&cargs[0], C.size_t(len(args))) != 0
+// onePCommand is cli.c's gorunc_one_p for the command word cmd.
+func onePCommand(cmd string) bool {
+	c := C.CString(cmd)
+	defer C.free(unsafe.Pointer(c))
+	return C.gorunc_one_p(c) != 0
 }

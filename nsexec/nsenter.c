@@ -266,8 +266,8 @@ static void raise_slack(void)
 // system calls with a goroutine or two beside it, and a fresh page costs
 // 15-57 us on this project's hosts: page faults per create 392 -> 358,
 // create -1.5 ms, `run -d` -1.5 in A/B (docs/performance.md, "One P for
-// the CLI"; cli.c's gorunc_one_p has why attached exec and run are left
-// out).
+// the CLI"); attached run -3.8 ms with its signals caught in C (cli.c's
+// gorunc_one_p).
 // Go reads no environment the constructor could still add to, so the CLI
 // pins its thread to the CPU it is on before the runtime starts, and
 // nsexec's Go init gives every thread the caller's mask back

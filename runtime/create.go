@@ -52,10 +52,6 @@ type CreateOptions struct {
 	// the file's bytes.
 	spec     *specs.Spec
 	specJSON json.RawMessage
-	// signalsReady, set by a foreground `run`, is closed once the
-	// signals that would kill or stop gorunc are forwarded (forwarding);
-	// init is not started before.
-	signalsReady <-chan struct{}
 }
 
 // cleanup undoes a half-finished operation (create, restore, the start of
@@ -469,11 +465,6 @@ func (c *Container) spawn(cg *initCgroup, o CreateOptions) (*os.Process, error) 
 	cmd, err := l.command("init", fast != nil, stdin, stdout, stderr, fastEnv...)
 	if err != nil {
 		return nil, err
-	}
-	// No signal meant for the container may be lost (or kill gorunc)
-	// once init exists.
-	if o.signalsReady != nil {
-		<-o.signalsReady
 	}
 	// Every fd init gets on purpose is in ExtraFiles or stdio.
 	if err := closeInherited(); err != nil {

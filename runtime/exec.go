@@ -90,18 +90,13 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 	if o.IgnorePaused {
 		can = Status.CanExecIgnoringPaused
 	}
-	var sigs chan os.Signal
-	var fwd *forwarding
+	var sigs <-chan unix.Signal
 	if !o.Detach {
-		// Registered while exec works, as run's: the signals that
-		// would kill or stop gorunc complete before exec-init exists
-		// (below), every signal before the process can run (spawnExec
-		// waits before the go-ahead), so none meant for it is lost or
-		// kills gorunc in between. Each takes a round trip to the Go
-		// runtime's signal thread: all of them take ~3 ms, which the
-		// spawn and the cgroup join now hide.
-		fwd = forwardSignals()
-		sigs = fwd.sigs
+		// As run's: every signal from here on is the process's.
+		var err error
+		if sigs, err = forwardSignals(); err != nil {
+			return 1, err
+		}
 	}
 	c, err := s.openFor("exec", o.ID, can, readWhole)
 	if err != nil {
@@ -159,12 +154,7 @@ func (s Store) Exec(o ExecOptions) (int, error) {
 		// Runs last: after the process exited, or failed to start.
 		defer stdio.finish()
 	}
-	var signalsReady chan struct{}
-	if fwd != nil {
-		<-fwd.fatal
-		signalsReady = fwd.all
-	}
-	proc, err := c.spawnExec(spec, o.PreserveFDs, o.IgnorePaused, subDirs, console, ours != nil, stdio, signalsReady)
+	proc, err := c.spawnExec(spec, o.PreserveFDs, o.IgnorePaused, subDirs, console, ours != nil, stdio)
 	stdio.closeChild()
 	if err != nil {
 		return 1, err
@@ -378,9 +368,8 @@ func applyExecFlags(p *specs.Process, o ExecOptions) error {
 // spawnExec starts exec-init inside the container and returns the process
 // that will execve() the user's command, once it is ready. proxied says
 // console is our own socketpair (exec -t without --console-socket), whose
-// master we proxy. signalsReady, when not nil, is closed once every signal
-// is forwarded: exec-init gets its config (or go-ahead) only then.
-func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bool, subDirs map[string]string, console *os.File, proxied bool, stdio *stdioPipes, signalsReady <-chan struct{}) (*os.Process, error) {
+// master we proxy.
+func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bool, subDirs map[string]string, console *os.File, proxied bool, stdio *stdioPipes) (*os.Process, error) {
 	// The container's seccomp profile applies to every process in it,
 	// as with runc (containerd's process.json does not repeat it).
 	filter, err := compileSeccomp(spec)
@@ -529,9 +518,6 @@ func (c *Container) spawnExec(spec *specs.Spec, preserveFDs int, ignorePaused bo
 	defer w.stop()
 	ch := newChannel(l.sync)
 	ch.warn = c.store.warn
-	if signalsReady != nil {
-		<-signalsReady
-	}
 	if fast {
 		// The go-ahead: exec-init reads one line and runs its program.
 		err = ch.send(message{Type: msgConfig})

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"time"
@@ -43,10 +42,12 @@ func (s Store) Restore(o RestoreOptions) (int, error) {
 	if err := ValidateID(o.ID); err != nil {
 		return 1, err
 	}
-	var sigs chan os.Signal
+	var sigs <-chan unix.Signal
 	if !o.Detach {
-		sigs = make(chan os.Signal, 64)
-		signal.Notify(sigs)
+		var err error
+		if sigs, err = forwardSignals(); err != nil {
+			return 1, err
+		}
 	}
 	if o.Bundle == "" {
 		o.Bundle = "."

@@ -3,11 +3,12 @@ package runtime
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/gorunc/gorunc/nsexec"
 )
 
 // RunOptions are run's flags beyond create's.
@@ -29,17 +30,14 @@ func (s Store) Run(o RunOptions) (int, error) {
 	if !o.NoSubreaper {
 		s.becomeSubreaper()
 	}
-	var sigs chan os.Signal
-	var fwd *forwarding
+	var sigs <-chan unix.Signal
 	if o.Foreground {
-		// Registered while create does its own work (forwarding): the
-		// signals that would kill or stop gorunc before init exists
-		// (spawn waits for fwd.fatal), every signal before the
-		// container's process runs (start waits for fwd.all), so none
-		// meant for it is lost or kills gorunc in between.
-		fwd = forwardSignals()
-		sigs = fwd.sigs
-		o.signalsReady = fwd.fatal
+		// Every signal from here on is the container's: queued until
+		// its process runs, none lost, none killing gorunc between.
+		var err error
+		if sigs, err = forwardSignals(); err != nil {
+			return 0, err
+		}
 	}
 	// Only the foreground needs the config before Create, which is
 	// handed it; one that does not load is Create's to report.
@@ -87,9 +85,6 @@ func (s Store) Run(o RunOptions) (int, error) {
 		proc.Wait()
 		return 0, err
 	}
-	if fwd != nil {
-		<-fwd.all
-	}
 	if err := s.Start(o.ID); err != nil {
 		s.Delete(o.ID, true)
 		if o.Foreground {
@@ -113,48 +108,30 @@ func (s Store) Run(o RunOptions) (int, error) {
 	return code, nil
 }
 
-// forwarding relays every signal to a channel, registered in a goroutine
-// while the caller works: signal.Notify hands each of the 64 signals to
-// the Go runtime's signal thread in turn, two thread wake-ups a signal,
-// 2-3 ms in all on this project's hosts (docs/performance.md, session 11).
-// fatal is closed once the signals the Go runtime would die or stop of
-// are registered (forwardSignals lists them), all once every signal is: until then
-// the runtime catches any other signal and drops it, as it does before
-// gorunc's own code runs at all. There is no signal.Stop: forwarding
-// lasts until the gorunc process exits, and undoing Notify for every
-// signal costs ~0.15 ms.
-type forwarding struct {
-	sigs       chan os.Signal
-	fatal, all chan struct{}
-}
-
-func forwardSignals() *forwarding {
-	// The signals the Go runtime acts on when no Notify asks for them
-	// (os/signal's "Default behavior"): it exits on SIGHUP, SIGINT and
-	// SIGTERM, exits with a stack dump on SIGQUIT, SIGILL, SIGTRAP,
-	// SIGABRT, SIGSTKFLT and SIGSYS, and on SIGBUS, SIGFPE and SIGSEGV
-	// sent by kill; SIGTSTP, SIGTTIN and SIGTTOU stop it (the system's
-	// default).
-	fatal := []os.Signal{
-		unix.SIGHUP, unix.SIGINT, unix.SIGTERM,
-		unix.SIGQUIT, unix.SIGILL, unix.SIGTRAP, unix.SIGABRT, unix.SIGSTKFLT, unix.SIGSYS,
-		unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV,
-		unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU,
+// forwardSignals delivers, from now until gorunc exits, every signal
+// runc's CLI catches: all that a program can catch but SIGURG (the Go
+// runtime's preemption, which runc drops), SIGPROF (os/signal never
+// delivers it) and 32 and 33 (the C library's own, which os/signal does
+// not deliver either; both runtimes die of them). waitForwarding keeps
+// SIGCHLD and SIGWINCH. Signal 34 too, which runc 1.5.1's CLI dies of
+// (leaving its container running). Caught in C (nsexec.ForwardSignals):
+// registering them with os/signal took ~3 ms of an attached run with two
+// Ps, ~10 with one (docs/performance.md, "Signals caught in C").
+func forwardSignals() (<-chan unix.Signal, error) {
+	var sigs []unix.Signal
+	for s := unix.Signal(1); s <= 64; s++ {
+		switch s {
+		case unix.SIGKILL, unix.SIGSTOP, unix.SIGURG, unix.SIGPROF, 32, 33:
+			continue
+		}
+		sigs = append(sigs, s)
 	}
-	f := &forwarding{sigs: make(chan os.Signal, 64), fatal: make(chan struct{}), all: make(chan struct{})}
-	go func() {
-		signal.Notify(f.sigs, fatal...)
-		close(f.fatal)
-		// The rest; those already registered cost nothing again.
-		signal.Notify(f.sigs)
-		close(f.all)
-	}()
-	return f
+	return nsexec.ForwardSignals(sigs)
 }
 
 // waitProxied is waitForwarding for a process whose terminal, when it has
 // one, gorunc proxies: SIGWINCH resizes the pty, closed once it exits.
-func waitProxied(proc *os.Process, sigs chan os.Signal, proxy *Proxy) int {
+func waitProxied(proc *os.Process, sigs <-chan unix.Signal, proxy *Proxy) int {
 	if proxy == nil {
 		return waitForwarding(proc, sigs, nil)
 	}
@@ -162,10 +139,11 @@ func waitProxied(proc *os.Process, sigs chan os.Signal, proxy *Proxy) int {
 	return waitForwarding(proc, sigs, proxy.Resize)
 }
 
-// waitForwarding waits for init, forwarding signals to it; winch, when set,
-// handles SIGWINCH instead (resizing the pty makes the kernel signal the
-// container's foreground process group itself).
-func waitForwarding(proc *os.Process, sigs chan os.Signal, winch func()) int {
+// waitForwarding waits for init, forwarding signals to it but SIGWINCH:
+// winch, when set, handles it (resizing the pty makes the kernel signal the
+// container's foreground process group itself); without a pty gorunc drops
+// it, as runc does.
+func waitForwarding(proc *os.Process, sigs <-chan unix.Signal, winch func()) int {
 	done := make(chan *os.ProcessState, 1)
 	go func() {
 		st, _ := proc.Wait()
@@ -173,20 +151,19 @@ func waitForwarding(proc *os.Process, sigs chan os.Signal, winch func()) int {
 	}()
 	for {
 		select {
-		case sig := <-sigs:
-			s := sig.(syscall.Signal)
+		case s := <-sigs:
 			// SIGCHLD is ours: an orphan re-parented to us as a
-			// subreaper exited. SIGURG is the Go runtime's
-			// preemption signal, not the user's.
+			// subreaper exited.
 			if s == unix.SIGCHLD {
 				reapOrphans(proc.Pid)
 				continue
 			}
-			if s == unix.SIGURG {
-				continue
-			}
-			if s == unix.SIGWINCH && winch != nil {
-				winch()
+			// SIGWINCH resizes the pty we proxy, if any; runc
+			// never forwards it.
+			if s == unix.SIGWINCH {
+				if winch != nil {
+					winch()
+				}
 				continue
 			}
 			proc.Signal(s)

@@ -3,10 +3,12 @@ package integration
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -141,9 +143,8 @@ func TestRunForwardsSignals(t *testing.T) {
 // TestRunForwardsSignalsDuringCreate: SIGTERM reaching the foreground
 // gorunc once init exists (here from a createRuntime hook, whose parent is
 // gorunc) is held and forwarded after start, never gorunc's death: run
-// registers its forwarding while create works (runtime.forwarding) and
-// starts init only once the signals that would kill or stop gorunc are
-// registered. The process may see the signal before its trap is set (exit
+// catches every signal it forwards before it starts init
+// (runtime.forwardSignals). The process may see the signal before its trap is set (exit
 // 143, 128+SIGTERM) or after (43); gorunc reports either, alive. No pid
 // namespace: the kernel drops a signal to a namespace's pid 1 that has no
 // handler for it yet, which would leave the outcome to that race.
@@ -175,6 +176,130 @@ func TestRunForwardsSignalsDuringCreate(t *testing.T) {
 	}
 	if code := ws.ExitStatus(); code != 43 && code != 128+int(syscall.SIGTERM) {
 		t.Errorf("exit %d, output %q; want 43 (trapped) or 143 (before the trap)", code, out.String())
+	}
+}
+
+// TestRunForwardsSignalsAsRunc: the signals a foreground run forwards to
+// the container's process are runc 1.5's: every one a program can catch,
+// sent by kill, those the Go runtime would take for a fault of its own
+// (SIGSEGV, SIGBUS, ...) included, but SIGURG, SIGPROF and SIGWINCH (runc
+// resizes a terminal on it and forwards it never). Not sent: SIGCHLD
+// (the container's shell gets its own), 32 and 33 (the C library's; both
+// runtimes die of them), and 34, of which runc 1.5.1's CLI dies too,
+// leaving its container running: gorunc forwards it (checked alone).
+// Catching them in C (nsexec/sigs.c) must not change the set: the first
+// build forwarded SIGWINCH without a terminal.
+func TestRunForwardsSignalsAsRunc(t *testing.T) {
+	var sigs []int
+	for n := 1; n <= 64; n++ {
+		switch syscall.Signal(n) {
+		case syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGCHLD, 32, 33, 34:
+			continue
+		}
+		sigs = append(sigs, n)
+	}
+	traps := "for n in 34"
+	for _, n := range sigs {
+		traps += " " + strconv.Itoa(n)
+	}
+	traps += `; do trap "echo got-$n" $n; done; echo ready; while :; do sleep 0.05; done`
+	got := map[string][]int{}
+	asRunc(t, []string{"sh", "-c", traps}, func(t *testing.T, e *env) {
+		e.writeSpec()
+		out, err := os.CreateTemp(t.TempDir(), "out")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(e.bin, "--root", e.root, "run", "--bundle", e.bundle, "fwd")
+		cmd.Stdout = out
+		run := startCmd(t, cmd)
+		defer func() {
+			e.run("kill", "fwd", "KILL")
+			if exited, _ := run.within(10 * time.Second); !exited {
+				run.kill(false)
+				t.Errorf("run did not end 10 s after the container was killed")
+			}
+			e.run("delete", "-f", "fwd")
+		}()
+		seen := func(what string, d time.Duration) bool {
+			deadline := time.Now().Add(d)
+			for time.Now().Before(deadline) {
+				if strings.Contains(readAll(out), what) {
+					return true
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			return false
+		}
+		if !seen("ready\n", 10*time.Second) {
+			t.Fatalf("container not ready in 10 s: %q", readAll(out))
+		}
+		name := filepath.Base(e.bin)
+		send := sigs
+		if e.bin == os.Getenv("GORUNC") {
+			send = append([]int{34}, sigs...)
+		}
+		for _, n := range send {
+			cmd.Process.Signal(syscall.Signal(n))
+			if seen("got-"+strconv.Itoa(n)+"\n", time.Second) {
+				got[name] = append(got[name], n)
+			}
+		}
+		if e.bin == os.Getenv("GORUNC") && !slices.Contains(got[name], 34) {
+			t.Errorf("signal 34 not forwarded")
+		}
+		var want []int
+		for _, n := range sigs {
+			switch syscall.Signal(n) {
+			case syscall.SIGURG, syscall.SIGPROF, syscall.SIGWINCH:
+				continue
+			}
+			want = append(want, n)
+		}
+		if got := slices.DeleteFunc(slices.Clone(got[name]), func(n int) bool { return n == 34 }); !slices.Equal(got, want) {
+			t.Errorf("forwarded %v, want %v", got, want)
+		}
+	})
+}
+
+// TestFaultPanicWhileForwarding: a fault of gorunc's own while a
+// foreground run forwards signals (a nil pointer dereference at a fault
+// point of the fault build) is still the Go runtime's: a panic, exit 2,
+// not a handler that swallows it and returns to the faulting instruction
+// forever (nsexec/sigs.c hands a fault-reporting SIGSEGV to the handler
+// it replaced). A terminal (gorunc proxies it): with stdio pipes, run's
+// deferred wait for their copies would outlast the panic, as init holds
+// them.
+func TestFaultPanicWhileForwarding(t *testing.T) {
+	bin := faultBin(t)
+	e := newEnv(t, "sleep", "100")
+	e.spec.Process.Terminal = true
+	e.writeSpec()
+	cmd := exec.Command(bin, "--root", e.root, "run", "--bundle", e.bundle, "fpanic")
+	cmd.Env = append(os.Environ(), "_GORUNC_TEST_FAULT=after-spawn:segv")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	run := startCmd(t, cmd)
+	exited, err := run.within(20 * time.Second)
+	if !exited {
+		run.kill(true)
+	}
+	e.run("delete", "-f", "fpanic")
+	if !exited {
+		t.Fatalf("run still runs 20 s after its fault; stderr %q", stderr.String())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "nil pointer dereference") {
+		t.Errorf("run after its fault: %v, stderr %q; want exit 2 and the Go runtime's panic", err, stderr.String())
+	}
+	// init, never sent its config, exits on the closed pipe by itself.
+	deadline := time.Now().Add(5 * time.Second)
+	for len(groupPids(cmd.Process.Pid)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if left := groupPids(cmd.Process.Pid); len(left) > 0 {
+		t.Errorf("processes %v of the panicked run left", left)
 	}
 }
 

@@ -8,10 +8,13 @@
 # containers per runtime, or three rounds of 50 for four runtimes, would not
 # fit run.sh's timeout on a loaded host (a run with -conc-reps 3 under a
 # host load of 30 spent over 20 minutes in the 50-container scenario).
+# -list-reps 9: the medians of 3 list/state runs were TCG's noise (state
+# at 10 and 100 containers, x1.49 apart at 11:09 of session 22, with a
+# p90 of 17 ms on both); nine cost seconds.
 n=${1:-10}
 commit=${2:-unknown}
 shift 2 2>/dev/null || shift $#
 cd /tmp
 echo "# bench in the cgroup v2 VM (QEMU TCG: absolute times are distorted, read the ratios)"
-/usr/bin/bench -n "$n" -commit "$commit" -no-rss -no-plot -runc-ref /usr/bin/runc-1.5.1 -many 100 -list-reps 3 -conc-reps 1 \
+/usr/bin/bench -n "$n" -commit "$commit" -no-rss -no-plot -runc-ref /usr/bin/runc-1.5.1 -many 100 -list-reps 9 -conc-reps 1 \
 	-gorunc /usr/bin/gorunc -rootfs /bench/rootfs -out /tmp/bench-results "$@"
