@@ -133,11 +133,15 @@ func (p *stdioPipes) copyOut(dst io.Writer, src *os.File) {
 // giving up early would leave it writing into a pipe nobody reads, and
 // kill it with SIGPIPE. A `run` deletes the container first, which kills
 // such children; an exec's wait ends with them, or with a signal to
-// gorunc, which forwards it.
+// gorunc, which forwards it. Our copies of the process's ends are closed
+// first: they are already, unless gorunc got here before the process had
+// them, panicking (whatever started the process was killed by its undo),
+// where the wait would otherwise last for good.
 func (p *stdioPipes) finish() {
 	if p == nil {
 		return
 	}
+	p.closeChild()
 	p.copied.Wait()
 }
 

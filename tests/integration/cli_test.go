@@ -264,42 +264,46 @@ func TestRunForwardsSignalsAsRunc(t *testing.T) {
 
 // TestFaultPanicWhileForwarding: a fault of gorunc's own while a
 // foreground run forwards signals (a nil pointer dereference at a fault
-// point of the fault build) is still the Go runtime's: a panic, exit 2,
-// not a handler that swallows it and returns to the faulting instruction
-// forever (nsexec/sigs.c hands a fault-reporting SIGSEGV to the handler
-// it replaced). A terminal (gorunc proxies it): with stdio pipes, run's
-// deferred wait for their copies would outlast the panic, as init holds
-// them.
+// point of the fault build, init started) is still the Go runtime's: a
+// panic, exit 2, not a handler that swallows it and returns to the
+// faulting instruction forever (nsexec/sigs.c hands a fault-reporting
+// SIGSEGV to the handler it replaced). With a terminal (gorunc proxies
+// it) and with stdio pipes, whose copies run's deferred wait used to wait
+// for for good: gorunc still held the process's ends (stdio.finish).
 func TestFaultPanicWhileForwarding(t *testing.T) {
 	bin := faultBin(t)
-	e := newEnv(t, "sleep", "100")
-	e.spec.Process.Terminal = true
-	e.writeSpec()
-	cmd := exec.Command(bin, "--root", e.root, "run", "--bundle", e.bundle, "fpanic")
-	cmd.Env = append(os.Environ(), "_GORUNC_TEST_FAULT=after-spawn:segv")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	run := startCmd(t, cmd)
-	exited, err := run.within(20 * time.Second)
-	if !exited {
-		run.kill(true)
-	}
-	e.run("delete", "-f", "fpanic")
-	if !exited {
-		t.Fatalf("run still runs 20 s after its fault; stderr %q", stderr.String())
-	}
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "nil pointer dereference") {
-		t.Errorf("run after its fault: %v, stderr %q; want exit 2 and the Go runtime's panic", err, stderr.String())
-	}
-	// init, never sent its config, exits on the closed pipe by itself.
-	deadline := time.Now().Add(5 * time.Second)
-	for len(groupPids(cmd.Process.Pid)) > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if left := groupPids(cmd.Process.Pid); len(left) > 0 {
-		t.Errorf("processes %v of the panicked run left", left)
+	for _, terminal := range []bool{true, false} {
+		t.Run(map[bool]string{true: "terminal", false: "stdio pipes"}[terminal], func(t *testing.T) {
+			e := newEnv(t, "sleep", "100")
+			e.spec.Process.Terminal = terminal
+			e.writeSpec()
+			cmd := exec.Command(bin, "--root", e.root, "run", "--bundle", e.bundle, "fpanic")
+			cmd.Env = append(os.Environ(), "_GORUNC_TEST_FAULT=after-spawn:segv")
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			run := startCmd(t, cmd)
+			exited, err := run.within(20 * time.Second)
+			if !exited {
+				run.kill(true)
+			}
+			e.run("delete", "-f", "fpanic")
+			if !exited {
+				t.Fatalf("run still runs 20 s after its fault; stderr %q", stderr.String())
+			}
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "nil pointer dereference") {
+				t.Errorf("run after its fault: %v, stderr %q; want exit 2 and the Go runtime's panic", err, stderr.String())
+			}
+			// init, never sent its config, exits on the closed pipe by itself.
+			deadline := time.Now().Add(5 * time.Second)
+			for len(groupPids(cmd.Process.Pid)) > 0 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if left := groupPids(cmd.Process.Pid); len(left) > 0 {
+				t.Errorf("processes %v of the panicked run left", left)
+			}
+		})
 	}
 }
 
