@@ -21,8 +21,6 @@ int gorunc_copy_handler(int from, int to);
 // glibc nor the Go runtime nor runc touch it.
 void gorunc_default_ignored(void);
 
-#endif
-
 // gorunc_forward_signals gives each of sigs (n of them, 1 to 64) a handler
 // that writes the signal's number, one byte, to fd, which must not block:
 // a Go runtime takes each signal it is asked for through its signal
@@ -31,3 +29,5 @@ void gorunc_default_ignored(void);
 // still goes to the handler it had (the Go runtime's). For this process's
 // life, once: nothing undoes it. Returns 0 or an errno.
 int gorunc_forward_signals(int fd, const int *sigs, int n);
+
+#endif
