@@ -99,7 +99,7 @@ func startConstructor(cmd *exec.Cmd, join []joined, unshare []string, maps *idMa
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return nil, fmt.Errorf("become child subreaper: %w", err)
 	}
-	if err := WithCallerSlack(cmd.Start); err != nil {
+	if err := StartAsCaller(cmd.Start); err != nil {
 		return nil, err
 	}
 	w.Close()

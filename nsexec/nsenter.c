@@ -244,7 +244,7 @@ static void catch_setxid(void)
 // a short timer (its polls sleep 5 ms or more; its deadlines are seconds).
 // A thread's slack is inherited by what it clones and kept across execve,
 // so the slack the process was started with is kept here and
-// nsexec.WithCallerSlack clones every child (init, exec-init, hooks,
+// nsexec.StartAsCaller clones every child (init, exec-init, hooks,
 // helpers) from a thread set back to it: the container's processes get the
 // caller's slack, as runc's do.
 #define CLI_SLACK_NS 4000000UL

@@ -18,12 +18,12 @@ const NsenterAvailable = false
 // start (nsenter.go).
 func StartFailure() string { return "" }
 
-// WithCallerSlack calls fn: without the constructor the slack was never
-// raised (timerslack.go).
-func WithCallerSlack(fn func() error) error { return fn() }
+// StartAsCaller calls fn: without the constructor neither the slack nor the
+// CPU mask was changed (caller.go).
+func StartAsCaller(fn func() error) error { return fn() }
 
-// CombinedOutput is exec.Cmd.CombinedOutput (timerslack.go).
-func CombinedOutput(cmd *exec.Cmd) ([]byte, error) { return combinedOutput(cmd, WithCallerSlack) }
+// CombinedOutput is exec.Cmd.CombinedOutput (caller.go).
+func CombinedOutput(cmd *exec.Cmd) ([]byte, error) { return combinedOutput(cmd, StartAsCaller) }
 
 // ForwardSignals delivers each of sigs on the returned channel, through
 // os/signal: without cgo there are no C handlers (sigfwd.go).

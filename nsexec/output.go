@@ -7,7 +7,7 @@ import (
 )
 
 // combinedOutput is exec.Cmd.CombinedOutput with the start done by start
-// (WithCallerSlack): the thread it locks is held for the clone only, not
+// (StartAsCaller): the thread it locks is held for the clone only, not
 // for the wait.
 func combinedOutput(cmd *exec.Cmd, start func(func() error) error) ([]byte, error) {
 	if cmd.Stdout != nil || cmd.Stderr != nil {

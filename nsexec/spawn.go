@@ -122,7 +122,7 @@ func Spawn(cfg Config) (proc *os.Process, unshare uintptr, err error) {
 		attr.CgroupFD = cfg.CgroupFD
 	}
 	if len(join) == 0 {
-		err = WithCallerSlack(cfg.Cmd.Start)
+		err = StartAsCaller(cfg.Cmd.Start)
 	} else {
 		err = startJoined(cfg.Cmd, join)
 	}
@@ -147,7 +147,7 @@ func startJoined(cmd *exec.Cmd, join []joined) error {
 				return
 			}
 		}
-		errc <- WithCallerSlack(cmd.Start)
+		errc <- StartAsCaller(cmd.Start)
 	}()
 	return <-errc
 }
@@ -184,7 +184,7 @@ func idMap(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 // denied, as runc's userns.Handles does.
 func NewUserNS(uid, gid []specs.LinuxIDMapping) (*os.File, error) {
 	var proc *os.Process
-	err := WithCallerSlack(func() (err error) {
+	err := StartAsCaller(func() (err error) {
 		proc, err = os.StartProcess("/proc/self/exe", []string{"gorunc-userns"}, &os.ProcAttr{
 			Sys: &syscall.SysProcAttr{
 				Cloneflags:  unix.CLONE_NEWUSER,

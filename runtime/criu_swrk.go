@@ -98,7 +98,7 @@ func (s swrk) exchange(req *rpc.CriuReq) (*rpc.CriuResp, error) {
 	cmd := exec.Command("criu", "swrk", "3")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.stdio[0], s.stdio[1], s.stdio[2]
 	cmd.ExtraFiles = append([]*os.File{server}, s.extra...)
-	if err := nsexec.WithCallerSlack(cmd.Start); err != nil {
+	if err := nsexec.StartAsCaller(cmd.Start); err != nil {
 		return nil, err
 	}
 	// Closed here so that a criu that dies makes our read fail, not hang.

@@ -102,7 +102,7 @@ func runHook(ctx context.Context, site hookSite, h specs.Hook, st specs.State) e
 	// Once ctx ends and the hook is killed, a child it left holding the
 	// output pipe must not keep Run waiting for EOF.
 	cmd.WaitDelay = time.Second
-	if err = nsexec.WithCallerSlack(cmd.Start); err == nil {
+	if err = nsexec.StartAsCaller(cmd.Start); err == nil {
 		err = cmd.Wait()
 	}
 	if err == nil {

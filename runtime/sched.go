@@ -246,7 +246,7 @@ func startAffine(cmd *exec.Cmd, a *specs.CPUAffinity) error {
 		return err
 	}
 	if initial == nil {
-		return nsexec.WithCallerSlack(cmd.Start)
+		return nsexec.StartAsCaller(cmd.Start)
 	}
 	errc := make(chan error, 1)
 	go func() {
@@ -257,7 +257,7 @@ func startAffine(cmd *exec.Cmd, a *specs.CPUAffinity) error {
 			errc <- fmt.Errorf("error setting initial CPU affinity: %w", err)
 			return
 		}
-		errc <- nsexec.WithCallerSlack(cmd.Start)
+		errc <- nsexec.StartAsCaller(cmd.Start)
 	}()
 	return <-errc
 }

@@ -26,7 +26,7 @@ const callerSlack = 70001
 // runc's do; runc's CLI keeps the caller's, gorunc's runs with a larger
 // one (the hook reads its parent, the CLI). Before the change the CLI
 // kept the caller's slack (the last check fails there); with the raise
-// and no nsexec.WithCallerSlack every child had the CLI's (checked, both).
+// and no nsexec.StartAsCaller every child had the CLI's (checked, both).
 func TestChildrenGetTheCallersTimerSlack(t *testing.T) {
 	runc, why := runc15()
 	bins := []struct{ name, path string }{{"gorunc", ""}, {"gorunc-goinit", goInitWrapper(t)}, {"runc-1.5", runc}}

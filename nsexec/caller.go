@@ -25,7 +25,7 @@ var callerSlack = uint64(C.gorunc_caller_slack)
 // CPU mask back from the one CPU the constructor pinned the CLI to
 // (nsenter.c, "One P for the CLI"): nil when they have it, or were never
 // pinned. Given back in nsexec's package init, before main runs and any
-// child is started; WithCallerSlack starts none after a failure.
+// child is started; StartAsCaller starts none after a failure.
 var cpusErr = restoreCallerCPUs()
 
 func restoreCallerCPUs() error {
@@ -38,15 +38,17 @@ func restoreCallerCPUs() error {
 	return nil
 }
 
-// WithCallerSlack calls fn, which starts child processes (exec.Cmd.Start,
-// os.StartProcess), on a thread whose timer slack is the one this process
-// was started with. A child inherits the slack of the thread that clones
-// it and keeps it across execve; the CLI runs with a raised one, which
-// the container's processes, hooks and helpers must not get. It fails
-// when the caller's CPU mask could not be given back (cpusErr).
-func WithCallerSlack(fn func() error) error {
+// StartAsCaller calls fn, which starts child processes (exec.Cmd.Start,
+// os.StartProcess), as the caller of gorunc would have: from a thread with
+// the caller's timer slack and CPU mask, the two the constructor changed
+// for the CLI itself (nsenter.c). A child inherits the slack of the thread
+// that clones it and keeps it across execve; the CLI runs with a raised
+// one, which the container's processes, hooks and helpers must not get.
+// The mask was given back to every thread in the package's init; when
+// that failed (cpusErr) no child is started, as it would get the one CPU
+// the CLI started on.
+func StartAsCaller(fn func() error) error {
 	if cpusErr != nil {
-		// A child would get the one CPU the CLI started on.
 		return cpusErr
 	}
 	if callerSlack == 0 {
@@ -68,8 +70,8 @@ func WithCallerSlack(fn func() error) error {
 }
 
 // CombinedOutput is exec.Cmd.CombinedOutput for a helper gorunc runs and
-// reads (ps, busctl, newuidmap): started through WithCallerSlack, waited
+// reads (ps, busctl, newuidmap): started through StartAsCaller, waited
 // for on any thread.
 func CombinedOutput(cmd *exec.Cmd) ([]byte, error) {
-	return combinedOutput(cmd, WithCallerSlack)
+	return combinedOutput(cmd, StartAsCaller)
 }
