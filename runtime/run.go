@@ -115,7 +115,7 @@ func (s Store) Run(o RunOptions) (int, error) {
 // not deliver either; both runtimes die of them). waitForwarding keeps
 // SIGCHLD and SIGWINCH. Signal 34 too, which the Go runtime leaves alone
 // (musl's SIGSYNCCALL) and runc 1.5.1's CLI dies of, leaving its container
-// running; musl uses it only in __synccall (set*id for every thread),
+// running; musl takes it for __synccall (set*id for every thread),
 // which the CLI never calls. Caught in C (nsexec.ForwardSignals):
 // registering them with os/signal took ~3 ms of an attached run with two
 // Ps, ~10 with one (docs/performance.md, "Signals caught in C").
