@@ -125,10 +125,7 @@ func TestRunForwardsSignals(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(readAll(out), "ready") && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitContains(out, "ready", 10*time.Second)
 	cmd.Process.Signal(syscall.SIGTERM)
 	err = cmd.Wait()
 	code := 0
@@ -220,17 +217,7 @@ func TestRunForwardsSignalsAsRunc(t *testing.T) {
 			}
 			e.run("delete", "-f", "fwd")
 		}()
-		seen := func(what string, d time.Duration) bool {
-			deadline := time.Now().Add(d)
-			for time.Now().Before(deadline) {
-				if strings.Contains(readAll(out), what) {
-					return true
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
-			return false
-		}
-		if !seen("ready\n", 10*time.Second) {
+		if !waitContains(out, "ready\n", 10*time.Second) {
 			t.Fatalf("container not ready in 10 s: %q", readAll(out))
 		}
 		var want []int
@@ -254,7 +241,7 @@ func TestRunForwardsSignalsAsRunc(t *testing.T) {
 			if n == 34 || slices.Contains(want, n) {
 				wait = 5 * time.Second
 			}
-			seen("got-"+strconv.Itoa(n)+"\n", wait)
+			waitContains(out, "got-"+strconv.Itoa(n)+"\n", wait)
 		}
 		var got []int
 		output := readAll(out)

@@ -234,15 +234,9 @@ func TestExecForwardsSignals(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	wait := func(what string) {
-		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(readAll(out), what) && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	wait("ready")
+	waitContains(out, "ready", 10*time.Second)
 	cmd.Process.Signal(syscall.SIGUSR1)
-	wait("got-usr1")
+	waitContains(out, "got-usr1", 10*time.Second)
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

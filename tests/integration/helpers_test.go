@@ -181,6 +181,21 @@ func readAll(f *os.File) string {
 	return string(data)
 }
 
+// waitContains polls f, a process's output, until it contains what or d
+// has passed; whether it does.
+func waitContains(f *os.File, what string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if strings.Contains(readAll(f), what) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 type state struct {
 	ID     string `json:"id"`
 	Pid    int    `json:"pid"`
