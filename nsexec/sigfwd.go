@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -25,16 +26,13 @@ import (
 // signal.Notify, a signal is dropped when the channel is full. For once
 // per process: a second call takes the signals from the first.
 func ForwardSignals(sigs []unix.Signal) (<-chan unix.Signal, error) {
-	for _, s := range sigs {
-		if s == unix.SIGPIPE {
-			// The os package kills the program with SIGPIPE when a
-			// write to a closed stdout or stderr fails, unless
-			// os/signal was asked for SIGPIPE or to ignore it, as
-			// runc's CLI (every signal notified) is not killed.
-			// Ignore only sets SIG_IGN (no round trip), which the
-			// handler replaces below.
-			signal.Ignore(unix.SIGPIPE)
-		}
+	if slices.Contains(sigs, unix.SIGPIPE) {
+		// The os package kills the program with SIGPIPE when a write
+		// to a closed stdout or stderr fails, unless os/signal was
+		// asked for SIGPIPE or to ignore it, as runc's CLI (every
+		// signal notified) is not killed. Ignore only sets SIG_IGN (no
+		// round trip), which the handler replaces below.
+		signal.Ignore(unix.SIGPIPE)
 	}
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
